@@ -1,0 +1,43 @@
+# Citizen Portal — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+BIN := .venv/bin
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck pytest browser ci clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+install: $(UV) ## Install the pinned dependencies (uv.lock) into .venv
+	$(UV) sync --frozen --quiet
+
+run: install ## Install, migrate, load demo data and serve on http://localhost:8000 (SQLite)
+	$(BIN)/portal migrate
+	$(BIN)/portal demo
+	@echo "Citizen Portal: open http://localhost:8000 (Ctrl+C stops)"
+	$(BIN)/portal serve
+
+test: install browser lint typecheck pytest ## Install test needs and run lint, types and every test
+
+lint: install ## ruff (lint + format check)
+	$(BIN)/ruff check backend tests scripts
+	$(BIN)/ruff format --check backend tests scripts
+
+typecheck: install ## mypy --strict on the backend
+	$(BIN)/mypy backend
+
+pytest: install ## Run the test suite (SQLite and PostgreSQL, headless Chromium)
+	$(BIN)/pytest
+
+browser: ## Make sure Debian's Chromium is installed for browser tests
+	@scripts/ensure-chromium
+
+clean: ## Remove the virtualenvs and local data (var/)
+	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,87 @@
+"""The application factory. Nothing happens at import time; `create_app()` wires it all."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Tag
+from litestar.static_files import create_static_files_router
+
+from backend.catalog.controllers import CatalogController
+from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
+from backend.lib.errors import exception_handlers
+from backend.lib.logging import configure_logging
+from backend.lib.middleware import envelope_middleware
+from backend.settings import ROOT, Settings, get_settings
+from backend.system.controllers import SystemController
+
+if TYPE_CHECKING:
+    from piccolo.engine.base import Engine
+
+__all__ = ["create_app"]
+
+API_DESCRIPTION = """\
+The Citizen Portal API. Citizen endpoints live under `/api/v1`; every error is JSON
+`{"code", "message", "message_th"}` with a stable `code` to branch on."""
+
+
+def _lifespan(engine: Engine[Any], settings: Settings, pool: bool) -> Any:
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        bind_engine(engine)
+        if pool:
+            await open_pool(engine, settings.db_pool_min, settings.db_pool_max)
+        try:
+            yield
+        finally:
+            if pool:
+                await close_pool(engine)
+
+    return lifespan
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Citizen Portal API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        path="/schema",
+        tags=[Tag(name="catalog", description="Agencies and the services they offer.")],
+    )
+
+
+def _pwa_router() -> Any:
+    return create_static_files_router(
+        path="/",
+        directories=[ROOT / "pwa"],
+        html_mode=True,
+        name="pwa",
+        include_in_schema=False,
+    )
+
+
+def create_app(
+    settings: Settings | None = None, engine: Engine[Any] | None = None, *, pool: bool = True
+) -> Litestar:
+    """Build the portal. Tests pass their own settings and engine, and no pool: a pool is
+    bound to one event loop, and the test client serves requests on another."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings)
+    configure_logging(settings.log_level, settings.log_json)
+    return Litestar(
+        route_handlers=[SystemController, CatalogController, _pwa_router()],
+        lifespan=[_lifespan(engine, settings, pool)],
+        middleware=[envelope_middleware],
+        exception_handlers=exception_handlers(),
+        compression_config=CompressionConfig(
+            backend="brotli", brotli_gzip_fallback=True, minimum_size=500, brotli_quality=5
+        ),
+        openapi_config=_openapi(),
+        debug=settings.debug,
+        logging_config=None,
+    )

@@ -1,0 +1,62 @@
+"""Catalog request/response types, kept small: phones pay for every byte."""
+
+from __future__ import annotations
+
+from backend.catalog.forms import FormField
+from backend.lib.schema import I18n, Struct
+
+__all__ = [
+    "AgencyRef",
+    "AgencySummary",
+    "DocumentTypeOut",
+    "LifeEvent",
+    "ServiceDetail",
+    "ServicePage",
+    "ServiceSummary",
+]
+
+
+class AgencyRef(Struct):
+    code: str
+    name: I18n
+
+
+class AgencySummary(AgencyRef):
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+
+
+class LifeEvent(Struct):
+    code: str
+    name: I18n
+
+
+class DocumentTypeOut(Struct):
+    code: str
+    name: I18n
+
+
+class ServiceSummary(Struct):
+    slug: str
+    name: I18n
+    summary: I18n
+    agency: AgencyRef
+    fee_satang: int
+    processing_days: int
+    life_events: list[str] = []
+
+
+class ServicePage(Struct):
+    items: list[ServiceSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ServiceDetail(ServiceSummary):
+    description: I18n = I18n(th="", en="")
+    required_documents: list[DocumentTypeOut] = []
+    required_assurance: str = "self_asserted"
+    form: list[FormField] = []
+    contact: AgencySummary | None = None

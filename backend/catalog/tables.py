@@ -1,0 +1,79 @@
+"""Catalog tables. Texts come in Thai (`_th`) and English (`_en`)."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+__all__ = ["Agency", "DocumentType", "Service"]
+
+
+class Agency(Table, tablename="agency"):
+    """A government agency that publishes services."""
+
+    id = Serial(primary_key=True)
+
+    code = Varchar(
+        length=16, unique=True, help_text="Short code, e.g. DOPA; prefixes tracking codes."
+    )
+    name_th = Varchar(length=200)
+    name_en = Varchar(length=200)
+    contact_phone = Varchar(length=32, default="")
+    contact_email = Varchar(length=200, default="")
+    website = Varchar(length=300, default="")
+    created_at = Timestamptz()
+
+
+class DocumentType(Table, tablename="document_type"):
+    """A kind of document a citizen keeps in the wallet (ID card copy, house registration …)."""
+
+    id = Serial(primary_key=True)
+
+    code = Varchar(length=40, unique=True)
+    name_th = Varchar(length=200)
+    name_en = Varchar(length=200)
+
+
+class Service(Table, tablename="service"):
+    """A service a citizen can apply for."""
+
+    id = Serial(primary_key=True)
+
+    slug = Varchar(length=80, unique=True, help_text="Stable public identifier used in URLs.")
+    agency = ForeignKey(references=Agency, null=False, index=True)
+    name_th = Varchar(length=200)
+    name_en = Varchar(length=200)
+    summary_th = Varchar(length=400, default="")
+    summary_en = Varchar(length=400, default="")
+    description_th = Text(default="")
+    description_en = Text(default="")
+    life_events = Text(
+        default="[]",
+        help_text="JSON list of life-event codes (catalog.life_events). Text, not JSON, so the "
+        "life-event filter can use LIKE on both engines.",
+    )
+    required_documents = JSON(default="[]", help_text="Document type codes the service needs.")
+    fee_satang = Integer(default=0, help_text="Fee in satang (1/100 baht); 0 means free.")
+    processing_days = Integer(default=0, help_text="Expected working days to a decision.")
+    required_assurance = Varchar(
+        length=24,
+        default="self_asserted",
+        help_text="Least identity assurance to apply: self_asserted or verified_in_person.",
+    )
+    form_schema = JSON(default="[]", help_text="List of FormField, see catalog.forms.")
+    search_text = Text(
+        default="",
+        help_text="Lower-cased names, summaries, agency names and tags for substring search; "
+        "Thai has no word breaks, so substring search is what works.",
+    )
+    published = Boolean(default=False, index=True)
+    updated_at = Timestamptz()

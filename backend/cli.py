@@ -1,0 +1,132 @@
+"""The `portal` command: serve, migrate, demo, check."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from backend.settings import SettingsError, get_settings
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+
+
+def _run(make: Callable[[], Awaitable[T]]) -> T:
+    """Run one async job with the configured engine, opening and closing a pool if needed."""
+    from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
+
+    async def job() -> T:
+        engine = make_engine(get_settings())
+        bind_engine(engine)
+        await open_pool(engine, 1, 4)
+        try:
+            return await make()
+        finally:
+            await close_pool(engine)
+
+    return asyncio.run(job())
+
+
+def _settings_or_exit() -> Any:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Citizen Portal: one place for every government service."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default: HOST setting).")
+@click.option("--port", type=int, default=None, help="Port (default: PORT setting).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str | None, port: int | None, workers: int, reload: bool) -> None:
+    """Serve the portal (API and PWA) with uvicorn."""
+    import uvicorn
+
+    settings = _settings_or_exit()
+    uvicorn.run(
+        "backend.asgi:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        reload=reload,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=True,
+        access_log=False,  # the app logs each request itself, with its request id
+        server_header=False,
+    )
+
+
+@main.command()
+@click.option("-v", "--verbose", is_flag=True, help="Show each migration as it runs.")
+def migrate(verbose: bool) -> None:
+    """Apply pending database migrations (safe to run again)."""
+    from backend.lib.migrations import MigrationFailedError, apply_migrations, pending_migrations
+
+    _settings_or_exit()
+
+    async def job() -> list[str]:
+        before = await pending_migrations()
+        await apply_migrations(verbose=verbose)
+        return before
+
+    try:
+        applied = _run(job)
+    except MigrationFailedError as exc:
+        raise click.ClickException(f"migration failed: {exc}") from exc
+    click.echo(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
+
+
+@main.command()
+def demo() -> None:
+    """Load demo agencies, services and citizens (idempotent)."""
+    from backend.demo import load_demo
+
+    _settings_or_exit()
+    counts = _run(load_demo)
+    click.echo("demo data ready: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@main.command()
+def check() -> None:
+    """Check configuration, database reachability and that migrations are applied."""
+    from backend.lib.db import current_engine
+    from backend.lib.migrations import pending_migrations
+
+    settings = _settings_or_exit()
+    engine = "PostgreSQL" if settings.is_postgres else f"SQLite ({settings.sqlite_path})"
+    click.echo(f"configuration: ok ({engine}, origin {settings.public_origin})")
+
+    async def job() -> list[str]:
+        await current_engine().run_ddl("SELECT 1")
+        click.echo("database: reachable")
+        return await pending_migrations()
+
+    try:
+        pending = _run(job)
+    except (OSError, ConnectionError) as exc:
+        click.echo(f"database: UNREACHABLE ({exc})", err=True)
+        sys.exit(1)
+    if pending:
+        click.echo(
+            f"migrations: {len(pending)} pending ({', '.join(pending)}); run `portal migrate`",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo("migrations: all applied")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""One error hierarchy for the portal, mapped to HTTP in one place.
+
+Services raise named errors (`ServiceNotFound`, `ChallengeExpired`); the handlers here turn
+them, and every Litestar/unknown exception, into `{"code", "message", "message_th"}` JSON.
+Citizens read these messages, so each error carries Thai and English text.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+__all__ = [
+    "AuthorizationError",
+    "ClientError",
+    "ConflictError",
+    "NotAuthenticatedError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PortalError",
+    "RateLimitedError",
+    "UnsupportedMediaError",
+    "ValidationFailedError",
+    "exception_handlers",
+]
+
+log = logging.getLogger("portal.errors")
+
+
+class PortalError(Exception):
+    """Base of every error a client may see. Subclasses set `status_code` and `code`."""
+
+    status_code: ClassVar[int] = 400
+    code: str = "bad_request"
+    message_en: str = "The request could not be understood."
+    message_th: str = "คำขอไม่ถูกต้อง"
+
+    def __init__(
+        self,
+        message_en: str | None = None,
+        message_th: str | None = None,
+        *,
+        code: str | None = None,
+        fields: dict[str, dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if message_en is not None:
+            self.message_en = message_en
+        if message_th is not None:
+            self.message_th = message_th
+        elif message_en is not None and type(self).message_en != message_en:
+            # A caller-specific English text without Thai: do not show a mismatched Thai line.
+            self.message_th = message_en
+        if code is not None:
+            self.code = code
+        self.fields = fields
+        self.headers = headers or {}
+        super().__init__(self.message_en)
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message_en,
+            "message_th": self.message_th,
+        }
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+class ClientError(PortalError):
+    """Malformed input (400)."""
+
+
+class NotAuthenticatedError(PortalError):
+    status_code = 401
+    code = "not_authenticated"
+    message_en = "Please sign in."
+    message_th = "กรุณาเข้าสู่ระบบ"
+
+
+class AuthorizationError(PortalError):
+    status_code = 403
+    code = "forbidden"
+    message_en = "You are not allowed to do this."
+    message_th = "คุณไม่มีสิทธิ์ทำรายการนี้"
+
+
+class NotFoundError(PortalError):
+    status_code = 404
+    code = "not_found"
+    message_en = "Not found."
+    message_th = "ไม่พบข้อมูล"
+
+
+class ConflictError(PortalError):
+    status_code = 409
+    code = "conflict"
+    message_en = "This conflicts with the current state."
+    message_th = "ขัดแย้งกับสถานะปัจจุบัน"
+
+
+class PayloadTooLargeError(PortalError):
+    status_code = 413
+    code = "too_large"
+    message_en = "The upload is too large."
+    message_th = "ไฟล์มีขนาดใหญ่เกินไป"
+
+
+class UnsupportedMediaError(PortalError):
+    status_code = 415
+    code = "unsupported_media_type"
+    message_en = "This file type is not accepted."
+    message_th = "ไม่รองรับไฟล์ประเภทนี้"
+
+
+class ValidationFailedError(PortalError):
+    """Well-formed but invalid input; `fields` maps a field name to {"en", "th"} messages."""
+
+    status_code = 422
+    code = "validation_failed"
+    message_en = "Some fields need attention."
+    message_th = "กรุณาตรวจสอบข้อมูลที่กรอก"
+
+
+class RateLimitedError(PortalError):
+    status_code = 429
+    code = "rate_limited"
+    message_en = "Too many attempts. Please wait and try again."
+    message_th = "ทำรายการบ่อยเกินไป กรุณารอสักครู่แล้วลองใหม่"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(headers={"Retry-After": str(max(1, retry_after))})
+        self.retry_after = retry_after
+
+
+_HTTP_CODES: dict[int, tuple[str, str, str]] = {
+    400: ("invalid_request", "The request is not valid.", "คำขอไม่ถูกต้อง"),
+    401: ("not_authenticated", "Please sign in.", "กรุณาเข้าสู่ระบบ"),
+    403: ("forbidden", "You are not allowed to do this.", "คุณไม่มีสิทธิ์ทำรายการนี้"),
+    404: ("not_found", "Not found.", "ไม่พบข้อมูล"),
+    405: ("method_not_allowed", "This method is not allowed here.", "ไม่อนุญาตวิธีนี้"),
+    413: ("too_large", "The request is too large.", "คำขอมีขนาดใหญ่เกินไป"),
+    415: ("unsupported_media_type", "This content type is not accepted.", "ไม่รองรับประเภทนี้"),
+    429: ("rate_limited", "Too many requests.", "ทำรายการบ่อยเกินไป"),
+}
+
+
+def _json(
+    body: dict[str, Any], status: int, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def _portal_error(_: Request[Any, Any, Any], exc: PortalError) -> Response[Any]:
+    return _json(exc.body(), exc.status_code, exc.headers)
+
+
+def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status >= 500:
+        return _unexpected(request, exc)
+    code, en, th = _HTTP_CODES.get(status, ("client_error", "The request failed.", "คำขอล้มเหลว"))
+    body: dict[str, Any] = {"code": code, "message": en, "message_th": th}
+    if isinstance(exc, ValidationException):
+        # Litestar's own parameter/body validation: say which part was wrong.
+        body["message"] = "Some request parameters are not valid."
+        if isinstance(exc.extra, list) and exc.extra:
+            body["fields"] = {
+                str(item.get("key") or item.get("source") or "body"): {
+                    "en": str(item.get("message", "")),
+                    "th": th,
+                }
+                for item in exc.extra
+                if isinstance(item, dict)
+            }
+    return _json(body, status, exc.headers)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = {
+        "code": "internal_error",
+        "message": "Something went wrong on our side. Please try again later.",
+        "message_th": "ระบบขัดข้อง กรุณาลองใหม่ภายหลัง",
+    }
+    return _json(body, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    return {
+        PortalError: _portal_error,
+        HTTPException: _http_exception,
+        Exception: _unexpected,
+    }

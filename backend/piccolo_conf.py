@@ -1,0 +1,20 @@
+"""Piccolo's configuration: the engine and the registry of apps (one per domain).
+
+It lives inside the package (PICCOLO_CONF=backend.piccolo_conf, set by the `portal` command)
+so it is found whatever the working directory is.
+"""
+
+from __future__ import annotations
+
+from piccolo.conf.apps import AppRegistry
+
+from backend.lib.db import make_engine
+from backend.settings import get_settings
+
+DB = make_engine(get_settings())
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "backend.catalog.piccolo_app",
+    ]
+)

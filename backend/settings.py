@@ -1,0 +1,117 @@
+"""Typed settings read from environment variables.
+
+Every field has a docstring; the README's configuration table lists each one (a test checks).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+__all__ = ["ROOT", "Settings", "SettingsError", "get_settings"]
+
+ROOT = Path(__file__).resolve().parent.parent
+"""Repository root: `var/` and `pwa/` are found from here, never from the working directory."""
+
+
+class SettingsError(ValueError):
+    """A setting from the environment is missing or malformed."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Portal configuration. Field docstrings double as documentation."""
+
+    database_url: str = ""
+    """`postgres://user:pass@host:5432/db` selects PostgreSQL; empty means the SQLite file
+    `var/portal.sqlite3` (absolute path, so the working directory never matters)."""
+
+    db_pool_min: int = 2
+    """PostgreSQL pool: connections kept open per app process."""
+
+    db_pool_max: int = 20
+    """PostgreSQL pool: most connections per app process."""
+
+    var_dir: str = str(ROOT / "var")
+    """Directory for the SQLite file, uploaded documents and generated keys."""
+
+    host: str = "127.0.0.1"
+    """Address `portal serve` binds to."""
+
+    port: int = 8000
+    """Port `portal serve` binds to."""
+
+    public_origin: str = "http://localhost:8000"
+    """The origin citizens use (scheme://host[:port]). WebAuthn checks it, links and
+    receipts print it. Cookies are `Secure` unless its host is localhost, *.localhost or
+    127.0.0.1."""
+
+    rp_id: str = ""
+    """WebAuthn relying-party id; empty means the host of PUBLIC_ORIGIN. Passkeys are bound
+    to it: changing it orphans every registered passkey."""
+
+    log_level: str = "INFO"
+    """Python log level for the `portal` logger (DEBUG, INFO, WARNING, ERROR)."""
+
+    log_json: bool = True
+    """One JSON object per log line (for log shippers); false prints plain text."""
+
+    debug: bool = False
+    """Litestar debug mode. Never in production: it widens error bodies."""
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.var_dir).resolve() / "portal.sqlite3"
+
+    @property
+    def effective_rp_id(self) -> str:
+        return self.rp_id or (urlsplit(self.public_origin).hostname or "localhost")
+
+    @property
+    def secure_cookies(self) -> bool:
+        # Browsers treat localhost and *.localhost as secure contexts even over plain HTTP.
+        host = urlsplit(self.public_origin).hostname or ""
+        return not (host in {"localhost", "127.0.0.1", "::1"} or host.endswith(".localhost"))
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build from `environ` (default `os.environ`); upper-case names, e.g. DATABASE_URL."""
+        env = os.environ if environ is None else environ
+        raw: dict[str, Any] = {}
+        for name in cls.__struct_fields__:
+            value = env.get(name.upper())
+            if value is not None:
+                raw[name] = value
+        try:
+            settings = msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(f"invalid setting: {exc}") from exc
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.database_url and not (
+            self.is_postgres or self.database_url.startswith("sqlite:///")
+        ):
+            raise SettingsError("DATABASE_URL must start with postgres:// or sqlite:///")
+        origin = urlsplit(self.public_origin)
+        if origin.scheme not in {"http", "https"} or not origin.hostname or origin.path:
+            raise SettingsError("PUBLIC_ORIGIN must look like https://portal.example.go.th")
+        if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        if self.db_pool_min < 1 or self.db_pool_max < self.db_pool_min:
+            raise SettingsError("DB_POOL_MIN must be ≥ 1 and ≤ DB_POOL_MAX")
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once. Tests call `get_settings.cache_clear()`."""
+    return Settings.from_env()

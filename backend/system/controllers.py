@@ -1,0 +1,52 @@
+"""`/healthz` says the process is up; `/readyz` says it can reach its database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from litestar import Controller, get
+from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+
+from backend.lib.db import current_engine
+from backend.lib.errors import PortalError
+from backend.lib.schema import Struct
+
+__all__ = ["SystemController"]
+
+log = logging.getLogger("portal.system")
+
+READY_TIMEOUT_S = 2.0
+"""A load balancer waits about this long; a slower database counts as down."""
+
+
+class DatabaseUnavailableError(PortalError):
+    status_code = HTTP_503_SERVICE_UNAVAILABLE
+    code = "database_unavailable"
+    message_en = "The database cannot be reached."
+    message_th = "ไม่สามารถเชื่อมต่อฐานข้อมูลได้"
+
+
+class Health(Struct):
+    status: str
+
+
+class SystemController(Controller):
+    path = "/"
+    tags = ["system"]
+    include_in_schema = False
+
+    @get("/healthz", operation_id="healthz")
+    async def healthz(self) -> Health:
+        """The process is up."""
+        return Health(status="ok")
+
+    @get("/readyz", operation_id="readyz")
+    async def readyz(self) -> Health:
+        """The database answers a query."""
+        try:
+            await asyncio.wait_for(current_engine().run_ddl("SELECT 1"), READY_TIMEOUT_S)
+        except Exception as exc:
+            log.warning("readiness check failed: %s", exc)
+            raise DatabaseUnavailableError() from exc
+        return Health(status="ready")

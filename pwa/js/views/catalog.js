@@ -1,0 +1,76 @@
+// @ts-check
+// The catalog: search by words (Thai or English), agency and life event; paged.
+import { getJSON } from '../api.js';
+import { t, pick, money } from '../i18n.js';
+import { el } from './dom.js';
+
+const PAGE = 10;
+
+/** @param {HTMLElement} root @param {URLSearchParams} params */
+export async function renderCatalog(root, params) {
+  const [agencies, events] = await Promise.all([getJSON('/api/v1/agencies'), getJSON('/api/v1/life-events')]);
+  const form = el('form', { class: 'filters', role: 'search' });
+  const q = el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || '' });
+  const agency = select('agency', agencies, params.get('agency'));
+  const lifeEvent = select('life_event', events, params.get('life_event'));
+  form.append(
+    field('q', t('catalog.search'), q),
+    field('agency', t('catalog.agency'), agency),
+    field('life_event', t('catalog.lifeEvent'), lifeEvent),
+  );
+  const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  const list = el('ul', { class: 'cards' });
+  const pager = el('nav', { class: 'pager', 'aria-label': t('catalog.title') });
+  root.replaceChildren(el('h1', {}, t('catalog.title')), form, status, list, pager);
+
+  let offset = Number(params.get('offset') || 0);
+  async function load() {
+    status.textContent = t('loading');
+    const page = await getJSON('/api/v1/services', {
+      q: q.value.trim(), agency: agency.value, life_event: lifeEvent.value, limit: PAGE, offset,
+    });
+    status.textContent = page.total ? t('catalog.found', { n: page.total }) : t('catalog.none');
+    list.replaceChildren(...page.items.map(card));
+    pager.replaceChildren();
+    if (offset > 0) pager.append(pageButton(t('catalog.prev'), () => { offset -= PAGE; load(); }));
+    if (offset + PAGE < page.total) pager.append(pageButton(t('catalog.next'), () => { offset += PAGE; load(); }));
+  }
+  let timer = 0;
+  form.addEventListener('input', () => { clearTimeout(timer); timer = window.setTimeout(() => { offset = 0; load(); }, 250); });
+  form.addEventListener('submit', (event) => { event.preventDefault(); offset = 0; load(); });
+  await load();
+}
+
+/** @param {any} item */
+function card(item) {
+  const fee = item.fee_satang ? t('catalog.fee', { fee: money(item.fee_satang) }) : t('catalog.free');
+  return el('li', { class: 'card' },
+    el('h2', {}, el('a', { href: `#/services/${item.slug}` }, pick(item.name))),
+    el('p', {}, pick(item.summary)),
+    el('p', { class: 'meta' }, `${pick(item.agency.name)} · ${fee} · ${t('catalog.days', { n: item.processing_days })}`),
+  );
+}
+
+/** @param {string} name @param {{code: string, name: {th: string, en: string}}[]} options @param {string | null} chosen */
+function select(name, options, chosen) {
+  const box = /** @type {HTMLSelectElement} */ (el('select', { id: name, name }));
+  box.append(el('option', { value: '' }, t('catalog.all')));
+  for (const option of options) {
+    const opt = el('option', { value: option.code }, pick(option.name));
+    if (option.code === chosen) opt.setAttribute('selected', '');
+    box.append(opt);
+  }
+  return box;
+}
+
+/** @param {string} id @param {string} text @param {HTMLElement} control */
+function field(id, text, control) {
+  return el('div', {}, el('label', { for: id }, text), control);
+}
+
+/** @param {string} text @param {() => void} onClick */
+function pageButton(text, onClick) {
+  const button = el('button', { type: 'button' }, text);
+  button.addEventListener('click', onClick);
+  return button;
+}

@@ -1,0 +1,24 @@
+// @ts-check
+// One service: what it is, what it costs, how long it takes, which documents it needs.
+import { getJSON } from '../api.js';
+import { t, pick, money } from '../i18n.js';
+import { el } from './dom.js';
+
+/** @param {HTMLElement} root @param {string} slug */
+export async function renderService(root, slug) {
+  root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
+  const s = await getJSON(`/api/v1/services/${encodeURIComponent(slug)}`);
+  const fee = s.fee_satang ? t('catalog.fee', { fee: money(s.fee_satang) }) : t('catalog.free');
+  const docs = s.required_documents.length
+    ? el('ul', {}, ...s.required_documents.map((/** @type {any} */ d) => el('li', {}, pick(d.name))))
+    : el('p', {}, t('service.noDocuments'));
+  root.replaceChildren(
+    el('p', {}, el('a', { href: '#/' }, t('service.back'))),
+    el('h1', {}, pick(s.name)),
+    el('p', {}, pick(s.description.th ? s.description : s.summary)),
+    el('p', { class: 'meta' }, `${pick(s.agency.name)} · ${fee} · ${t('catalog.days', { n: s.processing_days })}`),
+    el('h2', {}, t('service.documents')), docs,
+    el('h2', {}, t('service.contact')),
+    el('p', {}, `${pick(s.contact.name)} ${s.contact.phone ? '· ' + s.contact.phone : ''}`),
+  );
+}

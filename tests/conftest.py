@@ -1,0 +1,200 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+Each engine gets a fresh database migrated once per session by the real `portal migrate`
+command and loaded with the demo catalog by `portal demo`. Before each test every table is
+emptied and the catalog snapshot is restored, so tests neither see nor leak each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.querystring import QueryString
+
+from backend.asgi import create_app
+from backend.lib.db import all_tables, bind_engine
+from backend.settings import ROOT, Settings
+
+PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+"""A PostgreSQL database we may connect to in order to create throw-away test databases."""
+
+ORIGIN = "http://portal.localhost:8000"
+CATALOG_TABLES = ("agency", "document_type", "service")
+
+
+@dataclass
+class Database:
+    kind: str
+    url: str
+    var_dir: Path
+    snapshot: dict[str, list[dict[str, Any]]]
+
+
+def _portal(args: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"portal {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def _postgres_problem() -> str | None:
+    async def probe() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {exc}"
+    return None
+
+
+def _engine(db: Database) -> Engine:
+    if db.kind == "postgres":
+        return PostgresEngine(config={"dsn": db.url})
+    return SQLiteEngine(path=db.url.removeprefix("sqlite:///"))
+
+
+async def _snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    return {
+        t: [dict(r) for r in await engine.run_ddl(f"SELECT * FROM {t} ORDER BY id")]
+        for t in CATALOG_TABLES
+    }
+
+
+def _create_database(kind: str, tmp: Path) -> Database:
+    var_dir = tmp / kind
+    var_dir.mkdir()
+    if kind == "sqlite":
+        url = f"sqlite:///{var_dir / 'portal.sqlite3'}"
+    else:
+        name = f"portal_test_{uuid.uuid4().hex[:10]}"
+
+        async def create() -> None:
+            conn = await asyncpg.connect(PG_ADMIN_DSN)
+            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.close()
+
+        asyncio.run(create())
+        url = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
+    env = {"DATABASE_URL": url, "VAR_DIR": str(var_dir)}
+    _portal(["migrate"], env)
+    _portal(["demo"], env)
+    db = Database(kind=kind, url=url, var_dir=var_dir, snapshot={})
+    db.snapshot = asyncio.run(_snapshot(_engine(db)))
+    return db
+
+
+def _drop_database(db: Database) -> None:
+    if db.kind != "postgres":
+        return
+    name = db.url.rsplit("/", 1)[1]
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Database | str]]:
+    """Both engines, migrated and loaded once; a string in place of one says why it is absent."""
+    tmp = tmp_path_factory.mktemp("db")
+    found: dict[str, Database | str] = {"sqlite": _create_database("sqlite", tmp)}
+    problem = _postgres_problem()
+    if problem is None:
+        found["postgres"] = _create_database("postgres", tmp)
+    elif os.environ.get("CI"):
+        pytest.fail(f"{problem} (CI requires PostgreSQL; .ci/run starts it)", pytrace=False)
+    else:
+        found["postgres"] = problem
+    yield found
+    for db in found.values():
+        if isinstance(db, Database):
+            _drop_database(db)
+
+
+async def _reset(engine: Engine, db: Database) -> None:
+    """Empty every table, then restore the demo catalog with its original ids."""
+    tables = [t._meta.tablename for t in all_tables()]
+    if db.kind == "postgres":
+        await engine.run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    else:
+        # One connection with foreign keys off, so the order of deletes does not matter.
+        import aiosqlite
+
+        async with aiosqlite.connect(db.url.removeprefix("sqlite:///")) as conn:
+            await conn.execute("PRAGMA foreign_keys = OFF")
+            for table in tables:
+                await conn.execute(f"DELETE FROM {table}")
+            await conn.commit()
+    for table in CATALOG_TABLES:
+        rows = db.snapshot[table]
+        columns = list(rows[0])
+        values = ", ".join("(" + ", ".join("{}" for _ in columns) + ")" for _ in rows)
+        args = [row[c] for row in rows for c in columns]
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"
+        await engine.run_querystring(QueryString(sql, *args))
+        if db.kind == "postgres":
+            await engine.run_ddl(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+            )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, databases: dict[str, Database | str]) -> Database:
+    """A clean database with the demo catalog, bound to every table; runs once per engine."""
+    found = databases[request.param]
+    if isinstance(found, str):
+        pytest.skip(found)
+    engine = _engine(found)
+    await _reset(engine, found)
+    bind_engine(engine)
+    return found
+
+
+@pytest.fixture
+def settings(db: Database) -> Settings:
+    return Settings(
+        database_url=db.url,
+        var_dir=str(db.var_dir),
+        public_origin=ORIGIN,
+        log_json=True,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> Litestar:
+    return create_app(settings=settings, engine=_engine(db), pool=False)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url=ORIGIN) as client:
+        yield client

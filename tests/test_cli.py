@@ -1,0 +1,67 @@
+"""The `portal` command, run as a newcomer would run it (a real subprocess, real databases)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backend.settings import ROOT
+
+
+def portal(*args: str, var_dir: Path, url: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VAR_DIR": str(var_dir), "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args],
+        env=env,
+        cwd=var_dir,  # not the repo: the working directory must not matter
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate", "demo", "check"])
+def test_every_command_has_help(tmp_path: Path, command: str) -> None:
+    result = portal(command, "--help", var_dir=tmp_path)
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+
+
+def test_check_migrate_demo_on_a_fresh_sqlite(tmp_path: Path) -> None:
+    before = portal("check", var_dir=tmp_path)
+    assert before.returncode == 1
+    assert "pending" in before.stderr
+
+    assert "applied" in portal("migrate", var_dir=tmp_path).stdout
+    again = portal("migrate", var_dir=tmp_path)
+    assert again.returncode == 0
+    assert "up to date" in again.stdout
+
+    first = portal("demo", var_dir=tmp_path)
+    second = portal("demo", var_dir=tmp_path)
+    assert first.returncode == 0
+    assert first.stdout == second.stdout  # same counts: nothing duplicated
+    assert "18 services" in second.stdout
+
+    after = portal("check", var_dir=tmp_path)
+    assert after.returncode == 0, after.stderr
+    assert "migrations: all applied" in after.stdout
+    assert (tmp_path / "portal.sqlite3").exists()
+    assert not (ROOT / "portal.sqlite3").exists()
+
+
+def test_bad_configuration_is_reported(tmp_path: Path) -> None:
+    result = portal("check", var_dir=tmp_path, url="mysql://nope")
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_check_reports_an_unreachable_database(tmp_path: Path) -> None:
+    result = portal("check", var_dir=tmp_path, url="postgres://postgres@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert "UNREACHABLE" in result.stderr
