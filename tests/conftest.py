@@ -198,3 +198,9 @@ def app(settings: Settings, db: Database) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url=ORIGIN) as client:
         yield client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread from its first use, which the asyncio tests could not share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
