@@ -8,10 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Tag
 from litestar.static_files import create_static_files_router
 
+from backend.accounts.controllers import (
+    AuthController,
+    PasskeyController,
+    SessionController,
+    StaffAccountsController,
+)
 from backend.catalog.controllers import CatalogController
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
@@ -51,7 +58,11 @@ def _openapi() -> OpenAPIConfig:
         version="1.0.0",
         description=API_DESCRIPTION,
         path="/schema",
-        tags=[Tag(name="catalog", description="Agencies and the services they offer.")],
+        tags=[
+            Tag(name="catalog", description="Agencies and the services they offer."),
+            Tag(name="accounts", description="Passkey sign-in, sessions and passkeys."),
+            Tag(name="staff", description="Operator and administrator actions."),
+        ],
     )
 
 
@@ -74,7 +85,16 @@ def create_app(
     engine = engine or make_engine(settings)
     configure_logging(settings.log_level, settings.log_json)
     return Litestar(
-        route_handlers=[SystemController, CatalogController, _pwa_router()],
+        route_handlers=[
+            SystemController,
+            CatalogController,
+            AuthController,
+            SessionController,
+            PasskeyController,
+            StaffAccountsController,
+            _pwa_router(),
+        ],
+        dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         lifespan=[_lifespan(engine, settings, pool)],
         middleware=[envelope_middleware],
         exception_handlers=exception_handlers(),

@@ -128,5 +128,33 @@ def check() -> None:
     click.echo("migrations: all applied")
 
 
+@main.command("create-admin")
+@click.option("--name", required=True, help="The administrator's full name.")
+def create_admin(name: str) -> None:
+    """Print a single-use, 24-hour invitation link for the first (or another) administrator."""
+    import datetime as dt
+
+    from backend.accounts.services import issue_invitation
+    from backend.privacy.audit import Actor
+
+    settings = _settings_or_exit()
+
+    async def job() -> tuple[str, dt.datetime]:
+        return await issue_invitation(
+            Actor(account_id=None, role="cli"),
+            role="admin",
+            full_name=name,
+            agency_code=None,
+            ttl=dt.timedelta(hours=24),
+        )
+
+    code, expires = _run(job)
+    click.echo(
+        f"Invitation for {name} (admin), single use, valid until {expires:%Y-%m-%d %H:%M} UTC:"
+    )
+    click.echo(f"  {settings.public_origin}/#/invitation?code={code}")
+    click.echo(f"  code: {code}")
+
+
 if __name__ == "__main__":
     main()

@@ -16,5 +16,8 @@ DB = make_engine(get_settings())
 APP_REGISTRY = AppRegistry(
     apps=[
         "backend.catalog.piccolo_app",
+        "backend.system.piccolo_app",
+        "backend.privacy.piccolo_app",
+        "backend.accounts.piccolo_app",
     ]
 )

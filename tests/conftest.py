@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,6 +192,18 @@ def settings(db: Database) -> Settings:
 @pytest.fixture
 def app(settings: Settings, db: Database) -> Litestar:
     return create_app(settings=settings, engine=_engine(db), pool=False)
+
+
+@pytest.fixture
+def make_client(settings: Settings, db: Database) -> Callable[[], AsyncTestClient[Litestar]]:
+    """Another browser/device: its own cookie jar, and its own app instance (as another app
+    process behind the proxy would be), sharing only the database."""
+
+    def make() -> AsyncTestClient[Litestar]:
+        app = create_app(settings=settings, engine=_engine(db), pool=False)
+        return AsyncTestClient(app=app, base_url=ORIGIN)
+
+    return make
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Accounts: citizens and staff, their passkeys, server-side sessions, invitations, recovery."""

@@ -1,0 +1,102 @@
+"""Accounts request/response types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from backend.lib.schema import Struct
+
+__all__ = [
+    "AccountOut",
+    "CeremonyOptions",
+    "CodeOut",
+    "CodeStart",
+    "CredentialIn",
+    "EnrolStart",
+    "InvitationCreate",
+    "PasskeyOut",
+    "PasskeyRename",
+    "RecoveryIssue",
+    "SessionOut",
+    "SigninStart",
+]
+
+NationalId = Annotated[str, msgspec.Meta(min_length=13, max_length=17)]
+
+
+class EnrolStart(Struct):
+    national_id: NationalId
+    full_name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    phone: Annotated[str, msgspec.Meta(max_length=20)] = ""
+    address: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    language: Literal["th", "en"] = "th"
+
+
+class SigninStart(Struct):
+    national_id: NationalId | None = None
+    """Fallback for browsers without discoverable passkeys: offer this account's passkeys."""
+
+
+class CredentialIn(Struct):
+    credential: dict[str, Any]
+    """The browser's `PublicKeyCredential.toJSON()`."""
+    name: Annotated[str, msgspec.Meta(max_length=60)] = ""
+    """A name for a new passkey (e.g. "My phone")."""
+
+
+class CodeStart(Struct):
+    code: Annotated[str, msgspec.Meta(min_length=4, max_length=40)]
+
+
+class CeremonyOptions(Struct):
+    public_key: dict[str, Any]
+    """Pass to `PublicKeyCredential.parseCreationOptionsFromJSON` / `…RequestOptionsFromJSON`."""
+
+
+class AccountOut(Struct):
+    id: int
+    full_name: str
+    role: str
+    language: str
+    assurance: str
+    agency: str | None = None
+
+
+class SessionOut(Struct):
+    authenticated: bool
+    csrf_token: str | None = None
+    account: AccountOut | None = None
+    idle_timeout_s: int | None = None
+    expires_at: dt.datetime | None = None
+
+
+class PasskeyOut(Struct):
+    id: int
+    name: str
+    created_at: dt.datetime
+    multi_device: bool
+    last_used_at: dt.datetime | None = None
+
+
+class PasskeyRename(Struct):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+
+
+class RecoveryIssue(Struct):
+    national_id: NationalId
+
+
+class InvitationCreate(Struct):
+    role: Literal["operator", "officer", "admin"]
+    full_name: Annotated[str, msgspec.Meta(min_length=2, max_length=120)]
+    agency: str | None = None
+
+
+class CodeOut(Struct):
+    code: str
+    url: str
+    expires_at: dt.datetime
+    qr_svg: str

@@ -1,0 +1,196 @@
+"""Server-side sessions: a random token in an HttpOnly cookie, its SHA-256 in the database.
+
+Stored in the database (not process memory) so any app process can serve any request. Each
+role has an idle and an absolute timeout; `last_seen_at` is written at most once a minute so a
+busy dashboard does not turn every read into a write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+
+from backend.accounts.tables import Session
+from backend.settings import Settings
+
+__all__ = [
+    "COOKIE",
+    "CSRF_COOKIE",
+    "TIMEOUTS",
+    "SessionInfo",
+    "clear_cookies",
+    "create_session",
+    "hash_token",
+    "load_session",
+    "revoke_all",
+    "revoke_session",
+    "set_cookies",
+]
+
+COOKIE = "portal_session"
+CSRF_COOKIE = "portal_csrf"
+"""Readable by the page's JS, which echoes it in X-CSRF-Token on every write."""
+
+TIMEOUTS: dict[str, tuple[int, int]] = {
+    "": (15 * 60, 60 * 60),  # a ceremony in progress, nobody signed in yet
+    "citizen": (60 * 60, 24 * 60 * 60),  # DESIGN.md: 1 h idle / 24 h absolute
+    "operator": (15 * 60, 12 * 60 * 60),  # shared kiosk: 15 min idle / 12 h absolute
+    "officer": (30 * 60, 12 * 60 * 60),
+    "admin": (15 * 60, 12 * 60 * 60),
+}
+"""(idle, absolute) seconds per role."""
+
+TOUCH_EVERY_S = 60
+"""`last_seen_at` precision: idle timeouts are accurate to a minute."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    id: int
+    account_id: int | None
+    role: str
+    csrf_token: str
+    expires_at: dt.datetime
+    idle_timeout_s: int
+    last_seen_at: dt.datetime
+
+
+async def create_session(
+    request: Request[Any, Any, Any], *, account_id: int | None, role: str
+) -> tuple[str, SessionInfo]:
+    """A new session; returns the cookie token (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    idle, absolute = TIMEOUTS[role]
+    now = _now()
+    row = Session(
+        token_hash=hash_token(token),
+        account=account_id,
+        role=role,
+        csrf_token=secrets.token_urlsafe(24),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + dt.timedelta(seconds=absolute),
+        idle_timeout_s=idle,
+        ip=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent", "")[:200],
+    )
+    await row.save()
+    return token, SessionInfo(
+        id=row.id,
+        account_id=account_id,
+        role=role,
+        csrf_token=row.csrf_token,
+        expires_at=row.expires_at,
+        idle_timeout_s=idle,
+        last_seen_at=now,
+    )
+
+
+async def load_session(token: str | None) -> SessionInfo | None:
+    """The live session for a cookie token, or None (unknown, revoked, idle or expired)."""
+    if not token:
+        return None
+    row = (
+        await Session.select(
+            Session.id,
+            Session.account,
+            Session.role,
+            Session.csrf_token,
+            Session.expires_at,
+            Session.idle_timeout_s,
+            Session.last_seen_at,
+            Session.revoked_at,
+        )
+        .where(Session.token_hash == hash_token(token))
+        .first()
+    )
+    if row is None or row["revoked_at"] is not None:
+        return None
+    now = _now()
+    last_seen: dt.datetime = row["last_seen_at"]
+    if now >= row["expires_at"] or now - last_seen > dt.timedelta(seconds=row["idle_timeout_s"]):
+        return None
+    if (now - last_seen).total_seconds() >= TOUCH_EVERY_S:
+        await Session.update({Session.last_seen_at: now}).where(Session.id == row["id"])
+        last_seen = now
+    return SessionInfo(
+        id=row["id"],
+        account_id=row["account"],
+        role=row["role"],
+        csrf_token=row["csrf_token"],
+        expires_at=row["expires_at"],
+        idle_timeout_s=row["idle_timeout_s"],
+        last_seen_at=last_seen,
+    )
+
+
+async def revoke_session(session_id: int) -> None:
+    await Session.update({Session.revoked_at: _now()}).where(
+        (Session.id == session_id) & Session.revoked_at.is_null()
+    )
+
+
+async def revoke_all(account_id: int) -> int:
+    """End every session of an account (sign out on all devices); returns how many."""
+    rows = (
+        await Session.update({Session.revoked_at: _now()})
+        .where((Session.account == account_id) & Session.revoked_at.is_null())
+        .returning(Session.id)
+    )
+    return len(rows)
+
+
+def set_cookies(response: Response[Any], token: str, info: SessionInfo, settings: Settings) -> None:
+    max_age = int((info.expires_at - _now()).total_seconds())
+    secure = settings.secure_cookies
+    response.set_cookie(
+        Cookie(
+            key=COOKIE,
+            value=token,
+            max_age=max_age,
+            httponly=True,
+            secure=secure,
+            samesite="lax",
+            path="/",
+        )
+    )
+    response.set_cookie(
+        Cookie(
+            key=CSRF_COOKIE,
+            value=info.csrf_token,
+            max_age=max_age,
+            httponly=False,
+            secure=secure,
+            samesite="strict",
+            path="/",
+        )
+    )
+
+
+def clear_cookies(response: Response[Any], settings: Settings) -> None:
+    for key, httponly in ((COOKIE, True), (CSRF_COOKIE, False)):
+        response.set_cookie(
+            Cookie(
+                key=key,
+                value="",
+                max_age=0,
+                httponly=httponly,
+                secure=settings.secure_cookies,
+                samesite="lax",
+                path="/",
+            )
+        )

@@ -1,0 +1,53 @@
+"""Rate limits kept in the database, so two app processes share one count.
+
+Fixed windows: cheap (one upsert per hit) and good enough to stop guessing and floods; a
+Redis-backed store can replace `hit` on large deployments.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from piccolo.querystring import QueryString
+
+from backend.lib.db import current_engine
+from backend.lib.errors import RateLimitedError
+
+__all__ = ["Limit", "check", "hit"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most `count` hits per `window_s` seconds for one key."""
+
+    name: str
+    count: int
+    window_s: int
+
+
+_UPSERT = """
+INSERT INTO rate_limit (key, window_start, hits) VALUES ({}, {}, 1)
+ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN rate_limit.window_start = excluded.window_start
+                THEN rate_limit.hits + 1 ELSE 1 END,
+    window_start = excluded.window_start
+RETURNING hits
+"""
+
+
+async def hit(limit: Limit, subject: str, *, now: float | None = None) -> None:
+    """Count one attempt by `subject` (an IP, an ID number …); raise `RateLimitedError`
+    with the seconds until the window resets once the limit is passed."""
+    moment = int(time.time() if now is None else now)
+    window_start = moment - moment % limit.window_s
+    key = f"{limit.name}:{subject}"[:200]
+    rows = await current_engine().run_querystring(QueryString(_UPSERT, key, window_start))
+    if rows and rows[0]["hits"] > limit.count:
+        raise RateLimitedError(retry_after=window_start + limit.window_s - moment)
+
+
+async def check(limits: list[tuple[Limit, str]], *, now: float | None = None) -> None:
+    """Hit several limits (e.g. per IP and per account); the first one passed raises."""
+    for limit, subject in limits:
+        await hit(limit, subject, now=now)

@@ -1,0 +1,1 @@
+"""Personal data under Thailand's PDPA: the append-only audit log, consent, export, erasure."""

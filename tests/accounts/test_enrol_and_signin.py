@@ -1,0 +1,180 @@
+"""Citizen enrolment and sign-in with real WebAuthn cryptography, on both engines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backend.accounts.tables import Account, Challenge, Passkey, Session
+from backend.privacy.tables import AuditEntry
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.flows import ORIGIN, csrf, enrol_citizen, sign_in, thai_id
+
+pytestmark = pytest.mark.usefixtures("db")
+
+Client = AsyncTestClient[Any]
+
+
+async def actions() -> list[str]:
+    return [r["action"] for r in await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.id)]
+
+
+async def test_enrol_creates_account_passkey_and_signed_in_session(client: Client) -> None:
+    national_id = thai_id(1)
+    body = await enrol_citizen(client, national_id=national_id, full_name="สมหญิง รักไทย")
+    assert body["authenticated"] is True
+    assert body["account"]["full_name"] == "สมหญิง รักไทย"
+    assert body["account"]["assurance"] == "self_asserted"
+    assert body["account"]["role"] == "citizen"
+
+    account = await Account.select().where(Account.national_id == national_id).first()
+    assert account is not None
+    assert account["user_handle"] and national_id not in account["user_handle"]
+    passkeys = await Passkey.select().where(Passkey.account == account["id"])
+    assert len(passkeys) == 1
+    assert passkeys[0]["name"] == "โทรศัพท์"
+
+    session = await client.get("/api/v1/session")
+    assert session.json()["authenticated"] is True
+    assert session.headers["cache-control"] == "no-store"
+    assert "account.enrolled" in await actions()
+
+
+async def test_enrol_cookie_is_httponly_samesite_and_not_secure_on_localhost(
+    client: Client,
+) -> None:
+    start = await client.post(
+        "/api/v1/auth/enrol/options",
+        json={"national_id": thai_id(), "full_name": "ทดสอบ ระบบ", "language": "th"},
+    )
+    cookies = start.headers.get_list("set-cookie")
+    session_cookie = next(c for c in cookies if c.startswith("portal_session="))
+    assert "HttpOnly" in session_cookie
+    assert "SameSite=lax" in session_cookie or "SameSite=Lax" in session_cookie
+    assert "Secure" not in session_cookie  # localhost development
+    csrf_cookie = next(c for c in cookies if c.startswith("portal_csrf="))
+    assert "HttpOnly" not in csrf_cookie  # the page must read it
+    options = start.json()["public_key"]
+    assert options["authenticatorSelection"]["residentKey"] == "required"
+    assert options["authenticatorSelection"]["userVerification"] == "required"
+    assert options["rp"]["id"] == "portal.localhost"
+
+
+async def test_duplicate_id_number_is_refused_clearly(client: Client, make_client: Any) -> None:
+    national_id = thai_id(2)
+    await enrol_citizen(client, national_id=national_id)
+    async with make_client() as other:
+        response = await other.post(
+            "/api/v1/auth/enrol/options",
+            json={"national_id": national_id, "full_name": "คนอื่น ปลอมตัว", "language": "th"},
+        )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "already_enrolled"
+    assert "มีบัญชีอยู่แล้ว" in body["message_th"]
+    assert await Account.count().where(Account.national_id == national_id) == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"national_id": "1234567890123", "full_name": "ชื่อ นามสกุล"}, "national_id"),
+        ({"national_id": thai_id(3), "full_name": "ก"}, "full_name"),
+        ({"national_id": thai_id(3), "full_name": "ชื่อ นามสกุล", "phone": "12345"}, "phone"),
+    ],
+)
+async def test_enrol_validation_names_the_field_in_thai_and_english(
+    client: Client, payload: dict[str, str], field: str
+) -> None:
+    response = await client.post("/api/v1/auth/enrol/options", json=payload)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    assert set(body["fields"]) == {field}
+    assert body["fields"][field]["th"] and body["fields"][field]["en"]
+    assert await Account.count() == 0
+
+
+async def test_sign_out_then_username_less_sign_in_rotates_the_session(client: Client) -> None:
+    authenticator = SoftAuthenticator(origin=ORIGIN)
+    enrolled = await enrol_citizen(client, authenticator)
+    out = await client.post("/api/v1/auth/signout", headers=csrf(client))
+    assert out.status_code == 200
+    assert (await client.get("/api/v1/session")).json()["authenticated"] is False
+
+    start = await client.post("/api/v1/auth/signin/options", json={})
+    assert start.json()["public_key"]["allowCredentials"] == []  # username-less
+    ceremony_cookie = client.cookies.get("portal_session")
+    credential = authenticator.authenticate(start.json()["public_key"])
+    done = await client.post(
+        "/api/v1/auth/signin", json={"credential": credential}, headers=csrf(client)
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["account"]["id"] == enrolled["account"]["id"]
+    assert client.cookies.get("portal_session") != ceremony_cookie  # rotated
+    assert authenticator.credentials[0].sign_count == 1
+    stored = await Passkey.select(Passkey.sign_count, Passkey.last_used_at).first()
+    assert stored is not None and stored["sign_count"] == 1 and stored["last_used_at"]
+    assert (await actions())[-1] == "signin.succeeded"
+
+
+async def test_sign_in_fallback_with_id_number_offers_that_accounts_passkeys(
+    client: Client,
+) -> None:
+    authenticator = SoftAuthenticator(origin=ORIGIN)
+    national_id = thai_id(4)
+    await enrol_citizen(client, authenticator, national_id=national_id)
+    await client.post("/api/v1/auth/signout", headers=csrf(client))
+    start = await client.post("/api/v1/auth/signin/options", json={"national_id": national_id})
+    allowed = start.json()["public_key"]["allowCredentials"]
+    assert [c["id"] for c in allowed] == [
+        (await Passkey.select(Passkey.credential_id).first() or {})["credential_id"]
+    ]
+    unknown = await client.post(
+        "/api/v1/auth/signin/options", json={"national_id": thai_id(5)}, headers=csrf(client)
+    )
+    assert unknown.status_code == 200  # reveals nothing about which ID numbers exist
+    assert unknown.json()["public_key"]["allowCredentials"] == []
+    response = await sign_in(client, authenticator, national_id=national_id)
+    assert response.status_code == 200
+
+
+async def test_sign_in_as_staff_gets_staff_timeouts(client: Client) -> None:
+    from tests.support.flows import enrol_staff
+
+    body = await enrol_staff(client, "operator")
+    assert body["account"]["role"] == "operator"
+    assert body["idle_timeout_s"] == 15 * 60
+    row = (
+        await Session.select(Session.expires_at, Session.created_at)
+        .where(Session.account == body["account"]["id"])
+        .first()
+    )
+    assert row is not None
+    assert row["expires_at"] - row["created_at"] == dt.timedelta(hours=12)
+
+
+async def test_a_ceremony_can_finish_on_another_app_process(
+    client: Client, settings: Any, db: Any
+) -> None:
+    """Challenges and sessions live in the database: a second app instance (another process
+    behind the proxy) finishes what the first one started."""
+    from backend.asgi import create_app
+    from tests.conftest import _engine
+
+    authenticator = SoftAuthenticator(origin=ORIGIN)
+    start = await client.post(
+        "/api/v1/auth/enrol/options",
+        json={"national_id": thai_id(6), "full_name": "ข้าม โปรเซส", "language": "th"},
+    )
+    credential = authenticator.register(start.json()["public_key"])
+    second = create_app(settings=settings, engine=_engine(db), pool=False)
+    async with AsyncTestClient(app=second, base_url=ORIGIN, cookies=client.cookies) as other:
+        done = await other.post(
+            "/api/v1/auth/enrol", json={"credential": credential}, headers=csrf(client)
+        )
+    assert done.status_code == 201, done.text
+    assert await Challenge.count().where(Challenge.used_at.is_not_null()) == 1
