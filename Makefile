@@ -41,3 +41,13 @@ browser: ## Make sure Debian's Chromium is installed for browser tests
 
 clean: ## Remove the virtualenvs and local data (var/)
 	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: size load axe
+size: install browser ## PWA bytes: first visit ≤ 50 KB (JS ≤ 25 KB), repeat visit 0 B of shell, 304 ≤ 1 KB
+	$(BIN)/python scripts/size.py
+
+load: install browser ## PWA time to a usable screen on emulated slow 3G with a 4× slower CPU
+	$(BIN)/python scripts/load_slow3g.py
+
+axe: ## Install axe-core (npm) into .tools/node for the accessibility tests (they do it too)
+	@test -f .tools/node/node_modules/axe-core/axe.min.js || npm install --no-save --no-audit --no-fund --prefix .tools/node axe-core@4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar
@@ -11,7 +12,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Tag
-from litestar.static_files import create_static_files_router
 
 from backend.accounts.controllers import (
     AuthController,
@@ -24,8 +24,10 @@ from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
 from backend.lib.logging import configure_logging
 from backend.lib.middleware import envelope_middleware
-from backend.settings import ROOT, Settings, get_settings
+from backend.settings import Settings, get_settings
 from backend.system.controllers import SystemController
+from backend.web.etag import ETagResponse
+from backend.web.static import pwa_router
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -67,13 +69,7 @@ def _openapi() -> OpenAPIConfig:
 
 
 def _pwa_router() -> Any:
-    return create_static_files_router(
-        path="/",
-        directories=[ROOT / "pwa"],
-        html_mode=True,
-        name="pwa",
-        include_in_schema=False,
-    )
+    return pwa_router(Path(get_settings().pwa_dir))
 
 
 def create_app(
@@ -97,6 +93,7 @@ def create_app(
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         lifespan=[_lifespan(engine, settings, pool)],
         middleware=[envelope_middleware],
+        response_class=ETagResponse,
         exception_handlers=exception_handlers(),
         compression_config=CompressionConfig(
             backend="brotli", brotli_gzip_fallback=True, minimum_size=500, brotli_quality=5

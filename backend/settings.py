@@ -63,6 +63,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     debug: bool = False
     """Litestar debug mode. Never in production: it widens error bodies."""
 
+    pwa_dir: str = str(ROOT / "pwa")
+    """Directory the PWA is served from (read once at start-up, hashed into the build id).
+    Only tests point it elsewhere, to deploy a changed copy."""
+
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))

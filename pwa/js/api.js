@@ -1,5 +1,11 @@
 // @ts-check
-// The one place that talks to the backend. Errors carry the server's {code, message}.
+// The one place that reads from the backend. Errors carry the server's {code, message}.
+// The service worker answers API GETs from its cache when the network fails or is slow; it
+// marks such answers (x-portal-from-cache, x-portal-stored-at) and this module tells its
+// subscribers, so the screen can say "offline · last updated 10:42" honestly.
+
+export const KIOSK_HEADER = 'x-portal-kiosk';
+const KIOSK_KEY = 'kiosk';
 
 export class ApiError extends Error {
   /** @param {number} status @param {{code?: string, message?: string, message_th?: string}} body */
@@ -11,13 +17,47 @@ export class ApiError extends Error {
   }
 }
 
+/** @typedef {{fromCache: boolean, storedAt: Date | null}} Freshness */
+/** @type {Set<(f: Freshness) => void>} */
+const listeners = new Set();
+/** GET URLs read before the service worker took control: read again once it has, to keep a copy. */
+const readBeforeControl = new Set();
+
+/** Be told whether the last answer came from the network or from the phone's copy. @param {(f: Freshness) => void} fn */
+export function onFreshness(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+
+/** A kiosk is a shared device: the service worker keeps no copy of API answers there. */
+export function isKiosk() { return localStorage.getItem(KIOSK_KEY) === '1'; }
+
+/** Hook for the kiosk screens: mark this device as a kiosk (or not), and tell the service worker. @param {boolean} on */
+export function setKiosk(on) {
+  if (on) localStorage.setItem(KIOSK_KEY, '1'); else localStorage.removeItem(KIOSK_KEY);
+  navigator.serviceWorker?.controller?.postMessage({ type: 'kiosk', on });
+}
+
 /** @param {string} path @param {Record<string, string|number|undefined>} [params] */
 export async function getJSON(path, params = {}) {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v));
   const qs = query.toString();
-  const response = await fetch(qs ? `${path}?${qs}` : path, { headers: { accept: 'application/json' } });
+  const url = qs ? `${path}?${qs}` : path;
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json' };
+  if (isKiosk()) headers[KIOSK_HEADER] = '1';
+  else if (!navigator.serviceWorker?.controller && readBeforeControl.size < 20) readBeforeControl.add(url);
+  const response = await fetch(url, { headers });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, body);
+  const fromCache = response.headers.get('x-portal-from-cache') === '1';
+  const stored = Number(response.headers.get('x-portal-stored-at'));
+  const freshness = { fromCache, storedAt: fromCache && stored ? new Date(stored) : null };
+  for (const fn of listeners) fn(freshness);
   return body;
+}
+
+/** Once a new service worker controls the page, read the first view's data through it so
+ * it keeps a copy (from the HTTP cache: no extra bytes on the wire). */
+export function keepCopies() {
+  for (const url of readBeforeControl) fetch(url, { headers: { accept: 'application/json' } }).catch(() => {});
+  readBeforeControl.clear();
 }

@@ -1,33 +1,40 @@
 // @ts-check
-// Entry point: load the language, then route on the URL hash (#/services/<slug>).
+// Entry point: language first, then the screen for the URL hash, then the offline machinery.
 import { loadLang, currentLang } from './i18n.js';
+import { addRoute, setFallback, render } from './router.js';
+import { startStatus, render as renderStatus } from './status.js';
+import { startOutbox } from './outbox.js';
+import { startPwa } from './pwa.js';
 import { renderCatalog } from './views/catalog.js';
-import { renderService } from './views/service.js';
 
-const view = /** @type {HTMLElement} */ (document.querySelector('[data-module="view"]'));
-const langButton = /** @type {HTMLButtonElement} */ (document.querySelector('[data-module="lang-switch"]'));
-if (!view || !langButton) throw new Error('index.html is missing its view or language switch');
-
-function route() {
-  const match = location.hash.match(/^#\/services\/([\w-]+)/);
-  if (match) return renderService(view, match[1]);
-  return renderCatalog(view, new URLSearchParams(location.hash.split('?')[1] || ''));
+/** @template {HTMLElement} T @param {string} name @returns {T} */
+function part(name) {
+  const found = document.querySelector(`[data-module="${name}"]`);
+  if (!found) throw new Error(`index.html is missing [data-module="${name}"]`);
+  return /** @type {T} */ (found);
 }
 
+const view = part('view');
+const langButton = part('lang-switch');
+
+addRoute(/^#\/services\/([\w-]+)$/, (root, m) => import('./views/service.js').then((v) => v.renderService(root, m[1])));
+setFallback((root, _, params) => renderCatalog(root, params));
+
 function labelLangButton() {
-  const other = currentLang() === 'th' ? 'en' : 'th';
-  langButton.textContent = other === 'en' ? 'EN' : 'ไทย';
-  langButton.setAttribute('aria-label', other === 'en' ? 'English' : 'ภาษาไทย');
-  langButton.lang = other;
+  langButton.lang = currentLang() === 'th' ? 'en' : 'th';
 }
 
 langButton.addEventListener('click', async () => {
   await loadLang(currentLang() === 'th' ? 'en' : 'th');
   labelLangButton();
-  route();
+  renderStatus();
+  render(view);
 });
-window.addEventListener('hashchange', () => { route(); view.focus(); });
+addEventListener('hashchange', () => { render(view); view.focus(); });
 
 await loadLang();
 labelLangButton();
-route();
+startStatus(part('status'));
+render(view);
+startOutbox();
+startPwa({ notice: part('notice'), install: part('install'), installHelp: part('install-help') });

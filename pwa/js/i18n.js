@@ -1,5 +1,7 @@
 // @ts-check
 // Every visible string comes from i18n/<lang>.json. Thai first; the choice is remembered.
+// Markup carries the Thai text as its no-JavaScript default and names its key:
+//   data-i18n="key" (text), data-i18n-label="key" (aria-label), data-i18n-content="key".
 
 const KEY = 'lang';
 /** @type {Record<string, string>} */
@@ -8,16 +10,28 @@ let lang = 'th';
 
 export function currentLang() { return lang; }
 
-/** @param {string} [wanted] */
+function locale() { return lang === 'th' ? 'th-TH' : 'en-GB'; }
+
+/** Load a language (default: the remembered one) and translate the static markup. @param {string} [wanted] */
 export async function loadLang(wanted) {
-  lang = wanted || localStorage.getItem(KEY) || 'th';
-  if (lang !== 'th' && lang !== 'en') lang = 'th';
-  const response = await fetch(`/i18n/${lang}.json`);
+  let chosen = wanted || localStorage.getItem(KEY) || 'th';
+  if (chosen !== 'th' && chosen !== 'en') chosen = 'th';
+  // Relative to this module, so the strings are versioned (and precached) with the code.
+  const response = await fetch(new URL(`../i18n/${chosen}.json`, import.meta.url));
   strings = await response.json();
+  lang = chosen;
   document.documentElement.lang = lang;
   localStorage.setItem(KEY, lang);
-  for (const el of document.querySelectorAll('[data-i18n]')) {
-    el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n || '');
+  translate(document);
+}
+
+/** @param {ParentNode} root */
+export function translate(root) {
+  for (const node of root.querySelectorAll('[data-i18n], [data-i18n-label], [data-i18n-content]')) {
+    const el = /** @type {HTMLElement} */ (node);
+    if (el.dataset.i18n) el.textContent = t(el.dataset.i18n);
+    if (el.dataset.i18nLabel) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+    if (el.dataset.i18nContent) el.setAttribute('content', t(el.dataset.i18nContent));
   }
 }
 
@@ -32,13 +46,22 @@ export function pick(pair) { return pair[/** @type {'th'|'en'} */ (lang)] || pai
 
 /** @param {number} satang */
 export function money(satang) {
-  return new Intl.NumberFormat(lang === 'th' ? 'th-TH' : 'en-GB', {
+  return new Intl.NumberFormat(locale(), {
     style: 'currency', currency: 'THB', maximumFractionDigits: satang % 100 ? 2 : 0,
   }).format(satang / 100);
 }
 
-/** Thai dates in the Buddhist era. @param {string | Date} value */
+/** @param {number} n */
+export function number(n) { return new Intl.NumberFormat(locale()).format(n); }
+
+/** Thai dates in the Buddhist era (th-TH's default calendar). @param {string | number | Date} value */
 export function date(value) {
-  return new Intl.DateTimeFormat(lang === 'th' ? 'th-TH' : 'en-GB', { dateStyle: 'medium' })
-    .format(new Date(value));
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(new Date(value));
+}
+
+/** "10:42" today, "26 พ.ย. 2568 10:42" on another day. @param {string | number | Date} value */
+export function when(value) {
+  const at = new Date(value);
+  const time = new Intl.DateTimeFormat(locale(), { timeStyle: 'short' }).format(at);
+  return at.toDateString() === new Date().toDateString() ? time : `${date(at)} ${time}`;
 }

@@ -131,3 +131,42 @@ def page(context: BrowserContext) -> Iterator[Page]:
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     yield page
     assert errors == [], f"the page logged errors: {errors}"
+
+
+AXE_PREFIX = ROOT / ".tools" / "node"
+AXE_VERSION = "4"
+"""axe-core major version: installed from npm into .tools/node (gitignored) on first use."""
+
+
+def axe_path() -> Path:
+    """axe.min.js, installed with npm on first use (`make axe` does the same)."""
+    path = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.exists():
+        AXE_PREFIX.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(AXE_PREFIX),
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """The axe-core script, to inject with `page.evaluate` (CDP is not bound by the CSP)."""
+    return axe_path().read_text(encoding="utf-8")
+
+
+def wait_for_service_worker(page: Page) -> None:
+    """Until the service worker has installed, precached the shell and controls the page."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)

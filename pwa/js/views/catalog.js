@@ -8,9 +8,17 @@ const PAGE = 10;
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function renderCatalog(root, params) {
+  let offset = Number(params.get('offset') || 0);
+  /** @param {string} q @param {string} agency @param {string} lifeEvent */
+  const search = (q, agency, lifeEvent) => getJSON('/api/v1/services', {
+    q: q.trim(), agency, life_event: lifeEvent, limit: PAGE, offset,
+  });
+  // All three requests at once: on a slow link each round trip costs ~0.5 s.
+  const firstPage = search(params.get('q') || '', params.get('agency') || '', params.get('life_event') || '');
+  firstPage.catch(() => {}); // awaited below; a failure there is reported once
   const [agencies, events] = await Promise.all([getJSON('/api/v1/agencies'), getJSON('/api/v1/life-events')]);
   const form = el('form', { class: 'filters', role: 'search' });
-  const q = el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || '' });
+  const q = /** @type {HTMLInputElement} */ (el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || '' }));
   const agency = select('agency', agencies, params.get('agency'));
   const lifeEvent = select('life_event', events, params.get('life_event'));
   form.append(
@@ -20,25 +28,24 @@ export async function renderCatalog(root, params) {
   );
   const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
   const list = el('ul', { class: 'cards' });
-  const pager = el('nav', { class: 'pager', 'aria-label': t('catalog.title') });
+  const pager = el('nav', { class: 'pager', 'aria-label': t('catalog.pages') });
   root.replaceChildren(el('h1', {}, t('catalog.title')), form, status, list, pager);
 
-  let offset = Number(params.get('offset') || 0);
-  async function load() {
+  /** @param {Promise<any>} [pending] */
+  async function load(pending) {
     status.textContent = t('loading');
-    const page = await getJSON('/api/v1/services', {
-      q: q.value.trim(), agency: agency.value, life_event: lifeEvent.value, limit: PAGE, offset,
-    });
+    const page = await (pending || search(q.value, agency.value, lifeEvent.value));
     status.textContent = page.total ? t('catalog.found', { n: page.total }) : t('catalog.none');
     list.replaceChildren(...page.items.map(card));
     pager.replaceChildren();
-    if (offset > 0) pager.append(pageButton(t('catalog.prev'), () => { offset -= PAGE; load(); }));
-    if (offset + PAGE < page.total) pager.append(pageButton(t('catalog.next'), () => { offset += PAGE; load(); }));
+    if (offset > 0) pager.append(pageButton(t('catalog.prev'), () => { offset -= PAGE; refresh(); }));
+    if (offset + PAGE < page.total) pager.append(pageButton(t('catalog.next'), () => { offset += PAGE; refresh(); }));
   }
+  const refresh = () => load().catch(() => { status.textContent = t(navigator.onLine ? 'error.network' : 'error.offline'); });
   let timer = 0;
-  form.addEventListener('input', () => { clearTimeout(timer); timer = window.setTimeout(() => { offset = 0; load(); }, 250); });
-  form.addEventListener('submit', (event) => { event.preventDefault(); offset = 0; load(); });
-  await load();
+  form.addEventListener('input', () => { clearTimeout(timer); timer = window.setTimeout(() => { offset = 0; refresh(); }, 250); });
+  form.addEventListener('submit', (event) => { event.preventDefault(); offset = 0; refresh(); });
+  await load(firstPage);
 }
 
 /** @param {any} item */

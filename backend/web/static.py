@@ -1,0 +1,246 @@
+"""Serve the PWA from memory: versioned, immutable, precompressed, with no build step.
+
+At start-up `load_bundle()` reads `pwa/` once, hashes it into a short *build id* and keeps every
+file in memory with its brotli and gzip copies (the whole shell is a few tens of KB):
+
+- `/v/<build>/<path>` serves any asset with `Cache-Control: public, max-age=31536000,
+  immutable`. The ES modules import each other by relative URL, so once `index.html` names
+  `/v/<build>/js/app.js` the whole module graph (and `i18n/*.json`, fetched relative to
+  `import.meta.url`) is versioned with no build step. A new deploy is a new build id, so a
+  phone never mixes old and new files. A stale service worker asking for an older build
+  gets today's file with `no-cache` (never a 500; a path that exists nowhere is a JSON 404).
+- The entry points keep stable URLs and revalidate (`no-cache` + strong ETag → `304`):
+  `/` (index.html), `/sw.js`, `/manifest.webmanifest`, `/offline.html`. In them, every quoted
+  absolute path to an asset (`"/css/app.css"`, `'/js/outbox.js'`) becomes its versioned URL.
+- `sw.js` gets the build id and the list of shell URLs to precache written into it when it is
+  served (`'__BUILD__'` and `['__SHELL__']` in the source), so a new build is also a
+  byte-different service worker: that is what makes the browser install the update.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import brotli  # type: ignore[import-untyped]  # the brotli package ships no type stubs
+from litestar import Request, Response, Router, get
+from litestar.enums import ScopeType
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+
+from backend.web.etag import etag_matches
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["Bundle", "load_bundle", "pwa_router"]
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+"""A year (RFC 8246 `immutable`): a versioned URL's bytes never change."""
+REVALIDATE = "no-cache"
+"""Stored, but checked with the server (ETag → 304) before each use."""
+
+VERSIONED = "/v"
+ENTRY_POINTS = {
+    "/": "index.html",
+    "/sw.js": "sw.js",
+    "/manifest.webmanifest": "manifest.webmanifest",
+    "/offline.html": "offline.html",
+}
+"""Stable URL → file. Everything else in pwa/ is served only under /v/<build>/."""
+
+NOT_IN_SHELL = (".png",)
+"""Install icons: the browser fetches them when installing, the shell never needs them."""
+
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+COMPRESSED_TYPES = (".png",)
+"""Already compressed: never re-encoded."""
+
+_ACCEPT_ENCODING = "pwa.accept_encoding"
+_QUOTED_PATH = re.compile(r"""(?<=["'])/([\w.-]+(?:/[\w.-]+)*)(?=["'])""")
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    media_type: str
+    encodings: dict[str, bytes]
+    """Content coding ("br", "gzip", "identity") → bytes; only codings that save space."""
+    digest: str
+
+    def etag(self, coding: str) -> str:
+        # A strong validator names the representation, so each coding has its own tag.
+        return f'"{self.digest}-{coding}"'
+
+    @classmethod
+    def make(cls, name: str, body: bytes) -> Asset:
+        suffix = Path(name).suffix
+        encodings = {"identity": body}
+        if suffix not in COMPRESSED_TYPES:
+            for coding, packed in (
+                ("br", brotli.compress(body, quality=11)),
+                ("gzip", gzip.compress(body, compresslevel=9, mtime=0)),
+            ):
+                if len(packed) < len(body):
+                    encodings[coding] = packed
+        digest = hashlib.blake2b(body, digest_size=8).hexdigest()
+        return cls(MEDIA_TYPES.get(suffix, "application/octet-stream"), encodings, digest)
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    build: str
+    entry_points: dict[str, Asset]
+    """Stable URL path → asset."""
+    assets: dict[str, Asset]
+    """Path under /v/<build>/ (e.g. `js/app.js`) → asset."""
+    shell: tuple[str, ...]
+    """URLs the service worker precaches."""
+
+    def versioned(self, path: str) -> str:
+        return f"{VERSIONED}/{self.build}/{path}"
+
+
+def load_bundle(directory: Path) -> Bundle:
+    """The bundle for `directory`, built once per content (tests build many apps)."""
+    files = sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
+    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _build_bundle(directory, signature)
+
+
+@functools.lru_cache(maxsize=4)
+def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) -> Bundle:
+    sources = {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in (Path(entry[0]) for entry in signature)
+    }
+    missing = set(ENTRY_POINTS.values()) - sources.keys()
+    if missing:
+        raise RuntimeError(f"{directory} lacks {sorted(missing)}")
+    content = hashlib.sha256()
+    for name, body in sorted(sources.items()):
+        content.update(name.encode() + b"\0" + hashlib.sha256(body).digest())
+    build = content.hexdigest()[:10]
+
+    entry_names = set(ENTRY_POINTS.values())
+    asset_names = sorted(sources.keys() - entry_names)
+    assets = {name: Asset.make(name, sources[name]) for name in asset_names}
+    shell = (
+        "/",
+        "/offline.html",
+        *(f"{VERSIONED}/{build}/{n}" for n in asset_names if not n.endswith(NOT_IN_SHELL)),
+    )
+
+    asset_dirs = {n.split("/", 1)[0] for n in asset_names if "/" in n}
+
+    def rewrite(name: str) -> bytes:
+        text = sources[name].decode("utf-8")
+
+        def versioned(match: re.Match[str]) -> str:
+            path = match.group(1)
+            if path in assets:
+                return f"{VERSIONED}/{build}/{path}"
+            if path.split("/", 1)[0] in asset_dirs:
+                raise RuntimeError(f"{directory / name} names /{path}, which does not exist")
+            return match.group(0)
+
+        text = _QUOTED_PATH.sub(versioned, text)
+        if name == "sw.js":
+            text = _fill(text, "'__BUILD__'", json.dumps(build))
+            text = _fill(text, "['__SHELL__']", json.dumps(list(shell)))
+        return text.encode("utf-8")
+
+    entry_points = {url: Asset.make(name, rewrite(name)) for url, name in ENTRY_POINTS.items()}
+    return Bundle(build=build, entry_points=entry_points, assets=assets, shell=shell)
+
+
+def _fill(text: str, marker: str, value: str) -> str:
+    if marker not in text:
+        raise RuntimeError(f"sw.js lacks the marker {marker} that the server fills in")
+    return text.replace(marker, value)
+
+
+def _preferred_coding(accept_encoding: str, asset: Asset) -> str:
+    offered: set[str] = set()
+    for item in accept_encoding.lower().split(","):
+        coding, _, params = item.strip().partition(";")
+        if params.replace(" ", "") in {"q=0", "q=0.0", "q=0.00", "q=0.000"}:
+            continue
+        offered.add(coding.strip())
+    for coding in ("br", "gzip"):
+        if coding in asset.encodings and (coding in offered or "*" in offered):
+            return coding
+    return "identity"
+
+
+def _serve(request: Request[Any, Any, Any], asset: Asset, cache_control: str) -> Response[bytes]:
+    coding = _preferred_coding(request.scope["state"].get(_ACCEPT_ENCODING, ""), asset)
+    etag = asset.etag(coding)
+    headers = {"cache-control": cache_control, "etag": etag, "vary": "Accept-Encoding"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(b"", status_code=304, headers=headers)
+    if coding != "identity":
+        headers["content-encoding"] = coding
+    return Response(asset.encodings[coding], media_type=asset.media_type, headers=headers)
+
+
+def _keep_accept_encoding(app: ASGIApp) -> ASGIApp:
+    """Hide Accept-Encoding from Litestar's CompressionMiddleware on the PWA routes.
+
+    That middleware compresses any body that passes through it, even one that already has a
+    Content-Encoding (it never looks), and it runs inside this route-level middleware. These
+    routes send bytes compressed once at start-up, so the header moves into scope state, where
+    `_serve` reads it, and the middleware sees a client that accepts no coding.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            headers = scope["headers"]
+            accepted = [v for k, v in headers if k == b"accept-encoding"]
+            scope["headers"] = [(k, v) for k, v in headers if k != b"accept-encoding"]
+            scope.setdefault("state", {})[_ACCEPT_ENCODING] = b",".join(accepted).decode("latin-1")
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def pwa_router(directory: Path) -> Router:
+    """Routes for the PWA in `directory`, read and compressed now, served from memory."""
+    bundle = load_bundle(directory)
+
+    def entry(url: str) -> Any:
+        asset = bundle.entry_points[url]
+
+        async def handler(request: Request[Any, Any, Any]) -> Response[bytes]:
+            return _serve(request, asset, REVALIDATE)
+
+        return get(url, name=f"pwa:{url}", include_in_schema=False)(handler)
+
+    @get(f"{VERSIONED}/{{build:str}}/{{path:path}}", name="pwa:versioned", include_in_schema=False)
+    async def versioned(
+        request: Request[Any, Any, Any], build: FromPath[str], path: FromPath[str]
+    ) -> Response[bytes]:
+        asset = bundle.assets.get(path.lstrip("/"))
+        if asset is None:
+            raise NotFoundException(f"no such file in build {bundle.build}")
+        # An older build's URL (a stale service worker) gets today's bytes, not to be kept.
+        return _serve(request, asset, IMMUTABLE if build == bundle.build else REVALIDATE)
+
+    return Router(
+        path="/",
+        route_handlers=[*(entry(url) for url in ENTRY_POINTS), versioned],
+        middleware=[_keep_accept_encoding],
+    )

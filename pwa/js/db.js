@@ -1,0 +1,57 @@
+// @ts-check
+// IndexedDB behind a small promise helper. Works in the page and in the service worker.
+// To add a store: add it to STORES and bump VERSION; upgrade() creates what is missing.
+
+const NAME = 'portal';
+const VERSION = 1;
+/** @type {Record<string, IDBObjectStoreParameters>} */
+const STORES = {
+  outbox: { keyPath: 'id', autoIncrement: true },
+};
+
+/** @type {Promise<IDBDatabase> | null} */
+let opening = null;
+
+/** @returns {Promise<IDBDatabase>} */
+export function openDB() {
+  opening ??= new Promise((resolve, reject) => {
+    const request = indexedDB.open(NAME, VERSION);
+    request.onupgradeneeded = () => {
+      for (const [name, options] of Object.entries(STORES)) {
+        if (!request.result.objectStoreNames.contains(name)) request.result.createObjectStore(name, options);
+      }
+    };
+    request.onsuccess = () => {
+      // Another tab or the service worker wants a newer schema: let it have the database.
+      request.result.onversionchange = () => { request.result.close(); opening = null; };
+      resolve(request.result);
+    };
+    request.onerror = () => { opening = null; reject(request.error); };
+  });
+  return opening;
+}
+
+/** @template T @param {IDBRequest<T>} request @returns {Promise<T>} */
+export function done(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/**
+ * One store, promise style: `await store('outbox').all()`.
+ * @param {string} name
+ */
+export function store(name) {
+  /** @param {IDBTransactionMode} mode */
+  const os = async (mode) => (await openDB()).transaction(name, mode).objectStore(name);
+  return {
+    /** @returns {Promise<any[]>} */ all: async () => done((await os('readonly')).getAll()),
+    /** @param {IDBValidKey} key */ get: async (key) => done((await os('readonly')).get(key)),
+    /** @param {any} value @returns {Promise<IDBValidKey>} */ put: async (value) => done((await os('readwrite')).put(value)),
+    /** @param {IDBValidKey} key */ delete: async (key) => done((await os('readwrite')).delete(key)),
+    clear: async () => done((await os('readwrite')).clear()),
+    /** @returns {Promise<number>} */ count: async () => done((await os('readonly')).count()),
+  };
+}

@@ -1,0 +1,161 @@
+// @ts-check
+// The outbox: writes made offline (or that failed on the network) wait in IndexedDB and are
+// replayed in order, oldest first, when the connection returns: on `online`, on app start,
+// and from the service worker's Background Sync `sync` event where the browser has it.
+// Modelled on Workbox's background-sync queue: one item at a time; an item the server
+// refuses (409, 422 and other 4xx but 401/403/408/429) is marked `failed` with the server's
+// {code, message} and stays at the front, so the citizen can correct it (`retry`) or drop it
+// (`discard`); a network error or 5xx leaves it `waiting` for the next try; 2xx removes it.
+// Each item carries its idempotency key, so a retry after a lost answer never writes twice.
+// Runs in the page and in the (module) service worker: no DOM beyond `document.cookie`.
+import { store } from './db.js';
+
+/** @typedef {'waiting'|'failed'} OutboxState */
+/**
+ * @typedef {object} OutboxItem
+ * @property {number} id
+ * @property {string} method
+ * @property {string} url
+ * @property {Record<string, string>} headers
+ * @property {string | null} body
+ * @property {string} idempotencyKey
+ * @property {number} createdAt
+ * @property {OutboxState} state
+ * @property {{status: number, code: string, message: string} | null} error
+ */
+
+export const CSRF_COOKIE = 'portal_csrf';
+export const CSRF_HEADER = 'X-CSRF-Token';
+export const SYNC_TAG = 'outbox';
+const STAY_WAITING = new Set([401, 403, 408, 429]);
+const items = () => store('outbox');
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('portal-outbox') : null;
+/** @type {Set<(items: OutboxItem[]) => void>} */
+const listeners = new Set();
+
+/**
+ * Queue a write and try to send it now. `body` is JSON-encoded unless it is already a string.
+ * @param {{method?: string, url: string, body?: unknown, headers?: Record<string, string>, idempotencyKey?: string}} request
+ * @returns {Promise<OutboxItem>}
+ */
+export async function enqueue({ method = 'POST', url, body = null, headers = {}, idempotencyKey }) {
+  /** @type {Omit<OutboxItem, 'id'>} */
+  const fields = {
+    method, url, headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : body === null ? null : JSON.stringify(body),
+    idempotencyKey: idempotencyKey || crypto.randomUUID(),
+    createdAt: Date.now(), state: 'waiting', error: null,
+  };
+  const item = { ...fields, id: /** @type {number} */ (await items().put(fields)) };
+  await changed();
+  await requestSync();
+  replay().catch(() => {});
+  return item;
+}
+
+/** Everything queued, oldest first. @returns {Promise<OutboxItem[]>} */
+export async function list() {
+  return (await items().all()).sort((a, b) => a.id - b.id);
+}
+
+/** Be told of every change (here or in another tab / the service worker). @param {(items: OutboxItem[]) => void} fn */
+export function subscribe(fn) {
+  listeners.add(fn);
+  list().then(fn, () => {});
+  return () => listeners.delete(fn);
+}
+
+/** Send again a failed item, with a corrected body if given. @param {number} id @param {unknown} [body] */
+export async function retry(id, body) {
+  const item = /** @type {OutboxItem | undefined} */ (await items().get(id));
+  if (!item) return;
+  if (body !== undefined) item.body = typeof body === 'string' ? body : JSON.stringify(body);
+  Object.assign(item, { state: 'waiting', error: null });
+  await items().put(item);
+  await changed();
+  return replay();
+}
+
+/** Drop an item the citizen gave up on. @param {number} id */
+export async function discard(id) {
+  await items().delete(id);
+  await changed();
+  return replay();
+}
+
+/**
+ * Send queued items in order until the queue is empty, one fails, or the network does.
+ * One replay at a time across tabs and the service worker (Web Locks, where present).
+ * @returns {Promise<{sent: number, remaining: number}>}
+ */
+export async function replay() {
+  const locks = globalThis.navigator?.locks;
+  return locks ? locks.request('portal-outbox', drain) : drain();
+}
+
+async function drain() {
+  let sent = 0;
+  for (const item of await list()) {
+    if (item.state === 'failed') break;
+    /** @type {Response} */
+    let response;
+    try {
+      response = await fetch(item.url, {
+        method: item.method,
+        headers: { ...item.headers, 'Idempotency-Key': item.idempotencyKey, [CSRF_HEADER]: await csrfToken() },
+        body: item.body,
+        credentials: 'same-origin',
+      });
+    } catch {
+      break; // offline or unreachable: keep it waiting
+    }
+    if (response.ok) {
+      await items().delete(item.id);
+      sent += 1;
+      await changed();
+      continue;
+    }
+    if (response.status >= 500 || STAY_WAITING.has(response.status)) break;
+    const answer = await response.json().catch(() => ({}));
+    item.state = 'failed';
+    item.error = { status: response.status, code: answer.code || 'error', message: answer.message || '' };
+    await items().put(item);
+    await changed();
+    break;
+  }
+  return { sent, remaining: (await list()).length };
+}
+
+/** Read at send time: the accounts service may have rotated it since the item was queued. */
+async function csrfToken() {
+  if (typeof document !== 'undefined') {
+    const match = document.cookie.match(new RegExp(`(?:^|; )${CSRF_COOKIE}=([^;]*)`));
+    return match ? decodeURIComponent(match[1]) : '';
+  }
+  // In the service worker (Background Sync) only the Cookie Store API can read cookies.
+  const cookieStore = /** @type {any} */ (globalThis).cookieStore;
+  return (cookieStore && (await cookieStore.get(CSRF_COOKIE))?.value) || '';
+}
+
+async function requestSync() {
+  const registration = await globalThis.navigator?.serviceWorker?.getRegistration?.().catch(() => undefined);
+  const sync = /** @type {any} */ (registration)?.sync;
+  if (sync) await sync.register(SYNC_TAG).catch(() => {});
+}
+
+async function changed() {
+  const now = await list();
+  for (const fn of listeners) fn(now);
+  channel?.postMessage('changed');
+}
+
+channel?.addEventListener('message', async () => {
+  const now = await list();
+  for (const fn of listeners) fn(now);
+});
+
+/** In the page: replay when the connection returns and once at start. */
+export function startOutbox() {
+  addEventListener('online', () => { replay().catch(() => {}); });
+  return replay().catch(() => ({ sent: 0, remaining: 0 }));
+}

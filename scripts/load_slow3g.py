@@ -1,0 +1,99 @@
+"""`make load`: how long a cheap phone on a slow 3G link waits for a usable screen.
+
+Chromium emulates the link through CDP (`Network.emulateNetworkConditions`: 400 ms round-trip
+latency, 400 kbit/s down and up) and a CPU slowed 4 times (`Emulation.setCPUThrottlingRate`). The
+figure is the time from starting the navigation until the catalog is usable: the search box is
+there and the first page of services is listed. (No sign-in screen exists yet: the catalog is
+the first view; add the sign-in and dashboard screens to SCREENS when they exist.)
+
+First visit: a new profile. Repeat visit: the same profile after the service worker installed.
+Caveat: CDP emulation applies to the page's own requests. Requests the service worker makes
+itself (the repeat visit's API revalidations) are not slowed, so the repeat figure leaves out
+about one round trip (~0.4 s) for those small 304s. The shell itself comes from the service
+worker's cache on a repeat visit, which no throttling affects.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import Page, sync_playwright
+
+from scripts.size import VIEWPORT, launch, start_server, wait_until_offline_ready
+
+LATENCY_MS = 400
+THROUGHPUT_BYTES_S = 400_000 / 8
+CPU_SLOWDOWN = 4
+SCREENS = {"catalog": "/"}
+"""Screen → path. The figure is the time until `usable()` holds on it."""
+RUNS = 3
+
+
+def throttle(page: Page) -> None:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": LATENCY_MS,
+            "downloadThroughput": THROUGHPUT_BYTES_S,
+            "uploadThroughput": THROUGHPUT_BYTES_S,
+        },
+    )
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+
+
+def usable(page: Page) -> None:
+    page.get_by_role("searchbox").wait_for(timeout=120_000)
+    page.locator(".card").first.wait_for(timeout=120_000)
+
+
+def timed(page: Page, url: str, reload: bool = False) -> float:
+    started = time.perf_counter()
+    if reload:
+        page.reload(wait_until="commit")
+    else:
+        page.goto(url, wait_until="commit")
+    usable(page)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    server = start_server()
+    results: dict[str, tuple[list[float], list[float]]] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            for screen, path in SCREENS.items():
+                firsts, repeats = [], []
+                for _ in range(RUNS):
+                    context = browser.new_context(viewport=VIEWPORT, locale="th-TH")
+                    page = context.new_page()
+                    throttle(page)
+                    firsts.append(timed(page, server.url + path))
+                    wait_until_offline_ready(page)
+                    repeats.append(timed(page, server.url + path, reload=True))
+                    context.close()
+                results[screen] = (firsts, repeats)
+            browser.close()
+    finally:
+        server.stop()
+
+    print(
+        f"Slow 3G ({LATENCY_MS} ms latency, {THROUGHPUT_BYTES_S * 8 / 1000:.0f} kbit/s), "
+        f"CPU ÷{CPU_SLOWDOWN}, headless Chromium, median of {RUNS}"
+    )
+    print(f"  {'screen':<10}{'first visit':>14}{'repeat visit':>15}")
+    for screen, (firsts, repeats) in results.items():
+        first, repeat = sorted(firsts)[RUNS // 2], sorted(repeats)[RUNS // 2]
+        print(f"  {screen:<10}{first:>12.2f} s{repeat:>13.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""`make size`: what the first view costs a new visitor, and what a repeat visit costs.
+
+Starts the portal like the browser tests do (a `portal serve` subprocess on a temporary SQLite
+database with the demo data), opens the first view in headless Chromium as a new visitor and
+adds up the bytes transferred by type, as DevTools counts them (`encodedDataLength`: response
+headers plus the compressed body; a response from the HTTP cache or the service worker costs
+0). The service worker's own traffic (its script, its precache of the shell, keeping a copy of
+the first view's data) is part of the first visit and is counted. Then:
+
+- repeat visit (same browser profile, service worker installed): the shell must cost 0 bytes;
+- an unchanged API GET revalidated with If-None-Match must answer 304 in ≤ 1 KB.
+
+Prints a table and exits 1 when a budget is exceeded. Budgets: DESIGN.md, issue 7.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import Browser, Page, Request, sync_playwright
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
+
+FIRST_VISIT_BUDGET = 50 * 1024
+FIRST_VISIT_JS_BUDGET = 25 * 1024
+REPEAT_SHELL_BUDGET = 0
+REVALIDATION_BUDGET = 1024
+
+REVALIDATED_URL = "/api/v1/services?limit=10&offset=0"
+"""The first view's main API read. Switch to "/api/v1/dashboard" once that endpoint exists."""
+
+KINDS = ("html", "css", "js", "json", "other")
+VIEWPORT = {"width": 360, "height": 740}
+
+
+def kind_of(url: str, resource_type: str) -> str:
+    path = url.split("?", 1)[0]
+    if resource_type == "document" or path.endswith((".html", "/")):
+        return "html"
+    if path.endswith(".css"):
+        return "css"
+    if path.endswith(".js"):
+        return "js"
+    if "/api/" in path or path.endswith((".json", ".webmanifest")):
+        return "json"
+    return "other"
+
+
+def wire_bytes(request: Request) -> tuple[int, int]:
+    """(response headers, encoded body) as received from the network; (0, 0) from a cache."""
+    response = request.response()
+    if response is None or response.from_service_worker:
+        return 0, 0
+    sizes = request.sizes()
+    headers, body = sizes["responseHeadersSize"], sizes["responseBodySize"]
+    if body < 0:  # Playwright reports -headers for a response served from the HTTP cache
+        return 0, 0
+    conditional = {"if-none-match", "if-modified-since"} & request.all_headers().keys()
+    if body == 0 and response.status == 200 and not conditional:
+        # Chromium does not report the body of a service worker's own script: take its length.
+        # (A revalidated copy also shows as 200 with no body: that one really cost 0.)
+        body = int(response.headers.get("content-length", "0"))
+    return headers, body
+
+
+@dataclass
+class Traffic:
+    """Every request the browser context made (page and service worker), with its cost."""
+
+    rows: list[tuple[str, str, int, bool]] = field(default_factory=list)
+    """(kind, path, bytes, by the service worker)."""
+    header_bytes: int = 0
+
+    def record(self, request: Request) -> None:
+        path = "/" + request.url.split("/", 3)[3]
+        headers, body = wire_bytes(request)
+        self.header_bytes += headers
+        kind = kind_of(request.url, request.resource_type)
+        self.rows.append((kind, path, headers + body, request.service_worker is not None))
+
+    def by_kind(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for kind, _, size, _ in self.rows:
+            totals[kind] += size
+        return {k: totals[k] for k in KINDS}
+
+    def total(self) -> int:
+        return sum(size for _, _, size, _ in self.rows)
+
+    def shell_bytes(self) -> int:
+        """Bytes for the app shell: the page, versioned assets, the manifest."""
+        return sum(
+            size
+            for kind, path, size, _ in self.rows
+            if kind in {"html", "css", "js"} or path.startswith("/v/")
+            if not path.startswith("/sw.js")
+        )
+
+
+def start_server() -> LiveServer:
+    server = LiveServer(Path(tempfile.mkdtemp(prefix="portal-size-")))
+    server.start()
+    return server
+
+
+def launch(playwright: object) -> Browser:
+    return playwright.chromium.launch(  # type: ignore[attr-defined, no-any-return]
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+
+
+def wait_until_offline_ready(page: Page) -> None:
+    """Service worker installed and in control, first view's data copied for offline use."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.wait_for_function(
+        "async () => (await (await caches.open('portal-data')).keys()).length >= 3",
+        timeout=30_000,
+    )
+    page.wait_for_load_state("networkidle")
+
+
+def kb(n: int) -> str:
+    return f"{n / 1024:6.1f} KB"
+
+
+def main() -> int:
+    server = start_server()
+    failures: list[str] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            context = browser.new_context(viewport=VIEWPORT, locale="th-TH")
+            page = context.new_page()
+
+            first = Traffic()
+            context.on("requestfinished", first.record)
+            page.goto(server.url)
+            page.locator(".card").first.wait_for()
+            wait_until_offline_ready(page)
+            context.remove_listener("requestfinished", first.record)
+
+            repeat = Traffic()
+            context.on("requestfinished", repeat.record)
+            page.reload()
+            page.locator(".card").first.wait_for()
+            page.wait_for_load_state("networkidle")
+            context.remove_listener("requestfinished", repeat.record)
+
+            revalidation = Traffic()
+            context.on("requestfinished", revalidation.record)
+            status = page.evaluate(
+                """async (url) => {
+                    const first = await fetch(url, { cache: 'no-store' });
+                    await first.arrayBuffer();
+                    const again = await fetch(url, { cache: 'no-store',
+                        headers: { 'if-none-match': first.headers.get('etag') } });
+                    return again.status;
+                }""",
+                REVALIDATED_URL,
+            )
+            page.wait_for_load_state("networkidle")
+            context.remove_listener("requestfinished", revalidation.record)
+            browser.close()
+    finally:
+        server.stop()
+
+    print("First visit (new visitor, headless Chromium, 360 px, th-TH)")
+    print(f"  {'type':<6}{'transferred':>12}")
+    for kind, size in first.by_kind().items():
+        print(f"  {kind:<6}{kb(size):>12}")
+    print(f"  {'total':<6}{kb(first.total()):>12}   budget {kb(FIRST_VISIT_BUDGET).strip()}")
+    page_bytes = sum(s for _, _, s, by_sw in first.rows if not by_sw)
+    print(f"  of which the page {kb(page_bytes).strip()}, the service worker (script, precache,")
+    print(f"  copies for offline) {kb(first.total() - page_bytes).strip()}")
+    print(f"  requests: {len(first.rows)}; response headers {kb(first.header_bytes).strip()} of it")
+
+    js = first.by_kind()["js"]
+    if first.total() > FIRST_VISIT_BUDGET:
+        failures.append(f"first visit {kb(first.total())} > {kb(FIRST_VISIT_BUDGET)}")
+    if js > FIRST_VISIT_JS_BUDGET:
+        failures.append(f"first-visit JS {kb(js)} > {kb(FIRST_VISIT_JS_BUDGET)}")
+
+    shell = repeat.shell_bytes()
+    print("\nRepeat visit (same profile, service worker in control)")
+    print(f"  shell over the network: {shell} bytes (budget {REPEAT_SHELL_BUDGET})")
+    for kind, path, size, by_sw in repeat.rows:
+        if size:
+            print(f"  {'sw ' if by_sw else 'page'} {kind:<5} {path:<45} {size:>6} B")
+    print(f"  total {kb(repeat.total()).strip()} (API revalidations by the service worker)")
+    if shell > REPEAT_SHELL_BUDGET:
+        failures.append(f"repeat-visit shell {shell} B > {REPEAT_SHELL_BUDGET} B")
+
+    costs = [size for _, path, size, _ in revalidation.rows if path == REVALIDATED_URL]
+    answer = costs[-1] if costs else -1
+    print(f"\nUnchanged {REVALIDATED_URL} with If-None-Match: HTTP {status}, {answer} bytes")
+    print(f"  (budget {REVALIDATION_BUDGET} B)")
+    if status != 304 or not 0 < answer <= REVALIDATION_BUDGET:
+        failures.append(f"revalidation: HTTP {status}, {answer} B")
+
+    for failure in failures:
+        print(f"OVER BUDGET: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

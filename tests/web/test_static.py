@@ -1,0 +1,148 @@
+"""The PWA's static serving: versioned immutable assets, revalidated entry points, ETags,
+precompressed brotli/gzip that is never compressed twice, and no 500 for odd paths."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import brotli
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backend.settings import ROOT
+from backend.web.static import IMMUTABLE, load_bundle
+
+pytestmark = pytest.mark.usefixtures("db")
+
+Client = AsyncTestClient[Any]
+PWA = ROOT / "pwa"
+BUILD = load_bundle(PWA).build
+
+
+async def test_index_names_versioned_assets_and_revalidates(client: Client) -> None:
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-cache"
+    html = response.text
+    assert f'src="/v/{BUILD}/js/app.js"' in html
+    assert f'href="/v/{BUILD}/css/app.css"' in html
+    assert 'href="/manifest.webmanifest"' in html  # entry points keep their stable URL
+    # Strict CSP holds because the markup has no inline script or style at all.
+    assert "<style" not in html and " style=" not in html
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
+
+    again = await client.get("/", headers={"if-none-match": response.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == response.headers["etag"]
+
+
+@pytest.mark.parametrize("path", ["/sw.js", "/manifest.webmanifest", "/offline.html"])
+async def test_entry_points_revalidate_with_a_strong_etag(client: Client, path: str) -> None:
+    response = await client.get(path)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-cache"
+    etag = response.headers["etag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    assert (await client.get(path, headers={"if-none-match": etag})).status_code == 304
+    assert (await client.get(path, headers={"if-none-match": '"other"'})).status_code == 200
+
+
+async def test_versioned_assets_are_immutable(client: Client) -> None:
+    response = await client.get(f"/v/{BUILD}/js/app.js")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == IMMUTABLE == "public, max-age=31536000, immutable"
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.text == (PWA / "js" / "app.js").read_text(encoding="utf-8")
+    png = await client.get(f"/v/{BUILD}/icons/icon-192.png")
+    assert png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG")
+
+
+async def test_service_worker_knows_its_build_and_shell(client: Client) -> None:
+    source = (await client.get("/sw.js")).text
+    assert f"const BUILD = {json.dumps(BUILD)};" in source
+    found = re.search(r"const SHELL = (\[.*?\]);", source)
+    assert found
+    shell = json.loads(found.group(1))
+    assert shell[:2] == ["/", "/offline.html"]
+    assert f"/v/{BUILD}/js/app.js" in shell and f"/v/{BUILD}/i18n/en.json" in shell
+    assert not any(url.endswith(".png") for url in shell)
+    assert f"from '/v/{BUILD}/js/outbox.js'" in source
+    for url in shell:  # every URL it will precache exists
+        assert (await client.get(url)).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("accept", "coding"), [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("identity", None)]
+)
+async def test_precompressed_once_per_accept_encoding(
+    client: Client, accept: str, coding: str | None
+) -> None:
+    # httpx would decode the body for us: ask for the raw bytes to prove they are encoded once.
+    async with client.stream(
+        "GET", f"/v/{BUILD}/js/views/catalog.js", headers={"accept-encoding": accept}
+    ) as response:
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
+    assert response.headers.get("content-encoding") == coding
+    assert "accept-encoding" in response.headers["vary"].lower()
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda b: b}[coding]
+    assert decode(raw) == (PWA / "js" / "views" / "catalog.js").read_bytes()
+    assert int(response.headers["content-length"]) == len(raw)
+
+
+async def test_each_coding_has_its_own_strong_etag(client: Client) -> None:
+    br = await client.get("/", headers={"accept-encoding": "br"})
+    plain = await client.get("/", headers={"accept-encoding": "identity"})
+    assert br.headers["etag"] != plain.headers["etag"]
+
+
+async def test_manifest_is_installable(client: Client) -> None:
+    response = await client.get("/manifest.webmanifest")
+    assert response.headers["content-type"].startswith("application/manifest+json")
+    manifest = response.json()
+    assert manifest["display"] == "standalone" and manifest["scope"] == "/"
+    assert manifest["start_url"].startswith("/")
+    sizes = {(i["sizes"], i.get("purpose", "any")) for i in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any")} <= sizes
+    assert {("192x192", "maskable"), ("512x512", "maskable")} <= sizes
+    for icon in manifest["icons"]:
+        assert icon["src"].startswith(f"/v/{BUILD}/")
+        assert (await client.get(icon["src"])).status_code == 200
+    assert {s["url"] for s in manifest["shortcuts"]} == {"/#/dashboard", "/track"}
+
+
+async def test_an_old_build_gets_todays_file_uncached_and_odd_paths_are_404(
+    client: Client,
+) -> None:
+    old = await client.get("/v/0123456789/js/app.js")
+    assert old.status_code == 200
+    assert old.headers["cache-control"] == "no-cache"
+    for path in (f"/v/{BUILD}/js/nope.js", f"/v/{BUILD}/../backend/settings.py", "/v/x/"):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["code"] == "not_found"
+
+
+async def test_security_headers_still_apply(client: Client) -> None:
+    for path in ("/", f"/v/{BUILD}/js/app.js", "/sw.js"):
+        headers = (await client.get(path)).headers
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_build_id_follows_the_content(tmp_path: Path) -> None:
+    copy = tmp_path / "pwa"
+    shutil.copytree(PWA, copy)
+    first = load_bundle(copy)
+    assert first.build == BUILD  # same bytes, same build, wherever they live
+    (copy / "css" / "app.css").write_text("body{}", encoding="utf-8")
+    second = load_bundle(copy)
+    assert second.build != first.build
+    assert second.assets["css/app.css"].encodings["identity"] == b"body{}"
