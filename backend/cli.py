@@ -156,5 +156,12 @@ def create_admin(name: str) -> None:
     click.echo(f"  code: {code}")
 
 
+from backend.notifications.cli import vapid as _vapid_command  # noqa: E402 (needs main first)
+from backend.notifications.cli import worker as _worker_command  # noqa: E402
+
+main.add_command(_worker_command)
+main.add_command(_vapid_command)
+
+
 if __name__ == "__main__":
     main()

@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "backend.system.piccolo_app",
         "backend.privacy.piccolo_app",
         "backend.accounts.piccolo_app",
+        "backend.notifications.piccolo_app",
     ]
 )

@@ -67,6 +67,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Directory the PWA is served from (read once at start-up, hashed into the build id).
     Only tests point it elsewhere, to deploy a changed copy."""
 
+    vapid_private_key: str = ""
+    """Web Push VAPID private key (PEM, or base64url of the raw key or DER). Empty: a key
+    pair is generated on first use and kept in VAR_DIR/vapid_private.pem (mode 0600). Every
+    app node and worker must use the same key: browsers subscribe with its public half."""
+
+    vapid_subject: str = "mailto:ops@portal.example.go.th"
+    """Contact for push service operators (VAPID `sub` claim): a mailto: or https: URL."""
+
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))

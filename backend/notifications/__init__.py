@@ -1,0 +1,1 @@
+"""Notifications: the transactional outbox, the worker that drains it, and Web Push."""

@@ -1,0 +1,167 @@
+"""The outbox table's API for producers (enqueue) and for admins (dead letters).
+
+Producers call `enqueue` inside their own transaction, so the state change and the work it
+triggers commit or roll back together:
+
+    async with backend.lib.db.transaction():
+        await change_status(...)
+        await enqueue("webpush", payload, dedupe_key=f"status:{change_id}:{subscription_id}")
+
+Piccolo finds the open transaction through a context variable, so the INSERT runs on the
+caller's connection. Delivery is `worker.Worker`'s job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from piccolo.querystring import QueryString
+
+from backend.lib.db import current_engine
+from backend.lib.errors import NotFoundError
+
+__all__ = [
+    "DeadMessage",
+    "InvalidOutboxMessageError",
+    "NewMessage",
+    "OutboxMessageNotFoundError",
+    "enqueue",
+    "enqueue_many",
+    "list_dead",
+    "replay",
+]
+
+MAX_KIND = 32
+MAX_DEDUPE_KEY = 200
+"""Column lengths in tables.py; checked here so SQLite (which ignores VARCHAR lengths) and
+PostgreSQL refuse the same values."""
+
+INSERT_CHUNK = 1000
+"""Rows per INSERT statement in `enqueue_many`: 5 parameters a row stays well under the
+bind-parameter limits (SQLite 32,766; PostgreSQL 32,767)."""
+
+_INSERT = (
+    "INSERT INTO outbox (kind, payload, status, attempts, next_attempt_at, created_at, "
+    "dedupe_key) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+)
+"""ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL an error
+would abort the caller's whole transaction."""
+_INSERT_ROW = "({}, {}, 'pending', 0, {}, {}, {})"
+
+
+class InvalidOutboxMessageError(ValueError):
+    """A producer passed a kind, payload or dedupe key the outbox cannot store."""
+
+
+class OutboxMessageNotFoundError(NotFoundError):
+    code = "outbox_message_not_found"
+    message_en = "There is no dead outbox message with this id."
+    message_th = "ไม่พบข้อความที่ส่งไม่สำเร็จรายการนี้"
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """One message for `enqueue_many`."""
+
+    kind: str
+    payload: Mapping[str, Any]
+    dedupe_key: str | None = None
+    delay_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeadMessage:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    last_error: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+def _row_args(message: NewMessage, now: dt.datetime) -> list[Any]:
+    if not 0 < len(message.kind) <= MAX_KIND:
+        raise InvalidOutboxMessageError(f"kind must be 1–{MAX_KIND} characters")
+    if message.dedupe_key is not None and not 0 < len(message.dedupe_key) <= MAX_DEDUPE_KEY:
+        raise InvalidOutboxMessageError(f"dedupe_key must be 1–{MAX_DEDUPE_KEY} characters")
+    if not isinstance(message.payload, Mapping):
+        raise InvalidOutboxMessageError("payload must be a JSON object")
+    try:
+        payload = msgspec.json.encode(message.payload).decode()
+    except (TypeError, msgspec.EncodeError) as exc:
+        raise InvalidOutboxMessageError(f"payload is not JSON-serialisable: {exc}") from exc
+    due = now + dt.timedelta(seconds=max(0.0, message.delay_s))
+    return [message.kind, payload, due, now, message.dedupe_key]
+
+
+async def enqueue_many(messages: Iterable[NewMessage]) -> list[int]:
+    """Insert messages in as few statements as possible; returns the new ids, ascending.
+    A message whose dedupe key is already in the table (or earlier in `messages`) is skipped.
+    """
+    now = dt.datetime.now(dt.UTC)
+    rows = [_row_args(m, now) for m in messages]
+    engine = current_engine()
+    ids: list[int] = []
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        values = QueryString(
+            ", ".join(_INSERT_ROW for _ in chunk), *(value for row in chunk for value in row)
+        )
+        # Rows are asyncpg Records or aiosqlite dicts: both index by column name.
+        ids += [row["id"] for row in await engine.run_querystring(QueryString(_INSERT, values))]
+    return sorted(ids)
+
+
+async def enqueue(
+    kind: str, payload: Mapping[str, Any], *, dedupe_key: str | None = None, delay_s: float = 0
+) -> int | None:
+    """Add one message (in the caller's transaction, if any); its id, or None when a message
+    with `dedupe_key` already exists."""
+    ids = await enqueue_many([NewMessage(kind, payload, dedupe_key, delay_s)])
+    return ids[0] if ids else None
+
+
+async def list_dead(kind: str | None = None, limit: int = 100) -> list[DeadMessage]:
+    """Dead letters, newest first."""
+    # Status is a literal, not a parameter, so both engines can use the partial index.
+    sql = (
+        "SELECT id, kind, payload, attempts, last_error, created_at, finished_at "
+        "FROM outbox WHERE status = 'dead'"
+    )
+    args: list[Any] = []
+    if kind is not None:
+        sql += " AND kind = {}"
+        args.append(kind)
+    sql += " ORDER BY id DESC LIMIT {}"
+    args.append(max(1, limit))
+    rows = await current_engine().run_querystring(QueryString(sql, *args))
+    return [
+        DeadMessage(
+            id=row["id"],
+            kind=row["kind"],
+            payload=msgspec.json.decode(row["payload"]),
+            attempts=row["attempts"],
+            last_error=row["last_error"],
+            created_at=row["created_at"],
+            finished_at=row["finished_at"],
+        )
+        for row in rows
+    ]
+
+
+async def replay(message_id: int) -> None:
+    """Give a dead message a fresh set of attempts, due now."""
+    sql = (
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = {}, "
+        "locked_by = NULL, locked_until = NULL, finished_at = NULL "
+        "WHERE id = {} AND status = 'dead' RETURNING id"
+    )
+    now = dt.datetime.now(dt.UTC)
+    rows = await current_engine().run_querystring(QueryString(sql, now, message_id))
+    if not rows:
+        raise OutboxMessageNotFoundError()

@@ -1,0 +1,158 @@
+"""The `webpush` outbox handler: one queued message → one Web Push.
+
+Payload (build it with `webpush_payload`)::
+
+    {"endpoint", "p256dh", "auth",          # the browser's PushSubscription
+     "body": {...},                         # JSON object the service worker receives
+     "ttl", "urgency", "topic",             # RFC 8030 headers
+     "subscription_id"}                     # ours, for `on_gone`
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+import msgspec
+
+from backend.lib import webpush
+from backend.notifications.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
+
+__all__ = [
+    "DEFAULT_TTL_S",
+    "WEBPUSH_KIND",
+    "OnGone",
+    "PushMessage",
+    "WebPushHandler",
+    "webpush_payload",
+]
+
+log = logging.getLogger("portal.worker.webpush")
+
+WEBPUSH_KIND = "webpush"
+
+DEFAULT_TTL_S = 4 * 24 * 60 * 60
+"""How long a push service keeps a message for an offline phone: a status change still
+matters after a long weekend without signal."""
+
+MAX_CONNECTIONS = 100
+"""Open connections in the shared session, over all push services (above any sane
+worker concurrency, so the pool never queues requests)."""
+
+OnGone = Callable[[int], Awaitable[None]]
+"""Called with `subscription_id` when the push service says the subscription no longer
+exists (404/410); the subscriptions code deletes it."""
+
+
+class PushMessage(msgspec.Struct, frozen=True, kw_only=True):
+    endpoint: str
+    p256dh: str
+    auth: str
+    body: dict[str, Any]
+    ttl: int = DEFAULT_TTL_S
+    urgency: webpush.Urgency = "normal"
+    topic: str | None = None
+    subscription_id: int | None = None
+
+
+def webpush_payload(
+    subscription: webpush.Subscription,
+    body: dict[str, Any],
+    *,
+    ttl: int = DEFAULT_TTL_S,
+    urgency: webpush.Urgency = "normal",
+    topic: str | None = None,
+    subscription_id: int | None = None,
+) -> dict[str, Any]:
+    """The outbox payload for one push to `subscription` (the browser's toJSON() shape)."""
+    message = PushMessage(
+        endpoint=subscription["endpoint"],
+        p256dh=subscription["keys"]["p256dh"],
+        auth=subscription["keys"]["auth"],
+        body=body,
+        ttl=ttl,
+        urgency=urgency,
+        topic=topic,
+        subscription_id=subscription_id,
+    )
+    payload: dict[str, Any] = msgspec.to_builtins(message)
+    return payload
+
+
+class WebPushHandler:
+    """Sends `webpush` messages over one aiohttp session, opened and closed with
+    `async with` so connections to each push service are reused for the worker's life."""
+
+    def __init__(
+        self,
+        vapid: webpush.VapidKeys,
+        *,
+        on_gone: OnGone | None = None,
+        timeout_s: float = webpush.DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self._vapid = vapid
+        self._on_gone = on_gone
+        self._timeout_s = timeout_s
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> WebPushHandler:
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, ttl_dns_cache=300)
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __call__(self, message: Message) -> Outcome:
+        if self._session is None:
+            raise RuntimeError("use WebPushHandler inside `async with`")
+        try:
+            push = msgspec.convert(message.payload, PushMessage)
+        except msgspec.ValidationError as exc:
+            return Dead(f"malformed webpush payload: {exc}")
+        subscription: webpush.Subscription = {
+            "endpoint": push.endpoint,
+            "keys": {"p256dh": push.p256dh, "auth": push.auth},
+        }
+        try:
+            result = await webpush.send(
+                self._session,
+                subscription,
+                msgspec.json.encode(push.body),
+                vapid=self._vapid,
+                ttl=push.ttl,
+                urgency=push.urgency,
+                topic=push.topic,
+                timeout_s=self._timeout_s,
+            )
+        except (
+            webpush.PushPayloadTooLargeError,
+            webpush.InvalidSubscriptionError,
+            webpush.InvalidPushRequestError,
+        ) as exc:
+            return Dead(str(exc))
+        return await self._outcome(result, push)
+
+    async def _outcome(self, result: webpush.PushResult, push: PushMessage) -> Outcome:
+        match result.status:
+            case "delivered":
+                return Delivered()
+            case "gone":
+                if self._on_gone is not None and push.subscription_id is not None:
+                    await self._on_gone(push.subscription_id)
+                return Drop(f"subscription gone: {result.detail}")
+            case "retry":
+                return Retry(result.retry_after_s, result.detail)
+            case _:  # too_large, failed: sending it again would fail the same way
+                return Dead(result.detail)

@@ -1,0 +1,382 @@
+"""The outbox worker: claim due messages in batches, run each kind's handler concurrently,
+record the outcomes. Any number of workers may run against one database (`portal worker`).
+
+Claiming. One statement marks a batch `in_flight` for this worker until `locked_until` (the
+lease) and counts the attempt. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets concurrent
+workers take disjoint batches without waiting; SQLite has one writer at a time, so the claim
+runs in a `BEGIN IMMEDIATE` transaction that takes the write lock before reading.
+
+Leases. While a row is in flight its `next_attempt_at` equals `locked_until`, so a single
+condition — status pending or in flight, and `next_attempt_at` passed — finds both due work
+and the work of a worker that died, through one partial index. A result is recorded only
+WHERE `locked_by` and `locked_until` still hold this claim's values: once another worker
+has re-claimed the row, a late result changes nothing (delivery is at least once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
+
+from backend.lib.db import current_engine
+from backend.lib.webpush import load_or_create_vapid
+from backend.notifications.outcomes import Dead, Delivered, Drop, Handler, Message, Outcome, Retry
+from backend.notifications.push_handler import WEBPUSH_KIND, OnGone, WebPushHandler
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from backend.settings import Settings
+
+__all__ = [
+    "DEFAULT_MAX_ATTEMPTS",
+    "BatchResult",
+    "Worker",
+    "default_handlers",
+    "default_worker_id",
+    "utc_now",
+]
+
+log = logging.getLogger("portal.worker")
+
+DEFAULT_MAX_ATTEMPTS = 8
+"""With the default backoff (2 s doubling, full jitter) 8 attempts span up to ~4 minutes."""
+
+LEASE_SAFETY = 0.9
+"""Handlers are cut off at 90 % of the lease so the result is written before it expires."""
+
+_MAX_EXPONENT = 60
+"""Caps 2**n in the backoff so a huge max_attempts cannot overflow a float."""
+
+# Status values are literals, not parameters, so the planner can use the partial index
+# outbox_due (next_attempt_at, id) WHERE status IN ('pending', 'in_flight').
+_CLAIM = (
+    "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, "
+    "locked_by = {}, locked_until = {}, next_attempt_at = {} "
+    "WHERE id IN (SELECT id FROM outbox "
+    "WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= {} AND kind IN ({}) "
+    "ORDER BY next_attempt_at, id LIMIT {}{}) "
+    "RETURNING id, kind, payload, attempts"
+)
+_FINISH = (
+    "UPDATE outbox SET {}, locked_until = NULL "
+    "WHERE status = 'in_flight' AND locked_by = {} AND locked_until = {} AND id IN ({}) "
+    "RETURNING id"
+)
+
+
+def _in_list(values: Sequence[Any]) -> QueryString:
+    return QueryString(", ".join("{}" for _ in values), *values)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class BatchResult:
+    """What one `run_once` did."""
+
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    dropped: int = 0
+    stale: int = 0
+    """Results discarded because the lease had passed to another worker."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    kind: str
+    payload: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    claimed: _Claimed
+    outcome: Outcome
+    retry_at: dt.datetime | None = None
+
+
+class Worker:
+    """Delivers outbox messages of the kinds in `handlers`; other kinds are left for a worker
+    that knows them."""
+
+    def __init__(
+        self,
+        handlers: Mapping[str, Handler],
+        *,
+        worker_id: str,
+        batch_size: int = 100,
+        lease_s: float = 30.0,
+        concurrency: int = 50,
+        max_attempts: Mapping[str, int] | None = None,
+        default_max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        base_backoff_s: float = 2.0,
+        max_backoff_s: float = 3600.0,
+        clock: Callable[[], dt.datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not handlers:
+            raise ValueError("a worker needs at least one handler")
+        if batch_size < 1 or concurrency < 1 or lease_s <= 0 or default_max_attempts < 1:
+            raise ValueError("batch_size, concurrency, lease_s and max attempts must be > 0")
+        self.handlers = dict(handlers)
+        self.worker_id = worker_id
+        self.batch_size = batch_size
+        self.lease_s = lease_s
+        self.max_attempts = dict(max_attempts or {})
+        self.default_max_attempts = default_max_attempts
+        self.base_backoff_s = base_backoff_s
+        self.max_backoff_s = max_backoff_s
+        self._clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not a secret)
+        self._slots = asyncio.Semaphore(concurrency)
+
+    def _now(self) -> dt.datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the worker's clock must return timezone-aware datetimes")
+        return now
+
+    # -- claiming ----------------------------------------------------------------------
+
+    async def _claim(self, now: dt.datetime, lease_end: dt.datetime) -> list[_Claimed]:
+        engine = current_engine()
+        sqlite = isinstance(engine, SQLiteEngine)
+        kinds = sorted(self.handlers)
+        query = QueryString(
+            _CLAIM,
+            self.worker_id,
+            lease_end,
+            lease_end,
+            now,
+            _in_list(kinds),
+            self.batch_size,
+            QueryString("" if sqlite else " FOR UPDATE SKIP LOCKED"),
+        )
+        if sqlite:
+            async with engine.transaction(transaction_type=TransactionType.immediate):
+                rows = await engine.run_querystring(query)
+        else:
+            rows = await engine.run_querystring(query)
+        claimed = [_Claimed(r["id"], r["kind"], r["payload"], r["attempts"]) for r in rows]
+        return sorted(claimed, key=lambda c: c.id)
+
+    # -- running handlers --------------------------------------------------------------
+
+    def _limit(self, kind: str) -> int:
+        return self.max_attempts.get(kind, self.default_max_attempts)
+
+    async def _run_handler(self, claimed: _Claimed, deadline: float) -> Outcome:
+        if claimed.attempts > self._limit(claimed.kind):
+            # Every earlier claim ended without a result: the message may be what kills
+            # or hangs the worker, so it is not handed to the handler again.
+            return Dead(f"no result from {claimed.attempts - 1} attempts (leases expired)")
+        try:
+            payload = msgspec.json.decode(claimed.payload)
+        except msgspec.DecodeError as exc:
+            return Dead(f"payload is not JSON: {exc}")
+        if not isinstance(payload, dict):
+            return Dead("payload is not a JSON object")
+        message = Message(claimed.id, claimed.kind, payload, claimed.attempts)
+        timeout = asyncio.timeout_at(deadline)
+        try:
+            async with timeout, self._slots:
+                outcome = await self.handlers[claimed.kind](message)
+        except Exception as exc:  # a handler's bug or an unexpected failure: retry later
+            if timeout.expired():
+                return Retry(None, "no result before the lease ended")
+            log.warning(
+                "handler raised",
+                exc_info=True,
+                extra={"message_id": claimed.id, "kind": claimed.kind},
+            )
+            return Retry(None, f"{type(exc).__name__}: {exc}")
+        if not isinstance(outcome, Delivered | Retry | Dead | Drop):
+            return Retry(None, f"handler returned {outcome!r}, not an outcome")
+        return outcome
+
+    def _backoff_s(self, attempts: int) -> float:
+        """Full jitter: uniform in [0, min(max, base * 2^(attempts-1))]."""
+        exponent = min(attempts - 1, _MAX_EXPONENT)
+        return self._rng.uniform(0, min(self.max_backoff_s, self.base_backoff_s * 2.0**exponent))
+
+    async def _attempt(self, claimed: _Claimed, deadline: float) -> _Attempt:
+        started = time.perf_counter()
+        outcome = await self._run_handler(claimed, deadline)
+        retry_at = None
+        if isinstance(outcome, Retry):
+            if claimed.attempts >= self._limit(claimed.kind):
+                outcome = Dead(f"gave up after {claimed.attempts} attempts: {outcome.error}")
+            else:
+                delay = (
+                    max(0.0, outcome.after_s)
+                    if outcome.after_s is not None
+                    else self._backoff_s(claimed.attempts)
+                )
+                retry_at = self._now() + dt.timedelta(seconds=delay)
+        self._log_attempt(claimed, outcome, retry_at, time.perf_counter() - started)
+        return _Attempt(claimed, outcome, retry_at)
+
+    def _log_attempt(
+        self,
+        claimed: _Claimed,
+        outcome: Outcome,
+        retry_at: dt.datetime | None,
+        duration_s: float,
+    ) -> None:
+        level = {Retry: logging.WARNING, Dead: logging.ERROR}.get(type(outcome), logging.INFO)
+        if not log.isEnabledFor(level):
+            return
+        extra: dict[str, Any] = {
+            "worker_id": self.worker_id,
+            "message_id": claimed.id,
+            "kind": claimed.kind,
+            "attempt": claimed.attempts,
+            "outcome": type(outcome).__name__.lower(),
+            "duration_ms": round(duration_s * 1000, 2),
+        }
+        match outcome:
+            case Retry(error=error) | Dead(error=error):
+                extra["error"] = error
+            case Drop(reason=reason):
+                extra["error"] = reason
+        if retry_at is not None:
+            extra["retry_at"] = retry_at.isoformat()
+        log.log(level, "outbox attempt: %s", extra["outcome"], extra=extra)
+
+    # -- recording ---------------------------------------------------------------------
+
+    @staticmethod
+    def _write_transaction() -> Any:
+        engine = current_engine()
+        if isinstance(engine, SQLiteEngine):
+            return engine.transaction(transaction_type=TransactionType.immediate)
+        return engine.transaction()
+
+    async def _finish(
+        self, assignments: str, args: Sequence[Any], ids: Sequence[int], lease_end: dt.datetime
+    ) -> set[int]:
+        """Apply `assignments` to the rows of `ids` this claim still holds; their ids."""
+        query = QueryString(
+            _FINISH, QueryString(assignments, *args), self.worker_id, lease_end, _in_list(ids)
+        )
+        return {row["id"] for row in await current_engine().run_querystring(query)}
+
+    async def _record(self, attempts: list[_Attempt], lease_end: dt.datetime) -> BatchResult:
+        now = self._now()
+        applied: set[int] = set()
+        delivered = [a.claimed.id for a in attempts if isinstance(a.outcome, Delivered)]
+        async with self._write_transaction():
+            if delivered:
+                # The common case, one statement for the whole batch.
+                applied |= await self._finish(
+                    "status = 'done', finished_at = {}, last_error = NULL",
+                    [now],
+                    delivered,
+                    lease_end,
+                )
+            for attempt in attempts:
+                match attempt.outcome:
+                    case Retry(error=error):
+                        assignments = (
+                            "status = 'pending', next_attempt_at = {}, last_error = {}, "
+                            "locked_by = NULL"
+                        )
+                        args: list[Any] = [attempt.retry_at, error]
+                    case Dead(error=error):
+                        assignments = "status = 'dead', finished_at = {}, last_error = {}"
+                        args = [now, error]
+                    case Drop(reason=reason):
+                        assignments = "status = 'done', finished_at = {}, last_error = {}"
+                        args = [now, reason]
+                    case _:
+                        continue
+                applied |= await self._finish(assignments, args, [attempt.claimed.id], lease_end)
+        return self._count(attempts, applied)
+
+    def _count(self, attempts: list[_Attempt], applied: set[int]) -> BatchResult:
+        result = BatchResult(claimed=len(attempts))
+        for attempt in attempts:
+            if attempt.claimed.id not in applied:
+                result.stale += 1
+                log.warning(
+                    "result discarded: the lease passed to another worker",
+                    extra={"worker_id": self.worker_id, "message_id": attempt.claimed.id},
+                )
+                continue
+            match attempt.outcome:
+                case Delivered():
+                    result.delivered += 1
+                case Retry():
+                    result.retried += 1
+                case Dead():
+                    result.dead += 1
+                case Drop():
+                    result.dropped += 1
+        return result
+
+    # -- loops -------------------------------------------------------------------------
+
+    async def run_once(self) -> BatchResult:
+        """Claim one batch, deliver it, record the outcomes."""
+        now = self._now()
+        lease_end = now + dt.timedelta(seconds=self.lease_s)
+        claimed = await self._claim(now, lease_end)
+        if not claimed:
+            return BatchResult()
+        deadline = asyncio.get_running_loop().time() + self.lease_s * LEASE_SAFETY
+        attempts = await asyncio.gather(*(self._attempt(c, deadline) for c in claimed))
+        return await self._record(list(attempts), lease_end)
+
+    async def run_forever(self, stop: asyncio.Event, idle_sleep_s: float = 0.5) -> None:
+        """Run batches until `stop` is set; the batch in progress is finished first."""
+        info = {"worker_id": self.worker_id, "kinds": sorted(self.handlers)}
+        log.info("worker started", extra=info)
+        while not stop.is_set():
+            try:
+                result = await self.run_once()
+            except Exception:  # e.g. the database restarting: keep the worker alive
+                log.exception("outbox batch failed", extra=info)
+                result = BatchResult()
+            if result.claimed == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle_sleep_s)
+        log.info("worker stopped", extra=info)
+
+
+@contextlib.asynccontextmanager
+async def default_handlers(
+    settings: Settings, *, on_gone: OnGone | None = None
+) -> AsyncIterator[dict[str, Handler]]:
+    """The handler of every kind the portal sends, open for as long as the worker runs.
+
+    To add a kind, build its handler here and put it in `handlers` under the kind's name;
+    a handler holding resources (sessions, pools) is entered in `stack` so it is closed.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        push = WebPushHandler(load_or_create_vapid(settings), on_gone=on_gone)
+        handlers: dict[str, Handler] = {WEBPUSH_KIND: await stack.enter_async_context(push)}
+        # ← register the agency-webhook handler (kind "webhook") here.
+        yield handlers

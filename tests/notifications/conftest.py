@@ -1,0 +1,47 @@
+"""Shared pieces for the outbox, worker and Web Push tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from backend.notifications.tables import OutboxMessage
+from tests.support.push_service import PushService
+
+
+class Clock:
+    """A clock the test moves by hand; starts a second ahead so fresh messages are due."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+    def later(self, seconds: float) -> Clock:
+        """Another clock `seconds` ahead of this one (another worker's view of time)."""
+        other = Clock()
+        other.now = self.now + dt.timedelta(seconds=seconds)
+        return other
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def push() -> AsyncIterator[PushService]:
+    async with PushService() as service:
+        yield service
+
+
+async def outbox_rows() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await OutboxMessage.select().order_by(OutboxMessage.id)
+    return rows

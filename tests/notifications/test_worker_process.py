@@ -1,0 +1,143 @@
+"""`portal worker` and `portal vapid` as real processes: a worker killed mid-batch loses
+nothing, SIGTERM stops one cleanly, and the VAPID key can be shown and rotated."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from backend.lib.webpush import load_or_create_vapid
+from backend.notifications.outbox import NewMessage, enqueue_many
+from backend.notifications.push_handler import WEBPUSH_KIND, webpush_payload
+from backend.settings import ROOT, Settings
+from tests.conftest import Database
+from tests.notifications.conftest import outbox_rows
+from tests.support.push_service import PushService
+
+THAI = "แจ้งเตือน: คำขอของคุณเปลี่ยนสถานะ"
+
+
+async def start_worker(db: Database, log: Path, *args: str) -> asyncio.subprocess.Process:
+    env = {**os.environ, "DATABASE_URL": db.url, "VAR_DIR": str(db.var_dir), "LOG_LEVEL": "INFO"}
+    with log.open("wb") as stderr:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "backend.cli",
+            "worker",
+            *args,
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+        )
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float) -> None:
+    async with asyncio.timeout(timeout_s):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.05)
+
+
+async def test_a_worker_killed_mid_batch_loses_nothing(
+    db: Database, push: PushService, tmp_path: Path
+) -> None:
+    push.delay_s = 0.5  # a slow push service, so the kill lands mid-batch
+    subscriptions = [push.subscribe() for _ in range(20)]
+    await enqueue_many(
+        NewMessage(WEBPUSH_KIND, webpush_payload(s, {"n": n, "text": THAI}))
+        for n, s in enumerate(subscriptions)
+    )
+    first = await start_worker(
+        db, tmp_path / "first.log",
+        "--worker-id", "first", "--batch-size", "20", "--concurrency", "4", "--lease-s", "2",
+    )  # fmt: skip
+
+    async def pushes_in_progress() -> bool:
+        return push.requests_started >= 2
+
+    await eventually(pushes_in_progress, 15)
+    # The second worker starts while the first holds every message: it finds nothing to
+    # claim until the first one's lease has expired.
+    second = await start_worker(
+        db, tmp_path / "second.log",
+        "--worker-id", "second", "--batch-size", "20", "--concurrency", "20", "--lease-s", "5",
+    )  # fmt: skip
+    first.kill()
+    await first.wait()
+    rows = await outbox_rows()
+    assert {(r["status"], r["locked_by"]) for r in rows} == {("in_flight", "first")}
+
+    async def all_done() -> bool:
+        return {r["status"] for r in await outbox_rows()} == {"done"}
+
+    try:
+        await eventually(all_done, 15)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 10) == 0, (tmp_path / "second.log").read_text()
+    delivered = {p["n"] for s in subscriptions for p in push.payloads(s["endpoint"])}
+    assert delivered == set(range(20))
+    rows = await outbox_rows()
+    assert {(r["locked_by"], r["attempts"]) for r in rows} == {("second", 2)}
+    assert push.rejected == []
+    log = (tmp_path / "second.log").read_text()
+    assert '"outcome": "delivered"' in log and '"worker stopped"' in log
+
+
+async def test_worker_once_delivers_one_batch_and_exits(
+    db: Database, push: PushService, tmp_path: Path
+) -> None:
+    subscription = push.subscribe()
+    await enqueue_many(
+        NewMessage(WEBPUSH_KIND, webpush_payload(subscription, {"n": n})) for n in range(3)
+    )
+    worker = await start_worker(db, tmp_path / "once.log", "--once")
+    stdout, _ = await asyncio.wait_for(worker.communicate(), 20)
+    assert worker.returncode == 0, (tmp_path / "once.log").read_text()
+    assert stdout.decode().strip() == (
+        "claimed 3: delivered 3, retried 0, dropped 0, dead 0, stale 0"
+    )
+    assert sorted(p["n"] for p in push.payloads(subscription["endpoint"])) == [0, 1, 2]
+
+
+def portal(*args: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args],
+        env={**os.environ, "VAR_DIR": str(var_dir), "DATABASE_URL": ""},
+        cwd=var_dir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", ["worker", "vapid"])
+def test_commands_have_help(tmp_path: Path, command: str) -> None:
+    result = portal(command, "--help", var_dir=tmp_path)
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+
+
+def test_vapid_shows_and_rotates_the_public_key(tmp_path: Path) -> None:
+    shown = portal("vapid", var_dir=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    key = shown.stdout.strip()
+    assert key == load_or_create_vapid(Settings(var_dir=str(tmp_path))).public_key_b64url
+
+    rotated = portal("vapid", "--rotate", var_dir=tmp_path)
+    assert rotated.returncode == 0
+    assert "re-subscribe" in rotated.stderr
+    assert rotated.stdout.strip() not in {"", key}
+    settings = Settings(var_dir=str(tmp_path))
+    assert load_or_create_vapid(settings).public_key_b64url == rotated.stdout.strip()
