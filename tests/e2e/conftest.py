@@ -7,6 +7,7 @@ both engines). Playwright cannot download browsers here, so it launches /usr/bin
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -170,3 +171,18 @@ def axe_source() -> str:
 def wait_for_service_worker(page: Page) -> None:
     """Until the service worker has installed, precached the shell and controls the page."""
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+
+
+def page_build(page: Page) -> str:
+    """The build id the page runs (from its versioned `/v/<build>/js/app.js`)."""
+    src = page.locator("script[type=module]").get_attribute("src") or ""
+    found = re.match(r"/v/(\w+)/js/app\.js$", src)
+    assert found, src
+    return found.group(1)
+
+
+def wait_for_data_copies(page: Page, count: int = 3) -> None:
+    """Until the service worker keeps `count` API answers for offline reading."""
+    page.wait_for_function(
+        "async (n) => (await (await caches.open('portal-data')).keys()).length >= n", arg=count
+    )

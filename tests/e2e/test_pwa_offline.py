@@ -8,16 +8,9 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import LiveServer, wait_for_service_worker
+from tests.e2e.conftest import LiveServer, page_build, wait_for_data_copies, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
-
-
-def _build(page: Page) -> str:
-    src = page.locator("script[type=module]").get_attribute("src") or ""
-    found = re.match(r"/v/(\w+)/js/app\.js$", src)
-    assert found, src
-    return found.group(1)
 
 
 def test_first_visit_installs_the_service_worker_and_precaches_the_shell(
@@ -26,7 +19,7 @@ def test_first_visit_installs_the_service_worker_and_precaches_the_shell(
     page.goto(live_server.url)
     expect(page.locator(".card")).to_have_count(10)
     wait_for_service_worker(page)
-    build = _build(page)
+    build = page_build(page)
     expect(page.locator("[data-module=notice]")).to_contain_text("พร้อมใช้งานแบบออฟไลน์")
 
     caches = page.evaluate("() => caches.keys()")
@@ -56,9 +49,7 @@ def test_offline_reload_shows_the_shell_and_the_cached_catalog(
     status = page.locator("[data-module=status]")
     expect(status).to_be_hidden()  # online, fresh data: nothing to say
     # The data the first view read before the worker took over is kept once it does.
-    page.wait_for_function(
-        """async () => (await (await caches.open('portal-data')).keys()).length >= 3"""
-    )
+    wait_for_data_copies(page)
 
     context.set_offline(True)
     page.reload()
@@ -98,9 +89,7 @@ def test_other_pages_offline_get_the_offline_page(
 def test_a_kiosk_keeps_no_copy_of_api_answers(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url)
     wait_for_service_worker(page)
-    page.wait_for_function(
-        """async () => (await (await caches.open('portal-data')).keys()).length >= 3"""
-    )
+    wait_for_data_copies(page)
     page.evaluate(
         """async () => {
             const { setKiosk } = await import(document.querySelector('script[type=module]').src

@@ -3,7 +3,6 @@ offers "a new version is available — reload", and only then does the new build
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from backend.settings import ROOT
-from tests.e2e.conftest import LiveServer, wait_for_service_worker
+from tests.e2e.conftest import LiveServer, page_build, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +29,6 @@ def deployable(tmp_path: Path) -> Iterator[tuple[LiveServer, Path]]:
     server.stop()
 
 
-def _build(page: Page) -> str:
-    src = page.locator("script[type=module]").get_attribute("src") or ""
-    found = re.match(r"/v/(\w+)/", src)
-    assert found, src
-    return found.group(1)
-
-
 def test_update_prompt_appears_after_a_deploy(
     page: Page, deployable: tuple[LiveServer, Path]
 ) -> None:
@@ -44,7 +36,7 @@ def test_update_prompt_appears_after_a_deploy(
     page.goto(server.url)
     expect(page.locator(".card")).to_have_count(10)
     wait_for_service_worker(page)
-    old = _build(page)
+    old = page_build(page)
 
     # Deploy: same origin (same port), one changed file, so a new build id and a new sw.js.
     server.stop()
@@ -55,14 +47,14 @@ def test_update_prompt_appears_after_a_deploy(
     page.reload()  # a navigation makes the browser check /sw.js
     notice = page.locator("[data-module=notice]")
     expect(notice).to_contain_text("มีเวอร์ชันใหม่", timeout=15_000)
-    assert _build(page) == old  # nothing swapped silently
+    assert page_build(page) == old  # nothing swapped silently
     expect(page.locator(".card")).to_have_count(10)
 
     notice.get_by_role("button", name="โหลดใหม่").click()
     page.wait_for_function(
         "(old) => !document.querySelector('script[type=module]').src.includes(old)", arg=old
     )
-    new = _build(page)
+    new = page_build(page)
     assert new != old
     expect(page.locator(".card")).to_have_count(10)
     expect(notice).to_be_hidden()
