@@ -20,6 +20,7 @@ from backend.accounts.controllers import (
     StaffAccountsController,
 )
 from backend.catalog.controllers import CatalogController
+from backend.documents.controllers import DocumentController
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
 from backend.lib.logging import configure_logging
@@ -88,6 +89,7 @@ def create_app(
             SessionController,
             PasskeyController,
             StaffAccountsController,
+            DocumentController,
             _pwa_router(),
         ],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},

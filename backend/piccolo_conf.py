@@ -19,6 +19,7 @@ APP_REGISTRY = AppRegistry(
         "backend.system.piccolo_app",
         "backend.privacy.piccolo_app",
         "backend.accounts.piccolo_app",
+        "backend.documents.piccolo_app",
         "backend.notifications.piccolo_app",
     ]
 )

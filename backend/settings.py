@@ -75,6 +75,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     vapid_subject: str = "mailto:ops@portal.example.go.th"
     """Contact for push service operators (VAPID `sub` claim): a mailto: or https: URL."""
 
+    document_max_bytes: int = 10 * 1024 * 1024
+    """Largest document a citizen may upload to the wallet, in bytes (default 10 MiB: a
+    multi-page scan or a full-resolution phone photo). Larger uploads are refused with 413,
+    from Content-Length before reading when the client sends it, else while streaming."""
+
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))

@@ -1,0 +1,32 @@
+"""Document wallet request/response types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+
+from backend.lib.schema import Struct
+
+__all__ = ["MAX_LABEL", "DocumentOut", "DocumentUpdate"]
+
+MAX_LABEL = 80
+"""Longest label, in characters (Thai or English): one line on a 320 px screen, twice."""
+
+
+class DocumentOut(Struct):
+    """A wallet entry. `width`/`height` only for images."""
+
+    id: int
+    document_type: str
+    label: str
+    content_type: str
+    size_bytes: int
+    created_at: dt.datetime
+    width: int | None = None
+    height: int | None = None
+
+
+class DocumentUpdate(Struct):
+    label: Annotated[str, msgspec.Meta(max_length=MAX_LABEL)]
