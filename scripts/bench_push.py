@@ -72,9 +72,11 @@ async def scratch_database(kind: str, admin_url: str) -> AsyncIterator[tuple[str
             await conn.close()
 
 
-async def start_worker(url: str, var_dir: Path, worker_id: str) -> asyncio.subprocess.Process:
+async def start_worker(
+    url: str, var_dir: Path, worker_id: str, options: list[str]
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "backend.cli", "worker", "--worker-id", worker_id,
+        sys.executable, "-m", "backend.cli", "worker", "--worker-id", worker_id, *options,
         env=portal_env(url, var_dir), cwd=ROOT,
     )  # fmt: skip
 
@@ -97,7 +99,7 @@ async def accepted_at_least(push: PushService, n: int) -> None:
 
 
 async def run(
-    url: str, var_dir: Path, workers: int, n: int, verify_every: int
+    url: str, var_dir: Path, workers: int, n: int, verify_every: int, options: list[str]
 ) -> tuple[float, float]:
     """(pushes/s from first to last accepted push, worker CPU ms per push meanwhile)."""
     async with PushService(verify_every=verify_every) as push:
@@ -109,7 +111,9 @@ async def run(
             NewMessage(WEBPUSH_KIND, webpush_payload(subscriptions[i % 100], {**BODY, "n": i}))
             for i in range(n)
         )
-        processes = [await start_worker(url, var_dir, f"bench-{w}") for w in range(workers)]
+        processes = [
+            await start_worker(url, var_dir, f"bench-{w}", options) for w in range(workers)
+        ]
         try:
             await accepted_at_least(push, 1)  # past the workers' start-up
             start_cpu, start_count = cpu_s(processes), push.accepted
@@ -132,15 +136,19 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=5000, help="pushes per run (default 5000)")
     parser.add_argument("--verify-every", type=int, default=50, help="decrypt 1 push in N")
+    parser.add_argument("--batch-size", default="100", help="portal worker --batch-size")
+    parser.add_argument("--concurrency", default="50", help="portal worker --concurrency")
     args = parser.parse_args()
+    options = ["--batch-size", args.batch_size, "--concurrency", args.concurrency]
     admin_url = os.environ.get("DATABASE_URL", "")
     engines = ["sqlite"] + (["postgres"] if admin_url else [])
     print(f"{args.n} pushes, 100 subscriptions, 1 in {args.verify_every} verified and decrypted")
     print(f"{os.cpu_count()} CPUs; the push service shares them with the workers")
+    print(f"portal worker {' '.join(options)}")
     for kind in engines:
         async with scratch_database(kind, admin_url) as (url, var_dir):
             for workers in (1, 2):
-                rate, cpu_ms = await run(url, var_dir, workers, args.n, args.verify_every)
+                rate, cpu_ms = await run(url, var_dir, workers, args.n, args.verify_every, options)
                 print(
                     f"{kind:8} {workers} worker(s): {rate:6.0f} pushes/s, "
                     f"{cpu_ms:.2f} ms of worker CPU per push"
