@@ -16,9 +16,12 @@ from litestar.openapi.spec import Tag
 from backend.accounts.controllers import (
     AuthController,
     PasskeyController,
+    ProfileController,
     SessionController,
     StaffAccountsController,
 )
+from backend.applications.controllers import ApplicationController, DashboardController
+from backend.applications.tracking import TrackController
 from backend.catalog.controllers import CatalogController
 from backend.documents.controllers import DocumentController
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
@@ -65,12 +68,13 @@ def _openapi() -> OpenAPIConfig:
             Tag(name="catalog", description="Agencies and the services they offer."),
             Tag(name="accounts", description="Passkey sign-in, sessions and passkeys."),
             Tag(name="staff", description="Operator and administrator actions."),
+            Tag(name="applications", description="Applying, drafts and the dashboard."),
         ],
     )
 
 
-def _pwa_router() -> Any:
-    return pwa_router(Path(get_settings().pwa_dir))
+def _pwa_router(settings: Settings) -> Any:
+    return pwa_router(Path(settings.pwa_dir))
 
 
 def create_app(
@@ -90,7 +94,11 @@ def create_app(
             PasskeyController,
             StaffAccountsController,
             DocumentController,
-            _pwa_router(),
+            ProfileController,
+            ApplicationController,
+            DashboardController,
+            TrackController,
+            _pwa_router(settings),
         ],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         lifespan=[_lifespan(engine, settings, pool)],

@@ -27,6 +27,8 @@ from backend.accounts.schemas import (
     InvitationCreate,
     PasskeyOut,
     PasskeyRename,
+    Profile,
+    ProfileUpdate,
     RecoveryIssue,
     SessionOut,
     SigninStart,
@@ -44,7 +46,13 @@ from backend.lib.qr import qr_svg
 from backend.privacy.audit import Actor, record
 from backend.settings import Settings
 
-__all__ = ["AuthController", "PasskeyController", "SessionController", "StaffAccountsController"]
+__all__ = [
+    "AuthController",
+    "PasskeyController",
+    "ProfileController",
+    "SessionController",
+    "StaffAccountsController",
+]
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -439,3 +447,34 @@ class StaffAccountsController(Controller):
         return CodeOut(
             code=code, url=url, expires_at=expires, qr_svg=qr_svg(url, title="Staff invitation")
         )
+
+
+class ProfileController(Controller):
+    """My details, which forms prefill (name, ID number, phone, address)."""
+
+    path = "/api/v1/me/profile"
+    tags = ["accounts"]
+    guards = [signed_in]
+    dependencies = {"auth": Provide(provide_auth)}
+
+    @get("/", operation_id="getProfile", cache_control=None)
+    async def get_profile(self, auth: NamedDependency[Auth]) -> Response[Profile]:
+        """What the portal knows about me."""
+        return Response(
+            await services.profile(auth.require_account()),
+            headers={"Cache-Control": "private, no-cache"},
+        )
+
+    @patch("/", operation_id="updateProfile")
+    async def update_profile(
+        self, auth: NamedDependency[Auth], data: JSONBody[ProfileUpdate]
+    ) -> Profile:
+        """Change my phone, address or language (name and ID number change only in person)."""
+        await services.update_profile(
+            auth.actor(),
+            auth.require_account(),
+            phone=data.phone,
+            address=data.address,
+            language=data.language,
+        )
+        return await services.profile(auth.require_account())

@@ -19,6 +19,8 @@ __all__ = [
     "InvitationCreate",
     "PasskeyOut",
     "PasskeyRename",
+    "Profile",
+    "ProfileUpdate",
     "RecoveryIssue",
     "SessionOut",
     "SigninStart",
@@ -100,3 +102,20 @@ class CodeOut(Struct):
     url: str
     expires_at: dt.datetime
     qr_svg: str
+
+
+class Profile(Struct):
+    """What the portal knows about a citizen, used to prefill forms."""
+
+    full_name: str
+    national_id: str | None
+    phone: str
+    address: str
+    language: str
+    assurance: str
+
+
+class ProfileUpdate(Struct):
+    phone: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    address: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    language: Literal["th", "en"] | None = None

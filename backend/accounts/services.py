@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.accounts import errors
+from backend.accounts.schemas import Profile
 from backend.accounts.tables import Account, Challenge, OneTimeCode, Passkey
 from backend.catalog.forms import is_valid_thai_id
 from backend.catalog.tables import Agency
@@ -44,8 +45,10 @@ __all__ = [
     "issue_invitation",
     "issue_recovery_code",
     "list_passkeys",
+    "profile",
     "rename_passkey",
     "revoke_passkey",
+    "update_profile",
 ]
 
 CHALLENGE_TTL = dt.timedelta(minutes=5)
@@ -766,3 +769,52 @@ async def finish_invitation(
             detail={"issued_by": code["issued_by"], "role": code["role"]},
         )
     return int(account.id), str(code["role"])
+
+
+# --- Profile -----------------------------------------------------------------------------
+
+
+async def profile(account_id: int) -> Profile:
+    row = await Account.select().where(Account.id == account_id).first()
+    if row is None:
+        raise NotFoundError()
+    return Profile(
+        full_name=row["full_name"],
+        national_id=row["national_id"],
+        phone=row["phone"],
+        address=row["address"],
+        language=row["language"],
+        assurance=row["assurance"],
+    )
+
+
+async def update_profile(
+    actor: Actor, account_id: int, *, phone: str | None, address: str | None, language: str | None
+) -> None:
+    values: dict[Any, Any] = {}
+    if phone is not None:
+        phone = phone.replace("-", "").replace(" ", "")
+        if phone and not (phone.isdigit() and len(phone) in (9, 10) and phone.startswith("0")):
+            raise ValidationFailedError(
+                fields={
+                    "phone": {
+                        "en": "Enter a Thai phone number, e.g. 0812345678.",
+                        "th": "กรอกเบอร์โทรศัพท์ เช่น 0812345678",
+                    }
+                }
+            )
+        values[Account.phone] = phone
+    if address is not None:
+        values[Account.address] = address.strip()
+    if language is not None:
+        values[Account.language] = language
+    if values:
+        await Account.update(values).where(Account.id == account_id)
+        await record(
+            "account.profile_updated",
+            actor,
+            subject_account_id=account_id,
+            object_type="account",
+            object_id=account_id,
+            detail={"fields": sorted(str(k._meta.name) for k in values)},
+        )

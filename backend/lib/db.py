@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -29,6 +29,7 @@ __all__ = [
     "make_engine",
     "open_pool",
     "transaction",
+    "write_transaction",
 ]
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -76,6 +77,16 @@ def current_engine() -> Engine[Any]:
 def transaction() -> Any:
     """`async with transaction():` on the bound engine. Nested calls join the outer one."""
     return current_engine().transaction()
+
+
+def write_transaction() -> Any:
+    """A transaction that will write. On SQLite it takes the write lock at BEGIN (IMMEDIATE),
+    so two writers queue instead of one failing with "database is locked" on upgrade; on
+    PostgreSQL it is an ordinary transaction (rows are locked with SELECT … FOR UPDATE)."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
 
 
 async def open_pool(engine: Engine[Any], min_size: int, max_size: int) -> None:

@@ -16,7 +16,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.lib.logging import request_id_var
 
-__all__ = ["CSP", "envelope_middleware"]
+__all__ = ["API_CSP", "CSP", "envelope_middleware"]
 
 log = logging.getLogger("portal.access")
 
@@ -37,13 +37,32 @@ DOCS_CSP = (
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
-_STATIC_HEADERS: list[tuple[bytes, bytes]] = [
+API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+"""JSON is never rendered, so a short policy does; the full one costs ~0.5 KB per response,
+which on a first visit of ~40 requests is a tenth of the whole budget."""
+
+_ALWAYS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
+]
+_DOCUMENT: list[tuple[bytes, bytes]] = [
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(self), geolocation=(), microphone=()"),
 ]
+
+
+def _security_headers(headers: list[tuple[bytes, bytes]], csp: bytes) -> list[tuple[bytes, bytes]]:
+    """Full policy for what a browser runs (HTML, scripts and workers), a short one for JSON,
+    none that would stop the browser's own viewer for downloaded PDFs and images."""
+    content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    added = list(_ALWAYS)
+    if content_type.startswith((b"text/html", b"text/javascript", b"application/javascript")):
+        added += _DOCUMENT
+        added.append((b"content-security-policy", csp))
+    elif content_type.startswith(b"application/json") or not content_type:
+        added.append((b"content-security-policy", API_CSP))
+    return headers + added
 
 
 def envelope_middleware(app: ASGIApp) -> ASGIApp:
@@ -63,9 +82,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
-                headers.extend(_STATIC_HEADERS)
-                headers.append((b"content-security-policy", csp))
+                headers = _security_headers(list(message.get("headers", [])), csp)
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)

@@ -1,7 +1,7 @@
 """Rate limits kept in the database, so two app processes share one count.
 
-Fixed windows: cheap (one upsert per hit) and good enough to stop guessing and floods; a
-Redis-backed store can replace `hit` on large deployments.
+Fixed windows from each subject's first hit: cheap (one upsert per hit) and good enough to stop
+guessing and floods; a Redis-backed store can replace `hit` on large deployments.
 """
 
 from __future__ import annotations
@@ -29,22 +29,26 @@ class Limit:
 _UPSERT = """
 INSERT INTO rate_limit (key, window_start, hits) VALUES ({}, {}, 1)
 ON CONFLICT (key) DO UPDATE SET
-    hits = CASE WHEN rate_limit.window_start = excluded.window_start
+    hits = CASE WHEN rate_limit.window_start > excluded.window_start - {}
                 THEN rate_limit.hits + 1 ELSE 1 END,
-    window_start = excluded.window_start
-RETURNING hits
+    window_start = CASE WHEN rate_limit.window_start > excluded.window_start - {}
+                        THEN rate_limit.window_start ELSE excluded.window_start END
+RETURNING hits, window_start
 """
 
 
 async def hit(limit: Limit, subject: str, *, now: float | None = None) -> None:
     """Count one attempt by `subject` (an IP, an ID number …); raise `RateLimitedError`
-    with the seconds until the window resets once the limit is passed."""
+    with the seconds until its window ends once the limit is passed. A window starts at the
+    subject's first hit (not at a clock boundary, which would allow twice the limit in a
+    burst straddling it)."""
     moment = int(time.time() if now is None else now)
-    window_start = moment - moment % limit.window_s
     key = f"{limit.name}:{subject}"[:200]
-    rows = await current_engine().run_querystring(QueryString(_UPSERT, key, window_start))
+    rows = await current_engine().run_querystring(
+        QueryString(_UPSERT, key, moment, limit.window_s, limit.window_s)
+    )
     if rows and rows[0]["hits"] > limit.count:
-        raise RateLimitedError(retry_after=window_start + limit.window_s - moment)
+        raise RateLimitedError(retry_after=int(rows[0]["window_start"]) + limit.window_s - moment)
 
 
 async def check(limits: list[tuple[Limit, str]], *, now: float | None = None) -> None:

@@ -4,12 +4,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.system.tables import RateLimitCounter
+from backend.system.tables import ChangeCounter, IdempotencyRecord, RateLimitCounter
 
 APP_CONFIG = AppConfig(
     app_name="system",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[RateLimitCounter],
+    table_classes=[RateLimitCounter, IdempotencyRecord, ChangeCounter],
     migration_dependencies=[],
     commands=[],
 )

@@ -34,14 +34,20 @@ async def test_readyz_fails_when_the_database_is_unreachable(tmp_path: Any) -> N
 
 
 @pytest.mark.usefixtures("db")
-async def test_security_headers_on_api_and_pages(client: Client) -> None:
-    for path in ("/api/v1/agencies", "/", "/api/v1/services/nope"):
+async def test_security_headers_on_pages_and_api(client: Client) -> None:
+    for path in ("/", "/sw.js"):
         headers = (await client.get(path)).headers
         csp = headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
         assert "frame-ancestors 'none'" in csp
+        assert headers["x-frame-options"] == "DENY"
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
+    for path in ("/api/v1/agencies", "/api/v1/services/nope"):
+        headers = (await client.get(path)).headers
+        assert headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert headers["x-content-type-options"] == "nosniff"
         assert len(headers["x-request-id"]) >= 8
 
 

@@ -1,0 +1,1 @@
+"""Applications: submissions, drafts, the append-only status history, the dashboard, tracking."""

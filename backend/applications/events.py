@@ -1,0 +1,23 @@
+"""What else happens when an application changes, inside the same transaction.
+
+The status change, its history row and everything queued here commit together: a push or a
+webhook is never sent for a change that rolled back, and never lost for one that committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["needs_info_answered", "status_changed"]
+
+
+async def status_changed(
+    app: dict[str, Any], new_status: str, *, message_th: str, message_en: str
+) -> None:
+    """Called by every status change, before commit."""
+    del app, new_status, message_th, message_en
+
+
+async def needs_info_answered(app: dict[str, Any]) -> None:
+    """Called when the citizen answers a needs_info request, before commit."""
+    del app

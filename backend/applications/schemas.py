@@ -1,0 +1,98 @@
+"""Applications request/response types. Dashboard items are kept lean: 20 of them must fit in
+a few KB on a weak link."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import msgspec
+
+from backend.lib.schema import I18n, Struct
+
+__all__ = [
+    "ActionRequired",
+    "AnswerNeedsInfo",
+    "ApplicationCreate",
+    "ApplicationDetail",
+    "ApplicationSummary",
+    "Dashboard",
+    "DraftUpdate",
+    "HistoryEntry",
+    "ServiceRef",
+    "Withdraw",
+]
+
+Answers = dict[str, Any]
+
+
+class ServiceRef(Struct):
+    slug: str
+    name: I18n
+    agency: str
+    agency_name: I18n
+
+
+class ActionRequired(Struct):
+    """What the agency asked for (needs_info): a message and the fields to fill again."""
+
+    message: I18n
+    fields: list[str] = []
+
+
+class ApplicationSummary(Struct):
+    id: int
+    tracking_code: str
+    status: str
+    updated_at: dt.datetime
+    service: ServiceRef
+    action: ActionRequired | None = None
+    deleted: bool = False
+
+
+class Dashboard(Struct):
+    items: list[ApplicationSummary]
+    sync: int
+    """Pass back as `since` to receive only what changed after this response."""
+    next_cursor: int | None = None
+
+
+class HistoryEntry(Struct):
+    status: str
+    at: dt.datetime
+    message: I18n | None = None
+    by: str = ""
+
+
+class ApplicationDetail(Struct):
+    id: int
+    tracking_code: str
+    status: str
+    service: ServiceRef
+    answers: Answers
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    history: list[HistoryEntry]
+    submitted_at: dt.datetime | None = None
+    action: ActionRequired | None = None
+    can_withdraw: bool = False
+
+
+class ApplicationCreate(Struct):
+    service: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    answers: Answers = {}
+    submit: bool = True
+    """False saves a server-side draft instead of submitting."""
+
+
+class DraftUpdate(Struct):
+    answers: Answers
+
+
+class AnswerNeedsInfo(Struct):
+    answers: Answers = {}
+    message: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class Withdraw(Struct):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""

@@ -1,0 +1,134 @@
+"""`Idempotency-Key` for writes that clients retry (phones on weak links, agency systems).
+
+Same key + same request → the first response, replayed. Same key + a different request → 409.
+The record is written in the same transaction as the work, first: a concurrent duplicate
+blocks on the unique key until the first commits, then replays its response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+from backend.lib.db import write_transaction
+from backend.lib.errors import ClientError, ConflictError
+from backend.system.tables import IdempotencyRecord
+
+__all__ = [
+    "KEEP_FOR",
+    "IdempotencyConflictError",
+    "Outcome",
+    "key_from_header",
+    "purge_expired",
+    "request_hash",
+    "run_idempotent",
+]
+
+KEEP_FOR = dt.timedelta(hours=48)
+"""Records live at least this long (the promise to clients is 24 h)."""
+
+MAX_KEY = 100
+
+
+class IdempotencyConflictError(ConflictError):
+    code = "idempotency_key_reused"
+    message_en = "This Idempotency-Key was already used for a different request."
+    message_th = "รหัสป้องกันการส่งซ้ำนี้ถูกใช้กับคำขออื่นแล้ว"
+
+
+class IdempotencyInProgressError(ConflictError):
+    code = "idempotency_in_progress"
+    message_en = "The same request is still being processed. Retry in a moment."
+    message_th = "คำขอเดียวกันกำลังดำเนินการ กรุณาลองใหม่อีกครั้ง"
+
+
+class MissingKeyError(ClientError):
+    code = "idempotency_key_required"
+    message_en = "Send an Idempotency-Key header (a random id per submission)."
+    message_th = "ต้องส่ง Idempotency-Key (รหัสสุ่มต่อการส่งแต่ละครั้ง)"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status_code: int
+    body: bytes
+    replayed: bool
+
+
+def key_from_header(value: str | None, *, required: bool = True) -> str | None:
+    if not value:
+        if required:
+            raise MissingKeyError()
+        return None
+    value = value.strip()
+    if not 8 <= len(value) <= MAX_KEY or not value.isprintable():
+        raise ClientError(
+            "Idempotency-Key must be 8 to 100 printable characters.",
+            "Idempotency-Key ต้องยาว 8 ถึง 100 ตัวอักษร",
+            code="idempotency_key_invalid",
+        )
+    return value
+
+
+def request_hash(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+async def _replay(scope_key: str, fingerprint: str) -> Outcome | None:
+    row = await IdempotencyRecord.select().where(IdempotencyRecord.scope_key == scope_key).first()
+    if row is None:
+        return None
+    if row["request_hash"] != fingerprint:
+        raise IdempotencyConflictError()
+    if row["status_code"] == 0:
+        raise IdempotencyInProgressError()
+    return Outcome(row["status_code"], row["response"].encode(), replayed=True)
+
+
+async def run_idempotent(
+    scope: str, key: str, fingerprint: str, work: Callable[[], Awaitable[tuple[int, bytes]]]
+) -> Outcome:
+    """Do `work` once per (scope, key); `work` runs inside the write transaction and returns
+    (status, JSON body) to store and send."""
+    scope_key = f"{scope}:{key}"
+    replay = await _replay(scope_key, fingerprint)
+    if replay is not None:
+        return replay
+    try:
+        async with write_transaction():
+            record = IdempotencyRecord(
+                scope_key=scope_key, request_hash=fingerprint, created_at=dt.datetime.now(dt.UTC)
+            )
+            await record.save()
+            status, body = await work()
+            await IdempotencyRecord.update(
+                {IdempotencyRecord.status_code: status, IdempotencyRecord.response: body.decode()}
+            ).where(IdempotencyRecord.id == record.id)
+    except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as exc:
+        # A concurrent duplicate committed first; answer as it did (or refuse a mismatch).
+        replay = await _replay(scope_key, fingerprint)
+        if replay is None:
+            raise
+        del exc
+        return replay
+    return Outcome(status, body, replayed=False)
+
+
+async def purge_expired(now: dt.datetime | None = None) -> int:
+    """Delete records older than KEEP_FOR; returns how many."""
+    cutoff = (now or dt.datetime.now(dt.UTC)) - KEEP_FOR
+    rows = (
+        await IdempotencyRecord.delete()
+        .where(IdempotencyRecord.created_at < cutoff)
+        .returning(IdempotencyRecord.id)
+    )
+    return len(rows)

@@ -1,0 +1,22 @@
+"""Monotonic change numbers (see system.tables.ChangeCounter for why a locked row)."""
+
+from __future__ import annotations
+
+from piccolo.querystring import QueryString
+
+from backend.lib.db import current_engine
+
+__all__ = ["next_value"]
+
+_NEXT = """
+INSERT INTO change_counter (name, value) VALUES ({}, 1)
+ON CONFLICT (name) DO UPDATE SET value = change_counter.value + 1
+RETURNING value
+"""
+
+
+async def next_value(name: str) -> int:
+    """The next number of counter `name`. Call it last in a write transaction: the counter's
+    row stays locked until commit, which serialises writers of that counter."""
+    rows = await current_engine().run_querystring(QueryString(_NEXT, name))
+    return int(rows[0]["value"])

@@ -1,0 +1,76 @@
+"""The dashboard: newest activity first, pages, ETag/304 and `since` deltas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backend.applications import services
+from tests.applications.conftest import OFFICER, agency_id, apply
+from tests.support.flows import csrf
+
+pytestmark = pytest.mark.usefixtures("db", "citizen")
+
+Client = AsyncTestClient[Any]
+
+
+async def test_newest_activity_first_with_names_and_pages(client: Client) -> None:
+    ids = [(await apply(client)).json()["id"] for _ in range(5)]
+    await services.change_status(ids[0], "received", OFFICER, agency_id=await agency_id("NHSO"))
+    page = (await client.get("/api/v1/dashboard", params={"limit": 2})).json()
+    assert [i["id"] for i in page["items"]] == [ids[0], ids[4]]
+    assert page["items"][0]["status"] == "received"
+    assert page["items"][0]["service"]["agency_name"]["en"] == "National Health Security Office"
+    rest = (
+        await client.get("/api/v1/dashboard", params={"limit": 2, "cursor": page["next_cursor"]})
+    ).json()
+    assert [i["id"] for i in rest["items"]] == [ids[3], ids[2]]
+    last = (
+        await client.get("/api/v1/dashboard", params={"limit": 2, "cursor": rest["next_cursor"]})
+    ).json()
+    assert [i["id"] for i in last["items"]] == [ids[1]]
+    assert "next_cursor" not in last
+
+
+async def test_unchanged_dashboard_is_304_and_changes_are_seen(client: Client) -> None:
+    app_id = (await apply(client)).json()["id"]
+    first = await client.get("/api/v1/dashboard")
+    etag = first.headers["etag"]
+    same = await client.get("/api/v1/dashboard", headers={"if-none-match": etag})
+    assert same.status_code == 304
+    assert same.content == b""
+    await services.change_status(app_id, "received", OFFICER, agency_id=await agency_id("NHSO"))
+    changed = await client.get("/api/v1/dashboard", headers={"if-none-match": etag})
+    assert changed.status_code == 200
+    assert changed.json()["items"][0]["status"] == "received"
+
+
+async def test_since_returns_only_what_changed(client: Client) -> None:
+    a = (await apply(client)).json()["id"]
+    b = (await apply(client)).json()["id"]
+    draft = (await apply(client, {}, submit=False)).json()["id"]
+    sync = (await client.get("/api/v1/dashboard")).json()["sync"]
+    nothing = (await client.get("/api/v1/dashboard", params={"since": sync})).json()
+    assert nothing["items"] == [] and nothing["sync"] == sync
+
+    await services.change_status(b, "received", OFFICER, agency_id=await agency_id("NHSO"))
+    await client.delete(f"/api/v1/applications/{draft}", headers=csrf(client))
+    delta = (await client.get("/api/v1/dashboard", params={"since": sync})).json()
+    assert [(i["id"], i["status"], i.get("deleted", False)) for i in delta["items"]] == [
+        (b, "received", False),
+        (draft, "draft", True),
+    ]
+    assert a not in {i["id"] for i in delta["items"]}
+    assert delta["sync"] > sync
+
+
+async def test_twenty_applications_fit_the_budget(client: Client) -> None:
+    import brotli
+
+    for _ in range(20):
+        await apply(client)
+    response = await client.get("/api/v1/dashboard", params={"limit": 20})
+    assert len(response.json()["items"]) == 20
+    assert len(brotli.compress(response.content)) <= 5 * 1024  # DESIGN.md budget

@@ -1,0 +1,109 @@
+"""Form answers are checked field by field, with Thai and English messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from backend.applications.validation import clean_answers
+from backend.catalog.forms import FormField
+from backend.lib.errors import ValidationFailedError
+from backend.lib.schema import I18n
+
+L = I18n(th="ช่อง", en="Field")
+TODAY = dt.date(2026, 11, 26)
+
+FORM = [
+    FormField(name="name", type="text", label=L, required=True, min_length=2, max_length=10),
+    FormField(name="area", type="number", label=L, min=0.5, max=100),
+    FormField(name="when", type="date", label=L, min=-15, max=0),
+    FormField(
+        name="kind",
+        type="choice",
+        label=L,
+        choices=(
+            *(
+                __import__("backend.catalog.forms", fromlist=["Choice"]).Choice(value=v, label=L)
+                for v in ("a", "b")
+            ),
+        ),
+    ),
+    FormField(name="pid", type="thai-id", label=L),
+    FormField(name="tel", type="phone", label=L),
+    FormField(name="doc", type="file", label=L, document_type="id_card"),
+]
+
+
+def errors_for(answers: dict[str, Any], *, complete: bool = True) -> dict[str, Any]:
+    with pytest.raises(ValidationFailedError) as info:
+        clean_answers(FORM, answers, complete=complete, today=TODAY)
+    assert info.value.fields is not None
+    for message in info.value.fields.values():
+        assert message["th"] and message["en"]
+    return info.value.fields
+
+
+def test_a_complete_valid_form_is_normalised() -> None:
+    clean = clean_answers(
+        FORM,
+        {
+            "name": "  สมชาย ",
+            "area": "12.5",
+            "when": "2026-11-20",
+            "kind": "b",
+            "pid": "1-1017-00207-03-0",
+            "tel": "081-234-5678",
+            "doc": 7,
+        },
+        complete=True,
+        today=TODAY,
+    )
+    assert clean == {
+        "name": "สมชาย",
+        "area": 12.5,
+        "when": "2026-11-20",
+        "kind": "b",
+        "pid": "1101700207030",
+        "tel": "0812345678",
+        "doc": 7,
+    }
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({}, "name"),
+        ({"name": "ก"}, "name"),
+        ({"name": "x" * 11}, "name"),
+        ({"name": 12}, "name"),
+        ({"name": "ok", "area": "lots"}, "area"),
+        ({"name": "ok", "area": 0.1}, "area"),
+        ({"name": "ok", "area": 101}, "area"),
+        ({"name": "ok", "area": True}, "area"),
+        ({"name": "ok", "when": "26/11/2569"}, "when"),
+        ({"name": "ok", "when": "2026-11-27"}, "when"),  # future
+        ({"name": "ok", "when": "2026-11-01"}, "when"),  # too long ago
+        ({"name": "ok", "kind": "c"}, "kind"),
+        ({"name": "ok", "pid": "1101700207031"}, "pid"),
+        ({"name": "ok", "tel": "12345"}, "tel"),
+        ({"name": "ok", "doc": "passport.pdf"}, "doc"),
+        ({"name": "ok", "colour": "red"}, "colour"),
+    ],
+)
+def test_each_bad_field_is_named(answers: dict[str, Any], field: str) -> None:
+    assert set(errors_for(answers)) == {field}
+
+
+def test_a_draft_may_leave_required_fields_empty() -> None:
+    assert clean_answers(FORM, {"area": 3}, complete=False, today=TODAY) == {"area": 3}
+    assert set(errors_for({"area": "x"}, complete=False)) == {"area"}
+
+
+def test_answering_may_touch_only_the_requested_fields() -> None:
+    with pytest.raises(ValidationFailedError) as info:
+        clean_answers(
+            FORM, {"name": "ใหม่", "tel": "0812345678"}, complete=False, only={"tel"}, today=TODAY
+        )
+    assert set(info.value.fields or {}) == {"name"}
