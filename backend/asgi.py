@@ -24,10 +24,18 @@ from backend.applications.controllers import ApplicationController, DashboardCon
 from backend.applications.tracking import TrackController
 from backend.catalog.controllers import CatalogController
 from backend.documents.controllers import DocumentController
+from backend.kiosk.controllers import (
+    AdminKioskController,
+    AssistedSessionController,
+    KioskConsentController,
+    KioskDeviceController,
+)
+from backend.kiosk.receipt import ReceiptController
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
 from backend.lib.logging import configure_logging
 from backend.lib.middleware import envelope_middleware
+from backend.privacy.controllers import ActivityController
 from backend.settings import Settings, get_settings
 from backend.system.controllers import SystemController
 from backend.web.etag import ETagResponse
@@ -69,6 +77,8 @@ def _openapi() -> OpenAPIConfig:
             Tag(name="accounts", description="Passkey sign-in, sessions and passkeys."),
             Tag(name="staff", description="Operator and administrator actions."),
             Tag(name="applications", description="Applying, drafts and the dashboard."),
+            Tag(name="kiosk", description="District-office kiosks and assisted sessions."),
+            Tag(name="privacy", description="A citizen's own activity log."),
         ],
     )
 
@@ -98,6 +108,12 @@ def create_app(
             ApplicationController,
             DashboardController,
             TrackController,
+            AdminKioskController,
+            KioskDeviceController,
+            AssistedSessionController,
+            KioskConsentController,
+            ReceiptController,
+            ActivityController,
             _pwa_router(settings),
         ],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},

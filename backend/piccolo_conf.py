@@ -20,6 +20,7 @@ APP_REGISTRY = AppRegistry(
         "backend.privacy.piccolo_app",
         "backend.accounts.piccolo_app",
         "backend.documents.piccolo_app",
+        "backend.kiosk.piccolo_app",
         "backend.applications.piccolo_app",
         "backend.notifications.piccolo_app",
     ]

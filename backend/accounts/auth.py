@@ -23,6 +23,7 @@ __all__ = [
     "CSRF_HEADER",
     "STAFF_ROLES",
     "Auth",
+    "own_account_only",
     "provide_auth",
     "provide_optional_auth",
     "requires_role",
@@ -38,26 +39,43 @@ _STATE_KEY = "portal_auth"
 
 @dataclass(frozen=True, slots=True)
 class Auth:
-    """The caller: a live session, maybe signed in."""
+    """The caller: a live session, maybe signed in. An operator in an assisted session at a
+    kiosk acts *as* the citizen (`account_id`, `role`) while every audit entry names the
+    operator and the kiosk (`actor()`)."""
 
     session: SessionInfo
     ip: str
+    kiosk_id: int | None = None
+    acting_for: int | None = None
+    assisted_id: int | None = None
 
     @property
     def account_id(self) -> int | None:
-        return self.session.account_id
+        return self.acting_for if self.acting_for is not None else self.session.account_id
 
     @property
     def role(self) -> str:
+        return "citizen" if self.acting_for is not None else self.session.role
+
+    @property
+    def staff_role(self) -> str:
+        """The role of whoever holds the session (an operator stays an operator)."""
         return self.session.role
 
     def actor(self) -> Actor:
-        return Actor(account_id=self.session.account_id, role=self.session.role, ip=self.ip)
+        return Actor(
+            account_id=self.session.account_id,
+            role=self.session.role,
+            ip=self.ip,
+            kiosk_id=self.kiosk_id,
+        )
 
     def require_account(self) -> int:
-        if self.session.account_id is None:
+        """The account this request acts on: the citizen an operator is serving, if any."""
+        account_id = self.account_id
+        if account_id is None:
             raise NotAuthenticatedError()
-        return self.session.account_id
+        return account_id
 
 
 async def resolve_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth | None:
@@ -76,10 +94,26 @@ async def resolve_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth |
             if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
                 raise CsrfError()
         auth = Auth(session=session, ip=connection.client.host if connection.client else "")
+        if session.role == "operator":
+            auth = await _with_kiosk(auth, connection)
     elif token:
         state["portal_session_expired"] = True
     state[_STATE_KEY] = auth
     return auth
+
+
+async def _with_kiosk(auth: Auth, connection: ASGIConnection[Any, Any, Any, Any]) -> Auth:
+    from backend.kiosk.assist import KIOSK_COOKIE, kiosk_context
+
+    context = await kiosk_context(auth.session.id, connection.cookies.get(KIOSK_COOKIE))
+    assisting = context.assisting
+    return Auth(
+        session=auth.session,
+        ip=auth.ip,
+        kiosk_id=context.kiosk_id,
+        acting_for=assisting.citizen_id if assisting else None,
+        assisted_id=assisting.assisted_id if assisting else None,
+    )
 
 
 async def _signed_in_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth:
@@ -97,15 +131,30 @@ async def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRoute
 
 
 def requires_role(*roles: str) -> Guard:
-    """Guard: signed in with one of `roles` (401 when not signed in, 403 for another role)."""
+    """Guard: signed in with one of `roles` (401 when not signed in, 403 for another role).
+    An operator acting for a citizen passes both citizen and operator guards."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         auth = await _signed_in_auth(connection)
-        if auth.role not in roles:
+        if auth.role not in roles and auth.staff_role not in roles:
             raise AuthorizationError()
 
     guard.__name__ = f"requires_{'_or_'.join(roles)}"
     return guard
+
+
+async def own_account_only(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: the holder of the session acting for themselves — passkeys and sign-in settings
+    are never managed by an operator on a citizen's behalf (that would be a takeover path)."""
+    auth = await _signed_in_auth(connection)
+    if auth.acting_for is not None:
+        raise AuthorizationError(
+            "Passkeys can only be managed by their owner, not in an assisted session.",
+            "การจัดการพาสคีย์ทำได้โดยเจ้าของบัญชีเท่านั้น ไม่ใช่ผ่านเจ้าหน้าที่",
+            code="not_in_assisted_session",
+        )
 
 
 async def provide_auth(request: ASGIConnection[Any, Any, Any, Any]) -> Auth:

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.accounts import services
 from backend.accounts.auth import (
     Auth,
+    own_account_only,
     provide_auth,
     provide_optional_auth,
     requires_role,
@@ -263,7 +264,7 @@ class AuthController(Controller):
     ) -> Response[SessionOut]:
         """End this session."""
         await revoke_session(auth.session.id)
-        await record("session.signed_out", auth.actor(), subject_account_id=auth.account_id)
+        await record("session.signed_out", auth.actor(), subject_account_id=auth.session.account_id)
         response = Response(SessionOut(authenticated=False))
         clear_cookies(response, settings)
         return response
@@ -279,11 +280,13 @@ class AuthController(Controller):
         self, auth: NamedDependency[Auth], settings: NamedDependency[Settings]
     ) -> Response[SessionOut]:
         """End every session of this account, on every device."""
-        ended = await revoke_all(auth.require_account())
+        own = auth.session.account_id  # an operator's own sessions, never the citizen's
+        assert own is not None
+        ended = await revoke_all(own)
         await record(
             "session.signed_out_all",
             auth.actor(),
-            subject_account_id=auth.account_id,
+            subject_account_id=own,
             detail={"sessions": ended},
         )
         response = Response(SessionOut(authenticated=False))
@@ -330,7 +333,7 @@ class PasskeyController(Controller):
 
     path = "/api/v1/me/passkeys"
     tags = ["accounts"]
-    guards = [signed_in]
+    guards = [signed_in, own_account_only]
     dependencies = {"auth": Provide(provide_auth)}
 
     @get("/", operation_id="listPasskeys")

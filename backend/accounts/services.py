@@ -29,6 +29,7 @@ from backend.settings import Settings
 
 __all__ = [
     "CHALLENGE_TTL",
+    "CODE_ALPHABET",
     "RECOVERY_TTL",
     "Ceremony",
     "Limits",
@@ -48,7 +49,9 @@ __all__ = [
     "profile",
     "rename_passkey",
     "revoke_passkey",
+    "store_challenge",
     "update_profile",
+    "verify_for_account",
 ]
 
 CHALLENGE_TTL = dt.timedelta(minutes=5)
@@ -375,6 +378,26 @@ async def _verify_assertion(
         }
     ).where(Passkey.id == passkey["id"])
     return {"account_id": owner, "role": passkey["role"], "passkey_id": passkey["id"]}
+
+
+async def store_challenge(
+    ceremony: Ceremony, purpose: str, challenge: bytes, *, account_id: int | None = None
+) -> None:
+    """Remember a challenge for another domain's ceremony (e.g. kiosk consent)."""
+    await _store_challenge(ceremony, purpose, challenge, account_id=account_id)
+
+
+async def verify_for_account(
+    ceremony: Ceremony, settings: Settings, credential: Any, purpose: str, account_id: int
+) -> None:
+    """Consume the `purpose` challenge and verify an assertion by one of `account_id`'s
+    passkeys (not anyone else's)."""
+    taken = await _take_challenge(ceremony, purpose)
+    if taken["account"] != account_id:
+        raise errors.ChallengeMissingError()
+    await _verify_assertion(
+        ceremony, settings, credential, taken["challenge_bytes"], account_id=account_id
+    )
 
 
 async def finish_signin(ceremony: Ceremony, settings: Settings, credential: Any) -> tuple[int, str]:

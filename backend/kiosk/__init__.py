@@ -1,0 +1,1 @@
+"""Kiosks at district offices: registered devices, assisted sessions with consent, receipts."""

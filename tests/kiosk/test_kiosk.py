@@ -1,0 +1,335 @@
+"""Kiosks: registered devices, assisted sessions with consent, audit, ending cleanly.
+
+The rule under test: an operator acts only inside an active assisted session with recorded
+consent, only for that citizen, only from the registered kiosk — each tried the wrong way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backend.accounts.tables import Account, Passkey
+from backend.applications.tables import Application
+from backend.kiosk.tables import AssistedSession
+from backend.privacy.tables import AuditEntry
+from tests.applications.conftest import HEALTH_ANSWERS, apply
+from tests.kiosk.conftest import (
+    KioskSetup,
+    activate,
+    consent_in_person,
+    register_kiosk,
+    start,
+)
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, thai_id
+
+pytestmark = pytest.mark.usefixtures("db")
+
+Client = AsyncTestClient[Any]
+
+
+async def test_activation_code_is_single_use_and_marks_the_device(
+    admin: Client, make_client: Any
+) -> None:
+    registered = await register_kiosk(admin)
+    assert registered["qr_svg"].startswith("<svg")
+    async with make_client() as browser, make_client() as other:
+        assert (await browser.get("/api/v1/kiosk/device")).status_code == 404
+        response = await activate(browser, registered["code"])
+        assert response.status_code == 200
+        cookie = next(
+            c for c in response.headers.get_list("set-cookie") if c.startswith("portal_kiosk=")
+        )
+        assert "HttpOnly" in cookie
+        device = await browser.get("/api/v1/kiosk/device")
+        assert device.json()["name"] == "ที่ว่าการอำเภอบ้านไผ่"
+        again = await activate(other, registered["code"])
+        assert again.status_code == 400
+        assert again.json()["code"] == "code_invalid"
+
+
+async def test_operator_away_from_a_kiosk_cannot_start(make_client: Any) -> None:
+    async with make_client() as laptop:
+        await enrol_staff(laptop, "operator")
+        response = await start(laptop, thai_id(1), id_card_checked=True, full_name="ทดสอบ ระบบ")
+    assert response.status_code == 403
+    assert response.json()["code"] == "kiosk_required"
+
+
+async def test_other_roles_at_a_kiosk_are_refused(admin: Client, make_client: Any) -> None:
+    registered = await register_kiosk(admin)
+    async with make_client() as browser:
+        await activate(browser, registered["code"])
+        await enrol_staff(browser, "officer", agency="DOPA")
+        response = await start(browser, thai_id(2), id_card_checked=True, full_name="ก ข")
+    assert response.status_code == 403
+
+
+async def test_citizen_without_phone_is_enrolled_verified_in_person(kiosk: KioskSetup) -> None:
+    national_id = thai_id(3)
+    response = await start(
+        kiosk.client, national_id, id_card_checked=True, full_name="ยายมา ไม่มีโทรศัพท์"
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["citizen"]["assurance"] == "verified_in_person"
+    assert body["citizen"]["has_passkey"] is False
+    assert national_id not in str(body)  # only a masked ID is shown on the shared screen
+    assert body["citizen"]["national_id_masked"].endswith(
+        national_id[-3:-1] + "-" + national_id[-1]
+    )
+    account = await Account.select().where(Account.national_id == national_id).first()
+    assert account is not None and account["assurance"] == "verified_in_person"
+    assert await Passkey.count().where(Passkey.account == account["id"]) == 0
+
+
+async def test_unknown_citizen_without_id_check_is_not_enrolled(kiosk: KioskSetup) -> None:
+    response = await start(kiosk.client, thai_id(4), full_name="ไม่ได้ ตรวจบัตร")
+    assert response.status_code == 404
+    assert await Account.count().where(Account.role == "citizen") == 0
+
+
+async def test_no_action_before_consent_then_acting_for_that_citizen_only(
+    kiosk: KioskSetup, make_client: Any
+) -> None:
+    async with make_client() as somebody:  # another citizen with an application
+        await enrol_citizen(somebody)
+        other_app = (await apply(somebody)).json()["id"]
+    national_id = thai_id(5)
+    await start(kiosk.client, national_id, id_card_checked=True, full_name="สมปอง มาขอ")
+    before = await kiosk.client.get("/api/v1/dashboard")
+    assert before.status_code == 403  # no consent yet
+    assert (await apply(kiosk.client)).status_code == 403
+
+    consent = await consent_in_person(kiosk.client)
+    assert consent.status_code == 200
+    assert consent.json()["consent_method"] == "in_person_id_check"
+
+    response = await apply(kiosk.client, {**HEALTH_ANSWERS, "national_id": national_id})
+    assert response.status_code == 201, response.text
+    app_id = response.json()["id"]
+    dashboard = (await kiosk.client.get("/api/v1/dashboard")).json()
+    assert [i["id"] for i in dashboard["items"]] == [app_id]
+    assert (await kiosk.client.get(f"/api/v1/applications/{other_app}")).status_code == 404
+    citizen = await Account.select(Account.id).where(Account.national_id == national_id).first()
+    assert citizen is not None
+    row = (
+        await Application.select(Application.account, Application.submitted_by)
+        .where(Application.id == app_id)
+        .first()
+    )
+    assert row == {"account": citizen["id"], "submitted_by": kiosk.operator_id}
+
+
+async def test_every_action_is_recorded_as_operator_at_kiosk_for_citizen(
+    kiosk: KioskSetup, make_client: Any
+) -> None:
+    national_id = thai_id(6)
+    authenticator = SoftAuthenticator(origin=ORIGIN)
+    async with make_client() as phone:
+        await enrol_citizen(phone, authenticator, national_id=national_id)
+        await start(kiosk.client, national_id, id_card_checked=True)
+        await consent_in_person(kiosk.client)
+        app = await apply(kiosk.client, {**HEALTH_ANSWERS, "national_id": national_id})
+        assert app.status_code == 201
+        await kiosk.client.post(
+            "/api/v1/kiosk/assisted-sessions/current/finish", headers=csrf(kiosk.client)
+        )
+
+        citizen = await Account.select(Account.id).where(Account.national_id == national_id).first()
+        assert citizen is not None
+        entries = (
+            await AuditEntry.select()
+            .where(
+                (AuditEntry.subject_account_id == citizen["id"])
+                & (AuditEntry.actor_account_id == kiosk.operator_id)
+            )
+            .order_by(AuditEntry.id)
+        )
+        actions = [e["action"] for e in entries]
+        assert actions == [
+            "account.verified_in_person",
+            "assisted.started",
+            "assisted.consent",
+            "application.status_changed",
+            "assisted.ended",
+        ]
+        assert {e["kiosk_id"] for e in entries} == {kiosk.kiosk_id}
+        assert {e["actor_role"] for e in entries} == {"operator"}
+
+        # The citizen reads the same story in their own activity log.
+        activity = (await phone.get("/api/v1/me/activity")).json()
+        by_operator = [a for a in activity if a["by"] == "operator"]
+        assert {a["kiosk"] for a in by_operator} == {"ที่ว่าการอำเภอบ้านไผ่"}
+        assert {a["by_name"] for a in by_operator} == {"สมศรี ผู้ให้บริการ"}
+        assert "application.status_changed" in {a["action"] for a in by_operator}
+
+
+async def test_consent_on_the_citizens_own_phone(kiosk: KioskSetup, make_client: Any) -> None:
+    national_id = thai_id(7)
+    async with make_client() as phone, make_client() as stranger:
+        await enrol_citizen(phone, national_id=national_id)
+        await enrol_citizen(stranger)
+        await start(kiosk.client, national_id)
+        shown = await kiosk.client.post(
+            "/api/v1/kiosk/assisted-sessions/current/consent/phone", headers=csrf(kiosk.client)
+        )
+        assert shown.status_code == 201
+        code = shown.json()["code"]
+        assert shown.json()["url"].endswith(code)
+
+        wrong_person = await stranger.post(
+            "/api/v1/me/kiosk-consent", json={"code": code}, headers=csrf(stranger)
+        )
+        assert wrong_person.status_code == 400
+        assert (await kiosk.client.get("/api/v1/dashboard")).status_code == 403
+
+        approved = await phone.post(
+            "/api/v1/me/kiosk-consent", json={"code": code}, headers=csrf(phone)
+        )
+        assert approved.status_code == 200, approved.text
+        state = (await kiosk.client.get("/api/v1/kiosk/assisted-sessions/current")).json()
+        assert state["consent_method"] == "phone_approval"
+        assert (await kiosk.client.get("/api/v1/dashboard")).status_code == 200
+        reused = await phone.post(
+            "/api/v1/me/kiosk-consent", json={"code": code}, headers=csrf(phone)
+        )
+        assert reused.status_code == 400
+
+
+async def test_consent_with_the_citizens_passkey_on_the_kiosk(
+    kiosk: KioskSetup, make_client: Any
+) -> None:
+    national_id = thai_id(8)
+    key = SoftAuthenticator(origin=ORIGIN)
+    somebody_else = SoftAuthenticator(origin=ORIGIN)
+    async with make_client() as phone, make_client() as other:
+        await enrol_citizen(phone, key, national_id=national_id)
+        await enrol_citizen(other, somebody_else)
+    await start(kiosk.client, national_id)
+    options = await kiosk.client.post(
+        "/api/v1/kiosk/assisted-sessions/current/consent/passkey/options",
+        headers=csrf(kiosk.client),
+    )
+    assert options.status_code == 200
+    wrong = somebody_else.authenticate(
+        options.json()["public_key"], credential_id=somebody_else.credentials[0].credential_id
+    )
+    refused = await kiosk.client.post(
+        "/api/v1/kiosk/assisted-sessions/current/consent/passkey",
+        json={"credential": wrong},
+        headers=csrf(kiosk.client),
+    )
+    assert refused.status_code == 401
+    options = await kiosk.client.post(
+        "/api/v1/kiosk/assisted-sessions/current/consent/passkey/options",
+        headers=csrf(kiosk.client),
+    )
+    right = key.authenticate(options.json()["public_key"])
+    ok = await kiosk.client.post(
+        "/api/v1/kiosk/assisted-sessions/current/consent/passkey",
+        json={"credential": right},
+        headers=csrf(kiosk.client),
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["consent_method"] == "citizen_passkey"
+
+
+async def test_finish_clears_the_device_and_ends_acting(kiosk: KioskSetup) -> None:
+    await start(kiosk.client, thai_id(9), id_card_checked=True, full_name="จบ แล้ว")
+    await consent_in_person(kiosk.client)
+    assert (await kiosk.client.get("/api/v1/dashboard")).status_code == 200
+    done = await kiosk.client.post(
+        "/api/v1/kiosk/assisted-sessions/current/finish", headers=csrf(kiosk.client)
+    )
+    assert done.status_code == 200
+    assert done.headers["clear-site-data"] == '"cache", "storage"'
+    assert (await kiosk.client.get("/api/v1/dashboard")).status_code == 403
+    assert (await kiosk.client.get("/api/v1/kiosk/assisted-sessions/current")).status_code == 409
+    # The operator is still signed in at the kiosk, ready for the next citizen.
+    assert (await kiosk.client.get("/api/v1/session")).json()["account"]["role"] == "operator"
+
+
+async def test_three_idle_minutes_end_the_assisted_session(kiosk: KioskSetup) -> None:
+    await start(kiosk.client, thai_id(10), id_card_checked=True, full_name="เดิน ออกไป")
+    await consent_in_person(kiosk.client)
+    await AssistedSession.update(
+        {
+            AssistedSession.last_activity_at: dt.datetime.now(dt.UTC)
+            - dt.timedelta(minutes=3, seconds=5)
+        }
+    ).where(AssistedSession.ended_at.is_null())
+    assert (await kiosk.client.get("/api/v1/dashboard")).status_code == 403
+    row = await AssistedSession.select(AssistedSession.end_reason).first()
+    assert row is not None and row["end_reason"] == "timeout"
+
+
+async def test_the_session_is_bound_to_its_kiosk(
+    kiosk: KioskSetup, admin: Client, make_client: Any
+) -> None:
+    await start(kiosk.client, thai_id(11), id_card_checked=True, full_name="อยู่ ที่เดิม")
+    await consent_in_person(kiosk.client)
+    other_kiosk = await register_kiosk(admin, "ที่ว่าการอำเภออื่น")
+    async with make_client() as elsewhere:
+        await activate(elsewhere, other_kiosk["code"])
+        # The operator's session token copied to another kiosk's browser.
+        elsewhere.cookies.set("portal_session", kiosk.client.cookies["portal_session"])
+        assert (await elsewhere.get("/api/v1/dashboard")).status_code == 403
+    # And without any kiosk credential at all.
+    async with make_client() as plain:
+        plain.cookies.set("portal_session", kiosk.client.cookies["portal_session"])
+        assert (await plain.get("/api/v1/dashboard")).status_code == 403
+
+
+async def test_revoking_a_kiosk_stops_it(kiosk: KioskSetup, admin: Client) -> None:
+    await start(kiosk.client, thai_id(12), id_card_checked=True, full_name="ถูก ยกเลิก")
+    await consent_in_person(kiosk.client)
+    revoked = await admin.delete(f"/api/v1/admin/kiosks/{kiosk.kiosk_id}", headers=csrf(admin))
+    assert revoked.status_code == 204
+    assert (await kiosk.client.get("/api/v1/dashboard")).status_code == 403
+    assert (await kiosk.client.get("/api/v1/kiosk/device")).status_code == 404
+    again = await start(kiosk.client, thai_id(12))
+    assert again.status_code == 403
+
+
+async def test_passkeys_are_never_managed_for_the_citizen(kiosk: KioskSetup) -> None:
+    await start(kiosk.client, thai_id(13), id_card_checked=True, full_name="ไม่ ให้แตะ")
+    await consent_in_person(kiosk.client)
+    response = await kiosk.client.post("/api/v1/me/passkeys/options", headers=csrf(kiosk.client))
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_in_assisted_session"
+
+
+async def test_one_citizen_at_a_time(kiosk: KioskSetup) -> None:
+    await start(kiosk.client, thai_id(14), id_card_checked=True, full_name="คน แรก")
+    await consent_in_person(kiosk.client)
+    await start(kiosk.client, thai_id(15), id_card_checked=True, full_name="คน ที่สอง")
+    # The first citizen's consent does not carry over to the second.
+    assert (await kiosk.client.get("/api/v1/dashboard")).status_code == 403
+    reasons = [
+        r["end_reason"]
+        for r in await AssistedSession.select(AssistedSession.end_reason).order_by(
+            AssistedSession.id
+        )
+    ]
+    assert reasons == ["replaced", ""]
+
+
+async def test_printable_receipt(kiosk: KioskSetup) -> None:
+    national_id = thai_id(16)
+    await start(kiosk.client, national_id, id_card_checked=True, full_name="รับ ใบเสร็จ")
+    await consent_in_person(kiosk.client)
+    app = (await apply(kiosk.client, {**HEALTH_ANSWERS, "national_id": national_id})).json()
+    receipt = await kiosk.client.get(f"/receipt/{app['id']}")
+    assert receipt.status_code == 200
+    assert receipt.headers["content-type"].startswith("text/html")
+    page = receipt.text
+    assert app["tracking_code"] in page
+    assert page.count("<svg") == 2  # track QR and continue-on-your-phone QR
+    assert "<script" not in page
+    assert "เปลี่ยนหน่วยบริการสิทธิบัตรทอง" in page
+    assert f"/track?code={app['tracking_code']}" in page
+    assert "25" in page  # Buddhist-era year
