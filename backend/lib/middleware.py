@@ -52,9 +52,15 @@ _DOCUMENT: list[tuple[bytes, bytes]] = [
 ]
 
 
-def _security_headers(headers: list[tuple[bytes, bytes]], csp: bytes) -> list[tuple[bytes, bytes]]:
+def _security_headers(
+    status: int, headers: list[tuple[bytes, bytes]], csp: bytes
+) -> list[tuple[bytes, bytes]]:
     """Full policy for what a browser runs (HTML, scripts and workers), a short one for JSON,
     none that would stop the browser's own viewer for downloaded PDFs and images."""
+    if status == 304:
+        # A 304's headers replace the cached response's: a policy here would overwrite the
+        # page's own (a 304 has no content type to choose one by).
+        return headers
     content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
     added = list(_ALWAYS)
     if content_type.startswith((b"text/html", b"text/javascript", b"application/javascript")):
@@ -82,7 +88,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = _security_headers(list(message.get("headers", [])), csp)
+                headers = _security_headers(status, list(message.get("headers", [])), csp)
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)

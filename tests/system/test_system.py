@@ -87,3 +87,13 @@ async def test_openapi_document_is_served(client: Client) -> None:
     spec = response.json()
     assert "/api/v1/services" in spec["paths"]
     assert spec["paths"]["/api/v1/services"]["get"]["operationId"] == "listServices"
+
+
+@pytest.mark.usefixtures("db")
+async def test_304_keeps_the_cached_pages_policy(client: Client) -> None:
+    """A 304's headers overwrite the browser's cached copy: it must not bring the short JSON
+    policy along (it once did, and the cached shell then refused its own scripts)."""
+    first = await client.get("/")
+    again = await client.get("/", headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert "content-security-policy" not in again.headers
