@@ -95,8 +95,11 @@ def demo() -> None:
     from backend.demo import load_demo
 
     _settings_or_exit()
-    counts = _run(load_demo)
+    counts, tracking = _run(load_demo)
     click.echo("demo data ready: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    click.echo("try /track with a demo application (code, last 4 ID digits):")
+    for code, last4, status in tracking:
+        click.echo(f"  {code}  {last4}  ({status})")
 
 
 @main.command()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from backend.accounts.tables import Account
+from backend.applications.demo import load_demo_applications
+from backend.applications.tables import Application
 from backend.catalog.demo_data import AGENCIES, DOCUMENT_TYPES, SERVICES
 from backend.catalog.services import upsert_service
-from backend.catalog.tables import Agency, DocumentType
+from backend.catalog.tables import Agency, DocumentType, Service
 from backend.lib.db import transaction
 
 __all__ = ["load_demo"]
@@ -24,14 +27,16 @@ async def _load_catalog() -> None:
         await upsert_service(service["agency"], data)
 
 
-async def load_demo() -> dict[str, int]:
-    """Insert or refresh the demo rows; return how many of each exist afterwards."""
+async def load_demo() -> tuple[dict[str, int], list[tuple[str, str, str]]]:
+    """Insert or refresh the demo rows; return how many of each exist afterwards, and the
+    demo applications' (tracking code, last 4 ID digits, status) for trying /track."""
     async with transaction():
         await _load_catalog()
-    from backend.catalog.tables import Service
-
+    tracking = await load_demo_applications()
     return {
         "agencies": await Agency.count(),
         "document types": await DocumentType.count(),
         "services": await Service.count(),
-    }
+        "demo citizens": await Account.count().where(Account.role == "citizen"),
+        "applications": await Application.count(),
+    }, tracking

@@ -65,3 +65,12 @@ def test_check_reports_an_unreachable_database(tmp_path: Path) -> None:
     result = portal("check", var_dir=tmp_path, url="postgres://postgres@127.0.0.1:1/none")
     assert result.returncode == 1
     assert "UNREACHABLE" in result.stderr
+
+
+def test_demo_citizens_can_be_tracked(tmp_path: Path) -> None:
+    portal("migrate", var_dir=tmp_path)
+    output = portal("demo", var_dir=tmp_path).stdout
+    lines = [line.split() for line in output.splitlines() if line.startswith("  ")]
+    statuses = {line[2].strip("()") for line in lines}
+    assert {"completed", "needs_info", "submitted", "rejected"} <= statuses
+    assert all(len(line[1]) == 4 for line in lines)
