@@ -13,7 +13,13 @@ from backend.settings import ROOT
 
 
 def portal(*args: str, var_dir: Path, url: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VAR_DIR": str(var_dir), "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "VAR_DIR": str(var_dir),
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),  # this checkout's code, whatever the venv was installed from
+    }
     return subprocess.run(
         [sys.executable, "-m", "backend.cli", *args],
         env=env,
