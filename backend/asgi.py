@@ -35,6 +35,12 @@ from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
 from backend.lib.logging import configure_logging
 from backend.lib.middleware import envelope_middleware
+from backend.notifications.controllers import (
+    NotificationController,
+    PreferenceController,
+    PushController,
+    SubscriptionController,
+)
 from backend.privacy.controllers import ActivityController
 from backend.settings import Settings, get_settings
 from backend.system.controllers import SystemController
@@ -79,6 +85,10 @@ def _openapi() -> OpenAPIConfig:
             Tag(name="applications", description="Applying, drafts and the dashboard."),
             Tag(name="kiosk", description="District-office kiosks and assisted sessions."),
             Tag(name="privacy", description="A citizen's own activity log."),
+            Tag(
+                name="notifications",
+                description="Push subscriptions, the notification centre and preferences.",
+            ),
         ],
     )
 
@@ -114,6 +124,10 @@ def create_app(
             KioskConsentController,
             ReceiptController,
             ActivityController,
+            PushController,
+            SubscriptionController,
+            NotificationController,
+            PreferenceController,
             _pwa_router(settings),
         ],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},

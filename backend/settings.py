@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,6 +81,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     multi-page scan or a full-resolution phone photo). Larger uploads are refused with 413,
     from Content-Length before reading when the client sends it, else while streaming."""
 
+    push_service_hosts: str = (
+        "fcm.googleapis.com,updates.push.services.mozilla.com,*.notify.windows.com,"
+        "web.push.apple.com"
+    )
+    """Push services a browser's subscription may point at: comma-separated host names,
+    `*.` matching any subdomain. Endpoints must be https on port 443 at one of them: the worker
+    POSTs to whatever URL is registered, so nothing else (an internal host) is accepted."""
+
+    push_allow_loopback_http: bool = False
+    """Also accept `http://127.0.0.1:<port>` push endpoints: the tests' and benchmarks' local
+    push service. Never in production."""
+
+    @property
+    def push_hosts(self) -> tuple[str, ...]:
+        return tuple(h.strip().lower() for h in self.push_service_hosts.split(",") if h.strip())
+
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))
@@ -126,6 +143,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         if self.db_pool_min < 1 or self.db_pool_max < self.db_pool_min:
             raise SettingsError("DB_POOL_MIN must be ≥ 1 and ≤ DB_POOL_MAX")
+        if not self.push_hosts or any(
+            not re.fullmatch(r"(\*\.)?[a-z0-9.-]+", host) for host in self.push_hosts
+        ):
+            raise SettingsError("PUSH_SERVICE_HOSTS must list host names, e.g. fcm.googleapis.com")
 
 
 @functools.cache

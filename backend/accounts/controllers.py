@@ -44,6 +44,7 @@ from backend.accounts.sessions import (
 )
 from backend.accounts.tables import Account
 from backend.lib.qr import qr_svg
+from backend.notifications import subscriptions as push_subscriptions
 from backend.privacy.audit import Actor, record
 from backend.settings import Settings
 
@@ -262,8 +263,11 @@ class AuthController(Controller):
     async def signout(
         self, auth: NamedDependency[Auth], settings: NamedDependency[Settings]
     ) -> Response[SessionOut]:
-        """End this session."""
+        """End this session; the device stops receiving this account's notifications."""
         await revoke_session(auth.session.id)
+        await push_subscriptions.forget_session(
+            auth.actor(), auth.session.account_id, auth.session.id
+        )
         await record("session.signed_out", auth.actor(), subject_account_id=auth.session.account_id)
         response = Response(SessionOut(authenticated=False))
         clear_cookies(response, settings)
@@ -279,10 +283,12 @@ class AuthController(Controller):
     async def signout_all(
         self, auth: NamedDependency[Auth], settings: NamedDependency[Settings]
     ) -> Response[SessionOut]:
-        """End every session of this account, on every device."""
+        """End every session of this account, on every device, and stop every device's
+        notifications (e.g. after losing a phone)."""
         own = auth.session.account_id  # an operator's own sessions, never the citizen's
         assert own is not None
         ended = await revoke_all(own)
+        await push_subscriptions.forget_account(auth.actor(), own)
         await record(
             "session.signed_out_all",
             auth.actor(),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.notifications import services as notifications
+
 __all__ = ["needs_info_answered", "status_changed"]
 
 
@@ -15,6 +17,7 @@ async def status_changed(
     app: dict[str, Any], new_status: str, *, message_th: str, message_en: str
 ) -> None:
     """Called by every status change, before commit."""
+    await notifications.status_changed(app, new_status)
     del app, new_status, message_th, message_en
 
 

@@ -89,13 +89,14 @@ def worker(
     dead letters for an administrator.
     """
     from backend.lib.logging import configure_logging
+    from backend.notifications.subscriptions import forget
     from backend.notifications.worker import Worker, default_handlers, default_worker_id
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
 
     async def job() -> BatchResult | None:
-        async with default_handlers(settings) as handlers:
+        async with default_handlers(settings, on_gone=forget) as handlers:
             runner = Worker(
                 handlers,
                 worker_id=worker_id or default_worker_id(),

@@ -4,12 +4,17 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.notifications.tables import OutboxMessage
+from backend.notifications.tables import (
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    PushSubscription,
+)
 
 APP_CONFIG = AppConfig(
     app_name="notifications",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[OutboxMessage],
-    migration_dependencies=[],
+    table_classes=[OutboxMessage, PushSubscription, Notification, NotificationPreference],
+    migration_dependencies=["backend.accounts.piccolo_app", "backend.applications.piccolo_app"],
     commands=[],
 )

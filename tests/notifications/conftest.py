@@ -6,9 +6,11 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 import pytest
 
 from backend.notifications.tables import OutboxMessage
+from backend.settings import Settings
 from tests.support.push_service import PushService
 
 
@@ -29,6 +31,12 @@ class Clock:
         other = Clock()
         other.now = self.now + dt.timedelta(seconds=seconds)
         return other
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The app accepts subscriptions to the local push service (http://127.0.0.1:<port>)."""
+    return msgspec.structs.replace(settings, push_allow_loopback_http=True)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -16,36 +15,13 @@ import pytest
 from backend.lib.webpush import load_or_create_vapid
 from backend.notifications.outbox import NewMessage, enqueue_many
 from backend.notifications.push_handler import WEBPUSH_KIND, webpush_payload
-from backend.settings import ROOT, Settings
+from backend.settings import Settings
 from tests.conftest import Database
 from tests.notifications.conftest import outbox_rows
+from tests.notifications.helpers import eventually, start_worker
 from tests.support.push_service import PushService
 
 THAI = "แจ้งเตือน: คำขอของคุณเปลี่ยนสถานะ"
-
-
-async def start_worker(db: Database, log: Path, *args: str) -> asyncio.subprocess.Process:
-    env = {**os.environ, "DATABASE_URL": db.url, "VAR_DIR": str(db.var_dir), "LOG_LEVEL": "INFO"}
-    with log.open("wb") as stderr:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "backend.cli",
-            "worker",
-            *args,
-            env=env,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=stderr,
-        )
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float) -> None:
-    async with asyncio.timeout(timeout_s):
-        while True:
-            if await check():
-                return
-            await asyncio.sleep(0.05)
 
 
 async def test_a_worker_killed_mid_batch_loses_nothing(

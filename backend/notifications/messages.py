@@ -1,0 +1,131 @@
+"""What a status change tells the citizen: its kind, a short line in Thai and English, and
+the Web Push body built from them.
+
+Nothing personal goes into a push: push services (Google, Mozilla, Apple, Microsoft) carry it
+and the phone shows it on a locked screen. A push names the tracking code, the new status and
+a fixed line for that status, never the citizen's name, ID number, the service (which can say
+"disability allowance") or the agency's free-text message (which can say anything).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from backend.lib.webpush import Urgency
+
+__all__ = [
+    "KINDS",
+    "PUSH_BODY_VERSION",
+    "Kind",
+    "StatusNews",
+    "application_url",
+    "news_for",
+    "push_body",
+    "push_topic",
+]
+
+Kind = Literal["status_update", "needs_info", "decision"]
+KINDS: tuple[Kind, ...] = ("status_update", "needs_info", "decision")
+"""What a citizen can mute, each on its own (preferences)."""
+
+PUSH_BODY_VERSION = 1
+"""`v` in the push body, so a service worker can tell a shape it does not know."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusNews:
+    kind: Kind
+    th: str
+    en: str
+    urgency: Urgency
+
+
+_NEWS: dict[str, StatusNews] = {
+    "received": StatusNews(
+        "status_update",
+        "หน่วยงานได้รับคำขอของคุณแล้ว",
+        "The agency has received your application.",
+        "normal",
+    ),
+    "in_review": StatusNews(
+        "status_update",
+        "คำขอของคุณอยู่ระหว่างการพิจารณา",
+        "Your application is being reviewed.",
+        "normal",
+    ),
+    "needs_info": StatusNews(
+        "needs_info",
+        "หน่วยงานขอข้อมูลเพิ่มเติม แตะเพื่อดูและตอบกลับ",
+        "The agency needs more information. Tap to see what and to answer.",
+        # The citizen has to act before the review can go on: wake the phone now.
+        "high",
+    ),
+    "approved": StatusNews(
+        "decision", "คำขอของคุณได้รับการอนุมัติแล้ว", "Your application has been approved.", "normal"
+    ),
+    "rejected": StatusNews(
+        "decision",
+        "คำขอของคุณไม่ได้รับการอนุมัติ แตะเพื่อดูเหตุผล",
+        "Your application was not approved. Tap to see why.",
+        "normal",
+    ),
+    "completed": StatusNews(
+        "decision",
+        "ดำเนินการตามคำขอของคุณเสร็จสิ้นแล้ว",
+        "Your application has been completed.",
+        "normal",
+    ),
+}
+"""The statuses an agency sets. `submitted` and `withdrawn` are the citizen's own acts (or
+an operator's beside them, who prints a receipt), so they are not news to the citizen."""
+
+_TITLE = {"th": "คำขอ {code}", "en": "Application {code}"}
+
+
+def news_for(old_status: str, new_status: str) -> StatusNews | None:
+    """What to tell the citizen about this change, or None when it is not news to them."""
+    if old_status == "needs_info" and new_status == "in_review":
+        # Almost always the citizen's own answer resuming the review (the event hook is not
+        # told who acted); an agency resuming without an answer is not worth a push.
+        return None
+    return _NEWS.get(new_status)
+
+
+def application_url(application_id: int) -> str:
+    """Where a tap on the notification opens the PWA."""
+    return f"/#/applications/{application_id}"
+
+
+def push_topic(application_id: int) -> str:
+    """RFC 8030 Topic (≤ 32 base64url characters): a newer status of the same application
+    replaces an older one the push service still holds for an offline phone."""
+    return f"app-{application_id}"
+
+
+def push_body(
+    *,
+    notification_id: int,
+    application_id: int,
+    tracking_code: str,
+    status: str,
+    news: StatusNews,
+    lang: str,
+) -> dict[str, Any]:
+    """The JSON the service worker receives (see pwa/sw.js `push`), in the citizen's
+    language. A few hundred bytes, far below the 3 KB limit."""
+    text = news.en if lang == "en" else news.th
+    title = _TITLE["en" if lang == "en" else "th"].format(code=tracking_code)
+    return {
+        "v": PUSH_BODY_VERSION,
+        "id": notification_id,
+        "kind": news.kind,
+        "application": application_id,
+        "code": tracking_code,
+        "status": status,
+        "title": title,
+        "body": text,
+        "tag": push_topic(application_id),
+        "url": application_url(application_id),
+        "lang": "en" if lang == "en" else "th",
+    }

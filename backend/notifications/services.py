@@ -1,0 +1,217 @@
+"""A citizen's notifications: written when an application's status changes, pushed to each
+of their devices through the outbox, listed in the notification centre, marked read; and
+which kinds they muted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from piccolo.querystring import QueryString
+
+from backend.lib.db import current_engine, write_transaction
+from backend.lib.errors import NotFoundError, ValidationFailedError
+from backend.lib.schema import I18n
+from backend.notifications.messages import (
+    KINDS,
+    application_url,
+    news_for,
+    push_body,
+    push_topic,
+)
+from backend.notifications.outbox import NewMessage, enqueue_many
+from backend.notifications.push_handler import DEFAULT_TTL_S, WEBPUSH_KIND, webpush_payload
+from backend.notifications.schemas import NotificationOut, NotificationPage, Preferences
+from backend.notifications.tables import Notification, PushSubscription
+
+__all__ = [
+    "MAX_PAGE",
+    "NotificationNotFoundError",
+    "UnknownKindError",
+    "list_notifications",
+    "mark_read",
+    "preferences",
+    "set_muted",
+    "status_changed",
+]
+
+MAX_PAGE = 50
+
+
+class NotificationNotFoundError(NotFoundError):
+    code = "notification_not_found"
+    message_en = "Notification not found."
+    message_th = "ไม่พบการแจ้งเตือน"
+
+
+class UnknownKindError(ValidationFailedError):
+    code = "unknown_notification_kind"
+
+    def __init__(self, kind: str) -> None:
+        choices = ", ".join(KINDS)
+        super().__init__(
+            fields={
+                "muted": {
+                    "en": f"Unknown kind “{kind}”: use {choices}.",
+                    "th": f"ไม่มีประเภท “{kind}” ใช้ได้เฉพาะ {choices}",
+                }
+            }
+        )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+_RECIPIENT = (
+    "SELECT a.language, p.muted FROM account a "
+    "LEFT JOIN notification_preference p ON p.account = a.id WHERE a.id = {}"
+)
+
+
+async def status_changed(app: dict[str, Any], new_status: str) -> None:
+    """Inside the status change's transaction: the notification for the citizen's history,
+    and, unless they muted its kind, one push per subscribed device (to be sent by the
+    worker after commit). `app` is the application row before the change."""
+    news = news_for(app["status"], new_status)
+    if news is None:
+        return
+    account_id = app["account"]
+    [notification] = await Notification.insert(
+        Notification(
+            account=account_id,
+            kind=news.kind,
+            application=app["id"],
+            tracking_code=app["tracking_code"],
+            status=new_status,
+            text_th=news.th,
+            text_en=news.en,
+            created_at=_now(),
+        )
+    )
+    [recipient] = await current_engine().run_querystring(QueryString(_RECIPIENT, account_id))
+    if news.kind in json.loads(recipient["muted"] or "[]"):
+        return
+    devices = await PushSubscription.select(
+        PushSubscription.id,
+        PushSubscription.endpoint,
+        PushSubscription.p256dh,
+        PushSubscription.auth,
+    ).where(PushSubscription.account == account_id)
+    if not devices:
+        return
+    body = push_body(
+        notification_id=notification["id"],
+        application_id=app["id"],
+        tracking_code=app["tracking_code"],
+        status=new_status,
+        news=news,
+        lang=recipient["language"],
+    )
+    await enqueue_many(
+        NewMessage(
+            WEBPUSH_KIND,
+            webpush_payload(
+                {"endpoint": d["endpoint"], "keys": {"p256dh": d["p256dh"], "auth": d["auth"]}},
+                body,
+                ttl=DEFAULT_TTL_S,
+                urgency=news.urgency,
+                topic=push_topic(app["id"]),
+                subscription_id=d["id"],
+            ),
+            dedupe_key=f"notification:{notification['id']}:{d['id']}",
+        )
+        for d in devices
+    )
+
+
+async def _unread(account_id: int) -> int:
+    count = await Notification.count().where(
+        (Notification.account == account_id) & Notification.read_at.is_null()
+    )
+    return int(count)
+
+
+async def list_notifications(
+    account_id: int, *, limit: int, cursor: int | None
+) -> NotificationPage:
+    """Newest first; `cursor` (the last page's `next_cursor`) continues with older ones."""
+    query = Notification.select(
+        Notification.id,
+        Notification.kind,
+        Notification.application,
+        Notification.tracking_code,
+        Notification.status,
+        Notification.text_th,
+        Notification.text_en,
+        Notification.created_at,
+        Notification.read_at,
+    ).where(Notification.account == account_id)
+    if cursor is not None:
+        query = query.where(Notification.id < cursor)
+    rows = await query.order_by(Notification.id, ascending=False).limit(limit + 1)
+    more = len(rows) > limit
+    items = [
+        NotificationOut(
+            id=r["id"],
+            kind=r["kind"],
+            application_id=r["application"],
+            tracking_code=r["tracking_code"],
+            status=r["status"],
+            text=I18n(th=r["text_th"], en=r["text_en"]),
+            url=application_url(r["application"]),
+            created_at=r["created_at"],
+            read_at=r["read_at"],
+        )
+        for r in rows[:limit]
+    ]
+    return NotificationPage(
+        items=items,
+        unread=await _unread(account_id),
+        next_cursor=items[-1].id if more else None,
+    )
+
+
+async def mark_read(account_id: int, ids: list[int], *, everything: bool) -> int:
+    """Mark some (or all) of the citizen's notifications read; the unread count after. An id
+    that is not theirs is 404, as if it did not exist."""
+    mine = Notification.account == account_id
+    if everything:
+        await Notification.update({Notification.read_at: _now()}).where(
+            mine & Notification.read_at.is_null()
+        )
+    elif ids:
+        async with write_transaction():
+            found = await Notification.select(Notification.id).where(
+                mine & Notification.id.is_in(ids)
+            )
+            if len(found) != len(set(ids)):
+                raise NotificationNotFoundError()
+            await Notification.update({Notification.read_at: _now()}).where(
+                mine & Notification.id.is_in(ids) & Notification.read_at.is_null()
+            )
+    return await _unread(account_id)
+
+
+async def preferences(account_id: int) -> Preferences:
+    [row] = await current_engine().run_querystring(QueryString(_RECIPIENT, account_id))
+    muted = json.loads(row["muted"] or "[]")
+    return Preferences(muted=muted, kinds=list(KINDS), language=row["language"])
+
+
+async def set_muted(account_id: int, muted: list[str]) -> Preferences:
+    for kind in muted:
+        if kind not in KINDS:
+            raise UnknownKindError(kind)
+    chosen = json.dumps([k for k in KINDS if k in muted])
+    await current_engine().run_querystring(
+        QueryString(
+            "INSERT INTO notification_preference (account, muted) VALUES ({}, {}) "
+            "ON CONFLICT (account) DO UPDATE SET muted = excluded.muted",
+            account_id,
+            chosen,
+        )
+    )
+    return await preferences(account_id)
