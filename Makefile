@@ -51,3 +51,7 @@ load: install browser ## PWA time to a usable screen on emulated slow 3G with a 
 
 axe: ## Install axe-core (npm) into .tools/node for the accessibility tests (they do it too)
 	@test -f .tools/node/node_modules/axe-core/axe.min.js || npm install --no-save --no-audit --no-fund --prefix .tools/node axe-core@4
+
+.PHONY: bench-push
+bench-push: install ## Push end to end: status change → decrypted push, p50/p95 and pushes/s
+	$(BIN)/python scripts/bench_notify.py

@@ -77,8 +77,21 @@ def _run_with_database(settings: Settings, make: Callable[[], Awaitable[T]]) -> 
     default=None,
     help="Name recorded on claimed rows; unique per running worker. [default: host:pid]",
 )
+@click.option(
+    "--idle-sleep",
+    type=click.FloatRange(min=0.01, max=60),
+    default=0.25,
+    show_default=True,
+    help="Seconds between polls when there is nothing to do. On PostgreSQL new work also "
+    "wakes the worker at once (LISTEN/NOTIFY); on SQLite it waits for the next poll.",
+)
 def worker(
-    once: bool, batch_size: int, concurrency: int, lease_s: float, worker_id: str | None
+    once: bool,
+    batch_size: int,
+    concurrency: int,
+    lease_s: float,
+    worker_id: str | None,
+    idle_sleep: float,
 ) -> None:
     """Deliver queued outbox messages (Web Push; agency webhooks) until SIGTERM or Ctrl+C.
 
@@ -90,6 +103,7 @@ def worker(
     """
     from backend.lib.logging import configure_logging
     from backend.notifications.subscriptions import forget
+    from backend.notifications.wakeup import listen
     from backend.notifications.worker import Worker, default_handlers, default_worker_id
 
     settings = _settings()
@@ -106,11 +120,12 @@ def worker(
             )
             if once:
                 return await runner.run_once()
-            stop = asyncio.Event()
+            stop, wake = asyncio.Event(), asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop.set)
-            await runner.run_forever(stop)
+            async with listen(settings.database_url, wake):
+                await runner.run_forever(stop, idle_sleep, wake)
             return None
 
     result = _run_with_database(settings, job)

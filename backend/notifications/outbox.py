@@ -21,8 +21,9 @@ from typing import Any
 import msgspec
 from piccolo.querystring import QueryString
 
-from backend.lib.db import current_engine
+from backend.lib.db import current_engine, is_postgres
 from backend.lib.errors import NotFoundError
+from backend.notifications.wakeup import WAKE_CHANNEL
 
 __all__ = [
     "DeadMessage",
@@ -114,6 +115,9 @@ async def enqueue_many(messages: Iterable[NewMessage]) -> list[int]:
         )
         # Rows are asyncpg Records or aiosqlite dicts: both index by column name.
         ids += [row["id"] for row in await engine.run_querystring(QueryString(_INSERT, values))]
+    if ids and is_postgres():
+        # Delivered at commit: idle workers start at once (see wakeup.py).
+        await engine.run_querystring(QueryString("SELECT pg_notify({}, '')", WAKE_CHANNEL))
     return sorted(ids)
 
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from backend.settings import Settings
 
 __all__ = [
+    "DEFAULT_IDLE_SLEEP_S",
     "DEFAULT_MAX_ATTEMPTS",
     "BatchResult",
     "Worker",
@@ -54,6 +55,10 @@ log = logging.getLogger("portal.worker")
 
 DEFAULT_MAX_ATTEMPTS = 8
 """With the default backoff (2 s doubling, full jitter) 8 attempts span up to ~4 minutes."""
+
+DEFAULT_IDLE_SLEEP_S = 0.25
+"""With nothing to do, poll again after this long: on SQLite (no NOTIFY) a status change
+waits for it, so it bounds push latency; each poll is one short indexed claim query."""
 
 LEASE_SAFETY = 0.9
 """Handlers are cut off at 90 % of the lease so the result is written before it expires."""
@@ -350,20 +355,37 @@ class Worker:
         attempts = await asyncio.gather(*(self._attempt(c, deadline) for c in claimed))
         return await self._record(list(attempts), lease_end)
 
-    async def run_forever(self, stop: asyncio.Event, idle_sleep_s: float = 0.5) -> None:
-        """Run batches until `stop` is set; the batch in progress is finished first."""
+    async def run_forever(
+        self,
+        stop: asyncio.Event,
+        idle_sleep_s: float = DEFAULT_IDLE_SLEEP_S,
+        wake: asyncio.Event | None = None,
+    ) -> None:
+        """Run batches until `stop` is set; the batch in progress is finished first. With
+        nothing to do, wait `idle_sleep_s`, or less when `wake` is set (new work queued)."""
         info = {"worker_id": self.worker_id, "kinds": sorted(self.handlers)}
         log.info("worker started", extra=info)
+        wake = wake or asyncio.Event()
         while not stop.is_set():
+            wake.clear()  # before claiming: a wake-up during the batch is not lost
             try:
                 result = await self.run_once()
             except Exception:  # e.g. the database restarting: keep the worker alive
                 log.exception("outbox batch failed", extra=info)
                 result = BatchResult()
             if result.claimed == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), idle_sleep_s)
+                await _first(stop, wake, timeout_s=idle_sleep_s)
         log.info("worker stopped", extra=info)
+
+
+async def _first(*events: asyncio.Event, timeout_s: float) -> None:
+    """Until one of `events` is set, or `timeout_s` passed."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 @contextlib.asynccontextmanager

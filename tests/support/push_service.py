@@ -22,7 +22,7 @@ import json
 import secrets
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
@@ -57,6 +57,8 @@ class Push:
     urgency: str
     topic: str | None
     claims: dict[str, Any] | None
+    at: float = 0.0
+    """`time.monotonic()` when it was accepted (latency benchmarks)."""
 
     def json(self) -> Any:
         assert self.payload is not None
@@ -181,7 +183,7 @@ class PushService:
         now = time.monotonic()
         self.first_accepted_at = self.first_accepted_at or now
         self.last_accepted_at = now
-        self.received[endpoint].append(push)
+        self.received[endpoint].append(replace(push, at=now))
         return web.Response(status=201, headers={"Location": f"{endpoint}/m/{self.accepted}"})
 
     def _check(
