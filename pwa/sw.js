@@ -3,7 +3,10 @@
 // The service worker (a module worker: it imports the outbox for Background Sync).
 //
 // Caches, all named with PREFIX so activate can delete what it does not know:
-//   portal-shell-<build>  the app shell, precached on install (versioned assets + `/` + offline page)
+//   portal-shell-<build>  the app shell, precached on install (versioned assets + `/` + offline
+//                         page) but for the screens (js/screens/, LAZY): those join it when first
+//                         used (`{type: 'keep', urls}` for those loaded before the worker took
+//                         control), and all of them on `{type: 'warm'}` (a citizen signed in)
 //   portal-data           last good copy of each API GET, for reading offline
 // Strategies, by URL:
 //   /v/<build>/…          cache-first (the bytes at a versioned URL never change)
@@ -12,7 +15,8 @@
 //                         page can say "offline · last updated 10:42"
 //   navigations to `/`    the cached shell;  other navigations: network, then offline.html
 //   anything else         network, then the cache
-// Only 200 answers are kept, never one marked `Cache-Control: no-store` or `private`.
+// Only 200 answers are kept, never one marked `Cache-Control: no-store` or `private`: personal
+// data lives in the page's IndexedDB copy, which sign-out clears.
 // Kiosk hook: a shared kiosk keeps no personal data. The page sends the header
 // `x-portal-kiosk: 1` on every API request on a kiosk (api.js), and posts
 // `{type: 'kiosk', on: true}` when a device becomes one; either way no API answer is cached,
@@ -24,6 +28,7 @@ import { replay, SYNC_TAG } from '/js/outbox.js';
 // backend/web/static.py writes the build id and the shell URLs here when it serves this file.
 const BUILD = '__BUILD__';
 const SHELL = ['__SHELL__'];
+const LAZY = ['__LAZY__'];
 
 const PREFIX = 'portal-';
 const SHELL_CACHE = `${PREFIX}shell-${BUILD}`;
@@ -49,6 +54,8 @@ sw.addEventListener('activate', (event) => {
 
 sw.addEventListener('message', (event) => {
   if (event.data?.type === 'skip-waiting') sw.skipWaiting();
+  if (event.data?.type === 'keep') event.waitUntil(keep(event.data.urls || []));
+  if (event.data?.type === 'warm') event.waitUntil(keep(LAZY));
   if (event.data?.type === 'kiosk') {
     kiosk = Boolean(event.data.on);
     if (kiosk) event.waitUntil(caches.delete(DATA_CACHE));
@@ -71,7 +78,24 @@ sw.addEventListener('fetch', (event) => {
 
 /** @param {Request} request */
 async function cacheFirst(request) {
-  return (await caches.match(request)) || fetch(request);
+  const hit = await caches.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  // An on-demand screen of this build: keep it, so it opens offline next time.
+  if (response.ok && new URL(request.url).pathname.startsWith(`/v/${BUILD}/`)) {
+    const copy = response.clone();
+    caches.open(SHELL_CACHE).then((cache) => cache.put(request, copy)).catch(() => {});
+  }
+  return response;
+}
+
+/** Keep these screens of this build (from the HTTP cache when the page loaded them already). @param {string[]} urls */
+async function keep(urls) {
+  const cache = await caches.open(SHELL_CACHE);
+  for (const url of urls) {
+    const path = new URL(url, location.href).pathname;
+    if (LAZY.includes(path) && !(await cache.match(path))) await cache.add(path).catch(() => {});
+  }
 }
 
 /** @param {Request} request @param {URL} url */

@@ -52,18 +52,29 @@ _DOCUMENT: list[tuple[bytes, bytes]] = [
 ]
 
 
+_SCRIPTS = (b"text/javascript", b"application/javascript")
+_WORKERS = frozenset({"/sw.js"})
+"""Scripts that run as a worker, whose own response carries the policies the worker runs under."""
+
+
 def _security_headers(
-    status: int, headers: list[tuple[bytes, bytes]], csp: bytes
+    status: int, headers: list[tuple[bytes, bytes]], csp: bytes, path: str
 ) -> list[tuple[bytes, bytes]]:
-    """Full policy for what a browser runs (HTML, scripts and workers), a short one for JSON,
-    none that would stop the browser's own viewer for downloaded PDFs and images."""
+    """Full policy for what a browser runs as a document or worker (HTML, the service worker),
+    a short one for JSON, none that would stop the browser's own viewer for downloaded PDFs
+    and images, nor on modules."""
     if status == 304:
         # A 304's headers replace the cached response's: a policy here would overwrite the
         # page's own (a 304 has no content type to choose one by).
         return headers
     content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
     added = list(_ALWAYS)
-    if content_type.startswith((b"text/html", b"text/javascript", b"application/javascript")):
+    if content_type.startswith(_SCRIPTS) and path not in _WORKERS:
+        # A module runs under the policies (CSP, referrer) of the page or worker importing
+        # it; browsers ignore its own. Without them each of the ~20 modules of a first visit
+        # is ~0.5 KB lighter: a fifth of the JavaScript budget.
+        return headers + _ALWAYS[:1]
+    if content_type.startswith(b"text/html") or path in _WORKERS:
         added += _DOCUMENT
         added.append((b"content-security-policy", csp))
     elif content_type.startswith(b"application/json") or not content_type:
@@ -88,7 +99,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = _security_headers(status, list(message.get("headers", [])), csp)
+                headers = _security_headers(status, list(message.get("headers", [])), csp, path)
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)

@@ -14,7 +14,10 @@ file in memory with its brotli and gzip copies (the whole shell is a few tens of
   absolute path to an asset (`"/css/app.css"`, `'/js/outbox.js'`) becomes its versioned URL.
 - `sw.js` gets the build id and the list of shell URLs to precache written into it when it is
   served (`'__BUILD__'` and `['__SHELL__']` in the source), so a new build is also a
-  byte-different service worker: that is what makes the browser install the update.
+  byte-different service worker: that is what makes the browser install the update. Screens
+  under `js/screens/` are imported on demand and left out of the install precache (a first
+  visit pays only for the screen it opens); they are listed in `['__LAZY__']` for the worker
+  to keep once used, and all of them once a citizen signs in.
 """
 
 from __future__ import annotations
@@ -58,10 +61,14 @@ ENTRY_POINTS = {
 NOT_IN_SHELL = (".png",)
 """Install icons: the browser fetches them when installing, the shell never needs them."""
 
+LAZY = ("js/screens/",)
+"""Screens imported on demand: not precached on install, fetched and kept when first used."""
+
 MEDIA_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+    # Litestar adds "; charset=utf-8" to text/* itself (naming it here sent it twice).
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
     ".json": "application/json",
     ".webmanifest": "application/manifest+json",
     ".svg": "image/svg+xml",
@@ -109,6 +116,8 @@ class Bundle:
     """Path under /v/<build>/ (e.g. `js/app.js`) → asset."""
     shell: tuple[str, ...]
     """URLs the service worker precaches."""
+    lazy: tuple[str, ...]
+    """URLs of on-demand screens, which the service worker keeps once a citizen signs in."""
 
     def versioned(self, path: str) -> str:
         return f"{VERSIONED}/{self.build}/{path}"
@@ -141,8 +150,13 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
     shell = (
         "/",
         "/offline.html",
-        *(f"{VERSIONED}/{build}/{n}" for n in asset_names if not n.endswith(NOT_IN_SHELL)),
+        *(
+            f"{VERSIONED}/{build}/{n}"
+            for n in asset_names
+            if not n.endswith(NOT_IN_SHELL) and not n.startswith(LAZY)
+        ),
     )
+    lazy = tuple(f"{VERSIONED}/{build}/{n}" for n in asset_names if n.startswith(LAZY))
 
     asset_dirs = {n.split("/", 1)[0] for n in asset_names if "/" in n}
 
@@ -161,10 +175,11 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
         if name == "sw.js":
             text = _fill(text, "'__BUILD__'", json.dumps(build))
             text = _fill(text, "['__SHELL__']", json.dumps(list(shell)))
+            text = _fill(text, "['__LAZY__']", json.dumps(list(lazy)))
         return text.encode("utf-8")
 
     entry_points = {url: Asset.make(name, rewrite(name)) for url, name in ENTRY_POINTS.items()}
-    return Bundle(build=build, entry_points=entry_points, assets=assets, shell=shell)
+    return Bundle(build=build, entry_points=entry_points, assets=assets, shell=shell, lazy=lazy)
 
 
 def _fill(text: str, marker: str, value: str) -> str:

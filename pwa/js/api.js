@@ -3,6 +3,10 @@
 // The service worker answers API GETs from its cache when the network fails or is slow; it
 // marks such answers (x-portal-from-cache, x-portal-stored-at) and this module tells its
 // subscribers, so the screen can say "offline · last updated 10:42" honestly.
+// Writes that must happen now (sign-in, rename a passkey) go through `send`; writes that may
+// wait for the network (submitting an application) go through the outbox.
+import { csrfToken, CSRF_HEADER } from './outbox.js';
+
 
 export const KIOSK_HEADER = 'x-portal-kiosk';
 const KIOSK_KEY = 'kiosk';
@@ -25,6 +29,9 @@ const readBeforeControl = new Set();
 
 /** Be told whether the last answer came from the network or from the phone's copy. @param {(f: Freshness) => void} fn */
 export function onFreshness(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+
+/** Say how fresh what a screen shows is, e.g. its own copy in IndexedDB. @param {Freshness} freshness */
+export function announce(freshness) { for (const fn of listeners) fn(freshness); }
 
 /** A kiosk is a shared device: the service worker keeps no copy of API answers there. */
 export function isKiosk() { return localStorage.getItem(KIOSK_KEY) === '1'; }
@@ -50,9 +57,27 @@ export async function getJSON(path, params = {}) {
   if (!response.ok) throw new ApiError(response.status, body);
   const fromCache = response.headers.get('x-portal-from-cache') === '1';
   const stored = Number(response.headers.get('x-portal-stored-at'));
-  const freshness = { fromCache, storedAt: fromCache && stored ? new Date(stored) : null };
-  for (const fn of listeners) fn(freshness);
+  announce({ fromCache, storedAt: fromCache && stored ? new Date(stored) : null });
   return body;
+}
+
+/**
+ * A write that happens now: JSON in and out with the CSRF header; a Blob (a file) is sent as
+ * the raw body. Throws ApiError with the server's {code, message, message_th, fields}.
+ * @param {string} method @param {string} path @param {unknown} [body] @param {Record<string, string>} [headers]
+ */
+export async function send(method, path, body, headers = {}) {
+  const raw = body instanceof Blob;
+  /** @type {Record<string, string>} */
+  const all = { accept: 'application/json', [CSRF_HEADER]: await csrfToken(), ...headers };
+  if (body !== undefined && !raw) all['content-type'] = 'application/json';
+  const response = await fetch(path, {
+    method, headers: all, credentials: 'same-origin',
+    body: raw ? /** @type {Blob} */ (body) : body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, answer);
+  return answer;
 }
 
 /** Once a new service worker controls the page, read the first view's data through it so

@@ -1,11 +1,13 @@
 // @ts-check
 // Entry point: language first, then the screen for the URL hash, then the offline machinery.
-import { loadLang, currentLang } from './i18n.js';
+// Screens (js/screens/) are imported when their route opens, so a first visit pays only for
+// the one it shows; the service worker keeps those used, and all of them once signed in.
+import { loadLang, currentLang, t } from './i18n.js';
 import { addRoute, setFallback, render } from './router.js';
 import { startStatus, render as renderStatus } from './status.js';
 import { startOutbox } from './outbox.js';
-import { startPwa } from './pwa.js';
-import { renderCatalog } from './views/catalog.js';
+import { startPwa, warmScreens } from './pwa.js';
+import { account, onAccount, checkSession } from './session.js';
 
 /** @template {HTMLElement} T @param {string} name @returns {T} */
 function part(name) {
@@ -16,12 +18,46 @@ function part(name) {
 
 const view = part('view');
 const langButton = part('lang-switch');
+const accountLink = /** @type {HTMLAnchorElement} */ (part('account-link'));
 
-addRoute(/^#\/services\/([\w-]+)$/, (root, m) => import('./views/service.js').then((v) => v.renderService(root, m[1])));
-setFallback((root, _, params) => renderCatalog(root, params));
+/** Hash pattern → screen (js/screens/<name>.js exports `render(root, params, match)`). */
+const SCREENS = /** @type {[RegExp, string][]} */ ([
+  [/^#\/services\/([\w-]+)\/apply$/, 'apply'],
+  [/^#\/services\/([\w-]+)$/, 'service'],
+  [/^#\/applications\/(\d+)$/, 'application'],
+  [/^#\/(?:recover|invitation)$/, 'code'],
+  [/^#\/(welcome|enrol|signin|account|dashboard)$/, ''], // named by the match
+]);
+/** @param {string} name */
+const load = (name) => import(`./screens/${name}.js`);
+/** @param {string} name @returns {import('./router.js').View} */
+const screen = (name) => (root, match, params) => load(name || match[1]).then((s) => s.render(root, params, match));
+for (const [pattern, name] of SCREENS) addRoute(pattern, screen(name));
+setFallback(screen('catalog'));
+
+/** The screen a hash opens. @param {string} hash */
+function screenFor(hash) {
+  const path = hash.split('?')[0];
+  for (const [pattern, name] of SCREENS) {
+    const match = path.match(pattern);
+    if (match) return name || match[1];
+  }
+  return 'catalog';
+}
+// Fetch the first screen's code now, while the language loads: one round trip, not two.
+load(screenFor(location.hash)).catch(() => {});
 
 function labelLangButton() {
   langButton.lang = currentLang() === 'th' ? 'en' : 'th';
+}
+
+/** The menu offers "Sign in" or "My account"; a signed-in citizen's screens are kept offline. */
+function showAccount() {
+  const signedIn = Boolean(account());
+  accountLink.href = signedIn ? '/#/account' : '/#/signin';
+  accountLink.dataset.i18n = signedIn ? 'nav.account' : 'nav.signin';
+  accountLink.textContent = t(accountLink.dataset.i18n);
+  if (signedIn) warmScreens();
 }
 
 langButton.addEventListener('click', async () => {
@@ -34,7 +70,12 @@ addEventListener('hashchange', () => { render(view); view.focus(); });
 
 await loadLang();
 labelLangButton();
+showAccount();
 startStatus(part('status'));
 render(view);
+onAccount(showAccount);
+// A session that ended elsewhere (timeout, "sign out everywhere"): redraw without its data.
+// Offline, the phone keeps what it knows.
+checkSession().then((changed) => changed && render(view), () => {});
 startOutbox();
 startPwa({ notice: part('notice'), install: part('install'), installHelp: part('install-help') });

@@ -3,10 +3,12 @@
 // To add a store: add it to STORES and bump VERSION; upgrade() creates what is missing.
 
 const NAME = 'portal';
-const VERSION = 1;
+const VERSION = 2;
 /** @type {Record<string, IDBObjectStoreParameters>} */
 const STORES = {
   outbox: { keyPath: 'id', autoIncrement: true },
+  data: { keyPath: 'key' }, // the phone's copy of the citizen's data (dashboard, details, profile)
+  drafts: { keyPath: 'key' }, // forms being filled in, saved as the citizen types
 };
 
 /** @type {Promise<IDBDatabase> | null} */

@@ -10,7 +10,8 @@ let lang = 'th';
 
 export function currentLang() { return lang; }
 
-function locale() { return lang === 'th' ? 'th-TH' : 'en-GB'; }
+/** The Intl locale: th-TH counts years in the Buddhist era. */
+export function locale() { return lang === 'th' ? 'th-TH' : 'en-GB'; }
 
 /** Load a language (default: the remembered one) and translate the static markup. @param {string} [wanted] */
 export async function loadLang(wanted) {

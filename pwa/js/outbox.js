@@ -6,7 +6,9 @@
 // refuses (409, 422 and other 4xx but 401/403/408/429) is marked `failed` with the server's
 // {code, message} and stays at the front, so the citizen can correct it (`retry`) or drop it
 // (`discard`); a network error or 5xx leaves it `waiting` for the next try; 2xx removes it.
-// Each item carries its idempotency key, so a retry after a lost answer never writes twice.
+// Each item carries its idempotency key, so a retry after a lost answer never writes twice,
+// and a `meta` the screens use to show it ("waiting to send: ID card replacement") and to
+// reopen it for correction with the server's per-field messages.
 // Runs in the page and in the (module) service worker: no DOM beyond `document.cookie`.
 import { store } from './db.js';
 
@@ -21,7 +23,16 @@ import { store } from './db.js';
  * @property {string} idempotencyKey
  * @property {number} createdAt
  * @property {OutboxState} state
- * @property {{status: number, code: string, message: string} | null} error
+ * @property {OutboxError | null} error
+ * @property {any} [meta]
+ */
+/**
+ * @typedef {object} OutboxError
+ * @property {number} status
+ * @property {string} code
+ * @property {string} message
+ * @property {string} [message_th]
+ * @property {Record<string, {th: string, en: string}>} [fields]
  */
 
 export const CSRF_COOKIE = 'portal_csrf';
@@ -32,19 +43,21 @@ const items = () => store('outbox');
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('portal-outbox') : null;
 /** @type {Set<(items: OutboxItem[]) => void>} */
 const listeners = new Set();
+/** Answers to items this page sent (id → JSON body), for the screen that queued them. */
+const answers = new Map();
 
 /**
  * Queue a write and try to send it now. `body` is JSON-encoded unless it is already a string.
- * @param {{method?: string, url: string, body?: unknown, headers?: Record<string, string>, idempotencyKey?: string}} request
+ * @param {{method?: string, url: string, body?: unknown, headers?: Record<string, string>, idempotencyKey?: string, meta?: any}} request
  * @returns {Promise<OutboxItem>}
  */
-export async function enqueue({ method = 'POST', url, body = null, headers = {}, idempotencyKey }) {
+export async function enqueue({ method = 'POST', url, body = null, headers = {}, idempotencyKey, meta }) {
   /** @type {Omit<OutboxItem, 'id'>} */
   const fields = {
     method, url, headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : body === null ? null : JSON.stringify(body),
     idempotencyKey: idempotencyKey || crypto.randomUUID(),
-    createdAt: Date.now(), state: 'waiting', error: null,
+    createdAt: Date.now(), state: 'waiting', error: null, meta,
   };
   const item = { ...fields, id: /** @type {number} */ (await items().put(fields)) };
   await changed();
@@ -65,11 +78,18 @@ export function subscribe(fn) {
   return () => listeners.delete(fn);
 }
 
-/** Send again a failed item, with a corrected body if given. @param {number} id @param {unknown} [body] */
-export async function retry(id, body) {
+/** What the server answered to an item this page sent (undefined if not sent from here). @param {number} id */
+export function answerTo(id) { return answers.get(id); }
+
+/**
+ * Send again a failed item, with a corrected body (and meta) if given.
+ * @param {number} id @param {unknown} [body] @param {any} [meta]
+ */
+export async function retry(id, body, meta) {
   const item = /** @type {OutboxItem | undefined} */ (await items().get(id));
   if (!item) return;
   if (body !== undefined) item.body = typeof body === 'string' ? body : JSON.stringify(body);
+  if (meta !== undefined) item.meta = meta;
   Object.assign(item, { state: 'waiting', error: null });
   await items().put(item);
   await changed();
@@ -81,6 +101,12 @@ export async function discard(id) {
   await items().delete(id);
   await changed();
   return replay();
+}
+
+/** Forget every queued write (sign-out: they were this person's). */
+export async function clear() {
+  await items().clear();
+  await changed();
 }
 
 /**
@@ -110,6 +136,7 @@ async function drain() {
       break; // offline or unreachable: keep it waiting
     }
     if (response.ok) {
+      answers.set(item.id, await response.json().catch(() => ({})));
       await items().delete(item.id);
       sent += 1;
       await changed();
@@ -119,6 +146,8 @@ async function drain() {
     const answer = await response.json().catch(() => ({}));
     item.state = 'failed';
     item.error = { status: response.status, code: answer.code || 'error', message: answer.message || '' };
+    // Thai text and per-field messages (422), when the server gave them.
+    for (const key of ['message_th', 'fields']) if (answer[key]) item.error[key] = answer[key];
     await items().put(item);
     await changed();
     break;
@@ -127,7 +156,7 @@ async function drain() {
 }
 
 /** Read at send time: the accounts service may have rotated it since the item was queued. */
-async function csrfToken() {
+export async function csrfToken() {
   if (typeof document !== 'undefined') {
     const match = document.cookie.match(new RegExp(`(?:^|; )${CSRF_COOKIE}=([^;]*)`));
     return match ? decodeURIComponent(match[1]) : '';

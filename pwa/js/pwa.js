@@ -15,7 +15,7 @@ export async function startPwa({ notice, install, installHelp }) {
   let reloading = false;
   const hadController = Boolean(sw.controller);
   sw.addEventListener('controllerchange', () => {
-    if (!hadController) { keepCopies(); return; } // first install: nothing to reload
+    if (!hadController) { keepCopies(); keepLoaded(); return; } // first install: nothing to reload
     if (!reloading) { reloading = true; location.reload(); }
   });
   /** @type {ServiceWorkerRegistration} */
@@ -38,6 +38,17 @@ export async function startPwa({ notice, install, installHelp }) {
       else show(notice, 'notice.offlineReady', 'notice.close', () => {});
     });
   });
+}
+
+/** The screens this page loaded before the worker took control: keep them (from the HTTP cache). */
+function keepLoaded() {
+  const urls = performance.getEntriesByType('resource').map((entry) => entry.name);
+  navigator.serviceWorker.controller?.postMessage({ type: 'keep', urls });
+}
+
+/** Ask the service worker to keep every screen, so a signed-in citizen's open offline. */
+export function warmScreens() {
+  navigator.serviceWorker?.ready.then((registration) => registration.active?.postMessage({ type: 'warm' }), () => {});
 }
 
 /**

@@ -1,7 +1,7 @@
 // @ts-check
 // Hash routes (#/services/<slug>): the shell at `/` is one cached page, so every screen works
-// offline. A view is `(root, match, params) => Promise<void>`; register it in app.js with
-// `addRoute(/^#\/dashboard/, (root) => import('./views/dashboard.js').then((v) => v.render(root)))`.
+// offline. A view is `(root, match, params) => Promise<void>`; app.js registers one per screen
+// (js/screens/<name>.js, imported when its route opens).
 import { t } from './i18n.js';
 import { el } from './views/dom.js';
 

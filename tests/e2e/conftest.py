@@ -17,7 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 from backend.settings import ROOT
 
@@ -186,3 +193,37 @@ def wait_for_data_copies(page: Page, count: int = 3) -> None:
     page.wait_for_function(
         "async (n) => (await (await caches.open('portal-data')).keys()).length >= n", arg=count
     )
+
+
+def virtual_authenticator(page: Page) -> tuple[CDPSession, str]:
+    """A CDP virtual authenticator for `page`: a phone with a screen lock and passkey storage
+    (resident keys, user verification). Returns the CDP session and the authenticator id."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return cdp, str(added["authenticatorId"])
+
+
+def enrol_in_browser(
+    page: Page, base_url: str, national_id: str, name: str = "สมหญิง ใจงาม"
+) -> None:
+    """Create an account through the enrolment screen (Thai) with the page's authenticator;
+    returns once the dashboard shows."""
+    page.goto(f"{base_url}/#/enrol")
+    page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(national_id)
+    page.get_by_label("ชื่อ-นามสกุล").fill(name)
+    page.get_by_role("button", name="สร้างพาสคีย์และบัญชี").click()
+    page.wait_for_url("**/#/dashboard")
+    page.get_by_role("heading", level=1, name="คำขอของฉัน").wait_for()

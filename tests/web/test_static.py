@@ -87,13 +87,13 @@ async def test_precompressed_once_per_accept_encoding(
 ) -> None:
     # httpx would decode the body for us: ask for the raw bytes to prove they are encoded once.
     async with client.stream(
-        "GET", f"/v/{BUILD}/js/views/catalog.js", headers={"accept-encoding": accept}
+        "GET", f"/v/{BUILD}/js/screens/catalog.js", headers={"accept-encoding": accept}
     ) as response:
         raw = b"".join([chunk async for chunk in response.aiter_raw()])
     assert response.headers.get("content-encoding") == coding
     assert "accept-encoding" in response.headers["vary"].lower()
     decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda b: b}[coding]
-    assert decode(raw) == (PWA / "js" / "views" / "catalog.js").read_bytes()
+    assert decode(raw) == (PWA / "js" / "screens" / "catalog.js").read_bytes()
     assert int(response.headers["content-length"]) == len(raw)
 
 
@@ -131,10 +131,17 @@ async def test_an_old_build_gets_todays_file_uncached_and_odd_paths_are_404(
 
 
 async def test_security_headers_still_apply(client: Client) -> None:
-    for path in ("/", f"/v/{BUILD}/js/app.js", "/sw.js"):
+    for path in ("/", "/sw.js"):
         headers = (await client.get(path)).headers
         assert "script-src 'self'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
+        assert headers["content-type"].count("charset") == 1
+    # A module runs under its page's (or worker's) policy: its own would be ignored bytes.
+    module = (await client.get(f"/v/{BUILD}/js/app.js")).headers
+    for header in ("content-security-policy", "x-frame-options", "referrer-policy"):
+        assert header not in module
+    assert module["x-content-type-options"] == "nosniff"
+    assert module["content-type"] == "text/javascript; charset=utf-8"
 
 
 def test_build_id_follows_the_content(tmp_path: Path) -> None:

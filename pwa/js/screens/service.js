@@ -2,10 +2,11 @@
 // One service: what it is, what it costs, how long it takes, which documents it needs.
 import { getJSON } from '../api.js';
 import { t, pick, money } from '../i18n.js';
-import { el } from './dom.js';
+import { el } from '../views/dom.js';
 
-/** @param {HTMLElement} root @param {string} slug */
-export async function renderService(root, slug) {
+/** @param {HTMLElement} root @param {URLSearchParams} _ @param {RegExpMatchArray} match */
+export async function render(root, _, match) {
+  const slug = match[1];
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
   const s = await getJSON(`/api/v1/services/${encodeURIComponent(slug)}`);
   const fee = s.fee_satang ? t('catalog.fee', { fee: money(s.fee_satang) }) : t('catalog.free');
@@ -17,6 +18,7 @@ export async function renderService(root, slug) {
     el('h1', {}, pick(s.name)),
     el('p', {}, pick(s.description.th ? s.description : s.summary)),
     el('p', { class: 'meta' }, `${pick(s.agency.name)} · ${fee} · ${t('catalog.days', { n: s.processing_days })}`),
+    el('p', {}, el('a', { class: 'button', href: `#/services/${slug}/apply` }, t('service.apply'))),
     el('h2', {}, t('service.documents')), docs,
     el('h2', {}, t('service.contact')),
     el('p', {}, `${pick(s.contact.name)} ${s.contact.phone ? '· ' + s.contact.phone : ''}`),

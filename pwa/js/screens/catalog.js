@@ -2,12 +2,12 @@
 // The catalog: search by words (Thai or English), agency and life event; paged.
 import { getJSON } from '../api.js';
 import { t, pick, money } from '../i18n.js';
-import { el } from './dom.js';
+import { el } from '../views/dom.js';
 
 const PAGE = 10;
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
-export async function renderCatalog(root, params) {
+export async function render(root, params) {
   let offset = Number(params.get('offset') || 0);
   /** @param {string} q @param {string} agency @param {string} lifeEvent */
   const search = (q, agency, lifeEvent) => getJSON('/api/v1/services', {

@@ -1,0 +1,160 @@
+// @ts-check
+// My account: my passkeys (name, created, last used, synced or on one device only) to add,
+// rename and remove, and signing out here or everywhere. Removing the last passkey is allowed
+// only after saying plainly what it means and how to get back in (a district office).
+import { ApiError, send } from '../api.js';
+import { t, date, when } from '../i18n.js';
+import { enqueue, list as queued } from '../outbox.js';
+import { setAccount } from '../session.js';
+import { el } from '../views/dom.js';
+import { page, field, showError, button, busy, problemText, signedIn, setFlash, takeFlash } from './ui.js';
+import { register, passkeyProblem, deviceName, supported } from './passkey.js';
+import { fresh, clearPersonal } from './local.js';
+
+/** @typedef {{id: number, name: string, created_at: string, last_used_at: string | null, multi_device: boolean}} Passkey */
+
+/** @param {HTMLElement} root */
+export async function render(root) {
+  const me = signedIn(root, t('account.title'));
+  if (!me) return;
+  const status = el('p', { class: 'flash', role: 'status' });
+  status.hidden = true;
+  const list = el('ul', { class: 'cards' });
+  const add = button(t('passkeys.add'), () => busy(root, async () => {
+    try {
+      await register('/api/v1/me/passkeys/options', undefined, '/api/v1/me/passkeys', deviceName());
+      tell(t('passkeys.added'));
+      await load();
+    } catch (error) {
+      tell(passkeyProblem(error), true);
+    }
+  }), 'secondary');
+  add.hidden = !supported();
+  const out = el('div', { class: 'actions-row' },
+    button(t('account.signout'), () => signOut(false)),
+    button(t('account.signoutAll'), () => signOut(true), 'secondary'),
+  );
+  const confirmOut = el('div', { class: 'warning', role: 'alert' });
+  confirmOut.hidden = true;
+  page(root, t('account.title'),
+    takeFlash(),
+    el('p', {}, t('account.signedInAs', { name: me.full_name })),
+    el('h2', {}, t('passkeys.title')),
+    el('p', {}, t('passkeys.intro')),
+    status, list, add,
+    el('h2', {}, t('account.signoutTitle')),
+    el('p', {}, t('account.signoutIntro')),
+    confirmOut, out,
+  );
+
+  /** @param {string} text @param {boolean} [bad] */
+  function tell(text, bad = false) {
+    status.textContent = text;
+    status.className = bad ? 'error' : 'flash';
+    status.hidden = !text;
+  }
+
+  async function load() {
+    /** @type {Passkey[]} */
+    const keys = await fresh('passkeys', '/api/v1/me/passkeys');
+    list.replaceChildren(...keys.map((key) => card(key, keys.length === 1)));
+  }
+
+  /** @param {Passkey} key @param {boolean} last */
+  function card(key, last) {
+    const used = key.last_used_at ? t('passkeys.used', { time: when(key.last_used_at) }) : t('passkeys.neverUsed');
+    const actions = el('div', { class: 'actions-row' },
+      button(t('passkeys.rename'), () => rename(key, item)),
+      button(t('passkeys.remove'), () => remove(key, last, item), 'danger'),
+    );
+    const item = el('li', { class: 'card' },
+      el('h3', {}, key.name || t('passkeys.unnamed')),
+      el('p', { class: 'meta' }, `${t('passkeys.created', { date: date(key.created_at) })} · ${used}`),
+      el('p', {}, t(key.multi_device ? 'passkeys.synced' : 'passkeys.deviceBound')),
+      actions,
+    );
+    return item;
+  }
+
+  /** @param {Passkey} key @param {HTMLElement} item */
+  function rename(key, item) {
+    const id = `rename-${key.id}`;
+    const input = /** @type {HTMLInputElement} */ (el('input', { type: 'text', maxlength: '60', value: key.name }));
+    const form = el('form', { class: 'inline-form', novalidate: '' },
+      field(id, t('passkeys.newName'), input),
+      el('div', { class: 'actions-row' },
+        el('button', { type: 'submit' }, t('passkeys.save')),
+        button(t('passkeys.cancel'), () => load(), 'secondary'),
+      ),
+    );
+    item.replaceChildren(form);
+    input.focus();
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const name = input.value.trim();
+      showError(id, name ? '' : t('form.required'));
+      if (!name) return;
+      busy(form, async () => {
+        try {
+          await send('PATCH', `/api/v1/me/passkeys/${key.id}`, { name });
+          tell(t('passkeys.renamed'));
+          await load();
+        } catch (error) {
+          showError(id, problemText(error));
+        }
+      });
+    });
+  }
+
+  /** @param {Passkey} key @param {boolean} last @param {HTMLElement} item */
+  function remove(key, last, item) {
+    const warning = el('div', { class: 'warning', role: 'alert' },
+      el('p', {}, t(last ? 'passkeys.lastWarning' : 'passkeys.removeWarning', { name: key.name })),
+      last ? el('p', {}, t('passkeys.recoveryPath')) : '',
+      el('div', { class: 'actions-row' },
+        button(t(last ? 'passkeys.removeAnyway' : 'passkeys.remove'), () => busy(root, async () => {
+          try {
+            await send('DELETE', `/api/v1/me/passkeys/${key.id}${last ? '?confirm_last=true' : ''}`);
+            tell(t('passkeys.removed'));
+            await load();
+          } catch (error) {
+            tell(problemText(error), true);
+          }
+        }), 'danger'),
+        button(t('passkeys.keep'), () => load(), 'secondary'),
+      ),
+    );
+    item.append(warning);
+    warning.querySelector('button')?.focus();
+  }
+
+  /** @param {boolean} everywhere */
+  async function signOut(everywhere) {
+    const waiting = (await queued()).length;
+    if (waiting && confirmOut.hidden) {
+      // Queued applications would be lost: say so once, then the same button goes ahead.
+      confirmOut.replaceChildren(el('p', {}, t('account.signoutWaiting', { n: waiting })));
+      confirmOut.hidden = false;
+      return;
+    }
+    await busy(root, async () => {
+      let message = everywhere ? 'account.signedOutAll' : 'account.signedOut';
+      try {
+        await send('POST', `/api/v1/auth/${everywhere ? 'signout-all' : 'signout'}`);
+      } catch (error) {
+        const ended = error instanceof ApiError && error.status === 401; // already signed out
+        const offline = !(error instanceof ApiError) && !everywhere;
+        if (!ended && !offline) { tell(problemText(error), true); return; }
+        if (offline) message = 'account.signedOutOffline';
+      }
+      await clearPersonal();
+      // Offline: this phone forgets everything now; the server ends the session when it hears.
+      if (message === 'account.signedOutOffline') await enqueue({ url: '/api/v1/auth/signout', meta: { kind: 'signout' } });
+      setFlash(t(message));
+      setAccount(null);
+      location.hash = '#/signin';
+    });
+  }
+
+  await load().catch((error) => tell(problemText(error), true));
+}

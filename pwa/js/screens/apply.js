@@ -1,0 +1,151 @@
+// @ts-check
+// Apply for a service: its form, prefilled from my profile, kept on the phone as I type
+// (IndexedDB), optionally saved as a draft on the server, and submitted through the outbox
+// with an Idempotency-Key: offline it waits ("waiting to send (1)") and is sent once when the
+// connection returns. A queued submission the server refused comes back here
+// (?fix=<outbox id>) with the server's messages next to the fields, to correct and send again.
+import { getJSON, send } from '../api.js';
+import { t, pick, when } from '../i18n.js';
+import { enqueue, retry, replay, list, answerTo } from '../outbox.js';
+import { el } from '../views/dom.js';
+import { page, summary, say, busy, button, problemText, fieldProblems, signedIn, setFlash } from './ui.js';
+import { buildForm } from './form.js';
+import { fresh, drafts } from './local.js';
+
+const AUTOSAVE_MS = 400;
+
+/** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
+export async function render(root, params, match) {
+  const slug = match[1];
+  const me = signedIn(root, t('apply.title'));
+  if (!me) return;
+  root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
+  const service = await getJSON(`/api/v1/services/${encodeURIComponent(slug)}`);
+  const draftKey = `apply:${slug}`;
+  const fixId = Number(params.get('fix'));
+  let fixing = fixId ? (await list()).find((item) => item.id === fixId) : undefined;
+  const local = await drafts.get(draftKey);
+  let serverDraft = Number(params.get('draft')) || fixing?.meta?.draft || local?.draft || 0;
+
+  /** @type {Record<string, any>} */
+  let values;
+  if (fixing) values = fixing.meta.answers;
+  else if (local && (!params.get('draft') || local.draft === serverDraft)) values = local.raw;
+  else if (serverDraft) values = (await fresh(`app:${serverDraft}`, `/api/v1/applications/${serverDraft}`)).answers;
+  else values = prefilled(service.form, await fresh('profile', '/api/v1/me/profile').catch(() => ({})));
+
+  const types = [...new Set(service.form.filter((/** @type {any} */ f) => f.type === 'file').map((/** @type {any} */ f) => f.document_type))];
+  const documents = Object.fromEntries(await Promise.all(types.map(async (type) => [type,
+    await fresh(`docs:${type}`, `/api/v1/documents?document_type=${encodeURIComponent(type)}`).catch(() => [])])));
+
+  const saved = el('p', { class: 'meta', id: 'draft-saved' });
+  let timer = 0;
+  const fields = buildForm(service.form, values, {
+    documents,
+    onChange() {
+      clearTimeout(timer);
+      timer = window.setTimeout(async () => {
+        await drafts.put(draftKey, { raw: fields.raw(), draft: serverDraft });
+        saved.textContent = t('apply.savedHere', { time: when(Date.now()) });
+      }, AUTOSAVE_MS);
+    },
+  });
+  const problems = summary();
+  const serverSave = button(t('apply.saveServer'), () => busy(form, saveOnServer), 'secondary');
+  const form = el('form', { novalidate: '' },
+    problems,
+    el('p', { class: 'meta' }, t('apply.intro')),
+    fields.element,
+    el('div', { class: 'actions-row' }, el('button', { type: 'submit' }, t('apply.submit')), serverSave),
+    saved,
+  );
+  page(root, t('apply.titleFor', { name: pick(service.name) }),
+    el('p', {}, el('a', { href: `#/services/${slug}` }, t('apply.back'))),
+    el('p', { class: 'meta' }, pick(service.agency.name)),
+    form,
+  );
+  if (fixing?.error) showRefusal(fixing.error);
+  if (service.required_assurance === 'verified_in_person' && me.assurance !== 'verified_in_person') {
+    // The server would refuse it (403): say so now rather than queue what cannot be sent.
+    form.replaceChildren(el('p', { class: 'warning' }, t('apply.assurance')));
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const { answers, errors } = fields.check();
+    if (complain(errors)) return;
+    busy(form, () => submit(answers));
+  });
+
+  /** @param {Record<string, string>} errors */
+  function complain(errors) {
+    fields.showErrors(errors);
+    const names = Object.keys(errors);
+    say(problems, names.length ? t('form.problems') : '', names.map((n) => `${fields.label(n)}: ${errors[n]}`));
+    return names.length > 0;
+  }
+
+  /** The server refused the queued submission: its words at the top, per field beside each. @param {any} error */
+  function showRefusal(error) {
+    const perField = fieldProblems(error);
+    const known = Object.fromEntries(Object.entries(perField).filter(([n]) => service.form.some((/** @type {any} */ f) => f.name === n)));
+    fields.showErrors(known);
+    const text = pick({ th: error.message_th || error.message, en: error.message });
+    say(problems, `${t('apply.refused')} ${text}`, Object.entries(known).map(([n, m]) => `${fields.label(n)}: ${m}`));
+  }
+
+  /** @param {Record<string, any>} answers */
+  async function submit(answers) {
+    const meta = { kind: 'apply', slug, name: service.name, answers, draft: serverDraft || undefined };
+    const body = { service: slug, answers, submit: true };
+    let item;
+    if (fixing) {
+      item = fixing;
+      const step = fixing.url.endsWith('/submit') ? 'submit' : fixing.method === 'PUT' ? 'save' : 'create';
+      // A refused draft submission: the corrected answers go to the draft first (online: the server just answered).
+      if (step === 'submit') await send('PUT', `/api/v1/applications/${serverDraft}/answers`, { answers }).catch(() => {});
+      await retry(fixing.id, step === 'create' ? body : step === 'save' ? { answers } : undefined, meta);
+    } else if (serverDraft) {
+      await enqueue({ method: 'PUT', url: `/api/v1/applications/${serverDraft}/answers`, body: { answers }, meta });
+      item = await enqueue({ url: `/api/v1/applications/${serverDraft}/submit`, meta });
+    } else {
+      item = await enqueue({ url: '/api/v1/applications', body, meta });
+    }
+    await drafts.delete(draftKey);
+    await replay().catch(() => {});
+    const queue = await list();
+    const refused = queue.find((i) => i.state === 'failed' && i.meta?.slug === slug);
+    if (refused) {
+      fixing = refused;
+      showRefusal(refused.error);
+      return;
+    }
+    if (!queue.some((i) => i.id === item.id)) {
+      const created = answerTo(item.id);
+      setFlash(created?.tracking_code ? t('apply.sent', { code: created.tracking_code }) : t('apply.sentShort'));
+      location.hash = created?.id ? `#/applications/${created.id}` : '#/dashboard';
+      return;
+    }
+    setFlash(t('apply.queued'));
+    location.hash = '#/dashboard';
+  }
+
+  async function saveOnServer() {
+    const { answers, errors } = fields.check(true);
+    if (complain(errors)) return;
+    try {
+      if (serverDraft) await send('PUT', `/api/v1/applications/${serverDraft}/answers`, { answers });
+      else serverDraft = (await send('POST', '/api/v1/applications', { service: slug, answers, submit: false }, { 'idempotency-key': crypto.randomUUID() })).id;
+      await drafts.put(draftKey, { raw: fields.raw(), draft: serverDraft });
+      saved.textContent = t('apply.savedServer', { time: when(Date.now()) });
+    } catch (error) {
+      if (!complain(fieldProblems(error))) say(problems, problemText(error));
+    }
+  }
+  serverSave.hidden = Boolean(fixing);
+}
+
+/** Answers the portal already knows (name, ID number, phone, address). @param {any[]} form @param {Record<string, string>} profile */
+function prefilled(form, profile) {
+  return Object.fromEntries(form.filter((f) => f.prefill && profile[f.prefill]).map((f) => [f.name, profile[f.prefill]]));
+}

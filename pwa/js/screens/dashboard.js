@@ -1,0 +1,144 @@
+// @ts-check
+// My applications, across every agency, newest activity first. Drawn at once from the phone's
+// copy (IndexedDB), then refreshed with `since` (only what changed; nothing changed costs a
+// bodiless 304). The status bar says "offline · last updated …" when the copy is all there is.
+// What is still in the outbox shows on top: "waiting to send", or refused and "needs fixing".
+import { announce, getJSON } from '../api.js';
+import { t, pick, when } from '../i18n.js';
+import { subscribe, discard } from '../outbox.js';
+import { el } from '../views/dom.js';
+import { page, button, problemText, signedIn, takeFlash } from './ui.js';
+import { readCopy, keepCopy } from './local.js';
+
+const PAGE = 20;
+
+/** @typedef {{id: number, tracking_code: string, status: string, updated_at: string, deleted?: boolean,
+ *   service: {slug: string, name: {th: string, en: string}, agency_name: {th: string, en: string}},
+ *   action?: {message: {th: string, en: string}, fields: string[]} | null}} Summary */
+/** @typedef {{items: Summary[], sync: number, next_cursor?: number | null}} Dashboard */
+
+/** @param {HTMLElement} root */
+export async function render(root) {
+  const me = signedIn(root, t('dashboard.title'));
+  if (!me) return;
+  if (me.role !== 'citizen') {
+    page(root, t('dashboard.title'), el('p', {}, t('dashboard.staff')), el('p', {}, el('a', { href: '#/account' }, t('nav.account'))));
+    return;
+  }
+  const pending = el('section', { 'aria-labelledby': 'outbox-title' });
+  const status = el('p', { class: 'status', role: 'status' });
+  const list = el('ul', { class: 'cards' });
+  const more = button(t('dashboard.more'), () => loadMore().catch((error) => { status.textContent = problemText(error); }), 'secondary');
+  more.hidden = true;
+  page(root, t('dashboard.title'),
+    takeFlash(),
+    pending,
+    el('h2', {}, t('dashboard.mine')),
+    status, list, more,
+    el('p', {}, el('a', { href: '#/' }, t('dashboard.apply'))),
+  );
+  const stop = subscribe((items) => drawPending(pending, items));
+  addEventListener('hashchange', () => stop(), { once: true });
+
+  const copy = await readCopy('dashboard');
+  /** @type {Dashboard | null} */
+  let state = copy?.value || null;
+  if (state) draw();
+  else status.textContent = t('loading');
+
+  function draw() {
+    if (!state) return;
+    list.replaceChildren(...state.items.map(card));
+    status.textContent = state.items.length ? '' : t('dashboard.none');
+    more.hidden = !state.next_cursor;
+  }
+
+  async function refresh() {
+    if (!state) {
+      state = /** @type {Dashboard} */ (await getJSON('/api/v1/dashboard', { limit: PAGE }));
+    } else {
+      // Only what changed since the last sync, page by page until it is all here.
+      for (;;) {
+        /** @type {Dashboard} */
+        const delta = await getJSON('/api/v1/dashboard', { since: state.sync, limit: PAGE });
+        merge(state, delta.items);
+        const done = delta.items.length < PAGE || delta.sync === state.sync;
+        state.sync = delta.sync;
+        if (done) break;
+      }
+    }
+    await keepCopy('dashboard', state);
+    draw();
+  }
+
+  async function loadMore() {
+    if (!state?.next_cursor) return;
+    /** @type {Dashboard} */
+    const next = await getJSON('/api/v1/dashboard', { limit: PAGE, cursor: state.next_cursor });
+    merge(state, next.items);
+    state.next_cursor = next.next_cursor;
+    await keepCopy('dashboard', state);
+    draw();
+  }
+
+  try {
+    await refresh();
+  } catch (error) {
+    if (!copy) throw error;
+    announce({ fromCache: true, storedAt: new Date(copy.storedAt) });
+  }
+}
+
+/** Apply changed items (newest activity first; discarded drafts go). @param {Dashboard} state @param {Summary[]} changed */
+function merge(state, changed) {
+  const byId = new Map(state.items.map((item) => [item.id, item]));
+  for (const item of changed) {
+    if (item.deleted) byId.delete(item.id);
+    else byId.set(item.id, item);
+  }
+  state.items = [...byId.values()].sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
+}
+
+/** @param {Summary} item */
+function card(item) {
+  const node = el('li', { class: 'card' },
+    el('h3', {}, el('a', { href: `#/applications/${item.id}` }, pick(item.service.name))),
+    el('p', { class: 'meta' }, `${pick(item.service.agency_name)} · ${item.tracking_code}`),
+    el('p', {}, el('span', { class: `badge state-${item.status}` }, t(`state.${item.status}`)),
+      ` · ${t('dashboard.changed', { time: when(item.updated_at) })}`),
+  );
+  if (item.action) {
+    node.append(el('div', { class: 'action' },
+      el('p', {}, el('strong', {}, t('dashboard.todo')), ` ${pick(item.action.message)}`),
+      el('p', {}, el('a', { href: `#/applications/${item.id}` }, t('dashboard.answer')))));
+  }
+  if (item.status === 'draft') {
+    node.append(el('p', {}, el('a', { href: `#/services/${item.service.slug}/apply?draft=${item.id}` }, t('dashboard.continue'))));
+  }
+  return node;
+}
+
+/** The outbox, as the citizen sees it. @param {HTMLElement} section @param {import('../outbox.js').OutboxItem[]} items */
+function drawPending(section, items) {
+  const mine = items.filter((i) => i.meta?.kind === 'apply' || i.meta?.kind === 'answer');
+  section.replaceChildren();
+  if (!mine.length) return;
+  section.append(el('h2', { id: 'outbox-title' }, t('dashboard.outbox')));
+  const list = el('ul', { class: 'cards' });
+  for (const item of mine) {
+    const name = pick(item.meta.name);
+    if (item.state === 'waiting') {
+      list.append(el('li', { class: 'card' }, el('h3', {}, name),
+        el('p', {}, t('dashboard.waiting', { time: when(item.createdAt) }))));
+      continue;
+    }
+    const error = item.error || { message: '', status: 0, code: '' };
+    const fix = item.meta.kind === 'apply' ? `#/services/${item.meta.slug}/apply?fix=${item.id}` : `#/applications/${item.meta.id}?fix=${item.id}`;
+    list.append(el('li', { class: 'card refused-item' }, el('h3', {}, name),
+      el('p', {}, `${t('dashboard.refused')} ${pick({ th: error.message_th || error.message, en: error.message })}`),
+      el('div', { class: 'actions-row' },
+        el('a', { class: 'button', href: fix }, t('dashboard.fix')),
+        button(t('dashboard.discard'), () => discard(item.id), 'secondary'))));
+  }
+  section.append(list);
+}

@@ -1,0 +1,75 @@
+// @ts-check
+// Create an account: ID number (checksum checked here, the server checks again), name,
+// optional phone, language → the browser creates a passkey → signed in.
+import { t, currentLang, loadLang } from '../i18n.js';
+import { el } from '../views/dom.js';
+import { page, field, showError, summary, say, busy, isThaiId, isPhone, digits, fieldProblems } from './ui.js';
+import { register, passkeyProblem, deviceName, deviceNotes, keyIcon } from './passkey.js';
+import { landing } from './signin.js';
+
+/** @param {HTMLElement} root @param {URLSearchParams} params */
+export async function render(root, params) {
+  const id = input('national_id', { inputmode: 'numeric', autocomplete: 'off', maxlength: '17' });
+  const name = input('full_name', { autocomplete: 'name', maxlength: '120' });
+  const phone = input('phone', { type: 'tel', autocomplete: 'tel', maxlength: '20' });
+  const language = el('fieldset', { id: 'language', role: 'radiogroup' }, el('legend', {}, t('enrol.language')));
+  for (const code of ['th', 'en']) {
+    const radio = el('input', { type: 'radio', name: 'language', value: code, id: `language-${code}` });
+    if (code === currentLang()) radio.setAttribute('checked', '');
+    language.append(el('label', { class: 'choice', for: `language-${code}` }, radio, el('span', { lang: code }, t(`enrol.lang.${code}`))));
+  }
+  const problems = summary();
+  const form = el('form', { novalidate: '' },
+    problems,
+    field('national_id', t('enrol.id'), id, t('enrol.idHint')),
+    field('full_name', t('enrol.name'), name),
+    field('phone', t('enrol.phone'), phone, t('enrol.phoneHint')),
+    language,
+    el('button', { type: 'submit' }, t('enrol.submit')),
+  );
+  page(root, t('enrol.title'),
+    el('p', { class: 'lead' }, keyIcon(), el('span', {}, t('welcome.passkey'))),
+    await deviceNotes(),
+    form,
+    el('p', {}, el('a', { href: `#/signin${params.size ? `?${params}` : ''}` }, t('enrol.haveAccount'))),
+  );
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const chosen = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=language]:checked'));
+    const body = { national_id: digits(id.value), full_name: name.value.trim(), phone: digits(phone.value), language: chosen?.value || 'th' };
+    /** @type {Record<string, string>} */
+    const errors = {};
+    if (!isThaiId(body.national_id)) errors.national_id = t('enrol.idInvalid');
+    if (!body.full_name) errors.full_name = t('form.required');
+    if (body.phone && !isPhone(body.phone)) errors.phone = t('form.phone');
+    if (show(errors, problems)) return;
+    busy(form, async () => {
+      try {
+        const session = await register('/api/v1/auth/enrol/options', body, '/api/v1/auth/enrol', deviceName());
+        if (body.language !== currentLang()) await loadLang(body.language);
+        await landing(session, params);
+      } catch (error) {
+        const fields = fieldProblems(error);
+        if (!show(fields, problems)) say(problems, passkeyProblem(error));
+      }
+    });
+  });
+}
+
+/** @param {string} name @param {Record<string, string>} attrs */
+function input(name, attrs) {
+  return /** @type {HTMLInputElement} */ (el('input', { type: 'text', name, ...attrs }));
+}
+
+/**
+ * Show per-field errors (and clear the others); true if there were any.
+ * @param {Record<string, string>} errors @param {HTMLElement} problems
+ */
+function show(errors, problems) {
+  for (const name of ['national_id', 'full_name', 'phone']) showError(name, errors[name] || '');
+  const list = Object.values(errors);
+  say(problems, list.length ? t('form.problems') : '', list);
+  if (list.length) document.getElementById(Object.keys(errors)[0])?.focus();
+  return list.length > 0;
+}

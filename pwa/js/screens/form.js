@@ -1,0 +1,287 @@
+// @ts-check
+// A service's form, drawn from its field schema (backend/catalog/forms.py) and checked with
+// the rules the server applies (backend/applications/validation.py), so the server's 422 is a
+// safety net. Dates show in the citizen's calendar (Buddhist era in Thai) and travel as ISO
+// (YYYY-MM-DD); a file field picks a wallet document of its type, or uploads one after
+// checking its size and type here.
+import { send } from '../api.js';
+import { t, pick, date, number, locale, currentLang } from '../i18n.js';
+import { el } from '../views/dom.js';
+import { field as labelled, showError, isThaiId, isPhone, digits, problemText } from './ui.js';
+
+export const MAX_UPLOAD = 10 * 1024 * 1024; // DOCUMENT_MAX_BYTES' default (the server says 413 above its own)
+const MAX_TEXT = 2000;
+const LONG_TEXT = 200; // longer answers (addresses) get a text area
+const RADIOS = 6; // more choices than this: a drop-down list
+const BUDDHIST_ERA = 543;
+/** The first bytes of what the wallet accepts (the server checks them too). */
+const SIGNATURES = [[0x25, 0x50, 0x44, 0x46, 0x2d], [0xff, 0xd8, 0xff], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]];
+const AUTOFILL = /** @type {Record<string, string>} */ ({ full_name: 'name', phone: 'tel', address: 'street-address' });
+
+/**
+ * @typedef {{th: string, en: string}} I18n
+ * @typedef {{name: string, type: string, label: I18n, required?: boolean, help?: I18n, min?: number, max?: number,
+ *   min_length?: number, max_length?: number, choices?: {value: string, label: I18n}[], prefill?: string, document_type?: string}} FormField
+ * @typedef {{id: number, label: string, document_type: string, size_bytes: number, created_at: string}} WalletDocument
+ * @typedef {{field: FormField, id: string, element: HTMLElement, raw: () => any}} Control
+ */
+
+/**
+ * @param {FormField[]} fields
+ * @param {Record<string, any>} values what to show at first: typed text, or answers as sent
+ * @param {{documents: Record<string, WalletDocument[]>, onChange: () => void}} options
+ */
+export function buildForm(fields, values, { documents, onChange }) {
+  const controls = fields.map((f) => control(f, values[f.name], documents[f.document_type || ''] || [], onChange));
+  const element = el('div', { class: 'form-fields' }, ...controls.map((c) => c.element));
+  element.addEventListener('input', onChange);
+  element.addEventListener('change', onChange);
+  return {
+    element,
+    /** What is typed, as it is (for the draft). */
+    raw: () => Object.fromEntries(controls.map((c) => [c.field.name, c.raw()])),
+    /** Answers as the server wants them, and a message per field that is not right (a draft may leave out required ones). */
+    check(draft = false) {
+      /** @type {Record<string, any>} */
+      const answers = {};
+      /** @type {Record<string, string>} */
+      const errors = {};
+      for (const c of controls) {
+        const [value, error] = validate(c.field, c.raw(), draft);
+        if (error) errors[c.field.name] = error;
+        else if (value !== null) answers[c.field.name] = value;
+      }
+      return { answers, errors };
+    },
+    /** Show these messages next to their fields (and clear the others); focus the first. @param {Record<string, string>} errors */
+    showErrors(errors) {
+      for (const c of controls) showError(c.id, errors[c.field.name] || '');
+      const first = controls.find((c) => errors[c.field.name]);
+      /** @type {HTMLElement | null} */ (first?.element.querySelector('input, select, textarea'))?.focus();
+    },
+    /** @param {string} name */
+    label: (name) => { const f = fields.find((x) => x.name === name); return f ? pick(f.label) : name; },
+  };
+}
+
+/** @param {FormField} f @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange @returns {Control} */
+function control(f, value, docs, onChange) {
+  const id = `f-${f.name}`;
+  const label = pick(f.label) + (f.required ? '' : ` ${t('form.optional')}`);
+  const help = f.help ? pick(f.help) : '';
+  if (f.type === 'date') return dateControl(f, id, label, value);
+  if (f.type === 'file') return fileControl(f, id, label, value, docs, onChange);
+  if (f.type === 'choice' && (f.choices || []).length <= RADIOS) {
+    const group = el('fieldset', { id, role: 'radiogroup', class: 'group' }, el('legend', {}, label));
+    if (help) hint(group, id, help);
+    group.append(el('p', { class: 'field-error', id: `${id}-error`, hidden: '' }));
+    for (const [i, choice] of (f.choices || []).entries()) {
+      const radio = el('input', { type: 'radio', name: f.name, value: choice.value, id: `${id}-${i}` });
+      if (choice.value === value) radio.setAttribute('checked', '');
+      group.append(el('label', { class: 'choice', for: `${id}-${i}` }, radio, el('span', {}, pick(choice.label))));
+    }
+    const raw = () => /** @type {HTMLInputElement | null} */ (group.querySelector('input:checked'))?.value || '';
+    return { field: f, id, element: group, raw };
+  }
+  /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */
+  let input;
+  if (f.type === 'choice') {
+    input = /** @type {HTMLSelectElement} */ (el('select', { name: f.name }, el('option', { value: '' }, t('form.choose'))));
+    for (const choice of f.choices || []) {
+      const option = el('option', { value: choice.value }, pick(choice.label));
+      if (choice.value === value) option.setAttribute('selected', '');
+      input.append(option);
+    }
+  } else if (f.type === 'text' && (f.max_length || MAX_TEXT) > LONG_TEXT) {
+    input = /** @type {HTMLTextAreaElement} */ (el('textarea', { name: f.name, rows: '3', maxlength: String(f.max_length || MAX_TEXT) }));
+    input.value = value ?? '';
+  } else {
+    /** @type {Record<string, string>} */
+    const attrs = { type: f.type === 'phone' ? 'tel' : 'text', name: f.name, value: value === undefined || value === null ? '' : String(value) };
+    if (f.type === 'text') attrs.maxlength = String(f.max_length || MAX_TEXT);
+    if (f.type === 'number') attrs.inputmode = 'decimal';
+    if (f.type === 'thai-id') Object.assign(attrs, { inputmode: 'numeric', maxlength: '17' });
+    attrs.autocomplete = AUTOFILL[f.prefill || ''] || 'off';
+    input = /** @type {HTMLInputElement} */ (el('input', attrs));
+  }
+  const element = labelled(id, label, input, help || undefined);
+  return { field: f, id, element, raw: () => input.value };
+}
+
+/** @param {HTMLElement} parent @param {string} id @param {string} text */
+function hint(parent, id, text) {
+  parent.append(el('p', { class: 'hint', id: `${id}-hint` }, text));
+  parent.setAttribute('aria-describedby', `${id}-hint`);
+}
+
+/**
+ * Day, month and year (Buddhist era in Thai), so nobody has to convert years in their head.
+ * @param {FormField} f @param {string} id @param {string} label @param {any} value
+ */
+function dateControl(f, id, label, value) {
+  const era = currentLang() === 'th' ? BUDDHIST_ERA : 0;
+  const start = typeof value === 'string' ? value.split('-') : null; // an ISO answer
+  const parts = start && start.length === 3
+    ? { d: String(Number(start[2])), m: String(Number(start[1])), y: String(Number(start[0]) + era) }
+    : { d: value?.d || '', m: value?.m || '', y: value?.y && value.era !== era ? String(Number(value.y) - value.era + era) : value?.y || '' };
+  const day = /** @type {HTMLSelectElement} */ (el('select', { id: `${id}-d`, name: `${f.name}-d` }, el('option', { value: '' }, '–')));
+  for (let d = 1; d <= 31; d += 1) day.append(el('option', { value: String(d) }, String(d)));
+  const month = /** @type {HTMLSelectElement} */ (el('select', { id: `${id}-m`, name: `${f.name}-m` }, el('option', { value: '' }, '–')));
+  const names = new Intl.DateTimeFormat(locale(), { month: 'long' });
+  for (let m = 1; m <= 12; m += 1) month.append(el('option', { value: String(m) }, names.format(new Date(2000, m - 1, 15))));
+  const year = /** @type {HTMLInputElement} */ (el('input', { id: `${id}-y`, name: `${f.name}-y`, type: 'text', inputmode: 'numeric', maxlength: '4', autocomplete: 'off', value: parts.y }));
+  day.value = parts.d;
+  month.value = parts.m;
+  const shown = el('p', { class: 'hint', id: `${id}-shown`, 'aria-live': 'polite' });
+  const group = el('fieldset', { id, class: 'group' }, el('legend', {}, label));
+  const range = dateRange(f);
+  const help = [f.help ? pick(f.help) : '', range].filter(Boolean).join(' ');
+  if (help) hint(group, id, help);
+  group.append(
+    el('p', { class: 'field-error', id: `${id}-error`, hidden: '' }),
+    el('div', { class: 'date-parts' },
+      el('div', {}, el('label', { for: day.id }, t('form.day')), day),
+      el('div', {}, el('label', { for: month.id }, t('form.month')), month),
+      el('div', {}, el('label', { for: year.id }, t(era ? 'form.yearBE' : 'form.year')), year),
+    ),
+    shown,
+  );
+  const raw = () => ({ d: day.value, m: month.value, y: year.value.trim(), era });
+  const show = () => {
+    const iso = isoDate(raw());
+    shown.textContent = iso ? new Intl.DateTimeFormat(locale(), { dateStyle: 'full' }).format(new Date(`${iso}T12:00:00`)) : '';
+  };
+  group.addEventListener('input', show);
+  group.addEventListener('change', show);
+  show();
+  return { field: f, id, element: group, raw };
+}
+
+/** "Between 27 Nov 2569 and 25 Jan 2570" for a date field with limits (days from today). @param {FormField} f */
+function dateRange(f) {
+  const from = f.min !== undefined && f.min !== null ? date(daysFromToday(f.min)) : '';
+  const to = f.max !== undefined && f.max !== null ? date(daysFromToday(f.max)) : '';
+  if (from && to) return t('form.dateBetween', { from, to });
+  if (from) return t('form.dateFrom', { from });
+  return to ? t('form.dateTo', { to }) : '';
+}
+
+/** @param {number} days */
+function daysFromToday(days) {
+  const day = new Date();
+  day.setHours(12, 0, 0, 0);
+  day.setDate(day.getDate() + days);
+  return day;
+}
+
+/** @param {{d: string, m: string, y: string, era: number}} parts @returns {string} ISO date, or '' if not a real date */
+function isoDate({ d, m, y, era }) {
+  if (!d || !m || !/^\d{4}$/.test(y)) return '';
+  const year = Number(y) - era;
+  const iso = `${String(year).padStart(4, '0')}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  const check = new Date(`${iso}T12:00:00`);
+  return check.getDate() === Number(d) && check.getMonth() + 1 === Number(m) ? iso : '';
+}
+
+/**
+ * A wallet document of the field's type, picked from the list or uploaded now.
+ * @param {FormField} f @param {string} id @param {string} label @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange
+ */
+function fileControl(f, id, label, value, docs, onChange) {
+  const group = el('fieldset', { id, class: 'group' }, el('legend', {}, label));
+  hint(group, id, t(docs.length ? 'upload.pick' : 'upload.none'));
+  const error = el('p', { class: 'field-error', id: `${id}-error`, hidden: '' });
+  const options = el('div', { class: 'documents' });
+  /** @param {WalletDocument} doc @param {boolean} chosen */
+  const addOption = (doc, chosen) => {
+    const radio = el('input', { type: 'radio', name: f.name, value: String(doc.id), id: `${id}-${doc.id}` });
+    if (chosen) radio.setAttribute('checked', '');
+    const size = t('upload.kb', { n: number(Math.max(1, Math.round(doc.size_bytes / 1024))) });
+    options.append(el('label', { class: 'choice', for: `${id}-${doc.id}` }, radio,
+      el('span', {}, `${doc.label || label} · ${date(doc.created_at)} · ${size}`)));
+  };
+  for (const doc of docs) addOption(doc, Number(value) === doc.id);
+  const picker = /** @type {HTMLInputElement} */ (el('input', { type: 'file', id: `${id}-upload`, accept: 'application/pdf,image/jpeg,image/png' }));
+  const progress = el('p', { class: 'hint', id: `${id}-progress`, role: 'status' });
+  picker.setAttribute('aria-describedby', `${id}-upload-hint ${id}-progress`);
+  group.append(error, options,
+    el('div', { class: 'field' },
+      el('label', { for: picker.id }, t('upload.label')),
+      el('p', { class: 'hint', id: `${id}-upload-hint` }, t('upload.hint', { mb: MAX_UPLOAD / 1024 / 1024 })),
+      picker, progress));
+  picker.addEventListener('change', async () => {
+    const file = picker.files?.[0];
+    if (!file) return;
+    const problem = await checkFile(file);
+    showError(id, problem);
+    if (problem) { picker.value = ''; return; }
+    progress.textContent = t('upload.sending');
+    try {
+      const query = new URLSearchParams({ document_type: f.document_type || '', label: file.name.slice(0, 80) });
+      const doc = await send('POST', `/api/v1/documents?${query}`, file, { 'idempotency-key': crypto.randomUUID() });
+      addOption(doc, true);
+      progress.textContent = t('upload.done');
+      onChange();
+    } catch (failure) {
+      progress.textContent = '';
+      showError(id, problemText(failure));
+    }
+    picker.value = '';
+  });
+  const raw = () => Number(/** @type {HTMLInputElement | null} */ (options.querySelector('input:checked'))?.value || 0) || '';
+  return { field: f, id, element: group, raw };
+}
+
+/** Why this file cannot go to the wallet ('' if it can): too big, or not a PDF, JPEG or PNG. @param {File} file */
+async function checkFile(file) {
+  if (file.size > MAX_UPLOAD) return t('upload.tooLarge', { mb: MAX_UPLOAD / 1024 / 1024 });
+  const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
+  if (!SIGNATURES.some((sig) => sig.every((byte, i) => head[i] === byte))) return t('upload.type');
+  return navigator.onLine ? '' : t('upload.offline');
+}
+
+/**
+ * The answer to send, or the reason it is not right.
+ * @param {FormField} f @param {any} raw @param {boolean} [draft] required fields may be empty
+ * @returns {[any, string]}
+ */
+export function validate(f, raw, draft = false) {
+  const empty = raw === '' || raw === null || raw === undefined || (f.type === 'date' && !raw.d && !raw.m && !raw.y)
+    || (typeof raw === 'string' && !raw.trim());
+  if (empty) return [null, f.required && !draft ? t('form.required') : ''];
+  if (f.type === 'text') {
+    const text = String(raw).trim();
+    const longest = f.max_length || MAX_TEXT;
+    if (text.length > longest) return [null, t('form.tooLong', { n: number(longest) })];
+    if (f.min_length && text.length < f.min_length) return [null, t('form.tooShort', { n: number(f.min_length) })];
+    return [text, ''];
+  }
+  if (f.type === 'number') {
+    const value = Number(String(raw).replace(/,/g, '').trim());
+    if (!Number.isFinite(value)) return [null, t('form.number')];
+    if (f.min !== undefined && f.min !== null && value < f.min) return [null, t('form.numberMin', { n: number(f.min) })];
+    if (f.max !== undefined && f.max !== null && value > f.max) return [null, t('form.numberMax', { n: number(f.max) })];
+    return [value, ''];
+  }
+  if (f.type === 'date') {
+    const iso = typeof raw === 'string' ? raw : isoDate(raw);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return [null, t('form.date')];
+    const day = new Date(`${iso}T12:00:00`);
+    if (f.min !== undefined && f.min !== null && day < daysFromToday(f.min)) return [null, t('form.dateEarly')];
+    if (f.max !== undefined && f.max !== null && day > daysFromToday(f.max)) return [null, t('form.dateLate')];
+    return [iso, ''];
+  }
+  if (f.type === 'choice') {
+    return (f.choices || []).some((c) => c.value === raw) ? [raw, ''] : [null, t('form.choice')];
+  }
+  if (f.type === 'thai-id') {
+    const value = digits(String(raw));
+    return isThaiId(value) ? [value, ''] : [null, t('form.thaiId')];
+  }
+  if (f.type === 'phone') {
+    const value = digits(String(raw));
+    return isPhone(value) ? [value, ''] : [null, t('form.phone')];
+  }
+  const id = Number(raw); // file: a wallet document's id
+  return Number.isInteger(id) && id > 0 ? [id, ''] : [null, t('form.file')];
+}

@@ -1,0 +1,59 @@
+// @ts-check
+// The citizen's data kept on the phone, so their screens open offline: copies of server
+// answers (dashboard, application details, profile, wallet lists) and drafts typed into forms.
+// All of it belongs to one person (OWNER_KEY): it is wiped on sign-out, and when somebody else
+// signs in on the same phone. A kiosk (a shared device) keeps none of it.
+import { ApiError, getJSON, isKiosk, announce } from '../api.js';
+import { store } from '../db.js';
+import { clear as clearOutbox } from '../outbox.js';
+import { OWNER_KEY, setAccount } from '../session.js';
+
+/** @param {string} key @returns {Promise<{key: string, value: any, storedAt: number} | undefined>} */
+export function readCopy(key) { return store('data').get(key); }
+
+/** @param {string} key @param {any} value */
+export async function keepCopy(key, value) {
+  if (!isKiosk()) await store('data').put({ key, value, storedAt: Date.now() });
+}
+
+/**
+ * A personal GET, network first; offline, the phone's copy (and the status bar says from when).
+ * @param {string} key @param {string} url
+ */
+export async function fresh(key, url) {
+  try {
+    const value = await getJSON(url);
+    await keepCopy(key, value);
+    return value;
+  } catch (error) {
+    const copy = await readCopy(key);
+    if (!copy || error instanceof ApiError) throw error; // the server answered: no stale copy
+    announce({ fromCache: true, storedAt: new Date(copy.storedAt) });
+    return copy.value;
+  }
+}
+
+export const drafts = {
+  /** @param {string} key */ get: (key) => store('drafts').get(key),
+  /** @param {string} key @param {any} value */
+  put: async (key, value) => { if (!isKiosk()) await store('drafts').put({ key, ...value, savedAt: Date.now() }); },
+  /** @param {string} key */ delete: (key) => store('drafts').delete(key),
+};
+
+/** Forget everything personal on this phone: copies, drafts, queued writes, cached answers. */
+export async function clearPersonal() {
+  await Promise.all([store('data').clear(), store('drafts').clear(), clearOutbox()]);
+  await caches?.delete('portal-data').catch(() => false);
+  localStorage.removeItem(OWNER_KEY);
+}
+
+/**
+ * Signed in (enrolment, sign-in, recovery, invitation): another person's data does not stay.
+ * @param {{account: import('../session.js').Account}} session
+ */
+export async function adopt(session) {
+  const id = String(session.account.id);
+  if (localStorage.getItem(OWNER_KEY) !== id) await clearPersonal();
+  localStorage.setItem(OWNER_KEY, id);
+  setAccount(session.account);
+}

@@ -1,0 +1,134 @@
+// @ts-check
+// Passkeys in the browser. Each ceremony is two calls to the server around one call to the
+// browser: POST …/options → navigator.credentials.create()/get() → POST the credential.
+// Options and credentials travel as JSON: PublicKeyCredential.parse…OptionsFromJSON() and
+// credential.toJSON() where the browser has them, a small base64url fallback elsewhere.
+import { send } from '../api.js';
+import { t } from '../i18n.js';
+import { el } from '../views/dom.js';
+import { problemText } from './ui.js';
+
+const PKC = /** @type {any} */ (globalThis.PublicKeyCredential);
+
+/** Can this browser use passkeys at all? */
+export function supported() {
+  return typeof PKC === 'function' && Boolean(navigator.credentials?.create);
+}
+
+/** Does this device have a screen lock (fingerprint, face, PIN) that can unlock a passkey here? */
+export async function hasScreenLock() {
+  try {
+    return Boolean(await PKC.isUserVerifyingPlatformAuthenticatorAvailable());
+  } catch {
+    return false;
+  }
+}
+
+/** Can passkeys be offered in the browser's autofill (conditional UI)? */
+export async function autofillAvailable() {
+  try {
+    return Boolean(await PKC?.isConditionalMediationAvailable?.());
+  } catch {
+    return false;
+  }
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+const KEY_PATH = 'M7.5 6a6 6 0 1 0 5.65 8H15v3h3v-3h2v3h2V10h-8.85A6 6 0 0 0 7.5 6Zm0 3.5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5Z';
+
+/** The passkey icon: a key, drawn inline (no image request). */
+export function keyIcon() {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'icon');
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('d', KEY_PATH);
+  path.setAttribute('fill-rule', 'evenodd');
+  svg.append(path);
+  return svg;
+}
+
+/** Warnings about this device: no passkeys at all, or no screen lock to unlock one. */
+export async function deviceNotes() {
+  if (!supported()) return el('p', { class: 'warning', role: 'status' }, t('passkey.noWebauthn'));
+  if (!(await hasScreenLock())) return el('p', { class: 'warning', role: 'status' }, t('passkey.noScreenLock'));
+  return null;
+}
+
+/**
+ * Create a passkey: options from `start` (with `body`), the credential to `finish` with its name.
+ * @param {string} start @param {unknown} body @param {string} finish @param {string} name
+ */
+export async function register(start, body, finish, name) {
+  const { public_key: json } = await send('POST', start, body);
+  const publicKey = PKC.parseCreationOptionsFromJSON
+    ? PKC.parseCreationOptionsFromJSON(json)
+    : { ...json, challenge: bytes(json.challenge), user: { ...json.user, id: bytes(json.user.id) }, excludeCredentials: ids(json.excludeCredentials) };
+  const credential = await navigator.credentials.create({ publicKey });
+  return send('POST', finish, { credential: toJSON(credential), name });
+}
+
+/**
+ * Sign in: username-less, or with `national_id` (that account's passkeys are offered).
+ * `mediation: 'conditional'` waits for the citizen to pick a passkey in the autofill list.
+ * @param {{national_id?: string}} body @param {{mediation?: string, signal?: AbortSignal}} [how]
+ */
+export async function signIn(body, how = {}) {
+  const { public_key: json } = await send('POST', '/api/v1/auth/signin/options', body);
+  const publicKey = PKC.parseRequestOptionsFromJSON
+    ? PKC.parseRequestOptionsFromJSON(json)
+    : { ...json, challenge: bytes(json.challenge), allowCredentials: ids(json.allowCredentials) };
+  const credential = await navigator.credentials.get(/** @type {any} */ ({ publicKey, ...how }));
+  return send('POST', '/api/v1/auth/signin', { credential: toJSON(credential) });
+}
+
+/**
+ * What to tell the citizen when a ceremony fails; '' when they just closed the prompt to do
+ * something else (aborted).
+ * @param {unknown} error
+ */
+export function passkeyProblem(error) {
+  const name = /** @type {any} */ (error)?.name;
+  if (name === 'AbortError') return '';
+  // Cancelled, timed out, or no passkey for this site on the device: the browser won't say which.
+  if (name === 'NotAllowedError') return t('passkey.cancelled');
+  if (name === 'InvalidStateError') return t('passkey.exists');
+  if (name === 'NotSupportedError' || name === 'SecurityError') return t('passkey.unsupported');
+  return problemText(error);
+}
+
+/** A name for a new passkey, so the list can tell them apart ("Android phone"). */
+export function deviceName() {
+  const ua = navigator.userAgent;
+  const kind = /Android/.test(ua) ? 'android' : /iPhone|iPad/.test(ua) ? 'iphone' : /Mac|Windows|Linux/.test(ua) ? 'computer' : 'other';
+  return t(`passkey.device.${kind}`);
+}
+
+/** @param {string} text base64url @returns {ArrayBuffer} */
+function bytes(text) {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0)).buffer;
+}
+
+/** @param {{id: string}[] | undefined} list */
+function ids(list) { return (list || []).map((c) => ({ ...c, id: bytes(c.id) })); }
+
+/** @param {ArrayBuffer | null} buffer */
+function text(buffer) {
+  if (!buffer) return null;
+  return btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The credential as JSON (what toJSON() gives where the browser has it). @param {any} credential */
+function toJSON(credential) {
+  if (typeof credential.toJSON === 'function') return credential.toJSON();
+  const r = credential.response;
+  const response = r.attestationObject
+    ? { clientDataJSON: text(r.clientDataJSON), attestationObject: text(r.attestationObject), transports: r.getTransports?.() || [] }
+    : { clientDataJSON: text(r.clientDataJSON), authenticatorData: text(r.authenticatorData), signature: text(r.signature), userHandle: text(r.userHandle) };
+  return {
+    id: credential.id, rawId: text(credential.rawId), type: credential.type, response,
+    authenticatorAttachment: credential.authenticatorAttachment, clientExtensionResults: credential.getClientExtensionResults(),
+  };
+}

@@ -1,0 +1,53 @@
+// @ts-check
+// Who is signed in on this phone. The session itself is an HttpOnly cookie the page cannot
+// read; this module keeps a small copy of the account (name, role) in localStorage so the
+// screens know at once, even offline, and checks it with the server when a session cookie
+// exists (the CSRF cookie is set with it and readable: no cookie, no request on a first visit).
+import { getJSON } from './api.js';
+import { CSRF_COOKIE } from './outbox.js';
+
+const KEY = 'account';
+/** localStorage: whose personal data this phone holds (IndexedDB copies, drafts, outbox). */
+export const OWNER_KEY = 'owner';
+
+/** @typedef {{id: number, full_name: string, role: string, language: string, assurance: string}} Account */
+/** @type {Set<(account: Account | null) => void>} */
+const listeners = new Set();
+
+/** The signed-in account as last known on this phone, or null. @returns {Account | null} */
+export function account() {
+  try {
+    return JSON.parse(localStorage.getItem(KEY) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+/** @param {(account: Account | null) => void} fn */
+export function onAccount(fn) { listeners.add(fn); }
+
+/** Remember who signed in (or, with null, that nobody is). @param {Account | null} value */
+export function setAccount(value) {
+  if (value) localStorage.setItem(KEY, JSON.stringify(value));
+  else localStorage.removeItem(KEY);
+  for (const fn of listeners) fn(value);
+}
+
+function hasSessionCookie() {
+  return document.cookie.split('; ').some((c) => c.startsWith(`${CSRF_COOKIE}=`));
+}
+
+/**
+ * Ask the server whether the session is still alive (it ends after 1 h idle, 24 h at most).
+ * @returns {Promise<boolean>} whether the signed-in account changed
+ */
+export async function checkSession() {
+  const before = account()?.id;
+  if (!hasSessionCookie()) {
+    if (before !== undefined) setAccount(null);
+  } else {
+    const session = await getJSON('/api/v1/session');
+    setAccount(session.authenticated ? session.account : null);
+  }
+  return account()?.id !== before;
+}
