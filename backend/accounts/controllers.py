@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -341,6 +342,7 @@ class PasskeyController(Controller):
     tags = ["accounts"]
     guards = [signed_in, own_account_only]
     dependencies = {"auth": Provide(provide_auth)}
+    cache_control = CacheControlHeader(private=True, no_cache=True)  # personal, like the profile
 
     @get("/", operation_id="listPasskeys")
     async def list_passkeys(self, auth: NamedDependency[Auth]) -> list[PasskeyOut]:

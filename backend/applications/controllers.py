@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -47,6 +48,9 @@ class ApplicationController(Controller):
     tags = ["applications"]
     guards = [requires_role("citizen")]
     dependencies = {"auth": Provide(provide_auth)}
+    # Personal data: never kept by a shared cache, nor by the service worker's copy of API
+    # answers (which skips `private`); the PWA keeps its own copy, cleared on sign-out.
+    cache_control = CacheControlHeader(private=True, no_cache=True)
 
     @post("/", operation_id="createApplication", status_code=HTTP_201_CREATED)
     async def create(

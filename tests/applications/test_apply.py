@@ -292,6 +292,16 @@ async def test_staff_cannot_use_the_citizen_api(client: Client, make_client: Any
         assert (await apply(officer)).status_code == 403
 
 
+async def test_personal_answers_are_private(client: Client) -> None:
+    # Never kept by a shared cache, nor by the PWA's service worker (it skips `private`).
+    created = (await apply(client)).json()
+    for path in (f"/api/v1/applications/{created['id']}", "/api/v1/me/passkeys"):
+        response = await client.get(path)
+        assert response.status_code == 200
+        directives = {d.strip() for d in response.headers["cache-control"].split(",")}
+        assert directives == {"private", "no-cache"}, path
+
+
 async def test_profile_prefill(client: Client) -> None:
     profile = (await client.get("/api/v1/me/profile")).json()
     assert profile["full_name"] == "สมชาย ใจดี"
