@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import (
@@ -97,6 +100,15 @@ class LiveServer:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+    def sql(self, query: str, *params: object) -> list[tuple[Any, ...]]:
+        """Run SQL on the server's SQLite database (WAL: safe while it serves)."""
+        with closing(sqlite3.connect(self.var_dir / "portal.sqlite3", timeout=10)) as db, db:
+            return db.execute(query, params).fetchall()
+
+    def forget_rate_limits(self) -> None:
+        """Browser tests all come from 127.0.0.1: start each with fresh sign-up/sign-in limits."""
+        self.sql("DELETE FROM rate_limit")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,214 @@
+"""Passkeys in a real browser: Chromium's CDP virtual authenticator plays the phone (a screen
+lock and passkey storage), the PWA's screens drive the ceremonies against the live server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
+from tests.support.flows import thai_id
+
+pytestmark = pytest.mark.browser
+
+SIGN_IN = "เข้าสู่ระบบด้วยพาสคีย์"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(live_server: LiveServer) -> None:
+    live_server.forget_rate_limits()
+
+
+def _phone(browser: Browser) -> tuple[BrowserContext, Page]:
+    """Another device: its own browser profile and its own authenticator."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="th-TH")
+    page = context.new_page()
+    virtual_authenticator(page)
+    return context, page
+
+
+def _passkeys(page: Page) -> Any:
+    return page.locator("main li.card")
+
+
+def test_enrol_sign_out_sign_in_add_rename_and_revoke_passkeys(
+    page: Page, live_server: LiveServer
+) -> None:
+    cdp, first = virtual_authenticator(page)
+    national_id = thai_id()
+    enrol_in_browser(page, live_server.url, national_id, name="มานี มีนา")
+    nav = page.get_by_role("navigation")
+    expect(nav.get_by_role("link", name="บัญชีของฉัน")).to_be_visible()
+
+    # Sign out: the phone forgets the account; then back in without typing anything.
+    nav.get_by_role("link", name="บัญชีของฉัน").click()
+    expect(page.get_by_role("main")).to_contain_text("เข้าสู่ระบบในชื่อ มานี มีนา")
+    expect(_passkeys(page)).to_have_count(1)
+    page.evaluate(
+        """() => addEventListener('hashchange',
+            () => { window.accountAfterSignOut = localStorage.getItem('account'); }, { once: true })"""
+    )
+    page.get_by_role("button", name="ออกจากระบบ", exact=True).click()
+    # The sign-in screen offers the passkey in the ID field's autofill (conditional UI); the
+    # virtual authenticator picks it at once, as a person would from the list.
+    expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
+    assert page.evaluate("() => window.accountAfterSignOut") is None  # forgotten in between
+    assert page.evaluate("() => JSON.parse(localStorage.getItem('account')).full_name") == (
+        "มานี มีนา"
+    )
+
+    # Without autofill: the button asks for a passkey outright.
+    page.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false")
+    page.goto(f"{live_server.url}/#/account")
+    page.reload()
+    page.get_by_role("button", name="ออกจากระบบ", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("เข้าสู่ระบบ")
+    expect(page.get_by_role("status").first).to_contain_text("ออกจากระบบแล้ว")
+    expect(nav.get_by_role("link", name="เข้าสู่ระบบ")).to_be_visible()
+    page.get_by_role("button", name=SIGN_IN).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
+
+    # Signed out everywhere, the ID-number fallback offers this account's passkeys.
+    page.goto(f"{live_server.url}/#/account")
+    page.get_by_role("button", name="ออกจากระบบทุกอุปกรณ์").click()
+    expect(page.get_by_role("status").first).to_contain_text("ออกจากระบบทุกอุปกรณ์แล้ว")
+    page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill("1234567890123")
+    page.get_by_role("button", name="ดำเนินการต่อ").click()
+    expect(page.locator("#national_id-error")).to_contain_text("ไม่ถูกต้อง")
+    expect(page.get_by_label("เลขประจำตัวประชาชน 13 หลัก")).to_have_attribute(
+        "aria-describedby", re.compile("national_id-error")
+    )
+    page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(national_id)
+    page.get_by_role("button", name="ดำเนินการต่อ").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
+
+    # Rename the first passkey, then add a second one from "another phone" (a new authenticator).
+    page.goto(f"{live_server.url}/#/account")
+    expect(_passkeys(page)).to_have_count(1)
+    expect(_passkeys(page).first).to_contain_text("ใช้ล่าสุด")
+    expect(_passkeys(page).first).to_contain_text("อยู่ในอุปกรณ์ที่สร้างเท่านั้น")
+    _passkeys(page).first.get_by_role("button", name="เปลี่ยนชื่อ").click()
+    page.get_by_label("ชื่อใหม่").fill("โทรศัพท์เครื่องแรก")
+    page.get_by_role("button", name="บันทึก").click()
+    expect(page.get_by_role("status").first).to_have_text("เปลี่ยนชื่อแล้ว")
+    expect(_passkeys(page).first.get_by_role("heading")).to_have_text("โทรศัพท์เครื่องแรก")
+
+    cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": first})
+    virtual_authenticator(page)
+    page.get_by_role("button", name="เพิ่มพาสคีย์ในเครื่องนี้").click()
+    expect(page.get_by_role("status").first).to_have_text("เพิ่มพาสคีย์แล้ว")
+    expect(_passkeys(page)).to_have_count(2)
+
+    # Revoke the new one; the last one asks first and says how to get back in.
+    second = _passkeys(page).filter(has_not_text="โทรศัพท์เครื่องแรก")
+    second.get_by_role("button", name="ลบพาสคีย์").click()
+    second.get_by_role("alert").get_by_role("button", name="ลบพาสคีย์").click()
+    expect(page.get_by_role("status").first).to_have_text("ลบพาสคีย์แล้ว")
+    expect(_passkeys(page)).to_have_count(1)
+    _passkeys(page).get_by_role("button", name="ลบพาสคีย์").click()
+    warning = _passkeys(page).get_by_role("alert")
+    expect(warning).to_contain_text("เป็นพาสคีย์เดียวของคุณ")
+    expect(warning).to_contain_text("ว่าการอำเภอ")
+    warning.get_by_role("button", name="เก็บไว้").click()
+    expect(_passkeys(page)).to_have_count(1)
+    assert live_server.sql(
+        "SELECT count(*) FROM passkey p JOIN account a ON a.id = p.account "
+        "WHERE a.national_id = ? AND p.revoked_at IS NULL",
+        national_id,
+    ) == [(1,)]
+
+
+def test_recovery_code_adds_a_passkey_on_another_phone(
+    browser: Browser, page: Page, live_server: LiveServer
+) -> None:
+    # An administrator accepts the invitation `portal create-admin` printed (#/invitation?code=).
+    printed = live_server.portal("create-admin", "--name", "ผู้ดูแล ทดสอบ")
+    invitation = re.search(r"http\S+#/invitation\?code=\S+", printed)
+    assert invitation, printed
+    admin_context, admin = _phone(browser)
+    admin.goto(invitation.group(0))
+    expect(admin.get_by_label("รหัสคำเชิญ")).not_to_have_value("")
+    admin.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("บัญชีของฉัน")
+    expect(admin.get_by_role("main")).to_contain_text("ผู้ดูแล ทดสอบ")
+
+    # A citizen with a passkey on their old phone loses it; the office checks their ID card.
+    virtual_authenticator(page)
+    national_id = thai_id()
+    enrol_in_browser(page, live_server.url, national_id, name="ชูใจ ใจดี")
+    issued = admin.evaluate(
+        """async (nationalId) => {
+            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
+            const response = await fetch('/api/v1/staff/recovery-codes', {
+                method: 'POST', body: JSON.stringify({ national_id: nationalId }),
+                headers: { 'content-type': 'application/json', 'x-csrf-token': csrf } });
+            return response.json();
+        }""",
+        national_id,
+    )
+    admin_context.close()
+
+    # The new phone is an older browser: no parse…FromJSON(), no toJSON() (the fallback path).
+    context, phone = _phone(browser)
+    phone.add_init_script(
+        """delete PublicKeyCredential.parseCreationOptionsFromJSON;
+           delete PublicKeyCredential.parseRequestOptionsFromJSON;
+           delete PublicKeyCredential.prototype.toJSON;"""
+    )
+    phone.goto(issued["url"])
+    expect(phone.get_by_role("heading", level=1)).to_have_text("เพิ่มพาสคีย์ด้วยรหัสกู้คืน")
+    expect(phone.get_by_label("รหัสกู้คืน")).to_have_value(issued["code"])
+    phone.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
+    phone.goto(f"{live_server.url}/#/account")
+    expect(phone.get_by_role("main")).to_contain_text("ชูใจ ใจดี")
+    expect(_passkeys(phone)).to_have_count(2)
+
+    context.close()
+
+    # The code was single-use: a third phone is told so, next to the code.
+    context, third = _phone(browser)
+    third.goto(issued["url"])
+    third.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
+    expect(third.get_by_role("alert").first).not_to_be_empty()
+    expect(third.get_by_role("heading", level=1)).to_have_text("เพิ่มพาสคีย์ด้วยรหัสกู้คืน")
+    context.close()
+
+
+@pytest.fixture
+def bare_page(context: BrowserContext) -> Iterator[Page]:
+    """A page whose WebAuthn is changed by an init script (no authenticator)."""
+    page = context.new_page()
+    yield page
+    page.close()
+
+
+def test_no_webauthn_no_screen_lock_and_cancel_are_explained(
+    bare_page: Page, live_server: LiveServer
+) -> None:
+    page = bare_page
+    page.add_init_script("delete window.PublicKeyCredential;")
+    page.goto(f"{live_server.url}/#/signin")
+    expect(page.get_by_role("main")).to_contain_text("เบราว์เซอร์นี้ใช้พาสคีย์ไม่ได้")
+    expect(page.get_by_role("button", name=SIGN_IN)).to_have_count(0)
+
+    other = page.context.new_page()
+    other.add_init_script(
+        """PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable = async () => false;
+           navigator.credentials.create = async () => {
+               throw new DOMException('The operation either timed out or was not allowed.',
+                                      'NotAllowedError');
+           };"""
+    )
+    other.goto(f"{live_server.url}/#/enrol")
+    expect(other.get_by_role("main")).to_contain_text("ยังไม่ได้ตั้งล็อกหน้าจอ")
+    other.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(thai_id())
+    other.get_by_label("ชื่อ-นามสกุล").fill("ทดลอง ยกเลิก")
+    other.get_by_role("button", name="สร้างพาสคีย์และบัญชี").click()
+    expect(other.get_by_role("alert").first).to_contain_text("ยกเลิกหรือหมดเวลา")
+    expect(other.get_by_role("heading", level=1)).to_have_text("สร้างบัญชี")
+    other.close()
