@@ -229,13 +229,14 @@ def virtual_authenticator(page: Page) -> tuple[CDPSession, str]:
 
 
 def enrol_in_browser(
-    page: Page, base_url: str, national_id: str, name: str = "สมหญิง ใจงาม"
+    page: Page, base_url: str, national_id: str, name: str = "สมหญิง ใจงาม", phone: str = ""
 ) -> None:
     """Create an account through the enrolment screen (Thai) with the page's authenticator;
     returns once the dashboard shows."""
     page.goto(f"{base_url}/#/enrol")
     page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(national_id)
     page.get_by_label("ชื่อ-นามสกุล").fill(name)
+    page.get_by_label("เบอร์โทรศัพท์ (ไม่บังคับ)").fill(phone)
     page.get_by_role("button", name="สร้างพาสคีย์และบัญชี").click()
     page.wait_for_url("**/#/dashboard")
     page.get_by_role("heading", level=1, name="คำขอของฉัน").wait_for()

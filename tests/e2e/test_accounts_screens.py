@@ -49,8 +49,9 @@ def test_enrol_sign_out_sign_in_add_rename_and_revoke_passkeys(
     expect(page.get_by_role("main")).to_contain_text("เข้าสู่ระบบในชื่อ มานี มีนา")
     expect(_passkeys(page)).to_have_count(1)
     page.evaluate(
-        """() => addEventListener('hashchange',
-            () => { window.accountAfterSignOut = localStorage.getItem('account'); }, { once: true })"""
+        """() => addEventListener('hashchange', () => {
+            window.accountAfterSignOut = localStorage.getItem('account');
+        }, { once: true })"""
     )
     page.get_by_role("button", name="ออกจากระบบ", exact=True).click()
     # The sign-in screen offers the passkey in the ID field's autofill (conditional UI); the

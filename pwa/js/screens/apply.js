@@ -106,7 +106,7 @@ export async function render(root, params, match) {
       if (step === 'submit') await send('PUT', `/api/v1/applications/${serverDraft}/answers`, { answers }).catch(() => {});
       await retry(fixing.id, step === 'create' ? body : step === 'save' ? { answers } : undefined, meta);
     } else if (serverDraft) {
-      await enqueue({ method: 'PUT', url: `/api/v1/applications/${serverDraft}/answers`, body: { answers }, meta });
+      await enqueue({ method: 'PUT', url: `/api/v1/applications/${serverDraft}/answers`, body: { answers }, meta: { ...meta, step: 'save' } });
       item = await enqueue({ url: `/api/v1/applications/${serverDraft}/submit`, meta });
     } else {
       item = await enqueue({ url: '/api/v1/applications', body, meta });

@@ -37,12 +37,16 @@ export async function render(root) {
     status, list, more,
     el('p', {}, el('a', { href: '#/' }, t('dashboard.apply'))),
   );
-  const stop = subscribe((items) => drawPending(pending, items));
-  addEventListener('hashchange', () => stop(), { once: true });
-
   const copy = await readCopy('dashboard');
   /** @type {Dashboard | null} */
   let state = copy?.value || null;
+  let queued = -1;
+  const stop = subscribe((items) => {
+    const mine = drawPending(pending, items);
+    if (queued > mine) refresh().catch(() => {}); // one was sent: show it as the server has it
+    queued = mine;
+  });
+  addEventListener('hashchange', () => stop(), { once: true });
   if (state) draw();
   else status.textContent = t('loading');
 
@@ -118,11 +122,15 @@ function card(item) {
   return node;
 }
 
-/** The outbox, as the citizen sees it. @param {HTMLElement} section @param {import('../outbox.js').OutboxItem[]} items */
+/**
+ * The outbox, as the citizen sees it; returns how many of their items are in it.
+ * @param {HTMLElement} section @param {import('../outbox.js').OutboxItem[]} items
+ */
 function drawPending(section, items) {
-  const mine = items.filter((i) => i.meta?.kind === 'apply' || i.meta?.kind === 'answer');
+  // A draft's submission is two items (save its answers, submit): show it once, unless refused.
+  const mine = items.filter((i) => (i.meta?.kind === 'apply' || i.meta?.kind === 'answer') && (i.meta.step !== 'save' || i.state === 'failed'));
   section.replaceChildren();
-  if (!mine.length) return;
+  if (!mine.length) return 0;
   section.append(el('h2', { id: 'outbox-title' }, t('dashboard.outbox')));
   const list = el('ul', { class: 'cards' });
   for (const item of mine) {
@@ -141,4 +149,5 @@ function drawPending(section, items) {
         button(t('dashboard.discard'), () => discard(item.id), 'secondary'))));
   }
   section.append(list);
+  return mine.length;
 }

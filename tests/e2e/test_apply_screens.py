@@ -1,0 +1,305 @@
+"""Applying in a real browser: the form from a service's schema with a wallet document, the
+dashboard and the detail (answering the agency, withdrawing); an application submitted
+offline that waits in the outbox across a reload and a new page, then is created exactly once;
+and a queued one the server refuses, brought back for correction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, expect
+
+from backend.settings import ROOT
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    enrol_in_browser,
+    virtual_authenticator,
+    wait_for_service_worker,
+)
+from tests.support.flows import thai_id
+
+pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+WAITING = "รอส่ง (1)"
+
+AGENCY_ASKS = """
+import sys
+from backend.cli import _run
+from backend.applications.services import change_status
+from backend.catalog.tables import Agency
+from backend.privacy.audit import Actor
+
+async def job():
+    agency = await Agency.select(Agency.id).where(Agency.code == sys.argv[2]).first()
+    actor, app = Actor(account_id=None, role="agency_api"), int(sys.argv[1])
+    await change_status(app, "in_review", actor, agency_id=agency["id"])
+    await change_status(app, "needs_info", actor, agency_id=agency["id"],
+        message_th="เลขที่ใบอนุญาตไม่ตรงกับทะเบียน กรุณาตรวจสอบ",
+        message_en="The licence number does not match our records.",
+        needs_fields=["licence_number"])
+
+_run(job)
+"""
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(live_server: LiveServer) -> None:
+    live_server.forget_rate_limits()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    """Like the shared fixture, but offline fetches and the refused (422) submission make
+    Chromium log "Failed to load resource": those are the point here."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    yield page
+    assert errors == [], f"the page logged errors: {errors}"
+
+
+def _upload(page: Page, document_type: str, label: str) -> dict[str, Any]:
+    """Put a PDF in the signed-in citizen's wallet, as the wallet API takes it (raw body)."""
+    result: dict[str, Any] = page.evaluate(
+        """async ([type, label, bytes]) => {
+            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
+            const query = new URLSearchParams({ document_type: type, label });
+            const response = await fetch(`/api/v1/documents?${query}`, { method: 'POST',
+                body: new Uint8Array(bytes), headers: { 'x-csrf-token': csrf,
+                'idempotency-key': crypto.randomUUID() } });
+            return response.json();
+        }""",
+        [document_type, label, list(PDF)],
+    )
+    return result
+
+
+def _applications(live_server: LiveServer, national_id: str, service: str) -> list[Any]:
+    return live_server.sql(
+        "SELECT a.id, a.status FROM application a JOIN account c ON c.id = a.account "
+        "JOIN service s ON s.id = a.service WHERE c.national_id = ? AND s.slug = ?",
+        national_id,
+        service,
+    )
+
+
+def _date(page: Page, legend: str, day: dt.date) -> None:
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("วันที่", exact=True).select_option(str(day.day))
+    group.get_by_label("เดือน").select_option(str(day.month))
+    group.get_by_label("ปี พ.ศ.").fill(str(day.year + 543))
+
+
+def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
+    page: Page, live_server: LiveServer
+) -> None:
+    virtual_authenticator(page)
+    national_id = thai_id()
+    enrol_in_browser(page, live_server.url, national_id, name="สมศักดิ์ ขับดี")
+    _upload(page, "medical_certificate", "ใบรับรองแพทย์ รพ.สต.บ้านนา")
+
+    page.goto(f"{live_server.url}/#/services/driving-licence-renewal")
+    page.get_by_role("link", name="ยื่นคำขอออนไลน์").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("ต่ออายุใบอนุญาตขับรถ")
+    expect(page.get_by_label("ชื่อ-นามสกุล")).to_have_value("สมศักดิ์ ขับดี")  # prefilled
+    expect(page.get_by_label("เลขประจำตัวประชาชน")).to_have_value(national_id)
+
+    # Nothing filled in: each missing field says so beside itself, tied by aria-describedby.
+    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    expect(page.get_by_role("alert").first).to_contain_text("กรุณาตรวจสอบข้อมูลที่กรอก")
+    phone = page.get_by_label("เบอร์โทรศัพท์")
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(phone).to_have_attribute("aria-describedby", re.compile("f-phone-error"))
+    expect(page.locator("#f-phone-error")).to_have_text("กรุณากรอกข้อมูลช่องนี้")
+    expect(page.locator("#f-licence_number-error")).to_have_text("กรุณากรอกข้อมูลช่องนี้")
+
+    phone.fill("081-234-5678")
+    page.get_by_label("รถยนต์ส่วนบุคคล").check()
+    page.get_by_label("เลขที่ใบอนุญาตเดิม").fill("1234")
+    # Not a PDF, JPEG or PNG: refused here, before a byte goes up.
+    certificate = page.get_by_role("group", name="ใบรับรองแพทย์ (ไม่เกิน 1 เดือน)")
+    certificate.get_by_label("อัปโหลดเอกสารใหม่").set_input_files(
+        {"name": "note.txt", "mimeType": "text/plain", "buffer": b"hello"}
+    )
+    expect(page.locator("#f-medical_certificate-error")).to_contain_text("PDF, JPEG หรือ PNG")
+    certificate.get_by_label(re.compile("ใบรับรองแพทย์ รพ.สต.บ้านนา")).check()
+    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    expect(page.locator("#f-licence_number-error")).to_have_text("ใช้อย่างน้อย 8 ตัวอักษร")
+    page.get_by_label("เลขที่ใบอนุญาตเดิม").fill("12345678")
+    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+
+    flash = page.get_by_role("status").filter(has_text="ยื่นคำขอแล้ว")
+    expect(flash).to_contain_text(re.compile(r"เลขติดตาม DLT-[A-Z2-9]{4}-[A-Z2-9]{2}"))
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("กรมการขนส่งทางบก")
+    expect(main.get_by_role("link", name=re.compile("ดูเอกสาร: ใบรับรองแพทย์"))).to_be_visible()
+    expect(main.locator(".history")).to_contain_text("ยื่นแล้ว")
+    [(app_id, status)] = _applications(live_server, national_id, "driving-licence-renewal")
+    assert status == "submitted"
+
+    page.get_by_role("link", name="คำขอของฉัน").first.click()
+    card = page.locator("main li.card").filter(has_text="ต่ออายุใบอนุญาตขับรถ")
+    expect(card).to_contain_text("กรมการขนส่งทางบก")
+    expect(card).to_contain_text("ยื่นแล้ว")
+
+    # The agency asks for a corrected licence number: the dashboard says what to do.
+    subprocess.run(
+        [sys.executable, "-c", AGENCY_ASKS, str(app_id), "DLT"],
+        env=live_server.env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    page.reload()
+    expect(card).to_contain_text("ต้องส่งข้อมูลเพิ่ม")
+    expect(card).to_contain_text("เลขที่ใบอนุญาตไม่ตรงกับทะเบียน")
+    card.get_by_role("link", name="ส่งข้อมูลเพิ่มเติม").click()
+    todo = page.get_by_role("region", name="สิ่งที่คุณต้องทำ:")
+    todo.get_by_label("เลขที่ใบอนุญาตเดิม").fill("87654321")
+    todo.get_by_role("button", name="ส่งข้อมูล").click()
+    expect(page.get_by_role("status").filter(has_text="ส่งข้อมูลแล้ว")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("กำลังพิจารณา")
+    expect(page.get_by_role("region", name="สิ่งที่คุณต้องทำ:")).to_have_count(0)
+
+    # Withdraw while the agency has not decided: asked twice, then done.
+    withdraw = page.get_by_role("button", name="ถอนคำขอ", exact=True)
+    withdraw.click()
+    expect(page.get_by_role("alert")).to_contain_text("กดปุ่มอีกครั้ง")
+    withdraw.click()
+    expect(page.get_by_role("status").filter(has_text="ถอนคำขอแล้ว")).to_be_visible()
+    assert _applications(live_server, national_id, "driving-licence-renewal") == [
+        (app_id, "withdrawn")
+    ]
+
+
+def test_offline_submission_waits_across_reloads_and_is_created_once(
+    playwright: Playwright, live_server: LiveServer, tmp_path: Path
+) -> None:
+    # A persistent profile: what the phone keeps survives a new page (and closing the app).
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 360, "height": 740},
+        locale="th-TH",
+    )
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        virtual_authenticator(page)
+        national_id = thai_id()
+        enrol_in_browser(page, live_server.url, national_id, phone="0812345678")
+        wait_for_service_worker(page)
+        page.goto(f"{live_server.url}/#/services/passport-appointment/apply")
+        expect(page.get_by_label("เบอร์โทรศัพท์")).to_have_value("0812345678")
+        page.wait_for_function(
+            "async () => Boolean(await caches.match('/api/v1/services/passport-appointment'))"
+        )
+
+        context.set_offline(True)
+        page.get_by_label("ขอนแก่น").check()
+        day = dt.date.today() + dt.timedelta(days=10)
+        _date(page, "วันที่ต้องการ", day)
+        # Shown back in full, in the Buddhist era; sent as ISO.
+        expect(page.locator("#f-appointment_date-shown")).to_contain_text(str(day.year + 543))
+        page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+        status = page.locator("[data-module=status]")
+        expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
+        expect(page.get_by_role("status").filter(has_text="บันทึกคำขอไว้ในเครื่องแล้ว")).to_be_visible()
+        expect(status).to_contain_text(WAITING)
+        waiting = page.locator("main li.card").filter(has_text="นัดหมายทำหนังสือเดินทาง")
+        expect(waiting).to_contain_text("รอส่งเมื่อมีสัญญาณ")
+
+        page.reload()
+        expect(status).to_contain_text("ออฟไลน์")
+        expect(status).to_contain_text(WAITING)
+        other = context.new_page()
+        other.goto(f"{live_server.url}/#/dashboard")
+        expect(other.locator("[data-module=status]")).to_contain_text(WAITING)
+        expect(other.locator("main li.card")).to_contain_text(["นัดหมายทำหนังสือเดินทาง"])
+        other.close()
+        assert _applications(live_server, national_id, "passport-appointment") == []
+
+        context.set_offline(False)
+        expect(status).to_be_hidden(timeout=15_000)
+        sent = page.locator("main li.card").filter(has_text="นัดหมายทำหนังสือเดินทาง")
+        expect(sent).to_contain_text("ยื่นแล้ว")
+        page.reload()
+        expect(sent).to_contain_text("ยื่นแล้ว")
+        [(_, state)] = _applications(live_server, national_id, "passport-appointment")
+        assert state == "submitted"
+    finally:
+        context.close()
+
+
+def test_a_refused_queued_submission_comes_back_for_correction(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    virtual_authenticator(page)
+    national_id = thai_id()
+    enrol_in_browser(page, live_server.url, national_id, phone="0812345678")
+    wait_for_service_worker(page)
+    page.goto(f"{live_server.url}/#/services/change-health-unit/apply")
+    page.get_by_label("หน่วยบริการที่ต้องการ").fill("รพ.สต.บ้านนา")
+    page.get_by_label("ย้ายที่อยู่").check()
+
+    [(schema,)] = live_server.sql(
+        "SELECT form_schema FROM service WHERE slug = 'change-health-unit'"
+    )
+    village = {
+        "name": "village",
+        "type": "text",
+        "label": {"th": "หมู่บ้าน", "en": "Village"},
+        "required": True,
+        "max_length": 80,
+    }
+    try:
+        context.set_offline(True)
+        page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+        expect(page.locator("[data-module=status]")).to_contain_text(WAITING)
+        # Meanwhile the agency's form gained a required field: the queued answers lack it.
+        live_server.sql(
+            "UPDATE service SET form_schema = ? WHERE slug = 'change-health-unit'",
+            json.dumps([*json.loads(schema), village], ensure_ascii=False),
+        )
+        context.set_offline(False)
+        status = page.locator("[data-module=status]")
+        expect(status).to_contain_text("ส่งไม่สำเร็จ ต้องแก้ไข (1)", timeout=15_000)
+        refused = page.locator("main li.card").filter(has_text="เปลี่ยนหน่วยบริการ")
+        expect(refused).to_contain_text("ส่งไม่สำเร็จ ต้องแก้ไข: กรุณาตรวจสอบข้อมูลที่กรอก")
+
+        refused.get_by_role("link", name="แก้ไขแล้วส่งใหม่").click()
+        field = page.get_by_label("หมู่บ้าน")
+        expect(field).to_have_attribute("aria-describedby", re.compile("f-village-error"))
+        expect(page.locator("#f-village-error")).to_have_text("กรุณากรอกข้อมูลช่องนี้")
+        expect(page.get_by_label("หน่วยบริการที่ต้องการ")).to_have_value("รพ.สต.บ้านนา")
+        field.fill("บ้านหนองบัว")
+        page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+        expect(page.get_by_role("status").filter(has_text="ยื่นคำขอแล้ว")).to_be_visible()
+        expect(status).to_be_hidden()
+        [(_, state)] = _applications(live_server, national_id, "change-health-unit")
+        assert state == "submitted"
+    finally:
+        live_server.sql(
+            "UPDATE service SET form_schema = ? WHERE slug = 'change-health-unit'", schema
+        )
