@@ -31,6 +31,29 @@ def _phone(browser: Browser) -> tuple[BrowserContext, Page]:
     return context, page
 
 
+def _kept(page: Page) -> dict[str, Any]:
+    """What the phone keeps of the citizen: IndexedDB rows, and the service worker's copies."""
+    kept: dict[str, Any] = page.evaluate(
+        """async () => {
+            const db = await new Promise((ok, fail) => {
+                const open = indexedDB.open('portal');
+                open.onsuccess = () => ok(open.result);
+                open.onerror = () => fail(open.error);
+            });
+            const count = (name) => new Promise((ok) => {
+                const request = db.transaction(name).objectStore(name).count();
+                request.onsuccess = () => ok(request.result);
+            });
+            const kept = { data: await count('data'), drafts: await count('drafts'),
+                           outbox: await count('outbox'),
+                           'api copies': (await caches.keys()).includes('portal-data') };
+            db.close();
+            return kept;
+        }"""
+    )
+    return kept
+
+
 def _passkeys(page: Page) -> Any:
     return page.locator("main li.card")
 
@@ -44,7 +67,8 @@ def test_enrol_sign_out_sign_in_add_rename_and_revoke_passkeys(
     nav = page.get_by_role("navigation")
     expect(nav.get_by_role("link", name="บัญชีของฉัน")).to_be_visible()
 
-    # Sign out: the phone forgets the account; then back in without typing anything.
+    # Sign out: the phone forgets the account and its data; then back in without typing.
+    assert _kept(page)["data"] > 0  # the dashboard's copy
     nav.get_by_role("link", name="บัญชีของฉัน").click()
     expect(page.get_by_role("main")).to_contain_text("เข้าสู่ระบบในชื่อ มานี มีนา")
     expect(_passkeys(page)).to_have_count(1)
@@ -70,6 +94,7 @@ def test_enrol_sign_out_sign_in_add_rename_and_revoke_passkeys(
     expect(page.get_by_role("heading", level=1)).to_have_text("เข้าสู่ระบบ")
     expect(page.get_by_role("status").first).to_contain_text("ออกจากระบบแล้ว")
     expect(nav.get_by_role("link", name="เข้าสู่ระบบ")).to_be_visible()
+    assert _kept(page) == {"data": 0, "drafts": 0, "outbox": 0, "api copies": False}
     page.get_by_role("button", name=SIGN_IN).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
 

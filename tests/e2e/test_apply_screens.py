@@ -135,12 +135,21 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     phone.fill("081-234-5678")
     page.get_by_label("รถยนต์ส่วนบุคคล").check()
     page.get_by_label("เลขที่ใบอนุญาตเดิม").fill("1234")
-    # Not a PDF, JPEG or PNG: refused here, before a byte goes up.
+    # What is typed stays on the phone: a reload brings it back.
+    expect(page.locator("#draft-saved")).to_contain_text("บันทึกในเครื่องแล้ว")
+    page.reload()
+    expect(page.get_by_label("เลขที่ใบอนุญาตเดิม")).to_have_value("1234")
+    expect(page.get_by_label("รถยนต์ส่วนบุคคล")).to_be_checked()
+
+    # Not a PDF, JPEG or PNG: refused here, before a byte goes up. A PDF goes to the wallet
+    # and is picked; the citizen prefers the one already there.
     certificate = page.get_by_role("group", name="ใบรับรองแพทย์ (ไม่เกิน 1 เดือน)")
-    certificate.get_by_label("อัปโหลดเอกสารใหม่").set_input_files(
-        {"name": "note.txt", "mimeType": "text/plain", "buffer": b"hello"}
-    )
+    upload = certificate.get_by_label("อัปโหลดเอกสารใหม่")
+    upload.set_input_files({"name": "note.txt", "mimeType": "text/plain", "buffer": b"hello"})
     expect(page.locator("#f-medical_certificate-error")).to_contain_text("PDF, JPEG หรือ PNG")
+    upload.set_input_files({"name": "scan.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    expect(certificate.get_by_role("status")).to_have_text("อัปโหลดแล้ว และเลือกไว้ให้แล้ว")
+    expect(certificate.get_by_label(re.compile("scan.pdf"))).to_be_checked()
     certificate.get_by_label(re.compile("ใบรับรองแพทย์ รพ.สต.บ้านนา")).check()
     page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
     expect(page.locator("#f-licence_number-error")).to_have_text("ใช้อย่างน้อย 8 ตัวอักษร")
@@ -232,6 +241,7 @@ def test_offline_submission_waits_across_reloads_and_is_created_once(
 
         page.reload()
         expect(status).to_contain_text("ออฟไลน์")
+        expect(status).to_contain_text(re.compile(r"ข้อมูลเมื่อ \d{1,2}:\d{2}"))  # the phone's copy
         expect(status).to_contain_text(WAITING)
         other = context.new_page()
         other.goto(f"{live_server.url}/#/dashboard")

@@ -25,7 +25,7 @@ export async function render(root) {
     page(root, t('dashboard.title'), el('p', {}, t('dashboard.staff')), el('p', {}, el('a', { href: '#/account' }, t('nav.account'))));
     return;
   }
-  const pending = el('section', { 'aria-labelledby': 'outbox-title' });
+  const pending = el('div', {});
   const status = el('p', { class: 'status', role: 'status' });
   const list = el('ul', { class: 'cards' });
   const more = button(t('dashboard.more'), () => loadMore().catch((error) => { status.textContent = problemText(error); }), 'secondary');
@@ -131,7 +131,6 @@ function drawPending(section, items) {
   const mine = items.filter((i) => (i.meta?.kind === 'apply' || i.meta?.kind === 'answer') && (i.meta.step !== 'save' || i.state === 'failed'));
   section.replaceChildren();
   if (!mine.length) return 0;
-  section.append(el('h2', { id: 'outbox-title' }, t('dashboard.outbox')));
   const list = el('ul', { class: 'cards' });
   for (const item of mine) {
     const name = pick(item.meta.name);
@@ -148,6 +147,6 @@ function drawPending(section, items) {
         el('a', { class: 'button', href: fix }, t('dashboard.fix')),
         button(t('dashboard.discard'), () => discard(item.id), 'secondary'))));
   }
-  section.append(list);
+  section.append(el('section', { 'aria-labelledby': 'outbox-title' }, el('h2', { id: 'outbox-title' }, t('dashboard.outbox')), list));
   return mine.length;
 }

@@ -5,7 +5,7 @@
 // signs in on the same phone. A kiosk (a shared device) keeps none of it.
 import { ApiError, getJSON, isKiosk, announce } from '../api.js';
 import { store } from '../db.js';
-import { clear as clearOutbox } from '../outbox.js';
+import { clear as clearOutbox, replay } from '../outbox.js';
 import { OWNER_KEY, setAccount } from '../session.js';
 
 /** @param {string} key @returns {Promise<{key: string, value: any, storedAt: number} | undefined>} */
@@ -56,4 +56,5 @@ export async function adopt(session) {
   if (localStorage.getItem(OWNER_KEY) !== id) await clearPersonal();
   localStorage.setItem(OWNER_KEY, id);
   setAccount(session.account);
+  replay().catch(() => {}); // what waited for a new session (401) goes now
 }

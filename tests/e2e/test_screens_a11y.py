@@ -1,0 +1,76 @@
+"""WCAG 2.2 AA on the citizen's screens, checked by axe-core in Chromium in Thai and English,
+at 320 px: signed out (welcome, sign-in, enrolment, recovery and invitation codes) and signed
+in (dashboard, an application, a form showing its errors, my account)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
+from tests.e2e.test_pwa_a11y import _violations
+from tests.support.flows import thai_id
+
+pytestmark = pytest.mark.browser
+
+SIGNED_OUT = ["#/welcome", "#/signin", "#/enrol", "#/recover?code=ABCD-EFGH", "#/invitation"]
+HEALTH = {
+    "full_name": "สมชาย ใจดี",
+    "national_id": "1101700207030",
+    "phone": "0812345678",
+    "new_unit": "โรงพยาบาลส่งเสริมสุขภาพตำบลบ้านนา",
+    "reason": "moved",
+}
+
+
+def _switch(page: Page, lang: str) -> None:
+    if page.locator("html").get_attribute("lang") != lang:
+        page.get_by_role("button", name="English" if lang == "en" else "ภาษาไทย").click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
+def _check(page: Page, axe_source: str, screen: str) -> None:
+    expect(page.locator("main h1")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert _violations(page, axe_source) == [], screen
+    assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"), screen
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_axe_finds_no_violations_on_the_citizen_screens(
+    page: Page, live_server: LiveServer, axe_source: str, lang: str
+) -> None:
+    live_server.forget_rate_limits()
+    page.set_viewport_size({"width": 320, "height": 640})
+    virtual_authenticator(page)
+    page.goto(live_server.url)
+    _switch(page, lang)
+    for screen in SIGNED_OUT:
+        page.goto(f"{live_server.url}/{screen}")
+        _check(page, axe_source, screen)
+
+    _switch(page, "th")
+    enrol_in_browser(page, live_server.url, thai_id())
+    _switch(page, lang)
+    created = page.evaluate(
+        """async (answers) => {
+            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
+            const response = await fetch('/api/v1/applications', { method: 'POST',
+                body: JSON.stringify({ service: 'change-health-unit', answers }),
+                headers: { 'content-type': 'application/json', 'x-csrf-token': csrf,
+                           'idempotency-key': crypto.randomUUID() } });
+            return response.json();
+        }""",
+        HEALTH,
+    )
+    for screen in ("#/dashboard", f"#/applications/{created['id']}", "#/account"):
+        page.goto(f"{live_server.url}/{screen}")
+        page.reload()  # the dashboard was open already: draw it again, with the application
+        expect(page.locator("main .card, main dl").first).to_be_visible()
+        _check(page, axe_source, screen)
+
+    # A form with a date, a choice, a wallet document, and every error showing.
+    page.goto(f"{live_server.url}/#/services/id-card-replacement/apply")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".field-error:not([hidden])").first).to_be_visible()
+    _check(page, axe_source, "apply with errors")
