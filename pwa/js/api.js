@@ -6,10 +6,12 @@
 // Writes that must happen now (sign-in, rename a passkey) go through `send`; writes that may
 // wait for the network (submitting an application) go through the outbox.
 import { csrfToken, CSRF_HEADER } from './outbox.js';
-
+import { useMemory } from './db.js';
 
 export const KIOSK_HEADER = 'x-portal-kiosk';
-const KIOSK_KEY = 'kiosk';
+let kiosk = false;
+/** When the server last heard from this page (the kiosk's idle countdowns start there). */
+let lastCall = Date.now();
 
 export class ApiError extends Error {
   /** @param {number} status @param {{code?: string, message?: string, message_th?: string}} body */
@@ -33,14 +35,49 @@ export function onFreshness(fn) { listeners.add(fn); return () => listeners.dele
 /** Say how fresh what a screen shows is, e.g. its own copy in IndexedDB. @param {Freshness} freshness */
 export function announce(freshness) { for (const fn of listeners) fn(freshness); }
 
-/** A kiosk is a shared device: the service worker keeps no copy of API answers there. */
-export function isKiosk() { return localStorage.getItem(KIOSK_KEY) === '1'; }
+/** A kiosk is a shared device: nothing personal is kept there (no service worker copies,
+ * no IndexedDB, no localStorage). Known for this page only: the server says so at each start. */
+export function isKiosk() { return kiosk; }
 
-/** Hook for the kiosk screens: mark this device as a kiosk (or not), and tell the service worker. @param {boolean} on */
+/** Mark this page as running on a kiosk (or not), and tell the service worker. @param {boolean} on */
 export function setKiosk(on) {
-  if (on) localStorage.setItem(KIOSK_KEY, '1'); else localStorage.removeItem(KIOSK_KEY);
+  kiosk = on;
+  if (on) useMemory();
   navigator.serviceWorker?.controller?.postMessage({ type: 'kiosk', on });
 }
+
+/** A cookie the page sets when it activates a kiosk, so other browsers never ask the server. */
+const KIOSK_HINT = 'portal_kiosk_mode';
+const HINT_MAX_AGE_S = 400 * 24 * 3600; // the device credential's lifetime
+
+/** Remember (or forget) that this browser was activated as a kiosk. @param {boolean} on */
+export function hintKiosk(on) {
+  const secure = location.protocol === 'https:' ? '; secure' : '';
+  document.cookie = `${KIOSK_HINT}=1; path=/; samesite=strict; max-age=${on ? HINT_MAX_AGE_S : 0}${secure}`;
+}
+
+/**
+ * Is this browser a registered kiosk? Its device credential is an HttpOnly cookie, so only the
+ * server can tell; only a browser that once activated as a kiosk asks (a cookie: it outlives
+ * the Clear-Site-Data that ends each visit). A revoked kiosk forgets it.
+ * @returns {Promise<{id: number, name: string, district: string, province: string} | null>}
+ */
+export async function detectKiosk() {
+  if (!document.cookie.split('; ').some((c) => c.startsWith(`${KIOSK_HINT}=`))) return null;
+  try {
+    const response = await fetch('/api/v1/kiosk/device', { headers: { accept: 'application/json', [KIOSK_HEADER]: '1' }, cache: 'no-store' });
+    if (response.status === 404) hintKiosk(false);
+    if (!response.ok) return null;
+    const device = await response.json();
+    setKiosk(true);
+    return device;
+  } catch {
+    return null; // offline: nothing to show anyway; nothing personal is fetched either
+  }
+}
+
+/** When this page last had an answer from the server (ms since the epoch). */
+export function lastRequest() { return lastCall; }
 
 /** @param {string} path @param {Record<string, string|number|undefined>} [params] */
 export async function getJSON(path, params = {}) {
@@ -56,6 +93,7 @@ export async function getJSON(path, params = {}) {
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, body);
   const fromCache = response.headers.get('x-portal-from-cache') === '1';
+  if (!fromCache) lastCall = Date.now();
   const stored = Number(response.headers.get('x-portal-stored-at'));
   announce({ fromCache, storedAt: fromCache && stored ? new Date(stored) : null });
   return body;
@@ -70,11 +108,13 @@ export async function send(method, path, body, headers = {}) {
   const raw = body instanceof Blob;
   /** @type {Record<string, string>} */
   const all = { accept: 'application/json', [CSRF_HEADER]: await csrfToken(), ...headers };
+  if (kiosk) all[KIOSK_HEADER] = '1';
   if (body !== undefined && !raw) all['content-type'] = 'application/json';
   const response = await fetch(path, {
     method, headers: all, credentials: 'same-origin',
     body: raw ? /** @type {Blob} */ (body) : body === undefined ? undefined : JSON.stringify(body),
   });
+  lastCall = Date.now();
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, answer);
   return answer;

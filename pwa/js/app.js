@@ -2,7 +2,10 @@
 // Entry point: language first, then the screen for the URL hash, then the offline machinery.
 // Screens (js/screens/) are imported when their route opens, so a first visit pays only for
 // the one it shows; the service worker keeps those used, and all of them once signed in.
-import { loadLang, currentLang, t } from './i18n.js';
+// A registered kiosk (the server says so) runs in kiosk mode: nothing personal is stored, no
+// service worker or install prompt, and the kiosk's frame (js/screens/kiosk-chrome.js).
+import { loadLang, currentLang, t, rememberNothing } from './i18n.js';
+import { detectKiosk } from './api.js';
 import { addRoute, setFallback, render } from './router.js';
 import { startStatus, render as renderStatus } from './status.js';
 import { startOutbox } from './outbox.js';
@@ -26,6 +29,10 @@ const SCREENS = /** @type {[RegExp, string][]} */ ([
   [/^#\/services\/([\w-]+)$/, 'service'],
   [/^#\/applications\/(\d+)$/, 'application'],
   [/^#\/(?:recover|invitation)$/, 'code'],
+  [/^#\/kiosk\/recovery$/, 'recovery'],
+  [/^#\/kiosk(?:\/activate)?$/, 'kiosk'],
+  [/^#\/officer(?:\/applications\/(\d+))?$/, 'officer'],
+  [/^#\/(kiosk-consent)$/, ''],
   [/^#\/(welcome|enrol|signin|account|dashboard)$/, ''], // named by the match
 ]);
 /** @param {string} name */
@@ -51,13 +58,17 @@ function labelLangButton() {
   langButton.lang = currentLang() === 'th' ? 'en' : 'th';
 }
 
+/** Staff's own start screens, in the menu in place of "My account". */
+const STAFF_LINKS = /** @type {Record<string, [string, string]>} */ ({ operator: ['/#/kiosk', 'nav.kiosk'], officer: ['/#/officer', 'nav.officer'] });
+
 /** The menu offers "Sign in" or "My account"; a signed-in citizen's screens are kept offline. */
 function showAccount() {
-  const signedIn = Boolean(account());
-  accountLink.href = signedIn ? '/#/account' : '/#/signin';
-  accountLink.dataset.i18n = signedIn ? 'nav.account' : 'nav.signin';
-  accountLink.textContent = t(accountLink.dataset.i18n);
-  if (signedIn) warmScreens();
+  const me = account();
+  const [href, key] = (me && STAFF_LINKS[me.role]) || (me ? ['/#/account', 'nav.account'] : ['/#/signin', 'nav.signin']);
+  accountLink.href = href;
+  accountLink.dataset.i18n = key;
+  accountLink.textContent = t(key);
+  if (me && !device) warmScreens();
 }
 
 langButton.addEventListener('click', async () => {
@@ -68,7 +79,13 @@ langButton.addEventListener('click', async () => {
 });
 addEventListener('hashchange', () => { render(view); view.focus(); });
 
-await loadLang();
+const [device] = await Promise.all([detectKiosk(), loadLang()]);
+if (device) {
+  rememberNothing();
+  localStorage.clear(); // the language just loaded: a kiosk keeps not even that
+  await checkSession().catch(() => {}); // the operator's session (its cookie outlives each visit)
+  await (await import('./screens/kiosk-chrome.js')).start(part('status'));
+}
 labelLangButton();
 showAccount();
 startStatus(part('status'));
@@ -76,6 +93,6 @@ render(view);
 onAccount(showAccount);
 // A session that ended elsewhere (timeout, "sign out everywhere"): redraw without its data.
 // Offline, the phone keeps what it knows.
-checkSession().then((changed) => changed && render(view), () => {});
+if (!device) checkSession().then((changed) => changed && render(view), () => {});
 startOutbox();
-startPwa({ notice: part('notice'), install: part('install'), installHelp: part('install-help') });
+startPwa({ notice: part('notice'), install: part('install'), installHelp: part('install-help') }, Boolean(device));

@@ -7,6 +7,10 @@ const KEY = 'lang';
 /** @type {Record<string, string>} */
 let strings = {};
 let lang = 'th';
+let remember = true;
+
+/** A kiosk: each citizen starts in Thai, and the choice is not written to the device. */
+export function rememberNothing() { remember = false; }
 
 export function currentLang() { return lang; }
 
@@ -15,14 +19,14 @@ export function locale() { return lang === 'th' ? 'th-TH' : 'en-GB'; }
 
 /** Load a language (default: the remembered one) and translate the static markup. @param {string} [wanted] */
 export async function loadLang(wanted) {
-  let chosen = wanted || localStorage.getItem(KEY) || 'th';
+  let chosen = wanted || (remember && localStorage.getItem(KEY)) || 'th';
   if (chosen !== 'th' && chosen !== 'en') chosen = 'th';
   // Relative to this module, so the strings are versioned (and precached) with the code.
   const response = await fetch(new URL(`../i18n/${chosen}.json`, import.meta.url));
   strings = await response.json();
   lang = chosen;
   document.documentElement.lang = lang;
-  localStorage.setItem(KEY, lang);
+  if (remember) localStorage.setItem(KEY, lang);
   translate(document);
 }
 

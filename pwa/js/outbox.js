@@ -10,7 +10,7 @@
 // and a `meta` the screens use to show it ("waiting to send: ID card replacement") and to
 // reopen it for correction with the server's per-field messages.
 // Runs in the page and in the (module) service worker: no DOM beyond `document.cookie`.
-import { store } from './db.js';
+import { store, inMemory } from './db.js';
 
 /** @typedef {'waiting'|'failed'} OutboxState */
 /**
@@ -61,7 +61,7 @@ export async function enqueue({ method = 'POST', url, body = null, headers = {},
   };
   const item = { ...fields, id: /** @type {number} */ (await items().put(fields)) };
   await changed();
-  await requestSync();
+  if (!inMemory()) await requestSync(); // a kiosk's queue is in the page: no worker replays it
   replay().catch(() => {});
   return item;
 }
@@ -175,7 +175,7 @@ async function requestSync() {
 async function changed() {
   const now = await list();
   for (const fn of listeners) fn(now);
-  channel?.postMessage('changed');
+  if (!inMemory()) channel?.postMessage('changed'); // a kiosk's queue is this page's alone
 }
 
 channel?.addEventListener('message', async () => {

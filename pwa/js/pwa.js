@@ -3,12 +3,23 @@
 // first time, offers "A new version is available — Reload" instead of swapping code under
 // the citizen (the new worker waits until they accept; svgomg does the same), and shows an
 // install button where the browser offers one (beforeinstallprompt), guidance otherwise.
-import { isKiosk, keepCopies } from './api.js';
+import { keepCopies } from './api.js';
 import { t } from './i18n.js';
 import { el } from './views/dom.js';
 
-/** @param {{notice: HTMLElement, install: HTMLButtonElement, installHelp: HTMLElement}} parts */
-export async function startPwa({ notice, install, installHelp }) {
+/**
+ * A kiosk gets neither: no install prompt (Chrome's own included), and no service worker or
+ * cached shell (the kiosk is always online; every cache is something left behind).
+ * @param {{notice: HTMLElement, install: HTMLButtonElement, installHelp: HTMLElement}} parts @param {boolean} [kiosk]
+ */
+export async function startPwa({ notice, install, installHelp }, kiosk = false) {
+  if (kiosk) {
+    installHelp.hidden = true;
+    addEventListener('beforeinstallprompt', (event) => event.preventDefault());
+    for (const registration of (await navigator.serviceWorker?.getRegistrations()) || []) await registration.unregister();
+    for (const name of await caches.keys()) await caches.delete(name);
+    return;
+  }
   startInstall(install, installHelp);
   if (!('serviceWorker' in navigator)) return;
   const sw = navigator.serviceWorker;
@@ -26,7 +37,6 @@ export async function startPwa({ notice, install, installHelp }) {
   } catch {
     return; // no module service workers here: the app still works online
   }
-  if (registration.active && isKiosk()) registration.active.postMessage({ type: 'kiosk', on: true });
   /** @param {ServiceWorker} worker */
   const offerUpdate = (worker) => show(notice, 'notice.update', 'notice.reload', () => worker.postMessage({ type: 'skip-waiting' }));
   if (registration.waiting && sw.controller) offerUpdate(registration.waiting);

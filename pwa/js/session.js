@@ -3,7 +3,8 @@
 // read; this module keeps a small copy of the account (name, role) in localStorage so the
 // screens know at once, even offline, and checks it with the server when a session cookie
 // exists (the CSRF cookie is set with it and readable: no cookie, no request on a first visit).
-import { getJSON } from './api.js';
+// On a kiosk the copy lives in memory only, with the citizen an operator is serving, if any.
+import { getJSON, isKiosk } from './api.js';
 import { CSRF_COOKIE } from './outbox.js';
 
 const KEY = 'account';
@@ -13,9 +14,13 @@ export const OWNER_KEY = 'owner';
 /** @typedef {{id: number, full_name: string, role: string, language: string, assurance: string}} Account */
 /** @type {Set<(account: Account | null) => void>} */
 const listeners = new Set();
+/** Kiosk mode: the operator's account (memory only), and the citizen served with consent. */
+let kept = /** @type {Account | null} */ (null);
+let served = /** @type {Account | null} */ (null);
 
 /** The signed-in account as last known on this phone, or null. @returns {Account | null} */
 export function account() {
+  if (isKiosk()) return kept;
   try {
     return JSON.parse(localStorage.getItem(KEY) || 'null');
   } catch {
@@ -23,15 +28,26 @@ export function account() {
   }
 }
 
+/** Who the citizen screens act for: the citizen an operator serves at a kiosk, else the account. */
+export function actingFor() { return served || account(); }
+
+/** At a kiosk: the citizen the operator now acts for (after consent), or null. @param {Account | null} citizen */
+export function setServed(citizen) { served = citizen; }
+
 /** @param {(account: Account | null) => void} fn */
 export function onAccount(fn) { listeners.add(fn); }
 
 /** Remember who signed in (or, with null, that nobody is). @param {Account | null} value */
 export function setAccount(value) {
-  if (value) localStorage.setItem(KEY, JSON.stringify(value));
+  if (isKiosk()) kept = value;
+  else if (value) localStorage.setItem(KEY, JSON.stringify(value));
   else localStorage.removeItem(KEY);
   for (const fn of listeners) fn(value);
 }
+
+let idleSeconds = 0;
+/** The session's idle timeout in seconds, as the server said at the last check (0: unknown). */
+export function idleTimeout() { return idleSeconds; }
 
 function hasSessionCookie() {
   return document.cookie.split('; ').some((c) => c.startsWith(`${CSRF_COOKIE}=`));
@@ -48,6 +64,7 @@ export async function checkSession() {
   } else {
     const session = await getJSON('/api/v1/session');
     setAccount(session.authenticated ? session.account : null);
+    idleSeconds = session.idle_timeout_s || 0;
   }
   return account()?.id !== before;
 }

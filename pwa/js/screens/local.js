@@ -52,6 +52,7 @@ export async function clearPersonal() {
  * @param {{account: import('../session.js').Account}} session
  */
 export async function adopt(session) {
+  if (isKiosk()) { setAccount(session.account); return; } // nothing of anyone is kept there
   const id = String(session.account.id);
   if (localStorage.getItem(OWNER_KEY) !== id) await clearPersonal();
   localStorage.setItem(OWNER_KEY, id);

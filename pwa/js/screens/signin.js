@@ -21,11 +21,15 @@ async function stopAutofill() {
   await pending.settled;
 }
 
-/** Signed in: go where the citizen was heading (staff: their account page). @param {any} session @param {URLSearchParams} params */
+/** Where staff start: operators at the kiosk screen, officers at their queue. */
+const STAFF_HOME = /** @type {Record<string, string>} */ ({ operator: '#/kiosk', officer: '#/officer' });
+
+/** Signed in: go where the citizen was heading (staff: their own start screen). @param {any} session @param {URLSearchParams} params */
 export async function landing(session, params) {
   const { adopt } = await import('./local.js'); // not needed before: keeps the first visit small
   await adopt(session);
-  location.hash = session.account.role === 'citizen' ? nextHash(params) : '#/account';
+  const role = session.account.role;
+  location.hash = role === 'citizen' ? nextHash(params) : STAFF_HOME[role] || '#/account';
 }
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */

@@ -5,7 +5,7 @@
 // backend/applications/validation.py), and a one-shot message carried to the next screen.
 import { ApiError } from '../api.js';
 import { t, pick } from '../i18n.js';
-import { account } from '../session.js';
+import { actingFor } from '../session.js';
 import { el } from '../views/dom.js';
 
 /** @param {HTMLElement} root @param {string} title @param {...(Node | null)} children */
@@ -130,12 +130,12 @@ export function nextHash(params) {
 }
 
 /**
- * For screens that need a signed-in citizen: the account, or (null) a prompt to sign in and
- * come back here.
+ * For screens that need a signed-in citizen: the account (at a kiosk, the citizen served), or
+ * (null) a prompt to sign in and come back here.
  * @param {HTMLElement} root @param {string} title
  */
 export function signedIn(root, title) {
-  const me = account();
+  const me = actingFor();
   if (me) return me;
   const back = encodeURIComponent(location.hash);
   page(root, title,

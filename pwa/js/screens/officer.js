@@ -1,0 +1,179 @@
+// @ts-check
+// The officer console, for agencies without their own system: my agency's queue with filters
+// (status, service, waiting time), one application (applicant, answers, documents to download,
+// history) and a status change with a message in Thai and English; "needs information" names
+// the fields the citizen must fill again. The server scopes everything to the officer's
+// agency and audits every view; nothing here is kept on the device (answers are private).
+import { ApiError, getJSON, send } from '../api.js';
+import { t, pick, when, date, number } from '../i18n.js';
+import { account } from '../session.js';
+import { el } from '../views/dom.js';
+import { page, field, showError, summary, say, busy, problemText, fieldProblems, setFlash, takeFlash } from './ui.js';
+
+const BASE = '/api/v1/officer';
+const PAGE = 20;
+const STATUSES = ['submitted', 'received', 'in_review', 'needs_info', 'approved', 'rejected', 'completed', 'withdrawn'];
+const AGES = [1, 3, 7, 14, 30];
+/** What an agency may do from each status (backend/applications/status.py AGENCY_TRANSITIONS). */
+const NEXT = /** @type {Record<string, string[]>} */ ({
+  submitted: ['received', 'in_review', 'rejected'],
+  received: ['in_review', 'needs_info', 'rejected'],
+  in_review: ['needs_info', 'approved', 'rejected'],
+  needs_info: ['in_review', 'rejected'],
+  approved: ['completed'],
+});
+
+/** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
+export async function render(root, params, match) {
+  const me = account();
+  if (!me || me.role !== 'officer') {
+    page(root, t('officer.title'), el('p', {}, t('staff.needed')),
+      el('p', {}, el('a', { class: 'button', href: `#/signin?next=${encodeURIComponent(location.hash)}` }, t('signin.title'))));
+    return;
+  }
+  root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
+  if (match[1]) return detail(root, Number(match[1]));
+  return queue(root, params, me.agency || '');
+}
+
+/** @param {HTMLElement} root @param {URLSearchParams} params @param {string} agency */
+async function queue(root, params, agency) {
+  const offset = Number(params.get('offset') || 0);
+  const chosen = { status: params.get('status') || '', service: params.get('service') || '', min_age_days: params.get('min_age_days') || '' };
+  const [found, services] = await Promise.all([
+    getJSON(`${BASE}/applications`, { ...chosen, limit: PAGE, offset }),
+    agency ? getJSON('/api/v1/services', { agency, limit: 50 }).then((r) => r.items, () => []) : Promise.resolve([]),
+  ]);
+  const status = select('status', [['', t('officer.active')], ...STATUSES.map((s) => [s, t(`state.${s}`)])], chosen.status);
+  const service = select('service', [['', t('catalog.all')], ...services.map((/** @type {any} */ s) => [s.slug, pick(s.name)])], chosen.service);
+  const age = select('min_age_days', [['', t('officer.anyAge')], ...AGES.map((n) => [String(n), t('officer.olderThan', { n })])], chosen.min_age_days);
+  const filters = el('form', { class: 'filters' },
+    field('status', t('officer.status'), status), field('service', t('officer.service'), service), field('min_age_days', t('officer.age'), age));
+  const go = () => {
+    const query = new URLSearchParams();
+    for (const box of [status, service, age]) if (box.value) query.set(box.name, box.value);
+    location.hash = `#/officer${query.size ? `?${query}` : ''}`;
+  };
+  filters.addEventListener('change', go);
+  filters.addEventListener('submit', (event) => { event.preventDefault(); go(); });
+  /** @param {number} to */
+  const pageLink = (to) => {
+    const query = new URLSearchParams(params);
+    query.set('offset', String(to));
+    return `#/officer?${query}`;
+  };
+  const pager = el('nav', { class: 'pager', 'aria-label': t('catalog.pages') });
+  if (offset > 0) pager.append(el('a', { href: pageLink(Math.max(0, offset - PAGE)) }, t('catalog.prev')));
+  if (offset + PAGE < found.total) pager.append(el('a', { href: pageLink(offset + PAGE) }, t('catalog.next')));
+  page(root, t('officer.title'),
+    takeFlash(),
+    filters,
+    el('p', { class: 'status', role: 'status' }, found.total ? t('officer.found', { n: number(found.total) }) : t('officer.none')),
+    el('ul', { class: 'cards' }, ...found.items.map((/** @type {any} */ item) => el('li', { class: 'card' },
+      el('h2', {}, el('a', { href: `#/officer/applications/${item.id}` }, `${item.tracking_code} · ${pick(item.service_name)}`)),
+      el('p', {}, el('span', { class: `badge state-${item.status}` }, t(`state.${item.status}`)),
+        ` · ${t('officer.waiting', { n: number(item.age_days) })}`),
+      el('p', { class: 'meta' }, t('dashboard.changed', { time: when(item.updated_at) })),
+    ))),
+    pager,
+  );
+}
+
+/** @param {HTMLElement} root @param {number} id */
+async function detail(root, id) {
+  const app = await getJSON(`${BASE}/applications/${id}`);
+  /** @type {any[]} */
+  const form = (await getJSON(`/api/v1/services/${encodeURIComponent(app.service)}`).catch(() => ({ form: [] }))).form;
+  const byName = new Map(form.map((f) => [f.name, f]));
+  const label = (/** @type {string} */ name) => (byName.has(name) ? pick(byName.get(name).label) : name);
+  const answers = el('dl', { class: 'answers' });
+  for (const [name, value] of Object.entries(app.answers)) {
+    if (byName.get(name)?.type === 'file') continue; // listed with the documents
+    answers.append(el('dt', {}, label(name)), el('dd', {}, shown(byName.get(name), value)));
+  }
+  const documents = app.documents.map((/** @type {any} */ doc) => el('li', {},
+    el('a', { href: doc.url, download: '' }, t('officer.download', { name: label(doc.field) })),
+    ` · ${doc.content_type} · ${t('upload.kb', { n: number(Math.max(1, Math.round(doc.size_bytes / 1024))) })}`));
+  const history = el('ol', { class: 'history' }, ...app.history.map((/** @type {any} */ entry) => el('li', {},
+    el('strong', {}, t(`state.${entry.status}`)), ` · ${when(entry.at)}`,
+    entry.message && (entry.message.th || entry.message.en) ? el('p', {}, pick(entry.message)) : '')));
+  const applicant = app.applicant;
+  page(root, `${app.tracking_code} · ${pick(app.service_name)}`,
+    takeFlash(),
+    el('p', {}, el('a', { href: '#/officer' }, t('officer.back'))),
+    el('p', {}, el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
+      app.submitted_at ? ` · ${t('officer.submitted', { date: date(app.submitted_at) })}` : ''),
+    el('h2', {}, t('officer.applicant')),
+    el('dl', { class: 'answers' },
+      el('dt', {}, t('enrol.name')), el('dd', {}, applicant.full_name),
+      el('dt', {}, t('enrol.id')), el('dd', {}, applicant.national_id || '–'),
+      el('dt', {}, t('officer.assurance')), el('dd', {}, t(`kiosk.assurance.${applicant.assurance}`))),
+    el('h2', {}, t('detail.answers')), answers,
+    el('h2', {}, t('detail.documents')), documents.length ? el('ul', {}, ...documents) : el('p', {}, t('officer.noDocuments')),
+    NEXT[app.status] ? changeForm(root, app, form) : null,
+    el('h2', {}, t('detail.history')), history,
+  );
+}
+
+/** The status change: next status, a message in both languages, and for needs_info the fields. @param {HTMLElement} root @param {any} app @param {any[]} form */
+function changeForm(root, app, form) {
+  const problems = summary();
+  const next = select('new-status', [['', t('form.choose')], ...NEXT[app.status].map((s) => [s, t(`state.${s}`)])], '');
+  const th = /** @type {HTMLTextAreaElement} */ (el('textarea', { rows: '3', maxlength: '1000', lang: 'th' }));
+  const en = /** @type {HTMLTextAreaElement} */ (el('textarea', { rows: '3', maxlength: '1000', lang: 'en' }));
+  const needs = el('fieldset', { id: 'needs', class: 'group' }, el('legend', {}, t('officer.needs')),
+    el('p', { class: 'field-error', id: 'needs-error', hidden: '' }),
+    ...form.map((f, i) => el('label', { class: 'choice', for: `need-${i}` },
+      el('input', { type: 'checkbox', id: `need-${i}`, value: f.name }), el('span', {}, pick(f.label)))));
+  needs.hidden = true;
+  next.addEventListener('change', () => { needs.hidden = next.value !== 'needs_info'; });
+  const change = el('form', { novalidate: '' }, problems,
+    field('new-status', t('officer.newStatus'), next),
+    field('message-th', t('officer.messageTh'), th, t('officer.messageHint')),
+    field('message-en', t('officer.messageEn'), en),
+    needs,
+    el('button', { type: 'submit' }, t('officer.save')));
+  // One key per change the officer means to make: a retry after a lost answer is not a second change.
+  let key = crypto.randomUUID();
+  change.addEventListener('input', () => { key = crypto.randomUUID(); });
+  change.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const fields = [...needs.querySelectorAll('input:checked')].map((box) => /** @type {HTMLInputElement} */ (box).value);
+    const errors = {
+      'new-status': next.value ? '' : t('form.required'),
+      'message-th': next.value === 'needs_info' && !th.value.trim() && !en.value.trim() ? t('officer.messageNeeded') : '',
+      needs: next.value === 'needs_info' && !fields.length ? t('officer.needsNeeded') : '',
+    };
+    for (const [name, text] of Object.entries(errors)) showError(name, text);
+    const wrong = Object.values(errors).filter(Boolean);
+    if (wrong.length) { say(problems, t('form.problems'), wrong); return; }
+    busy(change, async () => {
+      const body = { status: next.value, message: { th: th.value.trim(), en: en.value.trim() }, needs: next.value === 'needs_info' ? fields : [] };
+      try {
+        await send('POST', `${BASE}/applications/${app.id}/status`, body, { 'idempotency-key': key });
+        setFlash(t('officer.changed', { status: t(`state.${body.status}`) }));
+        await detail(root, app.id);
+      } catch (error) {
+        const perField = fieldProblems(error);
+        if (perField.needs) showError('needs', perField.needs);
+        say(problems, error instanceof ApiError && error.status === 409 ? `${t('officer.conflict')} ${problemText(error)}` : problemText(error));
+      }
+    });
+  });
+  return el('section', { 'aria-labelledby': 'change-title' }, el('h2', { id: 'change-title' }, t('officer.changeTitle')), change);
+}
+
+/** @param {string} name @param {string[][]} options [value, label] @param {string} chosen */
+function select(name, options, chosen) {
+  const box = /** @type {HTMLSelectElement} */ (el('select', { name }));
+  for (const [value, text] of options) box.append(el('option', { value }, text));
+  box.value = chosen;
+  return box;
+}
+
+/** An answer as the officer reads it. @param {any} f @param {any} value */
+function shown(f, value) {
+  if (f?.type === 'choice') return pick(f.choices.find((/** @type {any} */ c) => c.value === value)?.label || { th: value, en: value });
+  if (f?.type === 'date') return date(`${value}T12:00:00`);
+  return String(value);
+}

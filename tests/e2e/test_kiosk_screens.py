@@ -1,0 +1,168 @@
+"""A district-office kiosk in a real browser (issue 8, point 8): an administrator registers it
+→ the browser activates as it → the operator gets in with a passkey (CDP virtual
+authenticator) → an assisted session for a citizen without a phone (enrolled after the ID-card
+check) → consent in person → an application with a document upload → the receipt (tracking
+code and QR) → the visit ends after 3 idle minutes (Playwright's clock, not a shorter
+production timeout) → nothing of the citizen is left in the browser → /track shows it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import LiveServer, virtual_authenticator
+from tests.e2e.staff import admin, forget_rate_limits
+from tests.e2e.test_pwa_a11y import _violations
+from tests.support.flows import thai_id
+
+pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+ALLOWED_COOKIES = {"portal_kiosk", "portal_kiosk_mode", "portal_session", "portal_csrf"}
+"""What may stay: the kiosk's device credential (and the page's "this is a kiosk" mark) and the
+operator's session (and its CSRF token)."""
+
+
+def _axe_in_both_languages(page: Page, axe_source: str, heading: str) -> None:
+    assert _violations(page, axe_source) == []
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(heading)
+    assert _violations(page, axe_source) == []
+    page.get_by_role("button", name="ไทย").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+
+def _storage(page: Page) -> dict[str, Any]:
+    found: dict[str, Any] = page.evaluate(
+        """async () => ({
+            databases: (await indexedDB.databases()).map((d) => d.name),
+            caches: await caches.keys(),
+            local: Object.keys(localStorage),
+            workers: (await navigator.serviceWorker.getRegistrations()).length,
+        })"""
+    )
+    found["cookies"] = sorted(c["name"] for c in page.context.cookies())
+    return found
+
+
+def test_assisted_visit_from_activation_to_an_empty_kiosk(
+    page: Page, live_server: LiveServer, axe_source: str
+) -> None:
+    forget_rate_limits(live_server)
+    with admin(live_server) as boss:
+        kiosk = boss.call(
+            "POST",
+            "/api/v1/admin/kiosks",
+            {"name": "สำนักงานเขตบางรัก", "district": "บางรัก", "province": "กรุงเทพมหานคร"},
+        )
+        invitation = boss.call(
+            "POST", "/api/v1/admin/invitations", {"role": "operator", "full_name": "วิไล บริการ"}
+        )
+    page.context.add_init_script("window.print = () => { window.printed = true; }")
+    page.clock.install()
+    virtual_authenticator(page)
+
+    # A browser that was somebody's before (a service worker, caches) becomes the kiosk.
+    page.goto(f"{live_server.url}/#/kiosk/activate?code={kiosk['code']}")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.get_by_role("button", name="เปิดใช้งานเครื่องบริการ").click()
+    expect(page.get_by_text("เครื่องนี้ใช้ร่วมกัน")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("เครื่องบริการ")
+    expect(page.get_by_role("button", name="ติดตั้งแอป")).to_be_hidden()
+    page.get_by_role("button", name="ตัวอักษรใหญ่").click()
+    expect(page.get_by_role("button", name="ตัวอักษรใหญ่")).to_have_attribute("aria-pressed", "true")
+
+    # The operator's first passkey, from their invitation, on this kiosk.
+    page.goto(f"{live_server.url}/#/invitation?code={invitation['code']}")
+    page.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการประชาชน")
+    expect(
+        page.get_by_text(re.compile(r"เจ้าหน้าที่: วิไล บริการ · ออกจากระบบอัตโนมัติใน 1[34]:"))
+    ).to_be_visible()
+    _axe_in_both_languages(page, axe_source, "ให้บริการประชาชน")
+
+    # A citizen without a phone (and no account): enrolled after the ID-card check.
+    national_id = thai_id()
+    page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(national_id)
+    page.get_by_role("button", name="ประชาชนที่ยังไม่มีบัญชี").click()
+    page.get_by_label("ชื่อ-นามสกุล").fill("บุญมี ไม่มีโทรศัพท์")
+    page.get_by_role("button", name="สมัครและเริ่มให้บริการ").click()
+    expect(page.get_by_text("ต้องตรวจบัตรประชาชนก่อน").first).to_be_visible()
+    page.get_by_label("ฉันตรวจบัตรประชาชนตัวจริงของผู้รับบริการแล้ว").check()
+    page.get_by_label("ชื่อ-นามสกุล").fill("บุญมี ไม่มีโทรศัพท์")
+    page.get_by_role("button", name="สมัครและเริ่มให้บริการ").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ขอความยินยอม")
+    expect(page.get_by_text("ตรวจบัตรประชาชนต่อหน้าแล้ว")).to_be_visible()
+    expect(page.get_by_role("heading", name="พาสคีย์ของผู้รับบริการ")).to_have_count(0)
+    _axe_in_both_languages(page, axe_source, "ขอความยินยอม")
+
+    page.get_by_role("button", name="บันทึกความยินยอม").click()
+    expect(page.get_by_text("ต้องตรวจบัตรประชาชนก่อน")).to_be_visible()
+    page.get_by_label("ผู้รับบริการให้ความยินยอมต่อหน้า และฉันตรวจบัตรประชาชนแล้ว").check()
+    page.get_by_role("button", name="บันทึกความยินยอม").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการ บุญมี ไม่มีโทรศัพท์")
+    expect(page.get_by_text("บันทึกความยินยอมต่อหน้าแล้ว")).to_be_visible()
+    _axe_in_both_languages(page, axe_source, "ให้บริการ บุญมี ไม่มีโทรศัพท์")
+
+    # Acting for the citizen with the citizen's own screens: apply, with a document upload.
+    page.get_by_role("link", name="ค้นหาบริการและยื่นคำขอ").click()
+    page.get_by_role("searchbox").fill("เบี้ยยังชีพผู้สูงอายุ")
+    page.get_by_role("link", name="ลงทะเบียนรับเบี้ยยังชีพผู้สูงอายุ").click()
+    page.get_by_role("link", name="ยื่นคำขอออนไลน์").click()
+    expect(page.get_by_label("ชื่อ-นามสกุล")).to_have_value("บุญมี ไม่มีโทรศัพท์")
+    page.get_by_label("ที่อยู่ปัจจุบัน").fill("12 ถนนสีลม บางรัก กรุงเทพมหานคร")
+    page.get_by_label("วันที่", exact=True).select_option("5")
+    page.get_by_label("เดือน", exact=True).select_option("3")
+    page.get_by_label("ปี พ.ศ.").fill("2500")
+    page.locator("fieldset").filter(has_text="ช่องทางรับเงิน").locator("label").first.click()
+    page.locator("input[type=file]").set_input_files(
+        {"name": "bank.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    expect(page.get_by_text("อัปโหลดแล้ว")).to_be_visible()
+    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    flash = page.get_by_role("status").filter(has_text="เลขติดตาม")
+    expect(flash).to_be_visible()
+    code = re.search(r"[A-Z]+-[A-Z0-9]{4}-[A-Z0-9]{2}", flash.inner_text())
+    assert code, flash.inner_text()
+    tracking = code.group(0)
+    assert page.evaluate("() => indexedDB.databases()") == []  # no copies, drafts or outbox
+
+    # The receipt: its own window, printed at once; tracking code and QR codes.
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="พิมพ์ใบรับเรื่อง").click()
+    receipt = opened.value
+    expect(receipt.locator(".receipt-code")).to_have_text(tracking)
+    expect(receipt.locator(".receipt-qr svg")).to_have_count(2)
+    receipt.wait_for_function("() => window.printed === true")
+
+    # Three minutes without a touch: the visit ends, the kiosk starts over with nothing left.
+    serving = page.get_by_text(re.compile(r"สิ้นสุดใน [23]:\d\d หากไม่มีการใช้งาน"))
+    expect(serving).to_be_visible()
+    page.clock.fast_forward("02:30")
+    expect(page.get_by_role("alert").filter(has_text="ใกล้สิ้นสุด")).to_be_visible()
+    with page.expect_navigation():
+        page.clock.fast_forward("00:30")
+    expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการประชาชน")
+    expect(page.get_by_text("กำลังให้บริการ")).to_have_count(0)
+    assert receipt.is_closed()
+    storage = _storage(page)
+    assert storage == {
+        "databases": [],
+        "caches": [],
+        "local": [],
+        "workers": 0,
+        "cookies": storage["cookies"],
+    }
+    assert set(storage["cookies"]) <= ALLOWED_COOKIES
+    assert "portal_kiosk" in storage["cookies"]
+
+    # The application is the citizen's: /track finds it with the last 4 digits of the ID.
+    page.goto(f"{live_server.url}/track")
+    page.get_by_label("รหัสติดตาม").fill(tracking)
+    page.get_by_label("เลขประจำตัวประชาชน 4 หลักสุดท้าย").fill(national_id[-4:])
+    page.get_by_role("button", name="ตรวจสอบสถานะ").click()
+    expect(page.get_by_text("ยื่นคำขอแล้ว").first).to_be_visible()
