@@ -6,12 +6,11 @@
 // Writes that must happen now (sign-in, rename a passkey) go through `send`; writes that may
 // wait for the network (submitting an application) go through the outbox.
 import { csrfToken, CSRF_HEADER } from './outbox.js';
-import { useMemory } from './db.js';
 
 export const KIOSK_HEADER = 'x-portal-kiosk';
+export const KIOSK_HINT = 'portal_kiosk_mode'; // a cookie: set at activation, outlives Clear-Site-Data
 let kiosk = false;
-/** When the server last heard from this page (the kiosk's idle countdowns start there). */
-let lastCall = Date.now();
+let lastCall = Date.now(); // the last answer from the server: kiosk idle countdowns start there
 
 export class ApiError extends Error {
   /** @param {number} status @param {{code?: string, message?: string, message_th?: string}} body */
@@ -35,48 +34,25 @@ export function onFreshness(fn) { listeners.add(fn); return () => listeners.dele
 /** Say how fresh what a screen shows is, e.g. its own copy in IndexedDB. @param {Freshness} freshness */
 export function announce(freshness) { for (const fn of listeners) fn(freshness); }
 
-/** A kiosk is a shared device: nothing personal is kept there (no service worker copies,
- * no IndexedDB, no localStorage). Known for this page only: the server says so at each start. */
+/** A kiosk is a shared device: nothing personal is kept there (kiosk-chrome.js). */
 export function isKiosk() { return kiosk; }
 
-/** Mark this page as running on a kiosk (or not), and tell the service worker. @param {boolean} on */
+/** @param {boolean} on */
 export function setKiosk(on) {
   kiosk = on;
-  if (on) useMemory();
   navigator.serviceWorker?.controller?.postMessage({ type: 'kiosk', on });
 }
 
-/** A cookie the page sets when it activates a kiosk, so other browsers never ask the server. */
-const KIOSK_HINT = 'portal_kiosk_mode';
-const HINT_MAX_AGE_S = 400 * 24 * 3600; // the device credential's lifetime
-
-/** Remember (or forget) that this browser was activated as a kiosk. @param {boolean} on */
-export function hintKiosk(on) {
-  const secure = location.protocol === 'https:' ? '; secure' : '';
-  document.cookie = `${KIOSK_HINT}=1; path=/; samesite=strict; max-age=${on ? HINT_MAX_AGE_S : 0}${secure}`;
-}
-
-/**
- * Is this browser a registered kiosk? Its device credential is an HttpOnly cookie, so only the
- * server can tell; only a browser that once activated as a kiosk asks (a cookie: it outlives
- * the Clear-Site-Data that ends each visit). A revoked kiosk forgets it.
- * @returns {Promise<{id: number, name: string, district: string, province: string} | null>}
- */
+/** Only a browser that activated as a kiosk asks the server (its credential is HttpOnly). */
 export async function detectKiosk() {
-  if (!document.cookie.split('; ').some((c) => c.startsWith(`${KIOSK_HINT}=`))) return null;
-  try {
-    const response = await fetch('/api/v1/kiosk/device', { headers: { accept: 'application/json', [KIOSK_HEADER]: '1' }, cache: 'no-store' });
-    if (response.status === 404) hintKiosk(false);
-    if (!response.ok) return null;
-    const device = await response.json();
-    setKiosk(true);
-    return device;
-  } catch {
-    return null; // offline: nothing to show anyway; nothing personal is fetched either
-  }
+  if (!document.cookie.includes(`${KIOSK_HINT}=`)) return null;
+  const response = await fetch('/api/v1/kiosk/device', { headers: { [KIOSK_HEADER]: '1' }, cache: 'no-store' }).catch(() => null);
+  if (response?.status === 404) document.cookie = `${KIOSK_HINT}=; path=/; max-age=0`; // revoked
+  if (!response?.ok) return null; // offline: nothing personal is fetched either
+  setKiosk(true);
+  return response.json();
 }
 
-/** When this page last had an answer from the server (ms since the epoch). */
 export function lastRequest() { return lastCall; }
 
 /** @param {string} path @param {Record<string, string|number|undefined>} [params] */

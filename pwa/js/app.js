@@ -2,8 +2,7 @@
 // Entry point: language first, then the screen for the URL hash, then the offline machinery.
 // Screens (js/screens/) are imported when their route opens, so a first visit pays only for
 // the one it shows; the service worker keeps those used, and all of them once signed in.
-// A registered kiosk (the server says so) runs in kiosk mode: nothing personal is stored, no
-// service worker or install prompt, and the kiosk's frame (js/screens/kiosk-chrome.js).
+// A kiosk keeps nothing personal and shows its frame (screens/kiosk-chrome.js).
 import { loadLang, currentLang, t, rememberNothing } from './i18n.js';
 import { detectKiosk } from './api.js';
 import { addRoute, setFallback, render } from './router.js';
@@ -58,7 +57,6 @@ function labelLangButton() {
   langButton.lang = currentLang() === 'th' ? 'en' : 'th';
 }
 
-/** Staff's own start screens, in the menu in place of "My account". */
 const STAFF_LINKS = /** @type {Record<string, [string, string]>} */ ({ operator: ['/#/kiosk', 'nav.kiosk'], officer: ['/#/officer', 'nav.officer'] });
 
 /** The menu offers "Sign in" or "My account"; a signed-in citizen's screens are kept offline. */
@@ -82,8 +80,8 @@ addEventListener('hashchange', () => { render(view); view.focus(); });
 const [device] = await Promise.all([detectKiosk(), loadLang()]);
 if (device) {
   rememberNothing();
-  localStorage.clear(); // the language just loaded: a kiosk keeps not even that
-  await checkSession().catch(() => {}); // the operator's session (its cookie outlives each visit)
+  localStorage.clear();
+  await checkSession().catch(() => {});
   await (await import('./screens/kiosk-chrome.js')).start(part('status'));
 }
 labelLangButton();

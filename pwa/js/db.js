@@ -1,8 +1,7 @@
 // @ts-check
 // IndexedDB behind a small promise helper. Works in the page and in the service worker.
 // To add a store: add it to STORES and bump VERSION; upgrade() creates what is missing.
-// On a kiosk (a shared device) the page never opens the database: `useMemory()` swaps every
-// store for a Map that lives as long as the page (the kiosk reloads after each citizen).
+// A kiosk never opens it: its stores live in the page's memory (`replaceStores`).
 
 const NAME = 'portal';
 const VERSION = 2;
@@ -15,14 +14,12 @@ const STORES = {
 
 /** @type {Promise<IDBDatabase> | null} */
 let opening = null;
-/** @type {Map<string, Map<IDBValidKey, any>> | null} */
-let memory = null;
+/** @type {((name: string) => any) | null} */
+let replaced = null;
 
-/** Keep every store in this page's memory from now on (kiosk mode). */
-export function useMemory() { memory ??= new Map(); }
-
-/** Are the stores in memory (kiosk mode)? */
-export function inMemory() { return memory !== null; }
+/** @param {(name: string) => any} make */
+export function replaceStores(make) { replaced = make; }
+export function inMemory() { return replaced !== null; }
 
 /** @returns {Promise<IDBDatabase>} */
 export function openDB() {
@@ -56,7 +53,7 @@ export function done(request) {
  * @param {string} name
  */
 export function store(name) {
-  if (memory) return memoryStore(name, memory);
+  if (replaced) return replaced(name);
   /** @param {IDBTransactionMode} mode */
   const os = async (mode) => (await openDB()).transaction(name, mode).objectStore(name);
   return {
@@ -69,23 +66,3 @@ export function store(name) {
   };
 }
 
-/** The same API over a Map (autoIncrement keys for the outbox, like IndexedDB's). @param {string} name @param {Map<string, Map<IDBValidKey, any>>} all */
-function memoryStore(name, all) {
-  if (!all.has(name)) all.set(name, new Map());
-  const map = /** @type {Map<IDBValidKey, any>} */ (all.get(name));
-  const { keyPath, autoIncrement } = /** @type {{keyPath: string, autoIncrement?: boolean}} */ (STORES[name]);
-  const copy = (/** @type {any} */ value) => (value === undefined ? undefined : structuredClone(value));
-  return {
-    /** @returns {Promise<any[]>} */ all: async () => [...map.values()].map(copy),
-    /** @param {IDBValidKey} key */ get: async (key) => copy(map.get(key)),
-    /** @param {any} value @returns {Promise<IDBValidKey>} */
-    put: async (value) => {
-      const key = value[keyPath] ?? (autoIncrement ? Math.max(0, ...[...map.keys()].map(Number)) + 1 : undefined);
-      map.set(key, { ...copy(value), [keyPath]: key });
-      return key;
-    },
-    /** @param {IDBValidKey} key */ delete: async (key) => { map.delete(key); },
-    clear: async () => { map.clear(); },
-    /** @returns {Promise<number>} */ count: async () => map.size,
-  };
-}

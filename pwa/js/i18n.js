@@ -9,7 +9,6 @@ let strings = {};
 let lang = 'th';
 let remember = true;
 
-/** A kiosk: each citizen starts in Thai, and the choice is not written to the device. */
 export function rememberNothing() { remember = false; }
 
 export function currentLang() { return lang; }

@@ -61,7 +61,7 @@ export async function enqueue({ method = 'POST', url, body = null, headers = {},
   };
   const item = { ...fields, id: /** @type {number} */ (await items().put(fields)) };
   await changed();
-  if (!inMemory()) await requestSync(); // a kiosk's queue is in the page: no worker replays it
+  if (!inMemory()) await requestSync();
   replay().catch(() => {});
   return item;
 }
@@ -175,7 +175,7 @@ async function requestSync() {
 async function changed() {
   const now = await list();
   for (const fn of listeners) fn(now);
-  if (!inMemory()) channel?.postMessage('changed'); // a kiosk's queue is this page's alone
+  if (!inMemory()) channel?.postMessage('changed'); // a kiosk's is this page's alone
 }
 
 channel?.addEventListener('message', async () => {

@@ -8,8 +8,7 @@ import { t } from './i18n.js';
 import { el } from './views/dom.js';
 
 /**
- * A kiosk gets neither: no install prompt (Chrome's own included), and no service worker or
- * cached shell (the kiosk is always online; every cache is something left behind).
+ * A kiosk: no install prompt, no service worker, no caches (all would outlive the visit).
  * @param {{notice: HTMLElement, install: HTMLButtonElement, installHelp: HTMLElement}} parts @param {boolean} [kiosk]
  */
 export async function startPwa({ notice, install, installHelp }, kiosk = false) {

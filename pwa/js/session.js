@@ -3,7 +3,7 @@
 // read; this module keeps a small copy of the account (name, role) in localStorage so the
 // screens know at once, even offline, and checks it with the server when a session cookie
 // exists (the CSRF cookie is set with it and readable: no cookie, no request on a first visit).
-// On a kiosk the copy lives in memory only, with the citizen an operator is serving, if any.
+// A kiosk keeps it in memory, with the citizen being served.
 import { getJSON, isKiosk } from './api.js';
 import { CSRF_COOKIE } from './outbox.js';
 
@@ -14,7 +14,6 @@ export const OWNER_KEY = 'owner';
 /** @typedef {{id: number, full_name: string, role: string, language: string, assurance: string}} Account */
 /** @type {Set<(account: Account | null) => void>} */
 const listeners = new Set();
-/** Kiosk mode: the operator's account (memory only), and the citizen served with consent. */
 let kept = /** @type {Account | null} */ (null);
 let served = /** @type {Account | null} */ (null);
 
@@ -28,10 +27,10 @@ export function account() {
   }
 }
 
-/** Who the citizen screens act for: the citizen an operator serves at a kiosk, else the account. */
+/** Whom the citizen screens act for. */
 export function actingFor() { return served || account(); }
 
-/** At a kiosk: the citizen the operator now acts for (after consent), or null. @param {Account | null} citizen */
+/** @param {Account | null} citizen */
 export function setServed(citizen) { served = citizen; }
 
 /** @param {(account: Account | null) => void} fn */
@@ -46,7 +45,6 @@ export function setAccount(value) {
 }
 
 let idleSeconds = 0;
-/** The session's idle timeout in seconds, as the server said at the last check (0: unknown). */
 export function idleTimeout() { return idleSeconds; }
 
 function hasSessionCookie() {

@@ -6,7 +6,7 @@
 // no phone, after checking the ID card), records consent one of three ways (the citizen's
 // passkey on this kiosk, approval on the citizen's own phone from a QR code, or in person with
 // the ID card), then acts for them with the citizen screens until "Finish" or 3 idle minutes.
-import { ApiError, send, isKiosk, hintKiosk } from '../api.js';
+import { ApiError, send, isKiosk, KIOSK_HINT } from '../api.js';
 import { t } from '../i18n.js';
 import { account } from '../session.js';
 import { el } from '../views/dom.js';
@@ -17,6 +17,7 @@ import { refresh, current, use, finish, clearDevice, restart, watch } from './ki
 
 const BASE = '/api/v1/kiosk/assisted-sessions';
 const POLL_MS = 2000;
+const HINT_MAX_AGE_S = 400 * 24 * 3600; // as long as the device credential
 const PKC = /** @type {any} */ (globalThis.PublicKeyCredential);
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
@@ -51,7 +52,9 @@ function activate(root, params) {
         say(problems, problemText(error));
         return;
       }
-      hintKiosk(true);
+      // The device credential is HttpOnly: this cookie tells the page to ask whether it is a kiosk.
+      const secure = location.protocol === 'https:' ? '; secure' : '';
+      document.cookie = `${KIOSK_HINT}=1; path=/; samesite=strict; max-age=${HINT_MAX_AGE_S}${secure}`;
       await clearDevice(); // whatever this browser kept before it became a kiosk
       restart();
     });

@@ -21,7 +21,6 @@ async function stopAutofill() {
   await pending.settled;
 }
 
-/** Where staff start: operators at the kiosk screen, officers at their queue. */
 const STAFF_HOME = /** @type {Record<string, string>} */ ({ operator: '#/kiosk', officer: '#/officer' });
 
 /** Signed in: go where the citizen was heading (staff: their own start screen). @param {any} session @param {URLSearchParams} params */
