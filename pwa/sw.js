@@ -119,7 +119,7 @@ async function networkFirst(request, event) {
   // `no-cache`: revalidate (ETag → 304, a few hundred bytes) rather than trust the HTTP cache,
   // so an answer is either checked with the server or marked as the phone's copy.
   const network = fetch(request, { cache: 'no-cache' }).then(async (response) => {
-    if (keepable(response)) {
+    if (keepable(response) && !kiosk) { // the device may have become a kiosk meanwhile
       const copy = await stamp(response.clone(), { 'x-portal-stored-at': String(Date.now()) });
       await (await caches.open(DATA_CACHE)).put(request, copy);
     }

@@ -103,6 +103,7 @@ def test_a_kiosk_keeps_no_copy_of_api_answers(page: Page, live_server: LiveServe
         }"""
     )
     page.wait_for_function("""async () => !(await caches.keys()).includes('portal-data')""")
-    page.reload()
-    expect(page.locator(".card")).to_have_count(10)
+    # Kiosk mode lasts as long as this page (the server says so at each start of a real
+    # kiosk, which then runs without a service worker): API answers now pass uncached.
+    page.evaluate("() => fetch('/api/v1/agencies').then((r) => r.json())")
     assert page.evaluate("async () => (await caches.keys()).includes('portal-data')") is False
