@@ -55,3 +55,7 @@ axe: ## Install axe-core (npm) into .tools/node for the accessibility tests (the
 .PHONY: bench-push
 bench-push: install ## Push end to end: status change → decrypted push, p50/p95 and pushes/s
 	$(BIN)/python scripts/bench_notify.py
+
+.PHONY: bench
+bench: install ## Dashboard under load: PostgreSQL with 1 M applications, SQLite 100 k (BENCH_ARGS=…)
+	$(BIN)/python scripts/bench_dashboard.py $(BENCH_ARGS)

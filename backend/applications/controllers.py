@@ -170,10 +170,13 @@ class DashboardController(Controller):
         """All my applications, newest activity first. Send `If-None-Match` to get 304 when
         nothing changed, or `since=<sync>` to get only what changed."""
         account_id = auth.require_account()
-        seq, count = await services.dashboard_version(account_id)
+        version = await services.dashboard_version(account_id)
+        seq, count = version
         etag = f'W/"d{seq}.{count}.{limit}.{cursor or 0}.{since if since is not None else "-"}"'
         headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
         if request.headers.get("if-none-match") == etag:
             return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-        body = await services.dashboard(account_id, limit=limit, cursor=cursor, since=since)
+        body = await services.dashboard(
+            account_id, limit=limit, cursor=cursor, since=since, version=version
+        )
         return Response(body, headers=headers)

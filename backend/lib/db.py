@@ -7,20 +7,25 @@ and PostgreSQL in one process.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
+    from piccolo.querystring import QueryString
     from piccolo.table import Table
 
     from backend.settings import Settings
 
 __all__ = [
+    "PooledSQLiteEngine",
     "all_tables",
     "bind_engine",
     "close_pool",
@@ -35,7 +40,85 @@ __all__ = [
 SQLITE_BUSY_TIMEOUT_S = 30
 """How long a SQLite writer waits for the lock before failing; one-server deployments only."""
 
+SQLITE_POOL_SIZE = 8
+"""Connections (each with its own thread) a pooled SQLite engine keeps for plain statements."""
+
 _bound: Engine[Any] | None = None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, reusing connections between `open_pool` and `close_pool`.
+
+    Piccolo opens a new connection, on a new thread, for every statement outside a
+    transaction: about 1.5 ms of CPU each, many times the query itself, and most of a
+    dashboard request (scripts/bench_dashboard.py). With the pool open, such statements run on
+    one of up to SQLITE_POOL_SIZE kept connections (autocommit, foreign keys on, as Piccolo
+    sets them); transactions still open a connection of their own, and with no pool (tests,
+    or a SQLite library without RETURNING) everything is as in Piccolo."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__(path=path, timeout=timeout)
+        self._idle: list[aiosqlite.Connection] = []
+        self._slots: asyncio.Semaphore | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def start_pool(self, size: int) -> None:
+        if sqlite3.sqlite_version_info >= (3, 35):  # older: Piccolo's own insert path
+            self._slots = asyncio.Semaphore(size)
+
+    async def close_pool(self) -> None:
+        self._slots = None
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+        if self._closing:
+            await asyncio.gather(*self._closing)
+
+    def _pooled(self) -> bool:
+        return (
+            self._slots is not None
+            and self.current_transaction.get() is None
+            and not self.log_queries
+        )
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        if not self._pooled():
+            return await super().run_querystring(querystring, in_pool)
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        return await self._run_pooled(query, args)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        if not self._pooled():
+            return await super().run_ddl(ddl, in_pool)
+        return await self._run_pooled(ddl, ())
+
+    async def _run_pooled(self, query: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        slots = self._slots
+        assert slots is not None
+        async with slots:
+            connection = self._idle.pop() if self._idle else await self._connect()
+            try:
+                async with connection.execute(query, args) as cursor:
+                    rows: list[dict[str, Any]] = list(await cursor.fetchall())  # type: ignore[arg-type]
+            except BaseException:
+                self._discard(connection)  # a failed or cancelled statement: start afresh
+                raise
+            if self._slots is slots:
+                self._idle.append(connection)
+            else:  # the pool was closed meanwhile
+                self._discard(connection)
+            return rows
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]  # aiosqlite's stub is narrow
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    def _discard(self, connection: aiosqlite.Connection) -> None:
+        task = asyncio.ensure_future(connection.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
 
 def make_engine(settings: Settings) -> Engine[Any]:
@@ -47,7 +130,7 @@ def make_engine(settings: Settings) -> Engine[Any]:
     else:
         path = settings.sqlite_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+    return PooledSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
 
 
 def all_tables() -> Iterator[type[Table]]:
@@ -89,15 +172,29 @@ def write_transaction() -> Any:
     return engine.transaction()
 
 
+async def _keep_session(_: Any) -> None:
+    """Pool release hook in place of asyncpg's default reset query (advisory unlock, CLOSE ALL,
+    UNLISTEN, RESET ALL): a round trip after every query, as Piccolo takes a connection per
+    query. Pooled connections never hold that session state here (the migration lock has a
+    connection of its own); asyncpg still rolls back a transaction left open."""
+
+
 async def open_pool(engine: Engine[Any], min_size: int, max_size: int) -> None:
-    """Start PostgreSQL's connection pool (SQLite opens a connection per query instead)."""
+    """Start PostgreSQL's connection pool (`min_size`..`max_size` connections), or let a
+    pooled SQLite engine keep its connections (SQLITE_POOL_SIZE)."""
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=min_size, max_size=max_size)
+        await engine.start_connection_pool(
+            min_size=min_size, max_size=max_size, reset=_keep_session
+        )
+    elif isinstance(engine, PooledSQLiteEngine):
+        engine.start_pool(SQLITE_POOL_SIZE)
 
 
 async def close_pool(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close_pool()
 
 
 def is_postgres() -> bool:

@@ -1,0 +1,51 @@
+"""The connection pools `portal serve` runs with (tests otherwise run without one): a pooled
+engine gives the same answers, survives a failed statement, keeps transactions on their own
+connection, and leaves nothing running when closed."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+
+import asyncpg
+import pytest
+
+from backend.catalog.tables import Agency
+from backend.lib.db import bind_engine, close_pool, make_engine, open_pool, write_transaction
+from backend.settings import Settings
+from backend.system.tables import ChangeCounter
+from tests.conftest import Database
+
+
+async def _write_then_fail() -> None:
+    async with write_transaction():
+        await ChangeCounter.insert(ChangeCounter(name="pool-test", value=1))
+        assert await ChangeCounter.exists().where(ChangeCounter.name == "pool-test")
+        raise RuntimeError("undo")
+
+
+async def test_pooled_engine_statements_and_transactions(db: Database) -> None:
+    threads = set(threading.enumerate())
+    engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))
+    await open_pool(engine, 1, 4)
+    bind_engine(engine)
+    agencies = len(db.snapshot["agency"])
+    try:
+        # More concurrent statements than pooled connections: they take turns.
+        assert set(await asyncio.gather(*(Agency.count() for _ in range(40)))) == {agencies}
+        with pytest.raises((sqlite3.OperationalError, asyncpg.UndefinedTableError)):
+            await engine.run_ddl("SELECT * FROM no_such_table")
+        assert await Agency.count() == agencies
+
+        # Inside a transaction, statements see its writes; after the rollback nobody does.
+        with pytest.raises(RuntimeError, match="undo"):
+            await _write_then_fail()
+        assert not await ChangeCounter.exists().where(ChangeCounter.name == "pool-test")
+        await ChangeCounter.insert(ChangeCounter(name="pool-test", value=2))
+        assert await ChangeCounter.select(ChangeCounter.value).where(
+            ChangeCounter.name == "pool-test"
+        ).first() == {"value": 2}
+    finally:
+        await close_pool(engine)
+    assert set(threading.enumerate()) <= threads  # SQLite's connection threads are gone
