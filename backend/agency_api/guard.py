@@ -155,7 +155,11 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any]) -> AgencyCalle
     # The body is read once here and cached on the connection: the handler's `data` reuses it.
     request = Request[Any, Any, Any](connection.scope, connection.receive)
     body = await request.body()
-    raw_path = connection.scope.get("raw_path") or connection.scope["path"].encode()
+    # The path as sent (percent-encoding untouched). Some ASGI test transports put the query
+    # in raw_path too; a literal "?" cannot be part of a path, so cut there.
+    raw_path = (connection.scope.get("raw_path") or connection.scope["path"].encode()).split(
+        b"?", 1
+    )[0]
     expected = sign_request(
         secret,
         request.method,
