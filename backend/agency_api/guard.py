@@ -32,7 +32,7 @@ from backend.agency_api.signing import (
     signatures_match,
 )
 from backend.agency_api.tables import AgencyCredential, SeenSignature
-from backend.lib.db import current_engine
+from backend.lib.db import current_engine, write_transaction
 from backend.lib.errors import NotAuthenticatedError
 from backend.lib.ratelimit import Limit, check
 from backend.privacy.audit import Actor
@@ -171,8 +171,12 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any]) -> AgencyCalle
     )
     if not signatures_match(expected, signature):
         raise _refuse("bad_signature")
-    await check([(Limits.REQUESTS, key_id)])
-    if not await _first_use(expected, now):
+    # IMMEDIATE on SQLite: an autocommit upsert could fail at once with SQLITE_BUSY_SNAPSHOT
+    # when another writer commits between its read and its write; this waits its turn.
+    async with write_transaction():
+        await check([(Limits.REQUESTS, key_id)])
+        first_use = await _first_use(expected, now)
+    if not first_use:
         raise _refuse("signature_replayed")
     return AgencyCaller(
         agency_id=row["agency"],

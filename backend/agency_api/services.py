@@ -49,6 +49,7 @@ __all__ = [
     "MAX_FEED_PAGE",
     "application_view",
     "change_status",
+    "changed_after",
     "create_service",
     "download_document",
     "feed",
@@ -236,20 +237,26 @@ async def _audit_reads(action: str, actor: Actor, rows: list[dict[str, Any]], vi
             )
 
 
-async def feed(
-    agency_id: int, *, after: int, limit: int, actor: Actor, via: str, document_url: str
-) -> Feed:
-    """New and changed applications after change number `after`, oldest change first.
+async def changed_after(agency_id: int, after: int, limit: int) -> list[dict[str, Any]]:
+    """The agency's applications with a change number above `after`, in that order.
 
     Change numbers come from the `applications` ChangeCounter, whose row each writer holds
     locked until commit: they become visible in order, so a reader that has seen N never
     later finds a smaller number appear, and `after=N` skips nothing."""
-    rows = (
+    rows: list[dict[str, Any]] = (
         await Application.select(*_VIEW)
         .where(_visible(agency_id) & (Application.change_seq > after))
         .order_by(Application.change_seq)
-        .limit(limit + 1)
+        .limit(limit)
     )
+    return rows
+
+
+async def feed(
+    agency_id: int, *, after: int, limit: int, actor: Actor, via: str, document_url: str
+) -> Feed:
+    """New and changed applications after change number `after`, oldest change first."""
+    rows = await changed_after(agency_id, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     items = await _views(rows, document_url)
