@@ -97,6 +97,15 @@ def _public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def _private_literal(url: str) -> bool:
+    """The URL's host is an IP address that is not public."""
+    host = urlsplit(url).hostname or ""
+    try:
+        return not _public(host)
+    except ValueError:  # a name, not an address
+        return False
+
+
 def _invalid_url(en: str, th: str) -> ValidationFailedError:
     return ValidationFailedError(fields={"url": {"en": en, "th": th}})
 
@@ -317,6 +326,9 @@ class WebhookHandler:
         secret = secret_box(self._settings).open(
             hook["secret_encrypted"], bound_to=_bound_to(agency_id)
         )
+        if not self._settings.agency_webhook_allow_private and _private_literal(hook["url"]):
+            # aiohttp does not resolve an IP literal, so the resolver cannot refuse it.
+            return Dead(f"{hook['url']} is a private address")
         body = msgspec.json.encode(event)
         timestamp = str(int(time.time()))
         headers = {
