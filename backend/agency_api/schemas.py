@@ -180,8 +180,9 @@ class CredentialOut(Struct):
     key_id: str
     name: str
     created_at: dt.datetime
+    active: bool
+    """False once revoked (or after a rotation's grace period)."""
     revoked_at: dt.datetime | None = None
-    active: bool = True
 
 
 class NewCredentialOut(Struct):
@@ -228,9 +229,9 @@ class OfficerQueueItem(Struct):
     service: str
     service_name: I18n
     updated_at: dt.datetime
-    submitted_at: dt.datetime | None = None
-    age_days: int = 0
+    age_days: int
     """Whole days since submission."""
+    submitted_at: dt.datetime | None = None
 
 
 class OfficerQueue(Struct):
