@@ -197,3 +197,14 @@ async def test_the_rate_limit_is_per_credential(
     codes = [(await dopa.request(client, "GET", FEED)).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert (await nhso.request(client, "GET", FEED)).status_code == 200
+
+
+async def test_an_id_too_large_for_the_database_is_400_not_500(
+    client: Client, dopa: Signer
+) -> None:
+    """Found by schemathesis: a 22-digit id overflowed the database driver."""
+    response = await dopa.request(client, "GET", f"{FEED}/4222026527460658511872")
+    assert response.status_code == 400
+    assert response.json()["code"] == "value_out_of_range"
+    citizen_api = await client.get("/api/v1/applications/4222026527460658511872")
+    assert citizen_api.status_code in {400, 401}
