@@ -65,6 +65,7 @@ MAX_FEED_PAGE = 100
 
 _VIEW = (
     Application.id,
+    Application.account,
     Application.tracking_code,
     Application.status,
     Application.change_seq,
@@ -219,18 +220,12 @@ async def _audit_reads(action: str, actor: Actor, rows: list[dict[str, Any]], vi
     """One audit entry per application read: the citizen can see which agency read it."""
     if not rows:
         return
-    accounts = {
-        r["id"]: r["account"]
-        for r in await Application.select(Application.id, Application.account).where(
-            Application.id.is_in([r["id"] for r in rows])
-        )
-    }
     async with write_transaction():
         for row in rows:
             await record(
                 action,
                 actor,
-                subject_account_id=accounts[row["id"]],
+                subject_account_id=row["account"],
                 object_type="application",
                 object_id=row["id"],
                 detail={"via": via},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -12,12 +11,12 @@ from litestar.testing import AsyncTestClient
 from backend.agency_api.credentials import create_credential
 from backend.privacy.audit import Actor
 from backend.settings import Settings
+from tests.applications.test_attachments import PDF, id_card_answers, upload
 from tests.support.agency import Signer
 from tests.support.flows import csrf, enrol_citizen, thai_id
 
 Client = AsyncTestClient[Any]
 ADMIN = Actor(account_id=None, role="test")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -49,33 +48,12 @@ async def nhso(db: Any, settings: Settings) -> Signer:
     return await signer_for("NHSO", settings)
 
 
-async def upload(client: Client, document_type: str = "police_report") -> int:
-    response = await client.post(
-        "/api/v1/documents",
-        params={"document_type": document_type, "label": "ใบแจ้งความ"},
-        content=PDF,
-        headers={**csrf(client), "content-type": "application/pdf"},
-    )
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
-
-
-def id_card_answers(document: int | None = None) -> dict[str, Any]:
-    answers: dict[str, Any] = {
-        "full_name": "สมชาย ใจดี",
-        "national_id": "1101700207030",
-        "phone": "0812345678",
-        "reason": "lost",
-        "appointment_date": (dt.date.today() + dt.timedelta(days=7)).isoformat(),
-    }
-    if document is not None:
-        answers["police_report"] = document
-    return answers
+__all__ = ["PDF", "apply_id_card", "id_card_answers", "signer_for", "status", "upload"]
 
 
 async def apply_id_card(client: Client, *, document: bool = False, submit: bool = True) -> int:
     """A DOPA application by the signed-in citizen of `client`; its id."""
-    doc = await upload(client) if document else None
+    doc = await upload(client, "police_report") if document else None
     response = await client.post(
         "/api/v1/applications",
         json={"service": "id-card-replacement", "answers": id_card_answers(doc), "submit": submit},

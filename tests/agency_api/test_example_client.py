@@ -44,7 +44,7 @@ async def test_the_example_client_pulls_the_feed_and_moves_an_application_on(
         )
         applied = await citizen.post(
             "/api/v1/applications",
-            json={"service": "id-card-replacement", "answers": id_card_answers()},
+            json={"service": "id-card-replacement", "answers": id_card_answers(None)},
             headers={**csrf(citizen), "Idempotency-Key": uuid.uuid4().hex},
         )
         assert applied.status_code == 201, applied.text

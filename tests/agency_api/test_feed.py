@@ -79,7 +79,7 @@ async def test_a_document_not_attached_to_an_application_is_not_found(
 ) -> None:
     from tests.agency_api.conftest import upload
 
-    loose = await upload(client)
+    loose = await upload(client, "police_report")
     await apply_id_card(client)
     assert (
         await dopa.request(client, "GET", f"/agency-api/v1/documents/{loose}")
