@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Tag
+from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from backend.accounts.controllers import (
     AuthController,
@@ -20,6 +21,14 @@ from backend.accounts.controllers import (
     SessionController,
     StaffAccountsController,
 )
+from backend.agency_api.admin import AgencyAdminController
+from backend.agency_api.controllers import (
+    AgencyApplicationsController,
+    AgencyDocumentsController,
+    AgencyServicesController,
+)
+from backend.agency_api.officer import OfficerController
+from backend.agency_api.signing import AGENCY_AUTH_DESCRIPTION
 from backend.applications.controllers import ApplicationController, DashboardController
 from backend.applications.tracking import TrackController
 from backend.catalog.controllers import CatalogController
@@ -89,7 +98,19 @@ def _openapi() -> OpenAPIConfig:
                 name="notifications",
                 description="Push subscriptions, the notification centre and preferences.",
             ),
+            Tag(name="agency-api", description="For agency systems: signed requests."),
+            Tag(name="officer", description="The officer console of agencies without a system."),
         ],
+        components=Components(
+            security_schemes={
+                "portalSignature": SecurityScheme(
+                    type="apiKey",
+                    name="X-Portal-Key",
+                    security_scheme_in="header",
+                    description=AGENCY_AUTH_DESCRIPTION,
+                )
+            }
+        ),
     )
 
 
@@ -128,9 +149,15 @@ def create_app(
             SubscriptionController,
             NotificationController,
             PreferenceController,
+            AgencyServicesController,
+            AgencyApplicationsController,
+            AgencyDocumentsController,
+            AgencyAdminController,
+            OfficerController,
             _pwa_router(settings),
         ],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
+        state=State({"settings": settings}),  # for guards, which get no dependencies
         lifespan=[_lifespan(engine, settings, pool)],
         middleware=[envelope_middleware],
         response_class=ETagResponse,

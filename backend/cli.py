@@ -165,6 +165,10 @@ from backend.notifications.cli import worker as _worker_command  # noqa: E402
 main.add_command(_worker_command)
 main.add_command(_vapid_command)
 
+from backend.agency_api.cli import agency_credential as _agency_credential  # noqa: E402
+
+main.add_command(_agency_credential)
+
 
 if __name__ == "__main__":
     main()

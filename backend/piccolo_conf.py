@@ -23,5 +23,6 @@ APP_REGISTRY = AppRegistry(
         "backend.kiosk.piccolo_app",
         "backend.applications.piccolo_app",
         "backend.notifications.piccolo_app",
+        "backend.agency_api.piccolo_app",
     ]
 )

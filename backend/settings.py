@@ -93,6 +93,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Also accept `http://127.0.0.1:<port>` push endpoints: the tests' and benchmarks' local
     push service. Never in production."""
 
+    agency_secret_key: str = ""
+    """Key (base64url of 32 random bytes) that encrypts agency API and webhook secrets in
+    the database. Empty: generated on first use and kept in VAR_DIR/agency_secret.key (mode
+    0600). Every app node and worker must share it; losing it invalidates every agency
+    credential (they must be created again)."""
+
+    agency_webhook_allow_private: bool = False
+    """Allow agency webhook URLs on loopback, private and link-local addresses. Off in
+    production (a webhook must not reach the portal's own network); tests and a laptop demo
+    turn it on."""
+
     @property
     def push_hosts(self) -> tuple[str, ...]:
         return tuple(h.strip().lower() for h in self.push_service_hosts.split(",") if h.strip())

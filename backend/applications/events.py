@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.agency_api import webhooks
 from backend.notifications import services as notifications
 
 __all__ = ["needs_info_answered", "status_changed"]
@@ -18,9 +19,12 @@ async def status_changed(
 ) -> None:
     """Called by every status change, before commit."""
     await notifications.status_changed(app, new_status)
+    if new_status in webhooks.EVENT_TYPES:  # agency webhooks: submitted, withdrawn
+        await webhooks.enqueue_event(app, new_status)
     del app, new_status, message_th, message_en
 
 
 async def needs_info_answered(app: dict[str, Any]) -> None:
     """Called when the citizen answers a needs_info request, before commit."""
+    await webhooks.enqueue_event(app, "needs_info_answered")
     del app

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -192,9 +193,24 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return _json(body, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def _value_out_of_range(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value the database cannot hold, e.g. an id of 30 digits in a URL: SQLite raises
+    OverflowError binding it, PostgreSQL a DataError (also for text it cannot store). The
+    client sent it, so a 400, not a 500."""
+    log.info("value refused by the database: %s", exc)
+    body = {
+        "code": "value_out_of_range",
+        "message": "A value in the request is out of range or cannot be stored.",
+        "message_th": "ข้อมูลบางค่าในคำขอเกินขอบเขตหรือไม่สามารถบันทึกได้",
+    }
+    return _json(body, 400)
+
+
 def exception_handlers() -> ExceptionHandlersMap:
     return {
         PortalError: _portal_error,
         HTTPException: _http_exception,
+        OverflowError: _value_out_of_range,
+        asyncpg.DataError: _value_out_of_range,
         Exception: _unexpected,
     }

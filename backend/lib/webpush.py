@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import datetime as dt
 import email.utils
 import logging
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid, VapidException
 from pywebpush import WebPusher, WebPushException
+
+from backend.lib.keyfile import write_private
 
 if TYPE_CHECKING:
     from backend.settings import Settings
@@ -180,25 +179,6 @@ def _new_pem() -> bytes:
     )
 
 
-def _write_private(path: Path, pem: bytes, *, replace: bool) -> None:
-    """Write `pem` with mode 0600 and no window in which another process reads half a key.
-    Without `replace`, a key another process created meanwhile wins (and is kept)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(pem)
-            file.flush()
-            os.fsync(file.fileno())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)  # atomic create-if-absent
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def load_or_create_vapid(settings: Settings) -> VapidKeys:
     """The VAPID key pair: VAPID_PRIVATE_KEY if set, else VAR_DIR/vapid_private.pem, created
     on first use. Every app node and worker must share it: browsers subscribe with its public
@@ -208,7 +188,7 @@ def load_or_create_vapid(settings: Settings) -> VapidKeys:
         return _keys(signer, settings.vapid_subject, "VAPID_PRIVATE_KEY")
     path = Path(settings.var_dir).resolve() / VAPID_FILE
     if not path.exists():
-        _write_private(path, _new_pem(), replace=False)
+        write_private(path, _new_pem(), replace=False)
         log.info("created a VAPID key pair", extra={"path": str(path)})
     return _keys(_signer_from_pem(path.read_bytes()), settings.vapid_subject, str(path))
 
@@ -220,7 +200,7 @@ def rotate_vapid(settings: Settings) -> VapidKeys:
     if settings.vapid_private_key:
         raise VapidKeyError("the key comes from VAPID_PRIVATE_KEY: rotate it there")
     path = Path(settings.var_dir).resolve() / VAPID_FILE
-    _write_private(path, _new_pem(), replace=True)
+    write_private(path, _new_pem(), replace=True)
     log.warning("rotated the VAPID key pair", extra={"path": str(path)})
     return load_or_create_vapid(settings)
 

@@ -400,5 +400,8 @@ async def default_handlers(
     async with contextlib.AsyncExitStack() as stack:
         push = WebPushHandler(load_or_create_vapid(settings), on_gone=on_gone)
         handlers: dict[str, Handler] = {WEBPUSH_KIND: await stack.enter_async_context(push)}
-        # ← register the agency-webhook handler (kind "webhook") here.
+        from backend.agency_api.webhooks import WEBHOOK_KIND, WebhookHandler
+
+        webhook = WebhookHandler(settings)
+        handlers[WEBHOOK_KIND] = await stack.enter_async_context(webhook)
         yield handlers

@@ -8,16 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import sqlite3
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import (
@@ -30,6 +23,7 @@ from playwright.sync_api import (
 )
 
 from backend.settings import ROOT
+from tests.support.live_server import LiveServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,74 +35,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class LiveServer:
-    def __init__(self, var_dir: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://localhost:{self.port}"
-        self.var_dir = var_dir
-        self.env = {
-            **os.environ,
-            "VAR_DIR": str(var_dir),
-            "DATABASE_URL": "",
-            "PUBLIC_ORIGIN": self.url,
-            "LOG_LEVEL": "WARNING",
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def portal(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "backend.cli", *args],
-            env=self.env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        return result.stdout
-
-    def start(self) -> None:
-        self.portal("migrate")
-        self.portal("demo")
-        with (self.var_dir / "server.log").open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port)],
-                env=self.env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/readyz", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start: {(self.var_dir / 'server.log').read_text()}")
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-    def sql(self, query: str, *params: object) -> list[tuple[Any, ...]]:
-        """Run SQL on the server's SQLite database (WAL: safe while it serves)."""
-        with closing(sqlite3.connect(self.var_dir / "portal.sqlite3", timeout=10)) as db, db:
-            return db.execute(query, params).fetchall()
-
-    def forget_rate_limits(self) -> None:
-        """Browser tests all come from 127.0.0.1: start each with fresh sign-up/sign-in limits."""
-        self.sql("DELETE FROM rate_limit")
 
 
 @pytest.fixture(scope="session")

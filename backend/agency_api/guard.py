@@ -1,0 +1,200 @@
+"""Every `/agency-api/v1` request is signed (see signing.py); this guard checks it.
+
+Checks, in order, each refused with 401 and its own code so an agency engineer knows what to
+fix: the four headers are there (`signature_missing`), the timestamp is within ±5 minutes
+(`timestamp_skew`), the key exists (`unknown_key`) and is not revoked (`key_revoked`), the
+HMAC matches (`bad_signature`), and the signature was not accepted before
+(`signature_replayed`). Then the credential's rate limit applies (429). Handlers receive the
+caller as the `caller` dependency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from piccolo.querystring import QueryString
+
+from backend.agency_api.keys import secret_box
+from backend.agency_api.signing import (
+    KEY_HEADER,
+    MAX_SKEW_S,
+    NONCE_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign_request,
+    signatures_match,
+)
+from backend.agency_api.tables import AgencyCredential, SeenSignature
+from backend.lib.db import current_engine, write_transaction
+from backend.lib.errors import NotAuthenticatedError
+from backend.lib.ratelimit import Limit, check
+from backend.privacy.audit import Actor
+from backend.settings import Settings
+
+__all__ = ["AgencyCaller", "Limits", "SignatureRefusedError", "provide_caller", "signed_by_agency"]
+
+_STATE_KEY = "agency_caller"
+MAX_NONCE = 64
+PURGE_ONE_IN = 200
+"""Roughly one accepted request in this many also deletes signatures older than the window."""
+
+
+class Limits:
+    REQUESTS = Limit("agency_api", 1200, 60)
+    """Per credential: 20 requests a second on average, far above a polling system's need."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyCaller:
+    """The agency system behind a verified request."""
+
+    agency_id: int
+    agency_code: str
+    credential_id: int
+    key_id: str
+    ip: str = ""
+
+    def actor(self) -> Actor:
+        return Actor(account_id=None, role="agency_api", ip=self.ip)
+
+
+class SignatureRefusedError(NotAuthenticatedError):
+    code = "bad_signature"
+    message_en = "The request signature is not valid."
+    message_th = "ลายมือชื่อของคำขอไม่ถูกต้อง"
+
+
+_REFUSALS = {
+    "signature_missing": (
+        f"Sign the request: send {KEY_HEADER}, {TIMESTAMP_HEADER}, {NONCE_HEADER} (8–64 "
+        f"printable characters) and {SIGNATURE_HEADER}.",
+        "คำขอต้องมีลายมือชื่อ: ส่งส่วนหัว X-Portal-Key, X-Portal-Timestamp, X-Portal-Nonce และ "
+        "X-Portal-Signature",
+    ),
+    "timestamp_skew": (
+        f"{TIMESTAMP_HEADER} must be Unix seconds within {MAX_SKEW_S // 60} minutes of the "
+        "server's clock.",
+        "เวลาในคำขอต้องห่างจากเวลาของเซิร์ฟเวอร์ไม่เกิน 5 นาที",
+    ),
+    "unknown_key": ("No credential has this key id.", "ไม่พบกุญแจ API นี้"),
+    "key_revoked": ("This key has been revoked.", "กุญแจ API นี้ถูกเพิกถอนแล้ว"),
+    "bad_signature": (
+        "The signature does not match the request (see the canonical string in the docs).",
+        "ลายมือชื่อไม่ตรงกับคำขอ",
+    ),
+    "signature_replayed": (
+        "This signature was already used: sign every request afresh with a new nonce.",
+        "ลายมือชื่อนี้ถูกใช้แล้ว กรุณาลงลายมือชื่อใหม่ทุกคำขอ",
+    ),
+}
+
+
+def _refuse(code: str) -> SignatureRefusedError:
+    en, th = _REFUSALS[code]
+    return SignatureRefusedError(en, th, code=code)
+
+
+_REMEMBER = (
+    "INSERT INTO agency_seen_signature (signature, seen_at) VALUES ({}, {}) "
+    "ON CONFLICT (signature) DO NOTHING RETURNING id"
+)
+
+
+async def _first_use(signature: str, now: dt.datetime) -> bool:
+    """Record the signature; False when it was recorded before (a replay). One atomic
+    statement, so of two concurrent copies exactly one wins, in any app process."""
+    rows = await current_engine().run_querystring(QueryString(_REMEMBER, signature, now))
+    if secrets.randbelow(PURGE_ONE_IN) == 0:
+        cutoff = now - dt.timedelta(seconds=2 * MAX_SKEW_S)
+        await SeenSignature.delete().where(SeenSignature.seen_at < cutoff)
+    return bool(rows)
+
+
+def _header(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> str:
+    return connection.headers.get(name, "").strip()
+
+
+async def _verify(connection: ASGIConnection[Any, Any, Any, Any]) -> AgencyCaller:
+    key_id = _header(connection, KEY_HEADER)
+    timestamp = _header(connection, TIMESTAMP_HEADER)
+    nonce = _header(connection, NONCE_HEADER)
+    signature = _header(connection, SIGNATURE_HEADER)
+    if not (key_id and timestamp and signature and 8 <= len(nonce) <= MAX_NONCE):
+        raise _refuse("signature_missing")
+    if not (nonce.isascii() and nonce.isprintable()):
+        raise _refuse("signature_missing")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise _refuse("timestamp_skew")
+    if abs(time.time() - int(timestamp)) > MAX_SKEW_S:
+        raise _refuse("timestamp_skew")
+    row = (
+        await AgencyCredential.select(
+            AgencyCredential.id,
+            AgencyCredential.agency,
+            AgencyCredential.agency.code.as_alias("agency_code"),
+            AgencyCredential.secret_encrypted,
+            AgencyCredential.revoked_at,
+        )
+        .where(AgencyCredential.key_id == key_id[:40])
+        .first()
+    )
+    if row is None:
+        raise _refuse("unknown_key")
+    now = dt.datetime.now(dt.UTC)
+    if row["revoked_at"] is not None and row["revoked_at"] <= now:
+        raise _refuse("key_revoked")
+    settings: Settings = connection.app.state.settings
+    secret = secret_box(settings).open(row["secret_encrypted"], bound_to=key_id)
+    # The body is read once here and cached on the connection: the handler's `data` reuses it.
+    request = Request[Any, Any, Any](connection.scope, connection.receive)
+    body = await request.body()
+    # The path as sent (percent-encoding untouched). Some ASGI test transports put the query
+    # in raw_path too; a literal "?" cannot be part of a path, so cut there.
+    raw_path = (connection.scope.get("raw_path") or connection.scope["path"].encode()).split(
+        b"?", 1
+    )[0]
+    expected = sign_request(
+        secret,
+        request.method,
+        raw_path.decode("latin-1"),
+        connection.scope.get("query_string", b"").decode("latin-1"),
+        timestamp,
+        nonce,
+        body,
+    )
+    if not signatures_match(expected, signature):
+        raise _refuse("bad_signature")
+    # IMMEDIATE on SQLite: an autocommit upsert could fail at once with SQLITE_BUSY_SNAPSHOT
+    # when another writer commits between its read and its write; this waits its turn.
+    async with write_transaction():
+        await check([(Limits.REQUESTS, key_id)])
+        first_use = await _first_use(expected, now)
+    if not first_use:
+        raise _refuse("signature_replayed")
+    return AgencyCaller(
+        agency_id=row["agency"],
+        agency_code=row["agency_code"],
+        credential_id=row["id"],
+        key_id=key_id,
+        ip=connection.client.host if connection.client else "",
+    )
+
+
+async def signed_by_agency(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard for every agency API route."""
+    connection.scope.setdefault("state", {})[_STATE_KEY] = await _verify(connection)
+
+
+async def provide_caller(request: Request[Any, Any, Any]) -> AgencyCaller:
+    """Dependency `caller`: the agency the guard verified."""
+    caller: AgencyCaller = request.scope["state"][_STATE_KEY]
+    return caller

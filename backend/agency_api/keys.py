@@ -1,0 +1,111 @@
+"""Agency secrets at rest: encrypted, because HMAC verification needs the secret itself.
+
+A password is stored as a one-way hash because the server only ever compares what the user
+types. An HMAC secret is different: to check a signature the server must compute the same
+HMAC, so it needs the secret, and a hash (peppered or not) of it is useless. The choices are
+to keep the secret encrypted under a key that is not in the database, or to hand the agency a
+key derived from a server master key (HMAC(master, key_id)) and store nothing. Derivation
+makes rotating the master key rotate every agency's secret at once; encryption lets the
+master key be rotated by re-encrypting rows, so this module encrypts:
+
+- the master key comes from AGENCY_SECRET_KEY, or is generated once into
+  VAR_DIR/agency_secret.key (mode 0600), like the VAPID key;
+- each secret is sealed with AES-256-GCM, a fresh 96-bit nonce, and its key id as
+  associated data, so a ciphertext copied onto another credential's row does not decrypt;
+- a stolen database alone (a backup, an SQL injection) reveals no usable secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from backend.lib.keyfile import write_private
+
+if TYPE_CHECKING:
+    from backend.settings import Settings
+
+__all__ = ["KEY_FILE", "SecretBox", "SecretKeyError", "b64url", "new_token", "secret_box"]
+
+log = logging.getLogger("portal.agency_api")
+
+KEY_FILE = "agency_secret.key"
+KEY_BYTES = 32
+NONCE_BYTES = 12
+
+
+class SecretKeyError(RuntimeError):
+    """AGENCY_SECRET_KEY (or the key file) is malformed, or a secret does not decrypt with
+    it (the key changed since the secret was stored)."""
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def new_token(prefix: str, nbytes: int) -> str:
+    """A random printable token such as `ak_…` or `as_…`."""
+    return prefix + b64url(secrets.token_bytes(nbytes))
+
+
+class SecretBox:
+    """Seals and opens secrets under the master key."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_BYTES:
+            raise SecretKeyError(f"the agency secret key must be {KEY_BYTES} bytes")
+        self._aead = AESGCM(key)
+
+    def seal(self, secret: str, *, bound_to: str) -> str:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, secret.encode(), bound_to.encode())
+        return b64url(nonce + sealed)
+
+    def open(self, sealed: str, *, bound_to: str) -> str:
+        try:
+            raw = _b64url_decode(sealed)
+            plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], bound_to.encode())
+        except (InvalidTag, binascii.Error, ValueError) as exc:
+            raise SecretKeyError(
+                "a stored agency secret does not decrypt: AGENCY_SECRET_KEY changed?"
+            ) from exc
+        return plain.decode()
+
+
+def _decode_key(text: str, source: str) -> bytes:
+    try:
+        key = _b64url_decode(text.strip())
+    except (binascii.Error, ValueError) as exc:
+        raise SecretKeyError(f"{source} is not base64url") from exc
+    if len(key) != KEY_BYTES:
+        raise SecretKeyError(f"{source} must hold {KEY_BYTES} bytes (base64url)")
+    return key
+
+
+@functools.cache
+def _box(setting: str, var_dir: str) -> SecretBox:
+    if setting:
+        return SecretBox(_decode_key(setting, "AGENCY_SECRET_KEY"))
+    path = Path(var_dir).resolve() / KEY_FILE
+    if not path.exists():
+        write_private(path, b64url(os.urandom(KEY_BYTES)).encode(), replace=False)
+        log.info("created the agency secret key", extra={"path": str(path)})
+    return SecretBox(_decode_key(path.read_text(), str(path)))
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    """The box for the configured master key (read once per process)."""
+    return _box(settings.agency_secret_key, settings.var_dir)

@@ -1,0 +1,547 @@
+"""What the agency API and the officer console do, for one agency at a time.
+
+Every function takes the agency's id and only ever sees that agency's rows: another agency's
+application, service or document is simply not found (404), never forbidden (which would say
+that it exists).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from backend.agency_api.schemas import (
+    Applicant,
+    ApplicationView,
+    DocumentLink,
+    Feed,
+    OfficerQueue,
+    OfficerQueueItem,
+    ServiceCreate,
+    ServiceOut,
+    ServiceUpdate,
+    StatusChange,
+    StatusChanged,
+)
+from backend.applications import services as applications
+from backend.applications.schemas import HistoryEntry
+from backend.applications.services import ApplicationNotFoundError
+from backend.applications.tables import Application, StatusEvent
+from backend.catalog.forms import FormField, FormSchemaError
+from backend.catalog.life_events import LIFE_EVENTS
+from backend.catalog.services import ServiceNotFoundError, upsert_service
+from backend.catalog.tables import Service
+from backend.documents.errors import DocumentNotFoundError
+from backend.documents.services import DocumentRow, document_for_download
+from backend.documents.tables import Document
+from backend.lib.db import write_transaction
+from backend.lib.errors import ConflictError, ValidationFailedError
+from backend.lib.schema import I18n
+from backend.privacy.audit import Actor, record
+from backend.settings import Settings
+
+__all__ = [
+    "MAX_FEED_PAGE",
+    "application_view",
+    "change_status",
+    "changed_after",
+    "create_service",
+    "download_document",
+    "feed",
+    "get_service",
+    "list_services",
+    "officer_queue",
+    "set_published",
+    "update_service",
+]
+
+MAX_FEED_PAGE = 100
+"""Largest feed page: each item carries answers and history, a few KB."""
+
+_VIEW = (
+    Application.id,
+    Application.account,
+    Application.tracking_code,
+    Application.status,
+    Application.change_seq,
+    Application.service,
+    Application.answers,
+    Application.action_required,
+    Application.created_at,
+    Application.updated_at,
+    Application.submitted_at,
+    Application.service.slug.as_alias("service_slug"),
+    Application.service.name_th.as_alias("service_th"),
+    Application.service.name_en.as_alias("service_en"),
+    Application.account.full_name.as_alias("full_name"),
+    Application.account.national_id.as_alias("national_id"),
+    Application.account.assurance.as_alias("assurance"),
+    Application.account.language.as_alias("language"),
+)
+
+
+def _msg(en: str, th: str) -> dict[str, str]:
+    return {"en": en, "th": th}
+
+
+def _visible(agency_id: int) -> Any:
+    """The agency's applications that have left the citizen's hands (no drafts)."""
+    return (
+        (Application.agency == agency_id)
+        & (Application.status != "draft")
+        & Application.deleted_at.is_null()
+    )
+
+
+# --- Reading applications ------------------------------------------------------------------
+
+
+async def _forms(service_ids: Iterable[int]) -> dict[int, list[FormField]]:
+    wanted = sorted(set(service_ids))
+    if not wanted:
+        return {}
+    rows = await Service.select(Service.id, Service.form_schema).where(Service.id.is_in(wanted))
+    forms = {}
+    for row in rows:
+        raw = row["form_schema"]
+        forms[row["id"]] = msgspec.convert(
+            json.loads(raw) if isinstance(raw, str) else raw, list[FormField]
+        )
+    return forms
+
+
+def _file_answers(form: list[FormField], answers: dict[str, Any]) -> dict[str, int]:
+    """Field name → document id, for the file fields answered."""
+    found = {}
+    for field in form:
+        value = answers.get(field.name)
+        if field.type == "file" and isinstance(value, int) and not isinstance(value, bool):
+            found[field.name] = value
+    return found
+
+
+async def _histories(application_ids: list[int]) -> dict[int, list[HistoryEntry]]:
+    rows = (
+        await StatusEvent.select(
+            StatusEvent.application,
+            StatusEvent.status,
+            StatusEvent.at,
+            StatusEvent.message_th,
+            StatusEvent.message_en,
+            StatusEvent.actor_role,
+        )
+        .where(StatusEvent.application.is_in(application_ids))
+        .order_by(StatusEvent.id)
+    )
+    found: dict[int, list[HistoryEntry]] = defaultdict(list)
+    for r in rows:
+        message = I18n(th=r["message_th"], en=r["message_en"])
+        found[r["application"]].append(
+            HistoryEntry(
+                status=r["status"],
+                at=r["at"],
+                by=r["actor_role"],
+                message=message if r["message_th"] or r["message_en"] else None,
+            )
+        )
+    return found
+
+
+async def _documents(
+    attached: dict[int, dict[str, int]], url_prefix: str
+) -> dict[int, list[DocumentLink]]:
+    ids = sorted({doc for fields in attached.values() for doc in fields.values()})
+    if not ids:
+        return {}
+    rows = await Document.select(
+        Document.id, Document.document_type, Document.content_type, Document.size_bytes
+    ).where(Document.id.is_in(ids))
+    by_id = {r["id"]: r for r in rows}
+    return {
+        app_id: [
+            DocumentLink(
+                id=doc,
+                field=name,
+                document_type=by_id[doc]["document_type"],
+                content_type=by_id[doc]["content_type"],
+                size_bytes=by_id[doc]["size_bytes"],
+                url=f"{url_prefix}/{doc}",
+            )
+            for name, doc in fields.items()
+            if doc in by_id
+        ]
+        for app_id, fields in attached.items()
+    }
+
+
+async def _views(rows: list[dict[str, Any]], document_url: str) -> list[ApplicationView]:
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    forms = await _forms(r["service"] for r in rows)
+    histories = await _histories(ids)
+    answers = {r["id"]: json.loads(r["answers"]) for r in rows}
+    attached = {r["id"]: _file_answers(forms.get(r["service"], []), answers[r["id"]]) for r in rows}
+    documents = await _documents(attached, document_url)
+    return [
+        ApplicationView(
+            id=r["id"],
+            tracking_code=r["tracking_code"],
+            status=r["status"],
+            change_seq=r["change_seq"],
+            service=r["service_slug"],
+            service_name=I18n(th=r["service_th"], en=r["service_en"]),
+            applicant=Applicant(
+                full_name=r["full_name"],
+                national_id=r["national_id"],
+                assurance=r["assurance"],
+                language=r["language"],
+            ),
+            answers=answers[r["id"]],
+            documents=documents.get(r["id"], []),
+            history=histories.get(r["id"], []),
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+            submitted_at=r["submitted_at"],
+            action=applications._action(r["action_required"])
+            if r["status"] == "needs_info"
+            else None,
+        )
+        for r in rows
+    ]
+
+
+async def _audit_reads(action: str, actor: Actor, rows: list[dict[str, Any]], via: str) -> None:
+    """One audit entry per application read: the citizen can see which agency read it."""
+    if not rows:
+        return
+    async with write_transaction():
+        for row in rows:
+            await record(
+                action,
+                actor,
+                subject_account_id=row["account"],
+                object_type="application",
+                object_id=row["id"],
+                detail={"via": via},
+            )
+
+
+async def changed_after(agency_id: int, after: int, limit: int) -> list[dict[str, Any]]:
+    """The agency's applications with a change number above `after`, in that order.
+
+    Change numbers come from the `applications` ChangeCounter, whose row each writer holds
+    locked until commit: they become visible in order, so a reader that has seen N never
+    later finds a smaller number appear, and `after=N` skips nothing."""
+    rows: list[dict[str, Any]] = (
+        await Application.select(*_VIEW)
+        .where(_visible(agency_id) & (Application.change_seq > after))
+        .order_by(Application.change_seq)
+        .limit(limit)
+    )
+    return rows
+
+
+async def feed(
+    agency_id: int, *, after: int, limit: int, actor: Actor, via: str, document_url: str
+) -> Feed:
+    """New and changed applications after change number `after`, oldest change first."""
+    rows = await changed_after(agency_id, after, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = await _views(rows, document_url)
+    await _audit_reads("agency.application_read", actor, rows, via)
+    return Feed(items=items, next=rows[-1]["change_seq"] if rows else after, more=more)
+
+
+async def application_view(
+    agency_id: int, application_id: int, *, actor: Actor, action: str, via: str, document_url: str
+) -> ApplicationView:
+    rows = (
+        await Application.select(*_VIEW)
+        .where(_visible(agency_id) & (Application.id == application_id))
+        .limit(1)
+    )
+    if not rows:
+        raise ApplicationNotFoundError()
+    await _audit_reads(action, actor, rows, via)
+    return (await _views(rows, document_url))[0]
+
+
+async def download_document(
+    agency_id: int, document_id: int, *, actor: Actor, via: str, settings: Settings
+) -> tuple[DocumentRow, Any]:
+    """A document attached (as a file answer) to one of the agency's applications.
+
+    The owner's applications to this agency are few, so they are read and their answers
+    checked exactly, rather than searching every application's JSON for the id."""
+    owner = await Document.select(Document.account).where(Document.id == document_id).first()
+    if owner is None:
+        raise DocumentNotFoundError()
+    rows = await Application.select(Application.id, Application.service, Application.answers).where(
+        _visible(agency_id) & (Application.account == owner["account"])
+    )
+    forms = await _forms(r["service"] for r in rows)
+    attached_to = [
+        r["id"]
+        for r in rows
+        if document_id
+        in _file_answers(forms.get(r["service"], []), json.loads(r["answers"])).values()
+    ]
+    if not attached_to:
+        raise DocumentNotFoundError()
+    document, chunks = await document_for_download(document_id, settings=settings)
+    async with write_transaction():
+        await record(
+            "document.read",
+            actor,
+            subject_account_id=document.account_id,
+            object_type="document",
+            object_id=document_id,
+            detail={"via": via, "application": attached_to[0]},
+        )
+    return document, chunks
+
+
+# --- Status changes ------------------------------------------------------------------------
+
+
+async def change_status(
+    agency_id: int, application_id: int, change: StatusChange, actor: Actor
+) -> StatusChanged:
+    """Check what only the agency side asks for (needs, messages), then the one status-change
+    path: history, dashboard, audit and notifications in one transaction."""
+    row = (
+        await Application.select(Application.service)
+        .where(_visible(agency_id) & (Application.id == application_id))
+        .first()
+    )
+    if row is None:
+        raise ApplicationNotFoundError()
+    errors: dict[str, dict[str, str]] = {}
+    if change.needs and change.status != "needs_info":
+        errors["needs"] = _msg(
+            "Only a needs_info change names fields.", "ระบุช่องได้เฉพาะเมื่อขอข้อมูลเพิ่ม"
+        )
+    elif change.needs:
+        form = (await _forms([row["service"]])).get(row["service"], [])
+        unknown = sorted(set(change.needs) - {f.name for f in form})
+        if unknown:
+            errors["needs"] = _msg(
+                f"Not fields of this form: {', '.join(unknown)}.",
+                f"ไม่มีช่องเหล่านี้ในแบบฟอร์ม: {', '.join(unknown)}",
+            )
+    th, en = change.message.th.strip(), change.message.en.strip()
+    if change.status in {"needs_info", "rejected"} and not (th or en):
+        errors["message"] = _msg(
+            "Tell the citizen why (a message in Thai, English or both).",
+            "กรุณาแจ้งเหตุผลแก่ประชาชน (ข้อความภาษาไทยหรืออังกฤษ)",
+        )
+    if errors:
+        raise ValidationFailedError(fields=errors)
+    seq = await applications.change_status(
+        application_id,
+        change.status,
+        actor,
+        agency_id=agency_id,
+        # A citizen who reads only Thai still sees an English-only message rather than none.
+        message_th=th or en,
+        message_en=en or th,
+        needs_fields=list(dict.fromkeys(change.needs)),
+    )
+    return StatusChanged(application_id=application_id, status=change.status, change_seq=seq)
+
+
+# --- Officer queue -------------------------------------------------------------------------
+
+
+async def officer_queue(
+    agency_id: int,
+    *,
+    status: str | None,
+    service: str | None,
+    min_age_days: int | None,
+    max_age_days: int | None,
+    limit: int,
+    offset: int,
+) -> OfficerQueue:
+    """The agency's applications, oldest submission first: what has waited longest is on
+    top. Without `status`, only those still being worked on."""
+    condition = _visible(agency_id)
+    if status is not None:
+        condition &= Application.status == status
+    else:
+        condition &= Application.status.is_in(sorted(applications.ACTIVE))
+    if service is not None:
+        condition &= Application.service.slug == service
+    now = dt.datetime.now(dt.UTC)
+    if min_age_days is not None:
+        condition &= Application.submitted_at <= now - dt.timedelta(days=min_age_days)
+    if max_age_days is not None:
+        condition &= Application.submitted_at >= now - dt.timedelta(days=max_age_days)
+    rows = (
+        await Application.select(
+            Application.id,
+            Application.tracking_code,
+            Application.status,
+            Application.updated_at,
+            Application.submitted_at,
+            Application.service.slug.as_alias("service_slug"),
+            Application.service.name_th.as_alias("service_th"),
+            Application.service.name_en.as_alias("service_en"),
+        )
+        .where(condition)
+        .order_by(Application.submitted_at)
+        .order_by(Application.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await Application.count().where(condition)
+    return OfficerQueue(
+        items=[
+            OfficerQueueItem(
+                id=r["id"],
+                tracking_code=r["tracking_code"],
+                status=r["status"],
+                service=r["service_slug"],
+                service_name=I18n(th=r["service_th"], en=r["service_en"]),
+                updated_at=r["updated_at"],
+                submitted_at=r["submitted_at"],
+                age_days=(now - r["submitted_at"]).days if r["submitted_at"] else 0,
+            )
+            for r in rows
+        ],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+# --- Services ------------------------------------------------------------------------------
+
+
+def _service_out(row: dict[str, Any]) -> ServiceOut:
+    def as_list(value: Any) -> list[Any]:
+        return json.loads(value) if isinstance(value, str) else list(value or [])
+
+    return ServiceOut(
+        slug=row["slug"],
+        name=I18n(th=row["name_th"], en=row["name_en"]),
+        summary=I18n(th=row["summary_th"], en=row["summary_en"]),
+        description=I18n(th=row["description_th"], en=row["description_en"]),
+        fee_satang=row["fee_satang"],
+        processing_days=row["processing_days"],
+        required_documents=as_list(row["required_documents"]),
+        required_assurance=row["required_assurance"],
+        life_events=as_list(row["life_events"]),
+        form=msgspec.convert(as_list(row["form_schema"]), list[FormField]),
+        published=row["published"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def list_services(agency_id: int) -> list[ServiceOut]:
+    rows = await Service.select().where(Service.agency == agency_id).order_by(Service.slug)
+    return [_service_out(r) for r in rows]
+
+
+async def _own_service(agency_id: int, slug: str) -> dict[str, Any]:
+    row = (
+        await Service.select().where((Service.slug == slug) & (Service.agency == agency_id)).first()
+    )
+    if row is None:
+        raise ServiceNotFoundError()
+    return dict(row)
+
+
+async def get_service(agency_id: int, slug: str) -> ServiceOut:
+    return _service_out(await _own_service(agency_id, slug))
+
+
+class ServiceSlugTakenError(ConflictError):
+    code = "service_slug_taken"
+    message_en = "A service with this slug already exists."
+    message_th = "มีบริการที่ใช้ชื่อย่อนี้แล้ว"
+
+
+def _check_life_events(codes: list[str]) -> None:
+    unknown = [c for c in codes if c not in LIFE_EVENTS]
+    if unknown:
+        raise ValidationFailedError(
+            fields={
+                "life_events": _msg(
+                    f"Unknown life events: {', '.join(unknown)}.", "ไม่รู้จักเหตุการณ์ในชีวิตนี้"
+                )
+            }
+        )
+
+
+async def _write_service(
+    agency_code: str, slug: str, data: ServiceUpdate, *, published: bool
+) -> None:
+    _check_life_events(data.life_events)
+    try:
+        await upsert_service(
+            agency_code,
+            {
+                "slug": slug,
+                "name_th": data.name.th,
+                "name_en": data.name.en,
+                "summary_th": data.summary.th,
+                "summary_en": data.summary.en,
+                "description_th": data.description.th,
+                "description_en": data.description.en,
+                "fee_satang": data.fee_satang,
+                "processing_days": data.processing_days,
+                "required_documents": data.required_documents,
+                "required_assurance": data.required_assurance,
+                "life_events": data.life_events,
+                "form": data.form,
+                "published": published,
+            },
+        )
+    except FormSchemaError as exc:
+        raise ValidationFailedError(
+            "The form schema is not valid.",
+            "แบบฟอร์มไม่ถูกต้อง",
+            fields={exc.field: _msg(exc.message, "แบบฟอร์มไม่ถูกต้อง")},
+        ) from exc
+
+
+async def create_service(
+    agency_id: int, agency_code: str, data: ServiceCreate, actor: Actor
+) -> ServiceOut:
+    """A new catalog entry, unpublished until the agency publishes it."""
+    async with write_transaction():
+        if await Service.exists().where(Service.slug == data.slug):
+            raise ServiceSlugTakenError()
+        await _write_service(agency_code, data.slug, data, published=False)
+        await record("service.created", actor, object_type="service", object_id=data.slug[:64])
+        return await get_service(agency_id, data.slug)
+
+
+async def update_service(
+    agency_id: int, agency_code: str, slug: str, data: ServiceUpdate, actor: Actor
+) -> ServiceOut:
+    """Replace a service's entry and form (applications already made keep their answers)."""
+    async with write_transaction():
+        current = await _own_service(agency_id, slug)
+        await _write_service(agency_code, slug, data, published=current["published"])
+        await record("service.updated", actor, object_type="service", object_id=slug)
+        return await get_service(agency_id, slug)
+
+
+async def set_published(agency_id: int, slug: str, published: bool, actor: Actor) -> ServiceOut:
+    async with write_transaction():
+        current = await _own_service(agency_id, slug)
+        await Service.update(
+            {Service.published: published, Service.updated_at: dt.datetime.now(dt.UTC)}
+        ).where(Service.id == current["id"])
+        action = "service.published" if published else "service.unpublished"
+        await record(action, actor, object_type="service", object_id=slug)
+        return await get_service(agency_id, slug)

@@ -1,0 +1,117 @@
+"""An agency's own catalog entries: create, validate the form schema, update, publish."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.support.agency import Signer
+
+pytestmark = pytest.mark.usefixtures("db")
+
+Client = AsyncTestClient[Any]
+SERVICES = "/agency-api/v1/services"
+
+NEW = {
+    "slug": "firearm-licence-renewal",
+    "name": {"th": "ต่ออายุใบอนุญาตอาวุธปืน", "en": "Firearm licence renewal"},
+    "summary": {"th": "ต่ออายุ ป.4", "en": "Renew a P.4 licence"},
+    "fee_satang": 100_00,
+    "processing_days": 15,
+    "required_documents": ["id_card"],
+    "life_events": ["identity_documents"],
+    "form": [
+        {"name": "full_name", "type": "text", "label": {"th": "ชื่อ", "en": "Name"},
+         "required": True, "prefill": "full_name"},
+        {"name": "licence_no", "type": "text", "label": {"th": "เลขที่", "en": "Number"},
+         "required": True},
+        {"name": "kind", "type": "choice", "label": {"th": "ชนิด", "en": "Kind"},
+         "choices": [{"value": "a", "label": {"th": "ก", "en": "A"}},
+                     {"value": "b", "label": {"th": "ข", "en": "B"}}]},
+    ],
+}  # fmt: skip
+
+
+async def test_create_update_publish_and_unpublish(client: Client, dopa: Signer) -> None:
+    created = await dopa.request(client, "POST", SERVICES, json=NEW)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["published"] is False
+    assert [f["name"] for f in body["form"]] == ["full_name", "licence_no", "kind"]
+    catalog = await client.get(f"/api/v1/services/{NEW['slug']}")
+    assert catalog.status_code == 404  # not published yet
+
+    published = await dopa.request(client, "POST", f"{SERVICES}/{NEW['slug']}/publish")
+    assert published.json()["published"] is True
+    catalog = await client.get(f"/api/v1/services/{NEW['slug']}")
+    assert catalog.status_code == 200
+    assert catalog.json()["agency"]["code"] == "DOPA"
+
+    changed = {k: v for k, v in NEW.items() if k != "slug"} | {"processing_days": 7}
+    updated = await dopa.request(client, "PUT", f"{SERVICES}/{NEW['slug']}", json=changed)
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["processing_days"] == 7
+    assert updated.json()["published"] is True  # kept
+
+    hidden = await dopa.request(client, "POST", f"{SERVICES}/{NEW['slug']}/unpublish")
+    assert hidden.json()["published"] is False
+    assert (await client.get(f"/api/v1/services/{NEW['slug']}")).status_code == 404
+
+    listed = await dopa.request(client, "GET", SERVICES)
+    slugs = [s["slug"] for s in listed.json()]
+    assert NEW["slug"] in slugs and "id-card-replacement" in slugs
+    assert "change-health-unit" not in slugs  # NHSO's
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda form: form[2].update(type="dropdown"), "fields[2].type"),
+        (lambda form: form[2].update(choices=[]), "fields[2].choices"),
+        (lambda form: form[1].update(name="Licence No"), "fields[1].name"),
+        (lambda form: form[1].update(name="full_name"), "fields[1].name"),
+        (lambda form: form[0].update(label={"th": "", "en": "Name"}), "fields[0].label"),
+        (lambda form: form.append({"name": "scan", "type": "file",
+                                   "label": {"th": "ก", "en": "S"}}), "fields[3].document_type"),
+        (lambda form: form[0].update(colour="red"), "fields[0]"),
+    ],
+)  # fmt: skip
+async def test_a_bad_form_schema_is_422_naming_the_field(
+    client: Client, dopa: Signer, change: Any, field: str
+) -> None:
+    body = copy.deepcopy(NEW)
+    change(body["form"])
+    response = await dopa.request(client, "POST", SERVICES, json=body)
+    assert response.status_code == 422, response.text
+    assert field in response.json()["fields"]
+    assert (await dopa.request(client, "GET", f"{SERVICES}/{NEW['slug']}")).status_code == 404
+
+
+async def test_unknown_life_events_and_documents_are_refused(client: Client, dopa: Signer) -> None:
+    response = await dopa.request(client, "POST", SERVICES, json={**NEW, "life_events": ["x"]})
+    assert response.status_code == 422
+    response = await dopa.request(
+        client, "POST", SERVICES, json={**NEW, "required_documents": ["nope"]}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_document_type"
+
+
+async def test_another_agencys_service_is_not_found(
+    client: Client, dopa: Signer, nhso: Signer
+) -> None:
+    mine = "change-health-unit"  # NHSO's
+    assert (await nhso.request(client, "GET", f"{SERVICES}/{mine}")).status_code == 200
+    assert (await dopa.request(client, "GET", f"{SERVICES}/{mine}")).status_code == 404
+    body = {k: v for k, v in NEW.items() if k != "slug"}
+    assert (await dopa.request(client, "PUT", f"{SERVICES}/{mine}", json=body)).status_code == 404
+    assert (await dopa.request(client, "POST", f"{SERVICES}/{mine}/unpublish")).status_code == 404
+    # Taking its slug is a conflict, not a takeover.
+    taken = await dopa.request(client, "POST", SERVICES, json={**NEW, "slug": mine})
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "service_slug_taken"
+    still = await nhso.request(client, "GET", f"{SERVICES}/{mine}")
+    assert still.json()["name"]["en"] != NEW["name"]["en"]
