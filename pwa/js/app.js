@@ -18,6 +18,7 @@ const view = part('view');
 const langButton = part('lang-switch');
 
 addRoute(/^#\/services\/([\w-]+)$/, (root, m) => import('./views/service.js').then((v) => v.renderService(root, m[1])));
+addRoute(/^#\/notifications$/, (root) => import('./views/notifications.js').then((v) => v.renderNotifications(root)));
 setFallback((root, _, params) => renderCatalog(root, params));
 
 function labelLangButton() {
@@ -31,6 +32,10 @@ langButton.addEventListener('click', async () => {
   render(view);
 });
 addEventListener('hashchange', () => { render(view); view.focus(); });
+// A push while the app is open (sw.js tells its pages): lists of statuses show it at once.
+navigator.serviceWorker?.addEventListener('message', (event) => {
+  if (event.data?.type === 'push' && /^#\/(dashboard|notifications)$/.test(location.hash)) render(view);
+});
 
 await loadLang();
 labelLangButton();
@@ -38,3 +43,5 @@ startStatus(part('status'));
 render(view);
 startOutbox();
 startPwa({ notice: part('notice'), install: part('install'), installHelp: part('install-help') });
+// Keep this device's push subscription current (never asks for permission).
+if (globalThis.Notification?.permission === 'granted') import('./push.js').then((p) => p.refresh()).catch(() => {});

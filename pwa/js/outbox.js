@@ -127,7 +127,7 @@ async function drain() {
 }
 
 /** Read at send time: the accounts service may have rotated it since the item was queued. */
-async function csrfToken() {
+export async function csrfToken() {
   if (typeof document !== 'undefined') {
     const match = document.cookie.match(new RegExp(`(?:^|; )${CSRF_COOKIE}=([^;]*)`));
     return match ? decodeURIComponent(match[1]) : '';
