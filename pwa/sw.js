@@ -23,7 +23,13 @@
 // and the message also deletes the data cache at once.
 // Updates: a new build is a new sw.js (BUILD differs); it installs and then *waits* until the
 // page posts `{type: 'skip-waiting'}` (the citizen pressed "Reload"). No silent swaps.
+// Web Push (push.js subscribes; backend/notifications/messages.py writes the body
+// {v, id, kind, application, code, status, title, body, tag, url, lang}): one notification per
+// application (its tag), so a newer status replaces an older one, as the push's Topic does at
+// the push service. Open pages are told ({type: 'push', push}) so they show it at once; a tap
+// opens the application (notification-click.js); `pushsubscriptionchange` re-registers.
 import { replay, SYNC_TAG } from '/js/outbox.js';
+import { clickTarget, openTarget } from '/js/notification-click.js';
 
 // backend/web/static.py writes the build id and the shell URLs here when it serves this file.
 const BUILD = '__BUILD__';
@@ -150,4 +156,61 @@ async function stamp(response, extra) {
 /** @param {number} ms @returns {Promise<never>} */
 function timeout(ms) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), ms));
+}
+
+sw.addEventListener('push', (event) => {
+  event.waitUntil(showPush(event.data));
+});
+
+/** @param {PushMessageData | null} data */
+async function showPush(data) {
+  let push;
+  try {
+    push = data?.json();
+  } catch {
+    push = null;
+  }
+  // A push must show something (userVisibleOnly): an unreadable one gets a generic line.
+  if (!push?.title) push = { ...(await genericText()), url: '/#/notifications', tag: 'portal' };
+  await sw.registration.showNotification(push.title, /** @type {NotificationOptions} */ ({
+    body: push.body,
+    icon: '/icons/icon-192.png',
+    badge: '/icons/badge-96.png',
+    tag: push.tag,
+    lang: push.lang,
+    renotify: true, // a newer status of the same application alerts again
+    data: { url: push.url, id: push.id, application: push.application },
+  }));
+  for (const client of await sw.clients.matchAll({ type: 'window' })) client.postMessage({ type: 'push', push });
+}
+
+async function genericText() {
+  const strings = await (await caches.match('/i18n/th.json'))?.json().catch(() => null);
+  return { title: strings?.['app.name'] ?? '', body: strings?.['push.generic'] ?? '', lang: 'th' };
+}
+
+sw.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(openTarget(sw.clients, clickTarget(event.notification.data, location.origin)));
+});
+
+// The browser replaced the subscription (expiry, key loss). The old one's endpoint and auth
+// secret prove to the portal that this browser held it; no session is needed. Without the
+// old one (some browsers give none) the page registers the new one on its next start.
+sw.addEventListener('pushsubscriptionchange', (/** @type {any} */ event) => {
+  event.waitUntil(resubscribe(event.oldSubscription, event.newSubscription));
+});
+
+/** @param {PushSubscription | null} old @param {PushSubscription | null} fresh */
+async function resubscribe(old, fresh) {
+  const key = old?.options.applicationServerKey
+    ?? (await (await fetch('/api/v1/push/vapid-public-key')).json()).public_key;
+  const next = fresh ?? await sw.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  if (!old) return;
+  await fetch('/api/v1/push/subscription-change', {
+    method: 'POST',
+    credentials: 'omit',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ old_endpoint: old.endpoint, old_auth: old.toJSON().keys?.auth, subscription: next.toJSON() }),
+  });
 }

@@ -4,7 +4,9 @@ The installers want PNGs; the shell itself uses `pwa/icons/icon.svg`. This draws
 picture (a government building on the brand blue) with zlib and struct only, no PIL, and writes
 `pwa/icons/icon-{192,512}.png` and `pwa/icons/maskable-{192,512}.png`. The maskable variants
 shrink the building into the central safe zone (a circle of 40 % of the size, per the W3C
-manifest spec), so launchers may crop them to any shape. Run it again after changing the
+manifest spec), so launchers may crop them to any shape. `badge-96.png` is the notification
+badge: Android draws only its alpha channel in the status bar, so it is the white building on
+transparency. Run it again after changing the
 picture: `.venv/bin/python scripts/make_icons.py`.
 """
 
@@ -61,11 +63,30 @@ def _pixels(size: int, scale: float) -> list[bytes]:
     return rows
 
 
-def png(size: int, scale: float = 1.0) -> bytes:
-    """An 8-bit RGB PNG; each row uses the "Up" filter, so the plain rows compress to nothing."""
-    rows = _pixels(size, scale)
+def _coverage(size: int) -> list[bytes]:
+    """White with the building's coverage as alpha (grey + alpha pixels)."""
+    step = VIEW / size
+    rows = []
+    for py in range(size):
+        row = bytearray()
+        for px in range(size):
+            hits = sum(
+                _in_building((px + (sx + 0.5) / SAMPLES) * step, (py + (sy + 0.5) / SAMPLES) * step)
+                for sy in range(SAMPLES)
+                for sx in range(SAMPLES)
+            )
+            row += bytes((0xFF, round(255 * hits / SAMPLES**2)))
+        rows.append(bytes(row))
+    return rows
+
+
+def png(size: int, scale: float = 1.0, *, badge: bool = False) -> bytes:
+    """An 8-bit RGB PNG (grey + alpha for a badge); each row uses the "Up" filter, so the
+    plain rows compress to nothing."""
+    rows = _coverage(size) if badge else _pixels(size, scale)
+    channels, colour_type = (2, 4) if badge else (3, 2)
     raw = bytearray()
-    previous = bytes(size * 3)
+    previous = bytes(size * channels)
     for row in rows:
         raw.append(2)  # filter type Up
         raw += bytes((a - b) & 0xFF for a, b in zip(row, previous, strict=True))
@@ -75,7 +96,7 @@ def png(size: int, scale: float = 1.0) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", size, size, 8, colour_type, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
@@ -89,6 +110,8 @@ def main() -> None:
         (ICONS / f"icon-{size}.png").write_bytes(png(size))
         (ICONS / f"maskable-{size}.png").write_bytes(png(size, MASKABLE_SCALE))
         print(f"wrote icon-{size}.png and maskable-{size}.png")
+    (ICONS / "badge-96.png").write_bytes(png(96, badge=True))
+    print("wrote badge-96.png")
 
 
 if __name__ == "__main__":

@@ -114,8 +114,7 @@ def push_body(
 ) -> dict[str, Any]:
     """The JSON the service worker receives (see pwa/sw.js `push`), in the citizen's
     language. A few hundred bytes, far below the 3 KB limit."""
-    text = news.en if lang == "en" else news.th
-    title = _TITLE["en" if lang == "en" else "th"].format(code=tracking_code)
+    lang = "en" if lang == "en" else "th"
     return {
         "v": PUSH_BODY_VERSION,
         "id": notification_id,
@@ -123,9 +122,9 @@ def push_body(
         "application": application_id,
         "code": tracking_code,
         "status": status,
-        "title": title,
-        "body": text,
+        "title": _TITLE[lang].format(code=tracking_code),
+        "body": news.en if lang == "en" else news.th,
         "tag": push_topic(application_id),
         "url": application_url(application_id),
-        "lang": "en" if lang == "en" else "th",
+        "lang": lang,
     }

@@ -39,6 +39,7 @@ const load = (name) => import(`./screens/${name}.js`);
 /** @param {string} name @returns {import('./router.js').View} */
 const screen = (name) => (root, match, params) => load(name || match[1]).then((s) => s.render(root, params, match));
 for (const [pattern, name] of SCREENS) addRoute(pattern, screen(name));
+addRoute(/^#\/notifications$/, (root) => import('./views/notifications.js').then((v) => v.renderNotifications(root)));
 setFallback(screen('catalog'));
 
 /** The screen a hash opens. @param {string} hash */
@@ -76,6 +77,10 @@ langButton.addEventListener('click', async () => {
   render(view);
 });
 addEventListener('hashchange', () => { render(view); view.focus(); });
+// A push while the app is open (sw.js tells its pages): lists of statuses show it at once.
+navigator.serviceWorker?.addEventListener('message', (event) => {
+  if (event.data?.type === 'push' && /^#\/(dashboard|notifications)$/.test(location.hash)) render(view);
+});
 
 const [device] = await Promise.all([detectKiosk(), loadLang()]);
 if (device) {
@@ -94,3 +99,5 @@ onAccount(showAccount);
 if (!device) checkSession().then((changed) => changed && render(view), () => {});
 startOutbox();
 startPwa({ notice: part('notice'), install: part('install'), installHelp: part('install-help') }, Boolean(device));
+// Keep this device's push subscription current (never asks for permission; not on a kiosk).
+if (!device && globalThis.Notification?.permission === 'granted') import('./push.js').then((p) => p.refresh()).catch(() => {});

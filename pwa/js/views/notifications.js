@@ -1,0 +1,162 @@
+// @ts-check
+// The notification centre (#/notifications): what the portal told the citizen, newest first
+// (also what reached the server while the phone was off), marked read; turning push on for
+// this device (the only place that asks for permission, after saying why), which kinds to
+// push, and which devices get them. app.js renders it again when a push arrives.
+import { getJSON } from '../api.js';
+import { t, pick, when } from '../i18n.js';
+import * as push from '../push.js';
+import { el } from './dom.js';
+
+const NOTIFICATIONS = '/api/v1/me/notifications';
+const PREFERENCES = '/api/v1/me/notification-preferences';
+const DEVICES = '/api/v1/me/push-subscriptions';
+
+/** @type {HTMLElement | null} */
+let statusLine = null;
+
+/** @param {HTMLElement} root */
+export async function renderNotifications(root) {
+  root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
+  let page;
+  try {
+    page = await getJSON(NOTIFICATIONS);
+  } catch (error) {
+    if (/** @type {any} */ (error).status !== 401 && /** @type {any} */ (error).status !== 403) throw error;
+    root.replaceChildren(el('h1', {}, t('notifications.title')), el('p', {}, t('notifications.signin')));
+    return;
+  }
+  const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  statusLine = status;
+  const list = el('ul', { class: 'cards' });
+  const actions = el('p', {});
+  root.replaceChildren(
+    el('h1', {}, t('notifications.title')), status, actions, list,
+    await optIn(status),
+    el('h2', {}, t('notifications.settings')), await kinds(status), await devices(status),
+  );
+  showPage(page, list, actions, status, false);
+}
+
+/**
+ * @param {any} page @param {HTMLElement} list @param {HTMLElement} actions @param {HTMLElement} status
+ * @param {boolean} append a further (older) page
+ */
+function showPage(page, list, actions, status, append) {
+  const items = page.items.map(item);
+  if (append) list.append(...items); else list.replaceChildren(...items);
+  if (!append && !page.items.length) list.replaceChildren(el('li', {}, t('notifications.empty')));
+  actions.replaceChildren();
+  if (page.unread) {
+    actions.append(button(t('notifications.markAll'), async () => {
+      await push.send('POST', `${NOTIFICATIONS}/read`, { all: true });
+      showPage(await getJSON(NOTIFICATIONS), list, actions, status, false);
+      status.textContent = t('notifications.allRead');
+    }));
+  }
+  if (page.next_cursor) {
+    actions.append(' ', button(t('notifications.older'), async () => {
+      showPage(await getJSON(NOTIFICATIONS, { cursor: page.next_cursor }), list, actions, status, true);
+    }));
+  }
+}
+
+/** @param {any} n */
+function item(n) {
+  const link = el('a', { href: n.url }, t('notifications.item', { code: n.tracking_code }));
+  if (!n.read_at) {
+    // Marked read when opened; the link goes on whatever the answer.
+    link.addEventListener('click', () => { push.send('POST', `${NOTIFICATIONS}/read`, { ids: [n.id] }).catch(() => {}); });
+  }
+  const heading = el('h2', {}, link);
+  if (!n.read_at) heading.append(' ', el('strong', {}, `· ${t('notifications.unread')}`));
+  return el('li', { class: 'card' }, heading, el('p', {}, pick(n.text)), el('p', { class: 'meta' }, when(n.created_at)));
+}
+
+/** Turn push on (or off) for this device, saying first what it is for. @param {HTMLElement} status */
+async function optIn(status) {
+  const section = el('section', { 'aria-labelledby': 'push-heading' });
+  const heading = el('h2', { id: 'push-heading' }, t('push.heading'));
+  const state = push.permission();
+  if (state === 'unsupported' || state === 'denied') {
+    section.append(heading, el('p', {}, t(state === 'denied' ? 'push.denied' : 'push.unsupported')));
+    return section;
+  }
+  if (state === 'granted' && await push.current()) {
+    section.append(heading, el('p', {}, t('push.on')), button(t('push.disable'), async () => {
+      await push.forgetDevice();
+      section.replaceWith(await optIn(status));
+    }));
+    return section;
+  }
+  const name = /** @type {HTMLInputElement} */ (el('input', { type: 'text', id: 'push-device', maxlength: '60', value: push.deviceName() }));
+  section.append(heading, el('p', {}, t('push.why')), el('label', { for: 'push-device' }, t('push.device')), name,
+    el('p', {}, button(t('push.enable'), async () => {
+      try {
+        await push.enable(name.value.trim());
+      } catch {
+        status.textContent = t('push.failed');
+      }
+      section.replaceWith(await optIn(status));
+    })));
+  return section;
+}
+
+/** Which kinds are pushed: one toggle button each (muted ones still appear in the list). @param {HTMLElement} status */
+async function kinds(status) {
+  const prefs = await getJSON(PREFERENCES);
+  /** @type {Set<string>} */
+  let muted = new Set(prefs.muted);
+  const group = el('div', { role: 'group', 'aria-labelledby': 'kinds-label' }, el('p', { id: 'kinds-label' }, t('notifications.kinds')));
+  for (const kind of prefs.kinds) {
+    const toggle = el('button', { type: 'button', 'aria-pressed': String(!muted.has(kind)) }, t(`notifications.kind.${kind}`));
+    toggle.addEventListener('click', async () => {
+      const next = new Set(muted);
+      if (!next.delete(kind)) next.add(kind);
+      try {
+        await push.send('PUT', PREFERENCES, { muted: [...next] });
+      } catch {
+        status.textContent = t(navigator.onLine ? 'error.network' : 'error.offline');
+        return;
+      }
+      muted = next;
+      toggle.setAttribute('aria-pressed', String(!muted.has(kind)));
+      status.textContent = t('notifications.saved');
+    });
+    group.append(el('p', {}, toggle));
+  }
+  return group;
+}
+
+/** The devices that receive notifications, each removable. @param {HTMLElement} status */
+async function devices(status) {
+  const list = el('ul', { class: 'cards' });
+  const show = async () => {
+    const found = await getJSON(DEVICES);
+    list.replaceChildren(...found.map((/** @type {any} */ d) => {
+      const name = d.device_name || t('notifications.unnamed');
+      const label = d.current ? `${name} (${t('notifications.thisDevice')})` : name;
+      return el('li', { class: 'card' }, el('p', {}, label), el('p', { class: 'meta' }, when(d.updated_at)),
+        button(t('notifications.remove'), async () => {
+          await push.send('DELETE', `${DEVICES}/${d.id}`);
+          status.textContent = t('notifications.removed', { name });
+          await show();
+        }, t('notifications.removeNamed', { name })));
+    }));
+    if (!found.length) list.replaceChildren(el('li', {}, t('notifications.noDevices')));
+  };
+  await show();
+  return el('section', { 'aria-labelledby': 'devices-heading' }, el('h3', { id: 'devices-heading' }, t('notifications.devices')), list);
+}
+
+/**
+ * A button whose action, if it fails, says so in the centre's status line.
+ * @param {string} text @param {() => Promise<void>} action @param {string} [label] an accessible name with more context
+ */
+function button(text, action, label) {
+  const node = el('button', label ? { type: 'button', 'aria-label': label } : { type: 'button' }, text);
+  node.addEventListener('click', () => {
+    action().catch(() => { if (statusLine) statusLine.textContent = t(navigator.onLine ? 'error.network' : 'error.offline'); });
+  });
+  return node;
+}
