@@ -69,12 +69,27 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
+def logged_errors(page: Page, *, failed_loads: bool = False) -> list[str]:
+    """The errors `page` logs from now on (filled as they come). With `failed_loads`,
+    Chromium's "Failed to load resource" lines are expected (offline, 4xx, 5xx on purpose)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error"
+            and not (failed_loads and msg.text.startswith("Failed to load resource"))
+            else None
+        ),
+    )
+    return errors
+
+
 @pytest.fixture
 def page(context: BrowserContext) -> Iterator[Page]:
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    errors = logged_errors(page)
     yield page
     assert errors == [], f"the page logged errors: {errors}"
 
@@ -160,6 +175,8 @@ def enrol_in_browser(
     """Create an account through the enrolment screen (Thai) with the page's authenticator;
     returns once the dashboard shows."""
     page.goto(f"{base_url}/#/enrol")
+    # The sign-in screen has an ID field with the same label: wait for this screen's form.
+    page.get_by_role("button", name="สร้างพาสคีย์และบัญชี").wait_for()
     page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(national_id)
     page.get_by_label("ชื่อ-นามสกุล").fill(name)
     page.get_by_label("เบอร์โทรศัพท์ (ไม่บังคับ)").fill(phone)

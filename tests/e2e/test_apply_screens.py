@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     CHROMIUM_ARGS,
     LiveServer,
     enrol_in_browser,
+    logged_errors,
     virtual_authenticator,
     wait_for_service_worker,
 )
@@ -63,16 +64,7 @@ def page(context: BrowserContext) -> Iterator[Page]:
     """Like the shared fixture, but offline fetches and the refused (422) submission make
     Chromium log "Failed to load resource": those are the point here."""
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
+    errors = logged_errors(page, failed_loads=True)
     yield page
     assert errors == [], f"the page logged errors: {errors}"
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from tests.e2e.conftest import LiveServer, wait_for_service_worker
+from tests.e2e.conftest import LiveServer, logged_errors, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -56,16 +56,7 @@ def page(context: BrowserContext) -> Iterator[Page]:
     """Like the shared `page` fixture, except that Chromium's "Failed to load resource" lines
     are expected here: the simulated network errors, 4xx and 5xx are the point of the test."""
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
+    errors = logged_errors(page, failed_loads=True)
     yield page
     assert errors == [], f"the page logged errors: {errors}"
 

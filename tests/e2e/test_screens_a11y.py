@@ -29,8 +29,14 @@ def _switch(page: Page, lang: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", lang)
 
 
+def _open(page: Page, url: str) -> None:
+    """Go to a screen and wait until it has replaced the one before (same page, new hash)."""
+    page.evaluate("() => document.querySelector('main h1')?.setAttribute('data-old', '')")
+    page.goto(url)
+    expect(page.locator("main h1:not([data-old])")).to_be_visible()
+
+
 def _check(page: Page, axe_source: str, screen: str) -> None:
-    expect(page.locator("main h1")).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert _violations(page, axe_source) == [], screen
     assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"), screen
@@ -46,7 +52,7 @@ def test_axe_finds_no_violations_on_the_citizen_screens(
     page.goto(live_server.url)
     _switch(page, lang)
     for screen in SIGNED_OUT:
-        page.goto(f"{live_server.url}/{screen}")
+        _open(page, f"{live_server.url}/{screen}")
         _check(page, axe_source, screen)
 
     _switch(page, "th")
@@ -70,7 +76,7 @@ def test_axe_finds_no_violations_on_the_citizen_screens(
         _check(page, axe_source, screen)
 
     # A form with a date, a choice, a wallet document, and every error showing.
-    page.goto(f"{live_server.url}/#/services/id-card-replacement/apply")
+    _open(page, f"{live_server.url}/#/services/id-card-replacement/apply")
     page.locator("main form button[type=submit]").click()
     expect(page.locator(".field-error:not([hidden])").first).to_be_visible()
     _check(page, axe_source, "apply with errors")

@@ -6,9 +6,9 @@ import { getJSON, send } from '../api.js';
 import { t, pick, when, date, number } from '../i18n.js';
 import { enqueue, retry, replay, list } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { page, field, summary, say, busy, button, problemText, fieldProblems, signedIn, setFlash, takeFlash } from './ui.js';
+import { page, field, summary, say, busy, button, problemText, fieldProblems, refusalText, signedIn, setFlash, takeFlash } from './ui.js';
 import { buildForm } from './form.js';
-import { fresh, drafts } from './local.js';
+import { fresh, drafts, walletFor } from './local.js';
 
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
 export async function render(root, params, match) {
@@ -21,6 +21,9 @@ export async function render(root, params, match) {
   const byName = new Map(form.map((f) => [f.name, f]));
   const fixId = Number(params.get('fix'));
   const fixing = fixId ? (await list()).find((item) => item.id === fixId) : undefined;
+  // The fields the agency asked for again (needs_info), and the wallet documents they may use.
+  const asked = (app.action?.fields || []).map((/** @type {string} */ n) => byName.get(n)).filter(Boolean);
+  const wallet = await walletFor(asked);
 
   const answers = el('dl', { class: 'answers' });
   const documents = el('ul', {});
@@ -53,9 +56,8 @@ export async function render(root, params, match) {
 
   /** What the agency asked for, and the form to answer it (only the fields it named). */
   function answerSection() {
-    const asked = app.action.fields.map((/** @type {string} */ n) => byName.get(n)).filter(Boolean);
     const local = fixing?.meta ?? {};
-    const fields = buildForm(asked, local.answers || {}, { documents: {}, onChange() {} });
+    const fields = buildForm(asked, local.answers || {}, { documents: wallet, onChange() {} });
     const problems = summary();
     const note = /** @type {HTMLTextAreaElement} */ (el('textarea', { name: 'message', rows: '3', maxlength: '1000' }));
     note.value = local.message || '';
@@ -66,7 +68,7 @@ export async function render(root, params, match) {
     );
     if (fixing?.error) {
       fields.showErrors(fieldProblems(fixing.error));
-      say(problems, `${t('apply.refused')} ${pick({ th: fixing.error.message_th || fixing.error.message, en: fixing.error.message })}`);
+      say(problems, `${t('apply.refused')} ${refusalText(fixing.error)}`);
     }
     reply.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -84,7 +86,7 @@ export async function render(root, params, match) {
         const now = (await list()).find((i) => i.id === item.id);
         if (now?.state === 'failed') {
           fields.showErrors(fieldProblems(now.error));
-          say(problems, `${t('apply.refused')} ${pick({ th: now.error?.message_th || now.error?.message || '', en: now.error?.message || '' })}`);
+          say(problems, `${t('apply.refused')} ${refusalText(now.error)}`);
           return;
         }
         setFlash(t(now ? 'apply.queued' : 'detail.answered'));

@@ -8,9 +8,9 @@ import { getJSON, send } from '../api.js';
 import { t, pick, when } from '../i18n.js';
 import { enqueue, retry, replay, list, answerTo } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { page, summary, say, busy, button, problemText, fieldProblems, signedIn, setFlash } from './ui.js';
+import { page, summary, say, busy, button, problemText, fieldProblems, refusalText, signedIn, setFlash } from './ui.js';
 import { buildForm } from './form.js';
-import { fresh, drafts } from './local.js';
+import { fresh, drafts, walletFor } from './local.js';
 
 const AUTOSAVE_MS = 400;
 
@@ -34,9 +34,7 @@ export async function render(root, params, match) {
   else if (serverDraft) values = (await fresh(`app:${serverDraft}`, `/api/v1/applications/${serverDraft}`)).answers;
   else values = prefilled(service.form, await fresh('profile', '/api/v1/me/profile').catch(() => ({})));
 
-  const types = [...new Set(service.form.filter((/** @type {any} */ f) => f.type === 'file').map((/** @type {any} */ f) => f.document_type))];
-  const documents = Object.fromEntries(await Promise.all(types.map(async (type) => [type,
-    await fresh(`docs:${type}`, `/api/v1/documents?document_type=${encodeURIComponent(type)}`).catch(() => [])])));
+  const documents = await walletFor(service.form);
 
   const saved = el('p', { class: 'meta', id: 'draft-saved' });
   let timer = 0;
@@ -90,12 +88,12 @@ export async function render(root, params, match) {
     const perField = fieldProblems(error);
     const known = Object.fromEntries(Object.entries(perField).filter(([n]) => service.form.some((/** @type {any} */ f) => f.name === n)));
     fields.showErrors(known);
-    const text = pick({ th: error.message_th || error.message, en: error.message });
-    say(problems, `${t('apply.refused')} ${text}`, Object.entries(known).map(([n, m]) => `${fields.label(n)}: ${m}`));
+    say(problems, `${t('apply.refused')} ${refusalText(error)}`, Object.entries(known).map(([n, m]) => `${fields.label(n)}: ${m}`));
   }
 
   /** @param {Record<string, any>} answers */
   async function submit(answers) {
+    clearTimeout(timer); // a late autosave would bring back the draft this submission replaces
     const meta = { kind: 'apply', slug, name: service.name, answers, draft: serverDraft || undefined };
     const body = { service: slug, answers, submit: true };
     let item;

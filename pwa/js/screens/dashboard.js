@@ -7,7 +7,7 @@ import { announce, getJSON } from '../api.js';
 import { t, pick, when } from '../i18n.js';
 import { subscribe, discard } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { page, button, problemText, signedIn, takeFlash } from './ui.js';
+import { page, button, problemText, refusalText, signedIn, takeFlash } from './ui.js';
 import { readCopy, keepCopy } from './local.js';
 
 const PAGE = 20;
@@ -139,10 +139,9 @@ function drawPending(section, items) {
         el('p', {}, t('dashboard.waiting', { time: when(item.createdAt) }))));
       continue;
     }
-    const error = item.error || { message: '', status: 0, code: '' };
     const fix = item.meta.kind === 'apply' ? `#/services/${item.meta.slug}/apply?fix=${item.id}` : `#/applications/${item.meta.id}?fix=${item.id}`;
     list.append(el('li', { class: 'card refused-item' }, el('h3', {}, name),
-      el('p', {}, `${t('dashboard.refused')} ${pick({ th: error.message_th || error.message, en: error.message })}`),
+      el('p', {}, `${t('dashboard.refused')} ${refusalText(item.error)}`),
       el('div', { class: 'actions-row' },
         el('a', { class: 'button', href: fix }, t('dashboard.fix')),
         button(t('dashboard.discard'), () => discard(item.id), 'secondary'))));

@@ -9,7 +9,7 @@ import { t, pick, date, number, locale, currentLang } from '../i18n.js';
 import { el } from '../views/dom.js';
 import { field as labelled, showError, isThaiId, isPhone, digits, problemText } from './ui.js';
 
-export const MAX_UPLOAD = 10 * 1024 * 1024; // DOCUMENT_MAX_BYTES' default (the server says 413 above its own)
+const MAX_UPLOAD = 10 * 1024 * 1024; // DOCUMENT_MAX_BYTES' default (the server says 413 above its own)
 const MAX_TEXT = 2000;
 const LONG_TEXT = 200; // longer answers (addresses) get a text area
 const RADIOS = 6; // more choices than this: a drop-down list
@@ -245,7 +245,7 @@ async function checkFile(file) {
  * @param {FormField} f @param {any} raw @param {boolean} [draft] required fields may be empty
  * @returns {[any, string]}
  */
-export function validate(f, raw, draft = false) {
+function validate(f, raw, draft = false) {
   const empty = raw === '' || raw === null || raw === undefined || (f.type === 'date' && !raw.d && !raw.m && !raw.y)
     || (typeof raw === 'string' && !raw.trim());
   if (empty) return [null, f.required && !draft ? t('form.required') : ''];

@@ -33,6 +33,17 @@ export async function fresh(key, url) {
   }
 }
 
+/**
+ * The wallet documents a form's file fields may pick from, by document type.
+ * @param {{type: string, document_type?: string}[]} fields
+ * @returns {Promise<Record<string, any[]>>}
+ */
+export async function walletFor(fields) {
+  const types = [...new Set(fields.filter((f) => f.type === 'file').map((f) => f.document_type || ''))];
+  return Object.fromEntries(await Promise.all(types.map(async (type) => [type,
+    await fresh(`docs:${type}`, `/api/v1/documents?document_type=${encodeURIComponent(type)}`).catch(() => [])])));
+}
+
 export const drafts = {
   /** @param {string} key */ get: (key) => store('drafts').get(key),
   /** @param {string} key @param {any} value */

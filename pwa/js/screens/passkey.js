@@ -16,7 +16,7 @@ export function supported() {
 }
 
 /** Does this device have a screen lock (fingerprint, face, PIN) that can unlock a passkey here? */
-export async function hasScreenLock() {
+async function hasScreenLock() {
   try {
     return Boolean(await PKC.isUserVerifyingPlatformAuthenticatorAvailable());
   } catch {

@@ -81,6 +81,11 @@ export function fieldProblems(error) {
   return Object.fromEntries(Object.entries(fields || {}).map(([name, text]) => [name, pick(/** @type {any} */ (text))]));
 }
 
+/** Why the server refused a queued write (an outbox item's error), in the citizen's language. @param {any} error */
+export function refusalText(error) {
+  return pick({ th: error?.message_th || error?.message || '', en: error?.message || '' });
+}
+
 /** @param {string} text @param {() => unknown} onClick @param {string} [kind] a class: secondary, danger */
 export function button(text, onClick, kind) {
   const node = /** @type {HTMLButtonElement} */ (el('button', kind ? { type: 'button', class: kind } : { type: 'button' }, text));
