@@ -68,6 +68,7 @@ def test_enrol_sign_out_sign_in_add_rename_and_revoke_passkeys(
     expect(nav.get_by_role("link", name="บัญชีของฉัน")).to_be_visible()
 
     # Sign out: the phone forgets the account and its data; then back in without typing.
+    expect(page.get_by_role("main")).to_contain_text("ยังไม่มีคำขอ")  # drawn once it is kept
     assert _kept(page)["data"] > 0  # the dashboard's copy
     nav.get_by_role("link", name="บัญชีของฉัน").click()
     expect(page.get_by_role("main")).to_contain_text("เข้าสู่ระบบในชื่อ มานี มีนา")
