@@ -127,7 +127,8 @@ async function networkFirst(request, event) {
   const network = fetch(request, { cache: 'no-cache' }).then(async (response) => {
     if (keepable(response) && !kiosk) { // the device may have become a kiosk meanwhile
       const copy = await stamp(response.clone(), { 'x-portal-stored-at': String(Date.now()) });
-      await (await caches.open(DATA_CACHE)).put(request, copy);
+      // Again after reading the body: a kiosk switch meanwhile has deleted the cache.
+      if (!kiosk) await (await caches.open(DATA_CACHE)).put(request, copy);
     }
     return response;
   });
