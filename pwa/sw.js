@@ -95,8 +95,19 @@ async function cacheFirst(request) {
   return response;
 }
 
-/** Keep these screens of this build (from the HTTP cache when the page loaded them already). @param {string[]} urls */
-async function keep(urls) {
+let keeping = Promise.resolve();
+/**
+ * Keep these screens of this build (from the HTTP cache when the page loaded them already).
+ * One after another: two asking at once must not download a screen twice.
+ * @param {string[]} urls
+ */
+function keep(urls) {
+  keeping = keeping.then(() => keepNow(urls), () => keepNow(urls));
+  return keeping;
+}
+
+/** @param {string[]} urls */
+async function keepNow(urls) {
   const cache = await caches.open(SHELL_CACHE);
   for (const url of urls) {
     const path = new URL(url, location.href).pathname;

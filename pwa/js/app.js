@@ -1,15 +1,17 @@
 // @ts-check
 // Entry point: language first, then the screen for the URL hash, then the offline machinery.
-// Screens (js/screens/) are imported when their route opens, so a first visit pays only for
-// the one it shows; the service worker keeps those used, and all of them once signed in.
+// Hash routes (#/services/<slug>): the shell at `/` is one cached page, so every screen works
+// offline. Screens (js/screens/<name>.js, exporting `render(root, params, match)`) are imported
+// when their route opens, so a first visit pays only for the one it shows; the service worker
+// keeps those used, and all of them once signed in.
 // A kiosk keeps nothing personal and shows its frame (screens/kiosk-chrome.js).
 import { loadLang, currentLang, t, rememberNothing } from './i18n.js';
 import { detectKiosk } from './api.js';
-import { addRoute, setFallback, render } from './router.js';
 import { startStatus, render as renderStatus } from './status.js';
 import { startOutbox } from './outbox.js';
 import { startPwa, warmScreens } from './pwa.js';
 import { account, onAccount, checkSession } from './session.js';
+import { el } from './views/dom.js';
 
 /** @template {HTMLElement} T @param {string} name @returns {T} */
 function part(name) {
@@ -31,28 +33,35 @@ const SCREENS = /** @type {[RegExp, string][]} */ ([
   [/^#\/kiosk\/recovery$/, 'recovery'],
   [/^#\/kiosk(?:\/activate)?$/, 'kiosk'],
   [/^#\/officer(?:\/applications\/(\d+))?$/, 'officer'],
-  [/^#\/(kiosk-consent)$/, ''],
+  [/^#\/(kiosk-consent|notifications)$/, ''],
   [/^#\/(welcome|enrol|signin|account|dashboard)$/, ''], // named by the match
 ]);
 /** @param {string} name */
 const load = (name) => import(`./screens/${name}.js`);
-/** @param {string} name @returns {import('./router.js').View} */
-const screen = (name) => (root, match, params) => load(name || match[1]).then((s) => s.render(root, params, match));
-for (const [pattern, name] of SCREENS) addRoute(pattern, screen(name));
-addRoute(/^#\/notifications$/, (root) => import('./views/notifications.js').then((v) => v.renderNotifications(root)));
-setFallback(screen('catalog'));
 
-/** The screen a hash opens. @param {string} hash */
-function screenFor(hash) {
-  const path = hash.split('?')[0];
+/** The screen a hash path opens (the catalog for an empty or unknown one), and the match. @param {string} path @returns {[string, RegExpMatchArray]} */
+function route(path) {
   for (const [pattern, name] of SCREENS) {
     const match = path.match(pattern);
-    if (match) return name || match[1];
+    if (match) return [name || match[1], match];
   }
-  return 'catalog';
+  return ['catalog', /** @type {RegExpMatchArray} */ ([path])];
+}
+
+/** Draw the screen for the current hash; a failure becomes a message, not a blank screen. @param {HTMLElement} root */
+async function render(root) {
+  const [path, query] = location.hash.split('?');
+  const [name, match] = route(path);
+  try {
+    await (await load(name)).render(root, new URLSearchParams(query || ''), match);
+  } catch (error) {
+    const key = navigator.onLine ? 'error.network' : 'error.offline';
+    root.replaceChildren(el('p', { class: 'error', role: 'alert', 'data-i18n': key }, t(key)));
+    console.warn(error);
+  }
 }
 // Fetch the first screen's code now, while the language loads: one round trip, not two.
-load(screenFor(location.hash)).catch(() => {});
+load(route(location.hash.split('?')[0])[0]).catch(() => {});
 
 function labelLangButton() {
   langButton.lang = currentLang() === 'th' ? 'en' : 'th';

@@ -1,6 +1,6 @@
 // @ts-check
 // Web Push on this phone. Nothing here asks for permission by itself: `enable` runs only
-// when the citizen presses the button that explains why (views/notifications.js). The
+// when the citizen presses the button that explains why (screens/notifications.js). The
 // browser's subscription is registered with the portal under a device name, kept current by
 // `refresh` on app start (once a day, after the browser replaced it, or with a new VAPID key
 // after `portal vapid --rotate`), and forgotten by `forgetDevice` before signing out.

@@ -278,6 +278,7 @@ def test_a_refused_queued_submission_comes_back_for_correction(
     try:
         context.set_offline(True)
         page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
         expect(page.locator("[data-module=status]")).to_contain_text(WAITING)
         # Meanwhile the agency's form gained a required field: the queued answers lack it.
         live_server.sql(

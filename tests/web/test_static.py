@@ -140,6 +140,9 @@ async def test_security_headers_still_apply(client: Client) -> None:
     module = (await client.get(f"/v/{BUILD}/js/app.js")).headers
     for header in ("content-security-policy", "x-frame-options", "referrer-policy"):
         assert header not in module
+    # Kept for a year: one request's id would be replayed on every use.
+    assert "x-request-id" not in module
+    assert "x-request-id" in (await client.get("/")).headers
     assert module["x-content-type-options"] == "nosniff"
     assert module["content-type"] == "text/javascript; charset=utf-8"
 

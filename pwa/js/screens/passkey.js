@@ -1,8 +1,6 @@
 // @ts-check
-// Passkeys in the browser. Each ceremony is two calls to the server around one call to the
-// browser: POST …/options → navigator.credentials.create()/get() → POST the credential.
-// Options and credentials travel as JSON: PublicKeyCredential.parse…OptionsFromJSON() and
-// credential.toJSON() where the browser has them, a small base64url fallback elsewhere.
+// Passkeys: POST …/options → navigator.credentials.create()/get() → POST the credential, as
+// JSON (parse…OptionsFromJSON() and toJSON() where the browser has them, base64url otherwise).
 import { send } from '../api.js';
 import { t } from '../i18n.js';
 import { el } from '../views/dom.js';
@@ -15,7 +13,7 @@ export function supported() {
   return typeof PKC === 'function' && Boolean(navigator.credentials?.create);
 }
 
-/** Does this device have a screen lock (fingerprint, face, PIN) that can unlock a passkey here? */
+/** Has this device a screen lock (fingerprint, face, PIN) to unlock a passkey? */
 async function hasScreenLock() {
   try {
     return Boolean(await PKC.isUserVerifyingPlatformAuthenticatorAvailable());
@@ -56,10 +54,7 @@ export async function deviceNotes() {
   return null;
 }
 
-/**
- * Create a passkey: options from `start` (with `body`), the credential to `finish` with its name.
- * @param {string} start @param {unknown} body @param {string} finish @param {string} name
- */
+/** Create a passkey named `name`. @param {string} start @param {unknown} body @param {string} finish @param {string} name */
 export async function register(start, body, finish, name) {
   const { public_key: json } = await send('POST', start, body);
   const publicKey = PKC.parseCreationOptionsFromJSON
@@ -70,9 +65,8 @@ export async function register(start, body, finish, name) {
 }
 
 /**
- * Sign in: username-less, or with `national_id` (that account's passkeys are offered).
- * `mediation: 'conditional'` waits for the citizen to pick a passkey in the autofill list.
- * @param {{national_id?: string}} body @param {{mediation?: string, signal?: AbortSignal}} [how]
+ * Sign in, username-less or with `national_id`; `mediation: 'conditional'` waits for a pick
+ * in the autofill list. @param {{national_id?: string}} body @param {{mediation?: string, signal?: AbortSignal}} [how]
  */
 export async function signIn(body, how = {}) {
   const { public_key: json } = await send('POST', '/api/v1/auth/signin/options', body);
@@ -83,22 +77,18 @@ export async function signIn(body, how = {}) {
   return send('POST', '/api/v1/auth/signin', { credential: toJSON(credential) });
 }
 
-/**
- * What to tell the citizen when a ceremony fails; '' when they just closed the prompt to do
- * something else (aborted).
- * @param {unknown} error
- */
+/** What to say when a ceremony fails ('' when aborted on purpose). @param {unknown} error */
 export function passkeyProblem(error) {
   const name = /** @type {any} */ (error)?.name;
   if (name === 'AbortError') return '';
-  // Cancelled, timed out, or no passkey for this site on the device: the browser won't say which.
+  // Cancelled, timed out or no passkey here: the browser won't say which.
   if (name === 'NotAllowedError') return t('passkey.cancelled');
   if (name === 'InvalidStateError') return t('passkey.exists');
   if (name === 'NotSupportedError' || name === 'SecurityError') return t('passkey.unsupported');
   return problemText(error);
 }
 
-/** A name for a new passkey, so the list can tell them apart ("Android phone"). */
+/** A name for a new passkey ("Android phone"). */
 export function deviceName() {
   const ua = navigator.userAgent;
   const kind = /Android/.test(ua) ? 'android' : /iPhone|iPad/.test(ua) ? 'iphone' : /Mac|Windows|Linux/.test(ua) ? 'computer' : 'other';

@@ -1,8 +1,6 @@
 // @ts-check
-// Sign in without typing anything: the browser offers this site's passkeys in the ID field's
-// autofill (conditional UI) where it can, and a button asks for one outright. A fallback asks
-// for the ID number and offers that account's passkeys (for browsers without discoverable
-// passkeys). A lost phone is a visit to a district office: they give a recovery code.
+// Sign in without typing: passkeys in the ID field's autofill (conditional UI), or a button;
+// else the ID number, which offers that account's passkeys. Lost phone: a district office.
 import { ApiError } from '../api.js';
 import { t } from '../i18n.js';
 import { account } from '../session.js';
@@ -10,7 +8,7 @@ import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, isThaiId, digits, button, nextHash, takeFlash, problemText } from './ui.js';
 import { signIn, passkeyProblem, autofillAvailable, supported, deviceNotes, keyIcon } from './passkey.js';
 
-/** The pending autofill request, to abort before asking again (one WebAuthn call at a time). */
+/** The pending autofill request: aborted before asking again (one WebAuthn call at a time). */
 let autofill = /** @type {{controller: AbortController, settled: Promise<unknown>} | null} */ (null);
 
 async function stopAutofill() {
@@ -23,9 +21,9 @@ async function stopAutofill() {
 
 const STAFF_HOME = /** @type {Record<string, string>} */ ({ operator: '#/kiosk', officer: '#/officer' });
 
-/** Signed in: go where the citizen was heading (staff: their own start screen). @param {any} session @param {URLSearchParams} params */
+/** Signed in: go where they were heading. @param {any} session @param {URLSearchParams} params */
 export async function landing(session, params) {
-  const { adopt } = await import('./local.js'); // not needed before: keeps the first visit small
+  const { adopt } = await import('./local.js'); // not before: a lighter first visit
   await adopt(session);
   const role = session.account.role;
   location.hash = role === 'citizen' ? nextHash(params) : STAFF_HOME[role] || '#/account';

@@ -1,8 +1,6 @@
 // @ts-check
-// What the screens share: a heading that also names the tab, labelled fields whose hint and
-// error are tied to the control (aria-describedby), an error summary, failures in the
-// citizen's language, the Thai ID and phone rules (the same as backend/catalog/forms.py and
-// backend/applications/validation.py), and a one-shot message carried to the next screen.
+// Shared by the screens: headings, fields with hint and error tied by aria-describedby, error
+// summaries, failures in the citizen's language, Thai ID and phone rules (as the server's).
 import { ApiError } from '../api.js';
 import { t, pick } from '../i18n.js';
 import { actingFor } from '../session.js';
@@ -14,10 +12,7 @@ export function page(root, title, ...children) {
   root.replaceChildren(el('h1', {}, title), ...children.filter((c) => c !== null));
 }
 
-/**
- * A labelled control, its hint, and a place for its error message (shown by `showError`).
- * @param {string} id @param {string} label @param {HTMLElement} control @param {string} [hint]
- */
+/** A labelled control with its hint and error. @param {string} id @param {string} label @param {HTMLElement} control @param {string} [hint] */
 export function field(id, label, control, hint) {
   control.id = id;
   const wrap = el('div', { class: 'field' }, el('label', { for: id }, label));
@@ -29,11 +24,7 @@ export function field(id, label, control, hint) {
   return wrap;
 }
 
-/**
- * Show (or clear, with '') the error of the control with this id. A group (fieldset) marks
- * its inputs invalid; a radio group marks itself.
- * @param {string} id @param {string} message
- */
+/** Show (or clear, with '') a control's error; a fieldset marks its inputs. @param {string} id @param {string} message */
 export function showError(id, message) {
   const control = document.getElementById(id);
   const box = document.getElementById(`${id}-error`);

@@ -6,7 +6,7 @@
 import { getJSON } from '../api.js';
 import { t, pick, when } from '../i18n.js';
 import * as push from '../push.js';
-import { el } from './dom.js';
+import { el } from '../views/dom.js';
 
 const NOTIFICATIONS = '/api/v1/me/notifications';
 const PREFERENCES = '/api/v1/me/notification-preferences';
@@ -16,7 +16,7 @@ const DEVICES = '/api/v1/me/push-subscriptions';
 let statusLine = null;
 
 /** @param {HTMLElement} root */
-export async function renderNotifications(root) {
+export async function render(root) {
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
   let page;
   try {
