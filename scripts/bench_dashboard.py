@@ -226,10 +226,10 @@ def account_rows(rng: random.Random, first: int, citizens: int) -> Iterator[tupl
 
 
 def application_rows(
-    plan: Plan, services: list[int], agencies: list[tuple[int, str]]
+    plan: Plan, services: list[int], agencies: list[tuple[int, str]], first: int, base_seq: int
 ) -> Iterator[tuple[Any, ...]]:
     for i in range(len(plan.seq)):
-        app_id = i + 1
+        app_id = first + i
         steps = PATHS[plan.path[i]][0]
         status = steps[-1]
         s = plan.service[i]
@@ -245,11 +245,11 @@ def application_rows(
             app_id, tracking_code(agency_code, app_id), plan.account[i], services[s], agency_id,
             status, answers, message[0], message[1],
             NEEDS_FIELDS if status == "needs_info" else "", created, created,
-            ts(plan.updated[i]), plan.seq[i],
+            ts(plan.updated[i]), base_seq + plan.seq[i],
         )  # fmt: skip
 
 
-def event_rows(plan: Plan) -> Iterator[tuple[Any, ...]]:
+def event_rows(plan: Plan, first: int) -> Iterator[tuple[Any, ...]]:
     for i in range(len(plan.seq)):
         created, lifetime = plan.created[i], plan.updated[i] - plan.created[i]
         previous = ""
@@ -259,7 +259,7 @@ def event_rows(plan: Plan) -> Iterator[tuple[Any, ...]]:
             )
             message = MESSAGES.get(status, ("", ""))
             yield (
-                i + 1, status, message[0], message[1],
+                first + i, status, message[0], message[1],
                 "citizen" if by_citizen else "agency_api",
                 plan.account[i] if by_citizen else None, ts(created + share * lifetime),
             )  # fmt: skip
@@ -412,13 +412,22 @@ async def seed(target: Target, citizens: int, applications: int) -> float:
     say(f"  {citizens:,} citizens: {time.perf_counter() - started:.1f} s")
     plan = make_plan(rng, first, citizens, applications, weights)
     say(f"  planned {applications:,} applications: {time.perf_counter() - started:.1f} s")
+    # After the demo's own applications (`portal demo` loads a few).
+    first_app = (await target.fetch("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM application"))[0]
+    base_seq = (
+        await target.fetch(
+            "SELECT COALESCE(MAX(value), 0) AS n FROM change_counter WHERE name = 'applications'"
+        )
+    )[0]["n"]
     await target.load(
-        "application", APPLICATION_COLUMNS, application_rows(plan, services, agencies)
+        "application",
+        APPLICATION_COLUMNS,
+        application_rows(plan, services, agencies, first_app["n"], base_seq),
     )
     say(f"  {applications:,} applications: {time.perf_counter() - started:.1f} s")
-    await target.load("status_event", EVENT_COLUMNS, event_rows(plan))
+    await target.load("status_event", EVENT_COLUMNS, event_rows(plan, first_app["n"]))
     say(f"  {5 * applications:,} status events: {time.perf_counter() - started:.1f} s")
-    top = max(plan.seq)
+    top = base_seq + max(plan.seq)
     await target.fetch(
         "INSERT INTO change_counter (name, value) VALUES ('applications', $1) "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",

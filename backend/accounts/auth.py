@@ -15,8 +15,9 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
 from backend.accounts.errors import CsrfError, SessionExpiredError
-from backend.accounts.sessions import COOKIE, SessionInfo, load_session
+from backend.accounts.sessions import COOKIE, SessionInfo, load_session, touch_session
 from backend.lib.errors import AuthorizationError, NotAuthenticatedError
+from backend.lib.middleware import after_response
 from backend.privacy.audit import Actor
 
 __all__ = [
@@ -88,6 +89,8 @@ async def resolve_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth |
     session = await load_session(token)
     auth = None
     if session is not None:
+        if session.touch_due:
+            after_response(connection.scope, lambda: touch_session(session))
         method = connection.scope.get("method", "GET")
         if method not in _SAFE_METHODS:
             sent = connection.headers.get(CSRF_HEADER, "")

@@ -2,7 +2,8 @@
 
 Stored in the database (not process memory) so any app process can serve any request. Each
 role has an idle and an absolute timeout; `last_seen_at` is written at most once a minute so a
-busy dashboard does not turn every read into a write.
+busy dashboard does not turn every read into a write, and after the response has gone out
+(`touch_session`), so the reader never waits for the write's commit.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "revoke_all",
     "revoke_session",
     "set_cookies",
+    "touch_session",
 ]
 
 COOKIE = "portal_session"
@@ -78,6 +80,8 @@ class SessionInfo:
     expires_at: dt.datetime
     idle_timeout_s: int
     last_seen_at: dt.datetime
+    touch_due: bool = False
+    """`last_seen_at` moved on and is not yet written: the caller runs `touch_session`."""
 
 
 async def create_session(
@@ -124,9 +128,7 @@ async def load_session(token: str | None) -> SessionInfo | None:
     last_seen: dt.datetime = row["last_seen_at"]
     if now >= row["expires_at"] or now - last_seen > dt.timedelta(seconds=row["idle_timeout_s"]):
         return None
-    if (now - last_seen).total_seconds() >= TOUCH_EVERY_S:
-        await engine.run_querystring(QueryString(_TOUCH, now, row["id"]))
-        last_seen = now
+    touch = (now - last_seen).total_seconds() >= TOUCH_EVERY_S
     return SessionInfo(
         id=row["id"],
         account_id=row["account"],
@@ -134,8 +136,14 @@ async def load_session(token: str | None) -> SessionInfo | None:
         csrf_token=row["csrf_token"],
         expires_at=row["expires_at"],
         idle_timeout_s=row["idle_timeout_s"],
-        last_seen_at=last_seen,
+        last_seen_at=now if touch else last_seen,
+        touch_due=touch,
     )
+
+
+async def touch_session(session: SessionInfo) -> None:
+    """Record the activity `load_session` saw (`touch_due`): the idle timeout restarts."""
+    await current_engine().run_querystring(QueryString(_TOUCH, session.last_seen_at, session.id))
 
 
 async def revoke_session(session_id: int) -> None:

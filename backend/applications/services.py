@@ -490,12 +490,17 @@ async def dashboard_version(account_id: int) -> tuple[int, int]:
 
 # The dashboard's rows as plain SQL: the same columns as `_SUMMARY`, but building that joined
 # select with Piccolo cost more CPU than everything else in the request (scripts/
-# bench_dashboard.py). Each variant walks the (account, change_seq) index.
+# bench_dashboard.py). Each variant walks the (account, change_seq) index, and carries the
+# dashboard's version (`dashboard_version`) read in the same statement: one round trip, and
+# `sync` and the rows come from one snapshot.
 _DASHBOARD_SQL = """
 SELECT a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
     a.deleted_at, s.slug AS service_slug, s.name_th AS service_th, s.name_en AS service_en,
-    g.code AS agency_code, g.name_th AS agency_th, g.name_en AS agency_en
-FROM application a
+    g.code AS agency_code, g.name_th AS agency_th, g.name_en AS agency_en,
+    v.seq AS version_seq, v.n AS version_n
+FROM (SELECT COALESCE(MAX(change_seq), 0) AS seq, COUNT(*) AS n FROM application
+      WHERE account = {}) v
+CROSS JOIN application a
 JOIN service s ON s.id = a.service
 JOIN agency g ON g.id = a.agency
 WHERE a.account = {} AND """
@@ -508,35 +513,34 @@ _CHANGED_SINCE = _DASHBOARD_SQL + "a.change_seq > {} ORDER BY a.change_seq LIMIT
 
 
 async def dashboard(
-    account_id: int,
-    *,
-    limit: int,
-    cursor: int | None,
-    since: int | None,
-    version: tuple[int, int] | None = None,
-) -> Dashboard:
+    account_id: int, *, limit: int, cursor: int | None, since: int | None
+) -> tuple[Dashboard, tuple[int, int]]:
     """Newest activity first, paged by `cursor`; or, with `since`, only what changed after
-    that sync number (oldest change first, discarded drafts included as `deleted`).
-    `version` is `dashboard_version(account_id)` if the caller has it already; read before
-    the rows, so `sync` never claims a change the rows do not have."""
-    sync_seq, _ = version or await dashboard_version(account_id)
+    that sync number (oldest change first, discarded drafts included as `deleted`). With it,
+    the `dashboard_version` these rows are of."""
     if since is not None:
-        query = QueryString(_CHANGED_SINCE, account_id, since, limit + 1)
+        query = QueryString(_CHANGED_SINCE, account_id, account_id, since, limit + 1)
     elif cursor is not None:
-        query = QueryString(_BEFORE_CURSOR, account_id, cursor, limit + 1)
+        query = QueryString(_BEFORE_CURSOR, account_id, account_id, cursor, limit + 1)
     else:
-        query = QueryString(_NEWEST_FIRST, account_id, limit + 1)
+        query = QueryString(_NEWEST_FIRST, account_id, account_id, limit + 1)
     rows = await current_engine().run_querystring(query)
+    # No rows (nothing on this page, or nothing changed): the version on its own.
+    version = (
+        (int(rows[0]["version_seq"]), int(rows[0]["version_n"]))
+        if rows
+        else await dashboard_version(account_id)
+    )
+    sync_seq = version[0]
     more = len(rows) > limit
     rows = rows[:limit]
     items = [_summary(r) for r in rows]
     if since is not None:
         # More changes than one page: the client continues from the last one it got.
         sync = rows[-1]["change_seq"] if more else max(sync_seq, since)
-        return Dashboard(items=items, sync=sync)
-    return Dashboard(
-        items=items, sync=sync_seq, next_cursor=rows[-1]["change_seq"] if more else None
-    )
+        return Dashboard(items=items, sync=sync), version
+    next_cursor = rows[-1]["change_seq"] if more else None
+    return Dashboard(items=items, sync=sync_seq, next_cursor=next_cursor), version
 
 
 async def get_detail(account_id: int, application_id: int) -> ApplicationDetail:

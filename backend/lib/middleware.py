@@ -10,13 +10,14 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.lib.logging import request_id_var
 
-__all__ = ["API_CSP", "CSP", "envelope_middleware"]
+__all__ = ["API_CSP", "CSP", "after_response", "envelope_middleware"]
 
 log = logging.getLogger("portal.access")
 
@@ -34,6 +35,8 @@ DOCS_CSP = (
     "font-src https://fonts.gstatic.com; frame-ancestors 'none'; object-src 'none'"
 )
 """Only the OpenAPI viewer pages under /schema load their viewer from a CDN."""
+
+_AFTER_RESPONSE = "portal_after_response"
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -112,6 +115,8 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
 
         try:
             await app(scope, receive, send_wrapper)
+            for work in scope["state"].pop(_AFTER_RESPONSE, ()):
+                await _quietly(work)
         finally:
             if log.isEnabledFor(logging.INFO):
                 log.info(
@@ -127,6 +132,20 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             request_id_var.reset(token)
 
     return middleware
+
+
+def after_response(scope: Scope, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work` once this request's response has gone out: bookkeeping the client need not
+    wait for (under uvicorn the last body bytes are on the wire before it starts; tests, which
+    wait for the whole ASGI call, still see it done). A failure is logged, not raised."""
+    scope.setdefault("state", {}).setdefault(_AFTER_RESPONSE, []).append(work)
+
+
+async def _quietly(work: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await work()
+    except Exception:
+        log.exception("after-response work failed")
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

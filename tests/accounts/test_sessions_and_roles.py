@@ -39,6 +39,42 @@ async def test_idle_but_within_the_hour_stays_signed_in(client: Client) -> None:
     assert dt.datetime.now(dt.UTC) - row["last_seen_at"] < dt.timedelta(minutes=1)  # touched
 
 
+async def test_the_activity_touch_is_written_after_the_response_is_sent(client: Client) -> None:
+    """The idle-timeout bookkeeping never delays an answer: when the response's last bytes
+    go out, `last_seen_at` is still the old value; by the end of the request it is new."""
+    await enrol_citizen(client)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=50)
+    await Session.update({Session.last_seen_at: old}).where(Session.account.is_not_null())
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": "/api/v1/dashboard", "raw_path": b"/api/v1/dashboard",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+        "headers": [(b"host", b"localhost"), (b"cookie", cookie.encode())],
+    }  # fmt: skip
+    seen_when_sent: list[dt.datetime] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            row = (
+                await Session.select(Session.last_seen_at)
+                .where(Session.account.is_not_null())
+                .first()
+            )
+            assert row is not None
+            seen_when_sent.append(row["last_seen_at"])
+
+    await client.app(scope, receive, send)  # type: ignore[arg-type]
+    assert seen_when_sent == [old]
+    row = await Session.select(Session.last_seen_at).where(Session.account.is_not_null()).first()
+    assert row is not None
+    assert dt.datetime.now(dt.UTC) - row["last_seen_at"] < dt.timedelta(minutes=1)
+
+
 async def test_absolute_timeout_ends_a_session_however_active(client: Client) -> None:
     await enrol_citizen(client)
     await Session.update(
