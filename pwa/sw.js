@@ -28,7 +28,7 @@
 // application (its tag), so a newer status replaces an older one, as the push's Topic does at
 // the push service. Open pages are told ({type: 'push', push}) so they show it at once; a tap
 // opens the application (notification-click.js); `pushsubscriptionchange` re-registers.
-import { replay, SYNC_TAG } from '/js/outbox.js';
+import { list, replay, SYNC_TAG } from '/js/outbox.js';
 import { clickTarget, openTarget } from '/js/notification-click.js';
 
 // backend/web/static.py writes the build id and the shell URLs here when it serves this file.
@@ -69,8 +69,15 @@ sw.addEventListener('message', (event) => {
 });
 
 sw.addEventListener('sync', (/** @type {any} */ event) => {
-  if (event.tag === SYNC_TAG) event.waitUntil(replay());
+  if (event.tag === SYNC_TAG) event.waitUntil(syncOutbox());
 });
+
+/** Background Sync: send what is queued; while a write still waits (the server unreachable),
+ * fail, so the browser tries again later. One the citizen must correct needs no retry. */
+async function syncOutbox() {
+  await replay();
+  if ((await list())[0]?.state === 'waiting') throw new Error('outbox: still waiting');
+}
 
 sw.addEventListener('fetch', (event) => {
   const request = event.request;

@@ -1,11 +1,12 @@
 """The outbox (pwa/js/outbox.js) in a real browser: queued writes survive a reload, are sent in
-order exactly once when the connection returns, and a refused one is kept for correction.
+order exactly once when the connection returns (from the page, or from the service worker's
+Background Sync with no page open), and a refused one is kept for correction.
 
-No write endpoint of the final API exists yet (applications come later), so these tests answer
-the outbox's requests with Playwright's `context.route()`, which intercepts the browser's own
-network layer (the page's and the service worker's requests alike). What is tested is the
-browser side: IndexedDB, ordering, idempotency keys, the CSRF header and the status bar. The
-applications issue adds the end-to-end test against the real endpoint.
+These tests answer the outbox's requests with Playwright's `context.route()`, which intercepts
+the browser's own network layer (the page's and the service worker's requests alike), so each
+answer (network error, 5xx, 409, 422) can be chosen. What is tested is the browser side:
+IndexedDB, ordering, idempotency keys, the CSRF header and the status bar; the screens' tests
+(test_apply_screens.py) submit through the outbox to the real endpoints.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, CDPSession, Page, Route, expect
 
 from tests.e2e.conftest import LiveServer, logged_errors, wait_for_service_worker
 
@@ -149,3 +150,59 @@ def test_a_conflict_is_kept_too_and_can_be_discarded(
     _outbox(page, "discard", item["id"])
     expect(page.locator("[data-module=status]")).to_be_hidden()
     assert _outbox(page, "list") == []
+
+
+def _dispatch_sync(cdp: CDPSession, registration_id: str, origin: str) -> None:
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {"origin": origin, "registrationId": registration_id, "tag": "outbox", "lastChance": False},
+    )
+
+
+def test_background_sync_sends_the_queue_with_no_page_open(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    """The service worker's `sync` handler replays the outbox on its own: the citizen queued
+    writes, closed the app, and the browser woke the worker when the network came back."""
+    endpoint = FakeEndpoint(context)
+    _open(page, context, live_server)
+    _outbox(page, "enqueue", {"url": f"{ENDPOINT}/a", "body": {"n": 1}})
+    _outbox(page, "enqueue", {"url": f"{ENDPOINT}/b", "body": {"n": 2}})
+    assert [i["state"] for i in _outbox(page, "list")] == ["waiting", "waiting"]
+    assert page.evaluate(
+        "async () => (await (await navigator.serviceWorker.ready).sync.getTags())"
+    ) == ["outbox"]
+
+    # No page of the app is open any more, only the (idle) service worker is registered.
+    blank = context.new_page()
+    page.close()
+    cdp = context.new_cdp_session(blank)
+    registrations: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(
+        r for r in e["registrations"] if r["scopeURL"] == f"{live_server.url}/"
+    ))  # fmt: skip
+    cdp.send("ServiceWorker.enable")
+    blank.wait_for_function("() => true")  # let the registration event arrive
+    assert registrations, "the service worker is registered"
+    registration_id = registrations[-1]["registrationId"]
+
+    _dispatch_sync(cdp, registration_id, live_server.url)  # the server still unreachable
+    blank.wait_for_timeout(500)
+    assert endpoint.received == []
+
+    endpoint.default = 201  # the connection is back: the browser fires `sync` again
+    _dispatch_sync(cdp, registration_id, live_server.url)
+    for _ in range(50):
+        if len(endpoint.received) == 2:
+            break
+        blank.wait_for_timeout(100)
+    assert [(r["url"], r["body"]) for r in endpoint.received] == [("a", {"n": 1}), ("b", {"n": 2})]
+    # Read in the worker from the Cookie Store, since it has no `document.cookie`.
+    assert {r["csrf"] for r in endpoint.received} == {"csrf-123"}
+    assert endpoint.received[0]["key"] != endpoint.received[1]["key"]
+
+    again = context.new_page()
+    again.goto(live_server.url)
+    expect(again.locator(".card").first).to_be_visible()
+    assert _outbox(again, "list") == []
+    expect(again.locator("[data-module=status]")).to_be_hidden()
