@@ -98,8 +98,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         async with slots:
             connection = self._idle.pop() if self._idle else await self._connect()
             try:
-                async with connection.execute(query, args) as cursor:
-                    rows: list[dict[str, Any]] = list(await cursor.fetchall())  # type: ignore[arg-type]
+                # One hop to the connection's thread (execute, fetch and close as three
+                # cost twice the CPU of the query on a dashboard request).
+                rows: list[dict[str, Any]] = list(await connection.execute_fetchall(query, args))  # type: ignore[arg-type]
             except BaseException:
                 self._discard(connection)  # a failed or cancelled statement: start afresh
                 raise
