@@ -1,4 +1,4 @@
-"""The `portal` command: serve, migrate, demo, check."""
+"""The `portal` command: serve, migrate, demo, check, housekeep, and more added below."""
 
 from __future__ import annotations
 
@@ -157,6 +157,17 @@ def create_admin(name: str) -> None:
     )
     click.echo(f"  {settings.public_origin}/#/invitation?code={code}")
     click.echo(f"  code: {code}")
+
+
+@main.command()
+def housekeep() -> None:
+    """Delete expired sessions, challenges, codes, rate-limit windows, idempotency records
+    and old delivered outbox messages now (every `portal worker` also does it hourly)."""
+    from backend.system.housekeeping import housekeep as run_housekeeping
+
+    _settings_or_exit()
+    deleted = _run(run_housekeeping)
+    click.echo(", ".join(f"{table}: {n}" for table, n in deleted.items()))
 
 
 from backend.notifications.cli import vapid as _vapid_command  # noqa: E402 (needs main first)

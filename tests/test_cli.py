@@ -31,7 +31,7 @@ def portal(*args: str, var_dir: Path, url: str = "") -> subprocess.CompletedProc
     )
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "demo", "check"])
+@pytest.mark.parametrize("command", ["serve", "migrate", "demo", "check", "housekeep"])
 def test_every_command_has_help(tmp_path: Path, command: str) -> None:
     result = portal(command, "--help", var_dir=tmp_path)
     assert result.returncode == 0
@@ -59,6 +59,10 @@ def test_check_migrate_demo_on_a_fresh_sqlite(tmp_path: Path) -> None:
     assert "migrations: all applied" in after.stdout
     assert (tmp_path / "portal.sqlite3").exists()
     assert not (ROOT / "portal.sqlite3").exists()
+
+    swept = portal("housekeep", var_dir=tmp_path)
+    assert swept.returncode == 0, swept.stderr
+    assert "session: 0" in swept.stdout  # the demo has nothing expired
 
 
 def test_bad_configuration_is_reported(tmp_path: Path) -> None:

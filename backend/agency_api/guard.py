@@ -11,7 +11,6 @@ caller as the `caller` dependency.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +30,7 @@ from backend.agency_api.signing import (
     sign_request,
     signatures_match,
 )
-from backend.agency_api.tables import AgencyCredential, SeenSignature
+from backend.agency_api.tables import AgencyCredential
 from backend.lib.db import current_engine, write_transaction
 from backend.lib.errors import NotAuthenticatedError
 from backend.lib.ratelimit import Limit, check
@@ -42,8 +41,6 @@ __all__ = ["AgencyCaller", "Limits", "SignatureRefusedError", "provide_caller", 
 
 _STATE_KEY = "agency_caller"
 MAX_NONCE = 64
-PURGE_ONE_IN = 200
-"""Roughly one accepted request in this many also deletes signatures older than the window."""
 
 
 class Limits:
@@ -111,10 +108,7 @@ async def _first_use(signature: str, now: dt.datetime) -> bool:
     """Record the signature; False when it was recorded before (a replay). One atomic
     statement, so of two concurrent copies exactly one wins, in any app process."""
     rows = await current_engine().run_querystring(QueryString(_REMEMBER, signature, now))
-    if secrets.randbelow(PURGE_ONE_IN) == 0:
-        cutoff = now - dt.timedelta(seconds=2 * MAX_SKEW_S)
-        await SeenSignature.delete().where(SeenSignature.seen_at < cutoff)
-    return bool(rows)
+    return bool(rows)  # old ones are deleted by housekeeping (backend/system/housekeeping.py)
 
 
 def _header(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> str:

@@ -24,7 +24,6 @@ __all__ = [
     "IdempotencyConflictError",
     "Outcome",
     "key_from_header",
-    "purge_expired",
     "request_hash",
     "run_idempotent",
 ]
@@ -121,14 +120,3 @@ async def run_idempotent(
         del exc
         return replay
     return Outcome(status, body, replayed=False)
-
-
-async def purge_expired(now: dt.datetime | None = None) -> int:
-    """Delete records older than KEEP_FOR; returns how many."""
-    cutoff = (now or dt.datetime.now(dt.UTC)) - KEEP_FOR
-    rows = (
-        await IdempotencyRecord.delete()
-        .where(IdempotencyRecord.created_at < cutoff)
-        .returning(IdempotencyRecord.id)
-    )
-    return len(rows)

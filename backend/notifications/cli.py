@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -46,6 +47,36 @@ def _run_with_database(settings: Settings, make: Callable[[], Awaitable[T]]) -> 
             await close_pool(engine)
 
     return uvloop.run(job())
+
+
+HOUSEKEEPING_EVERY_S = 3600.0
+
+
+@contextlib.asynccontextmanager
+async def _housekeeping(stop: asyncio.Event) -> AsyncIterator[None]:
+    """Hourly `housekeep()` beside the deliveries, starting a minute in (so restarts do not
+    all run it at once); a failure is logged and retried at the next hour."""
+    from backend.system.housekeeping import housekeep, log
+
+    async def loop() -> None:
+        delay = 60.0
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+                return
+            try:
+                await housekeep()
+            except Exception:
+                log.exception("housekeeping failed")
+            delay = HOUSEKEEPING_EVERY_S
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @click.command()
@@ -124,7 +155,7 @@ def worker(
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop.set)
-            async with listen(settings.database_url, wake):
+            async with listen(settings.database_url, wake), _housekeeping(stop):
                 await runner.run_forever(stop, idle_sleep, wake)
             return None
 
