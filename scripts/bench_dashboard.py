@@ -21,6 +21,8 @@ uvloop, httptools, the default INFO access log to a file):
 
 - `bare`: a bare Litestar app (one handler returning a JSON of the same shape and size as
   a 20-item dashboard), served the same way: the ceiling;
+- `bare + 1 query`: the same handler after one indexed lookup on a connection pool (the
+  session by its token hash): the floor of any endpoint that reads the database;
 - `dashboard`: `GET /api/v1/dashboard?limit=20` with the session cookie of a random seeded
   citizen per request, as fast as `--concurrency` keep-alive connections allow (closed loop);
 - `dashboard br`: the same with `Accept-Encoding: br, gzip`, as a phone sends it;
@@ -772,11 +774,8 @@ async def open_loop(load: Load, requests: Callable[[], bytes], rate: float) -> R
 # --- The servers ----------------------------------------------------------------------------
 
 
-def bare_app() -> Any:
-    """The ceiling: Litestar with one handler returning a JSON like a 20-item dashboard
-    (`uvicorn bench_dashboard:bare_app --factory`)."""
-    from litestar import Litestar, get
-
+def bare_body() -> dict[str, Any]:
+    """A JSON of the shape and size of a 20-item dashboard."""
     now = dt.datetime.now(UTC).isoformat()
     item = {
         "tracking_code": "DLT-7K3M-Q9", "status": "in_review", "updated_at": now,
@@ -785,13 +784,62 @@ def bare_app() -> Any:
                     "agency": "DLT", "agency_name": {"th": "กรมการขนส่งทางบก",
                                                      "en": "Department of Land Transport"}},
     }  # fmt: skip
-    body = {"items": [{"id": 1_000_000 - i, **item} for i in range(20)], "sync": 4_999_995}
+    return {"items": [{"id": 1_000_000 - i, **item} for i in range(20)], "sync": 4_999_995}
+
+
+def bare_app() -> Any:
+    """The ceiling: Litestar with one handler returning `bare_body()`
+    (`uvicorn bench_dashboard:bare_app --factory`)."""
+    from litestar import Litestar, get
+
+    body = bare_body()
 
     @get(PATH.split("?")[0], sync_to_thread=False)
     def dashboard() -> dict[str, Any]:
         return body
 
     return Litestar(route_handlers=[dashboard], logging_config=None)
+
+
+def bare_db_app() -> Any:
+    """A floor for any endpoint that reads the database: `bare_app`'s handler plus one
+    indexed lookup (the session by its token hash) on a connection pool, nothing else
+    (`uvicorn bench_dashboard:bare_db_app --factory`, DATABASE_URL set)."""
+    from litestar import Litestar, Request, get
+
+    url = os.environ["DATABASE_URL"]
+    body = bare_body()
+    lookup = "SELECT id, account, expires_at FROM session WHERE token_hash = $1"
+    pool: Any = None
+
+    async def open_pool() -> None:
+        nonlocal pool
+        if url.startswith("sqlite"):
+            import aiosqlite
+
+            pool = await aiosqlite.connect(url.removeprefix("sqlite:///"))
+        else:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
+
+    async def close_pool() -> None:
+        await pool.close()
+
+    @get(PATH.split("?")[0])
+    async def dashboard(request: Request[Any, Any, Any]) -> dict[str, Any]:
+        token_hash = hashlib.sha256(request.cookies.get("portal_session", "").encode())
+        if isinstance(pool, asyncpg.Pool):
+            row = await pool.fetchrow(lookup, token_hash.hexdigest())
+        else:
+            row = await pool.execute_fetchall(lookup.replace("$1", "?"), (token_hash.hexdigest(),))
+        assert row
+        return body
+
+    return Litestar(
+        route_handlers=[dashboard],
+        on_startup=[open_pool],
+        on_shutdown=[close_pool],
+        logging_config=None,
+    )
 
 
 @asynccontextmanager
@@ -833,8 +881,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def uvicorn_argv(port: int, workers: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "bench_dashboard:bare_app", "--factory",
+def uvicorn_argv(port: int, workers: int, app: str = "bare_app") -> list[str]:
+    return [sys.executable, "-m", "uvicorn", f"bench_dashboard:{app}", "--factory",
             "--app-dir", str(ROOT / "scripts"), "--host", HOST, "--port", str(port),
             "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
             "--no-access-log", "--no-server-header", "--log-level", "warning"]  # fmt: skip
@@ -887,6 +935,19 @@ async def bench_engine(
 
         bare = record(await closed_loop(load(port, bare_meter), lambda: bare_request), "bare")
 
+    env = {**env, "DATABASE_URL": target.url}
+    argv = uvicorn_argv(port, workers, "bare_db_app")
+    async with server(argv, port, env, logs / f"bare-db-{target.kind}-{workers}w.log") as pid:
+
+        async def bare_db_meter() -> CpuMeter:
+            return CpuMeter(pid, await target.db_pids())
+
+        sessions = [request_bytes(token_of(a)) for a in await bench_sessions(target)]
+        bare_db = await closed_loop(
+            load(port, bare_db_meter), lambda: sessions[rng.randrange(len(sessions))]
+        )
+        record(bare_db, "bare + 1 query")
+
     env = {**os.environ, "DATABASE_URL": target.url, "VAR_DIR": str(RESULTS / f"var-{target.kind}")}
     log = logs / f"portal-{target.kind}-{workers}w.log"
     port = free_port()
@@ -932,13 +993,14 @@ async def bench_engine(
         result.extra["engine"], result.extra["workers"] = target.kind, workers
         if result.name != "bare":
             result.extra["share_of_bare"] = round(result.rps / bare.rps, 2)
+            result.extra["share_of_bare_db"] = round(result.rps / bare_db.rps, 2)
     return results
 
 
 def table(results: list[Result]) -> str:
     lines = [
         f"{'engine':<9}{'w':>2} {'run':<16}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}"
-        f"{'non-2xx/304':>12}{'bytes':>7}{'/bare':>6}  cpu ms/req server+db"
+        f"{'non-2xx/304':>12}{'bytes':>7}{'/bare':>6}{'/+1q':>6}  cpu ms/req server+db"
         "  cpu% server/db/loader/machine",
     ]
     for r in results:
@@ -948,7 +1010,8 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"{s['engine']:<9}{s['workers']:>2} {r.name:<16}{s['rps']:>8.0f}{s['p50_ms']:>8.2f}"
             f"{s['p95_ms']:>8.2f}{s['p99_ms']:>8.2f}{s['max_ms']:>8.1f}{bad:>12}"
-            f"{s['mean_body_bytes']:>7}{s.get('share_of_bare', 1):>6.2f}  "
+            f"{s['mean_body_bytes']:>7}{s.get('share_of_bare', 1):>6.2f}"
+            f"{s.get('share_of_bare_db', 1):>6.2f}  "
             f"{per['server']:>8.2f} + {per['db']:<8.2f}  "
             f"{cpu['server']:.0f}/{cpu['db']:.0f}/{cpu['loader']:.0f}/{cpu['machine']:.0f}"
         )
