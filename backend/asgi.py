@@ -50,7 +50,7 @@ from backend.notifications.controllers import (
     PushController,
     SubscriptionController,
 )
-from backend.privacy.controllers import ActivityController
+from backend.privacy.controllers import ActivityController, MyDataController
 from backend.settings import Settings, get_settings
 from backend.system.controllers import SystemController
 from backend.web.etag import ETagResponse
@@ -145,6 +145,7 @@ def create_app(
             KioskConsentController,
             ReceiptController,
             ActivityController,
+            MyDataController,
             PushController,
             SubscriptionController,
             NotificationController,

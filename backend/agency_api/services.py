@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -29,6 +28,7 @@ from backend.agency_api.schemas import (
     StatusChanged,
 )
 from backend.applications import services as applications
+from backend.applications.attachments import file_answers, forms_of
 from backend.applications.schemas import HistoryEntry
 from backend.applications.services import ApplicationNotFoundError
 from backend.applications.tables import Application, StatusEvent
@@ -101,30 +101,6 @@ def _visible(agency_id: int) -> Any:
 # --- Reading applications ------------------------------------------------------------------
 
 
-async def _forms(service_ids: Iterable[int]) -> dict[int, list[FormField]]:
-    wanted = sorted(set(service_ids))
-    if not wanted:
-        return {}
-    rows = await Service.select(Service.id, Service.form_schema).where(Service.id.is_in(wanted))
-    forms = {}
-    for row in rows:
-        raw = row["form_schema"]
-        forms[row["id"]] = msgspec.convert(
-            json.loads(raw) if isinstance(raw, str) else raw, list[FormField]
-        )
-    return forms
-
-
-def _file_answers(form: list[FormField], answers: dict[str, Any]) -> dict[str, int]:
-    """Field name → document id, for the file fields answered."""
-    found = {}
-    for field in form:
-        value = answers.get(field.name)
-        if field.type == "file" and isinstance(value, int) and not isinstance(value, bool):
-            found[field.name] = value
-    return found
-
-
 async def _histories(application_ids: list[int]) -> dict[int, list[HistoryEntry]]:
     rows = (
         await StatusEvent.select(
@@ -183,10 +159,10 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    forms = await _forms(r["service"] for r in rows)
+    forms = await forms_of(r["service"] for r in rows)
     histories = await _histories(ids)
     answers = {r["id"]: json.loads(r["answers"]) for r in rows}
-    attached = {r["id"]: _file_answers(forms.get(r["service"], []), answers[r["id"]]) for r in rows}
+    attached = {r["id"]: file_answers(forms.get(r["service"], []), answers[r["id"]]) for r in rows}
     documents = await _documents(attached, document_url)
     return [
         ApplicationView(
@@ -286,12 +262,12 @@ async def download_document(
     rows = await Application.select(Application.id, Application.service, Application.answers).where(
         _visible(agency_id) & (Application.account == owner["account"])
     )
-    forms = await _forms(r["service"] for r in rows)
+    forms = await forms_of(r["service"] for r in rows)
     attached_to = [
         r["id"]
         for r in rows
         if document_id
-        in _file_answers(forms.get(r["service"], []), json.loads(r["answers"])).values()
+        in file_answers(forms.get(r["service"], []), json.loads(r["answers"])).values()
     ]
     if not attached_to:
         raise DocumentNotFoundError()
@@ -329,7 +305,7 @@ async def change_status(
             "Only a needs_info change names fields.", "ระบุช่องได้เฉพาะเมื่อขอข้อมูลเพิ่ม"
         )
     elif change.needs:
-        form = (await _forms([row["service"]])).get(row["service"], [])
+        form = (await forms_of([row["service"]])).get(row["service"], [])
         unknown = sorted(set(change.needs) - {f.name for f in form})
         if unknown:
             errors["needs"] = _msg(

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
+import msgspec
+
 from backend.catalog.forms import FormField
+from backend.catalog.tables import Service
 from backend.lib.errors import ValidationFailedError
 
-__all__ = ["check_attachments"]
+__all__ = ["check_attachments", "file_answers", "forms_of"]
+
+
+async def forms_of(service_ids: Iterable[int]) -> dict[int, list[FormField]]:
+    """Service id → its form's fields."""
+    wanted = sorted(set(service_ids))
+    if not wanted:
+        return {}
+    rows = await Service.select(Service.id, Service.form_schema).where(Service.id.is_in(wanted))
+    forms = {}
+    for row in rows:
+        raw = row["form_schema"]
+        forms[row["id"]] = msgspec.convert(
+            json.loads(raw) if isinstance(raw, str) else raw, list[FormField]
+        )
+    return forms
+
+
+def file_answers(form: list[FormField], answers: dict[str, Any]) -> dict[str, int]:
+    """Field name → document id, for the file fields answered."""
+    found = {}
+    for field in form:
+        value = answers.get(field.name)
+        if field.type == "file" and isinstance(value, int) and not isinstance(value, bool):
+            found[field.name] = value
+    return found
 
 
 async def check_attachments(

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get
+import msgspec
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import QueryParameter
+from litestar.params import JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
 
-from backend.accounts.auth import Auth, provide_auth, signed_in
+from backend.accounts.auth import Auth, own_account_only, provide_auth, requires_role, signed_in
+from backend.accounts.sessions import clear_cookies
 from backend.accounts.tables import Account
 from backend.lib.schema import Struct
+from backend.privacy import rights
 from backend.privacy.tables import AuditEntry
+from backend.settings import Settings
 
-__all__ = ["ActivityController"]
+__all__ = ["ActivityController", "MyDataController"]
 
 
 class ActivityEntry(Struct):
@@ -83,3 +88,63 @@ async def _kiosk_names(ids: set[int]) -> dict[int, str]:
 
     rows = await Kiosk.select(Kiosk.id, Kiosk.name).where(Kiosk.id.is_in(list(ids)))
     return {r["id"]: r["name"] for r in rows}
+
+
+class Erasure(Struct):
+    confirm: Annotated[str, msgspec.Meta(max_length=4)]
+    """The last 4 digits of my ID number."""
+
+
+class Erased(Struct):
+    erased: bool
+    removed: dict[str, int]
+    """How many of each were deleted: drafts, documents, passkeys, sessions, devices,
+    notifications."""
+
+
+class MyDataController(Controller):
+    """My rights over my data (PDPA): a copy of all of it, and erasure of my account. Only
+    the account holder, never an operator acting for them at a kiosk."""
+
+    path = "/api/v1/me"
+    tags = ["privacy"]
+    guards = [requires_role("citizen"), own_account_only]
+    dependencies = {"auth": Provide(provide_auth)}
+
+    @get("/export", operation_id="exportMyData", cache_control=None)
+    async def export(self, auth: NamedDependency[Auth]) -> Response[Any]:
+        """Everything the portal holds about me, as one JSON file to download: profile,
+        passkeys, sessions, applications with answers and history, documents (with links to
+        their bytes), notifications, devices, assisted sessions with consents, and the
+        activity log."""
+        data = await rights.export_data(auth.actor(), auth.require_account())
+        day = data["exported_at"].strftime("%Y%m%d")
+        return Response(
+            msgspec.json.encode(data),
+            media_type="application/json",
+            headers={
+                "Content-Disposition": f'attachment; filename="citizen-portal-{day}.json"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @post("/erase", operation_id="eraseMyAccount", status_code=HTTP_200_OK)
+    async def erase(
+        self,
+        auth: NamedDependency[Auth],
+        settings: NamedDependency[Settings],
+        data: JSONBody[Erasure],
+    ) -> Response[Erased]:
+        """Delete my account: my details, passkeys, sessions, devices, notifications, drafts
+        and the documents no application used. Submitted applications stay with the agencies
+        (the state must keep them); refused (409) while one is still being worked on. Signs
+        out everywhere and clears this browser's storage for the portal."""
+        removed = await rights.erase_account(
+            auth.actor(), auth.require_account(), data.confirm, settings=settings
+        )
+        response = Response(
+            Erased(erased=True, removed=removed),
+            headers={"Clear-Site-Data": '"cache", "storage"', "Cache-Control": "no-store"},
+        )
+        clear_cookies(response, settings)
+        return response
