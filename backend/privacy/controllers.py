@@ -138,13 +138,16 @@ class MyDataController(Controller):
         """Delete my account: my details, passkeys, sessions, devices, notifications, drafts
         and the documents no application used. Submitted applications stay with the agencies
         (the state must keep them); refused (409) while one is still being worked on. Signs
-        out everywhere and clears this browser's storage for the portal."""
+        out everywhere and clears this browser's HTTP cache for the portal."""
         removed = await rights.erase_account(
             auth.actor(), auth.require_account(), data.confirm, settings=settings
         )
+        # "cache": the browser's HTTP cache holds my API answers. Not "storage": the page is
+        # still running and clears its own (IndexedDB, the worker's copies) as on sign-out;
+        # pulling storage from under it would leave it hanging.
         response = Response(
             Erased(erased=True, removed=removed),
-            headers={"Clear-Site-Data": '"cache", "storage"', "Cache-Control": "no-store"},
+            headers={"Clear-Site-Data": '"cache"', "Cache-Control": "no-store"},
         )
         clear_cookies(response, settings)
         return response

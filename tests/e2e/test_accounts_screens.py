@@ -3,14 +3,16 @@ lock and passkey storage), the PWA's screens drive the ceremonies against the li
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
+from tests.e2e.conftest import LiveServer, enrol_in_browser, logged_errors, virtual_authenticator
 from tests.support.flows import thai_id
 
 pytestmark = pytest.mark.browser
@@ -239,3 +241,44 @@ def test_no_webauthn_no_screen_lock_and_cancel_are_explained(
     expect(other.get_by_role("alert").first).to_contain_text("ยกเลิกหรือหมดเวลา")
     expect(other.get_by_role("heading", level=1)).to_have_text("สร้างบัญชี")
     other.close()
+
+
+def test_download_my_data_then_delete_my_account(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    page = context.new_page()
+    errors = logged_errors(page, failed_loads=True)  # the refused confirmation is a 422
+    virtual_authenticator(page)
+    national_id = thai_id()
+    enrol_in_browser(page, live_server.url, national_id, name="ชูใจ ใฝ่ดี")
+    page.goto(f"{live_server.url}/#/account")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="ดาวน์โหลดข้อมูลของฉัน").click()
+    saved = download.value
+    assert saved.suggested_filename.startswith("citizen-portal-")
+    exported = json.loads(Path(saved.path()).read_text(encoding="utf-8"))
+    assert exported["profile"]["national_id"] == national_id
+    assert exported["profile"]["full_name"] == "ชูใจ ใฝ่ดี"
+
+    page.get_by_role("button", name="ลบบัญชีของฉัน…").click()
+    confirm = page.get_by_label("เพื่อยืนยัน กรุณาพิมพ์เลขบัตรประชาชน 4 หลักสุดท้าย")
+    expect(confirm).to_be_focused()
+    wrong = "0000" if national_id[-4:] != "0000" else "1111"
+    confirm.fill(wrong)
+    page.get_by_role("button", name="ลบบัญชีของฉันถาวร").click()
+    expect(page.locator("#erase-confirm-error")).to_contain_text("4 หลักสุดท้าย")
+    assert live_server.sql("SELECT count(*) FROM account WHERE national_id = ?", national_id) == [
+        (1,)
+    ]
+
+    confirm.fill(national_id[-4:])
+    page.get_by_role("button", name="ลบบัญชีของฉันถาวร").click()
+    expect(page.get_by_text("ลบบัญชีของคุณแล้ว")).to_be_visible()
+    assert page.evaluate("() => localStorage.getItem('account')") is None
+    assert live_server.sql("SELECT count(*) FROM account WHERE national_id = ?", national_id) == [
+        (0,)
+    ]
+    page.goto(f"{live_server.url}/#/account")  # signed out: the account screen asks to sign in
+    expect(page.get_by_role("link", name="บัญชีของฉัน")).to_have_count(0)
+    assert errors == []

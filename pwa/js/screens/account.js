@@ -2,12 +2,14 @@
 // My account: my passkeys (name, created, last used, synced or on one device only) to add,
 // rename and remove, and signing out here or everywhere. Removing the last passkey is allowed
 // only after saying plainly what it means and how to get back in (a district office).
+// My data (PDPA): download a copy of all of it, or delete the account, confirmed with the last
+// four digits of the ID number.
 import { ApiError, send } from '../api.js';
 import { t, date, when } from '../i18n.js';
 import { enqueue, list as queued } from '../outbox.js';
 import { setAccount } from '../session.js';
 import { el } from '../views/dom.js';
-import { page, field, showError, button, busy, problemText, signedIn, setFlash, takeFlash } from './ui.js';
+import { page, field, showError, button, busy, problemText, fieldProblems, signedIn, setFlash, takeFlash } from './ui.js';
 import { register, passkeyProblem, deviceName, supported } from './passkey.js';
 import { fresh, clearPersonal } from './local.js';
 
@@ -36,6 +38,12 @@ export async function render(root) {
   );
   const confirmOut = el('div', { class: 'warning', role: 'alert' });
   confirmOut.hidden = true;
+  const erasure = el('div', {});
+  const eraseButton = () => button(t('account.erase'), () => {
+    erasure.replaceChildren(eraseForm());
+    erasure.querySelector('input')?.focus();
+  }, 'danger');
+  erasure.append(eraseButton());
   page(root, t('account.title'),
     takeFlash(),
     el('p', {}, t('account.signedInAs', { name: me.full_name })),
@@ -45,6 +53,12 @@ export async function render(root) {
     el('h2', {}, t('account.signoutTitle')),
     el('p', {}, t('account.signoutIntro')),
     confirmOut, out,
+    el('h2', {}, t('account.dataTitle')),
+    el('p', {}, t('account.dataIntro')),
+    el('a', { class: 'button secondary', href: '/api/v1/me/export', download: '' }, t('account.export')),
+    el('h2', {}, t('account.eraseTitle')),
+    el('p', {}, t('account.eraseIntro')),
+    erasure,
   );
 
   /** @param {string} text @param {boolean} [bad] */
@@ -154,6 +168,39 @@ export async function render(root) {
       setAccount(null);
       location.hash = '#/signin';
     });
+  }
+
+  function eraseForm() {
+    const id = 'erase-confirm';
+    const input = /** @type {HTMLInputElement} */ (el('input', { type: 'text', inputmode: 'numeric', maxlength: '4', autocomplete: 'off', pattern: '[0-9]{4}' }));
+    const form = el('form', { class: 'warning', novalidate: '' },
+      el('p', {}, t('account.eraseWarning')),
+      field(id, t('account.eraseConfirm'), input),
+      el('div', { class: 'actions-row' },
+        el('button', { type: 'submit', class: 'danger' }, t('account.eraseNow')),
+        button(t('passkeys.cancel'), () => erasure.replaceChildren(eraseButton()), 'secondary'),
+      ),
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const confirm = input.value.trim();
+      const problem = /^[0-9]{4}$/.test(confirm) ? '' : t('account.eraseConfirmHint');
+      showError(id, problem);
+      if (problem) return;
+      busy(form, async () => {
+        try {
+          await send('POST', '/api/v1/me/erase', { confirm });
+        } catch (error) {
+          showError(id, fieldProblems(error).confirm || problemText(error));
+          return;
+        }
+        await clearPersonal();
+        setFlash(t('account.erased'));
+        setAccount(null);
+        location.hash = '#/signin';
+      });
+    });
+    return form;
   }
 
   await load().catch((error) => tell(problemText(error), true));
