@@ -289,6 +289,10 @@ class _PublicOnlyResolver(AbstractResolver):
 class WebhookHandler:
     """Delivers `webhook` outbox messages over one aiohttp session (`async with`)."""
 
+    max_attempts = 60
+    """With the worker's backoff (2 s doubling to an hour, full jitter) about a day: an
+    agency's server may be down for maintenance overnight without events dying."""
+
     def __init__(self, settings: Settings, *, timeout_s: float = TIMEOUT_S) -> None:
         self._settings = settings
         self._timeout_s = timeout_s

@@ -86,6 +86,10 @@ class WebPushHandler:
     """Sends `webpush` messages over one aiohttp session, opened and closed with
     `async with` so connections to each push service are reused for the worker's life."""
 
+    max_attempts = 16
+    """About three hours of retries (the worker's backoff): a status change is still worth
+    a push then; later the citizen sees it in the app anyway."""
+
     def __init__(
         self,
         vapid: webpush.VapidKeys,

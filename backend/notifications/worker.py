@@ -150,7 +150,13 @@ class Worker:
         self.worker_id = worker_id
         self.batch_size = batch_size
         self.lease_s = lease_s
-        self.max_attempts = dict(max_attempts or {})
+        # A handler may say how long its deliveries are worth retrying (`max_attempts`);
+        # the `max_attempts` argument overrides.
+        self.max_attempts = {
+            kind: int(handler.max_attempts)  # type: ignore[attr-defined]
+            for kind, handler in handlers.items()
+            if isinstance(getattr(handler, "max_attempts", None), int)
+        } | dict(max_attempts or {})
         self.default_max_attempts = default_max_attempts
         self.base_backoff_s = base_backoff_s
         self.max_backoff_s = max_backoff_s

@@ -146,6 +146,35 @@ async def test_dead_after_max_attempts(db: Database, clock: Clock) -> None:
     assert (other["status"], other["attempts"]) == ("dead", 5)
 
 
+async def test_a_handler_says_how_long_its_deliveries_are_worth_retrying(
+    db: Database, clock: Clock
+) -> None:
+    await enqueue("test", {"n": 1})
+    _, answer = answering(Retry(0, "agency server down"))
+
+    class Patient:
+        max_attempts = 4
+
+        async def __call__(self, message: Message) -> Outcome:
+            return await answer(message)
+
+    worker = Worker({"test": Patient()}, worker_id="w", clock=clock, default_max_attempts=2)
+    assert [(await worker.run_once()).dead for _ in range(4)] == [0, 0, 0, 1]
+    [row] = await outbox_rows()
+    assert (row["status"], row["attempts"]) == ("dead", 4)
+
+
+def test_webhooks_are_retried_for_about_a_day_and_pushes_for_hours() -> None:
+    from backend.agency_api.webhooks import WebhookHandler
+    from backend.notifications.push_handler import WebPushHandler
+
+    def mean_span_h(attempts: int) -> float:  # full jitter: half of each capped delay
+        return sum(min(3600.0, 2.0 * 2**n) / 2 for n in range(attempts - 1)) / 3600
+
+    assert 20 < mean_span_h(WebhookHandler.max_attempts) < 36
+    assert 1 < mean_span_h(WebPushHandler.max_attempts) < 6
+
+
 async def test_a_handler_exception_is_a_retry_not_a_crash(
     db: Database, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
