@@ -177,8 +177,10 @@ main.add_command(_worker_command)
 main.add_command(_vapid_command)
 
 from backend.agency_api.cli import agency_credential as _agency_credential  # noqa: E402
+from backend.agency_api.cli import agency_key as _agency_key  # noqa: E402
 
 main.add_command(_agency_credential)
+main.add_command(_agency_key)
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Key (base64url of 32 random bytes) that encrypts agency API and webhook secrets in
     the database. Empty: generated on first use and kept in VAR_DIR/agency_secret.key (mode
     0600). Every app node and worker must share it; losing it invalidates every agency
-    credential (they must be created again)."""
+    credential (they must be created again). Several keys, comma-separated: the first
+    encrypts, every one decrypts (rotation, `portal agency-key`)."""
 
     agency_webhook_allow_private: bool = False
     """Allow agency webhook URLs on loopback, private and link-local addresses. Off in

@@ -31,9 +31,11 @@ def portal(*args: str, var_dir: Path, url: str = "") -> subprocess.CompletedProc
     )
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "demo", "check", "housekeep"])
+@pytest.mark.parametrize(
+    "command", ["serve", "migrate", "demo", "check", "housekeep", "agency-key rotate"]
+)
 def test_every_command_has_help(tmp_path: Path, command: str) -> None:
-    result = portal(command, "--help", var_dir=tmp_path)
+    result = portal(*command.split(), "--help", var_dir=tmp_path)
     assert result.returncode == 0
     assert "Usage:" in result.stdout
 

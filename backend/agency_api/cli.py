@@ -12,7 +12,7 @@ import click
 from backend.privacy.audit import Actor
 from backend.settings import Settings, SettingsError, get_settings
 
-__all__ = ["agency_credential"]
+__all__ = ["agency_credential", "agency_key"]
 
 CLI_ACTOR = Actor(account_id=None, role="cli")
 
@@ -89,3 +89,47 @@ def revoke(agency: str, key_id: str) -> None:
     except NotFoundError as exc:
         raise click.ClickException(exc.message_en) from exc
     click.echo(f"revoked {key_id}")
+
+
+@click.group("agency-key")
+def agency_key() -> None:
+    """Rotate the master key that encrypts agency secrets in the database."""
+
+
+@agency_key.command("rotate")
+def rotate() -> None:
+    """With the key file (VAR_DIR/agency_secret.key): make a new master key, reseal every
+    agency secret under it, drop the old one. Running processes pick up the new file."""
+    from backend.agency_api.rotation import KeyRotationError, rotate_key_file
+    from backend.cli import _run
+
+    settings = _settings()
+    try:
+        count = _run(lambda: rotate_key_file(settings))
+    except KeyRotationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new master key in use; {count} secret(s) resealed")
+
+
+@agency_key.command("reseal")
+def reseal_command() -> None:
+    """Seal every agency secret again under the first key of AGENCY_SECRET_KEY (after
+    setting it to '<new>,<old>' on every node)."""
+    from backend.agency_api.keys import SecretKeyError
+    from backend.agency_api.rotation import reseal
+    from backend.cli import _run
+
+    settings = _settings()
+    try:
+        count = _run(lambda: reseal(settings))
+    except SecretKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{count} secret(s) resealed under the first key")
+
+
+@agency_key.command("new")
+def new() -> None:
+    """Print a new random master key (for AGENCY_SECRET_KEY)."""
+    from backend.agency_api.keys import new_key
+
+    click.echo(new_key())

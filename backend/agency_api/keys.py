@@ -9,7 +9,9 @@ makes rotating the master key rotate every agency's secret at once; encryption l
 master key be rotated by re-encrypting rows, so this module encrypts:
 
 - the master key comes from AGENCY_SECRET_KEY, or is generated once into
-  VAR_DIR/agency_secret.key (mode 0600), like the VAPID key;
+  VAR_DIR/agency_secret.key (mode 0600), like the VAPID key. Either may list several keys
+  (separated by commas or new lines): the first seals, every one opens, which is how the
+  master key is rotated without a moment when a secret cannot be read (`rotation.py`);
 - each secret is sealed with AES-256-GCM, a fresh 96-bit nonce, and its key id as
   associated data, so a ciphertext copied onto another credential's row does not decrypt;
 - a stolen database alone (a backup, an SQL injection) reveals no usable secret.
@@ -34,7 +36,17 @@ from backend.lib.keyfile import write_private
 if TYPE_CHECKING:
     from backend.settings import Settings
 
-__all__ = ["KEY_FILE", "SecretBox", "SecretKeyError", "b64url", "new_token", "secret_box"]
+__all__ = [
+    "KEY_FILE",
+    "SecretBox",
+    "SecretKeyError",
+    "b64url",
+    "decode_keys",
+    "key_file",
+    "new_key",
+    "new_token",
+    "secret_box",
+]
 
 log = logging.getLogger("portal.agency_api")
 
@@ -62,50 +74,81 @@ def new_token(prefix: str, nbytes: int) -> str:
 
 
 class SecretBox:
-    """Seals and opens secrets under the master key."""
+    """Seals secrets under the first master key; opens them with any of the keys."""
 
-    def __init__(self, key: bytes) -> None:
-        if len(key) != KEY_BYTES:
-            raise SecretKeyError(f"the agency secret key must be {KEY_BYTES} bytes")
-        self._aead = AESGCM(key)
+    def __init__(self, key: bytes, *older: bytes) -> None:
+        for each in (key, *older):
+            if len(each) != KEY_BYTES:
+                raise SecretKeyError(f"the agency secret key must be {KEY_BYTES} bytes")
+        self._sealing = AESGCM(key)
+        self._opening = [self._sealing, *(AESGCM(each) for each in older)]
+        self.key_count = 1 + len(older)
 
     def seal(self, secret: str, *, bound_to: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, secret.encode(), bound_to.encode())
+        sealed = self._sealing.encrypt(nonce, secret.encode(), bound_to.encode())
         return b64url(nonce + sealed)
 
     def open(self, sealed: str, *, bound_to: str) -> str:
         try:
             raw = _b64url_decode(sealed)
-            plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], bound_to.encode())
-        except (InvalidTag, binascii.Error, ValueError) as exc:
-            raise SecretKeyError(
-                "a stored agency secret does not decrypt: AGENCY_SECRET_KEY changed?"
-            ) from exc
-        return plain.decode()
+        except (binascii.Error, ValueError) as exc:
+            raise SecretKeyError("a stored agency secret is not base64url") from exc
+        for aead in self._opening:
+            try:
+                plain = aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], bound_to.encode())
+            except (InvalidTag, ValueError):
+                continue
+            return plain.decode()
+        raise SecretKeyError("a stored agency secret does not decrypt: AGENCY_SECRET_KEY changed?")
 
 
-def _decode_key(text: str, source: str) -> bytes:
-    try:
-        key = _b64url_decode(text.strip())
-    except (binascii.Error, ValueError) as exc:
-        raise SecretKeyError(f"{source} is not base64url") from exc
-    if len(key) != KEY_BYTES:
-        raise SecretKeyError(f"{source} must hold {KEY_BYTES} bytes (base64url)")
-    return key
+def new_key() -> str:
+    """A fresh master key, base64url."""
+    return b64url(os.urandom(KEY_BYTES))
+
+
+def decode_keys(text: str, source: str) -> list[bytes]:
+    """The keys listed in `text` (base64url, separated by commas or white space)."""
+    keys = []
+    for part in text.replace(",", " ").split():
+        try:
+            key = _b64url_decode(part)
+        except (binascii.Error, ValueError) as exc:
+            raise SecretKeyError(f"{source} is not base64url") from exc
+        if len(key) != KEY_BYTES:
+            raise SecretKeyError(f"{source} must hold keys of {KEY_BYTES} bytes (base64url)")
+        keys.append(key)
+    if not keys:
+        raise SecretKeyError(f"{source} holds no key")
+    return keys
+
+
+def key_file(settings: Settings) -> Path:
+    return Path(settings.var_dir).resolve() / KEY_FILE
 
 
 @functools.cache
-def _box(setting: str, var_dir: str) -> SecretBox:
-    if setting:
-        return SecretBox(_decode_key(setting, "AGENCY_SECRET_KEY"))
-    path = Path(var_dir).resolve() / KEY_FILE
-    if not path.exists():
-        write_private(path, b64url(os.urandom(KEY_BYTES)).encode(), replace=False)
-        log.info("created the agency secret key", extra={"path": str(path)})
-    return SecretBox(_decode_key(path.read_text(), str(path)))
+def _box_from_setting(setting: str) -> SecretBox:
+    return SecretBox(*decode_keys(setting, "AGENCY_SECRET_KEY"))
+
+
+@functools.cache
+def _box_from_file(path: str, version: tuple[int, int, int]) -> SecretBox:
+    del version  # part of the cache key only: a rotated file is read again
+    return SecretBox(*decode_keys(Path(path).read_text(), path))
 
 
 def secret_box(settings: Settings) -> SecretBox:
-    """The box for the configured master key (read once per process)."""
-    return _box(settings.agency_secret_key, settings.var_dir)
+    """The box for the configured master key(s). AGENCY_SECRET_KEY is read once per
+    process; the key file again whenever it changed (a rotation by another process)."""
+    if settings.agency_secret_key:
+        return _box_from_setting(settings.agency_secret_key)
+    path = key_file(settings)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        write_private(path, new_key().encode(), replace=False)
+        log.info("created the agency secret key", extra={"path": str(path)})
+        stat = path.stat()
+    return _box_from_file(str(path), (stat.st_mtime_ns, stat.st_ino, stat.st_size))

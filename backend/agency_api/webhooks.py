@@ -63,6 +63,7 @@ __all__ = [
     "WEBHOOK_KIND",
     "PrivateAddressError",
     "WebhookHandler",
+    "bound_to",
     "check_webhook_url",
     "configure_webhook",
     "dead_webhooks",
@@ -135,7 +136,8 @@ async def check_webhook_url(url: str, settings: Settings) -> str:
     return parts.geturl()
 
 
-def _bound_to(agency_id: int) -> str:
+def bound_to(agency_id: int) -> str:
+    """What an agency's sealed webhook secret is bound to (keys.SecretBox)."""
     return f"webhook:{agency_id}"
 
 
@@ -178,7 +180,7 @@ async def configure_webhook(
         if row is None or update.new_secret:
             secret = new_token("whsec_", 32)
             values[AgencyWebhook.secret_encrypted] = secret_box(settings).seal(
-                secret, bound_to=_bound_to(agency["id"])
+                secret, bound_to=bound_to(agency["id"])
             )
         if row is None:
             await AgencyWebhook.insert(
@@ -328,7 +330,7 @@ class WebhookHandler:
         if hook is None or not hook["enabled"]:
             return Drop("the agency's webhook is not enabled")
         secret = secret_box(self._settings).open(
-            hook["secret_encrypted"], bound_to=_bound_to(agency_id)
+            hook["secret_encrypted"], bound_to=bound_to(agency_id)
         )
         if not self._settings.agency_webhook_allow_private and _private_literal(hook["url"]):
             # aiohttp does not resolve an IP literal, so the resolver cannot refuse it.
