@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import LiveServer, virtual_authenticator
+from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
 from tests.e2e.staff import admin, forget_rate_limits
 from tests.e2e.test_pwa_a11y import _violations
 from tests.support.flows import thai_id
@@ -167,3 +167,61 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
     )
     assert tracked.status_code == 200, tracked.text
     assert "ยื่นคำขอแล้ว" in tracked.text
+
+
+def test_a_citizen_approves_the_assisted_visit_on_their_own_phone(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    forget_rate_limits(live_server)
+    with admin(live_server) as boss:
+        kiosk = boss.call(
+            "POST",
+            "/api/v1/admin/kiosks",
+            {"name": "ที่ว่าการอำเภอเมืองขอนแก่น", "district": "เมือง", "province": "ขอนแก่น"},
+        )
+        invitation = boss.call(
+            "POST", "/api/v1/admin/invitations", {"role": "operator", "full_name": "สมพร ช่วยเหลือ"}
+        )
+    virtual_authenticator(page)
+    page.goto(f"{live_server.url}/#/kiosk/activate?code={kiosk['code']}")
+    page.get_by_role("button", name="เปิดใช้งานเครื่องบริการ").click()
+    expect(page.get_by_text("เครื่องนี้ใช้ร่วมกัน")).to_be_visible()
+    page.goto(f"{live_server.url}/#/invitation?code={invitation['code']}")
+    page.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการประชาชน")
+
+    # The citizen's own phone: another browser profile with its own passkey and account.
+    phone_context = browser.new_context(viewport={"width": 360, "height": 740}, locale="th-TH")
+    phone = phone_context.new_page()
+    virtual_authenticator(phone)
+    national_id = thai_id()
+    enrol_in_browser(phone, live_server.url, national_id, name="สมศรี มีโทรศัพท์")
+
+    page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(national_id)
+    page.get_by_role("button", name="ค้นหา", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ขอความยินยอม")
+    page.get_by_role("button", name="แสดงคิวอาร์โค้ด").click()
+    shown = page.get_by_text(re.compile(r"หรือใส่รหัส \S+"))
+    expect(shown).to_be_visible()
+    expect(page.get_by_role("img", name="คิวอาร์โค้ดสำหรับอนุมัติบนโทรศัพท์")).to_be_visible()
+    code = shown.inner_text().removeprefix("หรือใส่รหัส ").strip()
+
+    # On the phone: the approval screen (the QR code's link), approved by the citizen.
+    phone.goto(f"{live_server.url}/#/kiosk-consent?code={code}")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("อนุญาตให้เจ้าหน้าที่ดำเนินการแทน")
+    expect(phone.get_by_text("สมศรี มีโทรศัพท์")).to_be_visible()
+    phone.get_by_label("รหัสอนุมัติ").fill(code)
+    phone.get_by_role("button", name="อนุมัติ", exact=True).click()
+    expect(phone.get_by_role("status")).to_contain_text("อนุมัติแล้ว")
+
+    # The kiosk notices by itself and starts serving the citizen.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "ให้บริการ สมศรี มีโทรศัพท์", timeout=20_000
+    )
+    expect(page.get_by_text("ผู้รับบริการอนุมัติบนโทรศัพท์แล้ว")).to_be_visible()
+    assert live_server.sql(
+        "SELECT s.consent_method FROM assisted_session s JOIN account a ON a.id = s.citizen "
+        "WHERE a.national_id = ?",
+        national_id,
+    ) == [("phone_approval",)]
+    phone_context.close()
