@@ -61,9 +61,9 @@ ENTRY_POINTS = {
 NOT_IN_SHELL = (".png",)
 """Install icons: the browser fetches them when installing, the shell never needs them."""
 
-LAZY = ("js/screens/", "js/push.js")
-"""Imported on demand (screens; push.js once a citizen turns notifications on): not precached
-on install, fetched and kept when first used."""
+LAZY = ("js/screens/", "js/push.js", "js/upload.js")
+"""Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
+document is uploaded): not precached on install, fetched and kept when first used."""
 
 MEDIA_TYPES = {
     # Litestar adds "; charset=utf-8" to text/* itself (naming it here sent it twice).

@@ -8,7 +8,8 @@
 // (`discard`); a network error or 5xx leaves it `waiting` for the next try; 2xx removes it.
 // Each item carries its idempotency key, so a retry after a lost answer never writes twice,
 // and a `meta` the screens use to show it ("waiting to send: ID card replacement") and to
-// reopen it for correction with the server's per-field messages.
+// reopen it for correction with the server's per-field messages. Documents picked in a form
+// are items too (kind `upload`, sent by upload.js, loaded only then).
 // Runs in the page and in the (module) service worker: no DOM beyond `document.cookie`.
 import { store, inMemory } from './db.js';
 
@@ -61,8 +62,10 @@ export async function enqueue({ method = 'POST', url, body = null, headers = {},
   };
   const item = { ...fields, id: /** @type {number} */ (await items().put(fields)) };
   await changed();
-  if (!inMemory()) await requestSync();
+  // This page asks for the lock before the service worker hears of the sync, so the page sends
+  // it and gets the answer (its tracking code) whenever it can.
   replay().catch(() => {});
+  if (!inMemory()) await requestSync();
   return item;
 }
 
@@ -121,18 +124,19 @@ export async function replay() {
 
 async function drain() {
   let sent = 0;
+  let held = false; // by a refused item, all after it but uploads: they need nothing before them
   for (const item of await list()) {
-    if (item.state === 'failed') break;
+    const upload = item.meta?.kind === 'upload';
+    if (item.state === 'failed' || (held && !upload)) { held ||= !upload; continue; }
+    const headers = { ...item.headers, 'Idempotency-Key': item.idempotencyKey, [CSRF_HEADER]: await csrfToken() };
     /** @type {Response} */
     let response;
     try {
-      response = await fetch(item.url, {
-        method: item.method,
-        headers: { ...item.headers, 'Idempotency-Key': item.idempotencyKey, [CSRF_HEADER]: await csrfToken() },
-        body: item.body,
-        credentials: 'same-origin',
-      });
+      response = await (upload || /"upload:/.test(String(item.body))
+        ? import('./upload.js').then((m) => m.send(item, headers)) // not in a service worker (no import())
+        : fetch(item.url, { method: item.method, headers, body: item.body, credentials: 'same-origin' }));
     } catch {
+      if (upload) continue; // it waits (in a service worker, for the page); what needs it waits too
       break; // offline or unreachable: keep it waiting
     }
     if (response.ok) {
@@ -150,7 +154,7 @@ async function drain() {
     for (const key of ['message_th', 'fields']) if (answer[key]) item.error[key] = answer[key];
     await items().put(item);
     await changed();
-    break;
+    held ||= !upload;
   }
   return { sent, remaining: (await list()).length };
 }

@@ -2,7 +2,8 @@
 // My applications, across every agency, newest activity first. Drawn at once from the phone's
 // copy (IndexedDB), then refreshed with `since` (only what changed; nothing changed costs a
 // bodiless 304). The status bar says "offline · last updated …" when the copy is all there is.
-// What is still in the outbox shows on top: "waiting to send", or refused and "needs fixing".
+// What is still in the outbox shows on top (documents to upload too): "waiting to send", or
+// refused and "needs fixing".
 import { announce, getJSON } from '../api.js';
 import { t, pick, when } from '../i18n.js';
 import { subscribe, discard } from '../outbox.js';
@@ -128,22 +129,24 @@ function card(item) {
  */
 function drawPending(section, items) {
   // A draft's submission is two items (save its answers, submit): show it once, unless refused.
-  const mine = items.filter((i) => (i.meta?.kind === 'apply' || i.meta?.kind === 'answer') && (i.meta.step !== 'save' || i.state === 'failed'));
+  const mine = items.filter((i) => ['apply', 'answer', 'upload'].includes(i.meta?.kind) && (i.meta.step !== 'save' || i.state === 'failed'));
   section.replaceChildren();
   if (!mine.length) return 0;
   const list = el('ul', { class: 'cards' });
   for (const item of mine) {
-    const name = pick(item.meta.name);
+    const upload = item.meta.kind === 'upload';
+    const name = upload ? t('dashboard.document', { name: item.meta.label }) : pick(item.meta.name);
     if (item.state === 'waiting') {
       list.append(el('li', { class: 'card' }, el('h3', {}, name),
         el('p', {}, t('dashboard.waiting', { time: when(item.createdAt) }))));
       continue;
     }
-    const fix = item.meta.kind === 'apply' ? `#/services/${item.meta.slug}/apply?fix=${item.id}` : `#/applications/${item.meta.id}?fix=${item.id}`;
+    // A refused document is replaced in the form that uses it (which then says why): here it can only go.
+    const fix = upload ? null : item.meta.kind === 'apply' ? `#/services/${item.meta.slug}/apply?fix=${item.id}` : `#/applications/${item.meta.id}?fix=${item.id}`;
     list.append(el('li', { class: 'card refused-item' }, el('h3', {}, name),
       el('p', {}, `${t('dashboard.refused')} ${refusalText(item.error)}`),
       el('div', { class: 'actions-row' },
-        el('a', { class: 'button', href: fix }, t('dashboard.fix')),
+        ...(fix ? [el('a', { class: 'button', href: fix }, t('dashboard.fix'))] : []),
         button(t('dashboard.discard'), () => discard(item.id), 'secondary'))));
   }
   section.append(el('section', { 'aria-labelledby': 'outbox-title' }, el('h2', { id: 'outbox-title' }, t('dashboard.outbox')), list));

@@ -3,11 +3,11 @@
 // the rules the server applies (backend/applications/validation.py), so the server's 422 is a
 // safety net. Dates show in the citizen's calendar (Buddhist era in Thai) and travel as ISO
 // (YYYY-MM-DD); a file field picks a wallet document of its type, or uploads one after
-// checking its size and type here.
-import { send } from '../api.js';
+// checking its size and type here (through the outbox: offline it waits on the phone).
 import { t, pick, date, number, locale, currentLang } from '../i18n.js';
+import { subscribe, discard, list } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { field as labelled, showError, isThaiId, isPhone, digits, problemText } from './ui.js';
+import { field as labelled, showError, isThaiId, isPhone, digits, problemText, refusalText } from './ui.js';
 
 const MAX_UPLOAD = 10 * 1024 * 1024; // DOCUMENT_MAX_BYTES' default (the server says 413 above its own)
 const MAX_TEXT = 2000;
@@ -22,7 +22,8 @@ const AUTOFILL = /** @type {Record<string, string>} */ ({ full_name: 'name', pho
  * @typedef {{th: string, en: string}} I18n
  * @typedef {{name: string, type: string, label: I18n, required?: boolean, help?: I18n, min?: number, max?: number,
  *   min_length?: number, max_length?: number, choices?: {value: string, label: I18n}[], prefill?: string, document_type?: string}} FormField
- * @typedef {{id: number, label: string, document_type: string, size_bytes: number, created_at: string}} WalletDocument
+ * @typedef {{id: number | string, label: string, document_type: string, size_bytes: number, created_at: string,
+ *   queued?: 'waiting' | 'failed', outbox?: number, alias?: string}} WalletDocument a document, or an upload still in the outbox
  * @typedef {{field: FormField, id: string, element: HTMLElement, raw: () => any}} Control
  */
 
@@ -184,23 +185,24 @@ function isoDate({ d, m, y, era }) {
 }
 
 /**
- * A wallet document of the field's type, picked from the list or uploaded now.
+ * A wallet document of the field's type, picked from the list or uploaded now. An upload goes
+ * through the outbox (upload.js): offline, or cut off, it waits on the phone, is shown here as
+ * "waiting to send" and may be picked at once (the answer names it "upload:<key>" until it is
+ * sent); the option becomes the document once the wallet has it.
  * @param {FormField} f @param {string} id @param {string} label @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange
  */
 function fileControl(f, id, label, value, docs, onChange) {
   const group = el('fieldset', { id, class: 'group' }, el('legend', {}, label));
-  hint(group, id, t(docs.length ? 'upload.pick' : 'upload.none'));
+  hint(group, id, t(docs.some((d) => !d.queued) ? 'upload.pick' : 'upload.none'));
   const error = el('p', { class: 'field-error', id: `${id}-error`, hidden: '' });
   const options = el('div', { class: 'documents' });
   /** @param {WalletDocument} doc @param {boolean} chosen */
   const addOption = (doc, chosen) => {
     const radio = el('input', { type: 'radio', name: f.name, value: String(doc.id), id: `${id}-${doc.id}` });
     if (chosen) radio.setAttribute('checked', '');
-    const size = t('upload.kb', { n: number(Math.max(1, Math.round(doc.size_bytes / 1024))) });
-    options.append(el('label', { class: 'choice', for: `${id}-${doc.id}` }, radio,
-      el('span', {}, `${doc.label || label} · ${date(doc.created_at)} · ${size}`)));
+    options.append(el('label', { class: 'choice', for: radio.id }, radio, el('span', {}, describe(doc, label))));
   };
-  for (const doc of docs) addOption(doc, Number(value) === doc.id);
+  for (const doc of docs) if (doc.queued !== 'failed') addOption(doc, value === doc.id || value === doc.alias || Number(value) === doc.id);
   const picker = /** @type {HTMLInputElement} */ (el('input', { type: 'file', id: `${id}-upload`, accept: 'application/pdf,image/jpeg,image/png' }));
   const progress = el('p', { class: 'hint', id: `${id}-progress`, role: 'status' });
   picker.setAttribute('aria-describedby', `${id}-upload-hint ${id}-progress`);
@@ -209,35 +211,68 @@ function fileControl(f, id, label, value, docs, onChange) {
       el('label', { for: picker.id }, t('upload.label')),
       el('p', { class: 'hint', id: `${id}-upload-hint` }, t('upload.hint', { mb: MAX_UPLOAD / 1024 / 1024 })),
       picker, progress));
+  // Follow this field's uploads in the outbox (here, another tab): sent, refused, or still waiting.
+  /** @param {import('../outbox.js').OutboxItem[]} items */
+  const follow = async (items) => {
+    for (const radio of /** @type {NodeListOf<HTMLInputElement>} */ (options.querySelectorAll('input[value^="upload:"]'))) {
+      const item = items.find((i) => `upload:${i.idempotencyKey}` === radio.value);
+      if (item?.state === 'waiting') {
+        progress.textContent = t(navigator.onLine ? 'upload.sending' : 'upload.queued');
+        continue;
+      }
+      const doc = item ? null : await (await import('../upload.js')).sent(radio.value.slice(7));
+      if (doc) {
+        radio.value = String(doc.id);
+        /** @type {HTMLElement} */ (radio.nextElementSibling).textContent = describe(doc, label);
+        progress.textContent = t('upload.done');
+      } else {
+        radio.closest('label')?.remove();
+        progress.textContent = '';
+        showError(id, item?.error ? refusalText(item.error) : t('upload.missing'));
+      }
+      onChange();
+    }
+  };
+  const stop = subscribe(follow);
+  addEventListener('hashchange', () => stop(), { once: true });
   picker.addEventListener('change', async () => {
     const file = picker.files?.[0];
+    picker.value = '';
     if (!file) return;
     const problem = await checkFile(file);
     showError(id, problem);
-    if (problem) { picker.value = ''; return; }
-    progress.textContent = t('upload.sending');
+    if (problem) return;
     try {
-      const query = new URLSearchParams({ document_type: f.document_type || '', label: file.name.slice(0, 80) });
-      const doc = await send('POST', `/api/v1/documents?${query}`, file, { 'idempotency-key': crypto.randomUUID() });
-      addOption(doc, true);
-      progress.textContent = t('upload.done');
+      const { queue } = await import('../upload.js');
+      // A refused file of this type could never be sent: this one replaces it.
+      for (const doc of docs) if (doc.queued === 'failed') await discard(/** @type {number} */ (doc.outbox));
+      const item = await queue(file, f.document_type || '');
+      addOption({ id: `upload:${item.idempotencyKey}`, label: file.name, document_type: f.document_type || '',
+        size_bytes: file.size, created_at: new Date().toISOString(), queued: 'waiting' }, true);
       onChange();
+      await follow(await list());
     } catch (failure) {
-      progress.textContent = '';
       showError(id, problemText(failure));
     }
-    picker.value = '';
   });
-  const raw = () => Number(/** @type {HTMLInputElement | null} */ (options.querySelector('input:checked'))?.value || 0) || '';
+  const raw = () => {
+    const chosen = /** @type {HTMLInputElement | null} */ (options.querySelector('input:checked'))?.value || '';
+    return chosen.startsWith('upload:') ? chosen : Number(chosen) || '';
+  };
   return { field: f, id, element: group, raw };
+}
+
+/** "Scan · 3 Dec 2569 · 120 KB", or "… · waiting to send". @param {WalletDocument} doc @param {string} label */
+function describe(doc, label) {
+  const size = t('upload.kb', { n: number(Math.max(1, Math.round(doc.size_bytes / 1024))) });
+  return `${doc.label || label} · ${doc.queued ? t('upload.waiting') : date(doc.created_at)} · ${size}`;
 }
 
 /** Why this file cannot go to the wallet ('' if it can): too big, or not a PDF, JPEG or PNG. @param {File} file */
 async function checkFile(file) {
   if (file.size > MAX_UPLOAD) return t('upload.tooLarge', { mb: MAX_UPLOAD / 1024 / 1024 });
   const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
-  if (!SIGNATURES.some((sig) => sig.every((byte, i) => head[i] === byte))) return t('upload.type');
-  return navigator.onLine ? '' : t('upload.offline');
+  return SIGNATURES.some((sig) => sig.every((byte, i) => head[i] === byte)) ? '' : t('upload.type');
 }
 
 /**
@@ -282,6 +317,8 @@ function validate(f, raw, draft = false) {
     const value = digits(String(raw));
     return isPhone(value) ? [value, ''] : [null, t('form.phone')];
   }
-  const id = Number(raw); // file: a wallet document's id
+  // file: a wallet document's id, or an upload still on the phone (not for a draft on the server)
+  if (String(raw).startsWith('upload:')) return [draft ? null : raw, ''];
+  const id = Number(raw);
   return Number.isInteger(id) && id > 0 ? [id, ''] : [null, t('form.file')];
 }

@@ -5,7 +5,7 @@
 // signs in on the same phone. A kiosk (a shared device) keeps none of it.
 import { ApiError, getJSON, isKiosk, announce } from '../api.js';
 import { store } from '../db.js';
-import { clear as clearOutbox, replay } from '../outbox.js';
+import { clear as clearOutbox, replay, list } from '../outbox.js';
 import { OWNER_KEY, setAccount } from '../session.js';
 
 /** @param {string} key @returns {Promise<{key: string, value: any, storedAt: number} | undefined>} */
@@ -34,14 +34,31 @@ export async function fresh(key, url) {
 }
 
 /**
- * The wallet documents a form's file fields may pick from, by document type.
+ * The wallet documents a form's file fields may pick from, by document type, with the uploads
+ * still in the outbox (`queued`; named "upload:<key>") and, for one sent since a draft named
+ * it, that name on its document (`alias`).
  * @param {{type: string, document_type?: string}[]} fields
  * @returns {Promise<Record<string, any[]>>}
  */
 export async function walletFor(fields) {
   const types = [...new Set(fields.filter((f) => f.type === 'file').map((f) => f.document_type || ''))];
-  return Object.fromEntries(await Promise.all(types.map(async (type) => [type,
-    await fresh(`docs:${type}`, `/api/v1/documents?document_type=${encodeURIComponent(type)}`).catch(() => [])])));
+  if (!types.length) return {};
+  const [queued, kept] = await Promise.all([list(), store('data').all()]);
+  return Object.fromEntries(await Promise.all(types.map(async (type) => {
+    /** @type {any[]} */
+    const docs = await fresh(`docs:${type}`, `/api/v1/documents?document_type=${encodeURIComponent(type)}`).catch(() => []);
+    for (const { key, value } of kept) {
+      if (!key.startsWith('upload:') || value.document_type !== type) continue;
+      const doc = docs.find((d) => d.id === value.id);
+      if (doc) doc.alias = key;
+      else docs.unshift({ ...value, alias: key }); // the phone's list is older than it
+    }
+    const waiting = queued.filter((i) => i.meta?.kind === 'upload' && i.meta.documentType === type).map((i) => ({
+      id: `upload:${i.idempotencyKey}`, label: i.meta.label, document_type: type, size_bytes: i.meta.size,
+      created_at: new Date(i.createdAt).toISOString(), queued: i.state, outbox: i.id,
+    }));
+    return [type, [...waiting, ...docs]];
+  })));
 }
 
 export const drafts = {
