@@ -34,6 +34,7 @@ from backend.applications.controllers import ApplicationController, DashboardCon
 from backend.applications.tracking import TrackController
 from backend.catalog.controllers import CatalogController
 from backend.documents.controllers import DocumentController
+from backend.documents.upload_controller import UploadController
 from backend.kiosk.controllers import (
     AdminKioskController,
     AssistedSessionController,
@@ -143,6 +144,7 @@ def create_app(
             PasskeyController,
             StaffAccountsController,
             DocumentController,
+            UploadController,
             ProfileController,
             ApplicationController,
             DashboardController,

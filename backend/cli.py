@@ -161,12 +161,20 @@ def create_admin(name: str) -> None:
 
 @main.command()
 def housekeep() -> None:
-    """Delete expired sessions, challenges, codes, rate-limit windows, idempotency records
-    and old delivered outbox messages now (every `portal worker` also does it hourly)."""
+    """Delete expired sessions, challenges, codes, rate-limit windows, idempotency records,
+    old delivered outbox messages, and expired resumable uploads with their bytes, now (every
+    `portal worker` also does it hourly)."""
+    from backend.documents.resumable import sweep_uploads
     from backend.system.housekeeping import housekeep as run_housekeeping
 
-    _settings_or_exit()
-    deleted = _run(run_housekeeping)
+    settings = _settings_or_exit()
+
+    async def job() -> dict[str, int]:
+        deleted = await run_housekeeping()
+        swept = await sweep_uploads(settings)
+        return {**deleted, "document_upload": swept.uploads, "temporary files": swept.files}
+
+    deleted = _run(job)
     click.echo(", ".join(f"{table}: {n}" for table, n in deleted.items()))
 
 

@@ -31,7 +31,7 @@ from backend.documents.services import MAX_IDEMPOTENCY_KEY, DocumentRow
 from backend.documents.sniff import KINDS
 from backend.settings import Settings
 
-__all__ = ["DocumentController"]
+__all__ = ["DocumentController", "document_out", "request_chunks"]
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -47,7 +47,7 @@ MAX_PAGE = 200
 _SAFE_NAME = re.compile(r"[^a-z0-9_-]")
 
 
-def _out(row: DocumentRow) -> DocumentOut:
+def document_out(row: DocumentRow) -> DocumentOut:
     return DocumentOut(
         id=row.id,
         document_type=row.document_type,
@@ -60,7 +60,7 @@ def _out(row: DocumentRow) -> DocumentOut:
     )
 
 
-async def _body(request: AnyRequest) -> AsyncIterator[bytes]:
+async def request_chunks(request: AnyRequest) -> AsyncIterator[bytes]:
     """The request body as it arrives, never whole in memory."""
     try:
         async for chunk in request.stream():
@@ -155,14 +155,14 @@ class DocumentController(Controller):
             auth.require_account(),
             document_type,
             label,
-            _body(request),
+            request_chunks(request),
             idempotency_key,
             actor=auth.actor(),
             settings=settings,
             declared_size=request.content_length,
         )
         return Response(
-            _out(document),
+            document_out(document),
             status_code=HTTP_201_CREATED if created else HTTP_200_OK,
             headers={"Location": f"{self.path}/{document.id}"},
         )
@@ -183,14 +183,14 @@ class DocumentController(Controller):
         rows = await services.list_documents(
             auth.require_account(), document_type=document_type, limit=limit, before=before
         )
-        return [_out(row) for row in rows]
+        return [document_out(row) for row in rows]
 
     @get("/{document_id:int}", operation_id="getDocument")
     async def get_document(
         self, auth: NamedDependency[Auth], document_id: FromPath[int]
     ) -> DocumentOut:
         """One of my documents."""
-        return _out(await services.get_own(auth.require_account(), document_id))
+        return document_out(await services.get_own(auth.require_account(), document_id))
 
     @get(
         "/{document_id:int}/content",
@@ -222,7 +222,7 @@ class DocumentController(Controller):
     ) -> DocumentOut:
         """Change my document's label."""
         row = await services.relabel(auth.actor(), auth.require_account(), document_id, data.label)
-        return _out(row)
+        return document_out(row)
 
     @delete("/{document_id:int}", operation_id="deleteDocument")
     async def delete_document(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from backend.lib.errors import (
     ClientError,
     ConflictError,
     NotFoundError,
     PayloadTooLargeError,
+    PortalError,
     UnsupportedMediaError,
     ValidationFailedError,
 )
@@ -18,7 +21,12 @@ __all__ = [
     "ImageSizeError",
     "UnknownDocumentTypeError",
     "UnsupportedDocumentTypeError",
+    "UploadBusyError",
+    "UploadHeaderError",
     "UploadInterruptedError",
+    "UploadLengthExceededError",
+    "UploadNotFoundError",
+    "UploadOffsetMismatchError",
 ]
 
 
@@ -84,3 +92,59 @@ class UploadInterruptedError(ClientError):
     code = "upload_interrupted"
     message_en = "The upload was interrupted. Please try again."
     message_th = "การอัปโหลดถูกขัดจังหวะ กรุณาลองใหม่"
+
+
+class UploadNotFoundError(NotFoundError):
+    """Unknown, someone else's, expired or deleted: the client starts a new upload."""
+
+    code = "upload_not_found"
+    message_en = "This upload does not exist or has expired. Please upload the file again."
+    message_th = "ไม่พบการอัปโหลดนี้หรือหมดอายุแล้ว กรุณาอัปโหลดไฟล์ใหม่"
+
+
+class UploadHeaderError(ClientError):
+    """A missing or malformed Upload-Length, Upload-Offset or Idempotency-Key header."""
+
+    def __init__(self, header: str) -> None:
+        super().__init__(
+            f"The {header} header is missing or not valid.",
+            f"ส่วนหัว {header} ไม่มีหรือไม่ถูกต้อง",
+            code=f"{header.lower().replace('-', '_')}_invalid",
+        )
+
+
+class _AtOffset(PortalError):
+    """Errors that tell the client where the upload stands, so it goes on from there."""
+
+    def __init__(self, offset: int, headers: dict[str, str] | None = None) -> None:
+        super().__init__(headers={"Upload-Offset": str(offset), **(headers or {})})
+        self.offset = offset
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "offset": self.offset}
+
+
+class UploadOffsetMismatchError(_AtOffset, ConflictError):
+    code = "upload_offset_mismatch"
+    message_en = "The server has another part of this file. Continue from the offset given."
+    message_th = "เซิร์ฟเวอร์ได้รับไฟล์นี้ไปถึงตำแหน่งอื่นแล้ว กรุณาส่งต่อจากตำแหน่งที่ระบุ"
+
+
+class UploadBusyError(_AtOffset, ConflictError):
+    """Another request is appending to this upload (or one whose client vanished still holds
+    it for a few seconds): wait `Retry-After`, then ask where it stands."""
+
+    code = "upload_busy"
+    message_en = "This file is still being received. Please wait a moment and try again."
+    message_th = "กำลังรับไฟล์นี้อยู่ กรุณารอสักครู่แล้วลองใหม่"
+
+    def __init__(self, offset: int, retry_after: int) -> None:
+        super().__init__(offset, {"Retry-After": str(max(1, retry_after))})
+
+
+class UploadLengthExceededError(_AtOffset, PayloadTooLargeError):
+    """More bytes than Upload-Length declared: none past the length is kept (`offset`)."""
+
+    code = "upload_length_exceeded"
+    message_en = "More data was sent than the upload's declared length."
+    message_th = "ส่งข้อมูลเกินขนาดที่แจ้งไว้สำหรับการอัปโหลดนี้"

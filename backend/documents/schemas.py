@@ -9,7 +9,7 @@ import msgspec
 
 from backend.lib.schema import Struct
 
-__all__ = ["MAX_LABEL", "DocumentOut", "DocumentUpdate"]
+__all__ = ["MAX_LABEL", "DocumentOut", "DocumentUpdate", "UploadOut"]
 
 MAX_LABEL = 80
 """Longest label, in characters (Thai or English): one line on a 320 px screen, twice."""
@@ -30,3 +30,14 @@ class DocumentOut(Struct):
 
 class DocumentUpdate(Struct):
     label: Annotated[str, msgspec.Meta(max_length=MAX_LABEL)]
+
+
+class UploadOut(Struct):
+    """A resumable upload: `offset` of `length` bytes received; `document` (always present,
+    null until then) once complete. Gone after `expires_at` unless more bytes arrive."""
+
+    id: str
+    offset: int
+    length: int
+    expires_at: dt.datetime
+    document: DocumentOut | None

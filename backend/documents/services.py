@@ -11,6 +11,7 @@ For the applications domain (and the kiosk, later):
 - `store_upload(account_id, document_type, label, chunks, idempotency_key, actor=…,
   settings=…)`: the whole upload (rate limit, type check by content, size limit, storage,
   row, audit), used by the upload endpoint and by an operator uploading for a citizen.
+  `resumable` builds a document piece by piece and ends with the same `record_upload`.
 
 Citizen-facing reads and writes (`list_documents`, `get_own`, `relabel`, `soft_delete`) only
 ever see the caller's own live documents: another citizen's id is simply not found.
@@ -50,13 +51,17 @@ __all__ = [
     "MAX_IDEMPOTENCY_KEY",
     "DocumentRow",
     "Limits",
+    "by_idempotency_key",
+    "check_idempotency_key",
     "clean_label",
     "document_for_download",
     "get_own",
     "list_documents",
     "open_content",
     "owned_documents",
+    "record_upload",
     "relabel",
+    "require_document_type",
     "soft_delete",
     "store_upload",
 ]
@@ -132,7 +137,8 @@ def clean_label(label: str) -> str:
     return cleaned
 
 
-def _check_idempotency_key(key: str | None) -> str | None:
+def check_idempotency_key(key: str | None) -> str | None:
+    """The key as given, or `ClientError` when it is not 1..100 printable ASCII characters."""
     if key is None:
         return None
     if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
@@ -144,7 +150,8 @@ def _check_idempotency_key(key: str | None) -> str | None:
     return key
 
 
-async def _require_document_type(code: str) -> None:
+async def require_document_type(code: str) -> None:
+    """`UnknownDocumentTypeError` unless the catalog has the type."""
     if not await DocumentType.exists().where(DocumentType.code == code):
         raise UnknownDocumentTypeError(code)
 
@@ -189,9 +196,9 @@ async def store_upload(
     All or nothing: on any error the stored bytes are deleted and no row is written.
     """
     await check([(Limits.UPLOAD, str(account_id))])
-    idempotency_key = _check_idempotency_key(idempotency_key)
+    idempotency_key = check_idempotency_key(idempotency_key)
     label = clean_label(label)
-    await _require_document_type(document_type)
+    await require_document_type(document_type)
     max_bytes = settings.document_max_bytes
     if declared_size is not None and declared_size > max_bytes:
         raise DocumentTooLargeError(max_bytes)
@@ -202,7 +209,7 @@ async def store_upload(
         kind = sniff(stored.head)
         assert kind is not None  # _refuse_unsupported let it through
         size = image_size(kind, stored.head)
-        row, created = await _record_upload(
+        row, created = await record_upload(
             account_id,
             document_type,
             label,
@@ -224,7 +231,8 @@ async def store_upload(
     return row, created
 
 
-async def _by_idempotency_key(account_id: int, key: str) -> DocumentRow | None:
+async def by_idempotency_key(account_id: int, key: str) -> DocumentRow | None:
+    """The document `key` produced for the account, deleted or not."""
     row = (
         await Document.select()
         .where((Document.account == account_id) & (Document.idempotency_key == key))
@@ -243,7 +251,7 @@ def _replay(existing: DocumentRow, stored: Stored, document_type: str) -> Docume
     return existing
 
 
-async def _record_upload(
+async def record_upload(
     account_id: int,
     document_type: str,
     label: str,
@@ -253,8 +261,11 @@ async def _record_upload(
     idempotency_key: str | None,
     actor: Actor,
 ) -> tuple[DocumentRow, bool]:
+    """The wallet row and audit entry for bytes already stored: (document, created). When
+    the key already made a document, that one if it has the same content and type (created
+    False: the caller deletes its own copy), else `IdempotencyKeyReusedError`."""
     if idempotency_key is not None:
-        existing = await _by_idempotency_key(account_id, idempotency_key)
+        existing = await by_idempotency_key(account_id, idempotency_key)
         if existing is not None:
             return _replay(existing, stored, document_type), False
     width, height = size if size else (None, None)
@@ -293,7 +304,7 @@ async def _record_upload(
         # Two tries of one upload raced (the phone retried while the first was still
         # streaming): the other committed first, so answer as for any retry.
         existing = (
-            await _by_idempotency_key(account_id, idempotency_key) if idempotency_key else None
+            await by_idempotency_key(account_id, idempotency_key) if idempotency_key else None
         )
         if existing is None:
             raise
@@ -367,7 +378,7 @@ async def list_documents(
     """The citizen's wallet, newest first; `before` (an id) pages further back."""
     condition = (Document.account == account_id) & Document.deleted_at.is_null()
     if document_type is not None:
-        await _require_document_type(document_type)
+        await require_document_type(document_type)
         condition &= Document.document_type == document_type
     if before is not None:
         condition &= Document.id < before

@@ -53,9 +53,11 @@ HOUSEKEEPING_EVERY_S = 3600.0
 
 
 @contextlib.asynccontextmanager
-async def _housekeeping(stop: asyncio.Event) -> AsyncIterator[None]:
-    """Hourly `housekeep()` beside the deliveries, starting a minute in (so restarts do not
-    all run it at once); a failure is logged and retried at the next hour."""
+async def _housekeeping(stop: asyncio.Event, settings: Settings) -> AsyncIterator[None]:
+    """Hourly `housekeep()` and the sweep of expired resumable uploads beside the deliveries,
+    starting a minute in (so restarts do not all run it at once); a failure is logged and
+    retried at the next hour."""
+    from backend.documents.resumable import sweep_uploads
     from backend.system.housekeeping import housekeep, log
 
     async def loop() -> None:
@@ -64,10 +66,15 @@ async def _housekeeping(stop: asyncio.Event) -> AsyncIterator[None]:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
                 return
-            try:
-                await housekeep()
-            except Exception:
-                log.exception("housekeeping failed")
+            jobs: tuple[Callable[[], Awaitable[object]], ...] = (
+                housekeep,
+                lambda: sweep_uploads(settings),
+            )
+            for job in jobs:
+                try:
+                    await job()
+                except Exception:
+                    log.exception("housekeeping failed")
             delay = HOUSEKEEPING_EVERY_S
 
     task = asyncio.create_task(loop())
@@ -124,7 +131,8 @@ def worker(
     worker_id: str | None,
     idle_sleep: float,
 ) -> None:
-    """Deliver queued outbox messages (Web Push; agency webhooks) until SIGTERM or Ctrl+C.
+    """Deliver queued outbox messages (Web Push; agency webhooks) until SIGTERM or Ctrl+C,
+    and do what `portal housekeep` does hourly.
 
     Start as many as needed, on any hosts: each claims its own batches. On SIGTERM the
     batch in progress is finished before exiting. A worker killed outright loses nothing:
@@ -155,7 +163,7 @@ def worker(
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop.set)
-            async with listen(settings.database_url, wake), _housekeeping(stop):
+            async with listen(settings.database_url, wake), _housekeeping(stop, settings):
                 await runner.run_forever(stop, idle_sleep, wake)
             return None
 

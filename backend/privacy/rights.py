@@ -2,11 +2,12 @@
 erasure of the account.
 
 Erasure removes what the portal keeps *for the citizen*: name, ID number, phone, address,
-passkeys, sessions, devices, notifications and preferences, drafts, and wallet documents no
-application used. It keeps what the state must keep: applications that were submitted (with
-their answers, attached documents and history, the agencies' record of a public service) and
-the audit log (who did what, never personal detail). While an application is still being
-worked on the account cannot be erased: the agency may need to reach the citizen.
+passkeys, sessions, devices, notifications and preferences, drafts, uploads in progress, and
+wallet documents no application used. It keeps what the state must keep: applications that
+were submitted (with their answers, attached documents and history, the agencies' record of a
+public service) and the audit log (who did what, never personal detail). While an
+application is still being worked on the account cannot be erased: the agency may need to
+reach the citizen.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from backend.applications.attachments import file_answers, forms_of
 from backend.applications.services import COUNTER
 from backend.applications.status import ACTIVE
 from backend.applications.tables import Application, StatusEvent
+from backend.documents.resumable import remove_uploads
 from backend.documents.storage import storage_for
 from backend.documents.tables import Document
 from backend.lib.db import write_transaction
@@ -255,9 +257,11 @@ async def erase_account(
 
         drafts = await _discard_drafts(account_id)
         documents, removed_keys = await _remove_unused_documents(account_id)
+        uploads, upload_keys = await remove_uploads(account_id)
         counts = {
             "drafts": drafts,
             "documents": documents,
+            "uploads": uploads,
             "passkeys": len(
                 await Passkey.delete().where(Passkey.account == account_id).returning(Passkey.id)
             ),
@@ -297,6 +301,11 @@ async def erase_account(
                 await storage.delete(key)
             except OSError:
                 log.warning("could not delete erased document %s", key, exc_info=True)
+        for key in upload_keys:
+            try:
+                await storage.discard(key)
+            except OSError:
+                log.warning("could not delete erased upload %s", key, exc_info=True)
     return counts
 
 

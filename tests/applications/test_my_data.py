@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from backend.accounts.tables import Account, Passkey, Session
 from backend.applications import services
 from backend.applications.tables import Application
-from backend.documents.tables import Document
+from backend.documents.tables import Document, Upload
 from backend.privacy.tables import AuditEntry
 from tests.applications.conftest import OFFICER, agency_id, apply
 from tests.applications.test_attachments import id_card_answers, upload
@@ -116,12 +116,25 @@ async def test_erasure_removes_what_is_mine_and_keeps_the_agencies_record(
     assert draft.status_code == 201, draft.text
     mine = set(_stored_files(Path(settings.var_dir))) - before
     assert len(mine) == 2
+    # Half a photo on its way: erased too, bytes and all.
+    started = await client.post(
+        "/api/v1/documents/uploads",
+        params={"document_type": "police_report"},
+        headers={**csrf(client), "idempotency-key": "half", "upload-length": "1000"},
+    )
+    half = await client.patch(
+        f"/api/v1/documents/uploads/{started.json()['id']}",
+        content=b"%PDF-1.4\n" + bytes(100),
+        headers={**csrf(client), "upload-offset": "0"},
+    )
+    assert half.status_code == 200, half.text
 
     response = await _erase(client, NATIONAL_ID[-4:])
     assert response.status_code == 200, response.text
     assert response.json()["removed"] == {
         "drafts": 1,
         "documents": 1,
+        "uploads": 1,
         "passkeys": 1,
         "sessions": 1,
         "devices": 0,
@@ -139,6 +152,8 @@ async def test_erasure_removes_what_is_mine_and_keeps_the_agencies_record(
     # The decided application and the document it used stay, for the agency.
     assert [d["id"] for d in await Document.select(Document.id)] == [used]
     assert len(mine & set(_stored_files(Path(settings.var_dir)))) == 1
+    assert not [p for p in _stored_files(Path(settings.var_dir)) if p.name.endswith(".part")]
+    assert await Upload.count() == 0
     kept = await Application.select(Application.status, Application.answers).where(
         Application.id == applied.json()["id"]
     )

@@ -98,14 +98,17 @@ async def asgi_upload(
     client: AsyncTestClient[Any],
     chunks: AsyncIterator[bytes] | Iterable[bytes],
     *,
-    params: dict[str, str],
+    params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     disconnect_after: int | None = None,
     app: Any = None,
+    method: str = "POST",
+    path: str = "/api/v1/documents",
 ) -> AsgiResult:
-    """POST /api/v1/documents through the ASGI app, one `http.request` message per chunk
-    (no Content-Length: like a chunked upload). The client's cookies go along.
-    `disconnect_after=N` sends `http.disconnect` after N chunks, as when a phone loses signal."""
+    """POST /api/v1/documents (or `method` `path`) through the ASGI app, one `http.request`
+    message per chunk (no Content-Length: like a chunked upload). The client's cookies go
+    along. `disconnect_after=N` sends `http.disconnect` after N chunks, as when a phone loses
+    signal."""
     result = AsgiResult()
     cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
     raw_headers = [(b"host", b"portal.localhost:8000"), (b"cookie", cookie.encode())]
@@ -115,12 +118,12 @@ async def asgi_upload(
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
-        "method": "POST",
+        "method": method,
         "scheme": "http",
-        "path": "/api/v1/documents",
-        "raw_path": b"/api/v1/documents",
+        "path": path,
+        "raw_path": path.encode(),
         "root_path": "",
-        "query_string": urlencode(params).encode(),
+        "query_string": urlencode(params or {}).encode(),
         "headers": raw_headers,
         "client": ("127.0.0.1", 50000),
         "server": ("portal.localhost", 8000),

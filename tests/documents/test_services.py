@@ -166,7 +166,7 @@ async def test_the_unique_index_settles_a_race_the_first_check_missed(
     first, _ = await store_upload(
         me, "id_card", "", chunks(pdf()), "race-key", actor=as_citizen(me), settings=settings
     )
-    real = services._by_idempotency_key
+    real = services.by_idempotency_key
     calls = 0
 
     async def missed_once(account_id: int, key: str) -> Any:
@@ -174,7 +174,7 @@ async def test_the_unique_index_settles_a_race_the_first_check_missed(
         calls += 1
         return None if calls == 1 else await real(account_id, key)
 
-    monkeypatch.setattr(services, "_by_idempotency_key", missed_once)
+    monkeypatch.setattr(services, "by_idempotency_key", missed_once)
     second, created = await store_upload(
         me, "id_card", "", chunks(pdf()), "race-key", actor=as_citizen(me), settings=settings
     )

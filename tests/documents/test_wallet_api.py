@@ -393,4 +393,9 @@ async def test_openapi_documents_the_wallet(client: Client) -> None:
         "getDocumentContent",
         "relabelDocument",
         "deleteDocument",
+        "createUpload",
+        "headUpload",
+        "getUpload",
+        "appendUpload",
+        "deleteUpload",
     }
