@@ -45,7 +45,7 @@ from backend.kiosk.receipt import ReceiptController
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
 from backend.lib.logging import configure_logging
-from backend.lib.middleware import envelope_middleware
+from backend.lib.middleware import UNCOMPRESSED, envelope_middleware
 from backend.notifications.controllers import (
     NotificationController,
     PreferenceController,
@@ -174,7 +174,11 @@ def create_app(
         response_class=ETagResponse,
         exception_handlers=exception_handlers(),
         compression_config=CompressionConfig(
-            backend="brotli", brotli_gzip_fallback=True, minimum_size=500, brotli_quality=5
+            backend="brotli",
+            brotli_gzip_fallback=True,
+            minimum_size=500,
+            brotli_quality=5,
+            exclude_opt_key=UNCOMPRESSED,
         ),
         openapi_config=_openapi(),
         debug=settings.debug,

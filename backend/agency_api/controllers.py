@@ -27,6 +27,7 @@ from backend.agency_api.schemas import (
 from backend.documents.services import DocumentRow
 from backend.documents.sniff import KINDS
 from backend.lib.idempotency import key_from_header, request_hash, run_idempotent
+from backend.lib.middleware import UNCOMPRESSED
 from backend.privacy.audit import Actor
 from backend.settings import Settings
 
@@ -239,7 +240,7 @@ class AgencyDocumentsController(Controller):
     dependencies = _CALLER
     security = SECURITY
 
-    @get("/{document_id:int}", operation_id="agencyGetDocument")
+    @get("/{document_id:int}", operation_id="agencyGetDocument", opt={UNCOMPRESSED: True})
     async def download(
         self,
         caller: NamedDependency[AgencyCaller],

@@ -26,6 +26,7 @@ from backend.agency_api.schemas import ApplicationView, OfficerQueue, StatusChan
 from backend.applications.status import Status
 from backend.lib.errors import AuthorizationError
 from backend.lib.idempotency import key_from_header, request_hash
+from backend.lib.middleware import UNCOMPRESSED
 from backend.settings import Settings
 
 __all__ = ["OfficerController"]
@@ -127,7 +128,11 @@ class OfficerController(Controller):
             auth.actor(),
         )
 
-    @get("/documents/{document_id:int}", operation_id="officerGetDocument")
+    @get(
+        "/documents/{document_id:int}",
+        operation_id="officerGetDocument",
+        opt={UNCOMPRESSED: True},
+    )
     async def download(
         self,
         auth: NamedDependency[Auth],

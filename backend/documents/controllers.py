@@ -29,6 +29,7 @@ from backend.documents.errors import UploadInterruptedError
 from backend.documents.schemas import MAX_LABEL, DocumentOut, DocumentUpdate
 from backend.documents.services import MAX_IDEMPOTENCY_KEY, DocumentRow
 from backend.documents.sniff import KINDS
+from backend.lib.middleware import UNCOMPRESSED
 from backend.settings import Settings
 
 __all__ = ["DocumentController", "document_out", "request_chunks"]
@@ -78,7 +79,7 @@ def _content_headers(row: DocumentRow) -> dict[str, str]:
         "Content-Disposition": f'inline; filename="{filename}"',
         # The same URL on a shared phone must not serve one person's file to the next.
         "Vary": "Cookie",
-        # Weak: the compression middleware may re-encode the bytes on the wire.
+        # Weak, as other responses' (the bytes are never re-encoded here: UNCOMPRESSED).
         "ETag": f'W/"{row.sha256}"',
     }
 
@@ -196,6 +197,7 @@ class DocumentController(Controller):
         "/{document_id:int}/content",
         operation_id="getDocumentContent",
         cache_control=CONTENT_CACHE,
+        opt={UNCOMPRESSED: True},
     )
     async def content(
         self,

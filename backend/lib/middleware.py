@@ -17,7 +17,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.lib.logging import request_id_var
 
-__all__ = ["API_CSP", "CSP", "after_response", "envelope_middleware"]
+__all__ = ["API_CSP", "CSP", "UNCOMPRESSED", "after_response", "envelope_middleware"]
+
+UNCOMPRESSED = "uncompressed"
+"""Route `opt` key: the compression middleware leaves these responses alone (documents: PDF,
+JPEG and PNG are compressed already; re-encoding costs CPU, hides the size from a phone's
+progress bar and gains nothing)."""
 
 log = logging.getLogger("portal.access")
 

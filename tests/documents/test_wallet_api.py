@@ -89,9 +89,14 @@ async def test_upload_list_and_download(
     assert "private" in listed.headers["cache-control"]
     assert (await client.get(f"/api/v1/documents/{body['id']}")).json() == body
 
-    content = await client.get(f"/api/v1/documents/{body['id']}/content")
+    content = await client.get(
+        f"/api/v1/documents/{body['id']}/content", headers={"accept-encoding": "br, gzip"}
+    )
     assert content.status_code == 200
     assert content.content == data
+    # Sent as stored (already compressed formats), with its size for a progress bar.
+    assert "content-encoding" not in content.headers
+    assert content.headers["content-length"] == str(len(data))
     assert content.headers["content-type"].startswith(content_type)
     extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
     assert content.headers["content-disposition"] == (
