@@ -8,8 +8,8 @@
 // (`discard`); a network error or 5xx leaves it `waiting` for the next try; 2xx removes it.
 // Each item carries its idempotency key, so a retry after a lost answer never writes twice,
 // and a `meta` the screens use to show it ("waiting to send: ID card replacement") and to
-// reopen it for correction with the server's per-field messages. Documents picked in a form
-// are items too (kind `upload`, sent by upload.js, loaded only then).
+// reopen it for correction with the server's per-field messages. Uploads are items too (kind
+// `upload`, sent by upload.js).
 // Runs in the page and in the (module) service worker: no DOM beyond `document.cookie`.
 import { store, inMemory } from './db.js';
 
@@ -62,8 +62,7 @@ export async function enqueue({ method = 'POST', url, body = null, headers = {},
   };
   const item = { ...fields, id: /** @type {number} */ (await items().put(fields)) };
   await changed();
-  // This page asks for the lock before the service worker hears of the sync, so the page sends
-  // it and gets the answer (its tracking code) whenever it can.
+  // Locked before the service worker hears of the sync: this page sends it and gets the answer.
   replay().catch(() => {});
   if (!inMemory()) await requestSync();
   return item;
@@ -124,7 +123,7 @@ export async function replay() {
 
 async function drain() {
   let sent = 0;
-  let held = false; // by a refused item, all after it but uploads: they need nothing before them
+  let held = false; // by a refused item: all after it wait, but uploads (they need nothing)
   for (const item of await list()) {
     const upload = item.meta?.kind === 'upload';
     if (item.state === 'failed' || (held && !upload)) { held ||= !upload; continue; }
@@ -133,10 +132,10 @@ async function drain() {
     let response;
     try {
       response = await (upload || /"upload:/.test(String(item.body))
-        ? import('./upload.js').then((m) => m.send(item, headers)) // not in a service worker (no import())
+        ? import('./upload.js').then((m) => m.send(item, headers)) // rejects in a service worker
         : fetch(item.url, { method: item.method, headers, body: item.body, credentials: 'same-origin' }));
     } catch {
-      if (upload) continue; // it waits (in a service worker, for the page); what needs it waits too
+      if (upload) continue; // what needs it waits for it
       break; // offline or unreachable: keep it waiting
     }
     if (response.ok) {
@@ -176,7 +175,8 @@ async function requestSync() {
   if (sync) await sync.register(SYNC_TAG).catch(() => {});
 }
 
-async function changed() {
+/** Tell the listeners here and in other tabs. */
+export async function changed() {
   const now = await list();
   for (const fn of listeners) fn(now);
   if (!inMemory()) channel?.postMessage('changed'); // a kiosk's is this page's alone

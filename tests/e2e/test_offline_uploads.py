@@ -1,20 +1,27 @@
 """Documents uploaded offline, in a real browser against a real server: a file picked without
 signal waits in the outbox (IndexedDB) with the application that uses it, survives closing the
-browser, and both are sent once, in order, when the connection returns; a file the server
-refuses comes back to the form for another, and the application waits until then."""
+browser, and both are sent once, in order, when the connection returns (an answer to the
+agency's request for information too); a large file cut off mid-way goes on from where the
+server has it; a file the server refuses comes back to the form for another, and the
+application waits until then."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, Playwright, expect
+from playwright.sync_api import BrowserContext, Locator, Page, Playwright, Route, expect
 
+from backend.settings import ROOT
 from tests.e2e.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -43,6 +50,26 @@ HUGE_PNG = (
 )
 
 
+AGENCY_ASKS = """
+import sys
+from backend.cli import _run
+from backend.applications.services import change_status
+from backend.catalog.tables import Agency
+from backend.privacy.audit import Actor
+
+async def job():
+    agency = await Agency.select(Agency.id).where(Agency.code == "DCA").first()
+    actor, app = Actor(account_id=None, role="agency_api"), int(sys.argv[1])
+    await change_status(app, "in_review", actor, agency_id=agency["id"])
+    await change_status(app, "needs_info", actor, agency_id=agency["id"],
+        message_th="ภาพหน้าหนังสือเดินทางไม่ชัด กรุณาส่งใหม่",
+        message_en="The passport page is not readable: please send it again.",
+        needs_fields=["passport"])
+
+_run(job)
+"""
+
+
 @pytest.fixture(autouse=True)
 def _fresh_limits(live_server: LiveServer) -> None:
     live_server.forget_rate_limits()
@@ -69,17 +96,33 @@ def _persistent(playwright: Playwright, profile: Path) -> BrowserContext:
     )
 
 
+def _eventually(page: Page, check: str, arg: object = None) -> None:
+    """Until the async JS function `check(arg)` is true (15 s at most). Playwright's
+    wait_for_function does not await a promise: an async predicate is always "truthy"."""
+    assert page.evaluate(
+        f"""async (arg) => {{
+            const check = {check};
+            for (const end = Date.now() + 15000; Date.now() < end;) {{
+                if (await check(arg)) return true;
+                await new Promise((wake) => setTimeout(wake, 100));
+            }}
+            return false;
+        }}""",
+        arg,
+    ), check
+
+
 def _ready_offline(page: Page) -> None:
     """The service worker keeps the service's form and the upload code for offline use."""
     wait_for_service_worker(page)
-    page.wait_for_function(
+    _eventually(
+        page,
         """async (slug) => {
             const src = document.querySelector('script[type=module]').src;
             return Boolean(await caches.match(`/api/v1/services/${slug}`))
                 && Boolean(await caches.match(src.replace('app.js', 'upload.js')));
         }""",
-        arg=SERVICE,
-        polling=250,
+        SERVICE,
     )
 
 
@@ -96,9 +139,24 @@ def _pick(page: Page, name: str, content: bytes, mime: str = "application/pdf") 
     return group
 
 
-def _documents(live_server: LiveServer, national_id: str) -> list[Any]:
+def _wait_for_draft(page: Page) -> None:
+    """Until the form's draft on the phone (saved as the citizen types) names the upload."""
+    _eventually(
+        page,
+        """async (key) => {
+            const src = document.querySelector('script[type=module]').src;
+            const { store } = await import(src.replace('app.js', 'db.js'));
+            const draft = await store('drafts').get(key);
+            return String(JSON.stringify(draft?.raw)).includes('upload:');
+        }""",
+        f"apply:{SERVICE}",
+    )
+
+
+def _documents(live_server: LiveServer, national_id: str, *extra: str) -> list[Any]:
     return live_server.sql(
-        "SELECT d.id, d.label, d.size_bytes FROM document d JOIN account c ON c.id = d.account "
+        f"SELECT d.id, d.label, d.size_bytes{''.join(', d.' + e for e in extra)} "
+        "FROM document d JOIN account c ON c.id = d.account "
         "WHERE c.national_id = ?",
         national_id,
     )
@@ -173,6 +231,72 @@ def test_a_document_picked_offline_waits_with_its_application_and_both_are_sent_
     assert state == "submitted" and json.loads(answers)["passport"] == document_id
 
 
+class CutLink:
+    """The resumable upload's pieces, as the network sees them: counts the bytes each PATCH
+    carries, and cuts the ones it is told to, before the server (a dropped request) or after
+    it (the server has the bytes, the phone never hears so)."""
+
+    def __init__(self, context: BrowserContext, *, before: int, after: int) -> None:
+        self.cut = {before: "before", after: "after"}
+        self.patches: list[int] = []
+        self.heads = 0
+        context.route(lambda url: "/api/v1/documents/uploads/" in url, self.handle)
+
+    def handle(self, route: Route) -> None:
+        request = route.request
+        self.heads += request.method == "HEAD"
+        if request.method != "PATCH":
+            route.continue_()
+            return
+        self.patches.append(len(request.post_data_buffer or b""))
+        cut = self.cut.get(len(self.patches))
+        if cut == "after":
+            route.fetch()
+        if cut:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    def wait_for(self, page: Page, patches: int) -> None:
+        while len(self.patches) < patches:
+            page.wait_for_timeout(50)
+
+
+def test_a_large_upload_cut_off_goes_on_from_where_the_server_has_it(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    national_id = thai_id()
+    virtual_authenticator(page)
+    enrol_in_browser(page, live_server.url, national_id, phone="0812345678")
+    page.goto(f"{live_server.url}/#/services/{SERVICE}/apply")
+    _fill_form(page)
+    wait_for_service_worker(page)
+    link = CutLink(context, before=2, after=4)
+    scan = b"%PDF-1.7\n" + os.urandom(3 * 1024 * 1024)
+
+    group = _pick(page, "scan.pdf", scan)
+    link.wait_for(page, 2)  # the second piece never reaches the server
+    # The form says how far it got, and the file waits on the phone.
+    expect(group.get_by_role("status")).to_have_text(re.compile(r"^กำลังอัปโหลด \d+%$"))
+    expect(group.get_by_label(re.compile(r"scan\.pdf · รอส่ง"))).to_be_checked()
+    _wait_for_draft(page)
+    page.reload()  # asks the server where it stands (HEAD), goes on from there
+    link.wait_for(page, 4)  # the fourth reaches it, but its answer is lost
+    page.reload()
+    expect(group.get_by_role("status")).to_have_text("อัปโหลดแล้ว และเลือกไว้ให้แล้ว", timeout=15_000)
+    expect(group.get_by_label(re.compile(r"scan\.pdf"))).to_be_checked()
+    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="ยื่นคำขอแล้ว")).to_be_visible()
+
+    [(document_id, _, size, sha256)] = _documents(live_server, national_id, "sha256")
+    assert (size, sha256) == (len(scan), hashlib.sha256(scan).hexdigest())
+    assert link.heads == 2
+    # Only the piece cut before the server went twice.
+    assert len(scan) < sum(link.patches) <= len(scan) + max(link.patches[1], 1024 * 1024)
+    [(state, answers)] = _applications(live_server, national_id)
+    assert state == "submitted" and json.loads(answers)["passport"] == document_id
+
+
 def test_a_refused_document_comes_back_to_the_form_and_its_application_waits(
     page: Page, context: BrowserContext, live_server: LiveServer, axe_source: str
 ) -> None:
@@ -218,3 +342,58 @@ def test_a_refused_document_comes_back_to_the_form_and_its_application_waits(
     [(document_id, _, _)] = _documents(live_server, national_id)
     [(state, answers)] = _applications(live_server, national_id)
     assert state == "submitted" and json.loads(answers)["passport"] == document_id
+
+
+def test_an_answer_to_the_agency_with_a_document_picked_offline(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    national_id = thai_id()
+    virtual_authenticator(page)
+    enrol_in_browser(page, live_server.url, national_id, phone="0812345678")
+    wait_for_service_worker(page)
+    created = page.evaluate(
+        """async ([slug, nationalId, bytes]) => {
+            const headers = { 'x-csrf-token': document.cookie.match(/portal_csrf=([^;]+)/)[1] };
+            const post = async (url, body) => (await fetch(url, { method: 'POST', body,
+                headers: { ...headers, 'content-type': 'application/json',
+                           'idempotency-key': crypto.randomUUID() } })).json();
+            const wallet = '/api/v1/documents?document_type=passport';
+            const doc = await post(wallet, new Uint8Array(bytes));
+            return post('/api/v1/applications', JSON.stringify({ service: slug, submit: true,
+                answers: { full_name: 'สมหญิง ใจงาม', national_id: nationalId, phone: '0812345678',
+                           passport_number: 'AB1234567', validity: '10', passport: doc.id } }));
+        }""",
+        [SERVICE, national_id, list(PDF)],
+    )
+    assert created.get("id"), created
+    subprocess.run(
+        [sys.executable, "-c", AGENCY_ASKS, str(created["id"])],
+        env=live_server.env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    page.goto(f"{live_server.url}/#/applications/{created['id']}")
+    todo = page.get_by_role("region", name="สิ่งที่คุณต้องทำ:")
+    expect(todo).to_contain_text("ภาพหน้าหนังสือเดินทางไม่ชัด")
+    _ready_offline(page)
+
+    context.set_offline(True)
+    group = todo.get_by_role("group", name=FIELD)
+    group.get_by_label("อัปโหลดเอกสารใหม่").set_input_files(
+        {"name": "passport-again.pdf", "mimeType": "application/pdf", "buffer": PDF + b"%again"}
+    )
+    expect(group.get_by_label(re.compile(r"passport-again\.pdf · รอส่ง"))).to_be_checked()
+    todo.get_by_role("button", name="ส่งข้อมูล").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
+    status = page.locator("[data-module=status]")
+    expect(status).to_contain_text("รอส่ง (2)")
+
+    context.set_offline(False)
+    expect(status).to_be_hidden(timeout=15_000)
+    documents = _documents(live_server, national_id)
+    assert [label for _, label, _ in documents].count("passport-again.pdf") == 1
+    [new_id] = [id_ for id_, label, _ in documents if label == "passport-again.pdf"]
+    [(state, answers)] = _applications(live_server, national_id)
+    assert state == "in_review" and json.loads(answers)["passport"] == new_id

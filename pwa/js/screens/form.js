@@ -217,7 +217,9 @@ function fileControl(f, id, label, value, docs, onChange) {
     for (const radio of /** @type {NodeListOf<HTMLInputElement>} */ (options.querySelectorAll('input[value^="upload:"]'))) {
       const item = items.find((i) => `upload:${i.idempotencyKey}` === radio.value);
       if (item?.state === 'waiting') {
-        progress.textContent = t(navigator.onLine ? 'upload.sending' : 'upload.queued');
+        const sent = item.meta.upload?.offset;
+        progress.textContent = !navigator.onLine ? t('upload.queued')
+          : sent ? t('upload.progress', { n: Math.floor((100 * sent) / item.meta.size) }) : t('upload.sending');
         continue;
       }
       const doc = item ? null : await (await import('../upload.js')).sent(radio.value.slice(7));
