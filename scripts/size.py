@@ -17,6 +17,8 @@ Prints a table and exits 1 when a budget is exceeded. Budgets: DESIGN.md, issue 
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import tempfile
 import time
@@ -34,6 +36,7 @@ from tests.e2e.conftest import (
     CHROMIUM_ARGS,
     LiveServer,
     enrol_in_browser,
+    eventually,
     virtual_authenticator,
 )
 from tests.support.flows import thai_id
@@ -152,10 +155,11 @@ def wait_until_offline_ready(page: Page, copies: int = 3) -> None:
     """Service worker installed and in control, first view's data (`copies` API answers)
     copied for offline use."""
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
-    page.wait_for_function(
+    eventually(
+        page,
         "async (n) => (await (await caches.open('portal-data')).keys()).length >= n",
-        arg=copies,
-        timeout=30_000,
+        copies,
+        timeout_ms=30_000,
     )
     page.wait_for_load_state("networkidle")
 
@@ -166,15 +170,13 @@ def kb(n: int) -> str:
 
 def wait_until_screens_kept(page: Page) -> None:
     """Signed in, the service worker keeps every screen (its LAZY list) for offline use."""
-    page.wait_for_function(
-        """async () => {
-            const source = await (await fetch('/sw.js')).text();
-            const lazy = JSON.parse(source.match(/const LAZY = (\\[.*?\\]);/)[1]);
-            const kept = await Promise.all(lazy.map((url) => caches.match(url)));
-            return kept.every(Boolean);
-        }""",
-        timeout=30_000,
-        polling=500,
+    source = page.evaluate("async () => (await fetch('/sw.js')).text()")
+    lazy = json.loads(re.search(r"const LAZY = (\[.*?\]);", source).group(1))  # type: ignore[union-attr]
+    eventually(
+        page,
+        "async (lazy) => (await Promise.all(lazy.map((url) => caches.match(url)))).every(Boolean)",
+        lazy,
+        timeout_ms=30_000,
     )
     page.wait_for_load_state("networkidle")
 
@@ -199,6 +201,13 @@ def measure(page: Page, work: Callable[[], object]) -> Traffic:
     page.context.on("requestfinished", traffic.record)
     work()
     page.wait_for_load_state("networkidle")
+    # A page already idle before `work` is "networkidle" at once, and the service worker's
+    # requests finish later still: wait until nothing has finished for half a second.
+    for _ in range(40):
+        seen = len(traffic.finished)
+        page.wait_for_timeout(500)
+        if len(traffic.finished) == seen:
+            break
     page.context.remove_listener("requestfinished", traffic.record)
     traffic.settle()
     return traffic

@@ -128,6 +128,23 @@ def axe_source() -> str:
     return axe_path().read_text(encoding="utf-8")
 
 
+def eventually(page: Page, check: str, arg: object = None, *, timeout_ms: int = 15_000) -> None:
+    """Until the (async) JS function `check(arg)` is true. Playwright's wait_for_function
+    does not await a promise: an async predicate counts as true at once, so it cannot wait
+    for anything IndexedDB or Cache Storage says."""
+    assert page.evaluate(
+        f"""async ([arg, timeout]) => {{
+            const check = {check};
+            for (const end = Date.now() + timeout; Date.now() < end;) {{
+                if (await check(arg)) return true;
+                await new Promise((wake) => setTimeout(wake, 100));
+            }}
+            return false;
+        }}""",
+        [arg, timeout_ms],
+    ), f"not true within {timeout_ms} ms: {check}"
+
+
 def wait_for_service_worker(page: Page) -> None:
     """Until the service worker has installed, precached the shell and controls the page."""
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
@@ -143,8 +160,8 @@ def page_build(page: Page) -> str:
 
 def wait_for_data_copies(page: Page, count: int = 3) -> None:
     """Until the service worker keeps `count` API answers for offline reading."""
-    page.wait_for_function(
-        "async (n) => (await (await caches.open('portal-data')).keys()).length >= n", arg=count
+    eventually(
+        page, "async (n) => (await (await caches.open('portal-data')).keys()).length >= n", count
     )
 
 

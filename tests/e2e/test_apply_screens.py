@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     CHROMIUM_ARGS,
     LiveServer,
     enrol_in_browser,
+    eventually,
     logged_errors,
     virtual_authenticator,
     wait_for_service_worker,
@@ -213,8 +214,8 @@ def test_offline_submission_waits_across_reloads_and_is_created_once(
         wait_for_service_worker(page)
         page.goto(f"{live_server.url}/#/services/passport-appointment/apply")
         expect(page.get_by_label("เบอร์โทรศัพท์")).to_have_value("0812345678")
-        page.wait_for_function(
-            "async () => Boolean(await caches.match('/api/v1/services/passport-appointment'))"
+        eventually(
+            page, "async () => Boolean(await caches.match('/api/v1/services/passport-appointment'))"
         )
 
         context.set_offline(True)

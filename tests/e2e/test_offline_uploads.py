@@ -27,6 +27,7 @@ from tests.e2e.conftest import (
     CHROMIUM_ARGS,
     LiveServer,
     enrol_in_browser,
+    eventually,
     logged_errors,
     virtual_authenticator,
     wait_for_service_worker,
@@ -96,26 +97,10 @@ def _persistent(playwright: Playwright, profile: Path) -> BrowserContext:
     )
 
 
-def _eventually(page: Page, check: str, arg: object = None) -> None:
-    """Until the async JS function `check(arg)` is true (15 s at most). Playwright's
-    wait_for_function does not await a promise: an async predicate is always "truthy"."""
-    assert page.evaluate(
-        f"""async (arg) => {{
-            const check = {check};
-            for (const end = Date.now() + 15000; Date.now() < end;) {{
-                if (await check(arg)) return true;
-                await new Promise((wake) => setTimeout(wake, 100));
-            }}
-            return false;
-        }}""",
-        arg,
-    ), check
-
-
 def _ready_offline(page: Page) -> None:
     """The service worker keeps the service's form and the upload code for offline use."""
     wait_for_service_worker(page)
-    _eventually(
+    eventually(
         page,
         """async (slug) => {
             const src = document.querySelector('script[type=module]').src;
@@ -141,7 +126,7 @@ def _pick(page: Page, name: str, content: bytes, mime: str = "application/pdf") 
 
 def _wait_for_draft(page: Page) -> None:
     """Until the form's draft on the phone (saved as the citizen types) names the upload."""
-    _eventually(
+    eventually(
         page,
         """async (key) => {
             const src = document.querySelector('script[type=module]').src;

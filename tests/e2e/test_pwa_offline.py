@@ -8,7 +8,13 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import LiveServer, page_build, wait_for_data_copies, wait_for_service_worker
+from tests.e2e.conftest import (
+    LiveServer,
+    eventually,
+    page_build,
+    wait_for_data_copies,
+    wait_for_service_worker,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +46,8 @@ def test_first_visit_installs_the_service_worker_and_precaches_the_shell(
     # Screens are not precached: the one this visit opened is kept (from the HTTP cache),
     # the others only once used, or once a citizen signs in.
     assert f"/v/{build}/js/screens/apply.js" not in cached
-    page.wait_for_function(
-        "async (url) => Boolean(await caches.match(url))", arg=f"/v/{build}/js/screens/catalog.js"
+    eventually(
+        page, "async (url) => Boolean(await caches.match(url))", f"/v/{build}/js/screens/catalog.js"
     )
 
 
@@ -102,7 +108,7 @@ def test_a_kiosk_keeps_no_copy_of_api_answers(page: Page, live_server: LiveServe
             setKiosk(true);
         }"""
     )
-    page.wait_for_function("""async () => !(await caches.keys()).includes('portal-data')""")
+    eventually(page, "async () => !(await caches.keys()).includes('portal-data')")
     # Kiosk mode lasts as long as this page (the server says so at each start of a real
     # kiosk, which then runs without a service worker): API answers now pass uncached.
     page.evaluate("() => fetch('/api/v1/agencies').then((r) => r.json())")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from backend.settings import ROOT
-from tests.e2e.conftest import LiveServer, page_build, wait_for_service_worker
+from tests.e2e.conftest import LiveServer, eventually, page_build, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,5 @@ def test_update_prompt_appears_after_a_deploy(
     assert new != old
     expect(page.locator(".card")).to_have_count(10)
     expect(notice).to_be_hidden()
-    page.wait_for_function(
-        "async (old) => !(await caches.keys()).includes(`portal-shell-${old}`)", arg=old
-    )
+    eventually(page, "async (old) => !(await caches.keys()).includes(`portal-shell-${old}`)", old)
     assert sorted(page.evaluate("() => caches.keys()")) == ["portal-data", f"portal-shell-{new}"]

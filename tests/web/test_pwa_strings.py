@@ -28,8 +28,8 @@ LITERAL = re.compile(r"""'([^'\\\n]*)'|"([^"\\\n]*)"|`([^`\\]*)`""")
 PROSE = re.compile(r"^(?:[A-Z][a-z]+(?: [A-Za-z][a-z]*)*|[a-z]+(?: [a-z]+)+)[.!?…]?$")
 """A capitalised word or several words: 'Reload', 'Update available', 'waiting to send'.
 Code strings (keys, selectors, header names, 'GET') do not look like this."""
-TOKEN_LISTS = {"username webauthn"}
-"""Attribute values made of keywords that read like words (autocomplete tokens)."""
+TOKEN_LISTS = {"username webauthn", "button secondary"}
+"""Attribute values made of keywords that read like words (autocomplete tokens, classes)."""
 KEY = re.compile(r"""['"]((?:%s)\.[\w.]+)['"]""" % "|".join({k.split(".")[0] for k in TH}))  # noqa: UP031  # a regex built from the key namespaces
 
 
