@@ -28,7 +28,7 @@ from backend.applications.status import ACTIVE
 from backend.applications.tables import Application, StatusEvent
 from backend.documents.resumable import remove_uploads
 from backend.documents.storage import storage_for
-from backend.documents.tables import Document
+from backend.documents.tables import Document, Upload
 from backend.lib.db import write_transaction
 from backend.lib.errors import ConflictError, ValidationFailedError
 from backend.lib.ratelimit import Limit, check
@@ -99,6 +99,14 @@ async def export_data(actor: Actor, account_id: int) -> dict[str, Any]:
         ).where(Session.account == account_id),
         "applications": await _applications(account_id),
         "documents": await _documents(account_id),
+        "unfinished_uploads": await Upload.select(
+            Upload.document_type,
+            Upload.label,
+            Upload.length,
+            Upload.received,
+            Upload.created_at,
+            Upload.expires_at,
+        ).where((Upload.account == account_id) & Upload.document.is_null()),
         "notifications": await Notification.select(
             Notification.created_at,
             Notification.kind,

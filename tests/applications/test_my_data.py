@@ -47,6 +47,12 @@ async def test_export_holds_everything_about_me_and_only_me(
     document = await upload(client, "police_report")
     applied = await apply(client, id_card_answers(document), service="id-card-replacement")
     assert applied.status_code == 201, applied.text
+    started = await client.post(
+        "/api/v1/documents/uploads",
+        params={"document_type": "house_registration", "label": "สำเนาทะเบียนบ้าน"},
+        headers={**csrf(client), "Idempotency-Key": "half-sent", "Upload-Length": "4096"},
+    )
+    assert started.status_code == 201, started.text
     async with make_client() as other:
         await enrol_citizen(other, national_id=thai_id(7), full_name="สมหญิง รักดี")
         await apply(other)
@@ -67,6 +73,12 @@ async def test_export_holds_everything_about_me_and_only_me(
     assert [h["status"] for h in application["history"]] == ["submitted"]
     [wallet] = data["documents"]
     assert wallet["download"] == f"/api/v1/documents/{document}/content"
+    [unfinished] = data["unfinished_uploads"]
+    assert (unfinished["label"], unfinished["length"], unfinished["received"]) == (
+        "สำเนาทะเบียนบ้าน",
+        4096,
+        0,
+    )
     assert {e["action"] for e in data["activity"]} >= {"account.enrolled", "document.uploaded"}
     assert "สมหญิง" not in response.text  # nothing of the other citizen
     assert await AuditEntry.exists().where(AuditEntry.action == "data.exported")
@@ -152,7 +164,8 @@ async def test_erasure_removes_what_is_mine_and_keeps_the_agencies_record(
     # The decided application and the document it used stay, for the agency.
     assert [d["id"] for d in await Document.select(Document.id)] == [used]
     assert len(mine & set(_stored_files(Path(settings.var_dir)))) == 1
-    assert not [p for p in _stored_files(Path(settings.var_dir)) if p.name.endswith(".part")]
+    left = set(_stored_files(Path(settings.var_dir))) - before
+    assert not [p for p in left if p.name.endswith(".part")]
     assert await Upload.count() == 0
     kept = await Application.select(Application.status, Application.answers).where(
         Application.id == applied.json()["id"]
