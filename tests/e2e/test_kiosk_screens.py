@@ -37,6 +37,25 @@ def _axe_in_both_languages(page: Page, axe_source: str, heading: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
 
 
+def _kiosk_and_operator(
+    live_server: LiveServer, office: tuple[str, str, str], operator: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An administrator registers a kiosk at `office` (name, district, province) and invites
+    an operator: the kiosk's activation code and the operator's invitation."""
+    forget_rate_limits(live_server)
+    name, district, province = office
+    with admin(live_server) as boss:
+        kiosk = boss.call(
+            "POST",
+            "/api/v1/admin/kiosks",
+            {"name": name, "district": district, "province": province},
+        )
+        invitation = boss.call(
+            "POST", "/api/v1/admin/invitations", {"role": "operator", "full_name": operator}
+        )
+    return kiosk, invitation
+
+
 def _storage(page: Page) -> dict[str, Any]:
     found: dict[str, Any] = page.evaluate(
         """async () => ({
@@ -53,16 +72,9 @@ def _storage(page: Page) -> dict[str, Any]:
 def test_assisted_visit_from_activation_to_an_empty_kiosk(
     page: Page, live_server: LiveServer, axe_source: str
 ) -> None:
-    forget_rate_limits(live_server)
-    with admin(live_server) as boss:
-        kiosk = boss.call(
-            "POST",
-            "/api/v1/admin/kiosks",
-            {"name": "สำนักงานเขตบางรัก", "district": "บางรัก", "province": "กรุงเทพมหานคร"},
-        )
-        invitation = boss.call(
-            "POST", "/api/v1/admin/invitations", {"role": "operator", "full_name": "วิไล บริการ"}
-        )
+    kiosk, invitation = _kiosk_and_operator(
+        live_server, ("สำนักงานเขตบางรัก", "บางรัก", "กรุงเทพมหานคร"), "วิไล บริการ"
+    )
     page.context.add_init_script("window.print = () => { window.printed = true; }")
     page.clock.install()
     virtual_authenticator(page)
@@ -172,16 +184,9 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
 def test_a_citizen_approves_the_assisted_visit_on_their_own_phone(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
-    forget_rate_limits(live_server)
-    with admin(live_server) as boss:
-        kiosk = boss.call(
-            "POST",
-            "/api/v1/admin/kiosks",
-            {"name": "ที่ว่าการอำเภอเมืองขอนแก่น", "district": "เมือง", "province": "ขอนแก่น"},
-        )
-        invitation = boss.call(
-            "POST", "/api/v1/admin/invitations", {"role": "operator", "full_name": "สมพร ช่วยเหลือ"}
-        )
+    kiosk, invitation = _kiosk_and_operator(
+        live_server, ("ที่ว่าการอำเภอเมืองขอนแก่น", "เมือง", "ขอนแก่น"), "สมพร ช่วยเหลือ"
+    )
     virtual_authenticator(page)
     page.goto(f"{live_server.url}/#/kiosk/activate?code={kiosk['code']}")
     page.get_by_role("button", name="เปิดใช้งานเครื่องบริการ").click()
