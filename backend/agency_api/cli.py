@@ -100,13 +100,14 @@ def agency_key() -> None:
 def rotate() -> None:
     """With the key file (VAR_DIR/agency_secret.key): make a new master key, reseal every
     agency secret under it, drop the old one. Running processes pick up the new file."""
+    from backend.agency_api.keys import SecretKeyError
     from backend.agency_api.rotation import KeyRotationError, rotate_key_file
     from backend.cli import _run
 
     settings = _settings()
     try:
         count = _run(lambda: rotate_key_file(settings))
-    except KeyRotationError as exc:
+    except (KeyRotationError, SecretKeyError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"new master key in use; {count} secret(s) resealed")
 
