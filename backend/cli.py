@@ -104,7 +104,10 @@ def demo() -> None:
 
 @main.command()
 def check() -> None:
-    """Check configuration, database reachability and that migrations are applied."""
+    """Check configuration, database reachability, that migrations are applied and that the
+    agency master key opens every stored agency secret."""
+    from backend.agency_api.keys import SecretKeyError
+    from backend.agency_api.rotation import unreadable_secrets
     from backend.lib.db import current_engine
     from backend.lib.migrations import pending_migrations
 
@@ -129,6 +132,19 @@ def check() -> None:
         )
         sys.exit(1)
     click.echo("migrations: all applied")
+    try:
+        stored, unreadable = _run(lambda: unreadable_secrets(settings))
+    except SecretKeyError as exc:
+        click.echo(f"agency secrets: {exc}", err=True)
+        sys.exit(1)
+    if unreadable:
+        click.echo(
+            f"agency secrets: {unreadable} of {stored} do not decrypt with the configured key "
+            "(AGENCY_SECRET_KEY or VAR_DIR/agency_secret.key)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"agency secrets: {stored} readable")
 
 
 @main.command("create-admin")

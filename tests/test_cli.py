@@ -59,6 +59,8 @@ def test_check_migrate_demo_on_a_fresh_sqlite(tmp_path: Path) -> None:
     after = portal("check", var_dir=tmp_path)
     assert after.returncode == 0, after.stderr
     assert "migrations: all applied" in after.stdout
+    assert "agency secrets: 0 readable" in after.stdout
+    assert not (tmp_path / "agency_secret.key").exists()  # checking creates no key
     assert (tmp_path / "portal.sqlite3").exists()
     assert not (ROOT / "portal.sqlite3").exists()
 

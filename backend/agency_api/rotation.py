@@ -19,7 +19,7 @@ from backend.lib.db import write_transaction
 from backend.lib.keyfile import write_private
 from backend.settings import Settings
 
-__all__ = ["KeyRotationError", "reseal", "rotate_key_file"]
+__all__ = ["KeyRotationError", "reseal", "rotate_key_file", "unreadable_secrets"]
 
 
 class KeyRotationError(RuntimeError):
@@ -52,6 +52,33 @@ async def reseal(settings: Settings) -> int:
             ).where(AgencyWebhook.id == row["id"])
             count += 1
     return count
+
+
+async def unreadable_secrets(settings: Settings) -> tuple[int, int]:
+    """(stored, unreadable): how many agency secrets the configured keys cannot open (a node
+    given the wrong AGENCY_SECRET_KEY, or a key file from another installation)."""
+    from backend.agency_api.keys import SecretKeyError
+    from backend.agency_api.webhooks import bound_to
+
+    sealed = [
+        (r["secret_encrypted"], r["key_id"])
+        for r in await AgencyCredential.select(
+            AgencyCredential.key_id, AgencyCredential.secret_encrypted
+        )
+    ] + [
+        (r["secret_encrypted"], bound_to(r["agency"]))
+        for r in await AgencyWebhook.select(AgencyWebhook.agency, AgencyWebhook.secret_encrypted)
+    ]
+    if not sealed:
+        return 0, 0  # nothing to open: no key file is created just to check
+    box = secret_box(settings)
+    unreadable = 0
+    for secret, context in sealed:
+        try:
+            box.open(secret, bound_to=context)
+        except SecretKeyError:
+            unreadable += 1
+    return len(sealed), unreadable
 
 
 async def rotate_key_file(settings: Settings) -> int:

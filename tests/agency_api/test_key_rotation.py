@@ -19,7 +19,12 @@ from backend.agency_api.keys import (
     new_key,
     secret_box,
 )
-from backend.agency_api.rotation import KeyRotationError, reseal, rotate_key_file
+from backend.agency_api.rotation import (
+    KeyRotationError,
+    reseal,
+    rotate_key_file,
+    unreadable_secrets,
+)
 from backend.agency_api.schemas import WebhookUpdate
 from backend.agency_api.tables import AgencyCredential, AgencyWebhook
 from backend.agency_api.webhooks import bound_to, configure_webhook
@@ -96,3 +101,17 @@ async def test_with_keys_from_the_environment_the_operator_reseals(
     assert secret_box(only_new).open(sealed, bound_to=dopa.key_id) == dopa.secret
     with pytest.raises(SecretKeyError):
         secret_box(first).open(sealed, bound_to=dopa.key_id)
+
+
+async def test_a_node_with_the_wrong_key_is_found_by_check(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    right = msgspec.structs.replace(settings, var_dir=str(tmp_path), agency_secret_key=new_key())
+    assert await unreadable_secrets(right) == (0, 0)
+    await signer_for("DOPA", right)
+    await configure_webhook(
+        ADMIN, "DOPA", WebhookUpdate(url="https://dopa.example/hooks"), settings=right
+    )
+    assert await unreadable_secrets(right) == (2, 0)
+    wrong = msgspec.structs.replace(right, agency_secret_key=new_key())
+    assert await unreadable_secrets(wrong) == (2, 2)
