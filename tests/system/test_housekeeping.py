@@ -70,7 +70,11 @@ async def test_housekeeping_deletes_the_expired_and_keeps_the_live() -> None:
     citizen = await _account()
     live = await _session(citizen, last_seen=NOW - dt.timedelta(minutes=5), expires=NOW + DAY)
     ended = await _session(citizen, last_seen=NOW - 3 * DAY, expires=NOW - 2 * DAY)
-    idle_long_ago = await _session(citizen, last_seen=NOW - 2 * DAY, expires=NOW + DAY)
+    # Idle (or revoked) long ago, it is refused already; it goes a day after its absolute end.
+    idle_long_ago = await _session(
+        citizen, last_seen=NOW - 2 * DAY, expires=NOW - dt.timedelta(hours=36)
+    )
+    idle_lately = await _session(citizen, last_seen=NOW - 2 * DAY, expires=NOW + DAY)
     operator = await _account("operator")
     served_from = await _session(operator, last_seen=NOW - 9 * DAY, expires=NOW - 8 * DAY)
     kiosk = Kiosk(name="อำเภอเมือง", district="เมือง", province="ขอนแก่น", created_at=NOW)
@@ -109,7 +113,7 @@ async def test_housekeeping_deletes_the_expired_and_keeps_the_live() -> None:
 
     assert deleted["session"] == 2
     sessions = {r["id"] for r in await Session.select(Session.id)}
-    assert live in sessions and served_from in sessions
+    assert live in sessions and served_from in sessions and idle_lately in sessions
     assert ended not in sessions and idle_long_ago not in sessions
     # Challenges go an hour after they were made, whatever their session.
     assert [r["session"] for r in await Challenge.select(Challenge.session)] == [live]
