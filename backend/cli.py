@@ -180,17 +180,10 @@ def housekeep() -> None:
     """Delete expired sessions, challenges, codes, rate-limit windows, idempotency records,
     old delivered outbox messages, and expired resumable uploads with their bytes, now (every
     `portal worker` also does it hourly)."""
-    from backend.documents.resumable import sweep_uploads
-    from backend.system.housekeeping import housekeep as run_housekeeping
+    from backend.system.housekeeping import housekeep_all
 
     settings = _settings_or_exit()
-
-    async def job() -> dict[str, int]:
-        deleted = await run_housekeeping()
-        swept = await sweep_uploads(settings)
-        return {**deleted, "document_upload": swept.uploads, "temporary files": swept.files}
-
-    deleted = _run(job)
+    deleted = _run(lambda: housekeep_all(settings))
     click.echo(", ".join(f"{table}: {n}" for table, n in deleted.items()))
 
 

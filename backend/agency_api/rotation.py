@@ -13,7 +13,9 @@ run `portal agency-key reseal`, then set AGENCY_SECRET_KEY="<new>" and restart a
 
 from __future__ import annotations
 
-from backend.agency_api.keys import decode_keys, key_file, new_key, secret_box
+from dataclasses import dataclass
+
+from backend.agency_api.keys import SecretKeyError, decode_keys, key_file, new_key, secret_box
 from backend.agency_api.tables import AgencyCredential, AgencyWebhook
 from backend.lib.db import write_transaction
 from backend.lib.keyfile import write_private
@@ -26,59 +28,62 @@ class KeyRotationError(RuntimeError):
     """The keys come from AGENCY_SECRET_KEY, which only the operator can change."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Sealed:
+    """One stored agency secret: where it is, and what it is bound to (keys.SecretBox)."""
+
+    table: type[AgencyCredential] | type[AgencyWebhook]
+    row_id: int
+    secret: str
+    context: str
+
+
+async def _stored_secrets() -> list[_Sealed]:
+    """Every sealed secret: agency API credentials and webhook signing secrets."""
+    from backend.agency_api.webhooks import bound_to
+
+    credentials = await AgencyCredential.select(
+        AgencyCredential.id, AgencyCredential.key_id, AgencyCredential.secret_encrypted
+    )
+    hooks = await AgencyWebhook.select(
+        AgencyWebhook.id, AgencyWebhook.agency, AgencyWebhook.secret_encrypted
+    )
+    return [
+        _Sealed(AgencyCredential, r["id"], r["secret_encrypted"], r["key_id"]) for r in credentials
+    ] + [
+        _Sealed(AgencyWebhook, r["id"], r["secret_encrypted"], bound_to(r["agency"])) for r in hooks
+    ]
+
+
 async def reseal(settings: Settings) -> int:
     """Seal every stored agency secret again under the first configured key; returns how
     many. All or nothing: one that no configured key opens stops it (SecretKeyError)."""
-    from backend.agency_api.webhooks import bound_to
-
     box = secret_box(settings)
-    count = 0
     async with write_transaction():
-        for row in await AgencyCredential.select(
-            AgencyCredential.id, AgencyCredential.key_id, AgencyCredential.secret_encrypted
-        ):
-            plain = box.open(row["secret_encrypted"], bound_to=row["key_id"])
-            await AgencyCredential.update(
-                {AgencyCredential.secret_encrypted: box.seal(plain, bound_to=row["key_id"])}
-            ).where(AgencyCredential.id == row["id"])
-            count += 1
-        for row in await AgencyWebhook.select(
-            AgencyWebhook.id, AgencyWebhook.agency, AgencyWebhook.secret_encrypted
-        ):
-            context = bound_to(row["agency"])
-            plain = box.open(row["secret_encrypted"], bound_to=context)
-            await AgencyWebhook.update(
-                {AgencyWebhook.secret_encrypted: box.seal(plain, bound_to=context)}
-            ).where(AgencyWebhook.id == row["id"])
-            count += 1
-    return count
+        stored = await _stored_secrets()
+        for sealed in stored:
+            plain = box.open(sealed.secret, bound_to=sealed.context)
+            table = sealed.table
+            await table.update(
+                {table.secret_encrypted: box.seal(plain, bound_to=sealed.context)}
+            ).where(table.id == sealed.row_id)
+    return len(stored)
 
 
 async def unreadable_secrets(settings: Settings) -> tuple[int, int]:
     """(stored, unreadable): how many agency secrets the configured keys cannot open (a node
     given the wrong AGENCY_SECRET_KEY, or a key file from another installation)."""
-    from backend.agency_api.keys import SecretKeyError
-    from backend.agency_api.webhooks import bound_to
-
-    sealed = [
-        (r["secret_encrypted"], r["key_id"])
-        for r in await AgencyCredential.select(
-            AgencyCredential.key_id, AgencyCredential.secret_encrypted
-        )
-    ] + [
-        (r["secret_encrypted"], bound_to(r["agency"]))
-        for r in await AgencyWebhook.select(AgencyWebhook.agency, AgencyWebhook.secret_encrypted)
-    ]
-    if not sealed:
+    stored = await _stored_secrets()
+    if not stored:
         return 0, 0  # nothing to open: no key file is created just to check
     box = secret_box(settings)
     unreadable = 0
-    for secret, context in sealed:
+    for sealed in stored:
         try:
-            box.open(secret, bound_to=context)
+            box.open(sealed.secret, bound_to=sealed.context)
         except SecretKeyError:
             unreadable += 1
-    return len(sealed), unreadable
+    return len(stored), unreadable
 
 
 async def rotate_key_file(settings: Settings) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
 from typing import Any
 
 import msgspec
@@ -29,9 +28,8 @@ from backend.agency_api.schemas import (
 )
 from backend.applications import services as applications
 from backend.applications.attachments import file_answers, forms_of
-from backend.applications.schemas import HistoryEntry
 from backend.applications.services import ApplicationNotFoundError
-from backend.applications.tables import Application, StatusEvent
+from backend.applications.tables import Application
 from backend.catalog.forms import FormField, FormSchemaError
 from backend.catalog.life_events import LIFE_EVENTS
 from backend.catalog.services import ServiceNotFoundError, upsert_service
@@ -101,33 +99,6 @@ def _visible(agency_id: int) -> Any:
 # --- Reading applications ------------------------------------------------------------------
 
 
-async def _histories(application_ids: list[int]) -> dict[int, list[HistoryEntry]]:
-    rows = (
-        await StatusEvent.select(
-            StatusEvent.application,
-            StatusEvent.status,
-            StatusEvent.at,
-            StatusEvent.message_th,
-            StatusEvent.message_en,
-            StatusEvent.actor_role,
-        )
-        .where(StatusEvent.application.is_in(application_ids))
-        .order_by(StatusEvent.id)
-    )
-    found: dict[int, list[HistoryEntry]] = defaultdict(list)
-    for r in rows:
-        message = I18n(th=r["message_th"], en=r["message_en"])
-        found[r["application"]].append(
-            HistoryEntry(
-                status=r["status"],
-                at=r["at"],
-                by=r["actor_role"],
-                message=message if r["message_th"] or r["message_en"] else None,
-            )
-        )
-    return found
-
-
 async def _documents(
     attached: dict[int, dict[str, int]], url_prefix: str
 ) -> dict[int, list[DocumentLink]]:
@@ -160,7 +131,7 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
         return []
     ids = [r["id"] for r in rows]
     forms = await forms_of(r["service"] for r in rows)
-    histories = await _histories(ids)
+    histories = await applications.histories(ids)
     answers = {r["id"]: json.loads(r["answers"]) for r in rows}
     attached = {r["id"]: file_answers(forms.get(r["service"], []), answers[r["id"]]) for r in rows}
     documents = await _documents(attached, document_url)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,7 @@ __all__ = [
     "discard_draft",
     "find_for_tracking",
     "get_detail",
+    "histories",
     "history",
     "submit_draft",
     "update_draft",
@@ -580,28 +582,38 @@ def _detail(row: dict[str, Any], entries: list[HistoryEntry]) -> ApplicationDeta
 
 
 async def history(application_id: int) -> list[HistoryEntry]:
+    return (await histories([application_id])).get(application_id, [])
+
+
+async def histories(application_ids: list[int]) -> dict[int, list[HistoryEntry]]:
+    """Each application's status history, oldest first, in one query."""
+    if not application_ids:
+        return {}
     rows = (
         await StatusEvent.select(
+            StatusEvent.application,
             StatusEvent.status,
             StatusEvent.at,
             StatusEvent.message_th,
             StatusEvent.message_en,
             StatusEvent.actor_role,
         )
-        .where(StatusEvent.application == application_id)
+        .where(StatusEvent.application.is_in(application_ids))
         .order_by(StatusEvent.id)
     )
-    return [
-        HistoryEntry(
-            status=r["status"],
-            at=r["at"],
-            by=r["actor_role"],
-            message=I18n(th=r["message_th"], en=r["message_en"])
-            if r["message_th"] or r["message_en"]
-            else None,
+    found: dict[int, list[HistoryEntry]] = defaultdict(list)
+    for r in rows:
+        found[r["application"]].append(
+            HistoryEntry(
+                status=r["status"],
+                at=r["at"],
+                by=r["actor_role"],
+                message=I18n(th=r["message_th"], en=r["message_en"])
+                if r["message_th"] or r["message_en"]
+                else None,
+            )
         )
-        for r in rows
-    ]
+    return found
 
 
 async def find_for_tracking(tracking_code: str, id_last4: str) -> ApplicationDetail | None:

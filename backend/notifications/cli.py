@@ -57,8 +57,7 @@ async def _housekeeping(stop: asyncio.Event, settings: Settings) -> AsyncIterato
     """Hourly `housekeep()` and the sweep of expired resumable uploads beside the deliveries,
     starting a minute in (so restarts do not all run it at once); a failure is logged and
     retried at the next hour."""
-    from backend.documents.resumable import sweep_uploads
-    from backend.system.housekeeping import housekeep, log
+    from backend.system.housekeeping import housekeep_all, log
 
     async def loop() -> None:
         delay = 60.0
@@ -66,15 +65,10 @@ async def _housekeeping(stop: asyncio.Event, settings: Settings) -> AsyncIterato
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
                 return
-            jobs: tuple[Callable[[], Awaitable[object]], ...] = (
-                housekeep,
-                lambda: sweep_uploads(settings),
-            )
-            for job in jobs:
-                try:
-                    await job()
-                except Exception:
-                    log.exception("housekeeping failed")
+            try:
+                await housekeep_all(settings)
+            except Exception:
+                log.exception("housekeeping failed")
             delay = HOUSEKEEPING_EVERY_S
 
     task = asyncio.create_task(loop())

@@ -16,16 +16,15 @@ import datetime as dt
 import json
 import logging
 import secrets
-from collections import defaultdict
 from typing import Any
 
 import anyio
 
 from backend.accounts.tables import Account, OneTimeCode, Passkey, Session
 from backend.applications.attachments import file_answers, forms_of
-from backend.applications.services import COUNTER
+from backend.applications.services import COUNTER, histories
 from backend.applications.status import ACTIVE
-from backend.applications.tables import Application, StatusEvent
+from backend.applications.tables import Application
 from backend.documents.resumable import remove_uploads
 from backend.documents.storage import storage_for
 from backend.documents.tables import Document, Upload
@@ -33,6 +32,7 @@ from backend.lib.db import write_transaction
 from backend.lib.errors import ConflictError, ValidationFailedError
 from backend.lib.ratelimit import Limit, check
 from backend.lib.sequence import next_value
+from backend.notifications import subscriptions as push_subscriptions
 from backend.notifications.tables import Notification, NotificationPreference, PushSubscription
 from backend.privacy.audit import Actor, record
 from backend.privacy.tables import AuditEntry
@@ -152,25 +152,11 @@ async def _applications(account_id: int) -> list[dict[str, Any]]:
         .where((Application.account == account_id) & Application.deleted_at.is_null())
         .order_by(Application.id)
     )
-    history: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if rows:
-        events = (
-            await StatusEvent.select(
-                StatusEvent.application,
-                StatusEvent.status,
-                StatusEvent.at,
-                StatusEvent.message_th,
-                StatusEvent.message_en,
-                StatusEvent.actor_role,
-            )
-            .where(StatusEvent.application.is_in([r["id"] for r in rows]))
-            .order_by(StatusEvent.id)
-        )
-        for event in events:
-            history[event.pop("application")].append(event)
+    # The same entries (status, time, by whom, message) as the application's own page shows.
+    history = await histories([r["id"] for r in rows])
     for row in rows:
         row["answers"] = json.loads(row["answers"])
-        row["history"] = history[row.pop("id")]
+        row["history"] = history.get(row.pop("id"), [])
     return rows
 
 
@@ -276,11 +262,8 @@ async def erase_account(
             "sessions": len(
                 await Session.delete().where(Session.account == account_id).returning(Session.id)
             ),
-            "devices": len(
-                await PushSubscription.delete()
-                .where(PushSubscription.account == account_id)
-                .returning(PushSubscription.id)
-            ),
+            # As when signing out everywhere: every device forgotten, each audited.
+            "devices": await push_subscriptions.forget_account(actor, account_id),
             "notifications": len(
                 await Notification.delete()
                 .where(Notification.account == account_id)
@@ -304,16 +287,12 @@ async def erase_account(
     # The rows are gone for good; now the bytes (a failure leaves an unreferenced file).
     storage = storage_for(settings)
     with anyio.CancelScope(shield=True):
-        for key in removed_keys:
-            try:
-                await storage.delete(key)
-            except OSError:
-                log.warning("could not delete erased document %s", key, exc_info=True)
-        for key in upload_keys:
-            try:
-                await storage.discard(key)
-            except OSError:
-                log.warning("could not delete erased upload %s", key, exc_info=True)
+        for remove, keys in ((storage.delete, removed_keys), (storage.discard, upload_keys)):
+            for key in keys:
+                try:
+                    await remove(key)
+                except OSError:
+                    log.warning("could not delete erased bytes %s", key, exc_info=True)
     return counts
 
 

@@ -21,8 +21,9 @@ from backend.accounts.sessions import TIMEOUTS
 from backend.agency_api.signing import MAX_SKEW_S
 from backend.lib.db import current_engine
 from backend.lib.idempotency import KEEP_FOR
+from backend.settings import Settings
 
-__all__ = ["BATCH", "RULES", "Rule", "housekeep"]
+__all__ = ["BATCH", "RULES", "Rule", "housekeep", "housekeep_all"]
 
 log = logging.getLogger("portal.housekeeping")
 
@@ -33,7 +34,7 @@ DAY = dt.timedelta(days=1)
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """Rows of `table` matching `where` (with `{}` bound to the cutoff) are deleted."""
+    """Rows of `table` matching `where` (its one `{}` bound to the cutoff) are deleted."""
 
     table: str
     where: str
@@ -52,23 +53,23 @@ assert max(absolute for _, absolute in TIMEOUTS.values()) <= DAY.total_seconds()
 RULES: tuple[Rule, ...] = (
     Rule(
         "session",
-        "expires_at < {0} AND NOT EXISTS "
+        "expires_at < {} AND NOT EXISTS "
         "(SELECT 1 FROM assisted_session a WHERE a.operator_session = session.id)",
         DAY,
     ),
     # Challenges live 5 minutes; an hour is ample for any ceremony to have ended.
-    Rule("webauthn_challenge", "created_at < {0}", dt.timedelta(hours=1)),
+    Rule("webauthn_challenge", "created_at < {}", dt.timedelta(hours=1)),
     # Enrolment and recovery codes live 15 minutes; issuing and using them are audited.
-    Rule("one_time_code", "expires_at < {0}", 30 * DAY),
+    Rule("one_time_code", "expires_at < {}", 30 * DAY),
     # Replays are refused by timestamp past the window; the signatures guard within it.
-    Rule("agency_seen_signature", "seen_at < {0}", dt.timedelta(seconds=4 * MAX_SKEW_S)),
+    Rule("agency_seen_signature", "seen_at < {}", dt.timedelta(seconds=4 * MAX_SKEW_S)),
     # The longest rate-limit window is an hour.
-    Rule("rate_limit", "window_start < {0}", DAY, unix_cutoff=True),
-    Rule("idempotency_record", "created_at < {0}", KEEP_FOR),
+    Rule("rate_limit", "window_start < {}", DAY, unix_cutoff=True),
+    Rule("idempotency_record", "created_at < {}", KEEP_FOR),
     # Delivered or dropped: a week for support questions. Dead letters wait for an
     # administrator's replay for 30 days.
-    Rule("outbox", "status = 'done' AND finished_at < {0}", 7 * DAY),
-    Rule("outbox", "status = 'dead' AND finished_at < {0}", 30 * DAY),
+    Rule("outbox", "status = 'done' AND finished_at < {}", 7 * DAY),
+    Rule("outbox", "status = 'dead' AND finished_at < {}", 30 * DAY),
 )
 
 
@@ -79,15 +80,13 @@ async def housekeep(now: dt.datetime | None = None, batch: int = BATCH) -> dict[
     for rule in RULES:
         cutoff_at = now - rule.keep
         cutoff: object = int(cutoff_at.timestamp()) if rule.unix_cutoff else cutoff_at
-        where = rule.where.replace("{0}", "{}")
         statement = (
             f"DELETE FROM {rule.table} WHERE id IN "  # noqa: S608 (rules are constants)
-            f"(SELECT id FROM {rule.table} WHERE {where} LIMIT {{}}) RETURNING id"
+            f"(SELECT id FROM {rule.table} WHERE {rule.where} LIMIT {{}}) RETURNING id"
         )
         total = 0
         while True:
-            args = [cutoff] * where.count("{}") + [batch]
-            rows = await current_engine().run_querystring(QueryString(statement, *args))
+            rows = await current_engine().run_querystring(QueryString(statement, cutoff, batch))
             total += len(rows)
             if len(rows) < batch:
                 break
@@ -95,3 +94,25 @@ async def housekeep(now: dt.datetime | None = None, batch: int = BATCH) -> dict[
     if any(deleted.values()):
         log.info("housekeeping", extra={"deleted": deleted})
     return deleted
+
+
+async def housekeep_all(settings: Settings) -> dict[str, int]:
+    """All of housekeeping: the rules above, then the sweep of expired resumable uploads and
+    orphan temporary files (their bytes live in storage). One failing does not stop the
+    other; the first failure is raised once both have run."""
+    from backend.documents.resumable import sweep_uploads
+
+    async def uploads() -> dict[str, int]:
+        swept = await sweep_uploads(settings)
+        return {"document_upload": swept.uploads, "temporary files": swept.files}
+
+    done: dict[str, int] = {}
+    failure: Exception | None = None
+    for part in (housekeep, uploads):
+        try:
+            done |= await part()
+        except Exception as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return done
