@@ -87,9 +87,16 @@ def logged_errors(page: Page, *, failed_loads: bool = False) -> list[str]:
 
 
 @pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
+def failed_loads_expected() -> bool:
+    """Override with True in a module whose pages fail requests on purpose (offline, 4xx,
+    5xx): Chromium's "Failed to load resource" lines are then not errors."""
+    return False
+
+
+@pytest.fixture
+def page(context: BrowserContext, failed_loads_expected: bool) -> Iterator[Page]:
     page = context.new_page()
-    errors = logged_errors(page)
+    errors = logged_errors(page, failed_loads=failed_loads_expected)
     yield page
     assert errors == [], f"the page logged errors: {errors}"
 
