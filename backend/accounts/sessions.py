@@ -119,8 +119,7 @@ async def load_session(token: str | None) -> SessionInfo | None:
     """The live session for a cookie token, or None (unknown, revoked, idle or expired)."""
     if not token:
         return None
-    engine = current_engine()
-    rows = await engine.run_querystring(QueryString(_LOAD, hash_token(token)))
+    rows = await current_engine().run_querystring(QueryString(_LOAD, hash_token(token)))
     row = rows[0] if rows else None
     if row is None or row["revoked_at"] is not None:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -92,19 +92,29 @@ def _not_modified(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag.removeprefix("W/") in tags
 
 
-@dataclass
-class _RawUploadOperation(Operation):
-    """The upload's body is the file itself, which Litestar cannot infer (there is no `data`
-    parameter, so that nothing parses or buffers the body): describe it by hand."""
+def raw_body_operation(
+    media_types: Iterable[str], description: str, *, required: bool
+) -> type[Operation]:
+    """An operation whose request body is raw bytes, which Litestar cannot infer (there is no
+    `data` parameter, so that nothing parses or buffers the body): described by hand."""
+    types = tuple(media_types)
 
-    def __post_init__(self) -> None:
-        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
-        binary = OpenAPIMediaType(schema=file)
-        self.request_body = RequestBody(
-            content=dict.fromkeys(KINDS, binary),
-            description="The file's bytes (not multipart). Its type is read from the content.",
-            required=True,
-        )
+    @dataclass
+    class RawBodyOperation(Operation):
+        def __post_init__(self) -> None:
+            file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            self.request_body = RequestBody(
+                content=dict.fromkeys(types, OpenAPIMediaType(schema=file)),
+                description=description,
+                required=required,
+            )
+
+    return RawBodyOperation
+
+
+_RawUploadOperation = raw_body_operation(
+    KINDS, "The file's bytes (not multipart). Its type is read from the content.", required=True
+)
 
 
 class DocumentController(Controller):

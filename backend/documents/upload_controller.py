@@ -7,26 +7,17 @@ last byte answers 201 with the wallet document.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, head, patch, post
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.spec import (
-    OpenAPIFormat,
-    OpenAPIMediaType,
-    OpenAPIType,
-    Operation,
-    RequestBody,
-    Schema,
-)
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.auth import Auth, provide_auth, requires_role
 from backend.documents import resumable
-from backend.documents.controllers import document_out, request_chunks
+from backend.documents.controllers import document_out, raw_body_operation, request_chunks
 from backend.documents.errors import UploadHeaderError
 from backend.documents.resumable import UploadState
 from backend.documents.schemas import MAX_LABEL, UploadOut
@@ -75,22 +66,12 @@ def _progress(state: UploadState) -> dict[str, str]:
     return {"Upload-Offset": str(state.offset), "Upload-Length": str(state.length)}
 
 
-@dataclass
-class _RawChunkOperation(Operation):
-    """The PATCH body is a piece of the file, which nothing may parse or buffer (there is no
-    `data` parameter), so Litestar cannot describe it: done by hand."""
-
-    def __post_init__(self) -> None:
-        binary = OpenAPIMediaType(
-            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
-        )
-        self.request_body = RequestBody(
-            content={"application/offset+octet-stream": binary, "application/octet-stream": binary},
-            description="The next bytes of the file from Upload-Offset, raw (any Content-Type, "
-            "not multipart). Empty at offset == length completes an upload whose bytes all "
-            "arrived.",
-            required=False,
-        )
+_RawChunkOperation = raw_body_operation(
+    ("application/offset+octet-stream", "application/octet-stream"),
+    "The next bytes of the file from Upload-Offset, raw (any Content-Type, not multipart). "
+    "Empty at offset == length completes an upload whose bytes all arrived.",
+    required=False,
+)
 
 
 class UploadController(Controller):
