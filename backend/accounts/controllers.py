@@ -164,7 +164,7 @@ class AuthController(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[SessionOut]:
         """Finish enrolment: create the account with its first passkey, and sign in."""
-        ceremony = await _require_ceremony(maybe_auth)
+        ceremony = await _require_ceremony(request, maybe_auth, "enrol")
         account_id = await services.finish_enrol(ceremony, settings, data.credential, data.name)
         return await _signed_in_response(
             request, ceremony, account_id, "citizen", settings, HTTP_201_CREATED
@@ -192,7 +192,7 @@ class AuthController(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[SessionOut]:
         """Finish sign-in with the browser's assertion."""
-        ceremony = await _require_ceremony(maybe_auth)
+        ceremony = await _require_ceremony(request, maybe_auth, "signin")
         account_id, role = await services.finish_signin(ceremony, settings, data.credential)
         return await _signed_in_response(request, ceremony, account_id, role, settings)
 
@@ -218,7 +218,7 @@ class AuthController(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[SessionOut]:
         """Finish recovery: the new passkey is added and the citizen is signed in."""
-        ceremony = await _require_ceremony(maybe_auth)
+        ceremony = await _require_ceremony(request, maybe_auth, "recover")
         account_id, role = await services.finish_recovery(
             ceremony, settings, data.credential, data.name
         )
@@ -246,7 +246,7 @@ class AuthController(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[SessionOut]:
         """Finish a staff enrolment: the staff account and its passkey, signed in."""
-        ceremony = await _require_ceremony(maybe_auth)
+        ceremony = await _require_ceremony(request, maybe_auth, "staff")
         account_id, role = await services.finish_invitation(
             ceremony, settings, data.credential, data.name
         )
@@ -301,11 +301,12 @@ class AuthController(Controller):
         return response
 
 
-async def _require_ceremony(maybe_auth: NamedDependency[Auth | None]) -> services.Ceremony:
+async def _require_ceremony(
+    request: AnyRequest, maybe_auth: Auth | None, purpose: str
+) -> services.Ceremony:
     if maybe_auth is None:
-        from backend.accounts.errors import ChallengeMissingError
-
-        raise ChallengeMissingError()
+        ip = request.client.host if request.client else ""
+        raise await services.refuse_without_session(Actor(account_id=None, role="", ip=ip), purpose)
     return services.Ceremony(maybe_auth.session.id, maybe_auth.actor())
 
 

@@ -22,7 +22,7 @@ from backend.catalog.forms import is_valid_thai_id
 from backend.catalog.tables import Agency
 from backend.lib import webauthn
 from backend.lib.db import transaction
-from backend.lib.errors import ClientError, NotFoundError, ValidationFailedError
+from backend.lib.errors import ClientError, NotFoundError, RateLimitedError, ValidationFailedError
 from backend.lib.ratelimit import Limit, check
 from backend.privacy.audit import Actor, record
 from backend.settings import Settings
@@ -47,6 +47,7 @@ __all__ = [
     "issue_recovery_code",
     "list_passkeys",
     "profile",
+    "refuse_without_session",
     "rename_passkey",
     "revoke_passkey",
     "store_challenge",
@@ -71,8 +72,22 @@ class Limits:
     SIGNIN_IP = Limit("signin:ip", 60, 600)
     SIGNIN_ACCOUNT = Limit("signin:account", 20, 600)
     RECOVER_IP = Limit("recover:ip", 10, 3600)
+    RECOVER_ACCOUNT = Limit("recover:account", 5, 3600)
+    """A valid code starts ceremonies until one finishes: those are counted per citizen too
+    (guesses of unknown codes meet the per-IP limit, and audit as `recovery.failed`)."""
     RECOVERY_ISSUE = Limit("recovery-issue:staff", 60, 3600)
     INVITE_IP = Limit("invite:ip", 10, 3600)
+
+
+_FAILED_ACTIONS = {
+    "enrol": "enrol.failed",
+    "signin": "signin.failed",
+    "add": "passkey.add_failed",
+    "recover": "recovery.failed",
+    "staff": "invitation.failed",
+}
+"""The audit action of a failed ceremony, by challenge purpose (recovery and invitation codes
+that do not work are recorded under the same actions)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +100,30 @@ class Ceremony:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+async def _check(
+    actor: Actor, limits: list[tuple[Limit, str]], *, subject_account_id: int | None = None
+) -> None:
+    """`check`, auditing the first refusal of each window as `ratelimit.refused` with the
+    limit's name (never the counted key, which may be an ID number)."""
+    try:
+        await check(limits)
+    except RateLimitedError as exc:
+        if exc.first_refusal:
+            await record(
+                "ratelimit.refused",
+                actor,
+                subject_account_id=subject_account_id,
+                detail={"limit": exc.limit},
+            )
+        raise
+
+
+async def refuse_without_session(actor: Actor, purpose: str) -> errors.ChallengeMissingError:
+    """A ceremony finished by a caller with no session at all: nothing was started here."""
+    await record(_FAILED_ACTIONS[purpose], actor, detail={"reason": "challenge_missing"})
+    return errors.ChallengeMissingError()
 
 
 def _code_hash(code: str) -> str:
@@ -118,7 +157,21 @@ async def _store_challenge(
 
 
 async def _take_challenge(ceremony: Ceremony, purpose: str) -> dict[str, Any]:
-    """The session's latest challenge for `purpose`, consumed: it can never be used again."""
+    """The session's latest challenge for `purpose`, consumed: it can never be used again.
+    A missing, used or expired one is audited as the ceremony's failure."""
+    try:
+        return await _consume_challenge(ceremony, purpose)
+    except (
+        errors.ChallengeMissingError,
+        errors.ChallengeUsedError,
+        errors.ChallengeExpiredError,
+    ) as exc:
+        if purpose in _FAILED_ACTIONS:  # other domains' ceremonies audit their own way
+            await record(_FAILED_ACTIONS[purpose], ceremony.actor, detail={"reason": exc.code})
+        raise
+
+
+async def _consume_challenge(ceremony: Ceremony, purpose: str) -> dict[str, Any]:
     row = (
         await Challenge.select()
         .where((Challenge.session == ceremony.session_id) & (Challenge.purpose == purpose))
@@ -207,7 +260,9 @@ async def begin_enrol(
     national_id = national_id.replace("-", "").replace(" ", "")
     phone = phone.replace("-", "").replace(" ", "")
     _validate_person(national_id, full_name, phone)
-    await check([(Limits.ENROL_IP, ceremony.actor.ip), (Limits.ENROL_ID, national_id)])
+    await _check(
+        ceremony.actor, [(Limits.ENROL_IP, ceremony.actor.ip), (Limits.ENROL_ID, national_id)]
+    )
     if await Account.exists().where(Account.national_id == national_id):
         raise errors.AlreadyEnrolledError()
     user_handle = secrets.token_bytes(32)
@@ -278,7 +333,7 @@ async def begin_signin(
 ) -> dict[str, Any]:
     """Username-less options, or (fallback) the passkeys of the account with this ID number.
     An unknown ID number gets the same answer as username-less, revealing nothing."""
-    await check([(Limits.SIGNIN_IP, ceremony.actor.ip)])
+    await _check(ceremony.actor, [(Limits.SIGNIN_IP, ceremony.actor.ip)])
     allow: list[bytes] = []
     if national_id:
         national_id = national_id.replace("-", "").replace(" ", "")
@@ -315,6 +370,7 @@ async def _verify_assertion(
         raw_id = webauthn.credential_id_of(credential)
         handle = webauthn.user_handle_of(credential)
     except webauthn.MalformedCredentialError as exc:
+        await record("signin.failed", ceremony.actor, detail={"reason": "malformed"})
         raise errors.MalformedCredentialError() from exc
     passkey = (
         await Passkey.select(
@@ -354,7 +410,7 @@ async def _verify_assertion(
     # userHandle is not covered by the signature: it must name the passkey's owner.
     if handle is not None and webauthn.b64url(handle) != passkey["user_handle"]:
         raise await fail(errors.SigninFailedError(), "user_handle_mismatch", owner)
-    await check([(Limits.SIGNIN_ACCOUNT, str(owner))])
+    await _check(ceremony.actor, [(Limits.SIGNIN_ACCOUNT, str(owner))], subject_account_id=owner)
     try:
         new_count, backed_up = webauthn.verify_authentication(
             credential,
@@ -485,7 +541,7 @@ async def _verified_registration(
         )
     except webauthn.WebAuthnError as exc:
         await record(
-            f"{purpose}.failed",
+            _FAILED_ACTIONS[purpose],
             ceremony.actor,
             subject_account_id=taken["account"],
             detail={"reason": exc.reason[:200]},
@@ -578,7 +634,7 @@ async def issue_recovery_code(actor: Actor, national_id: str) -> tuple[str, dt.d
                 }
             }
         )
-    await check([(Limits.RECOVERY_ISSUE, str(actor.account_id))])
+    await _check(actor, [(Limits.RECOVERY_ISSUE, str(actor.account_id))])
     account = (
         await Account.select(Account.id)
         .where((Account.national_id == national_id) & (Account.role == "citizen"))
@@ -618,15 +674,30 @@ async def issue_recovery_code(actor: Actor, national_id: str) -> tuple[str, dt.d
     return code, expires, int(account["id"])
 
 
-async def _code_row(code: str, purpose: str) -> dict[str, Any]:
+async def _code_row(ceremony: Ceremony, code: str, purpose: str) -> dict[str, Any]:
+    """The unused, unexpired code; any other is refused alike and audited with the reason."""
     row = (
         await OneTimeCode.select()
         .where((OneTimeCode.code_hash == _code_hash(code)) & (OneTimeCode.purpose == purpose))
         .first()
     )
-    if row is None or row["used_at"] is not None or row["expires_at"] <= _now():
-        raise errors.CodeInvalidError()
-    return row
+    if row is None:
+        reason = "code_unknown"
+    elif row["used_at"] is not None:
+        reason = "code_used"
+    elif row["expires_at"] <= _now():
+        reason = "code_expired"
+    else:
+        return row
+    await record(
+        f"{purpose}.failed",
+        ceremony.actor,
+        subject_account_id=row["account"] if row else None,
+        object_type="one_time_code" if row else "",
+        object_id=row["id"] if row else "",
+        detail={"reason": reason},
+    )
+    raise errors.CodeInvalidError()
 
 
 async def _use_code(code_id: int) -> None:
@@ -640,10 +711,14 @@ async def _use_code(code_id: int) -> None:
 
 
 async def begin_recovery(ceremony: Ceremony, settings: Settings, code: str) -> dict[str, Any]:
-    await check([(Limits.RECOVER_IP, ceremony.actor.ip)])
-    row = await _code_row(code, "recovery")
+    await _check(ceremony.actor, [(Limits.RECOVER_IP, ceremony.actor.ip)])
+    row = await _code_row(ceremony, code, "recovery")
+    account_id = int(row["account"])
+    await _check(
+        ceremony.actor, [(Limits.RECOVER_ACCOUNT, str(account_id))], subject_account_id=account_id
+    )
     return await _registration_for(
-        ceremony, settings, int(row["account"]), "recover", data={"code_id": row["id"]}
+        ceremony, settings, account_id, "recover", data={"code_id": row["id"]}
     )
 
 
@@ -742,8 +817,8 @@ async def issue_invitation(
 
 
 async def begin_invitation(ceremony: Ceremony, settings: Settings, code: str) -> dict[str, Any]:
-    await check([(Limits.INVITE_IP, ceremony.actor.ip)])
-    row = await _code_row(code, "invitation")
+    await _check(ceremony.actor, [(Limits.INVITE_IP, ceremony.actor.ip)])
+    row = await _code_row(ceremony, code, "invitation")
     user_handle = secrets.token_bytes(32)
     options, challenge = webauthn.registration_options(
         rp_id=settings.effective_rp_id,

@@ -135,9 +135,13 @@ class RateLimitedError(PortalError):
     message_en = "Too many attempts. Please wait and try again."
     message_th = "ทำรายการบ่อยเกินไป กรุณารอสักครู่แล้วลองใหม่"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, *, limit: str = "", first_refusal: bool = False) -> None:
         super().__init__(headers={"Retry-After": str(max(1, retry_after))})
         self.retry_after = retry_after
+        # The limit's name (`signin:ip` …) is safe to log, unlike the key it counted (an ID
+        # number, an IP); the first refusal of a window is worth auditing, a flood's rest not.
+        self.limit = limit
+        self.first_refusal = first_refusal
 
 
 _HTTP_CODES: dict[int, tuple[str, str, str]] = {

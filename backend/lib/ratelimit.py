@@ -48,7 +48,11 @@ async def hit(limit: Limit, subject: str, *, now: float | None = None) -> None:
         QueryString(_UPSERT, key, moment, limit.window_s, limit.window_s)
     )
     if rows and rows[0]["hits"] > limit.count:
-        raise RateLimitedError(retry_after=int(rows[0]["window_start"]) + limit.window_s - moment)
+        raise RateLimitedError(
+            retry_after=int(rows[0]["window_start"]) + limit.window_s - moment,
+            limit=limit.name,
+            first_refusal=rows[0]["hits"] == limit.count + 1,
+        )
 
 
 async def check(limits: list[tuple[Limit, str]], *, now: float | None = None) -> None:

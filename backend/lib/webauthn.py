@@ -21,14 +21,24 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
+from webauthn.helpers import (
+    bytes_to_base64url,
+    parse_attestation_object,
+    parse_authentication_credential_json,
+    parse_authenticator_data,
+    parse_client_data_json,
+    parse_registration_credential_json,
+)
 from webauthn.helpers.exceptions import (
     InvalidAuthenticationResponse,
     InvalidRegistrationResponse,
     WebAuthnException,
 )
 from webauthn.helpers.structs import (
+    AuthenticationCredential,
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
+    RegistrationCredential,
     ResidentKeyRequirement,
     UserVerificationRequirement,
 )
@@ -170,13 +180,44 @@ def authentication_options(*, rp_id: str, allow: list[bytes]) -> tuple[dict[str,
     return json.loads(options_to_json(options)), options.challenge
 
 
+# py_webauthn raises the same InvalidRegistrationResponse / InvalidAuthenticationResponse for
+# undecodable parts ("clientDataJSON was malformed") as for failed checks. Decoding every part
+# first, before verifying, tells "not what a browser sends" (400) from "a genuine credential
+# that fails a check" (rejected).
+
+
+def _parsed_registration(data: dict[str, Any]) -> RegistrationCredential:
+    try:
+        parsed = parse_registration_credential_json(data)
+        parse_client_data_json(parsed.response.client_data_json)
+        parse_attestation_object(parsed.response.attestation_object)
+    except Exception as exc:  # the parsers raise assorted errors on hostile bytes
+        raise MalformedCredentialError(f"{type(exc).__name__}: {exc}") from exc
+    if bytes_to_base64url(parsed.raw_id) != parsed.id:
+        raise MalformedCredentialError("id and rawId differ")
+    return parsed
+
+
+def _parsed_assertion(data: dict[str, Any]) -> AuthenticationCredential:
+    try:
+        parsed = parse_authentication_credential_json(data)
+        parse_client_data_json(parsed.response.client_data_json)
+        parse_authenticator_data(parsed.response.authenticator_data)
+    except Exception as exc:  # the parsers raise assorted errors on hostile bytes
+        raise MalformedCredentialError(f"{type(exc).__name__}: {exc}") from exc
+    if bytes_to_base64url(parsed.raw_id) != parsed.id:
+        raise MalformedCredentialError("id and rawId differ")
+    return parsed
+
+
 def verify_registration(
     credential: Any, *, challenge: bytes, rp_id: str, origin: str
 ) -> NewCredential:
     data = _as_dict(credential)
+    parsed = _parsed_registration(data)
     try:
         verified = verify_registration_response(
-            credential=data,
+            credential=parsed,
             expected_challenge=challenge,
             expected_rp_id=rp_id,
             expected_origin=origin,
@@ -211,10 +252,10 @@ def verify_authentication(
     sign_count: int,
 ) -> tuple[int, bool]:
     """Check an assertion; return (new sign count, backed up)."""
-    data = _as_dict(credential)
+    parsed = _parsed_assertion(_as_dict(credential))
     try:
         verified = verify_authentication_response(
-            credential=data,
+            credential=parsed,
             expected_challenge=challenge,
             expected_rp_id=rp_id,
             expected_origin=origin,

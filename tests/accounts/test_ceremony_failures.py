@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.services import Limits, issue_invitation
 from backend.accounts.tables import Account, Challenge, Passkey
+from backend.lib.ratelimit import Limit
+from backend.privacy.audit import Actor
 from backend.privacy.tables import AuditEntry
 from tests.support.authenticator import SoftAuthenticator, b64url
-from tests.support.flows import ORIGIN, csrf, enrol_citizen, sign_in, thai_id
+from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_in, thai_id
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -36,6 +41,12 @@ async def finish_enrol(client: Client, credential: Any) -> Any:
     return await client.post(
         "/api/v1/auth/enrol", json={"credential": credential}, headers=csrf(client)
     )
+
+
+async def failures(action: str) -> list[str]:
+    """The reasons recorded for `action` audit entries, oldest first."""
+    rows = await AuditEntry.select(AuditEntry.detail).where(AuditEntry.action == action)
+    return [json.loads(r["detail"]).get("reason", "") for r in rows]
 
 
 async def signed_out_citizen(client: Client) -> SoftAuthenticator:
@@ -63,6 +74,7 @@ async def test_registration_checks(client: Client, kwargs: dict[str, Any], why: 
     assert response.status_code == 400, why
     assert response.json()["code"] == "passkey_rejected"
     assert await Account.count() == 0
+    assert len(await failures("enrol.failed")) == 1
 
 
 async def test_replayed_registration_challenge_is_refused(client: Client) -> None:
@@ -75,6 +87,7 @@ async def test_replayed_registration_challenge_is_refused(client: Client) -> Non
     assert response.status_code == 400
     assert response.json()["code"] == "challenge_used"
     assert await Account.count() == 0
+    assert (await failures("enrol.failed"))[-1] == "challenge_used"
 
 
 async def test_expired_registration_challenge_is_refused(client: Client) -> None:
@@ -101,10 +114,14 @@ async def test_challenge_is_bound_to_the_session_that_asked(
     assert response.json()["code"] == "challenge_missing"
 
 
-async def test_finishing_without_any_session_is_refused(client: Client) -> None:
-    response = await client.post("/api/v1/auth/enrol", json={"credential": {}})
+@pytest.mark.parametrize(("path", "action"), [("enrol", "enrol"), ("signin", "signin")])
+async def test_finishing_without_any_session_is_refused(
+    client: Client, path: str, action: str
+) -> None:
+    response = await client.post(f"/api/v1/auth/{path}", json={"credential": {}})
     assert response.status_code == 400
     assert response.json()["code"] == "challenge_missing"
+    assert await failures(f"{action}.failed") == ["challenge_missing"]
 
 
 @pytest.mark.parametrize(
@@ -112,18 +129,21 @@ async def test_finishing_without_any_session_is_refused(client: Client) -> None:
     [
         lambda c: {},
         lambda c: {**c, "rawId": "***not base64***"},
+        lambda c: {**c, "rawId": b64url(b"another id")},
         lambda c: {**c, "response": {**c["response"], "attestationObject": b64url(b"\xff\x00")}},
         lambda c: {**c, "response": {**c["response"], "clientDataJSON": b64url(b"{not json")}},
         lambda c: {**c, "response": "nope"},
     ],
-    ids=["empty", "bad-base64", "bad-cbor", "bad-client-data", "wrong-shape"],
+    ids=["empty", "bad-base64", "raw-id-not-id", "bad-cbor", "bad-client-data", "wrong-shape"],
 )
 async def test_malformed_registration_is_400_not_500(client: Client, mangle: Any) -> None:
     options = await start_enrol(client)
     credential = mangle(SoftAuthenticator(origin=ORIGIN).register(options))
     response = await finish_enrol(client, credential)
     assert response.status_code == 400
-    assert response.json()["code"] in {"malformed_credential", "passkey_rejected"}
+    assert response.json()["code"] == "malformed_credential"
+    assert await Account.count() == 0
+    assert len(await failures("enrol.failed")) == 1
 
 
 async def test_body_that_is_not_json_is_400(client: Client) -> None:
@@ -199,6 +219,7 @@ async def test_replayed_assertion_is_refused(client: Client) -> None:
     )
     assert again.status_code == 400
     assert again.json()["code"] == "challenge_used"
+    assert (await failures("signin.failed"))[-1] == "challenge_used"
 
 
 async def test_expired_sign_in_challenge_is_refused(client: Client) -> None:
@@ -213,6 +234,7 @@ async def test_expired_sign_in_challenge_is_refused(client: Client) -> None:
     )
     assert response.status_code == 400
     assert response.json()["code"] == "challenge_expired"
+    assert await failures("signin.failed") == ["challenge_expired"]
 
 
 async def test_unknown_credential_is_refused(client: Client) -> None:
@@ -251,20 +273,46 @@ async def test_user_handle_must_match_the_passkeys_owner(client: Client, make_cl
     assert response.json()["code"] == "signin_failed"
 
 
-async def test_malformed_assertion_is_400(client: Client) -> None:
+def _set_response(part: str, value: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda c: {**c, "response": {**c["response"], part: value}}
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        _set_response("authenticatorData", base64.b64encode(b"short").decode()),
+        _set_response("clientDataJSON", b64url(b"{not json")),
+        _set_response("clientDataJSON", b64url(b'{"type": "webauthn.get"}')),
+        lambda c: {**c, "id": b64url(b"another id")},
+        lambda c: {"id": "x"},
+    ],
+    ids=["bad-authenticator-data", "client-data-not-json", "client-data-fields", "id", "no-raw"],
+)
+async def test_malformed_assertion_is_400(client: Client, mangle: Any) -> None:
+    """Garbage from a known passkey is a bad request, not a failed sign-in (400, not 401)."""
     authenticator = await signed_out_citizen(client)
     start = await client.post("/api/v1/auth/signin/options", json={})
-    credential = authenticator.authenticate(start.json()["public_key"])
-    credential["response"]["authenticatorData"] = base64.b64encode(b"short").decode()
+    credential = mangle(authenticator.authenticate(start.json()["public_key"]))
     response = await client.post(
         "/api/v1/auth/signin", json={"credential": credential}, headers=csrf(client)
     )
-    assert response.status_code in (400, 401)
-    assert response.json()["code"] in {"malformed_credential", "signin_failed"}
-    no_raw = await client.post(
-        "/api/v1/auth/signin", json={"credential": {"id": "x"}}, headers=csrf(client)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "malformed_credential"
+    assert await failures("signin.failed") == ["malformed"]
+    assert (await client.get("/api/v1/session")).json()["authenticated"] is False
+
+
+async def test_sign_in_body_that_is_not_json_is_400(client: Client) -> None:
+    """Refused by the framework before any ceremony code runs, as on every JSON endpoint."""
+    await signed_out_citizen(client)
+    await client.post("/api/v1/auth/signin/options", json={})
+    response = await client.post(
+        "/api/v1/auth/signin",
+        content=b"{credential:",
+        headers={**csrf(client), "content-type": "application/json"},
     )
-    assert no_raw.status_code == 400
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_request"
 
 
 async def test_rate_limit_on_enrolment_returns_429_with_retry_after(client: Client) -> None:
@@ -290,3 +338,146 @@ async def test_rate_limit_on_sign_in_per_ip(client: Client) -> None:
     blocked = await client.post("/api/v1/auth/signin/options", json={}, headers=csrf(client))
     assert blocked.status_code == 429
     assert "retry-after" in blocked.headers
+
+
+# Each scenario sets up what its endpoint needs and returns one attempt at it. The setup runs
+# before the limit is lowered, so only the attempts count against it.
+Attempt = Callable[[], Awaitable[Any]]
+
+
+async def enrol_ip(client: Client, make_client: Any) -> Attempt:
+    async def attempt() -> Any:
+        return await client.post(
+            "/api/v1/auth/enrol/options",
+            json={"national_id": thai_id(), "full_name": "ลอง หลายคน", "language": "th"},
+            headers=csrf(client),
+        )
+
+    return attempt
+
+
+async def enrol_id(client: Client, make_client: Any) -> Attempt:
+    national_id = thai_id(77)
+
+    async def attempt() -> Any:
+        async with make_client() as device:  # another device each time: only the ID is shared
+            return await device.post(
+                "/api/v1/auth/enrol/options",
+                json={"national_id": national_id, "full_name": "ลอง หลายครั้ง", "language": "th"},
+            )
+
+    return attempt
+
+
+async def signin_ip(client: Client, make_client: Any) -> Attempt:
+    async def attempt() -> Any:
+        return await client.post("/api/v1/auth/signin/options", json={}, headers=csrf(client))
+
+    return attempt
+
+
+async def signin_account(client: Client, make_client: Any) -> Attempt:
+    authenticator = await signed_out_citizen(client)
+
+    async def attempt() -> Any:
+        return await sign_in(client, authenticator)
+
+    return attempt
+
+
+async def recover_ip(client: Client, make_client: Any) -> Attempt:
+    async def attempt() -> Any:
+        return await client.post(
+            "/api/v1/auth/recover/options", json={"code": "AAAA-BBBB"}, headers=csrf(client)
+        )
+
+    return attempt
+
+
+async def operator_with_citizen(client: Client, make_client: Any) -> str:
+    """Sign `client` in as an operator; returns an enrolled citizen's ID number."""
+    national_id = thai_id(78)
+    async with make_client() as citizen:
+        await enrol_citizen(citizen, national_id=national_id)
+    await enrol_staff(client, "operator")
+    return national_id
+
+
+async def recover_account(client: Client, make_client: Any) -> Attempt:
+    national_id = await operator_with_citizen(client, make_client)
+    issued = await client.post(
+        "/api/v1/staff/recovery-codes", json={"national_id": national_id}, headers=csrf(client)
+    )
+    code = issued.json()["code"]
+
+    async def attempt() -> Any:
+        async with make_client() as phone:
+            return await phone.post("/api/v1/auth/recover/options", json={"code": code})
+
+    return attempt
+
+
+async def recovery_issue(client: Client, make_client: Any) -> Attempt:
+    national_id = await operator_with_citizen(client, make_client)
+
+    async def attempt() -> Any:
+        return await client.post(
+            "/api/v1/staff/recovery-codes", json={"national_id": national_id}, headers=csrf(client)
+        )
+
+    return attempt
+
+
+async def invitation(client: Client, make_client: Any) -> Attempt:
+    code, _ = await issue_invitation(
+        Actor(account_id=None, role="test"),
+        role="operator",
+        full_name="ทดสอบ เชิญ",
+        agency_code=None,
+    )
+
+    async def attempt() -> Any:
+        return await client.post(
+            "/api/v1/auth/invitation/options", json={"code": code}, headers=csrf(client)
+        )
+
+    return attempt
+
+
+@pytest.mark.parametrize(
+    ("limit", "scenario"),
+    [
+        ("ENROL_IP", enrol_ip),
+        ("ENROL_ID", enrol_id),
+        ("SIGNIN_IP", signin_ip),
+        ("SIGNIN_ACCOUNT", signin_account),
+        ("RECOVER_IP", recover_ip),
+        ("RECOVER_ACCOUNT", recover_account),
+        ("RECOVERY_ISSUE", recovery_issue),
+        ("INVITE_IP", invitation),
+    ],
+)
+async def test_every_limit_answers_429_with_retry_after_and_is_audited(
+    client: Client,
+    make_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: str,
+    scenario: Callable[[Client, Any], Awaitable[Attempt]],
+) -> None:
+    attempt = await scenario(client, make_client)
+    configured: Limit = getattr(Limits, limit)
+    monkeypatch.setattr(Limits, limit, Limit(configured.name, 1, configured.window_s))
+
+    first = await attempt()
+    assert first.status_code != 429, first.text
+    refused = await attempt()
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["code"] == "rate_limited"
+    assert 0 < int(refused.headers["retry-after"]) <= configured.window_s
+    assert (await attempt()).status_code == 429
+
+    # Audited once per window (a flood does not flood the log), by name, never by its key.
+    audited = await AuditEntry.select(AuditEntry.detail).where(
+        AuditEntry.action == "ratelimit.refused"
+    )
+    assert [json.loads(r["detail"]) for r in audited] == [{"limit": configured.name}]

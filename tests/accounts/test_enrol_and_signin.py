@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.tables import Account, Challenge, Passkey, Session
+from backend.asgi import create_app
 from backend.privacy.tables import AuditEntry
+from backend.settings import Settings
+from tests.conftest import _engine
 from tests.support.authenticator import SoftAuthenticator
-from tests.support.flows import ORIGIN, csrf, enrol_citizen, sign_in, thai_id
+from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_in, thai_id
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -20,6 +24,18 @@ Client = AsyncTestClient[Any]
 
 async def actions() -> list[str]:
     return [r["action"] for r in await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.id)]
+
+
+async def live_session(account_id: int) -> dict[str, Any]:
+    """The account's newest unrevoked session row, as the server stored it."""
+    row = (
+        await Session.select(Session.created_at, Session.expires_at, Session.idle_timeout_s)
+        .where((Session.account == account_id) & Session.revoked_at.is_null())
+        .order_by(Session.id, ascending=False)
+        .first()
+    )
+    assert row is not None
+    return row
 
 
 async def test_enrol_creates_account_passkey_and_signed_in_session(client: Client) -> None:
@@ -119,6 +135,11 @@ async def test_sign_out_then_username_less_sign_in_rotates_the_session(client: C
     stored = await Passkey.select(Passkey.sign_count, Passkey.last_used_at).first()
     assert stored is not None and stored["sign_count"] == 1 and stored["last_used_at"]
     assert (await actions())[-1] == "signin.succeeded"
+    # DESIGN.md: a citizen's session ends after 1 h idle, and 24 h after sign-in however active.
+    row = await live_session(enrolled["account"]["id"])
+    assert row["idle_timeout_s"] == 3600
+    assert row["expires_at"] - row["created_at"] == dt.timedelta(hours=24)
+    assert done.json()["idle_timeout_s"] == 3600
 
 
 async def test_sign_in_fallback_with_id_number_offers_that_accounts_passkeys(
@@ -142,19 +163,49 @@ async def test_sign_in_fallback_with_id_number_offers_that_accounts_passkeys(
     assert response.status_code == 200
 
 
-async def test_sign_in_as_staff_gets_staff_timeouts(client: Client) -> None:
-    from tests.support.flows import enrol_staff
+async def test_operator_enrols_signs_out_and_signs_in_with_staff_timeouts(
+    client: Client,
+) -> None:
+    authenticator = SoftAuthenticator(origin=ORIGIN)
+    enrolled = await enrol_staff(client, "operator", authenticator)
+    assert enrolled["account"]["role"] == "operator"
+    assert enrolled["idle_timeout_s"] == 15 * 60
+    assert (await client.post("/api/v1/auth/signout", headers=csrf(client))).status_code == 200
 
-    body = await enrol_staff(client, "operator")
+    response = await sign_in(client, authenticator)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["account"]["id"] == enrolled["account"]["id"]
     assert body["account"]["role"] == "operator"
     assert body["idle_timeout_s"] == 15 * 60
-    row = (
-        await Session.select(Session.expires_at, Session.created_at)
-        .where(Session.account == body["account"]["id"])
-        .first()
-    )
-    assert row is not None
+    row = await live_session(body["account"]["id"])
+    assert row["idle_timeout_s"] == 15 * 60
     assert row["expires_at"] - row["created_at"] == dt.timedelta(hours=12)
+    assert (await client.get("/api/v1/session")).json()["account"]["role"] == "operator"
+    assert (await actions())[-1] == "signin.succeeded"
+
+
+async def test_cookies_are_secure_on_a_public_https_origin(settings: Settings, db: Any) -> None:
+    """Off localhost every cookie the ceremony and the signed-in session set is `Secure`."""
+    origin = "https://portal.example.go.th"
+    public = msgspec.structs.replace(settings, public_origin=origin)
+    assert public.secure_cookies is True
+    app = create_app(settings=public, engine=_engine(db), pool=False)
+    async with AsyncTestClient(app=app, base_url=origin) as https_client:
+        start = await https_client.post(
+            "/api/v1/auth/enrol/options",
+            json={"national_id": thai_id(7), "full_name": "ทดสอบ เอชทีทีพีเอส", "language": "th"},
+        )
+        assert start.json()["public_key"]["rp"]["id"] == "portal.example.go.th"
+        credential = SoftAuthenticator(origin=origin).register(start.json()["public_key"])
+        done = await https_client.post(
+            "/api/v1/auth/enrol", json={"credential": credential}, headers=csrf(https_client)
+        )
+    assert done.status_code == 201, done.text
+    for response in (start, done):
+        cookies = response.headers.get_list("set-cookie")
+        assert {c.split("=", 1)[0] for c in cookies} == {"portal_session", "portal_csrf"}
+        assert all("; Secure" in c for c in cookies), cookies
 
 
 async def test_a_ceremony_can_finish_on_another_app_process(
@@ -162,9 +213,6 @@ async def test_a_ceremony_can_finish_on_another_app_process(
 ) -> None:
     """Challenges and sessions live in the database: a second app instance (another process
     behind the proxy) finishes what the first one started."""
-    from backend.asgi import create_app
-    from tests.conftest import _engine
-
     authenticator = SoftAuthenticator(origin=ORIGIN)
     start = await client.post(
         "/api/v1/auth/enrol/options",

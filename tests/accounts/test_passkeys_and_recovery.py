@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -16,6 +17,11 @@ from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_i
 pytestmark = pytest.mark.usefixtures("db")
 
 Client = AsyncTestClient[Any]
+
+
+async def audited(action: str) -> list[dict[str, Any]]:
+    rows = await AuditEntry.select().where(AuditEntry.action == action).order_by(AuditEntry.id)
+    return [{**r, "detail": json.loads(r["detail"])} for r in rows]
 
 
 async def add_passkey(client: Client, authenticator: SoftAuthenticator, name: str) -> Any:
@@ -129,6 +135,7 @@ async def test_recovery_code_lets_a_citizen_add_a_passkey_on_a_new_phone(
         )
         assert reuse.status_code == 400
         assert reuse.json()["code"] == "code_invalid"
+        assert [f["detail"] for f in await audited("recovery.failed")] == [{"reason": "code_used"}]
     actions = [r["action"] for r in await AuditEntry.select(AuditEntry.action)]
     assert "recovery.issued" in actions and "recovery.used" in actions
 
@@ -153,6 +160,11 @@ async def test_expired_or_wrong_recovery_code_is_refused(client: Client, make_cl
         )
     assert expired.json()["code"] == "code_invalid"
     assert wrong.json()["code"] == "code_invalid"
+    failed = await audited("recovery.failed")
+    assert [f["detail"] for f in failed] == [{"reason": "code_expired"}, {"reason": "code_unknown"}]
+    citizen = await Account.select(Account.id).where(Account.role == "citizen").first()
+    assert citizen is not None
+    assert [f["subject_account_id"] for f in failed] == [citizen["id"], None]
 
 
 async def test_recovery_for_unknown_id_number_is_404(client: Client) -> None:
@@ -188,6 +200,7 @@ async def test_admin_invites_an_officer_who_enrols_with_the_code(
             "/api/v1/auth/invitation/options", json={"code": code}, headers=csrf(officer)
         )
         assert again.json()["code"] == "code_invalid"
+    assert [f["detail"] for f in await audited("invitation.failed")] == [{"reason": "code_used"}]
     officer_row = await Account.select().where(Account.role == "officer").first()
     assert officer_row is not None and officer_row["national_id"] is None
 
