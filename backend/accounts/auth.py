@@ -16,6 +16,7 @@ from litestar.types import Guard
 
 from backend.accounts.errors import CsrfError, SessionExpiredError
 from backend.accounts.sessions import COOKIE, SessionInfo, load_session, touch_session
+from backend.kiosk.assist import KIOSK_COOKIE, kiosk_context, watch_kiosk_request
 from backend.lib.errors import AuthorizationError, NotAuthenticatedError
 from backend.lib.middleware import after_response
 from backend.privacy.audit import Actor
@@ -35,6 +36,7 @@ __all__ = [
 CSRF_HEADER = "x-csrf-token"
 STAFF_ROLES = ("operator", "officer", "admin")
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_READS = {"GET", "HEAD"}
 _STATE_KEY = "portal_auth"
 
 
@@ -99,6 +101,10 @@ async def resolve_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth |
         auth = Auth(session=session, ip=connection.client.host if connection.client else "")
         if session.role == "operator":
             auth = await _with_kiosk(auth, connection)
+        if KIOSK_COOKIE in connection.cookies:
+            # Only a kiosk's browser holds this cookie: a phone never pays for what follows.
+            acting = auth.acting_for is not None and method in _READS
+            watch_kiosk_request(connection.scope, auth.actor() if acting else None, auth.acting_for)
     elif token:
         state["portal_session_expired"] = True
     state[_STATE_KEY] = auth
@@ -106,9 +112,7 @@ async def resolve_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth |
 
 
 async def _with_kiosk(auth: Auth, connection: ASGIConnection[Any, Any, Any, Any]) -> Auth:
-    from backend.kiosk.assist import KIOSK_COOKIE, kiosk_context
-
-    context = await kiosk_context(auth.session.id, connection.cookies.get(KIOSK_COOKIE))
+    context = await kiosk_context(auth.session.id, connection.cookies.get(KIOSK_COOKIE), ip=auth.ip)
     assisting = context.assisting
     return Auth(
         session=auth.session,

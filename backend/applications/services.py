@@ -320,6 +320,13 @@ async def update_draft(
                 Application.change_seq: seq,
             }
         ).where(Application.id == application_id)
+        await record(
+            "application.draft_saved",
+            actor,
+            subject_account_id=account_id,
+            object_type="application",
+            object_id=application_id,
+        )
 
 
 async def submit_draft(actor: Actor, account_id: int, application_id: int) -> None:

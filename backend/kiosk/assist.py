@@ -2,7 +2,8 @@
 
 Used by the auth layer on every request of an operator session: an operator acts for a citizen
 only from the registered kiosk that holds the assisted session, only after consent, and only
-until 3 minutes without activity.
+until 3 minutes without activity. Every request from a kiosk's browser is watched here too:
+nothing is left in its HTTP cache, and an operator's reads of the citizen's data are audited.
 """
 
 from __future__ import annotations
@@ -11,9 +12,23 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from backend.kiosk.tables import AssistedSession, Kiosk
+from litestar.types import Scope
+from piccolo.custom_types import Combinable
 
-__all__ = ["ASSISTED_IDLE", "KIOSK_COOKIE", "Assisting", "KioskContext", "kiosk_context"]
+from backend.kiosk.tables import AssistedSession, Kiosk
+from backend.lib.db import write_transaction
+from backend.lib.middleware import after_response, on_response_start
+from backend.privacy.audit import Actor, record
+
+__all__ = [
+    "ASSISTED_IDLE",
+    "KIOSK_COOKIE",
+    "Assisting",
+    "KioskContext",
+    "end_assisted",
+    "kiosk_context",
+    "watch_kiosk_request",
+]
 
 KIOSK_COOKIE = "portal_kiosk"
 """The kiosk's device credential: a random token whose SHA-256 is `Kiosk.device_token_hash`."""
@@ -52,22 +67,39 @@ async def kiosk_id_for_token(token: str | None) -> int | None:
     return int(row["id"]) if row else None
 
 
-async def end_assisted(assisted_id: int, reason: str) -> bool:
-    """End an assisted session once; True if this call ended it."""
-    ended = (
-        await AssistedSession.update(
-            {
-                AssistedSession.ended_at: dt.datetime.now(dt.UTC),
-                AssistedSession.end_reason: reason,
-            }
+async def end_assisted(which: Combinable, reason: str, *, ip: str = "") -> int:
+    """End the open assisted sessions matching `which` (finished, timeout, replaced,
+    kiosk_revoked), each once, and tell each citizen in their activity log: "operator X at
+    kiosk K ended the visit", whoever or whatever ended it. Returns how many ended."""
+    async with write_transaction():
+        ended = (
+            await AssistedSession.update(
+                {
+                    AssistedSession.ended_at: dt.datetime.now(dt.UTC),
+                    AssistedSession.end_reason: reason,
+                }
+            )
+            .where(which & AssistedSession.ended_at.is_null())
+            .returning(
+                AssistedSession.id,
+                AssistedSession.kiosk,
+                AssistedSession.operator,
+                AssistedSession.citizen,
+            )
         )
-        .where((AssistedSession.id == assisted_id) & AssistedSession.ended_at.is_null())
-        .returning(AssistedSession.id)
-    )
-    return bool(ended)
+        for row in ended:
+            await record(
+                "assisted.ended",
+                Actor(account_id=row["operator"], role="operator", ip=ip, kiosk_id=row["kiosk"]),
+                subject_account_id=row["citizen"],
+                object_type="assisted_session",
+                object_id=row["id"],
+                detail={"reason": reason},
+            )
+    return len(ended)
 
 
-async def kiosk_context(session_id: int, device_token: str | None) -> KioskContext:
+async def kiosk_context(session_id: int, device_token: str | None, ip: str = "") -> KioskContext:
     """For an operator's session: the kiosk it is at (if any) and the citizen it acts for."""
     kiosk_id = await kiosk_id_for_token(device_token)
     if kiosk_id is None:
@@ -90,10 +122,65 @@ async def kiosk_context(session_id: int, device_token: str | None) -> KioskConte
         return KioskContext(kiosk_id=kiosk_id, assisting=None)
     now = dt.datetime.now(dt.UTC)
     if now - row["last_activity_at"] > ASSISTED_IDLE:
-        await end_assisted(int(row["id"]), "timeout")
+        await end_assisted(AssistedSession.id == row["id"], "timeout", ip=ip)
         return KioskContext(kiosk_id=kiosk_id, assisting=None)
     if now - row["last_activity_at"] > TOUCH_EVERY:
         await AssistedSession.update({AssistedSession.last_activity_at: now}).where(
             AssistedSession.id == row["id"]
         )
     return KioskContext(kiosk_id=kiosk_id, assisting=Assisting(int(row["id"]), int(row["citizen"])))
+
+
+# --- Requests from a kiosk's browser ---------------------------------------------------------
+
+_NOT_THE_CITIZENS = ("kiosk", "session")
+"""Reads an operator makes for themselves while serving (the visit's own state, their session
+pings): not the citizen's data."""
+
+
+def _no_store(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    kept = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+    return [*kept, (b"cache-control", b"no-store")]
+
+
+def _viewed(path: str) -> tuple[str, str] | None:
+    """What kind of the citizen's data a read is about, and which one: ("applications",
+    "12") for /api/v1/applications/12, ("documents/content", "5"), ("dashboard", ""); None for
+    the operator's own reads. Only the path's shape, never a query or an answer."""
+    parts = path.removeprefix("/api/v1/").strip("/").split("/")
+    kind = "/".join(p for p in parts if not p.isdigit())[:40]
+    object_id = next((p for p in parts if p.isdigit()), "")[:64]
+    if not kind or kind.startswith(_NOT_THE_CITIZENS):
+        return None
+    return kind, object_id
+
+
+def watch_kiosk_request(scope: Scope, reader: Actor | None, citizen_id: int | None) -> None:
+    """A signed-in request from a kiosk's browser: whatever the route says, the answer is
+    `no-store` (a shared device keeps nothing personal, not even in its HTTP cache). When an
+    operator (`reader`) acting for `citizen_id` reads the citizen's data, one `assisted.viewed`
+    entry says what kind, once the answer went out successfully."""
+    seen = _viewed(scope["path"]) if reader and citizen_id is not None else None
+    status = 0  # until the response starts
+
+    def at_start(code: int, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        nonlocal status
+        status = code
+        return _no_store(headers)
+
+    on_response_start(scope, at_start)
+    if seen is None or reader is None:
+        return
+    kind, object_id = seen
+
+    async def audit() -> None:
+        if 200 <= status < 400:  # not refused, not found
+            await record(
+                "assisted.viewed",
+                reader,
+                subject_account_id=citizen_id,
+                object_type=kind,
+                object_id=object_id,
+            )
+
+    after_response(scope, audit)

@@ -4,7 +4,7 @@ assisted sessions, citizens approve from their own phone."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -99,6 +99,11 @@ class ConsentCodeOut(Struct):
     url: str
     expires_at: dt.datetime
     qr_svg: str
+
+
+class FinishIn(Struct):
+    reason: Literal["finished", "timeout"] = "finished"
+    """"timeout": the page's own 3-minute timer ended the visit, nobody pressed Finish."""
 
 
 class ApproveIn(Struct):
@@ -334,9 +339,14 @@ class AssistedSessionController(Controller):
         )
 
     @post("/current/finish", operation_id="finishAssistedSession", status_code=HTTP_200_OK)
-    async def finish(self, operator: NamedDependency[services.Operator]) -> Response[None]:
-        """End the assisted session; the browser is told to clear everything it stored."""
-        await services.finish(operator)
+    async def finish(
+        self,
+        operator: NamedDependency[services.Operator],
+        data: JSONBody[FinishIn | None] = None,
+    ) -> Response[None]:
+        """End the assisted session ("finished", or "timeout" from the page's idle timer); the
+        browser is told to clear everything it stored."""
+        await services.finish(operator, data.reason if data else "finished")
         return Response(
             None, headers={"Clear-Site-Data": CLEAR_SITE_DATA, "Cache-Control": "no-store"}
         )

@@ -150,12 +150,8 @@ async def revoke_kiosk(actor: Actor, kiosk_id: int) -> None:
         )
         if not updated:
             raise NotFoundError("Kiosk not found.", "ไม่พบเครื่องบริการ", code="kiosk_not_found")
-        await AssistedSession.update(
-            {
-                AssistedSession.ended_at: _now(),
-                AssistedSession.end_reason: "kiosk_revoked",
-            }
-        ).where((AssistedSession.kiosk == kiosk_id) & AssistedSession.ended_at.is_null())
+        # Each citizen served there reads in their own log that the visit ended.
+        await end_assisted(AssistedSession.kiosk == kiosk_id, "kiosk_revoked")
         await record("kiosk.revoked", actor, object_type="kiosk", object_id=kiosk_id)
 
 
@@ -302,14 +298,10 @@ async def start_assisted(
     if fields:
         raise ValidationFailedError(fields=fields)
     async with write_transaction():
-        await AssistedSession.update(
-            {
-                AssistedSession.ended_at: _now(),
-                AssistedSession.end_reason: "replaced",
-            }
-        ).where(
-            (AssistedSession.operator_session == operator.session_id)
-            & AssistedSession.ended_at.is_null()
+        await end_assisted(
+            AssistedSession.operator_session == operator.session_id,
+            "replaced",
+            ip=operator.actor.ip,
         )
         citizen_id = await _find_or_enrol_citizen(
             operator, national_id, full_name, phone, id_card_checked
@@ -355,15 +347,7 @@ async def current_assisted(operator: Operator) -> dict[str, Any]:
     if row is None:
         raise NoAssistedSessionError()
     if _now() - row["last_activity_at"] > ASSISTED_IDLE:
-        await end_assisted(int(row["id"]), "timeout")
-        await record(
-            "assisted.ended",
-            operator.actor,
-            subject_account_id=row["citizen"],
-            object_type="assisted_session",
-            object_id=row["id"],
-            detail={"reason": "timeout"},
-        )
+        await end_assisted(AssistedSession.id == row["id"], "timeout", ip=operator.actor.ip)
         raise NoAssistedSessionError()
     row["has_passkey"] = await Passkey.exists().where(
         (Passkey.account == row["citizen"]) & Passkey.revoked_at.is_null()
@@ -505,23 +489,9 @@ async def approve_on_phone(citizen: Actor, code: str) -> None:
 
 
 async def finish(operator: Operator, reason: str = "finished") -> None:
-    row = (
-        await AssistedSession.select(AssistedSession.id, AssistedSession.citizen)
-        .where(
-            (AssistedSession.operator_session == operator.session_id)
-            & AssistedSession.ended_at.is_null()
-        )
-        .order_by(AssistedSession.id, ascending=False)
-        .first()
+    """End the operator's open assisted session: "finished", or "timeout" when the kiosk's
+    own 3-minute timer ran out. Already ended (the server saw the timeout first): nothing to
+    do, finishing twice is fine."""
+    await end_assisted(
+        AssistedSession.operator_session == operator.session_id, reason, ip=operator.actor.ip
     )
-    if row is None:
-        return  # already ended (timeout): finishing twice is fine
-    if await end_assisted(int(row["id"]), reason):
-        await record(
-            "assisted.ended",
-            operator.actor,
-            subject_account_id=row["citizen"],
-            object_type="assisted_session",
-            object_id=row["id"],
-            detail={"reason": reason},
-        )

@@ -17,7 +17,15 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.lib.logging import request_id_var
 
-__all__ = ["API_CSP", "CSP", "UNCOMPRESSED", "after_response", "envelope_middleware"]
+__all__ = [
+    "API_CSP",
+    "CSP",
+    "UNCOMPRESSED",
+    "HeaderHook",
+    "after_response",
+    "envelope_middleware",
+    "on_response_start",
+]
 
 UNCOMPRESSED = "uncompressed"
 """Route `opt` key: the compression middleware leaves these responses alone (documents: PDF,
@@ -42,6 +50,10 @@ DOCS_CSP = (
 """Only the OpenAPI viewer pages under /schema load their viewer from a CDN."""
 
 _AFTER_RESPONSE = "portal_after_response"
+_ON_RESPONSE_START = "portal_on_response_start"
+
+HeaderHook = Callable[[int, list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]]
+"""Sees a response's status and headers as it starts; returns the headers to send."""
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -115,6 +127,8 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
                 if not any(k == b"cache-control" and b"immutable" in v for k, v in headers):
                     # A response kept for a year would replay one request's id on every use.
                     headers.append((b"x-request-id", request_id.encode()))
+                for hook in scope["state"].get(_ON_RESPONSE_START, ()):
+                    headers = hook(status, headers)
                 message["headers"] = headers
             await send(message)
 
@@ -144,6 +158,12 @@ def after_response(scope: Scope, work: Callable[[], Awaitable[None]]) -> None:
     wait for (under uvicorn the last body bytes are on the wire before it starts; tests, which
     wait for the whole ASGI call, still see it done). A failure is logged, not raised."""
     scope.setdefault("state", {}).setdefault(_AFTER_RESPONSE, []).append(work)
+
+
+def on_response_start(scope: Scope, hook: HeaderHook) -> None:
+    """Let `hook` see this request's response status and change its headers as they go out
+    (a kiosk's answers are never stored). Only the requests that add one pay for it."""
+    scope.setdefault("state", {}).setdefault(_ON_RESPONSE_START, []).append(hook)
 
 
 async def _quietly(work: Callable[[], Awaitable[None]]) -> None:
