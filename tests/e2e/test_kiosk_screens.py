@@ -1,9 +1,11 @@
 """A district-office kiosk in a real browser (issue 8, point 8): an administrator registers it
-→ the browser activates as it → the operator gets in with a passkey (CDP virtual
-authenticator) → an assisted session for a citizen without a phone (enrolled after the ID-card
-check) → consent in person → an application with a document upload → the receipt (tracking
-code and QR) → the visit ends after 3 idle minutes (Playwright's clock, not a shorter
-production timeout) → nothing of the citizen is left in the browser → /track shows it."""
+→ the browser activates as it → the operator makes a passkey from an invitation (CDP virtual
+authenticator), signs out, and signs in with it at the kiosk → an assisted session for a
+citizen without a phone (enrolled after the ID-card check) → consent in person → an
+application with a document upload → the receipt (tracking code and QR) → the visit ends
+after 3 idle minutes (Playwright's clock, not a shorter production timeout) → nothing of the
+citizen is left in the browser → /track shows it. And consent with the citizen's own passkey
+on a browser without WebAuthn's JSON helpers."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, CDPSession, Page, expect
 
 from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
 from tests.e2e.staff import admin, forget_rate_limits
@@ -56,6 +58,22 @@ def _kiosk_and_operator(
     return kiosk, invitation
 
 
+def _operator_at_kiosk(
+    page: Page, live_server: LiveServer, office: tuple[str, str, str], operator: str
+) -> tuple[CDPSession, str]:
+    """A kiosk at `office` in `page`'s browser, `operator` signed in there with the passkey
+    from their invitation: the page's virtual authenticator (CDP session and id)."""
+    kiosk, invitation = _kiosk_and_operator(live_server, office, operator)
+    authenticator = virtual_authenticator(page)
+    page.goto(f"{live_server.url}/#/kiosk/activate?code={kiosk['code']}")
+    page.get_by_role("button", name="เปิดใช้งานเครื่องบริการ").click()
+    expect(page.get_by_text("เครื่องนี้ใช้ร่วมกัน")).to_be_visible()
+    page.goto(f"{live_server.url}/#/invitation?code={invitation['code']}")
+    page.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการประชาชน")
+    return authenticator
+
+
 def _storage(page: Page) -> dict[str, Any]:
     found: dict[str, Any] = page.evaluate(
         """async () => ({
@@ -93,6 +111,30 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
     page.goto(f"{live_server.url}/#/invitation?code={invitation['code']}")
     page.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการประชาชน")
+
+    # That session ends (as the kiosk signs out an idle operator); the device stays a kiosk.
+    signed_out = page.evaluate(
+        """async () => (await fetch('/api/v1/auth/signout', {
+            method: 'POST',
+            headers: {'x-csrf-token': document.cookie.match(/portal_csrf=([^;]+)/)[1]},
+        })).status"""
+    )
+    assert signed_out == 200
+    cookies = {c["name"] for c in page.context.cookies()}
+    assert "portal_kiosk" in cookies and "portal_session" not in cookies
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("เครื่องบริการ")
+    expect(page.get_by_text("เครื่องนี้ใช้ร่วมกัน")).to_be_visible()
+
+    # The operator signs in with the kiosk's own button and the same passkey.
+    page.get_by_role("button", name="เจ้าหน้าที่เข้าสู่ระบบ").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการประชาชน")
+    assert live_server.sql(
+        "SELECT a.action FROM audit_log a JOIN account o ON o.id = a.actor_account_id "
+        "WHERE o.full_name = ? AND a.action IN ('session.signed_out', 'signin.succeeded') "
+        "ORDER BY a.id",
+        "วิไล บริการ",
+    ) == [("session.signed_out",), ("signin.succeeded",)]
     expect(
         page.get_by_text(re.compile(r"เจ้าหน้าที่: วิไล บริการ · ออกจากระบบอัตโนมัติใน 1[34]:"))
     ).to_be_visible()
@@ -172,6 +214,12 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
     }
     assert set(storage["cookies"]) <= ALLOWED_COOKIES
     assert "portal_kiosk" in storage["cookies"]
+    # The page's own timer ended it (the server's clock did not move): recorded as a timeout.
+    assert live_server.sql(
+        "SELECT l.detail FROM audit_log l JOIN account a ON a.id = l.subject_account_id "
+        "WHERE a.national_id = ? AND l.action = 'assisted.ended'",
+        national_id,
+    ) == [('{"reason": "timeout"}',)]
 
     # The application is the citizen's: /track finds it with the last 4 digits of the ID.
     tracked = httpx.post(
@@ -184,16 +232,9 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
 def test_a_citizen_approves_the_assisted_visit_on_their_own_phone(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
-    kiosk, invitation = _kiosk_and_operator(
-        live_server, ("ที่ว่าการอำเภอเมืองขอนแก่น", "เมือง", "ขอนแก่น"), "สมพร ช่วยเหลือ"
+    _operator_at_kiosk(
+        page, live_server, ("ที่ว่าการอำเภอเมืองขอนแก่น", "เมือง", "ขอนแก่น"), "สมพร ช่วยเหลือ"
     )
-    virtual_authenticator(page)
-    page.goto(f"{live_server.url}/#/kiosk/activate?code={kiosk['code']}")
-    page.get_by_role("button", name="เปิดใช้งานเครื่องบริการ").click()
-    expect(page.get_by_text("เครื่องนี้ใช้ร่วมกัน")).to_be_visible()
-    page.goto(f"{live_server.url}/#/invitation?code={invitation['code']}")
-    page.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการประชาชน")
 
     # The citizen's own phone: another browser profile with its own passkey and account.
     phone_context = browser.new_context(viewport={"width": 360, "height": 740}, locale="th-TH")
@@ -230,3 +271,42 @@ def test_a_citizen_approves_the_assisted_visit_on_their_own_phone(
         national_id,
     ) == [("phone_approval",)]
     phone_context.close()
+
+
+def test_a_citizen_confirms_with_their_own_passkey_on_an_older_browser(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    # A kiosk browser without WebAuthn's JSON helpers: the page falls back to base64url.
+    page.context.add_init_script(
+        "delete PublicKeyCredential.parseRequestOptionsFromJSON;"
+        "delete PublicKeyCredential.prototype.toJSON;"
+    )
+    kiosk_cdp, kiosk_authenticator = _operator_at_kiosk(
+        page, live_server, ("ที่ว่าการอำเภอเมืองเชียงใหม่", "เมือง", "เชียงใหม่"), "มานี ใจดี"
+    )
+
+    # The citizen's passkey, made on their phone, brought to the kiosk (as on a security key).
+    phone_context = browser.new_context(viewport={"width": 360, "height": 740}, locale="th-TH")
+    phone = phone_context.new_page()
+    phone_cdp, phone_authenticator = virtual_authenticator(phone)
+    national_id = thai_id()
+    enrol_in_browser(phone, live_server.url, national_id, name="ชูใจ มีพาสคีย์")
+    made = phone_cdp.send("WebAuthn.getCredentials", {"authenticatorId": phone_authenticator})
+    for credential in made["credentials"]:
+        kiosk_cdp.send(
+            "WebAuthn.addCredential",
+            {"authenticatorId": kiosk_authenticator, "credential": credential},
+        )
+    phone_context.close()
+
+    page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(national_id)
+    page.get_by_role("button", name="ค้นหา", exact=True).click()
+    expect(page.get_by_role("heading", name="พาสคีย์ของผู้รับบริการ")).to_be_visible()
+    page.get_by_role("button", name="ยืนยันด้วยพาสคีย์").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการ ชูใจ มีพาสคีย์")
+    expect(page.get_by_text("ผู้รับบริการยืนยันด้วยพาสคีย์แล้ว")).to_be_visible()
+    assert live_server.sql(
+        "SELECT s.consent_method FROM assisted_session s JOIN account a ON a.id = s.citizen "
+        "WHERE a.national_id = ?",
+        national_id,
+    ) == [("citizen_passkey",)]

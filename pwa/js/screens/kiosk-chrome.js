@@ -101,13 +101,15 @@ export function use(value) {
 }
 
 /**
- * End the citizen's visit: the server ends the session and clears the browser's storage
+ * End the citizen's visit ("timeout": nobody touched the kiosk for 3 minutes, as the audit
+ * log will say): the server ends the session and clears the browser's storage
  * (Clear-Site-Data); the page clears what it can itself too, and starts again from nothing.
+ * @param {'finished' | 'timeout'} [reason]
  */
-export async function finish() {
+export async function finish(reason = 'finished') {
   if (ending) return;
   ending = true;
-  await send('POST', `${CURRENT}/finish`).catch(() => {}); // already ended (timeout): clear anyway
+  await send('POST', `${CURRENT}/finish`, { reason }).catch(() => {}); // already ended: clear anyway
   await clearDevice();
   restart();
 }
@@ -156,7 +158,7 @@ function clock(seconds) {
 function tick() {
   if (ending) return;
   const me = account();
-  if (assisted && left(assisted.idle_timeout_s, ASSISTED_SLACK_S) <= 0) { finish(); return; }
+  if (assisted && left(assisted.idle_timeout_s, ASSISTED_SLACK_S) <= 0) { finish('timeout'); return; }
   if (me?.role === 'operator' && idleTimeout() && left(idleTimeout(), OPERATOR_SLACK_S) <= 0) { signedOut(); return; }
   draw();
 }

@@ -18,7 +18,6 @@ import { refresh, current, use, finish, clearDevice, restart, watch } from './ki
 const BASE = '/api/v1/kiosk/assisted-sessions';
 const POLL_MS = 2000;
 const HINT_MAX_AGE_S = 400 * 24 * 3600; // as long as the device credential
-const PKC = /** @type {any} */ (globalThis.PublicKeyCredential);
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
@@ -70,6 +69,8 @@ function operatorSignIn(root, otherRole) {
     button(t('kiosk.signin'), () => busy(root, async () => {
       try {
         await landing(await signIn({}), new URLSearchParams());
+        // An operator lands on #/kiosk, where this screen already is: no hashchange redraws it.
+        if (location.hash === '#/kiosk') await render(root, new URLSearchParams());
       } catch (error) {
         say(problems, passkeyProblem(error));
       }
@@ -159,9 +160,9 @@ function consent(root, assisted) {
       el('p', {}, t('kiosk.consentPasskeyLead')),
       button(t('kiosk.consentPasskeyButton'), () => busy(root, async () => {
         try {
-          const { public_key: json } = await send('POST', `${BASE}/current/consent/passkey/options`);
-          const credential = await navigator.credentials.get({ publicKey: PKC.parseRequestOptionsFromJSON(json) });
-          use(await send('POST', `${BASE}/current/consent/passkey`, { credential: /** @type {any} */ (credential).toJSON() }));
+          // passkey.js's sign-in ceremony (its fallbacks for browsers without the JSON helpers
+          // included), at the consent endpoints: …/options, then the credential.
+          use(await signIn({}, {}, `${BASE}/current/consent/passkey`));
         } catch (error) {
           say(problems, passkeyProblem(error));
         }
