@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from backend.agency_api.controllers import (
 from backend.agency_api.officer import OfficerController
 from backend.agency_api.signing import AGENCY_AUTH_DESCRIPTION
 from backend.applications.controllers import ApplicationController, DashboardController
+from backend.applications.fastpath import dashboard_from_memory
 from backend.applications.tracking import TrackController
 from backend.catalog.controllers import CatalogController
 from backend.documents.controllers import DocumentController
@@ -45,7 +47,7 @@ from backend.kiosk.receipt import ReceiptController
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
 from backend.lib.logging import configure_logging
-from backend.lib.middleware import UNCOMPRESSED, envelope_middleware
+from backend.lib.middleware import BROTLI_QUALITY, UNCOMPRESSED, envelope_middleware
 from backend.notifications.controllers import (
     NotificationController,
     PreferenceController,
@@ -55,6 +57,7 @@ from backend.notifications.controllers import (
 from backend.privacy.controllers import ActivityController, MyDataController
 from backend.settings import Settings, get_settings
 from backend.system.controllers import SystemController
+from backend.system.hotcache import cache_of
 from backend.web.etag import ETagResponse
 from backend.web.static import pwa_router
 
@@ -78,9 +81,16 @@ def _lifespan(engine: Engine[Any], settings: Settings, pool: bool) -> Any:
             # collector's way, a full collection pauses requests ~30 ms less.
             gc.collect()
             gc.freeze()
+        # Keeps this process's memory of sessions and dashboards true (system.hotcache);
+        # without it (tests without a pool) every request reads the database.
+        poller = asyncio.create_task(cache_of(engine).run(engine)) if pool else None
         try:
             yield
         finally:
+            if poller:
+                poller.cancel()
+                with suppress(asyncio.CancelledError):
+                    await poller
             if pool:
                 await close_pool(engine)
 
@@ -170,14 +180,14 @@ def create_app(
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         state=State({"settings": settings}),  # for guards, which get no dependencies
         lifespan=[_lifespan(engine, settings, pool)],
-        middleware=[envelope_middleware],
+        middleware=[envelope_middleware, dashboard_from_memory],
         response_class=ETagResponse,
         exception_handlers=exception_handlers(),
         compression_config=CompressionConfig(
             backend="brotli",
             brotli_gzip_fallback=True,
             minimum_size=500,
-            brotli_quality=5,
+            brotli_quality=BROTLI_QUALITY,
             exclude_opt_key=UNCOMPRESSED,
         ),
         openapi_config=_openapi(),

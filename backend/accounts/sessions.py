@@ -19,8 +19,9 @@ from litestar.datastructures import Cookie
 from piccolo.querystring import QueryString
 
 from backend.accounts.tables import Session
-from backend.lib.db import current_engine
+from backend.lib.db import current_engine, write_transaction
 from backend.settings import Settings
+from backend.system.hotcache import announce, cache_of
 
 __all__ = [
     "COOKIE",
@@ -31,6 +32,7 @@ __all__ = [
     "create_session",
     "hash_token",
     "load_session",
+    "remembered_session",
     "revoke_all",
     "revoke_session",
     "set_cookies",
@@ -119,15 +121,42 @@ async def load_session(token: str | None) -> SessionInfo | None:
     """The live session for a cookie token, or None (unknown, revoked, idle or expired)."""
     if not token:
         return None
-    rows = await current_engine().run_querystring(QueryString(_LOAD, hash_token(token)))
-    row = rows[0] if rows else None
-    if row is None or row["revoked_at"] is not None:
-        return None
+    token_hash = hash_token(token)
     now = _now()
-    last_seen: dt.datetime = row["last_seen_at"]
-    if now >= row["expires_at"] or now - last_seen > dt.timedelta(seconds=row["idle_timeout_s"]):
+    remembered = remembered_session(token_hash, now)
+    if remembered is not None:
+        return remembered
+    engine = current_engine()
+    cache = cache_of(engine)
+    generation = cache.generation
+    rows = await engine.run_querystring(QueryString(_LOAD, token_hash))
+    row = dict(rows[0]) if rows else None
+    if row is None or row["revoked_at"] is not None or not _live(row, now):
         return None
+    if row["role"] == "citizen":
+        cache.keep_session(token_hash, row, generation)
+    return _info(row, now)
+
+
+def remembered_session(token_hash: str, now: dt.datetime) -> SessionInfo | None:
+    """A citizen's session from this process's memory (system.hotcache), or None: not there,
+    or it looks idle or over, when the caller reads the database (another process may have
+    seen the citizen since)."""
+    cache = cache_of(current_engine())
+    row = cache.session(token_hash)
+    if row is None:
+        return None
+    if not _live(row, now):
+        cache.drop_session(token_hash)
+        return None
+    return _info(row, now)
+
+
+def _info(row: dict[str, Any], now: dt.datetime) -> SessionInfo:
+    last_seen: dt.datetime = row["last_seen_at"]
     touch = (now - last_seen).total_seconds() >= TOUCH_EVERY_S
+    if touch:
+        row["last_seen_at"] = now  # what `touch_session` writes; a remembered row knows it
     return SessionInfo(
         id=row["id"],
         account_id=row["account"],
@@ -140,24 +169,36 @@ async def load_session(token: str | None) -> SessionInfo | None:
     )
 
 
+def _live(row: dict[str, Any], now: dt.datetime) -> bool:
+    idle = dt.timedelta(seconds=row["idle_timeout_s"])
+    return bool(now < row["expires_at"] and now - row["last_seen_at"] <= idle)
+
+
 async def touch_session(session: SessionInfo) -> None:
     """Record the activity `load_session` saw (`touch_due`): the idle timeout restarts."""
     await current_engine().run_querystring(QueryString(_TOUCH, session.last_seen_at, session.id))
 
 
 async def revoke_session(session_id: int) -> None:
-    await Session.update({Session.revoked_at: _now()}).where(
-        (Session.id == session_id) & Session.revoked_at.is_null()
-    )
+    async with write_transaction():
+        rows = (
+            await Session.update({Session.revoked_at: _now()})
+            .where((Session.id == session_id) & Session.revoked_at.is_null())
+            .returning(Session.account)
+        )
+        if rows and rows[0]["account"] is not None:
+            await announce(rows[0]["account"])
 
 
 async def revoke_all(account_id: int) -> int:
     """End every session of an account (sign out on all devices); returns how many."""
-    rows = (
-        await Session.update({Session.revoked_at: _now()})
-        .where((Session.account == account_id) & Session.revoked_at.is_null())
-        .returning(Session.id)
-    )
+    async with write_transaction():
+        rows = (
+            await Session.update({Session.revoked_at: _now()})
+            .where((Session.account == account_id) & Session.revoked_at.is_null())
+            .returning(Session.id)
+        )
+        await announce(account_id)
     return len(rows)
 
 

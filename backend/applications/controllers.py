@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MO
 
 from backend.accounts.auth import Auth, provide_auth, requires_role
 from backend.applications import services
+from backend.applications.fastpath import page_key
 from backend.applications.schemas import (
     AnswerNeedsInfo,
     ApplicationCreate,
@@ -22,7 +23,9 @@ from backend.applications.schemas import (
     DraftUpdate,
     Withdraw,
 )
+from backend.lib.db import current_engine
 from backend.lib.idempotency import key_from_header, request_hash, run_idempotent
+from backend.system.hotcache import Page, cache_of
 
 __all__ = ["ApplicationController", "DashboardController"]
 
@@ -171,16 +174,38 @@ class DashboardController(Controller):
         nothing changed, or `since=<sync>` to get only what changed."""
         account_id = auth.require_account()
         page = f"{limit}.{cursor or 0}.{since if since is not None else '-'}"
-        if if_none_match := request.headers.get("if-none-match"):
+        # A citizen's own pages are remembered by the process (an operator's are not: each of
+        # their reads is audited); system.hotcache forgets them when the account changes.
+        cache = cache_of(current_engine()) if auth.acting_for is None else None
+        key = page_key(request.scope["query_string"])
+        known = cache.page(account_id, key) if cache else None
+        if_none_match = request.headers.get("if-none-match")
+        if known is not None:
+            if if_none_match == known.etag:
+                return _not_modified(known.etag)
+            return _dashboard_response(known.body, known.etag)
+        generation = cache.generation if cache else 0
+        if if_none_match:
             # Revalidation, the usual case: one index-only lookup answers "unchanged".
             etag = _dashboard_etag(*await services.dashboard_version(account_id), page)
             if if_none_match == etag:
-                headers = _dashboard_headers(etag)
-                return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+                return _not_modified(etag)
         body, (seq, count) = await services.dashboard(
             account_id, limit=limit, cursor=cursor, since=since
         )
-        return Response(body, headers=_dashboard_headers(_dashboard_etag(seq, count, page)))
+        etag = _dashboard_etag(seq, count, page)
+        encoded = msgspec.json.encode(body)
+        if cache:
+            cache.keep_page(account_id, key, Page(etag, encoded), generation)
+        return _dashboard_response(encoded, etag)
+
+
+def _not_modified(etag: str) -> Response[None]:
+    return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=_dashboard_headers(etag))
+
+
+def _dashboard_response(body: bytes, etag: str) -> Response[Any]:
+    return Response(body, media_type=MediaType.JSON, headers=_dashboard_headers(etag))
 
 
 def _dashboard_etag(seq: int, count: int, page: str) -> str:

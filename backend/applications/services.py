@@ -38,6 +38,7 @@ from backend.lib.errors import AuthorizationError, ConflictError, NotFoundError
 from backend.lib.schema import I18n
 from backend.lib.sequence import next_value
 from backend.privacy.audit import Actor, record
+from backend.system.hotcache import announce
 
 __all__ = [
     "ACTIVE",
@@ -243,9 +244,18 @@ async def _record_change(
     )
     await events.status_changed(app, new_status, message_th=message_th, message_en=message_en)
     # Last: taking the change number locks the counter until commit (see ChangeCounter).
-    seq = await next_value(COUNTER)
+    seq = await _next_change(app["account"])
     values[Application.change_seq] = seq
     await Application.update(values).where(Application.id == app["id"])
+    return seq
+
+
+async def _next_change(account_id: int) -> int:
+    """The next change number, and the account's dashboard forgotten by every app process
+    (system.hotcache). Last in the write transaction: both counters' rows stay locked until
+    commit, which orders the changes."""
+    seq = await next_value(COUNTER)
+    await announce(account_id)
     return seq
 
 
@@ -297,7 +307,7 @@ async def create_application(
             object_type="application",
             object_id=row.id,
         )
-        seq = await next_value(COUNTER)
+        seq = await _next_change(account_id)
         await Application.update({Application.change_seq: seq}).where(Application.id == row.id)
     return int(row.id)
 
@@ -312,7 +322,7 @@ async def update_draft(
         service = await _form_of_application(application_id)
         clean = clean_answers(service.form, answers, complete=False)
         await _check_documents(account_id, service.form, clean)
-        seq = await next_value(COUNTER)
+        seq = await _next_change(account_id)
         await Application.update(
             {
                 Application.answers: json.dumps(clean, ensure_ascii=False),
@@ -345,7 +355,7 @@ async def discard_draft(actor: Actor, account_id: int, application_id: int) -> N
         app = await _owned(account_id, application_id, lock=True)
         if app["status"] != "draft":
             raise NotADraftError()
-        seq = await next_value(COUNTER)
+        seq = await _next_change(account_id)
         # Kept as a tombstone so `since` can tell other devices to drop it.
         await Application.update(
             {

@@ -19,6 +19,7 @@ from backend.lib.logging import request_id_var
 
 __all__ = [
     "API_CSP",
+    "BROTLI_QUALITY",
     "CSP",
     "UNCOMPRESSED",
     "HeaderHook",
@@ -31,6 +32,9 @@ UNCOMPRESSED = "uncompressed"
 """Route `opt` key: the compression middleware leaves these responses alone (documents: PDF,
 JPEG and PNG are compressed already; re-encoding costs CPU, hides the size from a phone's
 progress bar and gains nothing)."""
+
+BROTLI_QUALITY = 5
+"""Dynamic responses: 5 compresses JSON nearly as well as 11 at a fraction of the CPU."""
 
 log = logging.getLogger("portal.access")
 

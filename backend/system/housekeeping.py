@@ -66,6 +66,8 @@ RULES: tuple[Rule, ...] = (
     # The longest rate-limit window is an hour.
     Rule("rate_limit", "window_start < {}", DAY, unix_cutoff=True),
     Rule("idempotency_record", "created_at < {}", KEEP_FOR),
+    # Processes read the cache feed every 0.1 s; one that fell behind starts over anyway.
+    Rule("cache_event", "at < {}", dt.timedelta(hours=1)),
     # Delivered or dropped: a week for support questions. Dead letters wait for an
     # administrator's replay for 30 days.
     Rule("outbox", "status = 'done' AND finished_at < {}", 7 * DAY),

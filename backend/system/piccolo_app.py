@@ -4,12 +4,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.system.tables import ChangeCounter, IdempotencyRecord, RateLimitCounter
+from backend.system.tables import CacheEvent, ChangeCounter, IdempotencyRecord, RateLimitCounter
 
 APP_CONFIG = AppConfig(
     app_name="system",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[RateLimitCounter, IdempotencyRecord, ChangeCounter],
+    table_classes=[RateLimitCounter, IdempotencyRecord, ChangeCounter, CacheEvent],
     migration_dependencies=[],
     commands=[],
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from piccolo.columns import BigInt, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-__all__ = ["ChangeCounter", "IdempotencyRecord", "RateLimitCounter"]
+__all__ = ["CacheEvent", "ChangeCounter", "IdempotencyRecord", "RateLimitCounter"]
 
 
 class RateLimitCounter(Table, tablename="rate_limit"):
@@ -40,3 +40,15 @@ class ChangeCounter(Table, tablename="change_counter"):
     id = Serial(primary_key=True)
     name = Varchar(length=40, unique=True)
     value = BigInt(default=0)
+
+
+class CacheEvent(Table, tablename="cache_event"):
+    """ "Forget what you hold of this account": written in the transaction of every change to
+    an account's sessions or applications, read by every app process to keep its memory of
+    sessions and dashboards (system.hotcache) true. `seq` comes from the `cache_events`
+    counter, so rows become visible in order (see ChangeCounter). Kept an hour."""
+
+    id = Serial(primary_key=True)
+    seq = BigInt(unique=True)
+    account = Integer()
+    at = Timestamptz(index=True)

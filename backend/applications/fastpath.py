@@ -1,0 +1,118 @@
+"""The dashboard answered from this process's memory, before routing.
+
+A phone polls its dashboard far more often than it changes. When the session and the page
+asked for are both remembered (system.hotcache, filled by `DashboardController` with the exact
+bytes it answered), this ASGI middleware answers at once: same status, body, ETag and headers,
+but none of the routing, dependency and serialisation work, and no database. Anything else
+(not remembered, a kiosk device, a coding other than brotli or none) goes on to the app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import brotli  # type: ignore[import-untyped]
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Receive,
+    Scope,
+    Send,
+)
+
+from backend.accounts.sessions import COOKIE, hash_token, remembered_session, touch_session
+from backend.kiosk.assist import KIOSK_COOKIE
+from backend.lib.db import current_engine
+from backend.lib.middleware import BROTLI_QUALITY, after_response
+from backend.system.hotcache import Page, cache_of
+
+__all__ = ["PATH", "dashboard_from_memory", "page_key"]
+
+PATH = "/api/v1/dashboard"
+_COMPRESS_FROM = 500
+"""Bytes; as the app's CompressionConfig(minimum_size)."""
+_SESSION = COOKIE.encode() + b"="
+_KIOSK = KIOSK_COOKIE.encode() + b"="
+
+
+def page_key(query_string: bytes) -> str:
+    """Pages are remembered by their query string as sent: the same bytes ask the same."""
+    return query_string.decode("latin-1")
+
+
+def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        hot = scope["type"] == ScopeType.HTTP and scope["path"] == PATH
+        if hot and scope.get("method") == "GET" and await _answer(scope, send):
+            return
+        await app(scope, receive, send)
+
+    return middleware
+
+
+async def _answer(scope: Scope, send: Send) -> bool:
+    cookie = if_none_match = accept_encoding = b""
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            cookie = value
+        elif name == b"if-none-match":
+            if_none_match = value
+        elif name == b"accept-encoding":
+            accept_encoding = value
+    token = _session_token(cookie)
+    if token is None:
+        return False
+    session = remembered_session(hash_token(token), dt.datetime.now(dt.UTC))
+    if session is None or session.account_id is None:
+        return False
+    page = cache_of(current_engine()).page(session.account_id, page_key(scope["query_string"]))
+    if page is None:
+        return False
+    etag = page.etag.encode()
+    headers = [(b"etag", etag), (b"cache-control", b"private, no-cache")]
+    vary = b"Cookie"
+    if if_none_match == etag:
+        status, body = 304, b""
+    else:
+        status, body = 200, page.body
+        headers.append((b"content-type", b"application/json"))
+        if len(body) >= _COMPRESS_FROM and accept_encoding:
+            if b"br" not in accept_encoding:
+                return False  # gzip or another coding: the app's middleware does it
+            body = _brotli(page)
+            headers.append((b"content-encoding", b"br"))
+            vary = b"Cookie,Accept-Encoding"  # as the compression middleware joins it
+        headers.append((b"content-length", str(len(body)).encode()))
+    headers.append((b"vary", vary))
+    if session.touch_due:
+        after_response(scope, lambda: touch_session(session))
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": headers,
+    }
+    await send(start)
+    done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(done)
+    return True
+
+
+def _session_token(cookie: bytes) -> str | None:
+    """The session cookie's value; None without one, or on a kiosk device (whose requests
+    carry the device's context and are never answered from memory)."""
+    token = None
+    for part in cookie.split(b";"):
+        part = part.strip()
+        if part.startswith(_SESSION):
+            token = part[len(_SESSION) :].decode("latin-1")
+        elif part.startswith(_KIOSK):
+            return None
+    return token or None
+
+
+def _brotli(page: Page) -> bytes:
+    if page.brotli is None:
+        page.brotli = brotli.compress(page.body, mode=brotli.MODE_TEXT, quality=BROTLI_QUALITY)
+    return page.brotli
