@@ -82,8 +82,9 @@ def _lifespan(engine: Engine[Any], settings: Settings, pool: bool) -> Any:
             gc.collect()
             gc.freeze()
         # Keeps this process's memory of sessions and dashboards true (system.hotcache);
-        # without it (tests without a pool) every request reads the database.
-        poller = asyncio.create_task(cache_of(engine).run(engine)) if pool else None
+        # without it (HOT_CACHE=false, tests without a pool) every request reads the database.
+        live = pool and settings.hot_cache
+        poller = asyncio.create_task(cache_of(engine).run(engine)) if live else None
         try:
             yield
         finally:

@@ -55,6 +55,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """WebAuthn relying-party id; empty means the host of PUBLIC_ORIGIN. Passkeys are bound
     to it: changing it orphans every registered passkey."""
 
+    hot_cache: bool = True
+    """Each app process answers unchanged dashboards from memory (system.hotcache); another
+    process's change is seen within 0.1 s. False: every request reads the database."""
+
     log_level: str = "INFO"
     """Python log level for the `portal` logger (DEBUG, INFO, WARNING, ERROR)."""
 

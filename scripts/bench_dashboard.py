@@ -28,7 +28,10 @@ uvloop, httptools, the default INFO access log to a file):
 - `dashboard br`: the same with `Accept-Encoding: br, gzip`, as a phone sends it;
 - `dashboard @50%`: open loop, Poisson arrivals at half the closed-loop rate, latency counted
   from each request's scheduled time (so a stall is not hidden by the client waiting);
-- `304`: the same dashboard revalidated with the ETag each citizen got before.
+- `304`: the same dashboard revalidated with the ETag each citizen got before;
+- `dashboard, db` and `304, db`: the same two with HOT_CACHE=false, so every request reads
+  the database (as the first request of a citizen after a change does). In the runs above,
+  the warm-up has each process remember most sessions and pages (system.hotcache).
 
 Sessions are made live again before each run with `last_seen_at` spread over the last two
 minutes, so about 40 % of the requests also write the throttled `last_seen_at` touch.
@@ -988,6 +991,21 @@ async def bench_engine(
             revalidate.append(request_bytes(token_of(account_id), etag=etag))
         connection.close()
         record(await closed_loop(portal, random_of(revalidate)), "304")
+
+    # The same without the processes' memory (HOT_CACHE=false): every request reads the
+    # database, as the first request of each citizen after a change does.
+    port = free_port()
+    cold_env = {**env, "HOT_CACHE": "false"}
+    async with server(portal_argv(port, workers), port, cold_env, log) as pid:
+
+        async def cold_meter() -> CpuMeter:
+            return CpuMeter(pid, await target.db_pids())
+
+        cold = load(port, cold_meter)
+        await bench_sessions(target)
+        record(await closed_loop(cold, random_of(plain)), "dashboard, db")
+        await bench_sessions(target)
+        record(await closed_loop(cold, random_of(revalidate)), "304, db")
 
     for result in results:
         result.extra["engine"], result.extra["workers"] = target.kind, workers
