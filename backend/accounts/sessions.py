@@ -21,7 +21,7 @@ from piccolo.querystring import QueryString
 from backend.accounts.tables import Session
 from backend.lib.db import current_engine, write_transaction
 from backend.settings import Settings
-from backend.system.hotcache import announce, cache_of
+from backend.system.hotcache import announce, cache_of, forget_here
 
 __all__ = [
     "COOKIE",
@@ -186,8 +186,11 @@ async def revoke_session(session_id: int) -> None:
             .where((Session.id == session_id) & Session.revoked_at.is_null())
             .returning(Session.account)
         )
-        if rows and rows[0]["account"] is not None:
-            await announce(rows[0]["account"])
+        account_id = rows[0]["account"] if rows else None
+        if account_id is not None:
+            await announce(account_id)
+    if account_id is not None:
+        forget_here(account_id)
 
 
 async def revoke_all(account_id: int) -> int:
@@ -199,6 +202,7 @@ async def revoke_all(account_id: int) -> int:
             .returning(Session.id)
         )
         await announce(account_id)
+    forget_here(account_id)
     return len(rows)
 
 

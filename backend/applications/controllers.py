@@ -183,12 +183,15 @@ class DashboardController(Controller):
         if known is not None:
             if if_none_match == known.etag:
                 return _not_modified(known.etag)
-            return _dashboard_response(known.body, known.etag)
+            if known.body is not None:
+                return _dashboard_response(known.body, known.etag)
         generation = cache.generation if cache else 0
         if if_none_match:
             # Revalidation, the usual case: one index-only lookup answers "unchanged".
             etag = _dashboard_etag(*await services.dashboard_version(account_id), page)
             if if_none_match == etag:
+                if cache:  # the next revalidation is answered from memory
+                    cache.keep_page(account_id, key, Page(etag, None), generation)
                 return _not_modified(etag)
         body, (seq, count) = await services.dashboard(
             account_id, limit=limit, cursor=cursor, since=since

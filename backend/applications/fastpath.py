@@ -53,15 +53,16 @@ def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
 
 
 async def _answer(scope: Scope, send: Send) -> bool:
-    cookie = if_none_match = accept_encoding = b""
+    cookies: list[bytes] = []
+    if_none_match = accept_encoding = b""
     for name, value in scope["headers"]:
         if name == b"cookie":
-            cookie = value
+            cookies.append(value)
         elif name == b"if-none-match":
             if_none_match = value
         elif name == b"accept-encoding":
             accept_encoding = value
-    token = _session_token(cookie)
+    token = _session_token(b";".join(cookies))
     if token is None:
         return False
     session = remembered_session(hash_token(token), dt.datetime.now(dt.UTC))
@@ -75,13 +76,15 @@ async def _answer(scope: Scope, send: Send) -> bool:
     vary = b"Cookie"
     if if_none_match == etag:
         status, body = 304, b""
+    elif page.body is None:
+        return False  # only its ETag is known: the app reads the page
     else:
         status, body = 200, page.body
         headers.append((b"content-type", b"application/json"))
         if len(body) >= _COMPRESS_FROM and accept_encoding:
             if b"br" not in accept_encoding:
                 return False  # gzip or another coding: the app's middleware does it
-            body = _brotli(page)
+            body = _brotli(page, page.body)
             headers.append((b"content-encoding", b"br"))
             vary = b"Cookie,Accept-Encoding"  # as the compression middleware joins it
         headers.append((b"content-length", str(len(body)).encode()))
@@ -112,7 +115,8 @@ def _session_token(cookie: bytes) -> str | None:
     return token or None
 
 
-def _brotli(page: Page) -> bytes:
+def _brotli(page: Page, body: bytes) -> bytes:
     if page.brotli is None:
-        page.brotli = brotli.compress(page.body, mode=brotli.MODE_TEXT, quality=BROTLI_QUALITY)
+        page.brotli = brotli.compress(body, mode=brotli.MODE_TEXT, quality=BROTLI_QUALITY)
+        cache_of(current_engine()).compressed(len(page.brotli))
     return page.brotli

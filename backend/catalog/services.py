@@ -22,6 +22,7 @@ from backend.catalog.schemas import (
 from backend.catalog.tables import Agency, DocumentType, Service
 from backend.lib.errors import ClientError, NotFoundError
 from backend.lib.schema import I18n
+from backend.system.hotcache import EVERYONE, announce
 
 __all__ = [
     "MAX_PAGE",
@@ -203,7 +204,8 @@ async def list_document_types() -> list[DocumentTypeOut]:
 
 
 async def upsert_service(agency_code: str, data: dict[str, Any]) -> None:
-    """Create or replace a service from demo/agency data, validating its form schema."""
+    """Create or replace a service from demo/agency data, validating its form schema. Inside
+    the caller's write transaction."""
     agency = await Agency.select().where(Agency.code == agency_code).first()
     if agency is None:
         raise NotFoundError(f"Unknown agency {agency_code!r}.", code="agency_not_found")
@@ -236,3 +238,5 @@ async def upsert_service(agency_code: str, data: dict[str, Any]) -> None:
         await Service.insert(Service.from_dict({str(k): v for k, v in values.items()}))
     else:
         await Service.update(values).where(Service.id == existing["id"])
+        # Its names are on the dashboards of everyone who applied for it.
+        await announce(EVERYONE)

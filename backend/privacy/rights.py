@@ -37,7 +37,7 @@ from backend.notifications.tables import Notification, NotificationPreference, P
 from backend.privacy.audit import Actor, record
 from backend.privacy.tables import AuditEntry
 from backend.settings import Settings
-from backend.system.hotcache import announce
+from backend.system.hotcache import announce, forget_here
 
 __all__ = ["EXPORTS", "ApplicationsOpenError", "erase_account", "export_data"]
 
@@ -286,6 +286,7 @@ async def erase_account(
         ).where(Account.id == account_id)
         await record("account.erased", actor, subject_account_id=account_id, detail=counts)
         await announce(account_id)  # last: its counter row stays locked until commit
+    forget_here(account_id)
     # The rows are gone for good; now the bytes (a failure leaves an unreferenced file).
     storage = storage_for(settings)
     with anyio.CancelScope(shield=True):

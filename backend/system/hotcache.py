@@ -29,16 +29,26 @@ from piccolo.querystring import QueryString
 from backend.lib.db import current_engine
 from backend.lib.sequence import next_value
 
-__all__ = ["POLL_S", "HotCache", "Page", "announce", "cache_of"]
+__all__ = ["EVERYONE", "POLL_S", "HotCache", "Page", "announce", "cache_of", "forget_here"]
 
 log = logging.getLogger("portal.hotcache")
 
 POLL_S = 0.1
 STALE_AFTER_S = 1.0
-MAX_ACCOUNTS = 100_000
-"""Per kind; when full, memory starts over (cheaper than tracking recency on every hit)."""
+SESSION_MAX_AGE_S = 60.0
+"""A remembered session is read again after this long, whatever the feed said: a revocation
+the feed missed (a write by hand in SQL, an older version still running during a deploy)
+holds within a minute."""
+PAGE_MAX_AGE_S = 600.0
+MAX_SESSIONS = 200_000
+SESSIONS_PER_ACCOUNT = 16
+MAX_PAGE_BYTES = 64 * 1024 * 1024
+"""Per process: about 10 000 citizens' first pages and their brotli copies."""
 PAGES_PER_ACCOUNT = 8
 """Query strings remembered per account (first page, `since`, a few cursors)."""
+SWEEP_EVERY_S = 60.0
+EVERYONE = 0
+"""`announce(EVERYONE)`: a change every dashboard shows (a service or agency renamed)."""
 COUNTER = "cache_events"
 _BATCH = 1000
 
@@ -50,75 +60,138 @@ _NEWER = "SELECT seq, account FROM cache_event WHERE seq > {} ORDER BY seq LIMIT
 @dataclass(slots=True)
 class Page:
     """A dashboard page as answered: its ETag and JSON body (and that body in brotli, made
-    the first time a client asks for it)."""
+    the first time a client asks for it). Without a body when only a 304 was answered: the
+    ETag alone answers the next revalidation."""
 
     etag: str
-    body: bytes
+    body: bytes | None
     brotli: bytes | None = None
+    at: float = 0.0
+
+    @property
+    def size(self) -> int:
+        return len(self.etag) + len(self.body or b"") + len(self.brotli or b"")
 
 
 class HotCache:
     def __init__(self) -> None:
-        self.sessions: dict[str, dict[str, Any]] = {}
-        self._tokens: dict[int, set[str]] = {}
+        self._sessions: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._tokens: dict[int, dict[str, None]] = {}
         self._pages: dict[int, dict[str, Page]] = {}
+        self._page_bytes = 0
         self.generation = 0
         """Moves on whenever anything is forgotten: a fill that read the database before a
         change was announced must not be kept after it (`keep_*` take the value read before)."""
         self._seen = -1
         self._fresh_until = 0.0
+        self._swept_at = 0.0
 
     @property
     def live(self) -> bool:
         return time.monotonic() < self._fresh_until
 
+    @property
+    def session_rows(self) -> list[dict[str, Any]]:
+        return [row for _, row in self._sessions.values()]
+
     def session(self, token_hash: str) -> dict[str, Any] | None:
-        return self.sessions.get(token_hash) if self.live else None
+        held = self._sessions.get(token_hash) if self.live else None
+        if held is None or time.monotonic() - held[0] > SESSION_MAX_AGE_S:
+            return None
+        return held[1]
 
     def page(self, account_id: int, key: str) -> Page | None:
-        if not self.live:
+        pages = self._pages.get(account_id) if self.live else None
+        page = pages.get(key) if pages else None
+        if page is None or time.monotonic() - page.at > PAGE_MAX_AGE_S:
             return None
-        pages = self._pages.get(account_id)
-        return pages.get(key) if pages else None
+        return page
 
     def keep_session(self, token_hash: str, row: dict[str, Any], generation: int) -> None:
         if generation != self.generation or not self.live:
             return
-        if len(self._tokens) >= MAX_ACCOUNTS:
-            self.clear()
-            return
-        self.sessions[token_hash] = row
-        self._tokens.setdefault(row["account"], set()).add(token_hash)
+        tokens = self._tokens.setdefault(row["account"], {})
+        while len(tokens) >= SESSIONS_PER_ACCOUNT:
+            oldest = next(iter(tokens))
+            del tokens[oldest]
+            self._sessions.pop(oldest, None)
+        while len(self._sessions) >= MAX_SESSIONS:
+            oldest = next(iter(self._sessions))
+            self._untoken(oldest, self._sessions.pop(oldest)[1]["account"])
+        self._sessions.pop(token_hash, None)  # re-inserted last: the oldest go first
+        self._sessions[token_hash] = (time.monotonic(), row)
+        tokens[token_hash] = None
 
     def keep_page(self, account_id: int, key: str, page: Page, generation: int) -> None:
         if generation != self.generation or not self.live:
             return
-        if len(self._pages) >= MAX_ACCOUNTS:
-            self.clear()
-            return
-        pages = self._pages.setdefault(account_id, {})
+        page.at = time.monotonic()
+        pages = self._pages.pop(account_id, {})  # re-inserted last: the oldest go first
+        if (old := pages.pop(key, None)) is not None:
+            self._page_bytes -= old.size
         if len(pages) >= PAGES_PER_ACCOUNT:
-            del pages[next(iter(pages))]  # the oldest: a client walking through pages
+            self._page_bytes -= pages.pop(next(iter(pages))).size
         pages[key] = page
+        self._pages[account_id] = pages
+        self._page_bytes += page.size
+        while self._page_bytes > MAX_PAGE_BYTES and self._pages:
+            self._drop_pages(next(iter(self._pages)))
+
+    def compressed(self, size: int) -> None:
+        """A remembered page gained its brotli copy of `size` bytes."""
+        self._page_bytes += size
 
     def drop_session(self, token_hash: str) -> None:
         self.generation += 1
-        self.sessions.pop(token_hash, None)
+        held = self._sessions.pop(token_hash, None)
+        if held is not None:
+            self._untoken(token_hash, held[1]["account"])
 
     def forget(self, account_id: int) -> None:
+        if account_id == EVERYONE:
+            self._forget_pages()
+            return
         self.generation += 1
-        for token_hash in self._tokens.pop(account_id, ()):
-            self.sessions.pop(token_hash, None)
-        self._pages.pop(account_id, None)
+        for token_hash in self._tokens.pop(account_id, {}):
+            self._sessions.pop(token_hash, None)
+        self._drop_pages(account_id)
 
     def clear(self) -> None:
         self.generation += 1
-        self.sessions.clear()
+        self._sessions.clear()
         self._tokens.clear()
+        self._forget_pages()
+
+    def _forget_pages(self) -> None:
+        self.generation += 1
         self._pages.clear()
+        self._page_bytes = 0
+
+    def _drop_pages(self, account_id: int) -> None:
+        for page in self._pages.pop(account_id, {}).values():
+            self._page_bytes -= page.size
+
+    def _untoken(self, token_hash: str, account_id: int) -> None:
+        tokens = self._tokens.get(account_id)
+        if tokens is not None:
+            tokens.pop(token_hash, None)
+            if not tokens:
+                del self._tokens[account_id]
+
+    def _sweep(self, now: float) -> None:
+        """Let go of what is too old to be answered from any more."""
+        self._swept_at = now
+        for token_hash, (at, row) in list(self._sessions.items()):
+            if now - at > SESSION_MAX_AGE_S:
+                del self._sessions[token_hash]
+                self._untoken(token_hash, row["account"])
+        for account_id, pages in list(self._pages.items()):
+            if all(now - page.at > PAGE_MAX_AGE_S for page in pages.values()):
+                self._drop_pages(account_id)
 
     async def poll(self, engine: Engine[Any]) -> None:
         """Forget the accounts announced since the last poll."""
+        started = time.monotonic()
         if self._seen < 0 or not self.live:
             # First poll, or the feed was out of reach long enough that its rows may be gone
             # (housekeeping keeps an hour): start from now, with nothing remembered.
@@ -134,14 +207,17 @@ class HotCache:
                     self._seen = int(rows[-1]["seq"])
                 if len(rows) < _BATCH:
                     break
-        self._fresh_until = time.monotonic() + STALE_AFTER_S
+        # Counted from the poll's start: nothing committed before it can be missed.
+        self._fresh_until = started + STALE_AFTER_S
+        if started - self._swept_at > SWEEP_EVERY_S:
+            self._sweep(started)
 
     async def run(self, engine: Engine[Any]) -> None:
         """Poll until cancelled (a task of the app's lifespan)."""
         failing = False
         while True:
             try:
-                await self.poll(engine)
+                await asyncio.wait_for(self.poll(engine), STALE_AFTER_S)
                 failing = False
             except Exception:
                 if not failing:
@@ -162,10 +238,19 @@ def cache_of(engine: Engine[Any]) -> HotCache:
 
 
 async def announce(account_id: int) -> None:
-    """Inside the write transaction that changes the account's sessions or applications, and
-    last in it (the feed's counter row stays locked until commit), after any other counter."""
+    """Inside the write transaction that changes the account's sessions or applications
+    (`EVERYONE`: the catalog), and last in it (the feed's counter row stays locked until
+    commit, which is what orders the feed), after any other counter."""
     engine = current_engine()
+    if engine.current_transaction.get() is None:
+        raise RuntimeError("announce() belongs inside the change's transaction")
     seq = await next_value(COUNTER)
     now = dt.datetime.now(dt.UTC)
     await engine.run_querystring(QueryString(_ADD, seq, account_id, now))
     cache_of(engine).forget(account_id)
+
+
+def forget_here(account_id: int) -> None:
+    """After the change's commit: a request of this process that read the account between
+    `announce` and the commit may have remembered it as it was."""
+    cache_of(current_engine()).forget(account_id)

@@ -150,10 +150,10 @@ async def test_a_session_that_looks_idle_is_read_again(client: Client) -> None:
     await enrol_citizen(client, national_id=thai_id(7006))
     cache = await _poll()
     assert (await client.get("/api/v1/dashboard")).status_code == 200
-    (row,) = cache.sessions.values()
+    (row,) = cache.session_rows
     row["last_seen_at"] = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=61)
     assert (await client.get("/api/v1/dashboard")).status_code == 200
-    (row,) = cache.sessions.values()
+    (row,) = cache.session_rows
     assert dt.datetime.now(dt.UTC) - row["last_seen_at"] < dt.timedelta(minutes=1)
 
 
@@ -167,7 +167,7 @@ async def test_without_the_feed_nothing_is_answered_from_memory(
     assert (await client.get("/api/v1/dashboard")).status_code == 200
     await _status_behind_the_caches_back(app_id, "received")
     assert (await client.get("/api/v1/dashboard")).json()["items"][0]["status"] == "received"
-    assert not cache_of(current_engine()).sessions
+    assert not cache_of(current_engine()).session_rows
 
 
 async def test_a_fill_that_raced_a_change_is_not_kept() -> None:
@@ -197,7 +197,91 @@ async def test_only_citizens_sessions_are_remembered(client: Client) -> None:
     await enrol_staff(client, "operator")
     cache = await _poll()
     assert (await client.get("/api/v1/session")).status_code == 200
-    assert cache.sessions == {}
+    assert cache.session_rows == []
     await enrol_citizen(client, national_id=thai_id(7008))
     assert (await client.get("/api/v1/session")).status_code == 200
-    assert [r["role"] for r in cache.sessions.values()] == ["citizen"]
+    assert [r["role"] for r in cache.session_rows] == ["citizen"]
+
+
+async def test_a_revalidated_page_is_remembered_by_its_etag(client: Client) -> None:
+    """After a restart (or anything that emptied memory), phones revalidate: their 304 is
+    remembered, so the next revalidation is answered from memory too."""
+    await enrol_citizen(client, national_id=thai_id(7009))
+    app_id = (await apply(client)).json()["id"]
+    await _poll()
+    etag = (await client.get("/api/v1/dashboard")).headers["etag"]
+    cache_of(current_engine()).clear()  # a restart
+    assert (
+        await client.get("/api/v1/dashboard", headers={"if-none-match": etag})
+    ).status_code == 304
+    await _status_behind_the_caches_back(app_id, "received")
+    # Answered from memory: the change above announced nothing, so the page still matches.
+    again = await client.get("/api/v1/dashboard", headers={"if-none-match": etag})
+    assert again.status_code == 304
+    # A plain GET needs the body, which memory does not have: read, and right.
+    assert (await client.get("/api/v1/dashboard")).json()["items"][0]["status"] == "received"
+
+
+async def test_a_renamed_service_is_seen_on_every_dashboard(client: Client) -> None:
+    await enrol_citizen(client, national_id=thai_id(7010))
+    await apply(client)
+    await _poll()
+    name = (await client.get("/api/v1/dashboard")).json()["items"][0]["service"]["name"]
+    assert name["en"] != "Renamed"
+    from backend.catalog.demo_data import SERVICES
+    from backend.catalog.services import upsert_service
+    from backend.lib.db import write_transaction
+
+    demo = next(s for s in SERVICES if s["slug"] == "change-health-unit")
+    async with write_transaction():
+        data = {k: v for k, v in demo.items() if k != "agency"}
+        await upsert_service(demo["agency"], {**data, "name_en": "Renamed"})
+    renamed = (await client.get("/api/v1/dashboard")).json()["items"][0]["service"]["name"]
+    assert renamed["en"] == "Renamed"
+
+
+async def test_memory_is_read_again_after_its_age(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change the feed never saw (made by hand in SQL) shows once memory is too old."""
+    await enrol_citizen(client, national_id=thai_id(7011))
+    app_id = (await apply(client)).json()["id"]
+    await _poll()
+    await client.get("/api/v1/dashboard")
+    await _status_behind_the_caches_back(app_id, "received")
+    assert (await client.get("/api/v1/dashboard")).json()["items"][0]["status"] == "submitted"
+    monkeypatch.setattr(hotcache, "PAGE_MAX_AGE_S", 0.0)
+    assert (await client.get("/api/v1/dashboard")).json()["items"][0]["status"] == "received"
+
+
+def test_sessions_are_bounded_per_account_and_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = hotcache.HotCache()
+    cache._fresh_until = float("inf")
+    for n in range(100):
+        cache.keep_session(f"a{n}", {"account": 1}, cache.generation)
+    assert len(cache.session_rows) == hotcache.SESSIONS_PER_ACCOUNT
+    assert cache.session("a99") is not None and cache.session("a0") is None
+    monkeypatch.setattr(hotcache, "MAX_SESSIONS", 50)
+    for n in range(100):
+        cache.keep_session(f"b{n}", {"account": 1000 + n}, cache.generation)
+    assert len(cache.session_rows) == 50
+    assert cache.session("b99") is not None and cache.session("b0") is None
+    cache.drop_session("b99")
+    cache.forget(1098)
+    assert len(cache.session_rows) == 48
+
+
+def test_pages_are_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = hotcache.HotCache()
+    cache._fresh_until = float("inf")
+    monkeypatch.setattr(hotcache, "MAX_PAGE_BYTES", 10_000)
+    for account in range(1, 101):
+        cache.keep_page(account, "", hotcache.Page("e", b"x" * 999), cache.generation)
+    kept = [a for a in range(1, 101) if cache.page(a, "")]
+    assert kept == list(range(91, 101))  # the newest ten thousand bytes
+
+
+async def test_announcing_outside_a_transaction_is_a_bug() -> None:
+    """The feed is ordered by its counter's lock, which only a transaction holds to commit."""
+    with pytest.raises(RuntimeError, match="transaction"):
+        await hotcache.announce(1)
