@@ -9,12 +9,15 @@ import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
-from litestar.enums import MediaType
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIType
+from litestar.params import Body, FromPath, HeaderParameter, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.agency_api import services
+from backend.agency_api import examples, services
 from backend.agency_api.guard import AgencyCaller, provide_caller, signed_by_agency
 from backend.agency_api.schemas import (
     ApplicationView,
@@ -23,11 +26,14 @@ from backend.agency_api.schemas import (
     ServiceOut,
     ServiceUpdate,
     StatusChange,
+    StatusChanged,
 )
 from backend.documents.services import DocumentRow
 from backend.documents.sniff import KINDS
+from backend.lib.errors import PortalError
 from backend.lib.idempotency import key_from_header, request_hash, run_idempotent
 from backend.lib.middleware import UNCOMPRESSED
+from backend.lib.openapi import answer, error_answers, example, file_answer_operation
 from backend.privacy.audit import Actor
 from backend.settings import Settings
 
@@ -56,10 +62,31 @@ IdempotencyKey = Annotated[
         description="A random id per intended change (8 to 100 characters); a retry reuses "
         "it. Same key and body: the first answer is replayed. Same key, other body: 409.",
         max_length=100,
+        # Required, as documented (a header is never null); optional in the signature so that
+        # a missing key is our own 400 `idempotency_key_required`, not a generic one.
+        required=True,
+        schema_extra={"one_of": None, "type": OpenAPIType.STRING},
+        examples=[example("A UUID", "0b8f7c4e-3b1a-4d8e-9d43-6f0c2a7e5b19")],
     ),
 ]
 
 _CALLER = {"caller": Provide(provide_caller)}
+
+
+def _documented(
+    status: int, ok: ResponseSpec, *errors: PortalError | HTTPException
+) -> dict[int, ResponseSpec]:
+    """The success answer and every error the operation may give, the signature guard's
+    included, each with examples."""
+    return {status: ok, **error_answers(*examples.SIGNED, *errors)}
+
+
+_SERVICE_OUT = answer(
+    ServiceOut, "The service as the catalog has it.", example("A service", examples.SERVICE_OUT)
+)
+_ONE_SERVICE = _documented(
+    HTTP_200_OK, _SERVICE_OUT, examples.OUT_OF_RANGE, examples.SERVICE_NOT_FOUND
+)
 
 
 async def idempotent_status_change(
@@ -108,47 +135,95 @@ class AgencyServicesController(Controller):
     security = SECURITY
     cache_control = NO_STORE
 
-    @get("/", operation_id="agencyListServices")
+    @get(
+        "/",
+        operation_id="agencyListServices",
+        responses=_documented(
+            HTTP_200_OK,
+            answer(
+                list[ServiceOut], "The services.", example("One service", [examples.SERVICE_OUT])
+            ),
+        ),
+    )
     async def list_services(self, caller: NamedDependency[AgencyCaller]) -> list[ServiceOut]:
         """Every service of the agency, published or not."""
         return await services.list_services(caller.agency_id)
 
-    @post("/", operation_id="agencyCreateService", status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        operation_id="agencyCreateService",
+        status_code=HTTP_201_CREATED,
+        responses=_documented(
+            HTTP_201_CREATED,
+            _SERVICE_OUT,
+            examples.BAD_SLUG,
+            examples.SERVICE_SLUG_TAKEN,
+            examples.BAD_FORM,
+        ),
+    )
     async def create(
-        self, caller: NamedDependency[AgencyCaller], data: JSONBody[ServiceCreate]
+        self,
+        caller: NamedDependency[AgencyCaller],
+        data: Annotated[
+            ServiceCreate,
+            Body(media_type=RequestEncodingType.JSON, examples=examples.SERVICE_CREATE),
+        ],
     ) -> ServiceOut:
         """Create a service (unpublished). A bad form schema is 422 naming the field."""
         return await services.create_service(
             caller.agency_id, caller.agency_code, data, caller.actor()
         )
 
-    @get("/{slug:str}", operation_id="agencyGetService")
+    @get("/{slug:str}", operation_id="agencyGetService", responses=_ONE_SERVICE)
     async def get_service(
         self, caller: NamedDependency[AgencyCaller], slug: FromPath[str]
     ) -> ServiceOut:
         """One of the agency's services."""
         return await services.get_service(caller.agency_id, slug)
 
-    @put("/{slug:str}", operation_id="agencyUpdateService")
+    @put(
+        "/{slug:str}",
+        operation_id="agencyUpdateService",
+        responses=_documented(
+            HTTP_200_OK,
+            _SERVICE_OUT,
+            examples.BAD_DAYS,
+            examples.SERVICE_NOT_FOUND,
+            examples.BAD_FORM,
+        ),
+    )
     async def update(
         self,
         caller: NamedDependency[AgencyCaller],
         slug: FromPath[str],
-        data: JSONBody[ServiceUpdate],
+        data: Annotated[
+            ServiceUpdate,
+            Body(media_type=RequestEncodingType.JSON, examples=examples.SERVICE_UPDATE),
+        ],
     ) -> ServiceOut:
         """Replace a service's entry and form (its published state is kept)."""
         return await services.update_service(
             caller.agency_id, caller.agency_code, slug, data, caller.actor()
         )
 
-    @post("/{slug:str}/publish", operation_id="agencyPublishService", status_code=HTTP_200_OK)
+    @post(
+        "/{slug:str}/publish",
+        operation_id="agencyPublishService",
+        status_code=HTTP_200_OK,
+        responses=_ONE_SERVICE,
+    )
     async def publish(
         self, caller: NamedDependency[AgencyCaller], slug: FromPath[str]
     ) -> ServiceOut:
         """Show the service in the catalog: citizens can apply."""
         return await services.set_published(caller.agency_id, slug, True, caller.actor())
 
-    @post("/{slug:str}/unpublish", operation_id="agencyUnpublishService", status_code=HTTP_200_OK)
+    @post(
+        "/{slug:str}/unpublish",
+        operation_id="agencyUnpublishService",
+        status_code=HTTP_200_OK,
+        responses=_ONE_SERVICE,
+    )
     async def unpublish(
         self, caller: NamedDependency[AgencyCaller], slug: FromPath[str]
     ) -> ServiceOut:
@@ -166,7 +241,15 @@ class AgencyApplicationsController(Controller):
     security = SECURITY
     cache_control = NO_STORE
 
-    @get("/", operation_id="agencyFeed")
+    @get(
+        "/",
+        operation_id="agencyFeed",
+        responses=_documented(
+            HTTP_200_OK,
+            answer(Feed, "A page of the feed.", example("One changed application", examples.FEED)),
+            examples.BAD_LIMIT,
+        ),
+    )
     async def feed(
         self,
         caller: NamedDependency[AgencyCaller],
@@ -190,7 +273,20 @@ class AgencyApplicationsController(Controller):
             document_url=f"{AGENCY_API}/documents",
         )
 
-    @get("/{application_id:int}", operation_id="agencyGetApplication")
+    @get(
+        "/{application_id:int}",
+        operation_id="agencyGetApplication",
+        responses=_documented(
+            HTTP_200_OK,
+            answer(
+                ApplicationView,
+                "The application.",
+                example("Waiting for a document", examples.APPLICATION_VIEW),
+            ),
+            examples.OUT_OF_RANGE,
+            examples.APPLICATION_NOT_FOUND,
+        ),
+    )
     async def detail(
         self, caller: NamedDependency[AgencyCaller], application_id: FromPath[int]
     ) -> ApplicationView:
@@ -208,13 +304,31 @@ class AgencyApplicationsController(Controller):
         "/{application_id:int}/status",
         operation_id="agencyChangeStatus",
         status_code=HTTP_200_OK,
+        # The body is pre-encoded (it may be a replay): described here, not inferred.
+        responses=_documented(
+            HTTP_200_OK,
+            answer(
+                StatusChanged,
+                "The change was accepted (or, with `Idempotent-Replayed: true`, replayed).",
+                example("Information requested", examples.STATUS_CHANGED),
+            ),
+            examples.BAD_STATUS,
+            examples.STATUS_KEY_MISSING,
+            examples.OUT_OF_RANGE,
+            examples.APPLICATION_NOT_FOUND,
+            *examples.STATUS_CONFLICTS,
+            examples.MESSAGE_NEEDED,
+        ),
     )
     async def change_status(
         self,
         request: Request[Any, Any, Any],
         caller: NamedDependency[AgencyCaller],
         application_id: FromPath[int],
-        data: JSONBody[StatusChange],
+        data: Annotated[
+            StatusChange,
+            Body(media_type=RequestEncodingType.JSON, examples=examples.NEEDS_INFO),
+        ],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Move an application on (Idempotency-Key required). Illegal transition: 409;
@@ -233,6 +347,11 @@ class AgencyApplicationsController(Controller):
         )
 
 
+_FileOperation = file_answer_operation(
+    KINDS, "The file as the citizen gave it; its type is in Content-Type."
+)
+
+
 class AgencyDocumentsController(Controller):
     path = f"{AGENCY_API}/documents"
     tags = ["agency-api"]
@@ -240,7 +359,15 @@ class AgencyDocumentsController(Controller):
     dependencies = _CALLER
     security = SECURITY
 
-    @get("/{document_id:int}", operation_id="agencyGetDocument", opt={UNCOMPRESSED: True})
+    @get(
+        "/{document_id:int}",
+        operation_id="agencyGetDocument",
+        operation_class=_FileOperation,
+        opt={UNCOMPRESSED: True},
+        responses=error_answers(
+            *examples.SIGNED, examples.OUT_OF_RANGE, examples.DOCUMENT_NOT_FOUND
+        ),
+    )
     async def download(
         self,
         caller: NamedDependency[AgencyCaller],

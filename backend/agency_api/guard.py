@@ -37,7 +37,14 @@ from backend.lib.ratelimit import Limit, check
 from backend.privacy.audit import Actor
 from backend.settings import Settings
 
-__all__ = ["AgencyCaller", "Limits", "SignatureRefusedError", "provide_caller", "signed_by_agency"]
+__all__ = [
+    "AgencyCaller",
+    "Limits",
+    "SignatureRefusedError",
+    "every_refusal",
+    "provide_caller",
+    "signed_by_agency",
+]
 
 _STATE_KEY = "agency_caller"
 MAX_NONCE = 64
@@ -96,6 +103,11 @@ _REFUSALS = {
 def _refuse(code: str) -> SignatureRefusedError:
     en, th = _REFUSALS[code]
     return SignatureRefusedError(en, th, code=code)
+
+
+def every_refusal() -> list[SignatureRefusedError]:
+    """Each way a signature is refused, in the order checked (for the API's documentation)."""
+    return [_refuse(code) for code in _REFUSALS]
 
 
 _REMEMBER = (

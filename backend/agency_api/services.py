@@ -45,12 +45,15 @@ from backend.settings import Settings
 
 __all__ = [
     "MAX_FEED_PAGE",
+    "REASON_NEEDED",
+    "ServiceSlugTakenError",
     "application_view",
     "change_status",
     "changed_after",
     "create_service",
     "download_document",
     "feed",
+    "form_refused",
     "get_service",
     "list_services",
     "officer_queue",
@@ -257,6 +260,12 @@ async def download_document(
 
 # --- Status changes ------------------------------------------------------------------------
 
+REASON_NEEDED = {
+    "en": "Tell the citizen why (a message in Thai, English or both).",
+    "th": "กรุณาแจ้งเหตุผลแก่ประชาชน (ข้อความภาษาไทยหรืออังกฤษ)",
+}
+"""Refusal of a needs_info or rejected change without a message (422, field `message`)."""
+
 
 async def change_status(
     agency_id: int, application_id: int, change: StatusChange, actor: Actor
@@ -285,10 +294,7 @@ async def change_status(
             )
     th, en = change.message.th.strip(), change.message.en.strip()
     if change.status in {"needs_info", "rejected"} and not (th or en):
-        errors["message"] = _msg(
-            "Tell the citizen why (a message in Thai, English or both).",
-            "กรุณาแจ้งเหตุผลแก่ประชาชน (ข้อความภาษาไทยหรืออังกฤษ)",
-        )
+        errors["message"] = REASON_NEEDED
     if errors:
         raise ValidationFailedError(fields=errors)
     seq = await applications.change_status(
@@ -428,6 +434,15 @@ def _check_life_events(codes: list[str]) -> None:
         )
 
 
+def form_refused(problem: FormSchemaError) -> ValidationFailedError:
+    """A bad form schema: 422 naming the wrong field, e.g. `fields[2].type`."""
+    return ValidationFailedError(
+        "The form schema is not valid.",
+        "แบบฟอร์มไม่ถูกต้อง",
+        fields={problem.field: _msg(problem.message, "แบบฟอร์มไม่ถูกต้อง")},
+    )
+
+
 async def _write_service(
     agency_code: str, slug: str, data: ServiceUpdate, *, published: bool
 ) -> None:
@@ -453,11 +468,7 @@ async def _write_service(
             },
         )
     except FormSchemaError as exc:
-        raise ValidationFailedError(
-            "The form schema is not valid.",
-            "แบบฟอร์มไม่ถูกต้อง",
-            fields={exc.field: _msg(exc.message, "แบบฟอร์มไม่ถูกต้อง")},
-        ) from exc
+        raise form_refused(exc) from exc
 
 
 async def create_service(

@@ -27,7 +27,9 @@ __all__ = [
     "RateLimitedError",
     "UnsupportedMediaError",
     "ValidationFailedError",
+    "ValueOutOfRangeError",
     "exception_handlers",
+    "http_error_body",
 ]
 
 log = logging.getLogger("portal.errors")
@@ -166,10 +168,9 @@ def _portal_error(_: Request[Any, Any, Any], exc: PortalError) -> Response[Any]:
     return _json(exc.body(), exc.status_code, exc.headers)
 
 
-def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def http_error_body(exc: HTTPException) -> dict[str, Any]:
+    """The portal's body for one of Litestar's own 4xx exceptions."""
     status = exc.status_code
-    if status >= 500:
-        return _unexpected(request, exc)
     code, en, th = _HTTP_CODES.get(status, ("client_error", "The request failed.", "คำขอล้มเหลว"))
     body: dict[str, Any] = {"code": code, "message": en, "message_th": th}
     if isinstance(exc, ValidationException):
@@ -184,7 +185,13 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
                 for item in exc.extra
                 if isinstance(item, dict)
             }
-    return _json(body, status, exc.headers)
+    return body
+
+
+def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code >= 500:
+        return _unexpected(request, exc)
+    return _json(http_error_body(exc), exc.status_code, exc.headers)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -197,17 +204,19 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return _json(body, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-def _value_out_of_range(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """A value the database cannot hold, e.g. an id of 30 digits in a URL: SQLite raises
-    OverflowError binding it, PostgreSQL a DataError (also for text it cannot store). The
-    client sent it, so a 400, not a 500."""
+class ValueOutOfRangeError(ClientError):
+    """A value the database cannot hold, e.g. an id of 30 digits in a URL."""
+
+    code = "value_out_of_range"
+    message_en = "A value in the request is out of range or cannot be stored."
+    message_th = "ข้อมูลบางค่าในคำขอเกินขอบเขตหรือไม่สามารถบันทึกได้"
+
+
+def _value_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """SQLite raises OverflowError binding a too-large value, PostgreSQL a DataError (also for
+    text it cannot store). The client sent it, so a 400, not a 500."""
     log.info("value refused by the database: %s", exc)
-    body = {
-        "code": "value_out_of_range",
-        "message": "A value in the request is out of range or cannot be stored.",
-        "message_th": "ข้อมูลบางค่าในคำขอเกินขอบเขตหรือไม่สามารถบันทึกได้",
-    }
-    return _json(body, 400)
+    return _portal_error(request, ValueOutOfRangeError())
 
 
 def exception_handlers() -> ExceptionHandlersMap:
