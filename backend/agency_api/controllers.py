@@ -44,6 +44,7 @@ __all__ = [
     "AgencyDocumentsController",
     "AgencyServicesController",
     "IdempotencyKey",
+    "OptionalIdempotencyKey",
     "document_response",
     "idempotent_status_change",
 ]
@@ -55,20 +56,26 @@ SECURITY: list[dict[str, list[str]]] = [{"portalSignature": []}]
 NO_STORE = CacheControlHeader(no_store=True)
 """Citizens' data: never kept by a proxy or the agency's HTTP cache."""
 
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
+_KEY_EXAMPLE = example("A UUID", "0b8f7c4e-3b1a-4d8e-9d43-6f0c2a7e5b19")
+
+
+def _idempotency_key(*, required: bool) -> HeaderParameter:
+    return HeaderParameter(
         name="Idempotency-Key",
         description="A random id per intended change (8 to 100 characters); a retry reuses "
         "it. Same key and body: the first answer is replayed. Same key, other body: 409.",
         max_length=100,
-        # Required, as documented (a header is never null); optional in the signature so that
-        # a missing key is our own 400 `idempotency_key_required`, not a generic one.
-        required=True,
+        # Optional in the signature even where required, so that a missing key is our own
+        # 400 `idempotency_key_required`, not a generic one; a header is never null.
+        required=required,
         schema_extra={"one_of": None, "type": OpenAPIType.STRING},
-        examples=[example("A UUID", "0b8f7c4e-3b1a-4d8e-9d43-6f0c2a7e5b19")],
-    ),
-]
+        examples=[_KEY_EXAMPLE],
+    )
+
+
+IdempotencyKey = Annotated[str | None, _idempotency_key(required=True)]
+OptionalIdempotencyKey = Annotated[str | None, _idempotency_key(required=False)]
+"""For the officer console, whose PWA sends a key from its offline outbox only."""
 
 _CALLER = {"caller": Provide(provide_caller)}
 

@@ -1,6 +1,6 @@
 """The officer console's API: an agency without its own system works its applications in the
 PWA. Officers see only their own agency (another agency's application is 404); every
-application and document they open is audited."""
+application and document they open, and every queue listing, is audited."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from backend.accounts.auth import Auth, provide_auth, requires_role
 from backend.accounts.tables import Account
 from backend.agency_api import services
 from backend.agency_api.controllers import (
-    IdempotencyKey,
+    OptionalIdempotencyKey,
     document_response,
     idempotent_status_change,
 )
@@ -72,7 +72,7 @@ class OfficerController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_QUEUE_PAGE)] = 20,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> OfficerQueue:
-        """My agency's applications, longest waiting first."""
+        """My agency's applications, longest waiting first (the listing is audited)."""
         return await services.officer_queue(
             await _agency_of(auth),
             status=status,
@@ -81,6 +81,7 @@ class OfficerController(Controller):
             max_age_days=max_age_days,
             limit=limit,
             offset=offset,
+            actor=auth.actor(),
         )
 
     @get("/applications/{application_id:int}", operation_id="officerGetApplication")
@@ -108,7 +109,7 @@ class OfficerController(Controller):
         auth: NamedDependency[Auth],
         application_id: FromPath[int],
         data: JSONBody[StatusChange],
-        idempotency_key: IdempotencyKey = None,
+        idempotency_key: OptionalIdempotencyKey = None,
     ) -> Response[bytes]:
         """Move an application on, with a message; needs_info names the fields to fill.
         Idempotency-Key optional here (the PWA's offline outbox sends one)."""

@@ -322,9 +322,11 @@ async def officer_queue(
     max_age_days: int | None,
     limit: int,
     offset: int,
+    actor: Actor,
 ) -> OfficerQueue:
     """The agency's applications, oldest submission first: what has waited longest is on
-    top. Without `status`, only those still being worked on."""
+    top. Without `status`, only those still being worked on. The listing is audited: who
+    looked, with which filters, and which applications it showed."""
     condition = _visible(agency_id)
     if status is not None:
         condition &= Application.status == status
@@ -355,6 +357,26 @@ async def officer_queue(
         .offset(offset)
     )
     total = await Application.count().where(condition)
+    filters = {
+        "status": status,
+        "service": service,
+        "min_age_days": min_age_days,
+        "max_age_days": max_age_days,
+    }
+    async with write_transaction():
+        await record(
+            "officer.queue_read",
+            actor,
+            object_type="agency",
+            object_id=agency_id,
+            detail={
+                "via": "officer_console",
+                "filters": {k: v for k, v in filters.items() if v is not None},
+                "limit": limit,
+                "offset": offset,
+                "applications": [r["id"] for r in rows],
+            },
+        )
     return OfficerQueue(
         items=[
             OfficerQueueItem(

@@ -3,6 +3,7 @@ scoped to their own agency."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -75,6 +76,20 @@ async def test_the_queue_filters_and_the_detail_is_audited(client: Client, offic
     assert old.json()["total"] == 0
     paged = await officer.get(f"{OFFICER}/applications", params={"limit": 1, "offset": 1})
     assert [i["id"] for i in paged.json()["items"]] == [second]
+
+    # Each listing is audited: who looked, with which filters, which applications it showed.
+    listings = await AuditEntry.select(
+        AuditEntry.actor_role, AuditEntry.object_type, AuditEntry.detail
+    ).where(AuditEntry.action == "officer.queue_read").order_by(AuditEntry.id)
+    assert [(e["actor_role"], e["object_type"]) for e in listings] == [("officer", "agency")] * 4
+    details = [json.loads(e["detail"]) for e in listings]
+    assert [(d["filters"], d["applications"]) for d in details] == [
+        ({}, [first, second]),
+        ({"service": "house-registration-move"}, []),
+        ({"min_age_days": 3}, []),
+        ({}, [second]),
+    ]
+    assert (details[3]["limit"], details[3]["offset"]) == (1, 1)
 
     detail = await officer.get(f"{OFFICER}/applications/{first}")
     assert detail.status_code == 200
