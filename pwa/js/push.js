@@ -3,12 +3,13 @@
 // when the citizen presses the button that explains why (screens/notifications.js). The
 // browser's subscription is registered with the portal under a device name, kept current by
 // `refresh` on app start (once a day, after the browser replaced it, or with a new VAPID key
-// after `portal vapid --rotate`), and forgotten by `forgetDevice` before signing out.
+// after `portal vapid --rotate`) for the account that registered it only, and forgotten by
+// `forgetDevice` before signing out or after deleting the account (screens/account.js).
 import { ApiError, getJSON, isKiosk } from './api.js';
 import { CSRF_HEADER, csrfToken } from './outbox.js';
+import { account, PUSH_KEY as REGISTERED } from './session.js';
 
 const SUBSCRIPTIONS = '/api/v1/me/push-subscriptions';
-const REGISTERED = 'push-registered'; // localStorage: {endpoint, at} of the last registration
 const REFRESH_MS = 24 * 60 * 60 * 1000;
 
 /** Push works here: a service worker, the Push API, and not a shared kiosk. */
@@ -73,7 +74,7 @@ async function subscribe(key) {
 /** @param {PushSubscription} subscription @param {string} [name] */
 async function register(subscription, name = '') {
   await send('POST', SUBSCRIPTIONS, { subscription: subscription.toJSON(), device_name: name });
-  localStorage.setItem(REGISTERED, JSON.stringify({ endpoint: subscription.endpoint, at: Date.now() }));
+  localStorage.setItem(REGISTERED, JSON.stringify({ endpoint: subscription.endpoint, at: Date.now(), account: account()?.id }));
 }
 
 /**
@@ -91,14 +92,22 @@ export async function enable(name) {
 export async function refresh() {
   if (permission() !== 'granted') return;
   let subscription = await current();
-  if (!subscription) return;
+  const me = account()?.id;
+  if (!subscription || me === undefined) return; // signed out: kept for the next sign-in
+  const last = JSON.parse(localStorage.getItem(REGISTERED) || 'null');
+  if (last?.account !== me) {
+    // Not registered by whoever is signed in now (someone else's on a shared phone): never
+    // registered for them silently. Dropped, so the portal stops sending there (410) and
+    // this citizen is offered their own.
+    await subscription.unsubscribe();
+    return;
+  }
   const key = await serverKey();
   if (base64url(subscription.options.applicationServerKey) !== key) {
     await subscription.unsubscribe(); // made for a key the portal no longer signs with
     subscription = await subscribe(key);
   }
-  const last = JSON.parse(localStorage.getItem(REGISTERED) || 'null');
-  if (last?.endpoint !== subscription.endpoint || Date.now() - last.at > REFRESH_MS) await register(subscription);
+  if (last.endpoint !== subscription.endpoint || Date.now() - last.at > REFRESH_MS) await register(subscription);
 }
 
 /** Before signing out, or to turn notifications off here: the portal forgets this device and

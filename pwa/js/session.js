@@ -10,6 +10,8 @@ import { CSRF_COOKIE } from './outbox.js';
 const KEY = 'account';
 /** localStorage: whose personal data this phone holds (IndexedDB copies, drafts, outbox). */
 export const OWNER_KEY = 'owner';
+/** localStorage: push.js's last registration of this device, {endpoint, at, account}. */
+export const PUSH_KEY = 'push-registered';
 
 /** @typedef {{id: number, full_name: string, role: string, language: string, assurance: string}} Account */
 /** @type {Set<(account: Account | null) => void>} */

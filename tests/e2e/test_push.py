@@ -11,20 +11,31 @@ notification carries the right `data.url`, and the service worker's click logic
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 import uuid
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import BrowserContext, CDPSession, Page, expect
 
 from backend.notifications.messages import news_for, push_body
 from backend.settings import ROOT
 from tests.applications.conftest import HEALTH_ANSWERS
-from tests.e2e.conftest import LiveServer, page_build, wait_for_service_worker
+from tests.e2e.conftest import (
+    LiveServer,
+    enrol_in_browser,
+    eventually,
+    page_build,
+    virtual_authenticator,
+    wait_for_service_worker,
+)
 from tests.e2e.test_pwa_a11y import _violations
 from tests.support.flows import thai_id
+from tests.support.push_service import b64url
 
 pytestmark = pytest.mark.browser
 
@@ -251,3 +262,100 @@ def test_turning_on_where_no_push_service_answers_says_so(
     page.get_by_role("button", name="Turn on notifications").click()
     expect(page.get_by_role("status").filter(has_text="Could not turn on")).to_be_visible()
     assert page.evaluate("() => fetch('/api/v1/me/push-subscriptions').then((r) => r.json())") == []
+
+
+STAND_IN_PUSH_MANAGER = """([p256dh, auth]) => {
+    // Chromium here cannot subscribe at a vendor's push service: the page's PushManager is
+    // replaced by one that keeps its subscription in localStorage, so that what the PWA
+    // does with it (register, refresh, unsubscribe) is observable across reloads.
+    const KEY = 'test:push-subscription';
+    const decode = (text) => Uint8Array.from(
+        atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    const encode = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer)))
+        .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+    const wrap = (kept) => kept && {
+        endpoint: kept.endpoint,
+        options: { applicationServerKey: decode(kept.serverKey).buffer, userVisibleOnly: true },
+        toJSON: () => ({ endpoint: kept.endpoint, expirationTime: null, keys: { p256dh, auth } }),
+        unsubscribe: async () => { localStorage.removeItem(KEY); return true; },
+    };
+    PushManager.prototype.getSubscription = async function () {
+        return wrap(JSON.parse(localStorage.getItem(KEY) || 'null'));
+    };
+    PushManager.prototype.subscribe = async function (options) {
+        const kept = { endpoint: `https://fcm.googleapis.com/fcm/send/${crypto.randomUUID()}`,
+                       serverKey: encode(options.applicationServerKey) };
+        localStorage.setItem(KEY, JSON.stringify(kept));
+        return wrap(kept);
+    };
+}"""
+
+SUBSCRIPTION = "async () => (await navigator.serviceWorker.ready).pushManager.getSubscription()"
+
+
+def devices_of(live_server: LiveServer, national_id: str) -> list[str]:
+    rows = live_server.sql(
+        "SELECT s.endpoint FROM push_subscription s JOIN account a ON a.id = s.account "
+        "WHERE a.national_id = ?",
+        national_id,
+    )
+    return [str(r[0]) for r in rows]
+
+
+def turn_on_notifications(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/#/notifications")
+    page.get_by_label("ชื่ออุปกรณ์นี้").fill("โทรศัพท์")
+    page.get_by_role("button", name="เปิดการแจ้งเตือน").click()
+    expect(page.get_by_text("เปิดการแจ้งเตือนบนอุปกรณ์นี้แล้ว")).to_be_visible()
+
+
+def test_signing_out_unsubscribes_and_the_next_citizen_is_not_registered(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    """Issue 6, point 2: "unsubscribe on sign-out of that device"; and a subscription left by
+    one citizen (whose session ended elsewhere) is never registered for the next one."""
+    live_server.forget_rate_limits()
+    browser_key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    p256dh = b64url(browser_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+    auth = b64url(secrets.token_bytes(16))
+    # JSON in a JS expression: the init script runs before the PWA's modules on every load.
+    context.add_init_script(f"({STAND_IN_PUSH_MANAGER})({json.dumps([p256dh, auth])})")
+    # No passkey autofill: it would sign the citizen straight back in after signing out.
+    context.add_init_script(
+        "PublicKeyCredential.isConditionalMediationAvailable = async () => false"
+    )
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page.goto(live_server.url)
+    wait_for_service_worker(page)
+    virtual_authenticator(page)
+    first, second = thai_id(93), thai_id(94)
+
+    enrol_in_browser(page, live_server.url, first)
+    turn_on_notifications(page, live_server)
+    [endpoint] = devices_of(live_server, first)
+    assert page.evaluate(SUBSCRIPTION)["endpoint"] == endpoint
+
+    page.goto(f"{live_server.url}/#/account")
+    page.get_by_role("button", name="ออกจากระบบ", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("เข้าสู่ระบบ")
+    assert page.evaluate(SUBSCRIPTION) is None  # the browser unsubscribed
+    assert devices_of(live_server, first) == []  # and the portal forgot the device
+    assert page.evaluate("() => localStorage.getItem('push-registered')") is None
+
+    # Notifications on again, then the session ends elsewhere ("sign out everywhere" on
+    # another phone): the subscription stays in this browser. Someone else signs in here.
+    page.get_by_role("button", name="เข้าสู่ระบบด้วยพาสคีย์").click()  # the one passkey here
+    page.get_by_role("heading", level=1, name="คำขอของฉัน").wait_for()
+    turn_on_notifications(page, live_server)
+    assert len(devices_of(live_server, first)) == 1
+    context.clear_cookies()
+    enrol_in_browser(page, live_server.url, second, name="สมศรี มีสุข")
+    assert page.evaluate("() => localStorage.getItem('push-registered')") is None
+
+    # The next start of the app does not register the first citizen's subscription for the
+    # second: the browser drops it (the push service then answers 410 for the first).
+    page.reload()
+    eventually(page, f"async () => (await ({SUBSCRIPTION})()) === null")
+    assert devices_of(live_server, second) == []
+    page.goto(f"{live_server.url}/#/notifications")
+    expect(page.get_by_role("button", name="เปิดการแจ้งเตือน")).to_be_visible()

@@ -15,6 +15,14 @@ import { fresh, clearPersonal } from './local.js';
 
 /** @typedef {{id: number, name: string, created_at: string, last_used_at: string | null, multi_device: boolean}} Passkey */
 
+/** This phone stops getting the account's pushes: the portal forgets it and the browser
+ * unsubscribes. push.js loads only where push may be on; never holds up leaving (offline). */
+function forgetPush() {
+  if (globalThis.Notification?.permission !== 'granted') return Promise.resolve();
+  const forget = import('../push.js').then((push) => push.forgetDevice());
+  return Promise.race([forget, new Promise((done) => setTimeout(done, 3000))]).catch(() => {});
+}
+
 /** @param {HTMLElement} root */
 export async function render(root) {
   const me = signedIn(root, t('account.title'));
@@ -153,6 +161,7 @@ export async function render(root) {
     }
     await busy(root, async () => {
       let message = everywhere ? 'account.signedOutAll' : 'account.signedOut';
+      await forgetPush(); // first: forgetting this device takes the session being ended
       try {
         await send('POST', `/api/v1/auth/${everywhere ? 'signout-all' : 'signout'}`);
       } catch (error) {
@@ -194,6 +203,7 @@ export async function render(root) {
           showError(id, fieldProblems(error).confirm || problemText(error));
           return;
         }
+        await forgetPush(); // after: a refused confirmation leaves notifications on
         await clearPersonal();
         setFlash(t('account.erased'));
         setAccount(null);

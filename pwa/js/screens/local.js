@@ -6,7 +6,7 @@
 import { ApiError, getJSON, isKiosk, announce } from '../api.js';
 import { store } from '../db.js';
 import { clear as clearOutbox, replay, list } from '../outbox.js';
-import { OWNER_KEY, setAccount } from '../session.js';
+import { OWNER_KEY, PUSH_KEY, setAccount } from '../session.js';
 
 /** @param {string} key @returns {Promise<{key: string, value: any, storedAt: number} | undefined>} */
 export function readCopy(key) { return store('data').get(key); }
@@ -68,11 +68,13 @@ export const drafts = {
   /** @param {string} key */ delete: (key) => store('drafts').delete(key),
 };
 
-/** Forget everything personal on this phone: copies, drafts, queued writes, cached answers. */
+/** Forget everything personal on this phone: copies, drafts, queued writes, cached answers,
+ * and whose push registration this device was (the next person's is never made silently). */
 export async function clearPersonal() {
   await Promise.all([store('data').clear(), store('drafts').clear(), clearOutbox()]);
   await caches?.delete('portal-data').catch(() => false);
   localStorage.removeItem(OWNER_KEY);
+  localStorage.removeItem(PUSH_KEY);
 }
 
 /**
