@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.lib.db import bind_engine, make_engine  # noqa: E402 (needs sys.path first)
+from backend.lib.webpush import load_or_create_vapid  # noqa: E402
 from backend.notifications.outbox import NewMessage, enqueue_many  # noqa: E402
 from backend.notifications.push_handler import WEBPUSH_KIND, webpush_payload  # noqa: E402
 from backend.settings import Settings  # noqa: E402
@@ -102,7 +103,9 @@ async def run(
     url: str, var_dir: Path, workers: int, n: int, verify_every: int, options: list[str]
 ) -> tuple[float, float]:
     """(pushes/s from first to last accepted push, worker CPU ms per push meanwhile)."""
-    async with PushService(verify_every=verify_every) as push:
+    # Made now, before the workers read it: browsers subscribe with its public half.
+    server_key = load_or_create_vapid(Settings(var_dir=str(var_dir))).public_key_b64url
+    async with PushService(application_server_key=server_key, verify_every=verify_every) as push:
         subscriptions = [push.subscribe() for _ in range(100)]
         engine = make_engine(Settings(database_url=url, var_dir=str(var_dir)))
         bind_engine(engine)

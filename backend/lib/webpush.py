@@ -47,6 +47,7 @@ __all__ = [
     "VapidKeys",
     "WebPushError",
     "load_or_create_vapid",
+    "push_service_origin",
     "rotate_vapid",
     "send",
 ]
@@ -223,7 +224,13 @@ def _check_request(subscription: Subscription, ttl: int, urgency: str, topic: st
         raise InvalidSubscriptionError(f"malformed subscription: {exc!r}") from exc
     if endpoint.scheme not in {"https", "http"} or not endpoint.hostname:
         raise InvalidSubscriptionError("the endpoint must be an http(s) URL")
-    return f"{endpoint.scheme}://{endpoint.netloc}"
+    return push_service_origin(subscription["endpoint"])
+
+
+def push_service_origin(endpoint: str) -> str:
+    """The push service an endpoint belongs to: the VAPID `aud` for pushes to it."""
+    url = urlsplit(endpoint)
+    return f"{url.scheme}://{url.netloc}"
 
 
 def _authorization(vapid: VapidKeys, audience: str) -> str:

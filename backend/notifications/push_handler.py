@@ -42,9 +42,13 @@ MAX_CONNECTIONS = 100
 """Open connections in the shared session, over all push services (above any sane
 worker concurrency, so the pool never queues requests)."""
 
+MAX_ORIGINS = 1000
+"""Push service origins remembered as accepting our key (endpoints come from browsers)."""
+
 OnGone = Callable[[int], Awaitable[None]]
 """Called with `subscription_id` when the push service says the subscription no longer
-exists (404/410); the subscriptions code deletes it."""
+exists (404/410), or will never take our pushes (403, see `_outcome`); the subscriptions
+code deletes it."""
 
 
 class PushMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -101,6 +105,8 @@ class WebPushHandler:
         self._on_gone = on_gone
         self._timeout_s = timeout_s
         self._session: aiohttp.ClientSession | None = None
+        self._accepting: set[str] = set()
+        """Push service origins that accepted a push signed with our key (this process)."""
 
     async def __aenter__(self) -> WebPushHandler:
         self._session = aiohttp.ClientSession(
@@ -149,14 +155,37 @@ class WebPushHandler:
         return await self._outcome(result, push)
 
     async def _outcome(self, result: webpush.PushResult, push: PushMessage) -> Outcome:
+        """403 is the push service refusing our VAPID signature (RFC 8292 §4.2). When it has
+        accepted our pushes to other subscriptions, the fault is this subscription's: it
+        was made for another key, before `portal vapid --rotate`, and can never receive a
+        push again (its browser subscribes anew with the new key when the app starts), so
+        it is forgotten like a 404/410 one. Without that proof the fault may be ours (a
+        node with another key, a wrong clock): dead-lettered at once, nothing deleted."""
+        origin = webpush.push_service_origin(push.endpoint)
         match result.status:
             case "delivered":
+                if origin not in self._accepting:
+                    if len(self._accepting) >= MAX_ORIGINS:
+                        self._accepting.clear()
+                    self._accepting.add(origin)
                 return Delivered()
             case "gone":
-                if self._on_gone is not None and push.subscription_id is not None:
-                    await self._on_gone(push.subscription_id)
+                await self._forget(push)
                 return Drop(f"subscription gone: {result.detail}")
+            case "failed" if result.http_status == 403 and origin in self._accepting:
+                await self._forget(push)
+                return Drop(f"subscription made for another VAPID key: {result.detail}")
             case "retry":
                 return Retry(result.retry_after_s, result.detail)
             case _:  # too_large, failed: sending it again would fail the same way
+                if result.http_status == 403:
+                    log.warning(
+                        "push service refused our VAPID signature; every node must use the "
+                        "same VAPID key",
+                        extra={"endpoint_origin": origin},
+                    )
                 return Dead(result.detail)
+
+    async def _forget(self, push: PushMessage) -> None:
+        if self._on_gone is not None and push.subscription_id is not None:
+            await self._on_gone(push.subscription_id)

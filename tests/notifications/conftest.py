@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from backend.lib.webpush import VapidKeys, load_or_create_vapid
 from backend.notifications.tables import OutboxMessage
 from backend.settings import Settings
 from tests.support.push_service import PushService
@@ -45,8 +46,17 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def push() -> AsyncIterator[PushService]:
-    async with PushService() as service:
+def vapid(settings: Settings) -> VapidKeys:
+    """The portal's VAPID keys (VAR_DIR's key file: the app, the worker and `portal worker`
+    processes of this test all use it)."""
+    return load_or_create_vapid(settings)
+
+
+@pytest.fixture
+async def push(vapid: VapidKeys) -> AsyncIterator[PushService]:
+    """The local push service; its subscriptions are made for the portal's public key, as
+    the PWA subscribes, so a push signed by any other key is refused (403)."""
+    async with PushService(application_server_key=vapid.public_key_b64url) as service:
         yield service
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from backend.lib.webpush import PAYLOAD_LIMIT_BYTES, load_or_create_vapid
+from backend.lib.webpush import PAYLOAD_LIMIT_BYTES, VapidKeys, rotate_vapid
 from backend.notifications.outbox import enqueue
 from backend.notifications.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
 from backend.notifications.push_handler import WEBPUSH_KIND, WebPushHandler, webpush_payload
@@ -24,13 +24,19 @@ BODY = {"title": "สถานะคำขอ", "body": "คำขอของ�
 
 
 @pytest.fixture
-async def handler(tmp_path: Path) -> AsyncIterator[tuple[WebPushHandler, list[int]]]:
+def settings(tmp_path: Path) -> Settings:
+    """The handler needs no database: the portal's VAPID key lives in tmp_path (the worker
+    test below binds a database through `db`; its handlers need only this key)."""
+    return Settings(var_dir=str(tmp_path))
+
+
+@pytest.fixture
+async def handler(vapid: VapidKeys) -> AsyncIterator[tuple[WebPushHandler, list[int]]]:
     gone: list[int] = []
 
     async def on_gone(subscription_id: int) -> None:
         gone.append(subscription_id)
 
-    vapid = load_or_create_vapid(Settings(var_dir=str(tmp_path)))
     async with WebPushHandler(vapid, on_gone=on_gone) as opened:
         yield opened, gone
 
@@ -59,6 +65,8 @@ async def test_delivers_the_body_with_its_headers(
         (503, None, Retry(None, "push service answered 503")),
         (413, None, Dead("push service answered 413")),
         (401, None, Dead("push service answered 401")),
+        # Refused before that push service took any push of ours: perhaps our key is wrong.
+        (403, None, Dead("push service answered 403")),
     ],
 )
 async def test_push_service_answers_become_outcomes(
@@ -73,6 +81,36 @@ async def test_push_service_answers_become_outcomes(
     outcome = await deliver(handler[0], webpush_payload(subscription, BODY, subscription_id=9))
     assert outcome == expected
     assert handler[1] == ([9] if status in {404, 410} else [])
+
+
+async def test_after_a_key_rotation_old_subscriptions_are_forgotten_not_retried(
+    settings: Settings, push: PushService
+) -> None:
+    """A subscription made for the old key gets 403s from then on (tests/support/push_service
+    refuses another `k`, as real ones do). Once that push service has taken a push signed
+    with the new key, the fault is the subscription's: it is forgotten, not dead-lettered
+    with every status change for ever."""
+    old = push.subscribe()  # made for the fixture's (the old) key
+    new_keys = rotate_vapid(settings)
+    gone: list[int] = []
+
+    async def on_gone(subscription_id: int) -> None:
+        gone.append(subscription_id)
+
+    async with WebPushHandler(new_keys, on_gone=on_gone) as handler:
+        first = await deliver(handler, webpush_payload(old, BODY, subscription_id=1))
+        assert first == Dead("push service answered 403: signed by another key than the "
+                             "subscription's applicationServerKey")  # fmt: skip
+        assert gone == []  # no proof yet that this push service takes our new key
+
+        renewed = push.subscribe(application_server_key=new_keys.public_key_b64url)
+        payload = webpush_payload(renewed, BODY, subscription_id=2)
+        assert await deliver(handler, payload) == Delivered()
+        again = await deliver(handler, webpush_payload(old, BODY, subscription_id=1))
+        assert isinstance(again, Drop) and "another VAPID key" in again.reason
+        assert gone == [1]
+    assert push.payloads(renewed["endpoint"]) == [BODY]
+    assert [r.status for r in push.rejected] == [403, 403]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import http_ece
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 
@@ -24,7 +25,23 @@ class Request:
     aud: str | None = None  # None: the push service's own origin
     exp_in: int = 3600
     forge_claims: bool = False
+    other_key: bool = False  # signed by a key the subscription was not made for
     body: bytes | None = None  # None: a properly encrypted body
+
+
+def portal_signer() -> Vapid:
+    signer = Vapid()
+    signer.generate_keys()
+    return signer
+
+
+def public_key(signer: Vapid) -> str:
+    """The applicationServerKey a browser subscribes with for `signer`."""
+    return b64url(
+        signer.public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
 
 
 def encrypt(subscription: dict[str, dict[str, str]], data: bytes) -> bytes:
@@ -37,9 +54,7 @@ def encrypt(subscription: dict[str, dict[str, str]], data: bytes) -> bytes:
     )
 
 
-def authorization(aud: str, exp_in: int, *, forge: bool) -> str:
-    signer = Vapid()
-    signer.generate_keys()
+def authorization(signer: Vapid, aud: str, exp_in: int, *, forge: bool) -> str:
     claims = {"aud": aud, "exp": int(time.time()) + exp_in, "sub": "mailto:a@b.example"}
     header = str(signer.sign(claims)["Authorization"])
     if forge:  # change a claim after signing: the signature no longer matches
@@ -61,18 +76,21 @@ def authorization(aud: str, exp_in: int, *, forge: bool) -> str:
         (Request(exp_in=2 * 24 * 3600), 403, "exp"),
         (Request(exp_in=-10), 403, "exp"),
         (Request(forge_claims=True), 401, "bad VAPID token"),
+        (Request(other_key=True), 403, "another key"),
         (Request(body=b"not encrypted at all"), 400, "cannot decrypt"),
     ],
 )
 async def test_every_check_rejects(request_: Request, status: int, reason: str) -> None:
+    portal = portal_signer()
+    signer = portal_signer() if request_.other_key else portal
     async with PushService() as push, aiohttp.ClientSession() as session:
-        subscription = push.subscribe()
+        subscription = push.subscribe(application_server_key=public_key(portal))
         headers: dict[str, str | None] = {
             "TTL": "60",
             "Urgency": "normal",
             "Content-Encoding": "aes128gcm",
             "Authorization": authorization(
-                request_.aud or push.origin, request_.exp_in, forge=request_.forge_claims
+                signer, request_.aud or push.origin, request_.exp_in, forge=request_.forge_claims
             ),
             **request_.headers,
         }
@@ -87,6 +105,12 @@ async def test_every_check_rejects(request_: Request, status: int, reason: str) 
             [rejected] = push.rejected
             assert reason in rejected.reason
             assert push.received[subscription["endpoint"]] == []
+
+
+async def test_a_subscription_needs_the_key_it_is_made_for() -> None:
+    async with PushService() as push:
+        with pytest.raises(ValueError, match="applicationServerKey"):
+            push.subscribe()
 
 
 async def test_unknown_endpoints_are_404() -> None:

@@ -146,7 +146,7 @@ def test_loopback_http_only_when_allowed(push_keys: dict[str, str]) -> None:
 
 @pytest.fixture
 def push_keys() -> dict[str, str]:
-    keys: dict[str, str] = PushService().subscribe()["keys"]
+    keys: dict[str, str] = PushService(application_server_key="unused").subscribe()["keys"]
     return keys
 
 

@@ -25,12 +25,8 @@ THAI = "คำขอเปลี่ยนที่อยู่ของคุณ
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    """No database here: the portal's VAPID key (conftest's `vapid`) lives in tmp_path."""
     return Settings(var_dir=str(tmp_path))
-
-
-@pytest.fixture
-def vapid(settings: Settings) -> webpush.VapidKeys:
-    return webpush.load_or_create_vapid(settings)
 
 
 @pytest.fixture
@@ -124,7 +120,11 @@ async def test_a_payload_over_3_kb_is_refused_before_sending(
 async def test_claims_are_fresh_for_each_push_service(
     session: aiohttp.ClientSession, vapid: webpush.VapidKeys
 ) -> None:
-    async with PushService() as one, PushService() as two:
+    key = vapid.public_key_b64url
+    async with (
+        PushService(application_server_key=key) as one,
+        PushService(application_server_key=key) as two,
+    ):
         assert one.origin != two.origin
         subscriptions = [one.subscribe(), two.subscribe(), one.subscribe(), two.subscribe()]
         for subscription in subscriptions:
@@ -144,7 +144,7 @@ async def test_claims_are_fresh_for_each_push_service(
 async def test_an_unreachable_push_service_is_a_retry(
     session: aiohttp.ClientSession, vapid: webpush.VapidKeys
 ) -> None:
-    async with PushService() as gone:
+    async with PushService(application_server_key=vapid.public_key_b64url) as gone:
         subscription = gone.subscribe()
     result = await webpush.send(session, subscription, body(n=1), vapid=vapid, ttl=60)
     assert result.status == "retry"
@@ -230,13 +230,23 @@ async def test_rotation_makes_a_new_key_that_push_services_accept(
     settings: Settings, push: PushService, session: aiohttp.ClientSession
 ) -> None:
     old = webpush.load_or_create_vapid(settings)
+    before = push.subscribe()  # made for the old key (the fixture's)
     new = webpush.rotate_vapid(settings)
     assert new.public_key_b64url != old.public_key_b64url
     assert webpush.load_or_create_vapid(settings).public_key_b64url == new.public_key_b64url
     path = Path(settings.var_dir) / webpush.VAPID_FILE
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    result = await webpush.send(session, push.subscribe(), b"{}", vapid=new, ttl=0)
+    after = push.subscribe(application_server_key=new.public_key_b64url)
+    result = await webpush.send(session, after, b"{}", vapid=new, ttl=0)
     assert result.status == "delivered"
+
+    # A subscription made for the old key is refused, as a real push service refuses it,
+    # until its browser subscribes again with the new key (the PWA does on its next start).
+    refused = await webpush.send(session, before, b"{}", vapid=new, ttl=0)
+    assert (refused.status, refused.http_status) == ("failed", 403)
+    [rejected] = push.rejected
+    assert (rejected.endpoint, rejected.status) == (before["endpoint"], 403)
+    assert "another key" in rejected.reason
 
 
 def test_a_key_from_the_environment_wins_and_cannot_be_rotated(tmp_path: Path) -> None:

@@ -1,13 +1,14 @@
 """A local Web Push service (RFC 8030) that checks every request as a strict real one would.
 
-For each POST to one of its endpoints it verifies the VAPID header (RFC 8292: ES256 JWT
-signed by the key in `k`, `aud` equal to its own origin, `exp` in the next 24 hours, `sub`
+For each POST to one of its endpoints it verifies the VAPID header (RFC 8292: `k` is the
+applicationServerKey the subscription was made with, else 403 as §4.2 says; an ES256 JWT
+signed by that key, `aud` equal to its own origin, `exp` in the next 24 hours, `sub`
 present), the `TTL`, `Urgency` and `Content-Encoding: aes128gcm` headers, and decrypts the
 body (RFC 8291) with the subscription's private key, as the browser would. A request that
 fails a check is answered 400/401/403 and listed in `rejected`, so tests can assert that
 nothing was malformed.
 
-    async with PushService() as push:
+    async with PushService(application_server_key=portal_vapid.public_key_b64url) as push:
         subscription = push.subscribe()          # like PushSubscription.toJSON()
         push.script(subscription["endpoint"], 429, retry_after="7")
         ...
@@ -76,6 +77,8 @@ class Rejected:
 class _Subscriber:
     private_key: ec.EllipticCurvePrivateKey
     auth: bytes
+    application_server_key: str
+    """base64url of the VAPID public key the browser subscribed with: the only `k` accepted."""
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,13 @@ class _RejectError(Exception):
 
 @dataclass
 class PushService:
-    """`delay_s` slows every answer (a slow push service); `verify_every=n` fully checks and
-    decrypts only every n-th push (for throughput benchmarks), the others are counted."""
+    """`application_server_key` is what `subscribe()` subscribes with unless told otherwise
+    (the portal's VAPID public key, as the PWA gives it to the browser). `delay_s` slows
+    every answer (a slow push service); `verify_every=n` fully checks and decrypts only every
+    n-th push (for throughput benchmarks), the others are counted (their `k` is still
+    checked against the subscription's key)."""
 
+    application_server_key: str = ""
     delay_s: float = 0.0
     verify_every: int = 1
     received: dict[str, list[Push]] = field(default_factory=lambda: defaultdict(list))
@@ -132,13 +139,17 @@ class PushService:
 
     # -- what tests call ------------------------------------------------------------------
 
-    def subscribe(self) -> dict[str, Any]:
-        """A new subscription: fresh P-256 key pair and 16-byte auth secret, as a browser
-        makes them, in the `PushSubscription.toJSON()` shape."""
+    def subscribe(self, application_server_key: str | None = None) -> dict[str, Any]:
+        """A new subscription made for `application_server_key` (default: the service's):
+        fresh P-256 key pair and 16-byte auth secret, as a browser makes them, in the
+        `PushSubscription.toJSON()` shape. Only pushes signed by that key are accepted."""
+        server_key = application_server_key or self.application_server_key
+        if not server_key:
+            raise ValueError("a browser subscribes with an applicationServerKey: pass one")
         key = ec.generate_private_key(ec.SECP256R1())
         auth = secrets.token_bytes(16)
         endpoint = f"{self.origin}/push/{secrets.token_urlsafe(16)}"
-        self._subscribers[endpoint] = _Subscriber(key, auth)
+        self._subscribers[endpoint] = _Subscriber(key, auth, server_key)
         public = key.public_key().public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
         )
@@ -198,9 +209,14 @@ class PushService:
         topic = request.headers.get("Topic")
         if request.headers.get("Content-Encoding") != "aes128gcm":
             raise _RejectError(415, "Content-Encoding must be aes128gcm")
+        token, key = _vapid_parts(request.headers.get("Authorization", ""))
+        if key != subscriber.application_server_key:
+            raise _RejectError(
+                403, "signed by another key than the subscription's applicationServerKey"
+            )
         if not verify:
             return Push(None, int(ttl_header), urgency, topic, None)
-        claims = self._check_vapid(request.headers.get("Authorization", ""))
+        claims = self._check_vapid(token, key)
         try:
             payload = http_ece.decrypt(
                 body,
@@ -212,12 +228,7 @@ class PushService:
             raise _RejectError(400, f"cannot decrypt: {exc!r}") from exc
         return Push(payload, int(ttl_header), urgency, topic, claims)
 
-    def _check_vapid(self, authorization: str) -> dict[str, Any]:
-        scheme, _, params = authorization.partition(" ")
-        if scheme.lower() != "vapid":
-            raise _RejectError(401, "Authorization must use the vapid scheme")
-        parts = dict(p.strip().split("=", 1) for p in params.split(",") if "=" in p)
-        token, key = parts.get("t", ""), parts.get("k", "")
+    def _check_vapid(self, token: str, key: str) -> dict[str, Any]:
         try:
             header_b64, claims_b64, signature_b64 = token.split(".")
             public = ec.EllipticCurvePublicKey.from_encoded_point(
@@ -245,3 +256,12 @@ class PushService:
         if not claims.get("sub"):
             raise _RejectError(403, "sub claim missing")
         return claims
+
+
+def _vapid_parts(authorization: str) -> tuple[str, str]:
+    """`Authorization: vapid t=<JWT>, k=<public key>` → (JWT, key)."""
+    scheme, _, params = authorization.partition(" ")
+    if scheme.lower() != "vapid":
+        raise _RejectError(401, "Authorization must use the vapid scheme")
+    parts = dict(p.strip().split("=", 1) for p in params.split(",") if "=" in p)
+    return parts.get("t", ""), parts.get("k", "")
