@@ -1,22 +1,27 @@
-"""End to end: an agency's status change → the push decrypted at a local push service
-(DESIGN.md budgets: p95 ≤ 1 s; one worker ≥ 1,000 pushes/s to a loopback endpoint).
+"""End to end: a status change posted by an agency → the push decrypted at a local push
+service (DESIGN.md budgets: p95 ≤ 1 s; one worker ≥ 1,000 pushes/s to a loopback endpoint).
 
     .venv/bin/python scripts/bench_notify.py            # `make bench-push`
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python scripts/bench_notify.py
 
 SQLite always; PostgreSQL too when DATABASE_URL is set (a throw-away database is created next
 to the one it names). A citizen has --devices push subscriptions at a push service in this
-process, which verifies VAPID and decrypts like a browser. For 1 and then 2 `portal worker`
-processes:
+process, made for the portal's VAPID key as a browser makes them; the push service verifies
+VAPID and decrypts like a browser. A live `portal serve` process answers the agency API, with
+a credential made by `portal agency-credential create NHSO`. For 1 and then 2 workers, each a
+separate `portal worker` process:
 
-- latency: status changes are posted one at a time through
-  `applications.services.change_status` (the path of the agency API and the officer console)
-  at random gaps; each is timed from the call until every device's push has been accepted,
-  checked and decrypted. Each change writes the notification and its outbox rows in the
-  change's transaction; the worker wakes on PostgreSQL's NOTIFY or finds it at its next poll.
-- throughput: with the workers stopped, --backlog status changes are posted, then the
-  workers start and the pushes are timed from the first accepted to the last (1 in
-  --verify-every fully checked and decrypted, the rest counted).
+- latency: status changes are POSTed one at a time to
+  `/agency-api/v1/applications/{id}/status`, signed as an agency system signs them, at random
+  gaps; each is timed from sending the request until every device's push has been accepted,
+  its VAPID checked and its body decrypted (every push: --verify-every does not apply here).
+  Each change writes the notification and its outbox rows in the change's transaction; the
+  worker wakes on PostgreSQL's NOTIFY or finds it at its next poll.
+- throughput: with the workers stopped, --backlog status changes are made in this process
+  through `applications.services.change_status` (the path under the API, without HTTP: the
+  workers are measured, not the producer), then the `portal worker` processes start and the
+  pushes are timed from the first accepted to the last (1 in --verify-every fully checked and
+  decrypted, the others counted after their `k` was checked).
 """
 
 from __future__ import annotations
@@ -29,12 +34,17 @@ import os
 import random
 import secrets
 import signal
+import socket
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
@@ -45,13 +55,17 @@ from backend.accounts.tables import Account  # noqa: E402
 from backend.applications.services import change_status, create_application  # noqa: E402
 from backend.catalog.tables import Agency  # noqa: E402
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool, write_transaction  # noqa: E402
+from backend.lib.webpush import load_or_create_vapid  # noqa: E402
 from backend.notifications.tables import PushSubscription  # noqa: E402
 from backend.privacy.audit import Actor  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from tests.applications.conftest import HEALTH_ANSWERS  # noqa: E402
+from tests.support.agency import Signer  # noqa: E402
 from tests.support.push_service import PushService  # noqa: E402
 
 AGENCY = Actor(account_id=None, role="agency_api")
+AGENCY_CODE = "NHSO"
+"""The agency of change-health-unit, the service the citizen applies for."""
 STEPS = ("received", "in_review", "needs_info", "rejected")
 """Every one of these is pushed; four changes take an application to a final status."""
 
@@ -158,29 +172,93 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def nhso() -> int:
-    agency = await Agency.select(Agency.id).where(Agency.code == "NHSO").first()
+    agency = await Agency.select(Agency.id).where(Agency.code == AGENCY_CODE).first()
     assert agency is not None
     return int(agency["id"])
+
+
+async def agency_signer(env: dict[str, str]) -> Signer:
+    """A credential for the agency, made as an administrator makes one on the server."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "backend.cli", "agency-credential", "create", AGENCY_CODE,
+        "--name", "bench", env=env, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise SystemExit("portal agency-credential create failed")
+    lines = dict(line.split(": ", 1) for line in out.decode().strip().splitlines())
+    return Signer(lines["key id"], lines["secret"])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(env: dict[str, str]) -> AsyncIterator[str]:
+    """`portal serve` on a free loopback port, ready; its base URL."""
+    port = free_port()
+    log = Path(env["VAR_DIR"]) / "serve.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1",
+            "--port", str(port), env=env, cwd=ROOT, stdout=output, stderr=output,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            async with httpx.AsyncClient() as client, asyncio.timeout(30):
+                while True:
+                    if await ready(client, url):
+                        break
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            raise SystemExit(f"portal serve did not start:\n{log.read_text()}") from None
+        yield url
+    finally:
+        await stop([process])
+
+
+async def ready(client: httpx.AsyncClient, url: str) -> bool:
+    try:
+        return (await client.get(f"{url}/readyz")).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 async def latency(
     kind: str,
     workers: int,
+    api: tuple[httpx.AsyncClient, Signer],
     push: PushService,
     devices: int,
     changes: Iterator[tuple[int, str]],
     n: int,
 ) -> Row:
-    agency = await nhso()
+    client, signer = api
     rng = random.Random(7)  # noqa: S311 (gaps, not secrets)
     samples = []
     for application, status in itertools.islice(changes, n):
         before = push.accepted
         started = time.monotonic()
-        await change_status(application, status, AGENCY, agency_id=agency)
+        response = await signer.request(
+            client,
+            "POST",
+            f"/agency-api/v1/applications/{application}/status",
+            json={"status": status, "message": {"th": "ทดสอบ", "en": "Benchmark"}},
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"status change refused: {response.status_code} {response.text}")
         await until(lambda before=before: push.accepted >= before + devices)
-        arrived = max(p.at for pushes in push.received.values() for p in pushes[-1:])
-        samples.append(1000 * (arrived - started))
+        last = [pushes[-1] for pushes in push.received.values()]
+        # Every device's newest push is this change, decrypted as its browser would.
+        if any(p.payload is None or p.json()["status"] != status for p in last):
+            raise SystemExit(f"a push was not decrypted or is not {status!r}")
+        samples.append(1000 * (max(p.at for p in last) - started))
         # Random gaps, so changes land at every point of the workers' poll cycle.
         await asyncio.sleep(rng.uniform(0, 0.1))
     return Row(
@@ -230,12 +308,21 @@ async def throughput(
 
 async def bench(kind: str, admin_url: str, args: argparse.Namespace) -> None:
     async with scratch_database(kind, admin_url) as (url, var_dir):
-        await portal(portal_env(url, var_dir), "demo")
-        engine = make_engine(Settings(database_url=url, var_dir=str(var_dir)))
+        env = portal_env(url, var_dir)
+        await portal(env, "demo")
+        settings = Settings(database_url=url, var_dir=str(var_dir))
+        # Made now, before any process reads it: browsers subscribe with its public half.
+        server_key = load_or_create_vapid(settings).public_key_b64url
+        signer = await agency_signer(env)
+        engine = make_engine(settings)
         bind_engine(engine)
         await open_pool(engine, 1, 4)
         try:
-            async with PushService(verify_every=args.verify_every) as push:
+            async with (
+                PushService(application_server_key=server_key) as push,
+                serving(env) as base_url,
+                httpx.AsyncClient(base_url=base_url, timeout=30) as client,
+            ):
                 per_run = args.changes + args.backlog
                 changes = await citizen(push, args.devices, -(-2 * per_run // len(STEPS)))
                 plan = (args.devices, changes)
@@ -243,9 +330,14 @@ async def bench(kind: str, admin_url: str, args: argparse.Namespace) -> None:
                     processes = await start_workers(url, var_dir, workers)
                     try:
                         await asyncio.sleep(2)  # past the workers' start-up
-                        print(await latency(kind, workers, push, *plan, args.changes), flush=True)
+                        push.verify_every = 1  # every push checked and decrypted
+                        row = await latency(
+                            kind, workers, (client, signer), push, *plan, args.changes
+                        )
+                        print(row, flush=True)
                     finally:
                         await stop(processes)
+                    push.verify_every = args.verify_every
                     print(
                         await throughput(kind, url, var_dir, workers, push, *plan, args.backlog),
                         flush=True,
@@ -261,7 +353,9 @@ async def main() -> None:
     parser.add_argument("--changes", type=int, default=200, help="timed status changes")
     parser.add_argument("--backlog", type=int, default=1500, help="changes for throughput")
     parser.add_argument("--devices", type=int, default=2, help="subscriptions (pushes a change)")
-    parser.add_argument("--verify-every", type=int, default=20, help="decrypt 1 push in N")
+    parser.add_argument(
+        "--verify-every", type=int, default=20, help="throughput: decrypt 1 push in N"
+    )
     args = parser.parse_args()
     admin_url = os.environ.get("DATABASE_URL", "")
     print(
