@@ -78,9 +78,11 @@ async def test_the_queue_filters_and_the_detail_is_audited(client: Client, offic
     assert [i["id"] for i in paged.json()["items"]] == [second]
 
     # Each listing is audited: who looked, with which filters, which applications it showed.
-    listings = await AuditEntry.select(
-        AuditEntry.actor_role, AuditEntry.object_type, AuditEntry.detail
-    ).where(AuditEntry.action == "officer.queue_read").order_by(AuditEntry.id)
+    listings = (
+        await AuditEntry.select(AuditEntry.actor_role, AuditEntry.object_type, AuditEntry.detail)
+        .where(AuditEntry.action == "officer.queue_read")
+        .order_by(AuditEntry.id)
+    )
     assert [(e["actor_role"], e["object_type"]) for e in listings] == [("officer", "agency")] * 4
     details = [json.loads(e["detail"]) for e in listings]
     assert [(d["filters"], d["applications"]) for d in details] == [
