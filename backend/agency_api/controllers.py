@@ -164,6 +164,7 @@ class AgencyServicesController(Controller):
             HTTP_201_CREATED,
             _SERVICE_OUT,
             examples.BAD_SLUG,
+            examples.OUT_OF_RANGE,
             examples.SERVICE_SLUG_TAKEN,
             examples.BAD_FORM,
         ),
@@ -195,6 +196,7 @@ class AgencyServicesController(Controller):
             HTTP_200_OK,
             _SERVICE_OUT,
             examples.BAD_DAYS,
+            examples.OUT_OF_RANGE,
             examples.SERVICE_NOT_FOUND,
             examples.BAD_FORM,
         ),
@@ -255,6 +257,7 @@ class AgencyApplicationsController(Controller):
             HTTP_200_OK,
             answer(Feed, "A page of the feed.", example("One changed application", examples.FEED)),
             examples.BAD_LIMIT,
+            examples.OUT_OF_RANGE,
         ),
     )
     async def feed(
