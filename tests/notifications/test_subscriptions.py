@@ -35,10 +35,11 @@ async def citizen(client: Client) -> dict[str, Any]:
     return await enrol_citizen(client, national_id=thai_id(61))
 
 
-async def devices(client: Client) -> list[dict[str, Any]]:
+async def devices(client: Client, *, kiosk: bool = False) -> list[dict[str, Any]]:
     response = await client.get(SUBSCRIPTIONS)
     assert response.status_code == 200, response.text
-    assert response.headers["cache-control"] == "private, no-cache"
+    # A kiosk (a shared device) keeps nothing personal, not even in its HTTP cache.
+    assert response.headers["cache-control"] == ("no-store" if kiosk else "private, no-cache")
     found: list[dict[str, Any]] = response.json()
     return found
 
@@ -285,4 +286,4 @@ async def test_never_at_a_kiosk(make_client: Callable[[], Client], push: PushSer
         refused = await register(kiosk, push.subscribe())
         assert refused.status_code == 403
         assert refused.json()["code"] == "push_not_on_kiosk"
-        assert await devices(kiosk) == []
+        assert await devices(kiosk, kiosk=True) == []
