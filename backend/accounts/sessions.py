@@ -1,8 +1,9 @@
 """Server-side sessions: a random token in an HttpOnly cookie, its SHA-256 in the database.
 
-Stored in the database (not process memory) so any app process can serve any request. Each
-role has an idle and an absolute timeout; `last_seen_at` is written at most once a minute so a
-busy dashboard does not turn every read into a write, and after the response has gone out
+Stored in the database so any app process can serve any request (a citizen's row is also
+remembered for a while by each process: system.hotcache). Each role has an idle and an
+absolute timeout; `last_seen_at` is written at most once every minute or two so a busy
+dashboard does not turn every read into a write, and after the response has gone out
 (`touch_session`), so the reader never waits for the write's commit.
 """
 
@@ -53,7 +54,9 @@ TIMEOUTS: dict[str, tuple[int, int]] = {
 """(idle, absolute) seconds per role."""
 
 TOUCH_EVERY_S = 60
-"""`last_seen_at` precision: idle timeouts are accurate to a minute."""
+"""`last_seen_at` is written once it is 1–2 × this old (spread by session, so sessions that
+began or were remembered together do not all write in the same second): idle timeouts are
+accurate to two minutes."""
 
 
 _LOAD = (
@@ -154,7 +157,7 @@ def remembered_session(token_hash: str, now: dt.datetime) -> SessionInfo | None:
 
 def _info(row: dict[str, Any], now: dt.datetime) -> SessionInfo:
     last_seen: dt.datetime = row["last_seen_at"]
-    touch = (now - last_seen).total_seconds() >= TOUCH_EVERY_S
+    touch = (now - last_seen).total_seconds() >= TOUCH_EVERY_S * (1 + row["id"] % 60 / 60)
     if touch:
         row["last_seen_at"] = now  # what `touch_session` writes; a remembered row knows it
     return SessionInfo(

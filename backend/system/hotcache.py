@@ -35,10 +35,14 @@ log = logging.getLogger("portal.hotcache")
 
 POLL_S = 0.1
 STALE_AFTER_S = 1.0
+SESSION_CHECK_S = 30.0
+"""The poller checks each remembered session against the database this often (hundreds to a
+query), whatever the feed said: a revocation the feed missed (a write by hand in SQL, an
+older version still running during a deploy) holds within a minute, and requests never wait
+for the check."""
 SESSION_MAX_AGE_S = 60.0
-"""A remembered session is read again after this long, whatever the feed said: a revocation
-the feed missed (a write by hand in SQL, an older version still running during a deploy)
-holds within a minute."""
+"""A session not checked for this long (the checks fell behind) is read by the request."""
+_CHECK_BATCH = 500
 PAGE_MAX_AGE_S = 600.0
 MAX_SESSIONS = 200_000
 SESSIONS_PER_ACCOUNT = 16
@@ -55,6 +59,7 @@ _BATCH = 1000
 _ADD = "INSERT INTO cache_event (seq, account, at) VALUES ({}, {}, {})"
 _LAST = "SELECT COALESCE(MAX(seq), 0) AS seq FROM cache_event"
 _NEWER = "SELECT seq, account FROM cache_event WHERE seq > {} ORDER BY seq LIMIT {}"
+_CHECK = "SELECT token_hash, revoked_at, last_seen_at FROM session WHERE token_hash IN ({})"
 
 
 @dataclass(slots=True)
@@ -209,8 +214,39 @@ class HotCache:
                     break
         # Counted from the poll's start: nothing committed before it can be missed.
         self._fresh_until = started + STALE_AFTER_S
+        await self._check_sessions(engine, started)
         if started - self._swept_at > SWEEP_EVERY_S:
             self._sweep(started)
+
+    async def _check_sessions(self, engine: Engine[Any], now: float) -> None:
+        """Check the sessions remembered longest ago against the database: revoked or gone,
+        forgotten; idle or over, let go; otherwise remembered afresh, with the later of the
+        two `last_seen_at` (another process may have seen the citizen since)."""
+        due: list[str] = []
+        for token_hash, (at, _) in self._sessions.items():  # oldest first
+            if now - at < SESSION_CHECK_S or len(due) == _CHECK_BATCH:
+                break
+            due.append(token_hash)
+        if not due:
+            return
+        sql = _CHECK.format(", ".join("{}" for _ in due))
+        found = {r["token_hash"]: r for r in await engine.run_querystring(QueryString(sql, *due))}
+        wall = dt.datetime.now(dt.UTC)
+        for token_hash in due:
+            held = self._sessions.get(token_hash)
+            if held is None:
+                continue  # forgotten while the check ran
+            row, checked = held[1], found.get(token_hash)
+            if checked is None or checked["revoked_at"] is not None:
+                self.drop_session(token_hash)
+                continue
+            row["last_seen_at"] = max(row["last_seen_at"], checked["last_seen_at"])
+            idle = dt.timedelta(seconds=row["idle_timeout_s"])
+            del self._sessions[token_hash]
+            if wall < row["expires_at"] and wall - row["last_seen_at"] <= idle:
+                self._sessions[token_hash] = (now, row)
+            else:
+                self._untoken(token_hash, row["account"])
 
     async def run(self, engine: Engine[Any]) -> None:
         """Poll until cancelled (a task of the app's lifespan)."""

@@ -285,3 +285,28 @@ async def test_announcing_outside_a_transaction_is_a_bug() -> None:
     """The feed is ordered by its counter's lock, which only a transaction holds to commit."""
     with pytest.raises(RuntimeError, match="transaction"):
         await hotcache.announce(1)
+
+
+async def test_the_poller_checks_remembered_sessions_against_the_database(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revocation no feed row told of (made by hand in SQL) holds once the poller has
+    checked the session; a live one stays remembered, with the database's later activity."""
+    citizen = await enrol_citizen(client, national_id=thai_id(7012))
+    cache = await _poll()
+    assert (await client.get("/api/v1/dashboard")).status_code == 200
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    await Session.update({Session.last_seen_at: later}).where(
+        Session.account == citizen["account"]["id"]
+    )
+    monkeypatch.setattr(hotcache, "SESSION_CHECK_S", 0.0)
+    await _poll()
+    (row,) = cache.session_rows
+    assert row["last_seen_at"] == later
+    await Session.update({Session.revoked_at: dt.datetime.now(dt.UTC)}).where(
+        Session.account == citizen["account"]["id"]
+    )
+    assert (await client.get("/api/v1/dashboard")).status_code == 200  # not checked yet
+    await _poll()
+    assert cache.session_rows == []
+    assert (await client.get("/api/v1/dashboard")).status_code == 401
