@@ -217,6 +217,11 @@ class HotCache:
         await self._check_sessions(engine, started)
         if started - self._swept_at > SWEEP_EVERY_S:
             self._sweep(started)
+            rows = await engine.run_querystring(QueryString(_LAST))
+            if int(rows[0]["seq"]) < self._seen:
+                # The feed went back (a database restored from a backup): its new rows would
+                # never be read; start over.
+                self._seen = -1
 
     async def _check_sessions(self, engine: Engine[Any], now: float) -> None:
         """Check the sessions remembered longest ago against the database: revoked or gone,
