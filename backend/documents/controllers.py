@@ -32,7 +32,24 @@ from backend.documents.sniff import KINDS
 from backend.lib.middleware import UNCOMPRESSED
 from backend.settings import Settings
 
-__all__ = ["DocumentController", "document_out", "request_chunks"]
+__all__ = [
+    "DocumentController",
+    "DocumentTypeQuery",
+    "LabelQuery",
+    "document_out",
+    "request_chunks",
+]
+
+DocumentTypeQuery = Annotated[
+    str,
+    QueryParameter(
+        description="Catalog document type code, e.g. id_card.", min_length=1, max_length=40
+    ),
+]
+LabelQuery = Annotated[
+    str, QueryParameter(description="The citizen's name for it.", max_length=MAX_LABEL)
+]
+"""The query of both ways of giving a document (whole, or resumable in pieces)."""
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -139,17 +156,8 @@ class DocumentController(Controller):
         request: AnyRequest,
         auth: NamedDependency[Auth],
         settings: NamedDependency[Settings],
-        document_type: Annotated[
-            str,
-            QueryParameter(
-                description="Catalog document type code, e.g. id_card.",
-                min_length=1,
-                max_length=40,
-            ),
-        ],
-        label: Annotated[
-            str, QueryParameter(description="The citizen's name for it.", max_length=MAX_LABEL)
-        ] = "",
+        document_type: DocumentTypeQuery,
+        label: LabelQuery = "",
         idempotency_key: Annotated[
             str | None,
             HeaderParameter(

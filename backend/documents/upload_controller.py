@@ -12,15 +12,21 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, head, patch, post
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.auth import Auth, provide_auth, requires_role
 from backend.documents import resumable
-from backend.documents.controllers import document_out, raw_body_operation, request_chunks
+from backend.documents.controllers import (
+    DocumentTypeQuery,
+    LabelQuery,
+    document_out,
+    raw_body_operation,
+    request_chunks,
+)
 from backend.documents.errors import UploadHeaderError
 from backend.documents.resumable import UploadState
-from backend.documents.schemas import MAX_LABEL, UploadOut
+from backend.documents.schemas import UploadOut
 from backend.documents.services import MAX_IDEMPOTENCY_KEY
 from backend.settings import Settings
 
@@ -98,17 +104,8 @@ class UploadController(Controller):
         self,
         auth: NamedDependency[Auth],
         settings: NamedDependency[Settings],
-        document_type: Annotated[
-            str,
-            QueryParameter(
-                description="Catalog document type code, e.g. id_card.",
-                min_length=1,
-                max_length=40,
-            ),
-        ],
-        label: Annotated[
-            str, QueryParameter(description="The citizen's name for it.", max_length=MAX_LABEL)
-        ] = "",
+        document_type: DocumentTypeQuery,
+        label: LabelQuery = "",
         idempotency_key: Annotated[
             str | None,
             HeaderParameter(
