@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +43,7 @@ from backend.kiosk.controllers import (
     KioskDeviceController,
 )
 from backend.kiosk.receipt import ReceiptController
+from backend.lib.background import in_background
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
 from backend.lib.logging import configure_logging
@@ -84,14 +84,10 @@ def _lifespan(engine: Engine[Any], settings: Settings, pool: bool) -> Any:
         # Keeps this process's memory of sessions and dashboards true (system.hotcache);
         # without it (HOT_CACHE=false, tests without a pool) every request reads the database.
         live = pool and settings.hot_cache
-        poller = asyncio.create_task(cache_of(engine).run(engine)) if live else None
         try:
-            yield
+            async with in_background(cache_of(engine).run(engine)) if live else nullcontext():
+                yield
         finally:
-            if poller:
-                poller.cancel()
-                with suppress(asyncio.CancelledError):
-                    await poller
             if pool:
                 await close_pool(engine)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import brotli  # type: ignore[import-untyped]
 from litestar.enums import ScopeType
 from litestar.types import (
     ASGIApp,
@@ -25,8 +24,8 @@ from litestar.types import (
 from backend.accounts.sessions import COOKIE, hash_token, remembered_session, touch_session
 from backend.kiosk.assist import KIOSK_COOKIE
 from backend.lib.db import current_engine
-from backend.lib.middleware import BROTLI_QUALITY, after_response
-from backend.system.hotcache import Page, cache_of
+from backend.lib.middleware import after_response
+from backend.system.hotcache import cache_of
 
 __all__ = ["PATH", "dashboard_from_memory", "page_key"]
 
@@ -68,7 +67,8 @@ async def _answer(scope: Scope, send: Send) -> bool:
     session = remembered_session(hash_token(token), dt.datetime.now(dt.UTC))
     if session is None or session.account_id is None:
         return False
-    page = cache_of(current_engine()).page(session.account_id, page_key(scope["query_string"]))
+    cache = cache_of(current_engine())
+    page = cache.page(session.account_id, page_key(scope["query_string"]))
     if page is None:
         return False
     etag = page.etag.encode()
@@ -84,7 +84,7 @@ async def _answer(scope: Scope, send: Send) -> bool:
         if len(body) >= _COMPRESS_FROM and accept_encoding:
             if b"br" not in accept_encoding:
                 return False  # gzip or another coding: the app's middleware does it
-            body = _brotli(page, page.body)
+            body = cache.brotli(page)
             headers.append((b"content-encoding", b"br"))
             vary = b"Cookie,Accept-Encoding"  # as the compression middleware joins it
         headers.append((b"content-length", str(len(body)).encode()))
@@ -113,10 +113,3 @@ def _session_token(cookie: bytes) -> str | None:
         elif part.startswith(_KIOSK):
             return None
     return token or None
-
-
-def _brotli(page: Page, body: bytes) -> bytes:
-    if page.brotli is None:
-        page.brotli = brotli.compress(body, mode=brotli.MODE_TEXT, quality=BROTLI_QUALITY)
-        cache_of(current_engine()).compressed(len(page.brotli))
-    return page.brotli

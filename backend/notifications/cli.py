@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from backend.lib.background import in_background
 from backend.settings import Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:
@@ -71,13 +72,8 @@ async def _housekeeping(stop: asyncio.Event, settings: Settings) -> AsyncIterato
                 log.exception("housekeeping failed")
             delay = HOUSEKEEPING_EVERY_S
 
-    task = asyncio.create_task(loop())
-    try:
+    async with in_background(loop()):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @click.command()

@@ -19,6 +19,8 @@ from typing import Any
 
 import asyncpg
 
+from backend.lib.background import in_background
+
 __all__ = ["WAKE_CHANNEL", "listen"]
 
 log = logging.getLogger("portal.worker")
@@ -33,13 +35,8 @@ async def listen(database_url: str, wake: asyncio.Event) -> AsyncIterator[None]:
     if not database_url.startswith(("postgres://", "postgresql://")):
         yield
         return
-    task = asyncio.create_task(_listen_forever(database_url, wake))
-    try:
+    async with in_background(_listen_forever(database_url, wake)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def _listen_forever(database_url: str, wake: asyncio.Event) -> None:

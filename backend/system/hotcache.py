@@ -23,10 +23,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import brotli  # type: ignore[import-untyped]
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
 from backend.lib.db import current_engine
+from backend.lib.middleware import BROTLI_QUALITY
 from backend.lib.sequence import next_value
 
 __all__ = ["EVERYONE", "POLL_S", "HotCache", "Page", "announce", "cache_of", "forget_here"]
@@ -115,17 +117,13 @@ class HotCache:
     def keep_session(self, token_hash: str, row: dict[str, Any], generation: int) -> None:
         if generation != self.generation or not self.live:
             return
-        tokens = self._tokens.setdefault(row["account"], {})
-        while len(tokens) >= SESSIONS_PER_ACCOUNT:
-            oldest = next(iter(tokens))
-            del tokens[oldest]
-            self._sessions.pop(oldest, None)
+        self._remove(token_hash)  # re-inserted last: the oldest go first
+        while len(self._tokens.get(row["account"], ())) >= SESSIONS_PER_ACCOUNT:
+            self._remove(next(iter(self._tokens[row["account"]])))
         while len(self._sessions) >= MAX_SESSIONS:
-            oldest = next(iter(self._sessions))
-            self._untoken(oldest, self._sessions.pop(oldest)[1]["account"])
-        self._sessions.pop(token_hash, None)  # re-inserted last: the oldest go first
+            self._remove(next(iter(self._sessions)))
         self._sessions[token_hash] = (time.monotonic(), row)
-        tokens[token_hash] = None
+        self._tokens.setdefault(row["account"], {})[token_hash] = None
 
     def keep_page(self, account_id: int, key: str, page: Page, generation: int) -> None:
         if generation != self.generation or not self.live:
@@ -142,15 +140,17 @@ class HotCache:
         while self._page_bytes > MAX_PAGE_BYTES and self._pages:
             self._drop_pages(next(iter(self._pages)))
 
-    def compressed(self, size: int) -> None:
-        """A remembered page gained its brotli copy of `size` bytes."""
-        self._page_bytes += size
+    def brotli(self, page: Page) -> bytes:
+        """A remembered page's body in brotli, made once (and counted in the page budget)."""
+        if page.brotli is None:
+            assert page.body is not None
+            page.brotli = brotli.compress(page.body, mode=brotli.MODE_TEXT, quality=BROTLI_QUALITY)
+            self._page_bytes += len(page.brotli)
+        return page.brotli
 
     def drop_session(self, token_hash: str) -> None:
         self.generation += 1
-        held = self._sessions.pop(token_hash, None)
-        if held is not None:
-            self._untoken(token_hash, held[1]["account"])
+        self._remove(token_hash)
 
     def forget(self, account_id: int) -> None:
         if account_id == EVERYONE:
@@ -176,7 +176,11 @@ class HotCache:
         for page in self._pages.pop(account_id, {}).values():
             self._page_bytes -= page.size
 
-    def _untoken(self, token_hash: str, account_id: int) -> None:
+    def _remove(self, token_hash: str) -> None:
+        held = self._sessions.pop(token_hash, None)
+        if held is None:
+            return
+        account_id = held[1]["account"]
         tokens = self._tokens.get(account_id)
         if tokens is not None:
             tokens.pop(token_hash, None)
@@ -186,10 +190,9 @@ class HotCache:
     def _sweep(self, now: float) -> None:
         """Let go of what is too old to be answered from any more."""
         self._swept_at = now
-        for token_hash, (at, row) in list(self._sessions.items()):
+        for token_hash, (at, _) in list(self._sessions.items()):
             if now - at > SESSION_MAX_AGE_S:
-                del self._sessions[token_hash]
-                self._untoken(token_hash, row["account"])
+                self._remove(token_hash)
         for account_id, pages in list(self._pages.items()):
             if all(now - page.at > PAGE_MAX_AGE_S for page in pages.values()):
                 self._drop_pages(account_id)
@@ -247,11 +250,11 @@ class HotCache:
                 continue
             row["last_seen_at"] = max(row["last_seen_at"], checked["last_seen_at"])
             idle = dt.timedelta(seconds=row["idle_timeout_s"])
-            del self._sessions[token_hash]
             if wall < row["expires_at"] and wall - row["last_seen_at"] <= idle:
+                del self._sessions[token_hash]  # re-inserted last: checked the latest
                 self._sessions[token_hash] = (now, row)
             else:
-                self._untoken(token_hash, row["account"])
+                self._remove(token_hash)
 
     async def run(self, engine: Engine[Any]) -> None:
         """Poll until cancelled (a task of the app's lifespan)."""
