@@ -15,51 +15,17 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
-from backend.accounts.controllers import (
-    AuthController,
-    PasskeyController,
-    ProfileController,
-    SessionController,
-    StaffAccountsController,
-)
-from backend.agency_api.admin import AgencyAdminController
-from backend.agency_api.controllers import (
-    AgencyApplicationsController,
-    AgencyDocumentsController,
-    AgencyServicesController,
-)
-from backend.agency_api.officer import OfficerController
+from backend import domains
 from backend.agency_api.signing import AGENCY_AUTH_DESCRIPTION
-from backend.applications.controllers import ApplicationController, DashboardController
-from backend.applications.fastpath import dashboard_from_memory
-from backend.applications.tracking import TrackController
-from backend.catalog.controllers import CatalogController
-from backend.documents.controllers import DocumentController
-from backend.documents.upload_controller import UploadController
-from backend.kiosk.controllers import (
-    AdminKioskController,
-    AssistedSessionController,
-    KioskConsentController,
-    KioskDeviceController,
-)
-from backend.kiosk.receipt import ReceiptController
 from backend.lib.background import in_background
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
+from backend.lib.etag import ETagResponse
 from backend.lib.logging import configure_logging
 from backend.lib.middleware import BROTLI_QUALITY, UNCOMPRESSED, envelope_middleware
-from backend.notifications.controllers import (
-    NotificationController,
-    PreferenceController,
-    PushController,
-    SubscriptionController,
-)
-from backend.privacy.controllers import ActivityController, MyDataController
+from backend.lib.static import pwa_router
 from backend.settings import Settings, get_settings
-from backend.system.controllers import SystemController
 from backend.system.hotcache import cache_of
-from backend.web.etag import ETagResponse
-from backend.web.static import pwa_router
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -142,42 +108,13 @@ def create_app(
     settings = settings or get_settings()
     engine = engine or make_engine(settings)
     configure_logging(settings.log_level, settings.log_json)
+    registry = domains.install()
     return Litestar(
-        route_handlers=[
-            SystemController,
-            CatalogController,
-            AuthController,
-            SessionController,
-            PasskeyController,
-            StaffAccountsController,
-            DocumentController,
-            UploadController,
-            ProfileController,
-            ApplicationController,
-            DashboardController,
-            TrackController,
-            AdminKioskController,
-            KioskDeviceController,
-            AssistedSessionController,
-            KioskConsentController,
-            ReceiptController,
-            ActivityController,
-            MyDataController,
-            PushController,
-            SubscriptionController,
-            NotificationController,
-            PreferenceController,
-            AgencyServicesController,
-            AgencyApplicationsController,
-            AgencyDocumentsController,
-            AgencyAdminController,
-            OfficerController,
-            _pwa_router(settings),
-        ],
+        route_handlers=[*registry.routes, _pwa_router(settings)],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         state=State({"settings": settings}),  # for guards, which get no dependencies
         lifespan=[_lifespan(engine, settings, pool)],
-        middleware=[envelope_middleware, dashboard_from_memory],
+        middleware=[envelope_middleware, *registry.middleware],
         response_class=ETagResponse,
         exception_handlers=exception_handlers(),
         compression_config=CompressionConfig(

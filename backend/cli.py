@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
 
 import click
 
-from backend.settings import SettingsError, get_settings
+from backend import domains
+from backend.lib.cli import run_job, settings_or_exit
 
 __all__ = ["main"]
-
-T = TypeVar("T")
-
-
-def _run(make: Callable[[], Awaitable[T]]) -> T:
-    """Run one async job with the configured engine, opening and closing a pool if needed."""
-    from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
-
-    async def job() -> T:
-        engine = make_engine(get_settings())
-        bind_engine(engine)
-        await open_pool(engine, 1, 4)
-        try:
-            return await make()
-        finally:
-            await close_pool(engine)
-
-    return asyncio.run(job())
-
-
-def _settings_or_exit() -> Any:
-    try:
-        return get_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,7 +26,7 @@ def serve(host: str | None, port: int | None, workers: int, reload: bool) -> Non
     """Serve the portal (API and PWA) with uvicorn."""
     import uvicorn
 
-    settings = _settings_or_exit()
+    settings = settings_or_exit()
     uvicorn.run(
         "backend.asgi:create_app",
         factory=True,
@@ -75,7 +48,7 @@ def migrate(verbose: bool) -> None:
     """Apply pending database migrations (safe to run again)."""
     from backend.lib.migrations import MigrationFailedError, apply_migrations, pending_migrations
 
-    _settings_or_exit()
+    settings_or_exit()
 
     async def job() -> list[str]:
         before = await pending_migrations()
@@ -83,7 +56,7 @@ def migrate(verbose: bool) -> None:
         return before
 
     try:
-        applied = _run(job)
+        applied = run_job(job)
     except MigrationFailedError as exc:
         raise click.ClickException(f"migration failed: {exc}") from exc
     click.echo(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
@@ -94,8 +67,8 @@ def demo() -> None:
     """Load demo agencies, services and citizens (idempotent)."""
     from backend.demo import load_demo
 
-    _settings_or_exit()
-    counts, tracking = _run(load_demo)
+    settings_or_exit()
+    counts, tracking = run_job(load_demo)
     click.echo("demo data ready: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
     click.echo("try /track with a demo application (code, last 4 ID digits):")
     for code, last4, status in tracking:
@@ -111,7 +84,7 @@ def check() -> None:
     from backend.lib.db import current_engine
     from backend.lib.migrations import pending_migrations
 
-    settings = _settings_or_exit()
+    settings = settings_or_exit()
     engine = "PostgreSQL" if settings.is_postgres else f"SQLite ({settings.sqlite_path})"
     click.echo(f"configuration: ok ({engine}, origin {settings.public_origin})")
 
@@ -121,7 +94,7 @@ def check() -> None:
         return await pending_migrations()
 
     try:
-        pending = _run(job)
+        pending = run_job(job)
     except (OSError, ConnectionError) as exc:
         click.echo(f"database: UNREACHABLE ({exc})", err=True)
         sys.exit(1)
@@ -133,7 +106,7 @@ def check() -> None:
         sys.exit(1)
     click.echo("migrations: all applied")
     try:
-        stored, unreadable = _run(lambda: unreadable_secrets(settings))
+        stored, unreadable = run_job(lambda: unreadable_secrets(settings))
     except SecretKeyError as exc:
         click.echo(f"agency secrets: {exc}", err=True)
         sys.exit(1)
@@ -154,9 +127,9 @@ def create_admin(name: str) -> None:
     import datetime as dt
 
     from backend.accounts.services import issue_invitation
-    from backend.privacy.audit import Actor
+    from backend.system.audit import Actor
 
-    settings = _settings_or_exit()
+    settings = settings_or_exit()
 
     async def job() -> tuple[str, dt.datetime]:
         return await issue_invitation(
@@ -167,7 +140,7 @@ def create_admin(name: str) -> None:
             ttl=dt.timedelta(hours=24),
         )
 
-    code, expires = _run(job)
+    code, expires = run_job(job)
     click.echo(
         f"Invitation for {name} (admin), single use, valid until {expires:%Y-%m-%d %H:%M} UTC:"
     )
@@ -175,29 +148,8 @@ def create_admin(name: str) -> None:
     click.echo(f"  code: {code}")
 
 
-@main.command()
-def housekeep() -> None:
-    """Delete expired sessions, challenges, codes, rate-limit windows, idempotency records,
-    old delivered outbox messages, and expired resumable uploads with their bytes, now (every
-    `portal worker` also does it hourly)."""
-    from backend.system.housekeeping import housekeep_all
-
-    settings = _settings_or_exit()
-    deleted = _run(lambda: housekeep_all(settings))
-    click.echo(", ".join(f"{table}: {n}" for table, n in deleted.items()))
-
-
-from backend.notifications.cli import vapid as _vapid_command  # noqa: E402 (needs main first)
-from backend.notifications.cli import worker as _worker_command  # noqa: E402
-
-main.add_command(_worker_command)
-main.add_command(_vapid_command)
-
-from backend.agency_api.cli import agency_credential as _agency_credential  # noqa: E402
-from backend.agency_api.cli import agency_key as _agency_key  # noqa: E402
-
-main.add_command(_agency_credential)
-main.add_command(_agency_key)
+for _command in domains.install().commands:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

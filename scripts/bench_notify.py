@@ -51,16 +51,18 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 from bench_push import cpu_s, portal, portal_env, scratch_database  # noqa: E402 (sys.path first)
 
+from backend import domains  # noqa: E402
 from backend.accounts.tables import Account  # noqa: E402
-from backend.applications.services import change_status, create_application  # noqa: E402
+from backend.applications.services import create_application  # noqa: E402
 from backend.catalog.tables import Agency  # noqa: E402
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool, write_transaction  # noqa: E402
 from backend.lib.webpush import load_or_create_vapid  # noqa: E402
 from backend.notifications.tables import PushSubscription  # noqa: E402
-from backend.privacy.audit import Actor  # noqa: E402
 from backend.settings import Settings  # noqa: E402
+from backend.system.audit import Actor  # noqa: E402
 from tests.applications.conftest import HEALTH_ANSWERS  # noqa: E402
 from tests.support.agency import Signer  # noqa: E402
+from tests.support.builders import set_status  # noqa: E402
 from tests.support.push_service import PushService  # noqa: E402
 
 AGENCY = Actor(account_id=None, role="agency_api")
@@ -284,7 +286,7 @@ async def throughput(
 ) -> Row:
     agency = await nhso()
     for application, status in itertools.islice(changes, n):
-        await change_status(application, status, AGENCY, agency_id=agency)
+        await set_status(application, status, AGENCY, agency_id=agency)
     expected = push.accepted + n * devices
     first_at = push.accepted
     processes = await start_workers(url, var_dir, workers)
@@ -368,4 +370,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    domains.install()
     asyncio.run(main())

@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from backend.lib.db import bind_engine, make_engine  # noqa: E402 (needs sys.path first)
 from backend.lib.webpush import load_or_create_vapid  # noqa: E402
-from backend.notifications.outbox import NewMessage, enqueue_many  # noqa: E402
 from backend.notifications.push_handler import WEBPUSH_KIND, webpush_payload  # noqa: E402
 from backend.settings import Settings  # noqa: E402
+from backend.system.outbox.queue import NewMessage, enqueue_many  # noqa: E402
 from tests.support.push_service import PushService  # noqa: E402
 
 BODY = {"title": "สถานะคำขอ", "body": "คำขอของคุณได้รับการอนุมัติแล้ว", "url": "/#/applications/7"}

@@ -27,6 +27,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
+from backend import domains
 from backend.asgi import create_app
 from backend.lib.db import all_tables, bind_engine
 from backend.settings import ROOT, Settings
@@ -36,6 +37,8 @@ PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.
 """A PostgreSQL database we may connect to in order to create throw-away test databases."""
 
 ORIGIN = "http://portal.localhost:8000"
+
+domains.install()  # services called without an app publish to the domains' listeners
 CATALOG_TABLES = ("agency", "document_type", "service")
 
 

@@ -7,8 +7,9 @@ once per request (kept on `request.state`) and handlers receive it as the `auth`
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -16,27 +17,29 @@ from litestar.types import Guard
 
 from backend.accounts.errors import CsrfError, SessionExpiredError
 from backend.accounts.sessions import COOKIE, SessionInfo, load_session, touch_session
-from backend.kiosk.assist import KIOSK_COOKIE, kiosk_context, watch_kiosk_request
 from backend.lib.errors import AuthorizationError, NotAuthenticatedError
 from backend.lib.middleware import after_response
-from backend.privacy.audit import Actor
+from backend.system.audit import Actor
+from backend.system.registry import ExtensionPoint, current
 
 __all__ = [
     "CSRF_HEADER",
+    "REQUEST_CONTEXTS",
     "STAFF_ROLES",
     "Auth",
+    "RequestContext",
     "own_account_only",
     "provide_auth",
     "provide_optional_auth",
     "requires_role",
     "resolve_auth",
     "signed_in",
+    "with_context_cookie",
 ]
 
 CSRF_HEADER = "x-csrf-token"
 STAFF_ROLES = ("operator", "officer", "admin")
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-_READS = {"GET", "HEAD"}
 _STATE_KEY = "portal_auth"
 
 
@@ -81,6 +84,29 @@ class Auth:
         return account_id
 
 
+class RequestContext(Protocol):
+    """Where a request comes from and for whom it acts, beyond its session: e.g. a kiosk's
+    browser, where an operator acts for the citizen in front of them. Offered by a domain
+    above accounts through `REQUEST_CONTEXTS`."""
+
+    cookie: str
+    """Only requests carrying this cookie have the context (a phone never pays for it)."""
+
+    async def resolve(self, auth: Auth, connection: ASGIConnection[Any, Any, Any, Any]) -> Auth:
+        """The caller in this context (or `auth` unchanged)."""
+        ...
+
+
+REQUEST_CONTEXTS: ExtensionPoint[RequestContext] = ExtensionPoint("accounts.request_contexts")
+
+
+def with_context_cookie(cookie_names: Iterable[str]) -> bool:
+    """Whether a request carrying these cookies may act for someone else: such requests are
+    never answered from a process's memory of the session holder's own pages."""
+    contexts = current().extensions(REQUEST_CONTEXTS)
+    return any(context.cookie in cookie_names for context in contexts)
+
+
 async def resolve_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth | None:
     """Load the session once per request; enforce CSRF on cookie-authenticated writes."""
     state = connection.scope.setdefault("state", {})
@@ -99,28 +125,13 @@ async def resolve_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth |
             if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
                 raise CsrfError()
         auth = Auth(session=session, ip=connection.client.host if connection.client else "")
-        if session.role == "operator":
-            auth = await _with_kiosk(auth, connection)
-        if KIOSK_COOKIE in connection.cookies:
-            # Only a kiosk's browser holds this cookie: a phone never pays for what follows.
-            acting = auth.acting_for is not None and method in _READS
-            watch_kiosk_request(connection.scope, auth.actor() if acting else None, auth.acting_for)
+        for context in current().extensions(REQUEST_CONTEXTS):
+            if context.cookie in connection.cookies:
+                auth = await context.resolve(auth, connection)
     elif token:
         state["portal_session_expired"] = True
     state[_STATE_KEY] = auth
     return auth
-
-
-async def _with_kiosk(auth: Auth, connection: ASGIConnection[Any, Any, Any, Any]) -> Auth:
-    context = await kiosk_context(auth.session.id, connection.cookies.get(KIOSK_COOKIE), ip=auth.ip)
-    assisting = context.assisting
-    return Auth(
-        session=auth.session,
-        ip=auth.ip,
-        kiosk_id=context.kiosk_id,
-        acting_for=assisting.citizen_id if assisting else None,
-        assisted_id=assisting.assisted_id if assisting else None,
-    )
 
 
 async def _signed_in_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Auth:

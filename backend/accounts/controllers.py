@@ -19,6 +19,7 @@ from backend.accounts.auth import (
     requires_role,
     signed_in,
 )
+from backend.accounts.events import SignedOut
 from backend.accounts.schemas import (
     AccountOut,
     CeremonyOptions,
@@ -45,9 +46,9 @@ from backend.accounts.sessions import (
 )
 from backend.accounts.tables import Account
 from backend.lib.qr import qr_svg
-from backend.notifications import subscriptions as push_subscriptions
-from backend.privacy.audit import Actor, record
 from backend.settings import Settings
+from backend.system.audit import Actor, record
+from backend.system.registry import publish
 
 __all__ = [
     "AuthController",
@@ -266,8 +267,10 @@ class AuthController(Controller):
     ) -> Response[SessionOut]:
         """End this session; the device stops receiving this account's notifications."""
         await revoke_session(auth.session.id)
-        await push_subscriptions.forget_session(
-            auth.actor(), auth.session.account_id, auth.session.id
+        await publish(
+            SignedOut(
+                actor=auth.actor(), account_id=auth.session.account_id, session_id=auth.session.id
+            )
         )
         await record("session.signed_out", auth.actor(), subject_account_id=auth.session.account_id)
         response = Response(SessionOut(authenticated=False))
@@ -289,7 +292,7 @@ class AuthController(Controller):
         own = auth.session.account_id  # an operator's own sessions, never the citizen's
         assert own is not None
         ended = await revoke_all(own)
-        await push_subscriptions.forget_account(auth.actor(), own)
+        await publish(SignedOut(actor=auth.actor(), account_id=own, session_id=None))
         await record(
             "session.signed_out_all",
             auth.actor(),

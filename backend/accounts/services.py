@@ -18,14 +18,14 @@ from typing import Any
 from backend.accounts import errors
 from backend.accounts.schemas import Profile
 from backend.accounts.tables import Account, Challenge, OneTimeCode, Passkey
-from backend.catalog.forms import is_valid_thai_id
 from backend.catalog.tables import Agency
 from backend.lib import webauthn
 from backend.lib.db import transaction
 from backend.lib.errors import ClientError, NotFoundError, RateLimitedError, ValidationFailedError
-from backend.lib.ratelimit import Limit, check
-from backend.privacy.audit import Actor, record
+from backend.lib.thai_id import is_valid_thai_id
 from backend.settings import Settings
+from backend.system.audit import Actor, record
+from backend.system.ratelimit import Limit, check
 
 __all__ = [
     "CHALLENGE_TTL",

@@ -23,10 +23,12 @@ from backend.accounts.tables import Session
 from backend.lib.db import current_engine, write_transaction
 from backend.settings import Settings
 from backend.system.hotcache import announce, cache_of, forget_here
+from backend.system.registry import ExtensionPoint
 
 __all__ = [
     "COOKIE",
     "CSRF_COOKIE",
+    "SESSION_KEEPERS",
     "TIMEOUTS",
     "SessionInfo",
     "clear_cookies",
@@ -43,6 +45,10 @@ __all__ = [
 COOKIE = "portal_session"
 CSRF_COOKIE = "portal_csrf"
 """Readable by the page's JS, which echoes it in X-CSRF-Token on every write."""
+
+SESSION_KEEPERS: ExtensionPoint[tuple[str, str]] = ExtensionPoint("accounts.session_keepers")
+"""(table, column) of another domain whose rows refer to a session: an ended session such a
+row refers to is kept by housekeeping (see accounts.plugin)."""
 
 TIMEOUTS: dict[str, tuple[int, int]] = {
     "": (15 * 60, 60 * 60),  # a ceremony in progress, nobody signed in yet

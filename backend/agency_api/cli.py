@@ -9,19 +9,12 @@ import datetime as dt
 
 import click
 
-from backend.privacy.audit import Actor
-from backend.settings import Settings, SettingsError, get_settings
+from backend.lib.cli import run_job, settings_or_exit
+from backend.system.audit import Actor
 
 __all__ = ["agency_credential", "agency_key"]
 
 CLI_ACTOR = Actor(account_id=None, role="cli")
-
-
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @click.group("agency-credential")
@@ -39,11 +32,10 @@ def create(agency: str, name: str) -> None:
     the agency system's secret store.
     """
     from backend.agency_api.credentials import AgencyNotFoundError, create_credential
-    from backend.cli import _run
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
-        new = _run(lambda: create_credential(CLI_ACTOR, agency, name, settings=settings))
+        new = run_job(lambda: create_credential(CLI_ACTOR, agency, name, settings=settings))
     except AgencyNotFoundError as exc:
         raise click.ClickException(f"no agency {agency.upper()!r}") from exc
     click.echo(f"key id: {new.key_id}")
@@ -56,11 +48,10 @@ def create(agency: str, name: str) -> None:
 def list_(agency: str) -> None:
     """List AGENCY's credentials (key ids and state; never secrets)."""
     from backend.agency_api.credentials import AgencyNotFoundError, list_credentials
-    from backend.cli import _run
 
-    _settings()
+    settings_or_exit()
     try:
-        rows = _run(lambda: list_credentials(agency))
+        rows = run_job(lambda: list_credentials(agency))
     except AgencyNotFoundError as exc:
         raise click.ClickException(f"no agency {agency.upper()!r}") from exc
     now = dt.datetime.now(dt.UTC)
@@ -80,12 +71,11 @@ def list_(agency: str) -> None:
 def revoke(agency: str, key_id: str) -> None:
     """Refuse AGENCY's key KEY_ID from now on."""
     from backend.agency_api.credentials import revoke_credential
-    from backend.cli import _run
     from backend.lib.errors import NotFoundError
 
-    _settings()
+    settings_or_exit()
     try:
-        _run(lambda: revoke_credential(CLI_ACTOR, agency, key_id))
+        run_job(lambda: revoke_credential(CLI_ACTOR, agency, key_id))
     except NotFoundError as exc:
         raise click.ClickException(exc.message_en) from exc
     click.echo(f"revoked {key_id}")
@@ -102,11 +92,10 @@ def rotate() -> None:
     agency secret under it, drop the old one. Running processes pick up the new file."""
     from backend.agency_api.keys import SecretKeyError
     from backend.agency_api.rotation import KeyRotationError, rotate_key_file
-    from backend.cli import _run
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
-        count = _run(lambda: rotate_key_file(settings))
+        count = run_job(lambda: rotate_key_file(settings))
     except (KeyRotationError, SecretKeyError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"new master key in use; {count} secret(s) resealed")
@@ -118,11 +107,10 @@ def reseal_command() -> None:
     setting it to '<new>,<old>' on every node)."""
     from backend.agency_api.keys import SecretKeyError
     from backend.agency_api.rotation import reseal
-    from backend.cli import _run
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
-        count = _run(lambda: reseal(settings))
+        count = run_job(lambda: reseal(settings))
     except SecretKeyError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{count} secret(s) resealed under the first key")

@@ -31,11 +31,11 @@ from backend.agency_api.schemas import (
 from backend.documents.services import DocumentRow
 from backend.documents.sniff import KINDS
 from backend.lib.errors import PortalError
-from backend.lib.idempotency import key_from_header, request_hash, run_idempotent
 from backend.lib.middleware import UNCOMPRESSED
 from backend.lib.openapi import answer, error_answers, example, file_answer_operation
-from backend.privacy.audit import Actor
 from backend.settings import Settings
+from backend.system.audit import Actor
+from backend.system.idempotency import key_from_header, request_hash, run_idempotent
 
 __all__ = [
     "AGENCY_API",

@@ -12,8 +12,8 @@ from backend.agency_api.tables import AgencyCredential
 from backend.catalog.tables import Agency
 from backend.lib.db import write_transaction
 from backend.lib.errors import NotFoundError
-from backend.privacy.audit import Actor, record
 from backend.settings import Settings
+from backend.system.audit import Actor, record
 
 __all__ = [
     "AgencyNotFoundError",

@@ -37,13 +37,13 @@ from backend.lib.errors import (
     ValidationFailedError,
     ValueOutOfRangeError,
 )
-from backend.lib.idempotency import (
+from backend.lib.openapi import example
+from backend.lib.schema import I18n
+from backend.system.idempotency import (
     IdempotencyConflictError,
     IdempotencyInProgressError,
     MissingKeyError,
 )
-from backend.lib.openapi import example
-from backend.lib.schema import I18n
 
 __all__ = [
     "APPLICATION_NOT_FOUND",

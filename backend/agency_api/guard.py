@@ -33,9 +33,9 @@ from backend.agency_api.signing import (
 from backend.agency_api.tables import AgencyCredential
 from backend.lib.db import current_engine, write_transaction
 from backend.lib.errors import NotAuthenticatedError
-from backend.lib.ratelimit import Limit, check
-from backend.privacy.audit import Actor
 from backend.settings import Settings
+from backend.system.audit import Actor
+from backend.system.ratelimit import Limit, check
 
 __all__ = [
     "AgencyCaller",

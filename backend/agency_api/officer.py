@@ -25,9 +25,9 @@ from backend.agency_api.controllers import (
 from backend.agency_api.schemas import ApplicationView, OfficerQueue, StatusChange
 from backend.applications.status import Status
 from backend.lib.errors import AuthorizationError
-from backend.lib.idempotency import key_from_header, request_hash
 from backend.lib.middleware import UNCOMPRESSED
 from backend.settings import Settings
+from backend.system.idempotency import key_from_header, request_hash
 
 __all__ = ["OfficerController"]
 

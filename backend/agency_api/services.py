@@ -40,8 +40,8 @@ from backend.documents.tables import Document
 from backend.lib.db import write_transaction
 from backend.lib.errors import ConflictError, ValidationFailedError
 from backend.lib.schema import I18n
-from backend.privacy.audit import Actor, record
 from backend.settings import Settings
+from backend.system.audit import Actor, record
 
 __all__ = [
     "MAX_FEED_PAGE",
@@ -271,42 +271,37 @@ async def change_status(
     agency_id: int, application_id: int, change: StatusChange, actor: Actor
 ) -> StatusChanged:
     """Check what only the agency side asks for (needs, messages), then the one status-change
-    path: history, dashboard, audit and notifications in one transaction."""
-    row = (
-        await Application.select(Application.service)
-        .where(_visible(agency_id) & (Application.id == application_id))
-        .first()
-    )
-    if row is None:
-        raise ApplicationNotFoundError()
-    errors: dict[str, dict[str, str]] = {}
-    if change.needs and change.status != "needs_info":
-        errors["needs"] = _msg(
-            "Only a needs_info change names fields.", "ระบุช่องได้เฉพาะเมื่อขอข้อมูลเพิ่ม"
-        )
-    elif change.needs:
-        form = (await forms_of([row["service"]])).get(row["service"], [])
-        unknown = sorted(set(change.needs) - {f.name for f in form})
-        if unknown:
-            errors["needs"] = _msg(
-                f"Not fields of this form: {', '.join(unknown)}.",
-                f"ไม่มีช่องเหล่านี้ในแบบฟอร์ม: {', '.join(unknown)}",
-            )
+    path: history, dashboard, audit and notifications in one transaction, on the row locked
+    once."""
     th, en = change.message.th.strip(), change.message.en.strip()
-    if change.status in {"needs_info", "rejected"} and not (th or en):
-        errors["message"] = REASON_NEEDED
-    if errors:
-        raise ValidationFailedError(fields=errors)
-    seq = await applications.change_status(
-        application_id,
-        change.status,
-        actor,
-        agency_id=agency_id,
-        # A citizen who reads only Thai still sees an English-only message rather than none.
-        message_th=th or en,
-        message_en=en or th,
-        needs_fields=list(dict.fromkeys(change.needs)),
-    )
+    async with write_transaction():
+        app = await applications.locked_for_agency(agency_id, application_id)
+        errors: dict[str, dict[str, str]] = {}
+        if change.needs and change.status != "needs_info":
+            errors["needs"] = _msg(
+                "Only a needs_info change names fields.", "ระบุช่องได้เฉพาะเมื่อขอข้อมูลเพิ่ม"
+            )
+        elif change.needs:
+            form = (await forms_of([app["service"]])).get(app["service"], [])
+            unknown = sorted(set(change.needs) - {f.name for f in form})
+            if unknown:
+                errors["needs"] = _msg(
+                    f"Not fields of this form: {', '.join(unknown)}.",
+                    f"ไม่มีช่องเหล่านี้ในแบบฟอร์ม: {', '.join(unknown)}",
+                )
+        if change.status in {"needs_info", "rejected"} and not (th or en):
+            errors["message"] = REASON_NEEDED
+        if errors:
+            raise ValidationFailedError(fields=errors)
+        seq = await applications.change_status(
+            app,
+            change.status,
+            actor,
+            # A citizen who reads only Thai still sees an English-only message rather than none.
+            message_th=th or en,
+            message_en=en or th,
+            needs_fields=list(dict.fromkeys(change.needs)),
+        )
     return StatusChanged(application_id=application_id, status=change.status, change_seq=seq)
 
 

@@ -25,7 +25,6 @@ import datetime as dt
 import ipaddress
 import socket
 import time
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,20 +42,22 @@ from backend.agency_api.signing import (
     sign_webhook,
 )
 from backend.agency_api.tables import AgencyWebhook
+from backend.applications.events import ApplicationEvent, NeedsInfoAnswered, StatusChanged
 from backend.catalog.tables import Agency, Service
 from backend.lib.db import write_transaction
 from backend.lib.errors import NotFoundError, ValidationFailedError
-from backend.notifications.outbox import (
+from backend.settings import Settings
+from backend.system.audit import Actor, record
+from backend.system.outbox.http import HttpHandler
+from backend.system.outbox.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
+from backend.system.outbox.queue import (
     DeadMessage,
     OutboxMessageNotFoundError,
     enqueue,
     list_dead,
     replay,
 )
-from backend.notifications.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
-from backend.notifications.tables import OutboxMessage
-from backend.privacy.audit import Actor, record
-from backend.settings import Settings
+from backend.system.tables import OutboxMessage
 
 __all__ = [
     "EVENT_TYPES",
@@ -234,31 +235,42 @@ async def replay_webhook(actor: Actor, message_id: int) -> None:
         await record("agency_webhook.replayed", actor, object_type="outbox", object_id=message_id)
 
 
-async def enqueue_event(app: dict[str, Any], event: str) -> None:
+async def on_status_changed(event: StatusChanged) -> None:
+    """Listener: a submission or a withdrawal is an event for the agency's webhook."""
+    if event.new_status in EVENT_TYPES:
+        await enqueue_event(event, event.new_status)
+
+
+async def on_needs_info_answered(event: NeedsInfoAnswered) -> None:
+    """Listener: the citizen's answer is an event for the agency's webhook."""
+    await enqueue_event(event, "needs_info_answered")
+
+
+async def enqueue_event(app: ApplicationEvent, event: str) -> None:
     """Queue the event for the application's agency, if it has an enabled webhook. Runs in
     the caller's transaction (see applications.events)."""
     hook = (
         await AgencyWebhook.select(AgencyWebhook.id)
-        .where((AgencyWebhook.agency == app["agency"]) & (AgencyWebhook.enabled == True))  # noqa: E712
+        .where((AgencyWebhook.agency == app.agency_id) & (AgencyWebhook.enabled == True))  # noqa: E712
         .first()
     )
     if hook is None:
         return
-    agency = await Agency.select(Agency.code).where(Agency.id == app["agency"]).first()
-    service = await Service.select(Service.slug).where(Service.id == app["service"]).first()
+    agency = await Agency.select(Agency.code).where(Agency.id == app.agency_id).first()
+    service = await Service.select(Service.slug).where(Service.id == app.service_id).first()
     event_id = new_token("evt_", 16)
     await enqueue(
         WEBHOOK_KIND,
         {
-            "agency_id": app["agency"],
+            "agency_id": app.agency_id,
             "event": {
                 "id": event_id,
                 "type": EVENT_TYPES[event],
                 "created_at": dt.datetime.now(dt.UTC).isoformat(),
                 "agency": agency["code"] if agency else "",
                 "data": {
-                    "application_id": app["id"],
-                    "tracking_code": app["tracking_code"],
+                    "application_id": app.application_id,
+                    "tracking_code": app.tracking_code,
                     "service": service["slug"] if service else "",
                     "status": "in_review" if event == "needs_info_answered" else event,
                 },
@@ -288,7 +300,7 @@ class _PublicOnlyResolver(AbstractResolver):
         await self._inner.close()
 
 
-class WebhookHandler:
+class WebhookHandler(HttpHandler):
     """Delivers `webhook` outbox messages over one aiohttp session (`async with`)."""
 
     max_attempts = 60
@@ -296,31 +308,18 @@ class WebhookHandler:
     agency's server may be down for maintenance overnight without events dying."""
 
     def __init__(self, settings: Settings, *, timeout_s: float = TIMEOUT_S) -> None:
+        super().__init__()
         self._settings = settings
         self._timeout_s = timeout_s
-        self._session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> WebhookHandler:
+    def new_session(self) -> aiohttp.ClientSession:
         resolver = None if self._settings.agency_webhook_allow_private else _PublicOnlyResolver()
-        self._session = aiohttp.ClientSession(
+        return aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, resolver=resolver),
             headers={"User-Agent": USER_AGENT},
         )
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def __call__(self, message: Message) -> Outcome:
-        if self._session is None:
-            raise RuntimeError("use WebhookHandler inside `async with`")
         event = message.payload.get("event")
         agency_id = message.payload.get("agency_id")
         if not isinstance(event, dict) or not isinstance(agency_id, int):
@@ -344,7 +343,7 @@ class WebhookHandler:
             SIGNATURE_HEADER: sign_webhook(secret, timestamp, body),
         }
         try:
-            async with self._session.post(
+            async with self.session.post(
                 hook["url"],
                 data=body,
                 headers=headers,

@@ -24,8 +24,8 @@ from backend.applications.schemas import (
     Withdraw,
 )
 from backend.lib.db import current_engine
-from backend.lib.idempotency import key_from_header, request_hash, run_idempotent
 from backend.system.hotcache import Page, cache_of
+from backend.system.idempotency import key_from_header, request_hash, run_idempotent
 
 __all__ = ["ApplicationController", "DashboardController"]
 

@@ -14,7 +14,7 @@ from backend.applications.tables import Application
 from backend.catalog.services import get_service
 from backend.lib import webauthn
 from backend.lib.db import write_transaction
-from backend.privacy.audit import Actor
+from backend.system.audit import Actor
 
 __all__ = ["DEMO_CITIZENS", "load_demo_applications"]
 
@@ -137,15 +137,16 @@ async def load_demo_applications() -> list[tuple[str, str, str]]:
                 )
                 assert agency is not None
                 for status, message_th, message_en in path:
-                    await services.change_status(
-                        app_id,
-                        status,
-                        AGENCY,
-                        agency_id=int(agency["agency"]),
-                        message_th=message_th,
-                        message_en=message_en,
-                        needs_fields=["bank_book"] if status == "needs_info" else None,
-                    )
+                    async with write_transaction():
+                        app = await services.locked_for_agency(int(agency["agency"]), app_id)
+                        await services.change_status(
+                            app,
+                            status,
+                            AGENCY,
+                            message_th=message_th,
+                            message_en=message_en,
+                            needs_fields=["bank_book"] if status == "needs_info" else None,
+                        )
     rows = (
         await Application.select(
             Application.tracking_code,

@@ -1,30 +1,50 @@
-"""What else happens when an application changes, inside the same transaction.
-
-The status change, its history row and everything queued here commit together: a push or a
-webhook is never sent for a change that rolled back, and never lost for one that committed.
-"""
+"""What the applications domain announces, for other domains to listen to (through their
+plug-in modules; see system.registry). Listeners run inside the change's transaction: the
+status change, its history row and everything a listener queues commit together, so a push
+or a webhook is never sent for a change that rolled back, and never lost for one that
+committed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from backend.agency_api import webhooks
-from backend.notifications import services as notifications
+from backend.applications.status import Status
 
-__all__ = ["needs_info_answered", "status_changed"]
-
-
-async def status_changed(
-    app: dict[str, Any], new_status: str, *, message_th: str, message_en: str
-) -> None:
-    """Called by every status change, before commit."""
-    await notifications.status_changed(app, new_status)
-    if new_status in webhooks.EVENT_TYPES:  # agency webhooks: submitted, withdrawn
-        await webhooks.enqueue_event(app, new_status)
-    del app, new_status, message_th, message_en
+__all__ = ["ApplicationEvent", "NeedsInfoAnswered", "StatusChanged"]
 
 
-async def needs_info_answered(app: dict[str, Any]) -> None:
-    """Called when the citizen answers a needs_info request, before commit."""
-    await webhooks.enqueue_event(app, "needs_info_answered")
-    del app
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationEvent:
+    """Which application, whose, at which agency, for which service."""
+
+    application_id: int
+    account_id: int
+    agency_id: int
+    service_id: int
+    tracking_code: str
+
+    @classmethod
+    def fields_of(cls, row: dict[str, Any]) -> dict[str, Any]:
+        """The event's fields from an application row."""
+        return {
+            "application_id": row["id"],
+            "account_id": row["account"],
+            "agency_id": row["agency"],
+            "service_id": row["service"],
+            "tracking_code": row["tracking_code"],
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusChanged(ApplicationEvent):
+    """Every status change, the citizen's submission and withdrawal included."""
+
+    old_status: Status
+    new_status: Status
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NeedsInfoAnswered(ApplicationEvent):
+    """The citizen answered what the agency asked for (after its StatusChanged to
+    in_review)."""

@@ -21,8 +21,8 @@ from litestar.types import (
     Send,
 )
 
+from backend.accounts.auth import with_context_cookie
 from backend.accounts.sessions import COOKIE, hash_token, remembered_session, touch_session
-from backend.kiosk.assist import KIOSK_COOKIE
 from backend.lib.db import current_engine
 from backend.lib.middleware import after_response
 from backend.system.hotcache import cache_of
@@ -32,8 +32,7 @@ __all__ = ["PATH", "dashboard_from_memory", "page_key"]
 PATH = "/api/v1/dashboard"
 _COMPRESS_FROM = 500
 """Bytes; as the app's CompressionConfig(minimum_size)."""
-_SESSION = COOKIE.encode() + b"="
-_KIOSK = KIOSK_COOKIE.encode() + b"="
+_SESSION = COOKIE.encode()
 
 
 def page_key(query_string: bytes) -> str:
@@ -103,13 +102,15 @@ async def _answer(scope: Scope, send: Send) -> bool:
 
 
 def _session_token(cookie: bytes) -> str | None:
-    """The session cookie's value; None without one, or on a kiosk device (whose requests
-    carry the device's context and are never answered from memory)."""
+    """The session cookie's value; None without one, or on a device whose requests carry a
+    context of their own (a kiosk's: accounts.REQUEST_CONTEXTS), never answered from memory."""
     token = None
+    names = []
     for part in cookie.split(b";"):
-        part = part.strip()
-        if part.startswith(_SESSION):
-            token = part[len(_SESSION) :].decode("latin-1")
-        elif part.startswith(_KIOSK):
-            return None
+        name, _, value = part.strip().partition(b"=")
+        names.append(name.decode("latin-1"))
+        if name == _SESSION:
+            token = value.decode("latin-1")
+    if with_context_cookie(names):
+        return None
     return token or None

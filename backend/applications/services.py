@@ -18,7 +18,7 @@ import msgspec
 from piccolo.querystring import QueryString
 
 from backend.accounts.tables import Account
-from backend.applications import events
+from backend.applications.events import ApplicationEvent, NeedsInfoAnswered, StatusChanged
 from backend.applications.schemas import (
     ActionRequired,
     ApplicationDetail,
@@ -27,7 +27,7 @@ from backend.applications.schemas import (
     HistoryEntry,
     ServiceRef,
 )
-from backend.applications.status import ACTIVE, CITIZEN_TRANSITIONS, check_transition
+from backend.applications.status import ACTIVE, CITIZEN_TRANSITIONS, Status, check_transition
 from backend.applications.tables import Application, StatusEvent
 from backend.applications.validation import clean_answers
 from backend.catalog.forms import FormField
@@ -36,9 +36,10 @@ from backend.catalog.tables import Service
 from backend.lib.db import current_engine, is_postgres, write_transaction
 from backend.lib.errors import AuthorizationError, ConflictError, NotFoundError
 from backend.lib.schema import I18n
-from backend.lib.sequence import next_value
-from backend.privacy.audit import Actor, record
+from backend.system.audit import Actor, record
+from backend.system.counters import next_value
 from backend.system.hotcache import announce
+from backend.system.registry import publish
 
 __all__ = [
     "ACTIVE",
@@ -201,7 +202,7 @@ async def _owned(account_id: int, application_id: int, *, lock: bool = False) ->
 
 async def _record_change(
     app: dict[str, Any],
-    new_status: str,
+    new_status: Status,
     actor: Actor,
     *,
     message_th: str = "",
@@ -242,7 +243,11 @@ async def _record_change(
         object_id=app["id"],
         detail={"from": app["status"], "to": new_status},
     )
-    await events.status_changed(app, new_status, message_th=message_th, message_en=message_en)
+    await publish(
+        StatusChanged(
+            **ApplicationEvent.fields_of(app), old_status=app["status"], new_status=new_status
+        )
+    )
     # Last: taking the change number locks the counter until commit (see ChangeCounter).
     seq = await _next_change(app["account"])
     values[Application.change_seq] = seq
@@ -398,50 +403,49 @@ async def answer_needs_info(
         await _record_change(
             app, "in_review", actor, message_th=message, message_en=message, answers=merged
         )
-        await events.needs_info_answered(app)
+        await publish(NeedsInfoAnswered(**ApplicationEvent.fields_of(app)))
 
 
 # --- Agency side ----------------------------------------------------------------------------
 
 
+async def locked_for_agency(agency_id: int, application_id: int) -> dict[str, Any]:
+    """The application, locked for a status change by `agency_id` (inside the change's write
+    transaction). Another agency's application, a draft or a deleted one is 404."""
+    await _lock(application_id)
+    app = (
+        await Application.select()
+        .where(
+            (Application.id == application_id)
+            & (Application.agency == agency_id)
+            & Application.deleted_at.is_null()
+            & (Application.status != "draft")
+        )
+        .first()
+    )
+    if app is None:
+        raise ApplicationNotFoundError()
+    return dict(app)
+
+
 async def change_status(
-    application_id: int,
-    new_status: str,
+    app: dict[str, Any],
+    new_status: Status,
     actor: Actor,
     *,
-    agency_id: int,
     message_th: str = "",
     message_en: str = "",
     needs_fields: list[str] | None = None,
 ) -> int:
-    """An agency moves an application on. Illegal transitions are 409; another agency's
-    application is 404. Returns the change number."""
-    async with write_transaction():
-        await _lock(application_id)
-        app = (
-            await Application.select()
-            .where(
-                (Application.id == application_id)
-                & (Application.agency == agency_id)
-                & Application.deleted_at.is_null()
-                & (Application.status != "draft")
-            )
-            .first()
-        )
-        if app is None:
-            raise ApplicationNotFoundError()
-        check_transition(app["status"], new_status, by="agency")
-        action = None
-        if new_status == "needs_info":
-            action = {"th": message_th, "en": message_en, "fields": needs_fields or []}
-        return await _record_change(
-            dict(app),
-            new_status,
-            actor,
-            message_th=message_th,
-            message_en=message_en,
-            action=action,
-        )
+    """An agency moves the application on: `app` is the row `locked_for_agency` returned,
+    in the same write transaction. Illegal transitions are 409. Returns the change number."""
+    check_transition(app["status"], new_status, by="agency")
+    action = None
+    if new_status == "needs_info":
+        action = {"th": message_th, "en": message_en, "fields": needs_fields or []}
+    return await _record_change(
+        app, new_status, actor, message_th=message_th, message_en=message_en, action=action
+    )
 
 
 # --- Reading --------------------------------------------------------------------------------

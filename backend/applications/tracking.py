@@ -22,8 +22,8 @@ from backend.applications.schemas import ApplicationDetail
 from backend.applications.status import label
 from backend.lib.errors import RateLimitedError
 from backend.lib.i18n import format_datetime
-from backend.lib.ratelimit import Limit, check
 from backend.settings import Settings
+from backend.system.ratelimit import Limit, check
 
 __all__ = ["TrackController"]
 
@@ -66,7 +66,7 @@ _TEXT = {
 
 
 def _stylesheet(settings: Settings) -> str:
-    from backend.web.static import load_bundle
+    from backend.lib.static import load_bundle
 
     return load_bundle(Path(settings.pwa_dir)).versioned("css/app.css")
 

@@ -8,9 +8,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from backend.catalog.forms import FormField, is_valid_thai_id
+from backend.catalog.forms import FormField
 from backend.lib.errors import ValidationFailedError
 from backend.lib.i18n import BANGKOK
+from backend.lib.thai_id import is_valid_thai_id
 
 __all__ = ["clean_answers", "is_thai_phone"]
 

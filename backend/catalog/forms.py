@@ -20,7 +20,6 @@ __all__ = [
     "FormField",
     "FormSchemaError",
     "decode_form_schema",
-    "is_valid_thai_id",
 ]
 
 FieldType = Literal["text", "number", "date", "choice", "thai-id", "phone", "file"]
@@ -132,11 +131,3 @@ def _check_field(where: str, field: FormField, seen: set[str], document_types: s
         raise FormSchemaError(f"{where}.max_length", "only text fields have length limits")
     if (field.min is not None or field.max is not None) and field.type not in {"number", "date"}:
         raise FormSchemaError(f"{where}.min", "only number and date fields have min/max")
-
-
-def is_valid_thai_id(value: str) -> bool:
-    """13 digits whose last digit is the mod-11 checksum of the first 12 (DOPA's rule)."""
-    if len(value) != 13 or not value.isascii() or not value.isdigit():
-        return False
-    total = sum(int(digit) * (13 - i) for i, digit in enumerate(value[:12]))
-    return (11 - total % 11) % 10 == int(value[12])

@@ -70,9 +70,9 @@ from backend.documents.storage import (
     storage_for,
 )
 from backend.documents.tables import Upload
-from backend.lib.ratelimit import check
-from backend.privacy.audit import Actor
 from backend.settings import Settings
+from backend.system.audit import Actor
+from backend.system.ratelimit import check
 
 __all__ = [
     "CHECKPOINT_BYTES",

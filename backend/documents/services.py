@@ -43,9 +43,9 @@ from backend.documents.storage import StorageKeyMissingError, Stored, storage_fo
 from backend.documents.tables import Document
 from backend.lib.db import transaction
 from backend.lib.errors import ClientError, ValidationFailedError
-from backend.lib.ratelimit import Limit, check
-from backend.privacy.audit import Actor, record
 from backend.settings import Settings
+from backend.system.audit import Actor, record
+from backend.system.ratelimit import Limit, check
 
 __all__ = [
     "MAX_IDEMPOTENCY_KEY",

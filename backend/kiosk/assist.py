@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
+from litestar.connection import ASGIConnection
 from litestar.types import Scope
 from piccolo.custom_types import Combinable
 
+from backend.accounts.auth import Auth
 from backend.kiosk.tables import AssistedSession, Kiosk
 from backend.lib.db import write_transaction
 from backend.lib.middleware import after_response, on_response_start
-from backend.privacy.audit import Actor, record
+from backend.system.audit import Actor, record
 
 __all__ = [
     "ASSISTED_IDLE",
     "KIOSK_COOKIE",
     "Assisting",
     "KioskContext",
+    "KioskRequests",
     "end_assisted",
     "kiosk_context",
     "watch_kiosk_request",
@@ -184,3 +188,30 @@ def watch_kiosk_request(scope: Scope, reader: Actor | None, citizen_id: int | No
             )
 
     after_response(scope, audit)
+
+
+_READS = {"GET", "HEAD"}
+
+
+class KioskRequests:
+    """The kiosk's part of every request from a kiosk's browser (accounts.REQUEST_CONTEXTS):
+    an operator's session there acts for the citizen of the open assisted session, and the
+    request is watched (no-store; the operator's reads of the citizen's data audited)."""
+
+    cookie = KIOSK_COOKIE
+
+    async def resolve(self, auth: Auth, connection: ASGIConnection[Any, Any, Any, Any]) -> Auth:
+        if auth.session.role == "operator":
+            context = await kiosk_context(
+                auth.session.id, connection.cookies.get(KIOSK_COOKIE), ip=auth.ip
+            )
+            assisting = context.assisting
+            auth = replace(
+                auth,
+                kiosk_id=context.kiosk_id,
+                acting_for=assisting.citizen_id if assisting else None,
+                assisted_id=assisting.assisted_id if assisting else None,
+            )
+        acting = auth.acting_for is not None and connection.scope.get("method") in _READS
+        watch_kiosk_request(connection.scope, auth.actor() if acting else None, auth.acting_for)
+        return auth

@@ -23,7 +23,7 @@ __all__ = ["ReceiptController"]
 
 
 def _stylesheet(settings: Settings) -> str:
-    from backend.web.static import load_bundle
+    from backend.lib.static import load_bundle
 
     return load_bundle(Path(settings.pwa_dir)).versioned("css/app.css")
 

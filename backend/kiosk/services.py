@@ -16,7 +16,6 @@ from typing import Any
 from backend.accounts import services as accounts
 from backend.accounts.errors import CodeInvalidError
 from backend.accounts.tables import Account, Passkey
-from backend.catalog.forms import is_valid_thai_id
 from backend.kiosk.assist import ASSISTED_IDLE, end_assisted, token_hash
 from backend.kiosk.tables import AssistedSession, Kiosk
 from backend.lib import webauthn
@@ -28,9 +27,10 @@ from backend.lib.errors import (
     NotFoundError,
     ValidationFailedError,
 )
-from backend.lib.ratelimit import Limit, check
-from backend.privacy.audit import Actor, record
+from backend.lib.thai_id import is_valid_thai_id
 from backend.settings import Settings
+from backend.system.audit import Actor, record
+from backend.system.ratelimit import Limit, check
 
 __all__ = [
     "ACTIVATION_TTL",

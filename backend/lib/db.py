@@ -1,8 +1,10 @@
 """Choose and bind the database engine.
 
 Piccolo tables look up their engine lazily through `piccolo_conf`; `bind_engine` points every
-registered table at one engine explicitly, which is how tests run the same code against SQLite
-and PostgreSQL in one process.
+table of the portal that has been imported (Piccolo keeps a registry of Table classes) at one
+engine explicitly, which is how tests run the same code against SQLite and PostgreSQL in one
+process. Bind after the domains are loaded (`backend.domains`), as the app factory, the
+`portal` command and the tests do.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PooledSQLiteEngine",
     "all_tables",
+    "before_commit",
     "bind_engine",
     "close_pool",
     "current_engine",
@@ -138,10 +143,12 @@ def make_engine(settings: Settings) -> Engine[Any]:
 
 
 def all_tables() -> Iterator[type[Table]]:
-    from backend.piccolo_conf import APP_REGISTRY
+    """Every table of the portal imported so far (not Piccolo's own migration table)."""
+    from piccolo.table import TABLE_REGISTRY
 
-    for config in APP_REGISTRY.app_configs.values():
-        yield from config.table_classes
+    for table in TABLE_REGISTRY:
+        if table.__module__.startswith("backend."):
+            yield table
 
 
 def bind_engine(engine: Engine[Any]) -> None:
@@ -154,26 +161,62 @@ def bind_engine(engine: Engine[Any]) -> None:
 
 def current_engine() -> Engine[Any]:
     if _bound is None:
-        from backend.piccolo_conf import DB
+        from backend.settings import get_settings
 
-        bind_engine(DB)
+        bind_engine(make_engine(get_settings()))
     assert _bound is not None
     return _bound
 
 
-def transaction() -> Any:
+def transaction() -> AbstractAsyncContextManager[Any]:
     """`async with transaction():` on the bound engine. Nested calls join the outer one."""
-    return current_engine().transaction()
+    return _with_before_commit(current_engine().transaction)
 
 
-def write_transaction() -> Any:
+def write_transaction() -> AbstractAsyncContextManager[Any]:
     """A transaction that will write. On SQLite it takes the write lock at BEGIN (IMMEDIATE),
     so two writers queue instead of one failing with "database is locked" on upgrade; on
     PostgreSQL it is an ordinary transaction (rows are locked with SELECT … FOR UPDATE)."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        return _with_before_commit(
+            lambda: engine.transaction(transaction_type=TransactionType.immediate)
+        )
+    return _with_before_commit(engine.transaction)
+
+
+_before_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
+    "before_commit", default=None
+)
+
+
+@asynccontextmanager
+async def _with_before_commit(begin: Callable[[], Any]) -> AsyncIterator[Any]:
+    """The outermost transaction runs the jobs given to `before_commit` when its body has
+    succeeded, just before it commits; a nested one joins it."""
+    if _before_commit.get() is not None:
+        async with begin() as joined:
+            yield joined
+        return
+    jobs: list[Callable[[], Awaitable[None]]] = []
+    token = _before_commit.set(jobs)
+    try:
+        async with begin() as started:
+            yield started
+            while jobs:  # a job may add another
+                await jobs.pop(0)()
+    finally:
+        _before_commit.reset(token)
+
+
+def before_commit(job: Callable[[], Awaitable[None]]) -> None:
+    """Run `job` last in the current transaction (one of `transaction()` or
+    `write_transaction()`), after every other write: what must come last in a transaction
+    (taking a counter's row lock that orders commits) cannot be followed by anything."""
+    jobs = _before_commit.get()
+    if jobs is None:
+        raise RuntimeError("before_commit() belongs inside transaction() or write_transaction()")
+    jobs.append(job)
 
 
 async def _keep_session(_: Any) -> None:

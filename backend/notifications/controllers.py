@@ -13,7 +13,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.auth import Auth, provide_auth, requires_role
-from backend.lib.ratelimit import Limit, check
 from backend.lib.webpush import load_or_create_vapid
 from backend.notifications import services, subscriptions
 from backend.notifications.schemas import (
@@ -30,6 +29,7 @@ from backend.notifications.schemas import (
     VapidKey,
 )
 from backend.settings import Settings
+from backend.system.ratelimit import Limit, check
 
 __all__ = [
     "NotificationController",

@@ -7,14 +7,13 @@ from piccolo.conf.apps import AppConfig
 from backend.notifications.tables import (
     Notification,
     NotificationPreference,
-    OutboxMessage,
     PushSubscription,
 )
 
 APP_CONFIG = AppConfig(
     app_name="notifications",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[OutboxMessage, PushSubscription, Notification, NotificationPreference],
+    table_classes=[PushSubscription, Notification, NotificationPreference],
     migration_dependencies=["backend.accounts.piccolo_app", "backend.applications.piccolo_app"],
     commands=[],
 )

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Any
 
 import aiohttp
 import msgspec
 
 from backend.lib import webpush
-from backend.notifications.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
+from backend.system.outbox.http import HttpHandler
+from backend.system.outbox.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
 
 __all__ = [
     "DEFAULT_TTL_S",
@@ -86,7 +86,7 @@ def webpush_payload(
     return payload
 
 
-class WebPushHandler:
+class WebPushHandler(HttpHandler):
     """Sends `webpush` messages over one aiohttp session, opened and closed with
     `async with` so connections to each push service are reused for the worker's life."""
 
@@ -101,32 +101,19 @@ class WebPushHandler:
         on_gone: OnGone | None = None,
         timeout_s: float = webpush.DEFAULT_TIMEOUT_S,
     ) -> None:
+        super().__init__()
         self._vapid = vapid
         self._on_gone = on_gone
         self._timeout_s = timeout_s
-        self._session: aiohttp.ClientSession | None = None
         self._accepting: set[str] = set()
         """Push service origins that accepted a push signed with our key (this process)."""
 
-    async def __aenter__(self) -> WebPushHandler:
-        self._session = aiohttp.ClientSession(
+    def new_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, ttl_dns_cache=300)
         )
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def __call__(self, message: Message) -> Outcome:
-        if self._session is None:
-            raise RuntimeError("use WebPushHandler inside `async with`")
         try:
             push = msgspec.convert(message.payload, PushMessage)
         except msgspec.ValidationError as exc:
@@ -137,7 +124,7 @@ class WebPushHandler:
         }
         try:
             result = await webpush.send(
-                self._session,
+                self.session,
                 subscription,
                 msgspec.json.encode(push.body),
                 vapid=self._vapid,

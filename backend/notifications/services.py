@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 
 from piccolo.querystring import QueryString
 
+from backend.applications.events import StatusChanged
 from backend.lib.db import current_engine, write_transaction
 from backend.lib.errors import NotFoundError, ValidationFailedError
 from backend.lib.schema import I18n
@@ -21,10 +21,10 @@ from backend.notifications.messages import (
     push_body,
     push_topic,
 )
-from backend.notifications.outbox import NewMessage, enqueue_many
 from backend.notifications.push_handler import DEFAULT_TTL_S, WEBPUSH_KIND, webpush_payload
 from backend.notifications.schemas import NotificationOut, NotificationPage, Preferences
 from backend.notifications.tables import Notification, PushSubscription
+from backend.system.outbox.queue import NewMessage, enqueue_many
 
 __all__ = [
     "MAX_PAGE",
@@ -71,21 +71,21 @@ _RECIPIENT = (
 )
 
 
-async def status_changed(app: dict[str, Any], new_status: str) -> None:
+async def status_changed(event: StatusChanged) -> None:
     """Inside the status change's transaction: the notification for the citizen's history,
     and, unless they muted its kind, one push per subscribed device (to be sent by the
-    worker after commit). `app` is the application row before the change."""
-    news = news_for(app["status"], new_status)
+    worker after commit)."""
+    news = news_for(event.old_status, event.new_status)
     if news is None:
         return
-    account_id = app["account"]
+    account_id = event.account_id
     [notification] = await Notification.insert(
         Notification(
             account=account_id,
             kind=news.kind,
-            application=app["id"],
-            tracking_code=app["tracking_code"],
-            status=new_status,
+            application=event.application_id,
+            tracking_code=event.tracking_code,
+            status=event.new_status,
             text_th=news.th,
             text_en=news.en,
             created_at=_now(),
@@ -104,9 +104,9 @@ async def status_changed(app: dict[str, Any], new_status: str) -> None:
         return
     body = push_body(
         notification_id=notification["id"],
-        application_id=app["id"],
-        tracking_code=app["tracking_code"],
-        status=new_status,
+        application_id=event.application_id,
+        tracking_code=event.tracking_code,
+        status=event.new_status,
         news=news,
         lang=recipient["language"],
     )
@@ -118,7 +118,7 @@ async def status_changed(app: dict[str, Any], new_status: str) -> None:
                 body,
                 ttl=DEFAULT_TTL_S,
                 urgency=news.urgency,
-                topic=push_topic(app["id"]),
+                topic=push_topic(event.application_id),
                 subscription_id=d["id"],
             ),
             dedupe_key=f"notification:{notification['id']}:{d['id']}",

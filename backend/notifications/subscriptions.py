@@ -21,12 +21,13 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import ec
 from piccolo.querystring import QueryString
 
+from backend.accounts.events import SignedOut
 from backend.lib.db import current_engine, is_postgres, write_transaction
 from backend.lib.errors import AuthorizationError, NotFoundError, ValidationFailedError
 from backend.notifications.schemas import BrowserSubscription, SubscriptionOut
 from backend.notifications.tables import PushSubscription
-from backend.privacy.audit import Actor, record
 from backend.settings import Settings
+from backend.system.audit import Actor, record
 
 __all__ = [
     "MAX_SUBSCRIPTIONS",
@@ -39,6 +40,7 @@ __all__ = [
     "forget_endpoint",
     "forget_session",
     "list_subscriptions",
+    "on_signed_out",
     "register",
     "remove",
     "rename",
@@ -270,6 +272,15 @@ async def forget_session(actor: Actor, account_id: int | None, session_id: int) 
 async def forget_account(actor: Actor, account_id: int) -> int:
     """Sign-out everywhere (e.g. a lost phone): no device receives this citizen's news."""
     return await _delete(actor, account_id, PushSubscription.account == account_id)
+
+
+async def on_signed_out(event: SignedOut) -> None:
+    """Listener: the device signed out of stops receiving the account's news; signing out
+    everywhere stops every device's."""
+    if event.session_id is not None:
+        await forget_session(event.actor, event.account_id, event.session_id)
+    elif event.account_id is not None:
+        await forget_account(event.actor, event.account_id)
 
 
 async def forget(subscription_id: int) -> None:

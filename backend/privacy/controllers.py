@@ -16,8 +16,8 @@ from backend.accounts.sessions import clear_cookies
 from backend.accounts.tables import Account
 from backend.lib.schema import Struct
 from backend.privacy import rights
-from backend.privacy.tables import AuditEntry
 from backend.settings import Settings
+from backend.system.tables import AuditEntry
 
 __all__ = ["ActivityController", "MyDataController"]
 

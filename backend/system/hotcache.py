@@ -27,9 +27,9 @@ import brotli  # type: ignore[import-untyped]
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from backend.lib.db import current_engine
+from backend.lib.db import before_commit, current_engine
 from backend.lib.middleware import BROTLI_QUALITY
-from backend.lib.sequence import next_value
+from backend.system.counters import next_value
 
 __all__ = ["EVERYONE", "POLL_S", "HotCache", "Page", "announce", "cache_of", "forget_here"]
 
@@ -283,15 +283,19 @@ def cache_of(engine: Engine[Any]) -> HotCache:
 
 async def announce(account_id: int) -> None:
     """Inside the write transaction that changes the account's sessions or applications
-    (`EVERYONE`: the catalog), and last in it (the feed's counter row stays locked until
-    commit, which is what orders the feed), after any other counter."""
+    (`EVERYONE`: the catalog). The feed's row is written last in that transaction, whatever
+    follows this call (`before_commit`): taking the feed's counter locks its row until
+    commit, which is what orders the feed, so nothing may come after it."""
     engine = current_engine()
     if engine.current_transaction.get() is None:
         raise RuntimeError("announce() belongs inside the change's transaction")
-    seq = await next_value(COUNTER)
-    now = dt.datetime.now(dt.UTC)
-    await engine.run_querystring(QueryString(_ADD, seq, account_id, now))
-    cache_of(engine).forget(account_id)
+
+    async def add() -> None:
+        seq = await next_value(COUNTER)
+        await engine.run_querystring(QueryString(_ADD, seq, account_id, dt.datetime.now(dt.UTC)))
+        cache_of(engine).forget(account_id)
+
+    before_commit(add)
 
 
 def forget_here(account_id: int) -> None:

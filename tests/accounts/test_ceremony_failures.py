@@ -15,9 +15,9 @@ from litestar.testing import AsyncTestClient
 
 from backend.accounts.services import Limits, issue_invitation
 from backend.accounts.tables import Account, Challenge, Passkey
-from backend.lib.ratelimit import Limit
-from backend.privacy.audit import Actor
-from backend.privacy.tables import AuditEntry
+from backend.system.audit import Actor
+from backend.system.ratelimit import Limit
+from backend.system.tables import AuditEntry
 from tests.support.authenticator import SoftAuthenticator, b64url
 from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_in, thai_id
 

@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 
 from backend.accounts.tables import Account, Challenge, Passkey, Session
 from backend.asgi import create_app
-from backend.privacy.tables import AuditEntry
 from backend.settings import Settings
+from backend.system.tables import AuditEntry
 from tests.conftest import _engine
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_in, thai_id

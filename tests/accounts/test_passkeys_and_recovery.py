@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.tables import Account, OneTimeCode, Passkey
-from backend.privacy.tables import AuditEntry
+from backend.system.tables import AuditEntry
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_in, thai_id
 

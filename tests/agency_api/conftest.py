@@ -9,8 +9,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.agency_api.credentials import create_credential
-from backend.privacy.audit import Actor
 from backend.settings import Settings
+from backend.system.audit import Actor
 from tests.applications.test_attachments import PDF, id_card_answers, upload
 from tests.support.agency import Signer
 from tests.support.flows import csrf, enrol_citizen, thai_id

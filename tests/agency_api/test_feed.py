@@ -11,11 +11,12 @@ from litestar.testing import AsyncTestClient
 from backend.agency_api.services import changed_after
 from backend.applications import services as applications
 from backend.applications.tables import Application
-from backend.privacy.audit import Actor
-from backend.privacy.tables import AuditEntry
+from backend.system.audit import Actor
+from backend.system.tables import AuditEntry
 from tests.agency_api.conftest import PDF, apply_id_card, status
 from tests.conftest import Database
 from tests.support.agency import Signer
+from tests.support.builders import set_status
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")
 
@@ -125,12 +126,10 @@ async def test_a_reader_never_skips_a_change_committed_late(
         return value
 
     monkeypatch.setattr(applications, "next_value", next_value_then_hold)
-    holder = asyncio.create_task(
-        applications.change_status(first, "received", AGENCY, agency_id=await dopa_id())
-    )
+    holder = asyncio.create_task(set_status(first, "received", AGENCY, agency_id=await dopa_id()))
     await took_number.wait()
     follower = asyncio.create_task(
-        applications.change_status(second, "received", AGENCY, agency_id=await dopa_id())
+        set_status(second, "received", AGENCY, agency_id=await dopa_id())
     )
     await asyncio.sleep(0.3)
     assert not follower.done()  # it queues behind the counter row, never overtakes
@@ -166,7 +165,7 @@ async def test_concurrent_writers_never_leave_a_hole_behind_the_cursor(
     agency = await dopa_id()
 
     async def write(app_id: int) -> None:
-        await applications.change_status(app_id, "received", AGENCY, agency_id=agency)
+        await set_status(app_id, "received", AGENCY, agency_id=agency)
 
     async def poll() -> None:
         nonlocal cursor

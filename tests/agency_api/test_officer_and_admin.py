@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.privacy.tables import AuditEntry
+from backend.system.tables import AuditEntry
 from tests.agency_api.conftest import PDF, apply_id_card
 from tests.support.agency import Signer
 from tests.support.flows import csrf, enrol_citizen, enrol_staff, thai_id

@@ -191,7 +191,7 @@ async def test_the_rate_limit_is_per_credential(
     client: Client, dopa: Signer, nhso: Signer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from backend.agency_api import guard
-    from backend.lib.ratelimit import Limit
+    from backend.system.ratelimit import Limit
 
     monkeypatch.setattr(guard.Limits, "REQUESTS", Limit("agency_api", 3, 60))
     codes = [(await dopa.request(client, "GET", FEED)).status_code for _ in range(4)]

@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 from backend.agency_api.controllers import idempotent_status_change
 from backend.agency_api.schemas import StatusChange
 from backend.applications.tables import StatusEvent
-from backend.lib.idempotency import request_hash
-from backend.privacy.audit import Actor
+from backend.system.audit import Actor
+from backend.system.idempotency import request_hash
 from tests.agency_api.conftest import apply_id_card, status
 from tests.applications.conftest import agency_id
 from tests.support.agency import Signer

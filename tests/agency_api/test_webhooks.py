@@ -16,9 +16,9 @@ from litestar.testing import AsyncTestClient
 
 from backend.agency_api.schemas import WebhookUpdate
 from backend.agency_api.webhooks import WEBHOOK_KIND, WebhookHandler, configure_webhook
-from backend.notifications.tables import OutboxMessage
-from backend.notifications.worker import Worker, default_handlers
 from backend.settings import ROOT, Settings
+from backend.system.outbox.worker import Worker, open_handlers
+from backend.system.tables import OutboxMessage
 from tests.agency_api.conftest import ADMIN, apply_id_card, status
 from tests.conftest import Database
 from tests.notifications.conftest import Clock
@@ -202,8 +202,8 @@ async def test_the_worker_refuses_a_private_address_at_connect_time(
     assert receiver.attempts == 0
 
 
-async def test_the_default_handlers_include_webhooks(settings: Settings) -> None:
-    async with default_handlers(settings) as handlers:
+async def test_the_registered_handlers_include_webhooks(settings: Settings) -> None:
+    async with open_handlers(settings) as handlers:
         assert WEBHOOK_KIND in handlers
 
 

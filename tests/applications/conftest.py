@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.catalog.tables import Agency
-from backend.privacy.audit import Actor
+from backend.system.audit import Actor
 from tests.support.flows import csrf, enrol_citizen, thai_id
 
 Client = AsyncTestClient[Any]

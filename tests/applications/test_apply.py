@@ -15,6 +15,7 @@ from backend.applications.status import IllegalTransitionError
 from backend.applications.tables import Application, StatusEvent
 from backend.catalog.tables import Service
 from tests.applications.conftest import HEALTH_ANSWERS, OFFICER, agency_id, apply
+from tests.support.builders import set_status
 from tests.support.flows import csrf, enrol_citizen
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")
@@ -99,7 +100,7 @@ async def test_draft_save_resume_submit(client: Client) -> None:
 
     # Not visible to the agency while a draft.
     with pytest.raises(services.ApplicationNotFoundError):
-        await services.change_status(app_id, "received", OFFICER, agency_id=await agency_id("NHSO"))
+        await set_status(app_id, "received", OFFICER, agency_id=await agency_id("NHSO"))
 
     incomplete = await client.post(
         f"/api/v1/applications/{app_id}/submit",
@@ -145,7 +146,7 @@ async def test_discard_a_draft(client: Client) -> None:
 async def test_withdraw_while_allowed_only(client: Client) -> None:
     app_id = (await apply(client)).json()["id"]
     nhso = await agency_id("NHSO")
-    await services.change_status(app_id, "received", OFFICER, agency_id=nhso)
+    await set_status(app_id, "received", OFFICER, agency_id=nhso)
     withdrawn = await client.post(
         f"/api/v1/applications/{app_id}/withdraw",
         json={"reason": "ยื่นผิดบริการ"},
@@ -165,8 +166,8 @@ async def test_withdraw_while_allowed_only(client: Client) -> None:
 async def test_needs_info_answer_resumes_review(client: Client) -> None:
     app_id = (await apply(client)).json()["id"]
     nhso = await agency_id("NHSO")
-    await services.change_status(app_id, "in_review", OFFICER, agency_id=nhso)
-    await services.change_status(
+    await set_status(app_id, "in_review", OFFICER, agency_id=nhso)
+    await set_status(
         app_id,
         "needs_info",
         OFFICER,
@@ -213,10 +214,10 @@ async def test_legal_and_illegal_agency_transitions(client: Client) -> None:
     app_id = (await apply(client)).json()["id"]
     nhso = await agency_id("NHSO")
     for status in ("received", "in_review", "approved", "completed"):
-        await services.change_status(app_id, status, OFFICER, agency_id=nhso)
+        await set_status(app_id, status, OFFICER, agency_id=nhso)
     for illegal in ("in_review", "rejected", "submitted", "draft", "nonsense"):
         with pytest.raises(IllegalTransitionError):
-            await services.change_status(app_id, illegal, OFFICER, agency_id=nhso)
+            await set_status(app_id, illegal, OFFICER, agency_id=nhso)
     history = await StatusEvent.select(StatusEvent.status).order_by(StatusEvent.id)
     assert [h["status"] for h in history] == [
         "submitted",
@@ -231,7 +232,7 @@ async def test_history_is_append_only(client: Client) -> None:
     app_id = (await apply(client)).json()["id"]
     nhso = await agency_id("NHSO")
     before = await StatusEvent.select().order_by(StatusEvent.id)
-    await services.change_status(
+    await set_status(
         app_id, "received", OFFICER, agency_id=nhso, message_th="รับเรื่องแล้ว", message_en="Received"
     )
     after = await StatusEvent.select().order_by(StatusEvent.id)
@@ -243,7 +244,7 @@ async def test_history_is_append_only(client: Client) -> None:
 async def test_another_agency_cannot_move_it(client: Client) -> None:
     app_id = (await apply(client)).json()["id"]
     with pytest.raises(services.ApplicationNotFoundError):
-        await services.change_status(app_id, "received", OFFICER, agency_id=await agency_id("DLT"))
+        await set_status(app_id, "received", OFFICER, agency_id=await agency_id("DLT"))
 
 
 async def test_a_citizen_never_reaches_anothers_application(

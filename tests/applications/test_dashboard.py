@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.applications import services
 from tests.applications.conftest import OFFICER, agency_id, apply
+from tests.support.builders import set_status
 from tests.support.flows import csrf
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")
@@ -18,7 +18,7 @@ Client = AsyncTestClient[Any]
 
 async def test_newest_activity_first_with_names_and_pages(client: Client) -> None:
     ids = [(await apply(client)).json()["id"] for _ in range(5)]
-    await services.change_status(ids[0], "received", OFFICER, agency_id=await agency_id("NHSO"))
+    await set_status(ids[0], "received", OFFICER, agency_id=await agency_id("NHSO"))
     page = (await client.get("/api/v1/dashboard", params={"limit": 2})).json()
     assert [i["id"] for i in page["items"]] == [ids[0], ids[4]]
     assert page["items"][0]["status"] == "received"
@@ -41,7 +41,7 @@ async def test_unchanged_dashboard_is_304_and_changes_are_seen(client: Client) -
     same = await client.get("/api/v1/dashboard", headers={"if-none-match": etag})
     assert same.status_code == 304
     assert same.content == b""
-    await services.change_status(app_id, "received", OFFICER, agency_id=await agency_id("NHSO"))
+    await set_status(app_id, "received", OFFICER, agency_id=await agency_id("NHSO"))
     changed = await client.get("/api/v1/dashboard", headers={"if-none-match": etag})
     assert changed.status_code == 200
     assert changed.json()["items"][0]["status"] == "received"
@@ -55,7 +55,7 @@ async def test_since_returns_only_what_changed(client: Client) -> None:
     nothing = (await client.get("/api/v1/dashboard", params={"since": sync})).json()
     assert nothing["items"] == [] and nothing["sync"] == sync
 
-    await services.change_status(b, "received", OFFICER, agency_id=await agency_id("NHSO"))
+    await set_status(b, "received", OFFICER, agency_id=await agency_id("NHSO"))
     await client.delete(f"/api/v1/applications/{draft}", headers=csrf(client))
     delta = (await client.get("/api/v1/dashboard", params={"since": sync})).json()
     assert [(i["id"], i["status"], i.get("deleted", False)) for i in delta["items"]] == [

@@ -11,12 +11,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.tables import Account, Passkey, Session
-from backend.applications import services
 from backend.applications.tables import Application
 from backend.documents.tables import Document, Upload
-from backend.privacy.tables import AuditEntry
+from backend.system.tables import AuditEntry
 from tests.applications.conftest import OFFICER, agency_id, apply
 from tests.applications.test_attachments import id_card_answers, upload
+from tests.support.builders import set_status
 from tests.support.flows import csrf, enrol_citizen, thai_id
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -109,7 +109,7 @@ async def test_erasure_waits_while_an_application_is_being_worked_on(client: Cli
     assert response.json()["message_th"]
     assert await Passkey.count() == 1  # nothing was touched
 
-    await services.change_status(app_id, "rejected", OFFICER, agency_id=await agency_id("NHSO"))
+    await set_status(app_id, "rejected", OFFICER, agency_id=await agency_id("NHSO"))
     assert (await _erase(client, NATIONAL_ID[-4:])).status_code == 200
 
 
@@ -121,9 +121,7 @@ async def test_erasure_removes_what_is_mine_and_keeps_the_agencies_record(
     used = await upload(client, "police_report")
     unused = await upload(client, "police_report")
     applied = await apply(client, id_card_answers(used), service="id-card-replacement")
-    await services.change_status(
-        applied.json()["id"], "rejected", OFFICER, agency_id=await agency_id("DOPA")
-    )
+    await set_status(applied.json()["id"], "rejected", OFFICER, agency_id=await agency_id("DOPA"))
     draft = await apply(client, submit=False)
     assert draft.status_code == 201, draft.text
     mine = set(_stored_files(Path(settings.var_dir))) - before

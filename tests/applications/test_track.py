@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.applications import services
 from tests.applications.conftest import OFFICER, agency_id, apply
+from tests.support.builders import set_status
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -21,7 +21,7 @@ async def submitted(client: Client) -> tuple[str, str]:
     national_id = thai_id(555)
     await enrol_citizen(client, national_id=national_id)
     body = (await apply(client)).json()
-    await services.change_status(
+    await set_status(
         body["id"],
         "received",
         OFFICER,

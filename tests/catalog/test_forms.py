@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from backend.catalog.forms import FormSchemaError, decode_form_schema, is_valid_thai_id
+from backend.catalog.forms import FormSchemaError, decode_form_schema
+from backend.lib.thai_id import is_valid_thai_id
 
 DOCS = {"id_card", "bank_book"}
 

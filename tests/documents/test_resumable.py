@@ -23,10 +23,10 @@ from backend.documents.errors import UploadInterruptedError
 from backend.documents.services import Limits
 from backend.documents.storage import LocalStorage
 from backend.documents.tables import Document, Upload
-from backend.lib.ratelimit import Limit
-from backend.privacy.audit import Actor
-from backend.privacy.tables import AuditEntry
 from backend.settings import ROOT, Settings
+from backend.system.audit import Actor
+from backend.system.ratelimit import Limit
+from backend.system.tables import AuditEntry
 from tests.conftest import Database
 from tests.documents.files import AsgiResult, asgi_upload, pdf, png, stored_files
 from tests.support.flows import csrf, enrol_citizen

@@ -20,9 +20,9 @@ from backend.documents.services import (
     store_upload,
 )
 from backend.documents.tables import Document
-from backend.privacy.audit import Actor
-from backend.privacy.tables import AuditEntry
 from backend.settings import Settings
+from backend.system.audit import Actor
+from backend.system.tables import AuditEntry
 from tests.documents.files import jpeg, pdf, png, stored_files
 from tests.support.flows import enrol_citizen
 

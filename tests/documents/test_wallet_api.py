@@ -16,10 +16,10 @@ from litestar.testing import AsyncTestClient
 from backend.asgi import create_app
 from backend.documents.services import Limits
 from backend.documents.tables import Document
-from backend.lib import ratelimit
 from backend.lib.db import current_engine
-from backend.privacy.tables import AuditEntry
 from backend.settings import Settings
+from backend.system import ratelimit
+from backend.system.tables import AuditEntry
 from tests.conftest import ORIGIN
 from tests.documents.files import jpeg, pdf, png, stored_files
 from tests.support.flows import csrf, enrol_citizen, enrol_staff

@@ -35,21 +35,23 @@ WAITING = "รอส่ง (1)"
 
 AGENCY_ASKS = """
 import sys
-from backend.cli import _run
-from backend.applications.services import change_status
+from backend import domains
 from backend.catalog.tables import Agency
-from backend.privacy.audit import Actor
+from backend.lib.cli import run_job
+from backend.system.audit import Actor
+from tests.support.builders import set_status
 
 async def job():
     agency = await Agency.select(Agency.id).where(Agency.code == sys.argv[2]).first()
     actor, app = Actor(account_id=None, role="agency_api"), int(sys.argv[1])
-    await change_status(app, "in_review", actor, agency_id=agency["id"])
-    await change_status(app, "needs_info", actor, agency_id=agency["id"],
+    await set_status(app, "in_review", actor, agency_id=agency["id"])
+    await set_status(app, "needs_info", actor, agency_id=agency["id"],
         message_th="เลขที่ใบอนุญาตไม่ตรงกับทะเบียน กรุณาตรวจสอบ",
         message_en="The licence number does not match our records.",
         needs_fields=["licence_number"])
 
-_run(job)
+domains.install()
+run_job(job)
 """
 
 

@@ -51,21 +51,23 @@ HUGE_PNG = (
 
 AGENCY_ASKS = """
 import sys
-from backend.cli import _run
-from backend.applications.services import change_status
+from backend import domains
 from backend.catalog.tables import Agency
-from backend.privacy.audit import Actor
+from backend.lib.cli import run_job
+from backend.system.audit import Actor
+from tests.support.builders import set_status
 
 async def job():
     agency = await Agency.select(Agency.id).where(Agency.code == "DCA").first()
     actor, app = Actor(account_id=None, role="agency_api"), int(sys.argv[1])
-    await change_status(app, "in_review", actor, agency_id=agency["id"])
-    await change_status(app, "needs_info", actor, agency_id=agency["id"],
+    await set_status(app, "in_review", actor, agency_id=agency["id"])
+    await set_status(app, "needs_info", actor, agency_id=agency["id"],
         message_th="ภาพหน้าหนังสือเดินทางไม่ชัด กรุณาส่งใหม่",
         message_en="The passport page is not readable: please send it again.",
         needs_fields=["passport"])
 
-_run(job)
+domains.install()
+run_job(job)
 """
 
 

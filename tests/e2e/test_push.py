@@ -65,19 +65,20 @@ APPLY = """async ([answers, key]) => {
 }"""
 
 CHANGE_STATUS = """
-import asyncio, sys
-from backend.applications.services import change_status
+import sys
+from backend import domains
 from backend.catalog.tables import Agency
-from backend.lib.db import bind_engine, make_engine
-from backend.privacy.audit import Actor
-from backend.settings import get_settings
+from backend.lib.cli import run_job
+from backend.system.audit import Actor
+from tests.support.builders import set_status
 
-async def main(application_id, status):
-    bind_engine(make_engine(get_settings()))
+async def main():
     agency = await Agency.select(Agency.id).where(Agency.code == "NHSO").first()
-    await change_status(application_id, status, Actor(None, "agency_api"), agency_id=agency["id"])
+    actor = Actor(None, "agency_api")
+    await set_status(int(sys.argv[1]), sys.argv[2], actor, agency_id=agency["id"])
 
-asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+domains.install()
+run_job(main)
 """
 
 

@@ -14,11 +14,10 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.tables import Account, Passkey
-from backend.applications import services as applications
 from backend.applications.tables import Application
 from backend.kiosk.tables import AssistedSession
 from backend.lib.i18n import BANGKOK
-from backend.privacy.tables import AuditEntry
+from backend.system.tables import AuditEntry
 from tests.applications.conftest import HEALTH_ANSWERS, OFFICER, agency_id, apply
 from tests.documents.files import pdf
 from tests.kiosk.conftest import (
@@ -29,6 +28,7 @@ from tests.kiosk.conftest import (
     start,
 )
 from tests.support.authenticator import SoftAuthenticator
+from tests.support.builders import set_status
 from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, thai_id
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -246,10 +246,8 @@ async def test_every_action_is_recorded_as_operator_at_kiosk_for_citizen(
 
         # The agency asks for more; the operator shows the status and answers for the citizen.
         nhso = await agency_id("NHSO")
-        await applications.change_status(app_id, "in_review", OFFICER, agency_id=nhso)
-        await applications.change_status(
-            app_id, "needs_info", OFFICER, agency_id=nhso, needs_fields=["new_unit"]
-        )
+        await set_status(app_id, "in_review", OFFICER, agency_id=nhso)
+        await set_status(app_id, "needs_info", OFFICER, agency_id=nhso, needs_fields=["new_unit"])
         status = await client.get(f"/api/v1/applications/{app_id}")
         assert status.json()["status"] == "needs_info"
         answered = await client.post(

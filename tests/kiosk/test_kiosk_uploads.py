@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from backend.accounts.tables import Account
 from backend.documents.tables import Document
-from backend.privacy.tables import AuditEntry
+from backend.system.tables import AuditEntry
 from tests.documents.files import pdf
 from tests.kiosk.conftest import KioskSetup, consent_in_person, start
 from tests.support.flows import csrf, thai_id

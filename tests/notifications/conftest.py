@@ -10,8 +10,8 @@ import msgspec
 import pytest
 
 from backend.lib.webpush import VapidKeys, load_or_create_vapid
-from backend.notifications.tables import OutboxMessage
 from backend.settings import Settings
+from backend.system.tables import OutboxMessage
 from tests.support.push_service import PushService
 
 

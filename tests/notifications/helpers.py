@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from backend.applications import services as applications
 from backend.settings import ROOT
 from tests.applications.conftest import OFFICER, agency_id, apply
 from tests.conftest import Database
+from tests.support.builders import set_status
 from tests.support.flows import csrf
 from tests.support.push_service import PushService
 
@@ -58,9 +58,7 @@ async def submitted_application(client: Client) -> dict[str, Any]:
 
 async def agency_moves(application_id: int, status: str, **messages: Any) -> None:
     """NHSO changes the status (as its API or officer console would)."""
-    await applications.change_status(
-        application_id, status, OFFICER, agency_id=await agency_id("NHSO"), **messages
-    )
+    await set_status(application_id, status, OFFICER, agency_id=await agency_id("NHSO"), **messages)
 
 
 async def start_worker(db: Database, log: Path, *args: str) -> asyncio.subprocess.Process:

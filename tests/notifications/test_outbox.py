@@ -6,7 +6,8 @@ import pytest
 
 from backend.catalog.tables import Service
 from backend.lib.db import transaction
-from backend.notifications.outbox import (
+from backend.system.outbox.outcomes import Dead, Delivered, Message, Outcome
+from backend.system.outbox.queue import (
     InvalidOutboxMessageError,
     NewMessage,
     OutboxMessageNotFoundError,
@@ -15,8 +16,7 @@ from backend.notifications.outbox import (
     list_dead,
     replay,
 )
-from backend.notifications.outcomes import Dead, Delivered, Message, Outcome
-from backend.notifications.worker import Worker
+from backend.system.outbox.worker import Worker
 from tests.conftest import Database
 from tests.notifications.conftest import Clock, outbox_rows
 

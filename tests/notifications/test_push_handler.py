@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from backend.lib.webpush import PAYLOAD_LIMIT_BYTES, VapidKeys, rotate_vapid
-from backend.notifications.outbox import enqueue
-from backend.notifications.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
+from backend.lib.webpush import PAYLOAD_LIMIT_BYTES, VapidKeys, load_or_create_vapid, rotate_vapid
 from backend.notifications.push_handler import WEBPUSH_KIND, WebPushHandler, webpush_payload
-from backend.notifications.worker import BatchResult, Worker, default_handlers
 from backend.settings import Settings
+from backend.system.outbox.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
+from backend.system.outbox.queue import enqueue
+from backend.system.outbox.worker import BatchResult, Worker
 from tests.conftest import Database
 from tests.notifications.conftest import Clock, outbox_rows
 from tests.support.push_service import PushService
@@ -151,7 +151,8 @@ async def test_queued_pushes_go_out_through_the_worker(
     async def on_gone(subscription_id: int) -> None:
         removed.append(subscription_id)
 
-    async with default_handlers(settings, on_gone=on_gone) as handlers:
+    async with WebPushHandler(load_or_create_vapid(settings), on_gone=on_gone) as handler:
+        handlers = {WEBPUSH_KIND: handler}
         worker = Worker(handlers, worker_id="w", clock=clock)
         assert await worker.run_once() == BatchResult(claimed=3, delivered=1, dropped=1, retried=1)
         assert removed == [2]

@@ -19,10 +19,9 @@ from backend.applications.tables import Application
 from backend.lib.db import write_transaction
 from backend.lib.webpush import PAYLOAD_LIMIT_BYTES
 from backend.notifications.push_handler import DEFAULT_TTL_S
-from backend.notifications.subscriptions import forget
 from backend.notifications.tables import Notification, PushSubscription
-from backend.notifications.worker import BatchResult, Worker, default_handlers
 from backend.settings import Settings
+from backend.system.outbox.worker import BatchResult, Worker, open_handlers
 from tests.conftest import Database
 from tests.notifications.conftest import Clock, outbox_rows
 from tests.notifications.helpers import (
@@ -46,7 +45,7 @@ PHONE = "0899999999"
 @pytest.fixture
 async def worker(settings: Settings) -> AsyncIterator[Worker]:
     """One worker as `portal worker` builds it: subscriptions that are gone are forgotten."""
-    async with default_handlers(settings, on_gone=forget) as handlers:
+    async with open_handlers(settings) as handlers:
         yield Worker(handlers, worker_id="w1")
 
 
@@ -193,7 +192,7 @@ async def test_429_waits_for_retry_after_and_500_backs_off(
     push.script(broken["endpoint"], 500, times=2)
     await agency_moves(application["id"], "received")
     clock = Clock()  # from here on the test moves time by hand
-    async with default_handlers(settings, on_gone=forget) as handlers:
+    async with open_handlers(settings) as handlers:
         worker = Worker(handlers, worker_id="w1", clock=clock, rng=random.Random(3))
 
         assert await worker.run_once() == BatchResult(claimed=2, retried=2)
@@ -247,8 +246,8 @@ async def test_two_workers_never_send_a_message_twice(
             await agency_moves(application["id"], status)
     expected = len(applications) * 3 * devices
     async with (
-        default_handlers(settings, on_gone=forget) as first,
-        default_handlers(settings, on_gone=forget) as second,
+        open_handlers(settings) as first,
+        open_handlers(settings) as second,
     ):
         workers = [
             Worker(handlers, worker_id=f"w{n}", batch_size=7)

@@ -9,10 +9,10 @@ import time
 import pytest
 
 from backend.lib.db import write_transaction
-from backend.notifications.outbox import enqueue
-from backend.notifications.outcomes import Delivered, Message, Outcome
-from backend.notifications.wakeup import listen
-from backend.notifications.worker import Worker
+from backend.system.outbox.outcomes import Delivered, Message, Outcome
+from backend.system.outbox.queue import enqueue
+from backend.system.outbox.wakeup import listen
+from backend.system.outbox.worker import Worker
 from tests.conftest import Database
 
 

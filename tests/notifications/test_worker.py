@@ -10,8 +10,7 @@ import random
 
 import pytest
 
-from backend.notifications.outbox import NewMessage, enqueue, enqueue_many
-from backend.notifications.outcomes import (
+from backend.system.outbox.outcomes import (
     Dead,
     Delivered,
     Drop,
@@ -20,7 +19,8 @@ from backend.notifications.outcomes import (
     Outcome,
     Retry,
 )
-from backend.notifications.worker import BatchResult, Worker
+from backend.system.outbox.queue import NewMessage, enqueue, enqueue_many
+from backend.system.outbox.worker import BatchResult, Worker
 from tests.conftest import Database
 from tests.notifications.conftest import Clock, outbox_rows
 

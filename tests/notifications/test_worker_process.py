@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from backend.lib.webpush import load_or_create_vapid
-from backend.notifications.outbox import NewMessage, enqueue_many
 from backend.notifications.push_handler import WEBPUSH_KIND, webpush_payload
 from backend.settings import Settings
+from backend.system.outbox.queue import NewMessage, enqueue_many
 from tests.conftest import Database
 from tests.notifications.conftest import outbox_rows
 from tests.notifications.helpers import eventually, start_worker

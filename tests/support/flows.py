@@ -8,7 +8,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.services import issue_invitation
-from backend.privacy.audit import Actor
+from backend.system.audit import Actor
 from tests.support.authenticator import SoftAuthenticator
 
 __all__ = ["csrf", "enrol_citizen", "enrol_staff", "sign_in", "thai_id"]

@@ -9,6 +9,7 @@ row, as a write committed by another process leaves this one.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -18,13 +19,15 @@ from litestar.testing import AsyncTestClient
 from piccolo.querystring import QueryString
 
 from backend.accounts.tables import Session
-from backend.applications import services
 from backend.applications.tables import Application
-from backend.lib.db import current_engine
-from backend.lib.sequence import next_value
+from backend.lib.db import current_engine, write_transaction
 from backend.system import hotcache
+from backend.system.counters import next_value
 from backend.system.hotcache import cache_of
+from backend.system.tables import RateLimitCounter
 from tests.applications.conftest import OFFICER, agency_id, apply
+from tests.conftest import Database
+from tests.support.builders import set_status
 from tests.support.flows import csrf, enrol_citizen, enrol_staff, thai_id
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -83,7 +86,7 @@ async def test_a_change_made_by_this_process_is_seen_at_once(client: Client) -> 
     app_id = (await apply(client)).json()["id"]
     await _poll()
     etag = (await client.get("/api/v1/dashboard")).headers["etag"]
-    await services.change_status(app_id, "received", OFFICER, agency_id=await agency_id("NHSO"))
+    await set_status(app_id, "received", OFFICER, agency_id=await agency_id("NHSO"))
     changed = await client.get("/api/v1/dashboard", headers={"if-none-match": etag})
     assert changed.status_code == 200
     assert changed.json()["items"][0]["status"] == "received"
@@ -326,3 +329,57 @@ async def test_a_feed_that_went_back_is_noticed(
     await _poll()  # notices
     await _poll()  # starts over: nothing remembered
     assert cache.session_rows == []
+
+
+async def _feed_rows() -> int:
+    rows = await current_engine().run_querystring(
+        QueryString("SELECT COUNT(*) AS n FROM cache_event")
+    )
+    return int(rows[0]["n"])
+
+
+async def test_the_feed_row_is_the_last_write_whatever_follows_announce() -> None:
+    """announce() writes its row when the transaction is about to commit, after every write
+    the caller makes later: the feed's counter row is locked only from then until commit."""
+    async with write_transaction():
+        await hotcache.announce(41)
+        await RateLimitCounter.insert(RateLimitCounter(key="after", window_start=1, hits=1))
+        assert await _feed_rows() == 0  # not written yet, in this very transaction
+    assert await _feed_rows() == 1
+
+
+async def test_a_rolled_back_change_announces_nothing() -> None:
+    async def change_that_fails() -> None:
+        async with write_transaction():
+            await hotcache.announce(41)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await change_that_fails()
+    assert await _feed_rows() == 0
+
+
+async def test_an_open_change_holds_no_lock_on_the_feed(db: Database) -> None:
+    """Another writer announces and commits while a change that announced first is still
+    open (on PostgreSQL; SQLite has one writer at a time anyway), and the feed stays in
+    commit order."""
+    if db.kind != "postgres":
+        pytest.skip("one writer at a time on SQLite")
+    announced, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with write_transaction():
+            await hotcache.announce(1)
+            announced.set()
+            await release.wait()
+
+    task = asyncio.create_task(first())
+    await announced.wait()
+    async with write_transaction():
+        await hotcache.announce(2)  # would wait for `first` if its counter row were locked
+    release.set()
+    await asyncio.wait_for(task, 5)
+    rows = await current_engine().run_querystring(
+        QueryString("SELECT account FROM cache_event ORDER BY seq")
+    )
+    assert [r["account"] for r in rows] == [2, 1]

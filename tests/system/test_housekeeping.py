@@ -12,10 +12,11 @@ import pytest
 
 from backend.accounts.tables import Account, Challenge, OneTimeCode, Session
 from backend.agency_api.tables import SeenSignature
+from backend.domains import registry
 from backend.kiosk.tables import AssistedSession, Kiosk
-from backend.notifications.tables import OutboxMessage
-from backend.system.housekeeping import housekeep
-from backend.system.tables import IdempotencyRecord, RateLimitCounter
+from backend.settings import Settings
+from backend.system.housekeeping import housekeep_all
+from backend.system.tables import IdempotencyRecord, OutboxMessage, RateLimitCounter
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -66,7 +67,7 @@ async def _outbox(status: str, finished: dt.datetime | None) -> int:
     return int(message.id)
 
 
-async def test_housekeeping_deletes_the_expired_and_keeps_the_live() -> None:
+async def test_housekeeping_deletes_the_expired_and_keeps_the_live(settings: Settings) -> None:
     citizen = await _account()
     live = await _session(citizen, last_seen=NOW - dt.timedelta(minutes=5), expires=NOW + DAY)
     ended = await _session(citizen, last_seen=NOW - 3 * DAY, expires=NOW - 2 * DAY)
@@ -109,7 +110,9 @@ async def test_housekeeping_deletes_the_expired_and_keeps_the_live() -> None:
     dead_old = await _outbox("dead", NOW - 31 * DAY)
     pending = await _outbox("pending", None)
 
-    deleted = await housekeep(NOW, batch=2)  # batches smaller than the backlog: it loops
+    deleted = await housekeep_all(
+        settings, registry(), NOW, batch=2
+    )  # batches smaller than the backlog: it loops
 
     assert deleted["session"] == 2
     sessions = {r["id"] for r in await Session.select(Session.id)}
@@ -128,4 +131,6 @@ async def test_housekeeping_deletes_the_expired_and_keeps_the_live() -> None:
     assert delivered_old not in kept and dead_old not in kept
     assert deleted["outbox"] == 2
 
-    assert set((await housekeep(NOW)).values()) == {0}  # nothing more to do
+    assert set((await housekeep_all(settings, registry(), NOW)).values()) == {
+        0
+    }  # nothing more to do

@@ -23,7 +23,7 @@ from piccolo.querystring import QueryString
 
 from backend.lib.db import current_engine, is_postgres
 from backend.lib.errors import NotFoundError
-from backend.notifications.wakeup import WAKE_CHANNEL
+from backend.system.outbox.wakeup import WAKE_CHANNEL
 
 __all__ = [
     "DeadMessage",

@@ -1,6 +1,6 @@
 """The contract between the worker and a handler: the message a handler receives and the
-outcome it answers with. A handler is registered per message `kind` (see
-`worker.default_handlers`)."""
+outcome it answers with. A domain registers a handler per message `kind`
+(`registry.OutboxKind`); the worker opens them all (`worker.open_handlers`)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from backend.web.etag import etag_matches
+from backend.lib.etag import etag_matches
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send

@@ -14,8 +14,8 @@ import brotli
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.lib.static import IMMUTABLE, load_bundle
 from backend.settings import ROOT
-from backend.web.static import IMMUTABLE, load_bundle
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.web.etag import etag_matches, weak_etag
+from backend.lib.etag import etag_matches, weak_etag
 
 Client = AsyncTestClient[Any]
 

@@ -23,7 +23,7 @@ import os
 import random
 import socket
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,22 +32,22 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
 from backend.lib.db import current_engine
-from backend.lib.webpush import load_or_create_vapid
-from backend.notifications.outcomes import Dead, Delivered, Drop, Handler, Message, Outcome, Retry
-from backend.notifications.push_handler import WEBPUSH_KIND, OnGone, WebPushHandler
+from backend.system import registry
+from backend.system.outbox.outcomes import Dead, Delivered, Drop, Handler, Message, Outcome, Retry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from backend.settings import Settings
+    from backend.system.registry import OutboxKind
 
 __all__ = [
     "DEFAULT_IDLE_SLEEP_S",
     "DEFAULT_MAX_ATTEMPTS",
     "BatchResult",
     "Worker",
-    "default_handlers",
     "default_worker_id",
+    "open_handlers",
     "utc_now",
 ]
 
@@ -395,19 +395,11 @@ async def _first(*events: asyncio.Event, timeout_s: float) -> None:
 
 
 @contextlib.asynccontextmanager
-async def default_handlers(
-    settings: Settings, *, on_gone: OnGone | None = None
+async def open_handlers(
+    settings: Settings, kinds: Iterable[OutboxKind] | None = None
 ) -> AsyncIterator[dict[str, Handler]]:
-    """The handler of every kind the portal sends, open for as long as the worker runs.
-
-    To add a kind, build its handler here and put it in `handlers` under the kind's name;
-    a handler holding resources (sessions, pools) is entered in `stack` so it is closed.
-    """
+    """The handler of every registered kind (or of `kinds`), open for as long as the worker
+    runs; a handler holding resources (sessions, pools) is closed at the end."""
+    chosen = registry.current().outbox_kinds.values() if kinds is None else kinds
     async with contextlib.AsyncExitStack() as stack:
-        push = WebPushHandler(load_or_create_vapid(settings), on_gone=on_gone)
-        handlers: dict[str, Handler] = {WEBPUSH_KIND: await stack.enter_async_context(push)}
-        from backend.agency_api.webhooks import WEBHOOK_KIND, WebhookHandler
-
-        webhook = WebhookHandler(settings)
-        handlers[WEBHOOK_KIND] = await stack.enter_async_context(webhook)
-        yield handlers
+        yield {kind.name: await stack.enter_async_context(kind.open(settings)) for kind in chosen}

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from backend.privacy.tables import AuditEntry
+from backend.system.tables import AuditEntry
 
 __all__ = ["Actor", "record"]
 

@@ -1,0 +1,19 @@
+"""The applications domain's parts: routes, the dashboard answered from memory (a
+middleware), and its part of a citizen's personal data. It announces StatusChanged and
+NeedsInfoAnswered (applications.events) to whoever listens."""
+
+from __future__ import annotations
+
+from backend.applications import personal_data
+from backend.applications.controllers import ApplicationController, DashboardController
+from backend.applications.fastpath import dashboard_from_memory
+from backend.applications.tracking import TrackController
+from backend.system.registry import Registry
+
+__all__ = ["register"]
+
+
+def register(registry: Registry) -> None:
+    registry.routes += [ApplicationController, DashboardController, TrackController]
+    registry.middleware.append(dashboard_from_memory)
+    registry.personal_data.append(personal_data.PART)

@@ -1,0 +1,149 @@
+"""The platform's commands: `portal worker` (the outbox and hourly housekeeping) and `portal
+housekeep`. Heavy imports wait until a command runs, so `portal --help` stays fast."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import click
+
+from backend.lib.background import in_background
+from backend.lib.cli import run_job, settings_or_exit
+
+if TYPE_CHECKING:
+    from backend.settings import Settings
+    from backend.system.outbox.worker import BatchResult
+
+__all__ = ["housekeep", "worker"]
+
+HOUSEKEEPING_EVERY_S = 3600.0
+
+
+@contextlib.asynccontextmanager
+async def _housekeeping(stop: asyncio.Event, settings: Settings) -> AsyncIterator[None]:
+    """Hourly `housekeep()` and the sweep of expired resumable uploads beside the deliveries,
+    starting a minute in (so restarts do not all run it at once); a failure is logged and
+    retried at the next hour."""
+    from backend.system.housekeeping import housekeep_all, log
+    from backend.system.registry import current
+
+    async def loop() -> None:
+        delay = 60.0
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+                return
+            try:
+                await housekeep_all(settings, current())
+            except Exception:
+                log.exception("housekeeping failed")
+            delay = HOUSEKEEPING_EVERY_S
+
+    async with in_background(loop()):
+        yield
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Deliver one batch, print what happened, exit.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 5000),
+    default=100,
+    show_default=True,
+    help="Messages claimed per database round trip.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1000),
+    default=50,
+    show_default=True,
+    help="Deliveries in progress at once.",
+)
+@click.option(
+    "--lease-s",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="Seconds a claimed batch stays ours; if this worker dies, another takes the "
+    "batch over after it.",
+)
+@click.option(
+    "--worker-id",
+    default=None,
+    help="Name recorded on claimed rows; unique per running worker. [default: host:pid]",
+)
+@click.option(
+    "--idle-sleep",
+    type=click.FloatRange(min=0.01, max=60),
+    default=0.25,
+    show_default=True,
+    help="Seconds between polls when there is nothing to do. On PostgreSQL new work also "
+    "wakes the worker at once (LISTEN/NOTIFY); on SQLite it waits for the next poll.",
+)
+def worker(
+    once: bool,
+    batch_size: int,
+    concurrency: int,
+    lease_s: float,
+    worker_id: str | None,
+    idle_sleep: float,
+) -> None:
+    """Deliver queued outbox messages (Web Push, agency webhooks, …) until SIGTERM or Ctrl+C,
+    and do what `portal housekeep` does hourly.
+
+    Start as many as needed, on any hosts: each claims its own batches. On SIGTERM the
+    batch in progress is finished before exiting. A worker killed outright loses nothing:
+    its batch is delivered by another worker once the lease ends (so a message may arrive
+    twice, never not at all). Failed deliveries are retried with backoff, then kept as
+    dead letters for an administrator.
+    """
+    from backend.lib.logging import configure_logging
+    from backend.system.outbox.wakeup import listen
+    from backend.system.outbox.worker import Worker, default_worker_id, open_handlers
+
+    settings = settings_or_exit()
+    configure_logging(settings.log_level, settings.log_json)
+
+    async def job() -> BatchResult | None:
+        async with open_handlers(settings) as handlers:
+            runner = Worker(
+                handlers,
+                worker_id=worker_id or default_worker_id(),
+                batch_size=batch_size,
+                concurrency=concurrency,
+                lease_s=lease_s,
+            )
+            if once:
+                return await runner.run_once()
+            stop, wake = asyncio.Event(), asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            async with listen(settings.database_url, wake), _housekeeping(stop, settings):
+                await runner.run_forever(stop, idle_sleep, wake)
+            return None
+
+    result = run_job(job, settings)
+    if result is not None:
+        click.echo(
+            f"claimed {result.claimed}: delivered {result.delivered}, retried "
+            f"{result.retried}, dropped {result.dropped}, dead {result.dead}, "
+            f"stale {result.stale}"
+        )
+
+
+@click.command()
+def housekeep() -> None:
+    """Delete expired sessions, challenges, codes, rate-limit windows, idempotency records,
+    old delivered outbox messages, and expired resumable uploads with their bytes, now (every
+    `portal worker` also does it hourly)."""
+    from backend.system.housekeeping import housekeep_all
+    from backend.system.registry import current
+
+    settings = settings_or_exit()
+    deleted = run_job(lambda: housekeep_all(settings, current()), settings)
+    click.echo(", ".join(f"{table}: {n}" for table, n in deleted.items()))

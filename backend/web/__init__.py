@@ -1,1 +1,0 @@
-"""The web front: the PWA served from memory (`static`) and ETags on JSON GETs (`etag`)."""
