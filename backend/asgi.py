@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
@@ -26,11 +29,15 @@ from backend.lib.middleware import BROTLI_QUALITY, UNCOMPRESSED, envelope_middle
 from backend.lib.static import pwa_router
 from backend.settings import Settings, get_settings
 from backend.system.hotcache import cache_of
+from backend.system.outbox.runner import WorkerOptions, deliver_until
+from backend.system.outbox.worker import default_worker_id
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
 
 __all__ = ["create_app"]
+
+log = logging.getLogger("portal.worker")
 
 API_DESCRIPTION = """\
 The Citizen Portal API. Citizen endpoints live under `/api/v1`; every error is JSON
@@ -50,14 +57,40 @@ def _lifespan(engine: Engine[Any], settings: Settings, pool: bool) -> Any:
         # Keeps this process's memory of sessions and dashboards true (system.hotcache);
         # without it (HOT_CACHE=false, tests without a pool) every request reads the database.
         live = pool and settings.hot_cache
+        worker = _embedded_worker(settings) if pool and settings.runs_embedded_worker else None
         try:
-            async with in_background(cache_of(engine).run(engine)) if live else nullcontext():
+            async with (
+                in_background(cache_of(engine).run(engine)) if live else nullcontext(),
+                worker or nullcontext(),
+            ):
                 yield
         finally:
             if pool:
                 await close_pool(engine)
 
     return lifespan
+
+
+@asynccontextmanager
+async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
+    """The outbox delivered and housekeeping done by this process (`EMBEDDED_WORKER`). At
+    shutdown the batch in progress is finished (its lease's worth at most) before the pool
+    closes, so nothing is sent twice for a restart."""
+    stop = asyncio.Event()
+    options = WorkerOptions(default_worker_id())
+    task = asyncio.create_task(deliver_until(stop, settings, options))
+    task.add_done_callback(_log_failure)
+    try:
+        yield
+    finally:
+        stop.set()
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(task, options.lease_s)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the embedded worker stopped", exc_info=task.exception())
 
 
 def _openapi() -> OpenAPIConfig:

@@ -22,10 +22,26 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Port (default: PORT setting).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def serve(host: str | None, port: int | None, workers: int, reload: bool) -> None:
+@click.option(
+    "--worker/--no-worker",
+    "embedded",
+    default=None,
+    help="Deliver pushes and webhooks and housekeep in this process [default: on SQLite with "
+    "one process; otherwise run `portal worker` beside]",
+)
+def serve(
+    host: str | None, port: int | None, workers: int, reload: bool, embedded: bool | None
+) -> None:
     """Serve the portal (API and PWA) with uvicorn."""
+    import os
+
     import uvicorn
 
+    if embedded and workers > 1:
+        raise click.UsageError("--worker runs in one process: use `portal worker` beside")
+    if embedded is not None or workers > 1:
+        # Read by every server process's settings (EMBEDDED_WORKER), this one's first.
+        os.environ["EMBEDDED_WORKER"] = "true" if embedded else "false"
     settings = settings_or_exit()
     uvicorn.run(
         "backend.asgi:create_app",

@@ -59,6 +59,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Each app process answers unchanged dashboards from memory (system.hotcache); another
     process's change is seen within 0.1 s. False: every request reads the database."""
 
+    embedded_worker: bool | None = None
+    """Deliver the outbox (pushes, webhooks) and housekeep inside the app process. Unset: yes
+    on SQLite (one server, `make run`), no on PostgreSQL, where `portal worker` processes do
+    it. `portal serve --workers N` (N > 1) turns it off: run `portal worker` beside them."""
+
     log_level: str = "INFO"
     """Python log level for the `portal` logger (DEBUG, INFO, WARNING, ERROR)."""
 
@@ -112,6 +117,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def push_hosts(self) -> tuple[str, ...]:
         return tuple(h.strip().lower() for h in self.push_service_hosts.split(",") if h.strip())
+
+    @property
+    def runs_embedded_worker(self) -> bool:
+        """Whether the app process delivers the outbox itself (see `embedded_worker`)."""
+        if self.embedded_worker is not None:
+            return self.embedded_worker
+        return not self.is_postgres
 
     @property
     def is_postgres(self) -> bool:

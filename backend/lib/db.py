@@ -169,8 +169,11 @@ def current_engine() -> Engine[Any]:
 
 
 def transaction() -> AbstractAsyncContextManager[Any]:
-    """`async with transaction():` on the bound engine. Nested calls join the outer one."""
-    return _with_before_commit(current_engine().transaction)
+    """The same as `write_transaction()`: every transaction of the portal writes, and on
+    SQLite one that begins deferred, reads, then writes fails at once with "database is
+    locked" if another connection wrote meanwhile (its snapshot is stale; SQLite does not
+    wait then), which a worker in the same process makes likely."""
+    return write_transaction()
 
 
 def write_transaction() -> AbstractAsyncContextManager[Any]:

@@ -4,47 +4,17 @@ housekeep`. Heavy imports wait until a command runs, so `portal --help` stays fa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import click
 
-from backend.lib.background import in_background
 from backend.lib.cli import run_job, settings_or_exit
 
 if TYPE_CHECKING:
-    from backend.settings import Settings
     from backend.system.outbox.worker import BatchResult
 
 __all__ = ["housekeep", "worker"]
-
-HOUSEKEEPING_EVERY_S = 3600.0
-
-
-@contextlib.asynccontextmanager
-async def _housekeeping(stop: asyncio.Event, settings: Settings) -> AsyncIterator[None]:
-    """Hourly `housekeep()` and the sweep of expired resumable uploads beside the deliveries,
-    starting a minute in (so restarts do not all run it at once); a failure is logged and
-    retried at the next hour."""
-    from backend.system.housekeeping import housekeep_all, log
-    from backend.system.registry import current
-
-    async def loop() -> None:
-        delay = 60.0
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-                return
-            try:
-                await housekeep_all(settings, current())
-            except Exception:
-                log.exception("housekeeping failed")
-            delay = HOUSEKEEPING_EVERY_S
-
-    async with in_background(loop()):
-        yield
 
 
 @click.command()
@@ -102,30 +72,36 @@ def worker(
     dead letters for an administrator.
     """
     from backend.lib.logging import configure_logging
-    from backend.system.outbox.wakeup import listen
+    from backend.system.outbox.runner import WorkerOptions, deliver_until
     from backend.system.outbox.worker import Worker, default_worker_id, open_handlers
 
     settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_json)
+    options = WorkerOptions(
+        worker_id=worker_id or default_worker_id(),
+        batch_size=batch_size,
+        concurrency=concurrency,
+        lease_s=lease_s,
+        idle_sleep_s=idle_sleep,
+    )
 
     async def job() -> BatchResult | None:
-        async with open_handlers(settings) as handlers:
-            runner = Worker(
-                handlers,
-                worker_id=worker_id or default_worker_id(),
-                batch_size=batch_size,
-                concurrency=concurrency,
-                lease_s=lease_s,
-            )
-            if once:
+        if once:
+            async with open_handlers(settings) as handlers:
+                runner = Worker(
+                    handlers,
+                    worker_id=options.worker_id,
+                    batch_size=batch_size,
+                    concurrency=concurrency,
+                    lease_s=lease_s,
+                )
                 return await runner.run_once()
-            stop, wake = asyncio.Event(), asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(signum, stop.set)
-            async with listen(settings.database_url, wake), _housekeeping(stop, settings):
-                await runner.run_forever(stop, idle_sleep, wake)
-            return None
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await deliver_until(stop, settings, options)
+        return None
 
     result = run_job(job, settings)
     if result is not None:

@@ -76,6 +76,10 @@ _CLAIM = (
     "ORDER BY next_attempt_at, id LIMIT {}{}) "
     "RETURNING id, kind, payload, attempts"
 )
+_DUE = (
+    "SELECT 1 FROM outbox WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= {} "
+    "AND kind IN ({}) LIMIT 1"
+)
 _FINISH = (
     "UPDATE outbox SET {}, locked_until = NULL "
     "WHERE status = 'in_flight' AND locked_by = {} AND locked_until = {} AND id IN ({}) "
@@ -187,6 +191,11 @@ class Worker:
             QueryString("" if sqlite else " FOR UPDATE SKIP LOCKED"),
         )
         if sqlite:
+            # Take SQLite's one write lock only when there is work: an idle worker polls
+            # often, and every request that writes would queue behind its empty claims.
+            due = QueryString(_DUE, now, _in_list(kinds))
+            if not await engine.run_querystring(due):
+                return []
             async with engine.transaction(transaction_type=TransactionType.immediate):
                 rows = await engine.run_querystring(query)
         else:
