@@ -60,9 +60,8 @@ from backend.lib.webpush import load_or_create_vapid  # noqa: E402
 from backend.notifications.tables import PushSubscription  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from backend.system.audit import Actor  # noqa: E402
-from tests.applications.conftest import HEALTH_ANSWERS  # noqa: E402
 from tests.support.agency import Signer  # noqa: E402
-from tests.support.builders import set_status  # noqa: E402
+from tests.support.applications import HEALTH_ANSWERS, set_status  # noqa: E402
 from tests.support.push_service import PushService  # noqa: E402
 
 AGENCY = Actor(account_id=None, role="agency_api")

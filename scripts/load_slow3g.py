@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from scripts.size import VIEWPORT, launch, start_server, wait_until_offline_ready
-from tests.applications.conftest import HEALTH_ANSWERS
 from tests.e2e.conftest import LiveServer, eventually
 from tests.e2e.staff import citizen
+from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
 LATENCY_MS = 400

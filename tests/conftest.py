@@ -13,7 +13,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,6 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
 from backend import domains
@@ -32,22 +29,10 @@ from backend.asgi import create_app
 from backend.lib.db import all_tables, bind_engine
 from backend.settings import ROOT, Settings
 from backend.system import hotcache
-
-PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-"""A PostgreSQL database we may connect to in order to create throw-away test databases."""
-
-ORIGIN = "http://portal.localhost:8000"
+from tests.support.database import ORIGIN, PG_ADMIN_DSN, Database, engine_for
 
 domains.install()  # services called without an app publish to the domains' listeners
 CATALOG_TABLES = ("agency", "document_type", "service")
-
-
-@dataclass
-class Database:
-    kind: str
-    url: str
-    var_dir: Path
-    snapshot: dict[str, list[dict[str, Any]]]
 
 
 def _portal(args: list[str], env: dict[str, str]) -> None:
@@ -76,12 +61,6 @@ def _postgres_problem() -> str | None:
     return None
 
 
-def _engine(db: Database) -> Engine:
-    if db.kind == "postgres":
-        return PostgresEngine(config={"dsn": db.url})
-    return SQLiteEngine(path=db.url.removeprefix("sqlite:///"))
-
-
 async def _snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     return {
         t: [dict(r) for r in await engine.run_ddl(f"SELECT * FROM {t} ORDER BY id")]
@@ -108,7 +87,7 @@ def _create_database(kind: str, tmp: Path) -> Database:
     _portal(["migrate"], env)
     _portal(["demo"], env)
     db = Database(kind=kind, url=url, var_dir=var_dir, snapshot={})
-    db.snapshot = asyncio.run(_snapshot(_engine(db)))
+    db.snapshot = asyncio.run(_snapshot(engine_for(db)))
     return db
 
 
@@ -177,7 +156,7 @@ async def db(request: pytest.FixtureRequest, databases: dict[str, Database | str
     found = databases[request.param]
     if isinstance(found, str):
         pytest.skip(found)
-    engine = _engine(found)
+    engine = engine_for(found)
     await _reset(engine, found)
     hotcache._CACHES.clear()  # apps outlive a test (`_built_app`); their memory must not
     bind_engine(engine)
@@ -204,7 +183,7 @@ def _built_app(settings: Settings, db: Database, instance: int = 0) -> Litestar:
     database, which `db` empties; `instance` tells apart the app processes of one test."""
     key = (msgspec.json.encode(settings), instance)
     if key not in _APPS:
-        _APPS[key] = create_app(settings=settings, engine=_engine(db), pool=False)
+        _APPS[key] = create_app(settings=settings, engine=engine_for(db), pool=False)
     return _APPS[key]
 
 

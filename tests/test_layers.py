@@ -137,3 +137,18 @@ def test_every_domain_plugs_in_through_one_module() -> None:
     assert packages - {"lib", "settings"} == {"system", *DOMAINS}
     for domain in ["system", *DOMAINS]:
         assert (BACKEND / domain / "plugin.py").is_file(), domain
+
+
+def test_test_packages_share_builders_through_support_only() -> None:
+    """Tests mirror the backend; what several packages need lives in tests/support/, never in
+    another package's conftest.py or test module."""
+    tests = ROOT / "tests"
+    borrowed = []
+    for path in tests.rglob("*.py"):
+        package = ".".join(path.relative_to(ROOT).parts[:2])  # tests.<package> (or a file)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests."):
+                source = node.module or ""
+                if not source.startswith(("tests.support.", package + ".")):
+                    borrowed.append(f"{path.relative_to(ROOT)}:{node.lineno} from {source}")
+    assert borrowed == []

@@ -13,8 +13,8 @@ from backend.accounts.tables import Account, Challenge, Passkey, Session
 from backend.asgi import create_app
 from backend.settings import Settings
 from backend.system.tables import AuditEntry
-from tests.conftest import _engine
 from tests.support.authenticator import SoftAuthenticator
+from tests.support.database import engine_for
 from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_in, thai_id
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -190,7 +190,7 @@ async def test_cookies_are_secure_on_a_public_https_origin(settings: Settings, d
     origin = "https://portal.example.go.th"
     public = msgspec.structs.replace(settings, public_origin=origin)
     assert public.secure_cookies is True
-    app = create_app(settings=public, engine=_engine(db), pool=False)
+    app = create_app(settings=public, engine=engine_for(db), pool=False)
     async with AsyncTestClient(app=app, base_url=origin) as https_client:
         start = await https_client.post(
             "/api/v1/auth/enrol/options",
@@ -219,7 +219,7 @@ async def test_a_ceremony_can_finish_on_another_app_process(
         json={"national_id": thai_id(6), "full_name": "ข้าม โปรเซส", "language": "th"},
     )
     credential = authenticator.register(start.json()["public_key"])
-    second = create_app(settings=settings, engine=_engine(db), pool=False)
+    second = create_app(settings=settings, engine=engine_for(db), pool=False)
     async with AsyncTestClient(app=second, base_url=ORIGIN, cookies=client.cookies) as other:
         done = await other.post(
             "/api/v1/auth/enrol", json={"credential": credential}, headers=csrf(client)

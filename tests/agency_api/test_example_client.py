@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from backend.settings import ROOT
-from tests.agency_api.conftest import id_card_answers
+from tests.support.agency import id_card_answers
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.flows import csrf, enrol_citizen, thai_id
 from tests.support.live_server import LiveServer

@@ -13,10 +13,9 @@ from backend.applications import services as applications
 from backend.applications.tables import Application
 from backend.system.audit import Actor
 from backend.system.tables import AuditEntry
-from tests.agency_api.conftest import PDF, apply_id_card, status
-from tests.conftest import Database
-from tests.support.agency import Signer
-from tests.support.builders import set_status
+from tests.support.agency import Signer, apply_id_card, status
+from tests.support.applications import PDF, set_status
+from tests.support.database import Database
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")
 
@@ -78,7 +77,7 @@ async def test_drafts_and_other_agencies_are_not_in_the_feed(
 async def test_a_document_not_attached_to_an_application_is_not_found(
     client: Client, dopa: Signer
 ) -> None:
-    from tests.agency_api.conftest import upload
+    from tests.support.agency import upload
 
     loose = await upload(client, "police_report")
     await apply_id_card(client)
@@ -147,7 +146,7 @@ async def test_a_reader_never_skips_a_change_committed_late(
 
 
 async def dopa_id() -> int:
-    from tests.applications.conftest import agency_id
+    from tests.support.applications import agency_id
 
     return await agency_id("DOPA")
 

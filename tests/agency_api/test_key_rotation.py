@@ -30,8 +30,8 @@ from backend.agency_api.tables import AgencyCredential, AgencyWebhook
 from backend.agency_api.webhooks import bound_to, configure_webhook
 from backend.asgi import create_app
 from backend.settings import Settings
-from tests.agency_api.conftest import ADMIN, signer_for
-from tests.conftest import Database
+from tests.support.agency import ADMIN, signer_for
+from tests.support.database import Database
 
 FEED = "/agency-api/v1/applications"
 

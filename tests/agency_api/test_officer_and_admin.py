@@ -10,8 +10,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.system.tables import AuditEntry
-from tests.agency_api.conftest import PDF, apply_id_card
-from tests.support.agency import Signer
+from tests.support.agency import Signer, apply_id_card
+from tests.support.applications import PDF
 from tests.support.flows import csrf, enrol_citizen, enrol_staff, thai_id
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")

@@ -13,8 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from backend.asgi import create_app
 from backend.settings import Settings
-from tests.agency_api.conftest import apply_id_card, status
-from tests.support.agency import Signer
+from tests.support.agency import Signer, apply_id_card, status
 
 Client = AsyncTestClient[Any]
 AGENCY_API = "/agency-api/v1/"

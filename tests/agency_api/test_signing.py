@@ -14,8 +14,7 @@ from backend.agency_api.credentials import revoke_credential, rotate_credential
 from backend.agency_api.signing import canonical_request, sign_request, sign_webhook
 from backend.agency_api.tables import AgencyCredential
 from backend.settings import Settings
-from tests.agency_api.conftest import ADMIN, apply_id_card
-from tests.support.agency import Signer
+from tests.support.agency import ADMIN, Signer, apply_id_card
 
 pytestmark = pytest.mark.usefixtures("db")
 

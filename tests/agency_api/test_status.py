@@ -16,9 +16,8 @@ from backend.agency_api.schemas import StatusChange
 from backend.applications.tables import StatusEvent
 from backend.system.audit import Actor
 from backend.system.idempotency import request_hash
-from tests.agency_api.conftest import apply_id_card, status
-from tests.applications.conftest import agency_id
-from tests.support.agency import Signer
+from tests.support.agency import Signer, apply_id_card, status
+from tests.support.applications import agency_id
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")
 

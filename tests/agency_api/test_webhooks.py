@@ -19,13 +19,12 @@ from backend.agency_api.webhooks import WEBHOOK_KIND, WebhookHandler, configure_
 from backend.settings import ROOT, Settings
 from backend.system.outbox.worker import Worker, open_handlers
 from backend.system.tables import OutboxMessage
-from tests.agency_api.conftest import ADMIN, apply_id_card, status
-from tests.conftest import Database
-from tests.notifications.conftest import Clock
-from tests.notifications.test_worker_process import eventually
-from tests.support.agency import Signer
+from tests.support.agency import ADMIN, Signer, apply_id_card, status
 from tests.support.agency_receiver import AgencyReceiver
+from tests.support.database import Database
 from tests.support.flows import csrf, enrol_staff
+from tests.support.notifications import eventually
+from tests.support.outbox import Clock
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")
 

@@ -14,8 +14,7 @@ from backend.applications import services
 from backend.applications.status import IllegalTransitionError
 from backend.applications.tables import Application, StatusEvent
 from backend.catalog.tables import Service
-from tests.applications.conftest import HEALTH_ANSWERS, OFFICER, agency_id, apply
-from tests.support.builders import set_status
+from tests.support.applications import HEALTH_ANSWERS, OFFICER, agency_id, apply, set_status
 from tests.support.flows import csrf, enrol_citizen
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")

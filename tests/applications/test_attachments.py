@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.applications.conftest import apply
+from tests.support.applications import apply, id_card_answers, upload
 from tests.support.flows import csrf, enrol_citizen
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")
 
 Client = AsyncTestClient[Any]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-async def upload(client: Client, document_type: str) -> int:
-    response = await client.post(
-        "/api/v1/documents",
-        params={"document_type": document_type, "label": "ใบแจ้งความ"},
-        content=PDF,
-        headers={**csrf(client), "content-type": "application/pdf"},
-    )
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
-
-
-def id_card_answers(document: int | None) -> dict[str, Any]:
-    answers: dict[str, Any] = {
-        "full_name": "สมชาย ใจดี",
-        "national_id": "1101700207030",
-        "phone": "0812345678",
-        "reason": "lost",
-        "appointment_date": (dt.date.today() + dt.timedelta(days=7)).isoformat(),
-    }
-    if document is not None:
-        answers["police_report"] = document
-    return answers
 
 
 async def test_a_wallet_document_is_attached(client: Client) -> None:

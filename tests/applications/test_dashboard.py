@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.applications.conftest import OFFICER, agency_id, apply
-from tests.support.builders import set_status
+from tests.support.applications import OFFICER, agency_id, apply, set_status
 from tests.support.flows import csrf
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from backend.settings import Settings
-from tests.conftest import ORIGIN, Database
+from tests.support.database import ORIGIN, Database
 
 
 @pytest.fixture

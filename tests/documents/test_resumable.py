@@ -27,8 +27,8 @@ from backend.settings import ROOT, Settings
 from backend.system.audit import Actor
 from backend.system.ratelimit import Limit
 from backend.system.tables import AuditEntry
-from tests.conftest import Database
-from tests.documents.files import AsgiResult, asgi_upload, pdf, png, stored_files
+from tests.support.database import Database
+from tests.support.files import AsgiResult, asgi_upload, pdf, png, stored_files
 from tests.support.flows import csrf, enrol_citizen
 
 pytestmark = pytest.mark.usefixtures("db")

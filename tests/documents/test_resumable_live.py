@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from backend.documents.storage import TEMP_SUFFIX
-from tests.documents.files import pdf, stored_files
 from tests.support.authenticator import SoftAuthenticator
+from tests.support.files import pdf, stored_files
 from tests.support.flows import csrf, enrol_citizen
 from tests.support.live_server import LiveServer
 

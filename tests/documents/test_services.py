@@ -23,7 +23,7 @@ from backend.documents.tables import Document
 from backend.settings import Settings
 from backend.system.audit import Actor
 from backend.system.tables import AuditEntry
-from tests.documents.files import jpeg, pdf, png, stored_files
+from tests.support.files import jpeg, pdf, png, stored_files
 from tests.support.flows import enrol_citizen
 
 pytestmark = pytest.mark.usefixtures("db")

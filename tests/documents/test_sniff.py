@@ -6,7 +6,7 @@ import pytest
 
 from backend.documents.errors import ImageSizeError
 from backend.documents.sniff import JPEG, MAX_IMAGE_SIDE, PDF, PNG, image_size, sniff
-from tests.documents.files import jpeg, pdf, png
+from tests.support.files import jpeg, pdf, png
 
 
 def test_accepted_kinds_are_recognised_by_their_first_bytes() -> None:

@@ -23,7 +23,7 @@ from backend.documents.storage import (
     StorageKeyMissingError,
     StorageOffsetError,
 )
-from tests.documents.files import stored_files
+from tests.support.files import stored_files
 
 
 async def chunked(data: bytes, size: int = 10_000) -> AsyncIterator[bytes]:

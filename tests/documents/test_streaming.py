@@ -20,7 +20,7 @@ from backend.asgi import create_app
 from backend.documents.tables import Document
 from backend.lib.db import current_engine
 from backend.settings import Settings
-from tests.documents.files import asgi_upload, pdf, stored_files
+from tests.support.files import asgi_upload, pdf, stored_files
 from tests.support.flows import csrf, enrol_citizen
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -20,8 +20,8 @@ from backend.lib.db import current_engine
 from backend.settings import Settings
 from backend.system import ratelimit
 from backend.system.tables import AuditEntry
-from tests.conftest import ORIGIN
-from tests.documents.files import jpeg, pdf, png, stored_files
+from tests.support.database import ORIGIN
+from tests.support.files import jpeg, pdf, png, stored_files
 from tests.support.flows import csrf, enrol_citizen, enrol_staff
 
 pytestmark = pytest.mark.usefixtures("db")

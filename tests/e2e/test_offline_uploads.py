@@ -55,7 +55,7 @@ from backend import domains
 from backend.catalog.tables import Agency
 from backend.lib.cli import run_job
 from backend.system.audit import Actor
-from tests.support.builders import set_status
+from tests.support.applications import set_status
 
 async def job():
     agency = await Agency.select(Agency.id).where(Agency.code == "DCA").first()

@@ -24,7 +24,6 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, expect
 
 from backend.notifications.messages import news_for, push_body
 from backend.settings import ROOT
-from tests.applications.conftest import HEALTH_ANSWERS
 from tests.e2e.conftest import (
     LiveServer,
     enrol_in_browser,
@@ -34,6 +33,7 @@ from tests.e2e.conftest import (
     wait_for_service_worker,
 )
 from tests.e2e.test_pwa_a11y import _violations
+from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 from tests.support.push_service import b64url
 
@@ -70,7 +70,7 @@ from backend import domains
 from backend.catalog.tables import Agency
 from backend.lib.cli import run_job
 from backend.system.audit import Actor
-from tests.support.builders import set_status
+from tests.support.applications import set_status
 
 async def main():
     agency = await Agency.select(Agency.id).where(Agency.code == "NHSO").first()

@@ -18,18 +18,17 @@ from backend.applications.tables import Application
 from backend.kiosk.tables import AssistedSession
 from backend.lib.i18n import BANGKOK
 from backend.system.tables import AuditEntry
-from tests.applications.conftest import HEALTH_ANSWERS, OFFICER, agency_id, apply
-from tests.documents.files import pdf
-from tests.kiosk.conftest import (
+from tests.support.applications import HEALTH_ANSWERS, OFFICER, agency_id, apply, set_status
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.files import pdf
+from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, thai_id
+from tests.support.kiosk import (
     KioskSetup,
     activate,
     consent_in_person,
     register_kiosk,
     start,
 )
-from tests.support.authenticator import SoftAuthenticator
-from tests.support.builders import set_status
-from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, thai_id
 
 pytestmark = pytest.mark.usefixtures("db")
 

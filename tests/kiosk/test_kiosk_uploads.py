@@ -11,9 +11,9 @@ from litestar.testing import AsyncTestClient
 from backend.accounts.tables import Account
 from backend.documents.tables import Document
 from backend.system.tables import AuditEntry
-from tests.documents.files import pdf
-from tests.kiosk.conftest import KioskSetup, consent_in_person, start
+from tests.support.files import pdf
 from tests.support.flows import csrf, thai_id
+from tests.support.kiosk import KioskSetup, consent_in_person, start
 
 pytestmark = pytest.mark.usefixtures("db")
 

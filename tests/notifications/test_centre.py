@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.notifications.helpers import (
+from tests.support.flows import csrf, enrol_citizen, enrol_staff, thai_id
+from tests.support.notifications import (
     NOTIFICATIONS,
     PREFERENCES,
     agency_moves,
     submitted_application,
 )
-from tests.support.flows import csrf, enrol_citizen, enrol_staff, thai_id
 
 Client = Any
 

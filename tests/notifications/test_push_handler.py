@@ -16,8 +16,8 @@ from backend.settings import Settings
 from backend.system.outbox.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
 from backend.system.outbox.queue import enqueue
 from backend.system.outbox.worker import BatchResult, Worker
-from tests.conftest import Database
-from tests.notifications.conftest import Clock, outbox_rows
+from tests.support.database import Database
+from tests.support.outbox import Clock, outbox_rows
 from tests.support.push_service import PushService
 
 BODY = {"title": "สถานะคำขอ", "body": "คำขอของคุณได้รับการอนุมัติแล้ว", "url": "/#/applications/7"}

@@ -22,9 +22,9 @@ from backend.notifications.push_handler import DEFAULT_TTL_S
 from backend.notifications.tables import Notification, PushSubscription
 from backend.settings import Settings
 from backend.system.outbox.worker import BatchResult, Worker, open_handlers
-from tests.conftest import Database
-from tests.notifications.conftest import Clock, outbox_rows
-from tests.notifications.helpers import (
+from tests.support.database import Database
+from tests.support.flows import csrf, enrol_citizen, thai_id
+from tests.support.notifications import (
     PREFERENCES,
     agency_moves,
     eventually,
@@ -32,7 +32,7 @@ from tests.notifications.helpers import (
     submitted_application,
     subscribe_device,
 )
-from tests.support.flows import csrf, enrol_citizen, thai_id
+from tests.support.outbox import Clock, outbox_rows
 from tests.support.push_service import PushService
 
 Client = Any

@@ -18,11 +18,11 @@ from backend.notifications.subscriptions import (
     check_subscription,
 )
 from backend.settings import Settings
-from tests.conftest import Database
-from tests.kiosk.conftest import activate, consent_in_person, register_kiosk, start
-from tests.notifications.helpers import SUBSCRIPTIONS, register, subscribe_device
 from tests.support.authenticator import SoftAuthenticator
+from tests.support.database import Database
 from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_in, thai_id
+from tests.support.kiosk import activate, consent_in_person, register_kiosk, start
+from tests.support.notifications import SUBSCRIPTIONS, register, subscribe_device
 from tests.support.push_service import PushService
 
 Client = Any

@@ -1,17 +1,34 @@
-"""Sign agency API requests in tests, as an agency's system would."""
+"""An agency's system in tests: signed requests, credentials, status changes."""
 
 from __future__ import annotations
 
 import json as jsonlib
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from backend.agency_api.signing import sign_request
+from litestar.testing import AsyncTestClient
 
-__all__ = ["Signer"]
+from backend.agency_api.credentials import create_credential
+from backend.agency_api.signing import sign_request
+from backend.settings import Settings
+from backend.system.audit import Actor
+from tests.support.applications import id_card_answers, upload
+from tests.support.flows import csrf
+
+__all__ = [
+    "ADMIN",
+    "Signer",
+    "apply_id_card",
+    "msgspec_replace",
+    "signer_for",
+    "status",
+]
+
+Client = AsyncTestClient[Any]
 
 
 @dataclass(frozen=True)
@@ -62,3 +79,41 @@ class Signer:
         return await client.request(
             method, url, content=body, headers={**signed, **(headers or {})}
         )
+
+
+ADMIN = Actor(account_id=None, role="test")
+
+
+def msgspec_replace(settings: Settings, **changes: Any) -> Settings:
+    import msgspec
+
+    return msgspec.structs.replace(settings, **changes)
+
+
+async def signer_for(agency: str, settings: Settings) -> Signer:
+    new = await create_credential(ADMIN, agency, "test", settings=settings)
+    return Signer(new.key_id, new.secret)
+
+
+async def apply_id_card(client: Client, *, document: bool = False, submit: bool = True) -> int:
+    """A DOPA application by the signed-in citizen of `client`; its id."""
+    doc = await upload(client, "police_report") if document else None
+    response = await client.post(
+        "/api/v1/applications",
+        json={"service": "id-card-replacement", "answers": id_card_answers(doc), "submit": submit},
+        headers={**csrf(client), "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+async def status(
+    client: Client, signer: Signer, app_id: int, body: dict[str, Any], key: str = ""
+) -> Any:
+    return await signer.request(
+        client,
+        "POST",
+        f"/agency-api/v1/applications/{app_id}/status",
+        json=body,
+        headers={"Idempotency-Key": key or uuid.uuid4().hex},
+    )

@@ -25,9 +25,8 @@ from backend.system import hotcache
 from backend.system.counters import next_value
 from backend.system.hotcache import cache_of
 from backend.system.tables import RateLimitCounter
-from tests.applications.conftest import OFFICER, agency_id, apply
-from tests.conftest import Database
-from tests.support.builders import set_status
+from tests.support.applications import OFFICER, agency_id, apply, set_status
+from tests.support.database import Database
 from tests.support.flows import csrf, enrol_citizen, enrol_staff, thai_id
 
 pytestmark = pytest.mark.usefixtures("db")

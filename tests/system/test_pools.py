@@ -15,7 +15,7 @@ from backend.catalog.tables import Agency
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool, write_transaction
 from backend.settings import Settings
 from backend.system.tables import ChangeCounter
-from tests.conftest import Database
+from tests.support.database import Database
 
 
 async def _write_then_fail() -> None:

@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 
 from backend.settings import ROOT
-from tests.conftest import PG_ADMIN_DSN
+from tests.support.database import PG_ADMIN_DSN
 
 BEFORE_MOVE = "4aa721710d2e7833edb0fd995e666e8f1bb0a20b"
 """The last commit with audit_log and outbox in their old apps."""

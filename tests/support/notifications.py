@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from backend.settings import ROOT
-from tests.applications.conftest import OFFICER, agency_id, apply
-from tests.conftest import Database
-from tests.support.builders import set_status
+from tests.support.applications import OFFICER, agency_id, apply, set_status
+from tests.support.database import Database
 from tests.support.flows import csrf
 from tests.support.push_service import PushService
 

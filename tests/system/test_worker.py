@@ -21,8 +21,8 @@ from backend.system.outbox.outcomes import (
 )
 from backend.system.outbox.queue import NewMessage, enqueue, enqueue_many
 from backend.system.outbox.worker import BatchResult, Worker
-from tests.conftest import Database
-from tests.notifications.conftest import Clock, outbox_rows
+from tests.support.database import Database
+from tests.support.outbox import Clock, outbox_rows
 
 
 def seconds(delta: dt.timedelta) -> float:

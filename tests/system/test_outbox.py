@@ -17,8 +17,8 @@ from backend.system.outbox.queue import (
     replay,
 )
 from backend.system.outbox.worker import Worker
-from tests.conftest import Database
-from tests.notifications.conftest import Clock, outbox_rows
+from tests.support.database import Database
+from tests.support.outbox import Clock, outbox_rows
 
 
 class RolledBackError(Exception):

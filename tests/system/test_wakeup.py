@@ -13,7 +13,7 @@ from backend.system.outbox.outcomes import Delivered, Message, Outcome
 from backend.system.outbox.queue import enqueue
 from backend.system.outbox.wakeup import listen
 from backend.system.outbox.worker import Worker
-from tests.conftest import Database
+from tests.support.database import Database
 
 
 async def wait_briefly(event: asyncio.Event) -> bool:

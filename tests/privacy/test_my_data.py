@@ -14,9 +14,14 @@ from backend.accounts.tables import Account, Passkey, Session
 from backend.applications.tables import Application
 from backend.documents.tables import Document, Upload
 from backend.system.tables import AuditEntry
-from tests.applications.conftest import OFFICER, agency_id, apply
-from tests.applications.test_attachments import id_card_answers, upload
-from tests.support.builders import set_status
+from tests.support.applications import (
+    OFFICER,
+    agency_id,
+    apply,
+    id_card_answers,
+    set_status,
+    upload,
+)
 from tests.support.flows import csrf, enrol_citizen, thai_id
 
 pytestmark = pytest.mark.usefixtures("db")

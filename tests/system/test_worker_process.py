@@ -16,9 +16,9 @@ from backend.lib.webpush import load_or_create_vapid
 from backend.notifications.push_handler import WEBPUSH_KIND, webpush_payload
 from backend.settings import Settings
 from backend.system.outbox.queue import NewMessage, enqueue_many
-from tests.conftest import Database
-from tests.notifications.conftest import outbox_rows
-from tests.notifications.helpers import eventually, start_worker
+from tests.support.database import Database
+from tests.support.notifications import eventually, start_worker
+from tests.support.outbox import outbox_rows
 from tests.support.push_service import PushService
 
 THAI = "แจ้งเตือน: คำขอของคุณเปลี่ยนสถานะ"
