@@ -9,13 +9,14 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
 from backend.accounts.errors import CsrfError, SessionExpiredError
+from backend.accounts.schemas import StaffRole
 from backend.accounts.sessions import COOKIE, SessionInfo, load_session, touch_session
 from backend.lib.errors import AuthorizationError, NotAuthenticatedError
 from backend.lib.middleware import after_response
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 CSRF_HEADER = "x-csrf-token"
-STAFF_ROLES = ("operator", "officer", "admin")
+STAFF_ROLES: tuple[StaffRole, ...] = get_args(StaffRole)
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _STATE_KEY = "portal_auth"
 

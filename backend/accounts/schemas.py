@@ -22,11 +22,20 @@ __all__ = [
     "Profile",
     "ProfileUpdate",
     "RecoveryIssue",
+    "Role",
     "SessionOut",
     "SigninStart",
+    "StaffRole",
 ]
 
 NationalId = Annotated[str, msgspec.Meta(min_length=13, max_length=17)]
+
+
+Role = Literal["citizen", "operator", "officer", "admin"]
+"""Who an account is: one role per account (a civil servant who is also a citizen has two)."""
+
+StaffRole = Literal["operator", "officer", "admin"]
+"""The roles staff are invited to."""
 
 
 class EnrolStart(Struct):
@@ -61,7 +70,7 @@ class CeremonyOptions(Struct):
 class AccountOut(Struct):
     id: int
     full_name: str
-    role: str
+    role: Role
     language: str
     assurance: str
     agency: str | None = None
@@ -92,7 +101,7 @@ class RecoveryIssue(Struct):
 
 
 class InvitationCreate(Struct):
-    role: Literal["operator", "officer", "admin"]
+    role: StaffRole
     full_name: Annotated[str, msgspec.Meta(min_length=2, max_length=120)]
     agency: str | None = None
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from backend.applications.schemas import ActionRequired, HistoryEntry
+from backend.applications.status import AgencyStatus, Status
 from backend.catalog.forms import FormField
 from backend.lib.schema import I18n, Struct
 
@@ -33,7 +34,6 @@ __all__ = [
     "WebhookUpdate",
 ]
 
-AgencyStatus = Literal["received", "in_review", "needs_info", "approved", "rejected", "completed"]
 Text1000 = Annotated[str, msgspec.Meta(max_length=1000)]
 FieldName = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,79}$")]
@@ -59,7 +59,7 @@ class StatusChange(Struct):
 
 class StatusChanged(Struct):
     application_id: int
-    status: str
+    status: Status
     change_seq: int
     """The application's new position in the feed."""
 
@@ -88,7 +88,7 @@ class ApplicationView(Struct):
 
     id: int
     tracking_code: str
-    status: str
+    status: Status
     change_seq: int
     service: str
     service_name: I18n
@@ -225,7 +225,7 @@ class DeadWebhook(Struct):
 class OfficerQueueItem(Struct):
     id: int
     tracking_code: str
-    status: str
+    status: Status
     service: str
     service_name: I18n
     updated_at: dt.datetime

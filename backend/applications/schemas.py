@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from backend.applications.status import Status
 from backend.lib.schema import I18n, Struct
 
 __all__ = [
@@ -43,7 +44,7 @@ class ActionRequired(Struct):
 class ApplicationSummary(Struct):
     id: int
     tracking_code: str
-    status: str
+    status: Status
     updated_at: dt.datetime
     service: ServiceRef
     action: ActionRequired | None = None
@@ -58,7 +59,7 @@ class Dashboard(Struct):
 
 
 class HistoryEntry(Struct):
-    status: str
+    status: Status
     at: dt.datetime
     message: I18n | None = None
     by: str = ""
@@ -67,7 +68,7 @@ class HistoryEntry(Struct):
 class ApplicationDetail(Struct):
     id: int
     tracking_code: str
-    status: str
+    status: Status
     service: ServiceRef
     answers: Answers
     created_at: dt.datetime

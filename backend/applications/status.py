@@ -6,7 +6,7 @@ approved → completed; withdrawn by the citizen while the agency has not decide
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from backend.lib.errors import ConflictError
 
@@ -15,6 +15,7 @@ __all__ = [
     "AGENCY_TRANSITIONS",
     "CITIZEN_TRANSITIONS",
     "STATUSES",
+    "AgencyStatus",
     "IllegalTransitionError",
     "Status",
     "check_transition",
@@ -31,17 +32,10 @@ Status = Literal[
     "completed",
     "withdrawn",
 ]
-STATUSES: tuple[str, ...] = (
-    "draft",
-    "submitted",
-    "received",
-    "in_review",
-    "needs_info",
-    "approved",
-    "rejected",
-    "completed",
-    "withdrawn",
-)
+STATUSES: tuple[Status, ...] = get_args(Status)
+
+AgencyStatus = Literal["received", "in_review", "needs_info", "approved", "rejected", "completed"]
+"""What an agency may set (API or officer console): every target of AGENCY_TRANSITIONS."""
 
 AGENCY_TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"received", "in_review", "rejected"}),
@@ -51,6 +45,8 @@ AGENCY_TRANSITIONS: dict[str, frozenset[str]] = {
     "approved": frozenset({"completed"}),
 }
 """What an agency (API or officer console) may do from each status."""
+
+assert set(get_args(AgencyStatus)) == set().union(*AGENCY_TRANSITIONS.values())
 
 CITIZEN_TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"submitted"}),
@@ -66,16 +62,18 @@ ACTIVE = frozenset({"submitted", "received", "in_review", "needs_info"})
 
 _LABELS = {
     "draft": ("Draft", "ฉบับร่าง"),
-    "submitted": ("Submitted", "ยื่นคำขอแล้ว"),
+    "submitted": ("Submitted", "ยื่นแล้ว"),
     "received": ("Received by the agency", "หน่วยงานรับเรื่องแล้ว"),
-    "in_review": ("In review", "อยู่ระหว่างพิจารณา"),
-    "needs_info": ("More information needed", "ต้องการข้อมูลเพิ่มเติม"),
+    "in_review": ("In review", "กำลังพิจารณา"),
+    "needs_info": ("More information needed", "ต้องส่งข้อมูลเพิ่ม"),
     "approved": ("Approved", "อนุมัติแล้ว"),
     "rejected": ("Rejected", "ไม่อนุมัติ"),
     "completed": ("Completed", "เสร็จสิ้น"),
-    "withdrawn": ("Withdrawn", "ยกเลิกคำขอแล้ว"),
+    "withdrawn": ("Withdrawn", "ถอนคำขอแล้ว"),
     "unknown": ("an unknown status", "สถานะที่ไม่รู้จัก"),
 }
+"""The one short label of each status, in English and Thai: the PWA's `state.<status>`
+strings are the same words (tests/applications/test_vocabulary.py)."""
 
 
 def label(status: str) -> tuple[str, str]:

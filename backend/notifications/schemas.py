@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 
+from backend.applications.status import Status
 from backend.lib.schema import CamelStruct, I18n, Struct
 
 __all__ = [
@@ -92,7 +93,7 @@ class NotificationOut(Struct):
     kind: str
     application_id: int
     tracking_code: str
-    status: str
+    status: Status
     text: I18n
     url: str
     created_at: dt.datetime

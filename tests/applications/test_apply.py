@@ -159,7 +159,7 @@ async def test_withdraw_while_allowed_only(client: Client) -> None:
     )
     assert again.status_code == 409
     assert again.json()["code"] == "illegal_transition"
-    assert "ยกเลิกคำขอแล้ว" in again.json()["message_th"]
+    assert "ถอนคำขอแล้ว" in again.json()["message_th"]
 
 
 async def test_needs_info_answer_resumes_review(client: Client) -> None:

@@ -71,9 +71,9 @@ def test_officer_approves_an_application(
         _axe_in_both_languages(page, axe_source, title)
 
         # Only the moves the agency may make are offered; approval comes after the review.
-        for status in ("หน่วยงานรับเรื่องแล้ว", "กำลังพิจารณา", "อนุมัติ"):
+        for status in ("หน่วยงานรับเรื่องแล้ว", "กำลังพิจารณา", "อนุมัติแล้ว"):
             page.get_by_label("สถานะใหม่").select_option(label=status)
-            if status == "อนุมัติ":
+            if status == "อนุมัติแล้ว":
                 page.get_by_label("ข้อความถึงผู้ยื่น (ภาษาไทย)").fill("อนุมัติแล้ว รับบัตรได้ที่ รพ.สต.")
                 page.get_by_label("ข้อความถึงผู้ยื่น (ภาษาอังกฤษ)").fill("Approved.")
             page.get_by_role("button", name="บันทึกสถานะ").click()
