@@ -26,9 +26,11 @@ run: install ## Install, migrate, load demo data and serve on http://localhost:8
 
 test: install browser lint typecheck pytest ## Install test needs and run lint, types and every test
 
-lint: install ## ruff (lint + format check)
+lint: install node-tools ## ruff (lint + format check); tsc type-checks the PWA's JSDoc
 	$(BIN)/ruff check backend tests scripts
 	$(BIN)/ruff format --check backend tests scripts
+	$(TSC) -p pwa/tsconfig.json
+	$(TSC) -p pwa/tsconfig.sw.json
 
 typecheck: install ## mypy --strict on the backend
 	$(BIN)/mypy backend
@@ -42,15 +44,19 @@ browser: ## Make sure Debian's Chromium is installed for browser tests
 clean: ## Remove the virtualenvs and local data (var/)
 	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: size load axe
+.PHONY: size load axe node-tools
 size: install browser ## PWA bytes: first visit ≤ 50 KB (JS ≤ 25 KB), repeat visit 0 B of shell, 304 ≤ 1 KB; a sign-in's round trips and bytes
 	$(BIN)/python scripts/size.py
 
 load: install browser ## PWA time to a usable screen on emulated slow 3G with a 4× slower CPU
 	$(BIN)/python scripts/load_slow3g.py
 
-axe: ## Install axe-core (npm) into .tools/node for the accessibility tests (they do it too)
-	@test -f .tools/node/node_modules/axe-core/axe.min.js || npm install --no-save --no-audit --no-fund --prefix .tools/node axe-core@4
+axe: node-tools ## Install axe-core (npm) for the accessibility tests (they do it too)
+
+TSC := .tools/node/node_modules/.bin/tsc
+node-tools: ## Install axe-core and TypeScript (scripts/node-tools.txt) from npm into .tools/node
+	@test -f .tools/node/node_modules/axe-core/axe.min.js -a -x $(TSC) || \
+		npm install --no-save --no-audit --no-fund --prefix .tools/node $$(cat scripts/node-tools.txt)
 
 .PHONY: bench-push
 bench-push: install ## Push end to end: status change → decrypted push, p50/p95 and pushes/s

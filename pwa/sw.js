@@ -31,7 +31,7 @@
 import { list, replay, SYNC_TAG } from '/js/outbox.js';
 import { clickTarget, openTarget } from '/js/notification-click.js';
 
-// backend/web/static.py writes the build id and the shell URLs here when it serves this file.
+// backend/lib/static.py writes the build id and the shell URLs here when it serves this file.
 const BUILD = '__BUILD__';
 const SHELL = ['__SHELL__'];
 const LAZY = ['__LAZY__'];
@@ -224,12 +224,17 @@ sw.addEventListener('pushsubscriptionchange', (/** @type {any} */ event) => {
 async function resubscribe(old, fresh) {
   const key = old?.options.applicationServerKey
     ?? (await (await fetch('/api/v1/push/vapid-public-key')).json()).public_key;
-  const next = fresh ?? await sw.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  const next =
+    fresh ?? (await sw.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }));
   if (!old) return;
   await fetch('/api/v1/push/subscription-change', {
     method: 'POST',
     credentials: 'omit',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ old_endpoint: old.endpoint, old_auth: old.toJSON().keys?.auth, subscription: next.toJSON() }),
+    body: JSON.stringify({
+      old_endpoint: old.endpoint,
+      old_auth: old.toJSON().keys?.auth,
+      subscription: next.toJSON(),
+    }),
   });
 }

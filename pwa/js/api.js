@@ -28,7 +28,9 @@ const listeners = new Set();
 /** GET URLs read before the service worker took control: read again once it has, to keep a copy. */
 const readBeforeControl = new Set();
 
-/** Be told whether the last answer came from the network or from the phone's copy. @param {(f: Freshness) => void} fn */
+/**
+ * Be told whether the last answer came from the network or from the phone's copy. @param {(f: Freshness) => void} fn
+ */
 export function onFreshness(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 
 /** Say how fresh what a screen shows is, e.g. its own copy in IndexedDB. @param {Freshness} freshness */
@@ -46,7 +48,9 @@ export function setKiosk(on) {
 /** Only a browser that activated as a kiosk asks the server (its credential is HttpOnly). */
 export async function detectKiosk() {
   if (!document.cookie.includes(`${KIOSK_HINT}=`)) return null;
-  const response = await fetch('/api/v1/kiosk/device', { headers: { [KIOSK_HEADER]: '1' }, cache: 'no-store' }).catch(() => null);
+  const response = await fetch('/api/v1/kiosk/device', { headers: { [KIOSK_HEADER]: '1' }, cache: 'no-store' }).catch(
+    () => null,
+  );
   if (response?.status === 404) document.cookie = `${KIOSK_HINT}=; path=/; max-age=0`; // revoked
   if (!response?.ok) return null; // offline: nothing personal is fetched either
   setKiosk(true);

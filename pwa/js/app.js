@@ -8,7 +8,7 @@
 import { loadLang, currentLang, t, rememberNothing } from './i18n.js';
 import { detectKiosk } from './api.js';
 import { startStatus, render as renderStatus } from './status.js';
-import { startOutbox } from './outbox.js';
+import { registerSender, startOutbox } from './outbox.js';
 import { startPwa, warmScreens } from './pwa.js';
 import { account, onAccount, checkSession } from './session.js';
 import { el } from './views/dom.js';
@@ -39,7 +39,8 @@ const SCREENS = /** @type {[RegExp, string][]} */ ([
 /** @param {string} name */
 const load = (name) => import(`./screens/${name}.js`);
 
-/** The screen a hash path opens (the catalog for an empty or unknown one), and the match. @param {string} path @returns {[string, RegExpMatchArray]} */
+/** The screen a hash path opens (the catalog for an empty or unknown one), and the match.
+ * @param {string} path @returns {[string, RegExpMatchArray]} */
 function route(path) {
   for (const [pattern, name] of SCREENS) {
     const match = path.match(pattern);
@@ -67,12 +68,14 @@ function labelLangButton() {
   langButton.lang = currentLang() === 'th' ? 'en' : 'th';
 }
 
-const STAFF_LINKS = /** @type {Record<string, [string, string]>} */ ({ operator: ['/#/kiosk', 'nav.kiosk'], officer: ['/#/officer', 'nav.officer'] });
+const STAFF_LINKS = /** @type {Record<string, [string, string]>} */
+  ({ operator: ['/#/kiosk', 'nav.kiosk'], officer: ['/#/officer', 'nav.officer'] });
 
 /** The menu offers "Sign in" or "My account"; a signed-in citizen's screens are kept offline. */
 function showAccount() {
   const me = account();
-  const [href, key] = (me && STAFF_LINKS[me.role]) || (me ? ['/#/account', 'nav.account'] : ['/#/signin', 'nav.signin']);
+  const [href, key] =
+    (me && STAFF_LINKS[me.role]) || (me ? ['/#/account', 'nav.account'] : ['/#/signin', 'nav.signin']);
   accountLink.href = href;
   accountLink.dataset.i18n = key;
   accountLink.textContent = t(key);
@@ -105,8 +108,10 @@ render(view);
 onAccount(showAccount);
 // A session that ended elsewhere (timeout, "sign out everywhere"): redraw without its data.
 // Offline, the phone keeps what it knows.
-if (!device) checkSession().then((changed) => changed && render(view), () => {});
+if (!device) checkSession().then((changed) => { if (changed) render(view); }, () => {});
+registerSender('upload', () => import('./upload.js').then((m) => m.send));
 startOutbox();
 startPwa({ notice: part('notice'), install: part('install'), installHelp: part('install-help') }, Boolean(device));
 // Keep this device's push subscription current (never asks for permission; not on a kiosk).
-if (!device && globalThis.Notification?.permission === 'granted') import('./push.js').then((p) => p.refresh()).catch(() => {});
+if (!device && globalThis.Notification?.permission === 'granted')
+  import('./push.js').then((p) => p.refresh()).catch(() => {});

@@ -59,7 +59,8 @@ export function store(name) {
   return {
     /** @returns {Promise<any[]>} */ all: async () => done((await os('readonly')).getAll()),
     /** @param {IDBValidKey} key */ get: async (key) => done((await os('readonly')).get(key)),
-    /** @param {any} value @returns {Promise<IDBValidKey>} */ put: async (value) => done((await os('readwrite')).put(value)),
+    /** @param {any} value @returns {Promise<IDBValidKey>} */ put: async (value) =>
+      done((await os('readwrite')).put(value)),
     /** @param {IDBValidKey} key */ delete: async (key) => done((await os('readwrite')).delete(key)),
     clear: async () => done((await os('readwrite')).clear()),
     /** @returns {Promise<number>} */ count: async () => done((await os('readonly')).count()),

@@ -5,7 +5,10 @@
 // against a stand-in for `clients` (a headless browser cannot tap a notification).
 
 /** @typedef {{url: string, focus(): Promise<AppWindow>, navigate(url: string): Promise<AppWindow | null>}} AppWindow */
-/** @typedef {{matchAll(options: {type: 'window'}): Promise<readonly any[]>, openWindow(url: string): Promise<any>}} AppClients */
+/**
+ * @typedef {{matchAll(options: {type: 'window'}): Promise<readonly any[]>, openWindow(url: string): Promise<any>}}
+ * AppClients
+ */
 
 /**
  * The absolute URL to open: the notification's own path on this origin, never another site.

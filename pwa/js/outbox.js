@@ -44,12 +44,19 @@ const items = () => store('outbox');
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('portal-outbox') : null;
 /** @type {Set<(items: OutboxItem[]) => void>} */
 const listeners = new Set();
+/** Senders of items that take several requests (uploads), loaded on use. @type {Map<string, () => Promise<any>>} */
+const senders = new Map();
+/** @param {string} kind @param {() => Promise<any>} load */
+export const registerSender = (kind, load) => senders.set(kind, load);
+const noSender = () => Promise.reject(new Error('no sender here'));
+
 /** Answers to items this page sent (id → JSON body), for the screen that queued them. */
 const answers = new Map();
 
 /**
  * Queue a write and try to send it now. `body` is JSON-encoded unless it is already a string.
- * @param {{method?: string, url: string, body?: unknown, headers?: Record<string, string>, idempotencyKey?: string, meta?: any}} request
+ * @param {{method?: string, url: string, body?: unknown, headers?: Record<string, string>, idempotencyKey?: string,
+ * meta?: any}} request
  * @returns {Promise<OutboxItem>}
  */
 export async function enqueue({ method = 'POST', url, body = null, headers = {}, idempotencyKey, meta }) {
@@ -70,7 +77,7 @@ export async function enqueue({ method = 'POST', url, body = null, headers = {},
 
 /** Everything queued, oldest first. @returns {Promise<OutboxItem[]>} */
 export async function list() {
-  return (await items().all()).sort((a, b) => a.id - b.id);
+  return /** @type {OutboxItem[]} */ (await items().all()).sort((a, b) => a.id - b.id);
 }
 
 /** Be told of every change (here or in another tab / the service worker). @param {(items: OutboxItem[]) => void} fn */
@@ -130,9 +137,10 @@ async function drain() {
     const headers = { ...item.headers, 'Idempotency-Key': item.idempotencyKey, [CSRF_HEADER]: await csrfToken() };
     /** @type {Response} */
     let response;
+    const load = upload || /"upload:/.test(String(item.body)) ? senders.get('upload') || noSender : null;
     try {
-      response = await (upload || /"upload:/.test(String(item.body))
-        ? import('./upload.js').then((m) => m.send(item, headers)) // rejects in a service worker
+      response = await (load
+        ? load().then((send) => send(item, headers)) // rejects where no sender is registered
         : fetch(item.url, { method: item.method, headers, body: item.body, credentials: 'same-origin' }));
     } catch {
       if (upload) continue; // what needs it waits for it
@@ -150,7 +158,8 @@ async function drain() {
     item.state = 'failed';
     item.error = { status: response.status, code: answer.code || 'error', message: answer.message || '' };
     // Thai text and per-field messages (422), when the server gave them.
-    for (const key of ['message_th', 'fields']) if (answer[key]) item.error[key] = answer[key];
+    const { message_th, fields } = answer;
+    Object.assign(item.error, message_th && { message_th }, fields && { fields });
     await items().put(item);
     await changed();
     held ||= !upload;
@@ -160,8 +169,9 @@ async function drain() {
 
 /** Read at send time: the accounts service may have rotated it since the item was queued. */
 export async function csrfToken() {
-  if (typeof document !== 'undefined') {
-    const match = document.cookie.match(new RegExp(`(?:^|; )${CSRF_COOKIE}=([^;]*)`));
+  const page = /** @type {any} */ (globalThis).document;
+  if (page) {
+    const match = page.cookie.match(new RegExp(`(?:^|; )${CSRF_COOKIE}=([^;]*)`));
     return match ? decodeURIComponent(match[1]) : '';
   }
   // In the service worker (Background Sync) only the Cookie Store API can read cookies.

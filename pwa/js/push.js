@@ -14,7 +14,12 @@ const REFRESH_MS = 24 * 60 * 60 * 1000;
 
 /** Push works here: a service worker, the Push API, and not a shared kiosk. */
 export function supported() {
-  return 'serviceWorker' in navigator && typeof PushManager === 'function' && typeof Notification === 'function' && !isKiosk();
+  return (
+    'serviceWorker' in navigator &&
+    typeof PushManager === 'function' &&
+    typeof Notification === 'function' &&
+    !isKiosk()
+  );
 }
 
 /** @returns {NotificationPermission | 'unsupported'} */
@@ -59,7 +64,10 @@ function bytes(text) {
 /** @param {ArrayBuffer | null | undefined} buffer */
 function base64url(buffer) {
   if (!buffer) return '';
-  return btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...new Uint8Array(buffer)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /** @returns {Promise<string>} */
@@ -74,7 +82,10 @@ async function subscribe(key) {
 /** @param {PushSubscription} subscription @param {string} [name] */
 async function register(subscription, name = '') {
   await send('POST', SUBSCRIPTIONS, { subscription: subscription.toJSON(), device_name: name });
-  localStorage.setItem(REGISTERED, JSON.stringify({ endpoint: subscription.endpoint, at: Date.now(), account: account()?.id }));
+  localStorage.setItem(
+    REGISTERED,
+    JSON.stringify({ endpoint: subscription.endpoint, at: Date.now(), account: account()?.id }),
+  );
 }
 
 /**

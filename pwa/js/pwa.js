@@ -15,7 +15,8 @@ export async function startPwa({ notice, install, installHelp }, kiosk = false) 
   if (kiosk) {
     installHelp.hidden = true;
     addEventListener('beforeinstallprompt', (event) => event.preventDefault());
-    for (const registration of (await navigator.serviceWorker?.getRegistrations()) || []) await registration.unregister();
+    for (const registration of (await navigator.serviceWorker?.getRegistrations()) || [])
+      await registration.unregister();
     for (const name of await caches.keys()) await caches.delete(name);
     return;
   }
@@ -37,7 +38,8 @@ export async function startPwa({ notice, install, installHelp }, kiosk = false) 
     return; // no module service workers here: the app still works online
   }
   /** @param {ServiceWorker} worker */
-  const offerUpdate = (worker) => show(notice, 'notice.update', 'notice.reload', () => worker.postMessage({ type: 'skip-waiting' }));
+  const offerUpdate = (worker) =>
+    show(notice, 'notice.update', 'notice.reload', () => worker.postMessage({ type: 'skip-waiting' }));
   if (registration.waiting && sw.controller) offerUpdate(registration.waiting);
   registration.addEventListener('updatefound', () => {
     const worker = registration.installing;

@@ -13,7 +13,10 @@ export const OWNER_KEY = 'owner';
 /** localStorage: push.js's last registration of this device, {endpoint, at, account}. */
 export const PUSH_KEY = 'push-registered';
 
-/** @typedef {{id: number, full_name: string, role: string, language: string, assurance: string}} Account */
+/**
+ * @typedef {{id: number, full_name: string, role: string, language: string, assurance: string,
+ *   agency?: string | null}} Account
+ */
 /** @type {Set<(account: Account | null) => void>} */
 const listeners = new Set();
 let kept = /** @type {Account | null} */ (null);

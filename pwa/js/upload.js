@@ -95,19 +95,28 @@ async function upload(item, headers) {
     const start = Date.now();
     const end = Math.min(file.size, at.offset + chunk); // at the end, an empty piece completes it
     const response = await fetch(`${UPLOADS}/${at.id}`, {
-      method: 'PATCH', body: file.slice(at.offset, end), credentials: 'same-origin',
-      headers: { [CSRF_HEADER]: headers[CSRF_HEADER], 'Upload-Offset': String(at.offset), 'content-type': 'application/offset+octet-stream' },
+      method: 'PATCH',
+      body: file.slice(at.offset, end),
+      credentials: 'same-origin',
+      headers: {
+        [CSRF_HEADER]: headers[CSRF_HEADER],
+        'Upload-Offset': String(at.offset),
+        'content-type': 'application/offset+octet-stream',
+      },
     });
     const state = await response.clone().json().catch(() => ({}));
     if (state.document) return finish(key, state.document);
     if (response.ok || state.code === 'upload_offset_mismatch') {
       const ms = Math.max(1, Date.now() - start);
-      if (response.ok) chunk = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.round(((end - at.offset) * CHUNK_SECONDS * 1000) / ms)));
+      if (response.ok)
+        chunk = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.round(((end - at.offset) * CHUNK_SECONDS * 1000) / ms)));
       at = { id: at.id, offset: state.offset };
     } else if (state.code === 'upload_busy') {
       // A cut-off piece still holds it until the server notices (STALL_S, 30 s): wait, then go on.
       if ((busy += 1) > 10) return answer(503, state);
-      await new Promise((wake) => setTimeout(wake, 1000 * Math.min(5, Number(response.headers.get('Retry-After')) || 5)));
+      await new Promise((wake) =>
+        setTimeout(wake, 1000 * Math.min(5, Number(response.headers.get('Retry-After')) || 5)),
+      );
       at = { id: at.id, offset: state.offset ?? at.offset };
     } else if (response.status === 404) {
       at = null; // expired meanwhile: the key starts afresh
@@ -117,7 +126,10 @@ async function upload(item, headers) {
   }
 }
 
-/** Record how far an upload is, for a reload and for the form's "Uploading… 40%". @param {import('./outbox.js').OutboxItem} item @param {{id: string, offset: number}} at */
+/**
+ * Record how far an upload is, for a reload and for the form's "Uploading… 40%". @param
+ * {import('./outbox.js').OutboxItem} item @param {{id: string, offset: number}} at
+ */
 async function progress(item, at) {
   if (!(await store('outbox').get(item.id))) throw new Error('upload dropped'); // discarded, or signed out
   item.meta.upload = at;
@@ -132,7 +144,10 @@ async function finish(key, doc) {
   return answer(200, doc);
 }
 
-/** A refused file can never be sent: drop it (the outbox keeps the item and why). @param {Response} response @param {string} key */
+/**
+ * A refused file can never be sent: drop it (the outbox keeps the item and why). @param {Response} response @param
+ * {string} key
+ */
 async function drop(response, key) {
   if (refused(response.status)) await data().delete(`file:${key}`);
   return response;
@@ -154,7 +169,9 @@ async function named(item, headers) {
   /** @type {Record<string, {th: string, en: string}>} */
   const fields = {};
   for (const [placeholder, key] of body.matchAll(NAMED)) {
-    const queued = (await store('outbox').all()).find((i) => i.idempotencyKey === key);
+    /** @type {import('./outbox.js').OutboxItem[]} */
+    const all = await store('outbox').all();
+    const queued = all.find((i) => i.idempotencyKey === key);
     if (queued?.state === 'waiting') {
       const response = await upload(queued, { ...headers, 'Idempotency-Key': key });
       if (!response.ok && !refused(response.status)) return response; // both wait
@@ -169,7 +186,8 @@ async function named(item, headers) {
     }
     problem = queued?.error ?? await missing();
     for (const [name, value] of Object.entries(JSON.parse(body).answers ?? {})) {
-      if (`"${value}"` === placeholder) fields[name] = { th: problem.message_th || problem.message, en: problem.message };
+      if (`"${value}"` === placeholder)
+        fields[name] = { th: problem.message_th || problem.message, en: problem.message };
     }
   }
   if (problem) return answer(422, { ...problem, fields });

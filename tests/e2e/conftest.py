@@ -102,12 +102,13 @@ def page(context: BrowserContext, failed_loads_expected: bool) -> Iterator[Page]
 
 
 AXE_PREFIX = ROOT / ".tools" / "node"
-AXE_VERSION = "4"
-"""axe-core major version: installed from npm into .tools/node (gitignored) on first use."""
+NODE_TOOLS = (ROOT / "scripts" / "node-tools.txt").read_text().split()
+"""axe-core and TypeScript, installed from npm into .tools/node (gitignored) together on first
+use, as `make node-tools` does (installing one alone would remove the other)."""
 
 
 def axe_path() -> Path:
-    """axe.min.js, installed with npm on first use (`make axe` does the same)."""
+    """axe.min.js, installed with npm on first use (`make node-tools` does the same)."""
     path = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
     if not path.exists():
         AXE_PREFIX.mkdir(parents=True, exist_ok=True)
@@ -120,7 +121,7 @@ def axe_path() -> Path:
                 "--no-fund",
                 "--prefix",
                 str(AXE_PREFIX),
-                f"axe-core@{AXE_VERSION}",
+                *NODE_TOOLS,
             ],
             check=True,
             capture_output=True,

@@ -9,11 +9,24 @@ import { t, date, when } from '../i18n.js';
 import { enqueue, list as queued } from '../outbox.js';
 import { setAccount } from '../session.js';
 import { el } from '../views/dom.js';
-import { page, field, showError, button, busy, problemText, fieldProblems, signedIn, setFlash, takeFlash } from './ui.js';
+import {
+  page,
+  field,
+  showError,
+  button,
+  busy,
+  problemText,
+  fieldProblems,
+  signedIn,
+  setFlash,
+  takeFlash,
+} from './ui.js';
 import { register, passkeyProblem, deviceName, supported } from './passkey.js';
 import { fresh, clearPersonal } from './local.js';
 
-/** @typedef {{id: number, name: string, created_at: string, last_used_at: string | null, multi_device: boolean}} Passkey */
+/**
+ * @typedef {{id: number, name: string, created_at: string, last_used_at: string | null, multi_device: boolean}} Passkey
+ */
 
 /** This phone stops getting the account's pushes: the portal forgets it and the browser
  * unsubscribes. push.js loads only where push may be on; never holds up leaving (offline). */
@@ -172,7 +185,8 @@ export async function render(root) {
       }
       await clearPersonal();
       // Offline: this phone forgets everything now; the server ends the session when it hears.
-      if (message === 'account.signedOutOffline') await enqueue({ url: '/api/v1/auth/signout', meta: { kind: 'signout' } });
+      if (message === 'account.signedOutOffline')
+        await enqueue({ url: '/api/v1/auth/signout', meta: { kind: 'signout' } });
       setFlash(t(message));
       setAccount(null);
       location.hash = '#/signin';
@@ -181,7 +195,9 @@ export async function render(root) {
 
   function eraseForm() {
     const id = 'erase-confirm';
-    const input = /** @type {HTMLInputElement} */ (el('input', { type: 'text', inputmode: 'numeric', maxlength: '4', autocomplete: 'off', pattern: '[0-9]{4}' }));
+    const input = /** @type {HTMLInputElement} */ (
+      el('input', { type: 'text', inputmode: 'numeric', maxlength: '4', autocomplete: 'off', pattern: '[0-9]{4}' })
+    );
     const form = el('form', { class: 'warning', novalidate: '' },
       el('p', {}, t('account.eraseWarning')),
       field(id, t('account.eraseConfirm'), input),

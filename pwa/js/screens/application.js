@@ -6,7 +6,20 @@ import { getJSON, send } from '../api.js';
 import { t, pick, when, date, number } from '../i18n.js';
 import { enqueue, retry, replay, list } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { page, field, summary, say, busy, button, problemText, fieldProblems, refusalText, signedIn, setFlash, takeFlash } from './ui.js';
+import {
+  page,
+  field,
+  summary,
+  say,
+  busy,
+  button,
+  problemText,
+  fieldProblems,
+  refusalText,
+  signedIn,
+  setFlash,
+  takeFlash,
+} from './ui.js';
 import { buildForm } from './form.js';
 import { fresh, drafts, walletFor } from './local.js';
 
@@ -17,7 +30,8 @@ export async function render(root, params, match) {
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
   const app = await fresh(`app:${id}`, `/api/v1/applications/${id}`);
   /** @type {any[]} */
-  const form = (await getJSON(`/api/v1/services/${encodeURIComponent(app.service.slug)}`).catch(() => ({ form: [] }))).form;
+  const form = (await getJSON(`/api/v1/services/${encodeURIComponent(app.service.slug)}`).catch(() => ({ form: [] })))
+    .form;
   const byName = new Map(form.map((f) => [f.name, f]));
   const fixId = Number(params.get('fix'));
   const fixing = fixId ? (await list()).find((item) => item.id === fixId) : undefined;
@@ -32,7 +46,17 @@ export async function render(root, params, match) {
     const label = f ? pick(f.label) : name;
     answers.append(el('dt', {}, label), el('dd', {}, shown(f, value)));
     if (f?.type === 'file') {
-      documents.append(el('li', {}, el('a', { href: `/api/v1/documents/${value}/content`, target: '_blank', rel: 'noopener' }, t('detail.view', { name: label }))));
+      documents.append(
+        el(
+          'li',
+          {},
+          el(
+            'a',
+            { href: `/api/v1/documents/${value}/content`, target: '_blank', rel: 'noopener' },
+            t('detail.view', { name: label }),
+          ),
+        ),
+      );
     }
   }
   const history = el('ol', { class: 'history' }, ...app.history.map((/** @type {any} */ entry) => el('li', {},
@@ -40,16 +64,29 @@ export async function render(root, params, match) {
     entry.message && (entry.message.th || entry.message.en) ? el('p', {}, pick(entry.message)) : '',
   )));
 
-  page(root, pick(app.service.name),
+  page(
+    root,
+    pick(app.service.name),
     takeFlash(),
-    el('p', { class: 'meta' }, `${pick(app.service.agency_name)} · ${t('detail.tracking', { code: app.tracking_code })}`),
-    el('p', {}, el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)), ` · ${t('dashboard.changed', { time: when(app.updated_at) })}`),
+    el(
+      'p',
+      { class: 'meta' },
+      `${pick(app.service.agency_name)} · ${t('detail.tracking', { code: app.tracking_code })}`,
+    ),
+    el(
+      'p',
+      {},
+      el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
+      ` · ${t('dashboard.changed', { time: when(app.updated_at) })}`,
+    ),
     app.action ? answerSection() : null,
     app.status === 'draft' ? draftSection() : null,
-    el('h2', {}, t('detail.answers')), answers,
+    el('h2', {}, t('detail.answers')),
+    answers,
     documents.childElementCount ? el('h2', {}, t('detail.documents')) : null,
     documents.childElementCount ? documents : null,
-    el('h2', {}, t('detail.history')), history,
+    el('h2', {}, t('detail.history')),
+    history,
     app.can_withdraw ? withdrawSection() : null,
     el('p', {}, el('a', { href: '#/dashboard' }, t('detail.back'))),
   );
@@ -75,7 +112,11 @@ export async function render(root, params, match) {
       const checked = fields.check();
       fields.showErrors(checked.errors);
       const names = Object.keys(checked.errors);
-      say(problems, names.length ? t('form.problems') : '', names.map((n) => `${fields.label(n)}: ${checked.errors[n]}`));
+      say(
+        problems,
+        names.length ? t('form.problems') : '',
+        names.map((n) => `${fields.label(n)}: ${checked.errors[n]}`),
+      );
       if (names.length) return;
       busy(reply, async () => {
         const body = { answers: checked.answers, message: note.value.trim() };
@@ -144,9 +185,12 @@ export async function render(root, params, match) {
   }
 }
 
-/** An answer as the citizen reads it: the choice's label, a date in their calendar. @param {any} f @param {any} value */
+/**
+ * An answer as the citizen reads it: the choice's label, a date in their calendar. @param {any} f @param {any} value
+ */
 function shown(f, value) {
-  if (f?.type === 'choice') return pick(f.choices.find((/** @type {any} */ c) => c.value === value)?.label || { th: value, en: value });
+  if (f?.type === 'choice')
+    return pick(f.choices.find((/** @type {any} */ c) => c.value === value)?.label || { th: value, en: value });
   if (f?.type === 'date') return date(`${value}T12:00:00`);
   if (f?.type === 'number') return number(value);
   if (f?.type === 'file') return t('detail.attached');

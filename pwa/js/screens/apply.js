@@ -86,9 +86,15 @@ export async function render(root, params, match) {
   /** The server refused the queued submission: its words at the top, per field beside each. @param {any} error */
   function showRefusal(error) {
     const perField = fieldProblems(error);
-    const known = Object.fromEntries(Object.entries(perField).filter(([n]) => service.form.some((/** @type {any} */ f) => f.name === n)));
+    const known = Object.fromEntries(
+      Object.entries(perField).filter(([n]) => service.form.some((/** @type {any} */ f) => f.name === n)),
+    );
     fields.showErrors(known);
-    say(problems, `${t('apply.refused')} ${refusalText(error)}`, Object.entries(known).map(([n, m]) => `${fields.label(n)}: ${m}`));
+    say(
+      problems,
+      `${t('apply.refused')} ${refusalText(error)}`,
+      Object.entries(known).map(([n, m]) => `${fields.label(n)}: ${m}`),
+    );
   }
 
   /** @param {Record<string, any>} answers */
@@ -101,10 +107,16 @@ export async function render(root, params, match) {
       item = fixing;
       const step = fixing.url.endsWith('/submit') ? 'submit' : fixing.method === 'PUT' ? 'save' : 'create';
       // A refused draft submission: the corrected answers go to the draft first (online: the server just answered).
-      if (step === 'submit') await send('PUT', `/api/v1/applications/${serverDraft}/answers`, { answers }).catch(() => {});
+      if (step === 'submit')
+        await send('PUT', `/api/v1/applications/${serverDraft}/answers`, { answers }).catch(() => {});
       await retry(fixing.id, step === 'create' ? body : step === 'save' ? { answers } : undefined, meta);
     } else if (serverDraft) {
-      await enqueue({ method: 'PUT', url: `/api/v1/applications/${serverDraft}/answers`, body: { answers }, meta: { ...meta, step: 'save' } });
+      await enqueue({
+        method: 'PUT',
+        url: `/api/v1/applications/${serverDraft}/answers`,
+        body: { answers },
+        meta: { ...meta, step: 'save' },
+      });
       item = await enqueue({ url: `/api/v1/applications/${serverDraft}/submit`, meta });
     } else {
       item = await enqueue({ url: '/api/v1/applications', body, meta });
@@ -133,7 +145,15 @@ export async function render(root, params, match) {
     if (complain(errors)) return;
     try {
       if (serverDraft) await send('PUT', `/api/v1/applications/${serverDraft}/answers`, { answers });
-      else serverDraft = (await send('POST', '/api/v1/applications', { service: slug, answers, submit: false }, { 'idempotency-key': crypto.randomUUID() })).id;
+      else
+        serverDraft = (
+          await send(
+            'POST',
+            '/api/v1/applications',
+            { service: slug, answers, submit: false },
+            { 'idempotency-key': crypto.randomUUID() },
+          )
+        ).id;
       await drafts.put(draftKey, { raw: fields.raw(), draft: serverDraft });
       saved.textContent = t('apply.savedServer', { time: when(Date.now()) });
     } catch (error) {
@@ -143,7 +163,12 @@ export async function render(root, params, match) {
   serverSave.hidden = Boolean(fixing);
 }
 
-/** Answers the portal already knows (name, ID number, phone, address). @param {any[]} form @param {Record<string, string>} profile */
+/**
+ * Answers the portal already knows (name, ID number, phone, address). @param {any[]} form @param {Record<string,
+ * string>} profile
+ */
 function prefilled(form, profile) {
-  return Object.fromEntries(form.filter((f) => f.prefill && profile[f.prefill]).map((f) => [f.name, profile[f.prefill]]));
+  return Object.fromEntries(
+    form.filter((f) => f.prefill && profile[f.prefill]).map((f) => [f.name, profile[f.prefill]]),
+  );
 }

@@ -18,7 +18,9 @@ export async function render(root, params) {
   firstPage.catch(() => {}); // awaited below; a failure there is reported once
   const [agencies, events] = await Promise.all([getJSON('/api/v1/agencies'), getJSON('/api/v1/life-events')]);
   const form = el('form', { class: 'filters', role: 'search' });
-  const q = /** @type {HTMLInputElement} */ (el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || '' }));
+  const q = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || '' })
+  );
   const agency = select('agency', agencies, params.get('agency'));
   const lifeEvent = select('life_event', events, params.get('life_event'));
   form.append(
@@ -41,9 +43,18 @@ export async function render(root, params) {
     if (offset > 0) pager.append(pageButton(t('catalog.prev'), () => { offset -= PAGE; refresh(); }));
     if (offset + PAGE < page.total) pager.append(pageButton(t('catalog.next'), () => { offset += PAGE; refresh(); }));
   }
-  const refresh = () => load().catch(() => { status.textContent = t(navigator.onLine ? 'error.network' : 'error.offline'); });
+  const refresh = () =>
+    load().catch(() => {
+      status.textContent = t(navigator.onLine ? 'error.network' : 'error.offline');
+    });
   let timer = 0;
-  form.addEventListener('input', () => { clearTimeout(timer); timer = window.setTimeout(() => { offset = 0; refresh(); }, 250); });
+  form.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      offset = 0;
+      refresh();
+    }, 250);
+  });
   form.addEventListener('submit', (event) => { event.preventDefault(); offset = 0; refresh(); });
   await load(firstPage);
 }
@@ -51,14 +62,22 @@ export async function render(root, params) {
 /** @param {any} item */
 function card(item) {
   const fee = item.fee_satang ? t('catalog.fee', { fee: money(item.fee_satang) }) : t('catalog.free');
-  return el('li', { class: 'card' },
+  return el(
+    'li',
+    { class: 'card' },
     el('h2', {}, el('a', { href: `#/services/${item.slug}` }, pick(item.name))),
     el('p', {}, pick(item.summary)),
-    el('p', { class: 'meta' }, `${pick(item.agency.name)} · ${fee} · ${t('catalog.days', { n: item.processing_days })}`),
+    el(
+      'p',
+      { class: 'meta' },
+      `${pick(item.agency.name)} · ${fee} · ${t('catalog.days', { n: item.processing_days })}`,
+    ),
   );
 }
 
-/** @param {string} name @param {{code: string, name: {th: string, en: string}}[]} options @param {string | null} chosen */
+/**
+ * @param {string} name @param {{code: string, name: {th: string, en: string}}[]} options @param {string | null} chosen
+ */
 function select(name, options, chosen) {
   const box = /** @type {HTMLSelectElement} */ (el('select', { id: name, name }));
   box.append(el('option', { value: '' }, t('catalog.all')));

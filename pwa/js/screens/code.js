@@ -11,9 +11,16 @@ import { landing } from './signin.js';
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
   const kind = location.hash.startsWith('#/invitation') ? 'invitation' : 'recover';
-  const code = /** @type {HTMLInputElement} */ (el('input', {
-    type: 'text', name: 'code', autocomplete: 'off', autocapitalize: 'characters', maxlength: '40', value: params.get('code') || '',
-  }));
+  const code = /** @type {HTMLInputElement} */ (
+    el('input', {
+      type: 'text',
+      name: 'code',
+      autocomplete: 'off',
+      autocapitalize: 'characters',
+      maxlength: '40',
+      value: params.get('code') || '',
+    })
+  );
   const problems = summary();
   const form = el('form', { novalidate: '' },
     problems,
@@ -32,7 +39,12 @@ export async function render(root, params) {
     if (!value) { code.focus(); return; }
     busy(form, async () => {
       try {
-        const session = await register(`/api/v1/auth/${kind}/options`, { code: value }, `/api/v1/auth/${kind}`, deviceName());
+        const session = await register(
+          `/api/v1/auth/${kind}/options`,
+          { code: value },
+          `/api/v1/auth/${kind}`,
+          deviceName(),
+        );
         await landing(session, new URLSearchParams());
       } catch (error) {
         const fields = fieldProblems(error);

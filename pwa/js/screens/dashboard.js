@@ -23,13 +23,25 @@ export async function render(root) {
   const me = signedIn(root, t('dashboard.title'));
   if (!me) return;
   if (me.role !== 'citizen') {
-    page(root, t('dashboard.title'), el('p', {}, t('dashboard.staff')), el('p', {}, el('a', { href: '#/account' }, t('nav.account'))));
+    page(
+      root,
+      t('dashboard.title'),
+      el('p', {}, t('dashboard.staff')),
+      el('p', {}, el('a', { href: '#/account' }, t('nav.account'))),
+    );
     return;
   }
   const pending = el('div', {});
   const status = el('p', { class: 'status', role: 'status' });
   const list = el('ul', { class: 'cards' });
-  const more = button(t('dashboard.more'), () => loadMore().catch((error) => { status.textContent = problemText(error); }), 'secondary');
+  const more = button(
+    t('dashboard.more'),
+    () =>
+      loadMore().catch((error) => {
+        status.textContent = problemText(error);
+      }),
+    'secondary',
+  );
   more.hidden = true;
   page(root, t('dashboard.title'),
     takeFlash(),
@@ -94,7 +106,9 @@ export async function render(root) {
   }
 }
 
-/** Apply changed items (newest activity first; discarded drafts go). @param {Dashboard} state @param {Summary[]} changed */
+/**
+ * Apply changed items (newest activity first; discarded drafts go). @param {Dashboard} state @param {Summary[]} changed
+ */
 function merge(state, changed) {
   const byId = new Map(state.items.map((item) => [item.id, item]));
   for (const item of changed) {
@@ -118,7 +132,9 @@ function card(item) {
       el('p', {}, el('a', { href: `#/applications/${item.id}` }, t('dashboard.answer')))));
   }
   if (item.status === 'draft') {
-    node.append(el('p', {}, el('a', { href: `#/services/${item.service.slug}/apply?draft=${item.id}` }, t('dashboard.continue'))));
+    node.append(
+      el('p', {}, el('a', { href: `#/services/${item.service.slug}/apply?draft=${item.id}` }, t('dashboard.continue'))),
+    );
   }
   return node;
 }
@@ -129,7 +145,9 @@ function card(item) {
  */
 function drawPending(section, items) {
   // A draft's submission is two items (save its answers, submit): show it once, unless refused.
-  const mine = items.filter((i) => ['apply', 'answer', 'upload'].includes(i.meta?.kind) && (i.meta.step !== 'save' || i.state === 'failed'));
+  const mine = items.filter(
+    (i) => ['apply', 'answer', 'upload'].includes(i.meta?.kind) && (i.meta.step !== 'save' || i.state === 'failed'),
+  );
   section.replaceChildren();
   if (!mine.length) return 0;
   const list = el('ul', { class: 'cards' });
@@ -142,13 +160,19 @@ function drawPending(section, items) {
       continue;
     }
     // A refused document is replaced in the form that uses it (which then says why): here it can only go.
-    const fix = upload ? null : item.meta.kind === 'apply' ? `#/services/${item.meta.slug}/apply?fix=${item.id}` : `#/applications/${item.meta.id}?fix=${item.id}`;
+    const fix = upload
+      ? null
+      : item.meta.kind === 'apply'
+        ? `#/services/${item.meta.slug}/apply?fix=${item.id}`
+        : `#/applications/${item.meta.id}?fix=${item.id}`;
     list.append(el('li', { class: 'card refused-item' }, el('h3', {}, name),
       el('p', {}, `${t('dashboard.refused')} ${refusalText(item.error)}`),
       el('div', { class: 'actions-row' },
         ...(fix ? [el('a', { class: 'button', href: fix }, t('dashboard.fix'))] : []),
         button(t('dashboard.discard'), () => discard(item.id), 'secondary'))));
   }
-  section.append(el('section', { 'aria-labelledby': 'outbox-title' }, el('h2', { id: 'outbox-title' }, t('dashboard.outbox')), list));
+  section.append(
+    el('section', { 'aria-labelledby': 'outbox-title' }, el('h2', { id: 'outbox-title' }, t('dashboard.outbox')), list),
+  );
   return mine.length;
 }

@@ -16,7 +16,14 @@ export async function render(root, params) {
   for (const code of ['th', 'en']) {
     const radio = el('input', { type: 'radio', name: 'language', value: code, id: `language-${code}` });
     if (code === currentLang()) radio.setAttribute('checked', '');
-    language.append(el('label', { class: 'choice', for: `language-${code}` }, radio, el('span', { lang: code }, t(`enrol.lang.${code}`))));
+    language.append(
+      el(
+        'label',
+        { class: 'choice', for: `language-${code}` },
+        radio,
+        el('span', { lang: code }, t(`enrol.lang.${code}`)),
+      ),
+    );
   }
   const problems = summary();
   const form = el('form', { novalidate: '' },
@@ -37,7 +44,12 @@ export async function render(root, params) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const chosen = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=language]:checked'));
-    const body = { national_id: digits(id.value), full_name: name.value.trim(), phone: digits(phone.value), language: chosen?.value || 'th' };
+    const body = {
+      national_id: digits(id.value),
+      full_name: name.value.trim(),
+      phone: digits(phone.value),
+      language: chosen?.value || 'th',
+    };
     /** @type {Record<string, string>} */
     const errors = {};
     if (!isThaiId(body.national_id)) errors.national_id = t('enrol.idInvalid');

@@ -15,15 +15,21 @@ const LONG_TEXT = 200; // longer answers (addresses) get a text area
 const RADIOS = 6; // more choices than this: a drop-down list
 const BUDDHIST_ERA = 543;
 /** The first bytes of what the wallet accepts (the server checks them too). */
-const SIGNATURES = [[0x25, 0x50, 0x44, 0x46, 0x2d], [0xff, 0xd8, 0xff], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]];
+const SIGNATURES = [
+  [0x25, 0x50, 0x44, 0x46, 0x2d],
+  [0xff, 0xd8, 0xff],
+  [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+];
 const AUTOFILL = /** @type {Record<string, string>} */ ({ full_name: 'name', phone: 'tel', address: 'street-address' });
 
 /**
  * @typedef {{th: string, en: string}} I18n
  * @typedef {{name: string, type: string, label: I18n, required?: boolean, help?: I18n, min?: number, max?: number,
- *   min_length?: number, max_length?: number, choices?: {value: string, label: I18n}[], prefill?: string, document_type?: string}} FormField
+ * min_length?: number, max_length?: number, choices?: {value: string, label: I18n}[], prefill?: string, document_type?:
+ * string}} FormField
  * @typedef {{id: number | string, label: string, document_type: string, size_bytes: number, created_at: string,
- *   queued?: 'waiting' | 'failed', outbox?: number, alias?: string}} WalletDocument a document, or an upload still in the outbox
+ * queued?: 'waiting' | 'failed', outbox?: number, alias?: string}} WalletDocument a document, or an upload still in the
+ * outbox
  * @typedef {{field: FormField, id: string, element: HTMLElement, raw: () => any}} Control
  */
 
@@ -41,7 +47,10 @@ export function buildForm(fields, values, { documents, onChange }) {
     element,
     /** What is typed, as it is (for the draft). */
     raw: () => Object.fromEntries(controls.map((c) => [c.field.name, c.raw()])),
-    /** Answers as the server wants them, and a message per field that is not right (a draft may leave out required ones). */
+    /**
+     * Answers as the server wants them, and a message per field that is not right (a draft may leave out required
+     * ones).
+     */
     check(draft = false) {
       /** @type {Record<string, any>} */
       const answers = {};
@@ -54,7 +63,10 @@ export function buildForm(fields, values, { documents, onChange }) {
       }
       return { answers, errors };
     },
-    /** Show these messages next to their fields (and clear the others); focus the first. @param {Record<string, string>} errors */
+    /**
+     * Show these messages next to their fields (and clear the others); focus the first. @param {Record<string, string>}
+     * errors
+     */
     showErrors(errors) {
       for (const c of controls) showError(c.id, errors[c.field.name] || '');
       const first = controls.find((c) => errors[c.field.name]);
@@ -65,7 +77,10 @@ export function buildForm(fields, values, { documents, onChange }) {
   };
 }
 
-/** @param {FormField} f @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange @returns {Control} */
+/**
+ * @param {FormField} f @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange @returns
+ * {Control}
+ */
 function control(f, value, docs, onChange) {
   const id = `f-${f.name}`;
   const label = pick(f.label) + (f.required ? '' : ` ${t('form.optional')}`);
@@ -87,18 +102,26 @@ function control(f, value, docs, onChange) {
   /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */
   let input;
   if (f.type === 'choice') {
-    input = /** @type {HTMLSelectElement} */ (el('select', { name: f.name }, el('option', { value: '' }, t('form.choose'))));
+    input = /** @type {HTMLSelectElement} */ (
+      el('select', { name: f.name }, el('option', { value: '' }, t('form.choose')))
+    );
     for (const choice of f.choices || []) {
       const option = el('option', { value: choice.value }, pick(choice.label));
       if (choice.value === value) option.setAttribute('selected', '');
       input.append(option);
     }
   } else if (f.type === 'text' && (f.max_length || MAX_TEXT) > LONG_TEXT) {
-    input = /** @type {HTMLTextAreaElement} */ (el('textarea', { name: f.name, rows: '3', maxlength: String(f.max_length || MAX_TEXT) }));
+    input = /** @type {HTMLTextAreaElement} */ (
+      el('textarea', { name: f.name, rows: '3', maxlength: String(f.max_length || MAX_TEXT) })
+    );
     input.value = value ?? '';
   } else {
     /** @type {Record<string, string>} */
-    const attrs = { type: f.type === 'phone' ? 'tel' : 'text', name: f.name, value: value === undefined || value === null ? '' : String(value) };
+    const attrs = {
+      type: f.type === 'phone' ? 'tel' : 'text',
+      name: f.name,
+      value: value === undefined || value === null ? '' : String(value),
+    };
     if (f.type === 'text') attrs.maxlength = String(f.max_length || MAX_TEXT);
     if (f.type === 'number') attrs.inputmode = 'decimal';
     if (f.type === 'thai-id') Object.assign(attrs, { inputmode: 'numeric', maxlength: '17' });
@@ -122,15 +145,35 @@ function hint(parent, id, text) {
 function dateControl(f, id, label, value) {
   const era = currentLang() === 'th' ? BUDDHIST_ERA : 0;
   const start = typeof value === 'string' ? value.split('-') : null; // an ISO answer
-  const parts = start && start.length === 3
-    ? { d: String(Number(start[2])), m: String(Number(start[1])), y: String(Number(start[0]) + era) }
-    : { d: value?.d || '', m: value?.m || '', y: value?.y && value.era !== era ? String(Number(value.y) - value.era + era) : value?.y || '' };
-  const day = /** @type {HTMLSelectElement} */ (el('select', { id: `${id}-d`, name: `${f.name}-d` }, el('option', { value: '' }, '–')));
+  const parts =
+    start && start.length === 3
+      ? { d: String(Number(start[2])), m: String(Number(start[1])), y: String(Number(start[0]) + era) }
+      : {
+          d: value?.d || '',
+          m: value?.m || '',
+          y: value?.y && value.era !== era ? String(Number(value.y) - value.era + era) : value?.y || '',
+        };
+  const day = /** @type {HTMLSelectElement} */ (
+    el('select', { id: `${id}-d`, name: `${f.name}-d` }, el('option', { value: '' }, '–'))
+  );
   for (let d = 1; d <= 31; d += 1) day.append(el('option', { value: String(d) }, String(d)));
-  const month = /** @type {HTMLSelectElement} */ (el('select', { id: `${id}-m`, name: `${f.name}-m` }, el('option', { value: '' }, '–')));
+  const month = /** @type {HTMLSelectElement} */ (
+    el('select', { id: `${id}-m`, name: `${f.name}-m` }, el('option', { value: '' }, '–'))
+  );
   const names = new Intl.DateTimeFormat(locale(), { month: 'long' });
-  for (let m = 1; m <= 12; m += 1) month.append(el('option', { value: String(m) }, names.format(new Date(2000, m - 1, 15))));
-  const year = /** @type {HTMLInputElement} */ (el('input', { id: `${id}-y`, name: `${f.name}-y`, type: 'text', inputmode: 'numeric', maxlength: '4', autocomplete: 'off', value: parts.y }));
+  for (let m = 1; m <= 12; m += 1)
+    month.append(el('option', { value: String(m) }, names.format(new Date(2000, m - 1, 15))));
+  const year = /** @type {HTMLInputElement} */ (
+    el('input', {
+      id: `${id}-y`,
+      name: `${f.name}-y`,
+      type: 'text',
+      inputmode: 'numeric',
+      maxlength: '4',
+      autocomplete: 'off',
+      value: parts.y,
+    })
+  );
   day.value = parts.d;
   month.value = parts.m;
   const shown = el('p', { class: 'hint', id: `${id}-shown`, 'aria-live': 'polite' });
@@ -150,7 +193,9 @@ function dateControl(f, id, label, value) {
   const raw = () => ({ d: day.value, m: month.value, y: year.value.trim(), era });
   const show = () => {
     const iso = isoDate(raw());
-    shown.textContent = iso ? new Intl.DateTimeFormat(locale(), { dateStyle: 'full' }).format(new Date(`${iso}T12:00:00`)) : '';
+    shown.textContent = iso
+      ? new Intl.DateTimeFormat(locale(), { dateStyle: 'full' }).format(new Date(`${iso}T12:00:00`))
+      : '';
   };
   group.addEventListener('input', show);
   group.addEventListener('change', show);
@@ -175,7 +220,9 @@ function daysFromToday(days) {
   return day;
 }
 
-/** @param {{d: string, m: string, y: string, era: number}} parts @returns {string} ISO date, or '' if not a real date */
+/**
+ * @param {{d: string, m: string, y: string, era: number}} parts @returns {string} ISO date, or '' if not a real date
+ */
 function isoDate({ d, m, y, era }) {
   if (!d || !m || !/^\d{4}$/.test(y)) return '';
   const year = Number(y) - era;
@@ -189,7 +236,8 @@ function isoDate({ d, m, y, era }) {
  * through the outbox (upload.js): offline, or cut off, it waits on the phone, is shown here as
  * "waiting to send" and may be picked at once (the answer names it "upload:<key>" until it is
  * sent); the option becomes the document once the wallet has it.
- * @param {FormField} f @param {string} id @param {string} label @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange
+ * @param {FormField} f @param {string} id @param {string} label @param {any} value @param {WalletDocument[]} docs
+ * @param {() => void} onChange
  */
 function fileControl(f, id, label, value, docs, onChange) {
   const group = el('fieldset', { id, class: 'group' }, el('legend', {}, label));
@@ -202,8 +250,11 @@ function fileControl(f, id, label, value, docs, onChange) {
     if (chosen) radio.setAttribute('checked', '');
     options.append(el('label', { class: 'choice', for: radio.id }, radio, el('span', {}, describe(doc, label))));
   };
-  for (const doc of docs) if (doc.queued !== 'failed') addOption(doc, value === doc.id || value === doc.alias || Number(value) === doc.id);
-  const picker = /** @type {HTMLInputElement} */ (el('input', { type: 'file', id: `${id}-upload`, accept: 'application/pdf,image/jpeg,image/png' }));
+  for (const doc of docs)
+    if (doc.queued !== 'failed') addOption(doc, value === doc.id || value === doc.alias || Number(value) === doc.id);
+  const picker = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'file', id: `${id}-upload`, accept: 'application/pdf,image/jpeg,image/png' })
+  );
   const progress = el('p', { class: 'hint', id: `${id}-progress`, role: 'status' });
   picker.setAttribute('aria-describedby', `${id}-upload-hint ${id}-progress`);
   group.append(error, options,
@@ -214,12 +265,17 @@ function fileControl(f, id, label, value, docs, onChange) {
   // Follow this field's uploads in the outbox (here, another tab): sent, refused, or still waiting.
   /** @param {import('../outbox.js').OutboxItem[]} items */
   const follow = async (items) => {
-    for (const radio of /** @type {NodeListOf<HTMLInputElement>} */ (options.querySelectorAll('input[value^="upload:"]'))) {
+    for (const radio of /** @type {NodeListOf<HTMLInputElement>} */ (
+      options.querySelectorAll('input[value^="upload:"]')
+    )) {
       const item = items.find((i) => `upload:${i.idempotencyKey}` === radio.value);
       if (item?.state === 'waiting') {
         const sent = item.meta.upload?.offset;
-        progress.textContent = !navigator.onLine ? t('upload.queued')
-          : sent ? t('upload.progress', { n: Math.floor((100 * sent) / item.meta.size) }) : t('upload.sending');
+        progress.textContent = !navigator.onLine
+          ? t('upload.queued')
+          : sent
+            ? t('upload.progress', { n: Math.floor((100 * sent) / item.meta.size) })
+            : t('upload.sending');
         continue;
       }
       const doc = item ? null : await (await import('../upload.js')).sent(radio.value.slice(7));
@@ -296,8 +352,10 @@ function validate(f, raw, draft = false) {
   if (f.type === 'number') {
     const value = Number(String(raw).replace(/,/g, '').trim());
     if (!Number.isFinite(value)) return [null, t('form.number')];
-    if (f.min !== undefined && f.min !== null && value < f.min) return [null, t('form.numberMin', { n: number(f.min) })];
-    if (f.max !== undefined && f.max !== null && value > f.max) return [null, t('form.numberMax', { n: number(f.max) })];
+    if (f.min !== undefined && f.min !== null && value < f.min)
+      return [null, t('form.numberMin', { n: number(f.min) })];
+    if (f.max !== undefined && f.max !== null && value > f.max)
+      return [null, t('form.numberMax', { n: number(f.max) })];
     return [value, ''];
   }
   if (f.type === 'date') {

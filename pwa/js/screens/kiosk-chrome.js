@@ -20,8 +20,11 @@ const OPERATOR_WARN_S = 120;
 const ASSISTED_WARN_S = 30;
 const PING_AFTER_MS = 20_000;
 
-/** @typedef {{id: number, citizen: {id: number, full_name: string, national_id_masked: string, assurance: string, has_passkey: boolean},
- *   idle_timeout_s: number, consent_method: string, consent_at: string | null}} Assisted */
+/**
+ * @typedef {{id: number,
+ *   citizen: {id: number, full_name: string, national_id_masked: string, assurance: string, has_passkey: boolean},
+ *   idle_timeout_s: number, consent_method: string, consent_at: string | null}} Assisted
+ */
 
 /** The open assisted session, as last read (null: none). @type {Assisted | null} */
 let assisted = null;
@@ -44,7 +47,15 @@ const warningText = el('p', {});
 const stayButton = button('', () => getJSON('/api/v1/session').then(draw, () => {}));
 const warning = el('div', { class: 'warning', role: 'alert' }, warningText, stayButton);
 const banner = el('p', { class: 'kiosk-banner', id: 'kiosk-banner' });
-const bar = el('section', { class: 'kiosk-bar', 'aria-labelledby': 'kiosk-banner' }, banner, largeText, operatorLine, servingLine, warning);
+const bar = el(
+  'section',
+  { class: 'kiosk-bar', 'aria-labelledby': 'kiosk-banner' },
+  banner,
+  largeText,
+  operatorLine,
+  servingLine,
+  warning,
+);
 
 /**
  * Show the kiosk's frame under the header and start the countdowns. An operator's open
@@ -93,9 +104,17 @@ export async function refresh() {
 /** @param {Assisted | null} value */
 export function use(value) {
   assisted = value;
-  setServed(value?.consent_at ? {
-    id: value.citizen.id, full_name: value.citizen.full_name, role: 'citizen', language: 'th', assurance: value.citizen.assurance,
-  } : null);
+  setServed(
+    value?.consent_at
+      ? {
+          id: value.citizen.id,
+          full_name: value.citizen.full_name,
+          role: 'citizen',
+          language: 'th',
+          assurance: value.citizen.assurance,
+        }
+      : null,
+  );
   draw();
   for (const fn of watchers) fn(value);
 }
@@ -144,7 +163,10 @@ function activity() {
   getJSON('/api/v1/session').catch(() => {});
 }
 
-/** Seconds left before the server ends a session idle for `idle` s (with `slack`). @param {number} idle @param {number} slack */
+/**
+ * Seconds left before the server ends a session idle for `idle` s (with `slack`). @param {number} idle @param {number}
+ * slack
+ */
 function left(idle, slack) {
   return Math.floor(idle - slack - (Date.now() - lastRequest()) / 1000);
 }

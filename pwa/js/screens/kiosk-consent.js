@@ -10,16 +10,33 @@ import { page, field, showError, summary, say, busy, signedIn, fieldProblems, pr
 export async function render(root, params) {
   const me = signedIn(root, t('consent.title'));
   if (!me) return;
-  const code = /** @type {HTMLInputElement} */ (el('input', { type: 'text', autocomplete: 'off', autocapitalize: 'characters', maxlength: '20', value: params.get('code') || '' }));
+  const code = /** @type {HTMLInputElement} */ (
+    el('input', {
+      type: 'text',
+      autocomplete: 'off',
+      autocapitalize: 'characters',
+      maxlength: '20',
+      value: params.get('code') || '',
+    })
+  );
   const problems = summary();
   const form = el('form', { novalidate: '' }, problems,
     field('consent-code', t('consent.code'), code, t('consent.codeHint')),
     el('button', { type: 'submit' }, t('consent.approve')));
-  page(root, t('consent.title'),
+  page(
+    root,
+    t('consent.title'),
     el('p', {}, t('consent.lead', { name: me.full_name })),
-    el('ul', {}, el('li', {}, t('consent.scope1')), el('li', {}, t('consent.scope2')), el('li', {}, t('consent.scope3'))),
+    el(
+      'ul',
+      {},
+      el('li', {}, t('consent.scope1')),
+      el('li', {}, t('consent.scope2')),
+      el('li', {}, t('consent.scope3')),
+    ),
     form,
-    el('p', {}, el('a', { href: '#/dashboard' }, t('consent.decline'))));
+    el('p', {}, el('a', { href: '#/dashboard' }, t('consent.decline'))),
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const value = code.value.trim();

@@ -10,7 +10,20 @@ import { ApiError, send, isKiosk, KIOSK_HINT } from '../api.js';
 import { t } from '../i18n.js';
 import { account } from '../session.js';
 import { el } from '../views/dom.js';
-import { page, field, showError, summary, say, busy, button, isThaiId, isPhone, digits, fieldProblems, problemText } from './ui.js';
+import {
+  page,
+  field,
+  showError,
+  summary,
+  say,
+  busy,
+  button,
+  isThaiId,
+  isPhone,
+  digits,
+  fieldProblems,
+  problemText,
+} from './ui.js';
 import { signIn, passkeyProblem, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
 import { refresh, current, use, finish, clearDevice, restart, watch } from './kiosk-chrome.js';
@@ -32,10 +45,23 @@ export async function render(root, params) {
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 function activate(root, params) {
-  const code = /** @type {HTMLInputElement} */ (el('input', { type: 'text', autocomplete: 'off', autocapitalize: 'characters', maxlength: '40', value: params.get('code') || '' }));
+  const code = /** @type {HTMLInputElement} */ (
+    el('input', {
+      type: 'text',
+      autocomplete: 'off',
+      autocapitalize: 'characters',
+      maxlength: '40',
+      value: params.get('code') || '',
+    })
+  );
   const problems = summary();
-  const form = el('form', { novalidate: '' }, problems, field('kiosk-code', t('kiosk.activateCode'), code, t('kiosk.activateHint')),
-    el('button', { type: 'submit' }, t('kiosk.activateButton')));
+  const form = el(
+    'form',
+    { novalidate: '' },
+    problems,
+    field('kiosk-code', t('kiosk.activateCode'), code, t('kiosk.activateHint')),
+    el('button', { type: 'submit' }, t('kiosk.activateButton')),
+  );
   page(root, t('kiosk.activateTitle'), el('p', {}, t(isKiosk() ? 'kiosk.already' : 'kiosk.activateLead')), form);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -79,19 +105,32 @@ function operatorSignIn(root, otherRole) {
   );
 }
 
-/** Find the citizen by ID number; unknown, enrol them (no phone needed) after the ID-card check. @param {HTMLElement} root */
+/**
+ * Find the citizen by ID number; unknown, enrol them (no phone needed) after the ID-card check. @param {HTMLElement}
+ * root
+ */
 function findCitizen(root) {
-  const id = /** @type {HTMLInputElement} */ (el('input', { type: 'text', inputmode: 'numeric', maxlength: '17', autocomplete: 'off' }));
+  const id = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'text', inputmode: 'numeric', maxlength: '17', autocomplete: 'off' })
+  );
   const checked = /** @type {HTMLInputElement} */ (el('input', { type: 'checkbox', id: 'id-checked' }));
   const name = /** @type {HTMLInputElement} */ (el('input', { type: 'text', maxlength: '120', autocomplete: 'off' }));
   const phone = /** @type {HTMLInputElement} */ (el('input', { type: 'tel', maxlength: '20', autocomplete: 'off' }));
   const notFound = el('p', { class: 'warning' }, t('kiosk.notFound'));
-  const enrol = el('div', {}, notFound,
-    field('citizen-name', t('enrol.name'), name), field('citizen-phone', t('kiosk.phone'), phone, t('kiosk.phoneHint')));
+  const enrol = el(
+    'div',
+    {},
+    notFound,
+    field('citizen-name', t('enrol.name'), name),
+    field('citizen-phone', t('kiosk.phone'), phone, t('kiosk.phoneHint')),
+  );
   enrol.hidden = true;
   const problems = summary();
   const submit = el('button', { type: 'submit' }, t('kiosk.find'));
-  /** Show the enrolment fields (a found account is used as it is: the name then changes nothing). @param {boolean} missing */
+  /**
+   * Show the enrolment fields (a found account is used as it is: the name then changes nothing). @param {boolean}
+   * missing
+   */
   const enrolling = (missing) => {
     enrol.hidden = false;
     notFound.hidden = !missing;
@@ -142,7 +181,10 @@ function findCitizen(root) {
   });
 }
 
-/** Consent before acting: the citizen's passkey here, their phone, or in person. @param {HTMLElement} root @param {any} assisted */
+/**
+ * Consent before acting: the citizen's passkey here, their phone, or in person. @param {HTMLElement} root @param {any}
+ * assisted
+ */
 function consent(root, assisted) {
   const problems = summary();
   const citizen = assisted.citizen;
@@ -154,49 +196,86 @@ function consent(root, assisted) {
   });
   addEventListener('hashchange', () => { stopPolling(); unwatch(); }, { once: true });
   const inPerson = /** @type {HTMLInputElement} */ (el('input', { type: 'checkbox', id: 'consent-checked' }));
-  const methods = el('div', {},
-    ...(citizen.has_passkey ? [el('section', { 'aria-labelledby': 'consent-passkey' },
-      el('h2', { id: 'consent-passkey' }, t('kiosk.consentPasskey')),
-      el('p', {}, t('kiosk.consentPasskeyLead')),
-      button(t('kiosk.consentPasskeyButton'), () => busy(root, async () => {
-        try {
-          // passkey.js's sign-in ceremony (its fallbacks for browsers without the JSON helpers
-          // included), at the consent endpoints: …/options, then the credential.
-          use(await signIn({}, {}, `${BASE}/current/consent/passkey`));
-        } catch (error) {
-          say(problems, passkeyProblem(error));
-        }
-      })))] : []),
-    el('section', { 'aria-labelledby': 'consent-phone' },
+  const methods = el(
+    'div',
+    {},
+    ...(citizen.has_passkey
+      ? [
+          el(
+            'section',
+            { 'aria-labelledby': 'consent-passkey' },
+            el('h2', { id: 'consent-passkey' }, t('kiosk.consentPasskey')),
+            el('p', {}, t('kiosk.consentPasskeyLead')),
+            button(t('kiosk.consentPasskeyButton'), () =>
+              busy(root, async () => {
+                try {
+                  // passkey.js's sign-in ceremony (its fallbacks for browsers without the JSON helpers
+                  // included), at the consent endpoints: …/options, then the credential.
+                  use(await signIn({}, {}, `${BASE}/current/consent/passkey`));
+                } catch (error) {
+                  say(problems, passkeyProblem(error));
+                }
+              }),
+            ),
+          ),
+        ]
+      : []),
+    el(
+      'section',
+      { 'aria-labelledby': 'consent-phone' },
       el('h2', { id: 'consent-phone' }, t('kiosk.consentPhone')),
       el('p', {}, t('kiosk.consentPhoneLead')),
-      button(t('kiosk.consentPhoneButton'), () => busy(root, async () => {
-        try {
-          const code = await send('POST', `${BASE}/current/consent/phone`);
-          phoneArea.replaceChildren(qr(code.qr_svg, t('kiosk.consentQr')),
-            el('p', {}, t('kiosk.consentCode', { code: code.code })), el('p', { class: 'meta' }, t('kiosk.waiting')));
-          stopPolling();
-          polling = window.setInterval(() => refresh().catch(() => {}), POLL_MS);
-        } catch (error) {
-          say(problems, problemText(error));
-        }
-      }), 'secondary'),
-      phoneArea),
-    el('section', { 'aria-labelledby': 'consent-person' },
+      button(
+        t('kiosk.consentPhoneButton'),
+        () =>
+          busy(root, async () => {
+            try {
+              const code = await send('POST', `${BASE}/current/consent/phone`);
+              phoneArea.replaceChildren(
+                qr(code.qr_svg, t('kiosk.consentQr')),
+                el('p', {}, t('kiosk.consentCode', { code: code.code })),
+                el('p', { class: 'meta' }, t('kiosk.waiting')),
+              );
+              stopPolling();
+              polling = window.setInterval(() => refresh().catch(() => {}), POLL_MS);
+            } catch (error) {
+              say(problems, problemText(error));
+            }
+          }),
+        'secondary',
+      ),
+      phoneArea,
+    ),
+    el(
+      'section',
+      { 'aria-labelledby': 'consent-person' },
       el('h2', { id: 'consent-person' }, t('kiosk.consentInPerson')),
       el('p', { class: 'field-error', id: 'consent-checked-error', hidden: '' }),
-      el('label', { class: 'choice', for: 'consent-checked' }, inPerson, el('span', {}, t('kiosk.consentInPersonCheck'))),
-      button(t('kiosk.consentInPersonButton'), () => {
-        showError('consent-checked', inPerson.checked ? '' : t('kiosk.idCheckNeeded'));
-        if (!inPerson.checked) { inPerson.focus(); return; }
-        busy(root, async () => {
-          try {
-            use(await send('POST', `${BASE}/current/consent/in-person`, { id_card_checked: true }));
-          } catch (error) {
-            say(problems, problemText(error));
+      el(
+        'label',
+        { class: 'choice', for: 'consent-checked' },
+        inPerson,
+        el('span', {}, t('kiosk.consentInPersonCheck')),
+      ),
+      button(
+        t('kiosk.consentInPersonButton'),
+        () => {
+          showError('consent-checked', inPerson.checked ? '' : t('kiosk.idCheckNeeded'));
+          if (!inPerson.checked) {
+            inPerson.focus();
+            return;
           }
-        });
-      }, 'secondary')),
+          busy(root, async () => {
+            try {
+              use(await send('POST', `${BASE}/current/consent/in-person`, { id_card_checked: true }));
+            } catch (error) {
+              say(problems, problemText(error));
+            }
+          });
+        },
+        'secondary',
+      ),
+    ),
   );
   page(root, t('kiosk.consentTitle'),
     el('p', {}, t('kiosk.consentLead', { name: citizen.full_name, id: citizen.national_id_masked })),
@@ -217,7 +296,10 @@ function serving(root, assisted) {
   );
 }
 
-/** A server-drawn QR code (SVG), shown as an image: nothing from the server is parsed into the page. @param {string} svg @param {string} label */
+/**
+ * A server-drawn QR code (SVG), shown as an image: nothing from the server is parsed into the page. @param {string} svg
+ * @param {string} label
+ */
 export function qr(svg, label) {
   return el('img', { class: 'qr', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, alt: label });
 }

@@ -46,7 +46,9 @@ export async function walletFor(fields) {
   const [queued, kept] = await Promise.all([list(), store('data').all()]);
   return Object.fromEntries(await Promise.all(types.map(async (type) => {
     /** @type {any[]} */
-    const docs = await fresh(`docs:${type}`, `/api/v1/documents?document_type=${encodeURIComponent(type)}`).catch(() => []);
+    const docs = await fresh(`docs:${type}`, `/api/v1/documents?document_type=${encodeURIComponent(type)}`).catch(
+      () => [],
+    );
     for (const { key, value } of kept) {
       if (!key.startsWith('upload:') || value.document_type !== type) continue;
       const doc = docs.find((d) => d.id === value.id);

@@ -66,11 +66,19 @@ function item(n) {
   const link = el('a', { href: n.url }, t('notifications.item', { code: n.tracking_code }));
   if (!n.read_at) {
     // Marked read when opened; the link goes on whatever the answer.
-    link.addEventListener('click', () => { push.send('POST', `${NOTIFICATIONS}/read`, { ids: [n.id] }).catch(() => {}); });
+    link.addEventListener('click', () => {
+      push.send('POST', `${NOTIFICATIONS}/read`, { ids: [n.id] }).catch(() => {});
+    });
   }
   const heading = el('h2', {}, link);
   if (!n.read_at) heading.append(' ', el('strong', {}, `· ${t('notifications.unread')}`));
-  return el('li', { class: 'card' }, heading, el('p', {}, pick(n.text)), el('p', { class: 'meta' }, when(n.created_at)));
+  return el(
+    'li',
+    { class: 'card' },
+    heading,
+    el('p', {}, pick(n.text)),
+    el('p', { class: 'meta' }, when(n.created_at)),
+  );
 }
 
 /** Turn push on (or off) for this device, saying first what it is for. @param {HTMLElement} status */
@@ -89,7 +97,9 @@ async function optIn(status) {
     }));
     return section;
   }
-  const name = /** @type {HTMLInputElement} */ (el('input', { type: 'text', id: 'push-device', maxlength: '60', value: push.deviceName() }));
+  const name = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'text', id: 'push-device', maxlength: '60', value: push.deviceName() })
+  );
   section.append(heading, el('p', {}, t('push.why')), el('label', { for: 'push-device' }, t('push.device')), name,
     el('p', {}, button(t('push.enable'), async () => {
       try {
@@ -107,9 +117,17 @@ async function kinds(status) {
   const prefs = await getJSON(PREFERENCES);
   /** @type {Set<string>} */
   let muted = new Set(prefs.muted);
-  const group = el('div', { role: 'group', 'aria-labelledby': 'kinds-label' }, el('p', { id: 'kinds-label' }, t('notifications.kinds')));
+  const group = el(
+    'div',
+    { role: 'group', 'aria-labelledby': 'kinds-label' },
+    el('p', { id: 'kinds-label' }, t('notifications.kinds')),
+  );
   for (const kind of prefs.kinds) {
-    const toggle = el('button', { type: 'button', 'aria-pressed': String(!muted.has(kind)) }, t(`notifications.kind.${kind}`));
+    const toggle = el(
+      'button',
+      { type: 'button', 'aria-pressed': String(!muted.has(kind)) },
+      t(`notifications.kind.${kind}`),
+    );
     toggle.addEventListener('click', async () => {
       const next = new Set(muted);
       if (!next.delete(kind)) next.add(kind);
@@ -146,7 +164,12 @@ async function devices(status) {
     if (!found.length) list.replaceChildren(el('li', {}, t('notifications.noDevices')));
   };
   await show();
-  return el('section', { 'aria-labelledby': 'devices-heading' }, el('h3', { id: 'devices-heading' }, t('notifications.devices')), list);
+  return el(
+    'section',
+    { 'aria-labelledby': 'devices-heading' },
+    el('h3', { id: 'devices-heading' }, t('notifications.devices')),
+    list,
+  );
 }
 
 /**
@@ -156,7 +179,9 @@ async function devices(status) {
 function button(text, action, label) {
   const node = el('button', label ? { type: 'button', 'aria-label': label } : { type: 'button' }, text);
   node.addEventListener('click', () => {
-    action().catch(() => { if (statusLine) statusLine.textContent = t(navigator.onLine ? 'error.network' : 'error.offline'); });
+    action().catch(() => {
+      if (statusLine) statusLine.textContent = t(navigator.onLine ? 'error.network' : 'error.offline');
+    });
   });
   return node;
 }

@@ -27,8 +27,16 @@ const NEXT = /** @type {Record<string, string[]>} */ ({
 export async function render(root, params, match) {
   const me = account();
   if (!me || me.role !== 'officer') {
-    page(root, t('officer.title'), el('p', {}, t('staff.needed')),
-      el('p', {}, el('a', { class: 'button', href: `#/signin?next=${encodeURIComponent(location.hash)}` }, t('signin.title'))));
+    page(
+      root,
+      t('officer.title'),
+      el('p', {}, t('staff.needed')),
+      el(
+        'p',
+        {},
+        el('a', { class: 'button', href: `#/signin?next=${encodeURIComponent(location.hash)}` }, t('signin.title')),
+      ),
+    );
     return;
   }
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
@@ -39,16 +47,37 @@ export async function render(root, params, match) {
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {string} agency */
 async function queue(root, params, agency) {
   const offset = Number(params.get('offset') || 0);
-  const chosen = { status: params.get('status') || '', service: params.get('service') || '', min_age_days: params.get('min_age_days') || '' };
+  const chosen = {
+    status: params.get('status') || '',
+    service: params.get('service') || '',
+    min_age_days: params.get('min_age_days') || '',
+  };
   const [found, services] = await Promise.all([
     getJSON(`${BASE}/applications`, { ...chosen, limit: PAGE, offset }),
     agency ? getJSON('/api/v1/services', { agency, limit: 50 }).then((r) => r.items, () => []) : Promise.resolve([]),
   ]);
-  const status = select('status', [['', t('officer.active')], ...STATUSES.map((s) => [s, t(`state.${s}`)])], chosen.status);
-  const service = select('service', [['', t('catalog.all')], ...services.map((/** @type {any} */ s) => [s.slug, pick(s.name)])], chosen.service);
-  const age = select('min_age_days', [['', t('officer.anyAge')], ...AGES.map((n) => [String(n), t('officer.olderThan', { n })])], chosen.min_age_days);
-  const filters = el('form', { class: 'filters' },
-    field('status', t('officer.status'), status), field('service', t('officer.service'), service), field('min_age_days', t('officer.age'), age));
+  const status = select(
+    'status',
+    [['', t('officer.active')], ...STATUSES.map((s) => [s, t(`state.${s}`)])],
+    chosen.status,
+  );
+  const service = select(
+    'service',
+    [['', t('catalog.all')], ...services.map((/** @type {any} */ s) => [s.slug, pick(s.name)])],
+    chosen.service,
+  );
+  const age = select(
+    'min_age_days',
+    [['', t('officer.anyAge')], ...AGES.map((n) => [String(n), t('officer.olderThan', { n })])],
+    chosen.min_age_days,
+  );
+  const filters = el(
+    'form',
+    { class: 'filters' },
+    field('status', t('officer.status'), status),
+    field('service', t('officer.service'), service),
+    field('min_age_days', t('officer.age'), age),
+  );
   const go = () => {
     const query = new URLSearchParams();
     for (const box of [status, service, age]) if (box.value) query.set(box.name, box.value);
@@ -65,16 +94,42 @@ async function queue(root, params, agency) {
   const pager = el('nav', { class: 'pager', 'aria-label': t('catalog.pages') });
   if (offset > 0) pager.append(el('a', { href: pageLink(Math.max(0, offset - PAGE)) }, t('catalog.prev')));
   if (offset + PAGE < found.total) pager.append(el('a', { href: pageLink(offset + PAGE) }, t('catalog.next')));
-  page(root, t('officer.title'),
+  page(
+    root,
+    t('officer.title'),
     takeFlash(),
     filters,
-    el('p', { class: 'status', role: 'status' }, found.total ? t('officer.found', { n: number(found.total) }) : t('officer.none')),
-    el('ul', { class: 'cards' }, ...found.items.map((/** @type {any} */ item) => el('li', { class: 'card' },
-      el('h2', {}, el('a', { href: `#/officer/applications/${item.id}` }, `${item.tracking_code} · ${pick(item.service_name)}`)),
-      el('p', {}, el('span', { class: `badge state-${item.status}` }, t(`state.${item.status}`)),
-        ` · ${t('officer.waiting', { n: number(item.age_days) })}`),
-      el('p', { class: 'meta' }, t('dashboard.changed', { time: when(item.updated_at) })),
-    ))),
+    el(
+      'p',
+      { class: 'status', role: 'status' },
+      found.total ? t('officer.found', { n: number(found.total) }) : t('officer.none'),
+    ),
+    el(
+      'ul',
+      { class: 'cards' },
+      ...found.items.map((/** @type {any} */ item) =>
+        el(
+          'li',
+          { class: 'card' },
+          el(
+            'h2',
+            {},
+            el(
+              'a',
+              { href: `#/officer/applications/${item.id}` },
+              `${item.tracking_code} · ${pick(item.service_name)}`,
+            ),
+          ),
+          el(
+            'p',
+            {},
+            el('span', { class: `badge state-${item.status}` }, t(`state.${item.status}`)),
+            ` · ${t('officer.waiting', { n: number(item.age_days) })}`,
+          ),
+          el('p', { class: 'meta' }, t('dashboard.changed', { time: when(item.updated_at) })),
+        ),
+      ),
+    ),
     pager,
   );
 }
@@ -98,24 +153,42 @@ async function detail(root, id) {
     el('strong', {}, t(`state.${entry.status}`)), ` · ${when(entry.at)}`,
     entry.message && (entry.message.th || entry.message.en) ? el('p', {}, pick(entry.message)) : '')));
   const applicant = app.applicant;
-  page(root, `${app.tracking_code} · ${pick(app.service_name)}`,
+  page(
+    root,
+    `${app.tracking_code} · ${pick(app.service_name)}`,
     takeFlash(),
     el('p', {}, el('a', { href: '#/officer' }, t('officer.back'))),
-    el('p', {}, el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
-      app.submitted_at ? ` · ${t('officer.submitted', { date: date(app.submitted_at) })}` : ''),
+    el(
+      'p',
+      {},
+      el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
+      app.submitted_at ? ` · ${t('officer.submitted', { date: date(app.submitted_at) })}` : '',
+    ),
     el('h2', {}, t('officer.applicant')),
-    el('dl', { class: 'answers' },
-      el('dt', {}, t('enrol.name')), el('dd', {}, applicant.full_name),
-      el('dt', {}, t('enrol.id')), el('dd', {}, applicant.national_id || '–'),
-      el('dt', {}, t('officer.assurance')), el('dd', {}, t(`kiosk.assurance.${applicant.assurance}`))),
-    el('h2', {}, t('detail.answers')), answers,
-    el('h2', {}, t('detail.documents')), documents.length ? el('ul', {}, ...documents) : el('p', {}, t('officer.noDocuments')),
+    el(
+      'dl',
+      { class: 'answers' },
+      el('dt', {}, t('enrol.name')),
+      el('dd', {}, applicant.full_name),
+      el('dt', {}, t('enrol.id')),
+      el('dd', {}, applicant.national_id || '–'),
+      el('dt', {}, t('officer.assurance')),
+      el('dd', {}, t(`kiosk.assurance.${applicant.assurance}`)),
+    ),
+    el('h2', {}, t('detail.answers')),
+    answers,
+    el('h2', {}, t('detail.documents')),
+    documents.length ? el('ul', {}, ...documents) : el('p', {}, t('officer.noDocuments')),
     NEXT[app.status] ? changeForm(root, app, form) : null,
-    el('h2', {}, t('detail.history')), history,
+    el('h2', {}, t('detail.history')),
+    history,
   );
 }
 
-/** The status change: next status, a message in both languages, and for needs_info the fields. @param {HTMLElement} root @param {any} app @param {any[]} form */
+/**
+ * The status change: next status, a message in both languages, and for needs_info the fields. @param {HTMLElement} root
+ * @param {any} app @param {any[]} form
+ */
 function changeForm(root, app, form) {
   const problems = summary();
   const next = select('new-status', [['', t('form.choose')], ...NEXT[app.status].map((s) => [s, t(`state.${s}`)])], '');
@@ -138,17 +211,24 @@ function changeForm(root, app, form) {
   change.addEventListener('input', () => { key = crypto.randomUUID(); });
   change.addEventListener('submit', (event) => {
     event.preventDefault();
-    const fields = [...needs.querySelectorAll('input:checked')].map((box) => /** @type {HTMLInputElement} */ (box).value);
+    const fields = [...needs.querySelectorAll('input:checked')].map(
+      (box) => /** @type {HTMLInputElement} */ (box).value,
+    );
     const errors = {
       'new-status': next.value ? '' : t('form.required'),
-      'message-th': next.value === 'needs_info' && !th.value.trim() && !en.value.trim() ? t('officer.messageNeeded') : '',
+      'message-th':
+        next.value === 'needs_info' && !th.value.trim() && !en.value.trim() ? t('officer.messageNeeded') : '',
       needs: next.value === 'needs_info' && !fields.length ? t('officer.needsNeeded') : '',
     };
     for (const [name, text] of Object.entries(errors)) showError(name, text);
     const wrong = Object.values(errors).filter(Boolean);
     if (wrong.length) { say(problems, t('form.problems'), wrong); return; }
     busy(change, async () => {
-      const body = { status: next.value, message: { th: th.value.trim(), en: en.value.trim() }, needs: next.value === 'needs_info' ? fields : [] };
+      const body = {
+        status: next.value,
+        message: { th: th.value.trim(), en: en.value.trim() },
+        needs: next.value === 'needs_info' ? fields : [],
+      };
       try {
         await send('POST', `${BASE}/applications/${app.id}/status`, body, { 'idempotency-key': key });
         setFlash(t('officer.changed', { status: t(`state.${body.status}`) }));
@@ -156,11 +236,21 @@ function changeForm(root, app, form) {
       } catch (error) {
         const perField = fieldProblems(error);
         if (perField.needs) showError('needs', perField.needs);
-        say(problems, error instanceof ApiError && error.status === 409 ? `${t('officer.conflict')} ${problemText(error)}` : problemText(error));
+        say(
+          problems,
+          error instanceof ApiError && error.status === 409
+            ? `${t('officer.conflict')} ${problemText(error)}`
+            : problemText(error),
+        );
       }
     });
   });
-  return el('section', { 'aria-labelledby': 'change-title' }, el('h2', { id: 'change-title' }, t('officer.changeTitle')), change);
+  return el(
+    'section',
+    { 'aria-labelledby': 'change-title' },
+    el('h2', { id: 'change-title' }, t('officer.changeTitle')),
+    change,
+  );
 }
 
 /** @param {string} name @param {string[][]} options [value, label] @param {string} chosen */
@@ -173,7 +263,8 @@ function select(name, options, chosen) {
 
 /** An answer as the officer reads it. @param {any} f @param {any} value */
 function shown(f, value) {
-  if (f?.type === 'choice') return pick(f.choices.find((/** @type {any} */ c) => c.value === value)?.label || { th: value, en: value });
+  if (f?.type === 'choice')
+    return pick(f.choices.find((/** @type {any} */ c) => c.value === value)?.label || { th: value, en: value });
   if (f?.type === 'date') return date(`${value}T12:00:00`);
   return String(value);
 }

@@ -32,7 +32,8 @@ export async function autofillAvailable() {
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
-const KEY_PATH = 'M7.5 6a6 6 0 1 0 5.65 8H15v3h3v-3h2v3h2V10h-8.85A6 6 0 0 0 7.5 6Zm0 3.5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5Z';
+const KEY_PATH =
+  'M7.5 6a6 6 0 1 0 5.65 8H15v3h3v-3h2v3h2V10h-8.85A6 6 0 0 0 7.5 6Zm0 3.5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5Z';
 
 /** The passkey icon: a key, drawn inline (no image request). */
 export function keyIcon() {
@@ -54,12 +55,20 @@ export async function deviceNotes() {
   return null;
 }
 
-/** Create a passkey named `name`. @param {string} start @param {unknown} body @param {string} finish @param {string} name */
+/**
+ * Create a passkey named `name`. @param {string} start @param {unknown} body @param {string} finish @param {string}
+ * name
+ */
 export async function register(start, body, finish, name) {
   const { public_key: json } = await send('POST', start, body);
   const publicKey = PKC.parseCreationOptionsFromJSON
     ? PKC.parseCreationOptionsFromJSON(json)
-    : { ...json, challenge: bytes(json.challenge), user: { ...json.user, id: bytes(json.user.id) }, excludeCredentials: ids(json.excludeCredentials) };
+    : {
+        ...json,
+        challenge: bytes(json.challenge),
+        user: { ...json.user, id: bytes(json.user.id) },
+        excludeCredentials: ids(json.excludeCredentials),
+      };
   const credential = await navigator.credentials.create({ publicKey });
   return send('POST', finish, { credential: toJSON(credential), name });
 }
@@ -91,7 +100,8 @@ export function passkeyProblem(error) {
 /** A name for a new passkey ("Android phone"). */
 export function deviceName() {
   const ua = navigator.userAgent;
-  const kind = /Android/.test(ua) ? 'android' : /iPhone|iPad/.test(ua) ? 'iphone' : /Mac|Windows|Linux/.test(ua) ? 'computer' : 'other';
+  const kind = /Android/.test(ua) ? 'android' : /iPhone|iPad/.test(ua) ? 'iphone'
+    : /Mac|Windows|Linux/.test(ua) ? 'computer' : 'other';
   return t(`passkey.device.${kind}`);
 }
 
@@ -107,7 +117,8 @@ function ids(list) { return (list || []).map((c) => ({ ...c, id: bytes(c.id) }))
 /** @param {ArrayBuffer | null} buffer */
 function text(buffer) {
   if (!buffer) return null;
-  return btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...new Uint8Array(buffer)))
+    .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** The credential as JSON (what toJSON() gives where the browser has it). @param {any} credential */
@@ -115,10 +126,23 @@ function toJSON(credential) {
   if (typeof credential.toJSON === 'function') return credential.toJSON();
   const r = credential.response;
   const response = r.attestationObject
-    ? { clientDataJSON: text(r.clientDataJSON), attestationObject: text(r.attestationObject), transports: r.getTransports?.() || [] }
-    : { clientDataJSON: text(r.clientDataJSON), authenticatorData: text(r.authenticatorData), signature: text(r.signature), userHandle: text(r.userHandle) };
+    ? {
+        clientDataJSON: text(r.clientDataJSON),
+        attestationObject: text(r.attestationObject),
+        transports: r.getTransports?.() || [],
+      }
+    : {
+        clientDataJSON: text(r.clientDataJSON),
+        authenticatorData: text(r.authenticatorData),
+        signature: text(r.signature),
+        userHandle: text(r.userHandle),
+      };
   return {
-    id: credential.id, rawId: text(credential.rawId), type: credential.type, response,
-    authenticatorAttachment: credential.authenticatorAttachment, clientExtensionResults: credential.getClientExtensionResults(),
+    id: credential.id,
+    rawId: text(credential.rawId),
+    type: credential.type,
+    response,
+    authenticatorAttachment: credential.authenticatorAttachment,
+    clientExtensionResults: credential.getClientExtensionResults(),
   };
 }

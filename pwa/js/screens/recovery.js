@@ -13,11 +13,25 @@ import { qr } from './kiosk.js';
 export async function render(root) {
   const me = account();
   if (!me || (me.role !== 'operator' && me.role !== 'admin')) {
-    page(root, t('recovery.title'), el('p', {}, t('staff.needed')),
-      el('p', {}, el('a', { class: 'button', href: `#/signin?next=${encodeURIComponent('#/kiosk/recovery')}` }, t('signin.title'))));
+    page(
+      root,
+      t('recovery.title'),
+      el('p', {}, t('staff.needed')),
+      el(
+        'p',
+        {},
+        el(
+          'a',
+          { class: 'button', href: `#/signin?next=${encodeURIComponent('#/kiosk/recovery')}` },
+          t('signin.title'),
+        ),
+      ),
+    );
     return;
   }
-  const id = /** @type {HTMLInputElement} */ (el('input', { type: 'text', inputmode: 'numeric', maxlength: '17', autocomplete: 'off' }));
+  const id = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'text', inputmode: 'numeric', maxlength: '17', autocomplete: 'off' })
+  );
   const checked = /** @type {HTMLInputElement} */ (el('input', { type: 'checkbox', id: 'recovery-checked' }));
   const problems = summary();
   const result = el('div', { 'aria-live': 'polite' });

@@ -5,7 +5,20 @@ import { ApiError } from '../api.js';
 import { t } from '../i18n.js';
 import { account } from '../session.js';
 import { el } from '../views/dom.js';
-import { page, field, showError, summary, say, busy, isThaiId, digits, button, nextHash, takeFlash, problemText } from './ui.js';
+import {
+  page,
+  field,
+  showError,
+  summary,
+  say,
+  busy,
+  isThaiId,
+  digits,
+  button,
+  nextHash,
+  takeFlash,
+  problemText,
+} from './ui.js';
 import { signIn, passkeyProblem, autofillAvailable, supported, deviceNotes, keyIcon } from './passkey.js';
 
 /** The pending autofill request: aborted before asking again (one WebAuthn call at a time). */
@@ -87,7 +100,9 @@ export async function render(root, params) {
     const settled = signIn({}, { mediation: 'conditional', signal: controller.signal }).then(
       (session) => landing(session, params),
       // The browser's own refusals (nothing picked, aborted) are not news; the server's are.
-      (error) => { if (autofill?.controller === controller && error instanceof ApiError) say(problems, problemText(error)); },
+      (error) => {
+        if (autofill?.controller === controller && error instanceof ApiError) say(problems, problemText(error));
+      },
     );
     autofill = { controller, settled };
   }

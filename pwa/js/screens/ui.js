@@ -12,7 +12,8 @@ export function page(root, title, ...children) {
   root.replaceChildren(el('h1', {}, title), ...children.filter((c) => c !== null));
 }
 
-/** A labelled control with its hint and error. @param {string} id @param {string} label @param {HTMLElement} control @param {string} [hint] */
+/** A labelled control with its hint and error.
+ * @param {string} id @param {string} label @param {HTMLElement} control @param {string} [hint] */
 export function field(id, label, control, hint) {
   control.id = id;
   const wrap = el('div', { class: 'field' }, el('label', { for: id }, label));
@@ -24,7 +25,8 @@ export function field(id, label, control, hint) {
   return wrap;
 }
 
-/** Show (or clear, with '') a control's error; a fieldset marks its inputs. @param {string} id @param {string} message */
+/** Show (or clear, with '') a control's error; a fieldset marks its inputs.
+ * @param {string} id @param {string} message */
 export function showError(id, message) {
   const control = document.getElementById(id);
   const box = document.getElementById(`${id}-error`);
@@ -69,7 +71,9 @@ export function problemText(error) {
  */
 export function fieldProblems(error) {
   const fields = /** @type {any} */ (error instanceof ApiError ? error.body : error)?.fields;
-  return Object.fromEntries(Object.entries(fields || {}).map(([name, text]) => [name, pick(/** @type {any} */ (text))]));
+  return Object.fromEntries(
+    Object.entries(fields || {}).map(([name, text]) => [name, pick(/** @type {any} */ (text))]),
+  );
 }
 
 /** Why the server refused a queued write (an outbox item's error), in the citizen's language. @param {any} error */
@@ -79,12 +83,15 @@ export function refusalText(error) {
 
 /** @param {string} text @param {() => unknown} onClick @param {string} [kind] a class: secondary, danger */
 export function button(text, onClick, kind) {
-  const node = /** @type {HTMLButtonElement} */ (el('button', kind ? { type: 'button', class: kind } : { type: 'button' }, text));
+  const node = /** @type {HTMLButtonElement} */ (
+    el('button', kind ? { type: 'button', class: kind } : { type: 'button' }, text)
+  );
   node.addEventListener('click', onClick);
   return node;
 }
 
-/** Disable the buttons of `root` while `work` runs (no double submissions). @template T @param {HTMLElement} root @param {() => Promise<T>} work */
+/** Disable the buttons of `root` while `work` runs (no double submissions).
+ * @template T @param {HTMLElement} root @param {() => Promise<T>} work */
 export async function busy(root, work) {
   const buttons = [...root.querySelectorAll('button:not([disabled])')];
   for (const b of buttons) b.setAttribute('disabled', '');
