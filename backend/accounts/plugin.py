@@ -11,6 +11,7 @@ from backend.accounts.controllers import (
     PasskeyController,
     ProfileController,
     SessionController,
+    SignoutController,
     StaffAccountsController,
 )
 from backend.accounts.sessions import SESSION_KEEPERS, TIMEOUTS
@@ -43,6 +44,7 @@ async def _sweep_sessions(run: Housekeeping) -> dict[str, int]:
 def register(registry: Registry) -> None:
     registry.routes += [
         AuthController,
+        SignoutController,
         SessionController,
         PasskeyController,
         StaffAccountsController,

@@ -1,0 +1,99 @@
+"""Who is signed in here, and signing out of this device or of every device."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.status_codes import HTTP_200_OK
+
+from backend.accounts import services
+from backend.accounts.auth import Auth, provide_auth, provide_optional_auth, signed_in
+from backend.accounts.events import SignedOut
+from backend.accounts.schemas import SessionOut
+from backend.accounts.sessions import clear_cookies, revoke_all, revoke_session
+from backend.settings import Settings
+from backend.system.audit import record
+from backend.system.registry import publish
+
+__all__ = ["SessionController", "SignoutController"]
+
+
+class SignoutController(Controller):
+    """Ending sessions (beside the ceremonies that start them)."""
+
+    path = "/api/v1/auth"
+    tags = ["accounts"]
+
+    @post(
+        "/signout",
+        operation_id="signout",
+        guards=[signed_in],
+        dependencies={"auth": Provide(provide_auth)},
+        status_code=HTTP_200_OK,
+    )
+    async def signout(
+        self, auth: NamedDependency[Auth], settings: NamedDependency[Settings]
+    ) -> Response[SessionOut]:
+        """End this session; the device stops receiving this account's notifications."""
+        await revoke_session(auth.session.id)
+        await publish(
+            SignedOut(
+                actor=auth.actor(), account_id=auth.session.account_id, session_id=auth.session.id
+            )
+        )
+        await record("session.signed_out", auth.actor(), subject_account_id=auth.session.account_id)
+        response = Response(SessionOut(authenticated=False))
+        clear_cookies(response, settings)
+        return response
+
+    @post(
+        "/signout-all",
+        operation_id="signoutAll",
+        guards=[signed_in],
+        dependencies={"auth": Provide(provide_auth)},
+        status_code=HTTP_200_OK,
+    )
+    async def signout_all(
+        self, auth: NamedDependency[Auth], settings: NamedDependency[Settings]
+    ) -> Response[SessionOut]:
+        """End every session of this account, on every device, and stop every device's
+        notifications (e.g. after losing a phone)."""
+        own = auth.session.account_id  # an operator's own sessions, never the citizen's
+        assert own is not None
+        ended = await revoke_all(own)
+        await publish(SignedOut(actor=auth.actor(), account_id=own, session_id=None))
+        await record(
+            "session.signed_out_all",
+            auth.actor(),
+            subject_account_id=own,
+            detail={"sessions": ended},
+        )
+        response = Response(SessionOut(authenticated=False))
+        clear_cookies(response, settings)
+        return response
+
+
+class SessionController(Controller):
+    path = "/api/v1/session"
+    tags = ["accounts"]
+
+    @get(
+        "/",
+        operation_id="getSession",
+        dependencies={"maybe_auth": Provide(provide_optional_auth)},
+        cache_control=None,
+    )
+    async def get_session(self, maybe_auth: NamedDependency[Auth | None]) -> Response[SessionOut]:
+        """Who is signed in here (never cached), with the CSRF token for writes."""
+        if maybe_auth is None:
+            body = SessionOut(authenticated=False)
+        else:
+            info = maybe_auth.session
+            body = SessionOut(
+                authenticated=info.account_id is not None,
+                csrf_token=info.csrf_token,
+                account=await services.account_out(info.account_id) if info.account_id else None,
+                idle_timeout_s=info.idle_timeout_s,
+                expires_at=info.expires_at,
+            )
+        return Response(body, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,68 @@
+"""Passkey ceremonies, passkey management, recovery codes and staff invitations.
+
+Every ceremony has two steps: `*_options` stores a challenge bound to the caller's session and
+returns browser options; the second step takes that challenge exactly once, verifies the
+browser's answer with backend.lib.webauthn, and writes the result and its audit entry in one
+transaction.
+"""
+
+from __future__ import annotations
+
+from backend.accounts.services.ceremonies import (
+    CHALLENGE_TTL,
+    Ceremony,
+    Limits,
+    refuse_without_session,
+    store_challenge,
+)
+from backend.accounts.services.codes import CODE_ALPHABET
+from backend.accounts.services.enrolment import begin_enrol, finish_enrol
+from backend.accounts.services.invitations import (
+    begin_invitation,
+    finish_invitation,
+    issue_invitation,
+)
+from backend.accounts.services.passkeys import (
+    begin_add_passkey,
+    finish_add_passkey,
+    list_passkeys,
+    rename_passkey,
+    revoke_passkey,
+)
+from backend.accounts.services.profile import account_out, profile, update_profile
+from backend.accounts.services.recovery import (
+    RECOVERY_TTL,
+    begin_recovery,
+    finish_recovery,
+    issue_recovery_code,
+)
+from backend.accounts.services.signin import begin_signin, finish_signin, verify_for_account
+
+__all__ = [
+    "CHALLENGE_TTL",
+    "CODE_ALPHABET",
+    "RECOVERY_TTL",
+    "Ceremony",
+    "Limits",
+    "account_out",
+    "begin_add_passkey",
+    "begin_enrol",
+    "begin_invitation",
+    "begin_recovery",
+    "begin_signin",
+    "finish_add_passkey",
+    "finish_enrol",
+    "finish_invitation",
+    "finish_recovery",
+    "finish_signin",
+    "issue_invitation",
+    "issue_recovery_code",
+    "list_passkeys",
+    "profile",
+    "refuse_without_session",
+    "rename_passkey",
+    "revoke_passkey",
+    "store_challenge",
+    "update_profile",
+    "verify_for_account",
+]
