@@ -25,7 +25,12 @@ from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
 from backend.lib.etag import ETagResponse
 from backend.lib.logging import configure_logging
-from backend.lib.middleware import BROTLI_QUALITY, UNCOMPRESSED, envelope_middleware
+from backend.lib.middleware import (
+    BROTLI_QUALITY,
+    COMPRESS_FROM,
+    UNCOMPRESSED,
+    envelope_middleware,
+)
 from backend.lib.static import pwa_router
 from backend.settings import Settings, get_settings
 from backend.system.hotcache import cache_of
@@ -153,7 +158,7 @@ def create_app(
         compression_config=CompressionConfig(
             backend="brotli",
             brotli_gzip_fallback=True,
-            minimum_size=500,
+            minimum_size=COMPRESS_FROM,
             brotli_quality=BROTLI_QUALITY,
             exclude_opt_key=UNCOMPRESSED,
         ),

@@ -25,8 +25,8 @@ from backend.agency_api.schemas import (
     StatusMessage,
 )
 from backend.agency_api.services import REASON_NEEDED, ServiceSlugTakenError, form_refused
+from backend.applications.errors import ApplicationNotFoundError
 from backend.applications.schemas import ActionRequired, HistoryEntry
-from backend.applications.services import ApplicationNotFoundError
 from backend.applications.status import IllegalTransitionError
 from backend.catalog.forms import Choice, FormField, FormSchemaError
 from backend.catalog.services import ServiceNotFoundError

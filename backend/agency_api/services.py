@@ -28,7 +28,8 @@ from backend.agency_api.schemas import (
 )
 from backend.applications import services as applications
 from backend.applications.attachments import file_answers, forms_of
-from backend.applications.services import ApplicationNotFoundError
+from backend.applications.errors import ApplicationNotFoundError
+from backend.applications.status import ACTIVE
 from backend.applications.tables import Application
 from backend.catalog.forms import FormField, FormSchemaError
 from backend.catalog.life_events import LIFE_EVENTS
@@ -158,7 +159,7 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
             created_at=r["created_at"],
             updated_at=r["updated_at"],
             submitted_at=r["submitted_at"],
-            action=applications._action(r["action_required"])
+            action=applications.action_required(r["action_required"])
             if r["status"] == "needs_info"
             else None,
         )
@@ -326,7 +327,7 @@ async def officer_queue(
     if status is not None:
         condition &= Application.status == status
     else:
-        condition &= Application.status.is_in(sorted(applications.ACTIVE))
+        condition &= Application.status.is_in(sorted(ACTIVE))
     if service is not None:
         condition &= Application.service.slug == service
     now = dt.datetime.now(dt.UTC)

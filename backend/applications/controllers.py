@@ -13,8 +13,8 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.applications import dashboard as answers
 from backend.applications import services
-from backend.applications.fastpath import page_key
 from backend.applications.schemas import (
     AnswerNeedsInfo,
     ApplicationCreate,
@@ -24,7 +24,7 @@ from backend.applications.schemas import (
     Withdraw,
 )
 from backend.lib.db import current_engine
-from backend.system.hotcache import Page, cache_of
+from backend.system.hotcache import cache_of
 from backend.system.idempotency import key_from_header, request_hash, run_idempotent
 
 __all__ = ["ApplicationController", "DashboardController"]
@@ -156,7 +156,7 @@ class ApplicationController(Controller):
 
 
 class DashboardController(Controller):
-    path = "/api/v1/dashboard"
+    path = answers.PATH
     tags = ["applications"]
     guards = [requires_role("citizen")]
     dependencies = {"auth": Provide(provide_auth)}
@@ -172,48 +172,21 @@ class DashboardController(Controller):
     ) -> Response[Dashboard] | Response[None]:
         """All my applications, newest activity first. Send `If-None-Match` to get 304 when
         nothing changed, or `since=<sync>` to get only what changed."""
-        account_id = auth.require_account()
-        page = f"{limit}.{cursor or 0}.{since if since is not None else '-'}"
         # A citizen's own pages are remembered by the process (an operator's are not: each of
         # their reads is audited); system.hotcache forgets them when the account changes.
         cache = cache_of(current_engine()) if auth.acting_for is None else None
-        key = page_key(request.scope["query_string"])
-        known = cache.page(account_id, key) if cache else None
-        if_none_match = request.headers.get("if-none-match")
-        if known is not None:
-            if if_none_match == known.etag:
-                return _not_modified(known.etag)
-            if known.body is not None:
-                return _dashboard_response(known.body, known.etag)
-        generation = cache.generation if cache else 0
-        if if_none_match:
-            # Revalidation, the usual case: one index-only lookup answers "unchanged".
-            etag = _dashboard_etag(*await services.dashboard_version(account_id), page)
-            if if_none_match == etag:
-                if cache:  # the next revalidation is answered from memory
-                    cache.keep_page(account_id, key, Page(etag, None), generation)
-                return _not_modified(etag)
-        body, (seq, count) = await services.dashboard(
-            account_id, limit=limit, cursor=cursor, since=since
+        found = await answers.answer(
+            auth.require_account(),
+            answers.page_key(request.scope["query_string"]),
+            request.headers.get("if-none-match", ""),
+            cache,
+            limit=limit,
+            cursor=cursor,
+            since=since,
         )
-        etag = _dashboard_etag(seq, count, page)
-        encoded = msgspec.json.encode(body)
-        if cache:
-            cache.keep_page(account_id, key, Page(etag, encoded), generation)
-        return _dashboard_response(encoded, etag)
-
-
-def _not_modified(etag: str) -> Response[None]:
-    return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=_dashboard_headers(etag))
-
-
-def _dashboard_response(body: bytes, etag: str) -> Response[Any]:
-    return Response(body, media_type=MediaType.JSON, headers=_dashboard_headers(etag))
-
-
-def _dashboard_etag(seq: int, count: int, page: str) -> str:
-    return f'W/"d{seq}.{count}.{page}"'
-
-
-def _dashboard_headers(etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
+        if found.body is None:
+            return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=found.headers())
+        encoded: Response[Any] = Response(  # a Dashboard, encoded once and perhaps remembered
+            found.body, media_type=MediaType.JSON, headers=found.headers()
+        )
+        return encoded

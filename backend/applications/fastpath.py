@@ -1,9 +1,10 @@
 """The dashboard answered from this process's memory, before routing.
 
 A phone polls its dashboard far more often than it changes. When the session and the page
-asked for are both remembered (system.hotcache, filled by `DashboardController` with the exact
-bytes it answered), this ASGI middleware answers at once: same status, body, ETag and headers,
-but none of the routing, dependency and serialisation work, and no database. Anything else
+asked for are both remembered (system.hotcache, filled by applications.dashboard with the exact
+bytes it answered), this ASGI middleware answers at once with that module's answer (same
+status, body, ETag and headers) but none of the routing, dependency and serialisation work,
+and no database. Anything else
 (not remembered, a kiosk device, a coding other than brotli or none) goes on to the app.
 """
 
@@ -23,21 +24,14 @@ from litestar.types import (
 
 from backend.accounts.auth import with_context_cookie
 from backend.accounts.sessions import COOKIE, hash_token, remembered_session, touch_session
+from backend.applications.dashboard import PATH, from_memory, page_key
 from backend.lib.db import current_engine
-from backend.lib.middleware import after_response
+from backend.lib.middleware import COMPRESS_FROM, after_response
 from backend.system.hotcache import cache_of
 
-__all__ = ["PATH", "dashboard_from_memory", "page_key"]
+__all__ = ["dashboard_from_memory"]
 
-PATH = "/api/v1/dashboard"
-_COMPRESS_FROM = 500
-"""Bytes; as the app's CompressionConfig(minimum_size)."""
 _SESSION = COOKIE.encode()
-
-
-def page_key(query_string: bytes) -> str:
-    """Pages are remembered by their query string as sent: the same bytes ask the same."""
-    return query_string.decode("latin-1")
 
 
 def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
@@ -67,33 +61,28 @@ async def _answer(scope: Scope, send: Send) -> bool:
     if session is None or session.account_id is None:
         return False
     cache = cache_of(current_engine())
-    page = cache.page(session.account_id, page_key(scope["query_string"]))
-    if page is None:
+    key = page_key(scope["query_string"])
+    found = from_memory(cache, session.account_id, key, if_none_match.decode("latin-1"))
+    if found is None:
         return False
-    etag = page.etag.encode()
-    headers = [(b"etag", etag), (b"cache-control", b"private, no-cache")]
-    vary = b"Cookie"
-    if if_none_match == etag:
-        status, body = 304, b""
-    elif page.body is None:
-        return False  # only its ETag is known: the app reads the page
-    else:
-        status, body = 200, page.body
-        headers.append((b"content-type", b"application/json"))
-        if len(body) >= _COMPRESS_FROM and accept_encoding:
+    headers = found.headers()
+    body = found.body or b""
+    if found.body is not None:
+        headers["Content-Type"] = "application/json"
+        if len(body) >= COMPRESS_FROM and accept_encoding:
             if b"br" not in accept_encoding:
                 return False  # gzip or another coding: the app's middleware does it
-            body = cache.brotli(page)
-            headers.append((b"content-encoding", b"br"))
-            vary = b"Cookie,Accept-Encoding"  # as the compression middleware joins it
-        headers.append((b"content-length", str(len(body)).encode()))
-    headers.append((b"vary", vary))
+            assert found.remembered is not None
+            body = cache.brotli(found.remembered)
+            headers["Content-Encoding"] = "br"
+            headers["Vary"] += ",Accept-Encoding"  # as the compression middleware joins it
+        headers["Content-Length"] = str(len(body))
     if session.touch_due:
         after_response(scope, lambda: touch_session(session))
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
-        "status": status,
-        "headers": headers,
+        "status": found.status,
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }
     await send(start)
     done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}

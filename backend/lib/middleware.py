@@ -20,6 +20,7 @@ from backend.lib.logging import request_id_var
 __all__ = [
     "API_CSP",
     "BROTLI_QUALITY",
+    "COMPRESS_FROM",
     "CSP",
     "UNCOMPRESSED",
     "HeaderHook",
@@ -32,6 +33,10 @@ UNCOMPRESSED = "uncompressed"
 """Route `opt` key: the compression middleware leaves these responses alone (documents: PDF,
 JPEG and PNG are compressed already; re-encoding costs CPU, hides the size from a phone's
 progress bar and gains nothing)."""
+
+COMPRESS_FROM = 500
+"""Bytes: smaller responses go uncompressed (the app's CompressionConfig, and the dashboard
+answered from memory, which must answer as the app would)."""
 
 BROTLI_QUALITY = 5
 """Dynamic responses: 5 compresses JSON nearly as well as 11 at a fraction of the CPU."""

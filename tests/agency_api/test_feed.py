@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.agency_api.services import changed_after
-from backend.applications import services as applications
+from backend.applications.services import changes
 from backend.applications.tables import Application
 from backend.system.audit import Actor
 from backend.system.tables import AuditEntry
@@ -115,7 +115,7 @@ async def test_a_reader_never_skips_a_change_committed_late(
 
     took_number = asyncio.Event()
     release = asyncio.Event()
-    real_next_value = applications.next_value
+    real_next_value = changes.next_value
 
     async def next_value_then_hold(name: str) -> int:
         value = await real_next_value(name)
@@ -124,7 +124,7 @@ async def test_a_reader_never_skips_a_change_committed_late(
             await release.wait()  # the row update and the commit wait too
         return value
 
-    monkeypatch.setattr(applications, "next_value", next_value_then_hold)
+    monkeypatch.setattr(changes, "next_value", next_value_then_hold)
     holder = asyncio.create_task(set_status(first, "received", AGENCY, agency_id=await dopa_id()))
     await took_number.wait()
     follower = asyncio.create_task(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.applications import services
+from backend.applications.errors import ApplicationNotFoundError
 from backend.applications.status import IllegalTransitionError
 from backend.applications.tables import Application, StatusEvent
 from backend.catalog.tables import Service
@@ -98,7 +98,7 @@ async def test_draft_save_resume_submit(client: Client) -> None:
     assert draft.json()["history"] == []
 
     # Not visible to the agency while a draft.
-    with pytest.raises(services.ApplicationNotFoundError):
+    with pytest.raises(ApplicationNotFoundError):
         await set_status(app_id, "received", OFFICER, agency_id=await agency_id("NHSO"))
 
     incomplete = await client.post(
@@ -242,7 +242,7 @@ async def test_history_is_append_only(client: Client) -> None:
 
 async def test_another_agency_cannot_move_it(client: Client) -> None:
     app_id = (await apply(client)).json()["id"]
-    with pytest.raises(services.ApplicationNotFoundError):
+    with pytest.raises(ApplicationNotFoundError):
         await set_status(app_id, "received", OFFICER, agency_id=await agency_id("DLT"))
 
 

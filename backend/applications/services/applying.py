@@ -1,0 +1,253 @@
+"""The citizen's side: apply, keep and discard drafts, submit, withdraw, and answer what the
+agency asked for."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from backend.accounts.tables import Account
+from backend.applications.errors import (
+    AssuranceRequiredError,
+    NotADraftError,
+)
+from backend.applications.events import ApplicationEvent, NeedsInfoAnswered
+from backend.applications.services.changes import next_change, owned, record_change, utc_now
+from backend.applications.status import check_transition
+from backend.applications.tables import Application
+from backend.applications.validation import clean_answers
+from backend.catalog.forms import FormField
+from backend.catalog.services import ServiceNotFoundError
+from backend.catalog.tables import Service
+from backend.lib.db import write_transaction
+from backend.system.audit import Actor, record
+from backend.system.registry import publish
+
+TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+"""No 0/O or 1/I/L: codes are read aloud at counters and typed from paper receipts."""
+
+
+def _new_tracking_code(agency_code: str) -> str:
+    chars = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6))
+    return f"{agency_code}-{chars[:4]}-{chars[4:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceForm:
+    id: int
+    agency_id: int
+    agency_code: str
+    form: list[FormField]
+    required_assurance: str
+
+
+async def _service_form(slug: str) -> ServiceForm:
+    row = (
+        await Service.select(
+            Service.id,
+            Service.agency,
+            Service.agency.code.as_alias("agency_code"),
+            Service.form_schema,
+            Service.required_assurance,
+            Service.published,
+        )
+        .where(Service.slug == slug)
+        .first()
+    )
+    if row is None or not row["published"]:
+        raise ServiceNotFoundError()
+    return _to_form(row)
+
+
+def _to_form(row: dict[str, Any]) -> ServiceForm:
+    schema = row["form_schema"]
+    return ServiceForm(
+        id=row["id"],
+        agency_id=row["agency"],
+        agency_code=row["agency_code"],
+        form=msgspec.convert(
+            json.loads(schema) if isinstance(schema, str) else schema, list[FormField]
+        ),
+        required_assurance=row["required_assurance"],
+    )
+
+
+async def _form_of_application(application_id: int) -> ServiceForm:
+    """The form of the service an application is for (even if since unpublished)."""
+    app = (
+        await Application.select(Application.service)
+        .where(Application.id == application_id)
+        .first()
+    )
+    assert app is not None
+    row = (
+        await Service.select(
+            Service.id,
+            Service.agency,
+            Service.agency.code.as_alias("agency_code"),
+            Service.form_schema,
+            Service.required_assurance,
+        )
+        .where(Service.id == app["service"])
+        .first()
+    )
+    assert row is not None
+    return _to_form(row)
+
+
+async def _check_assurance(account_id: int, service: ServiceForm) -> None:
+    if service.required_assurance != "verified_in_person":
+        return
+    account = await Account.select(Account.assurance).where(Account.id == account_id).first()
+    if account is None or account["assurance"] != "verified_in_person":
+        raise AssuranceRequiredError()
+
+
+async def _check_documents(account_id: int, form: list[FormField], answers: dict[str, Any]) -> None:
+    """File answers must be live documents of this citizen, of the type the field asks for."""
+    from backend.applications.attachments import check_attachments
+
+    await check_attachments(account_id, form, answers)
+
+
+async def create_application(
+    actor: Actor, account_id: int, slug: str, answers: dict[str, Any], *, submit: bool
+) -> int:
+    """A new draft or submitted application; runs inside the caller's write transaction (the
+    idempotency record's). Returns its id."""
+    service = await _service_form(slug)
+    if submit:
+        await _check_assurance(account_id, service)
+    clean = clean_answers(service.form, answers, complete=submit)
+    await _check_documents(account_id, service.form, clean)
+    code = _new_tracking_code(service.agency_code)
+    while await Application.exists().where(Application.tracking_code == code):
+        code = _new_tracking_code(service.agency_code)
+    now = utc_now()
+    row = Application(
+        tracking_code=code,
+        account=account_id,
+        service=service.id,
+        agency=service.agency_id,
+        status="draft",
+        answers=json.dumps(clean, ensure_ascii=False),
+        created_at=now,
+        updated_at=now,
+        change_seq=0,
+        submitted_by=actor.account_id if actor.role == "operator" else None,
+    )
+    await row.save()
+    app = {
+        "id": row.id,
+        "account": account_id,
+        "status": "draft",
+        "agency": service.agency_id,
+        "tracking_code": code,
+        "service": service.id,
+    }
+    if submit:
+        await record_change(app, "submitted", actor)
+    else:
+        await record(
+            "application.draft_saved",
+            actor,
+            subject_account_id=account_id,
+            object_type="application",
+            object_id=row.id,
+        )
+        seq = await next_change(account_id)
+        await Application.update({Application.change_seq: seq}).where(Application.id == row.id)
+    return int(row.id)
+
+
+async def update_draft(
+    actor: Actor, account_id: int, application_id: int, answers: dict[str, Any]
+) -> None:
+    async with write_transaction():
+        app = await owned(account_id, application_id, lock=True)
+        if app["status"] != "draft":
+            raise NotADraftError()
+        service = await _form_of_application(application_id)
+        clean = clean_answers(service.form, answers, complete=False)
+        await _check_documents(account_id, service.form, clean)
+        seq = await next_change(account_id)
+        await Application.update(
+            {
+                Application.answers: json.dumps(clean, ensure_ascii=False),
+                Application.updated_at: utc_now(),
+                Application.change_seq: seq,
+            }
+        ).where(Application.id == application_id)
+        await record(
+            "application.draft_saved",
+            actor,
+            subject_account_id=account_id,
+            object_type="application",
+            object_id=application_id,
+        )
+
+
+async def submit_draft(actor: Actor, account_id: int, application_id: int) -> None:
+    """Inside the caller's write transaction (idempotent submit)."""
+    app = await owned(account_id, application_id, lock=True)
+    check_transition(app["status"], "submitted", by="citizen")
+    service = await _form_of_application(application_id)
+    await _check_assurance(account_id, service)
+    clean = clean_answers(service.form, json.loads(app["answers"]), complete=True)
+    await _check_documents(account_id, service.form, clean)
+    await record_change(app, "submitted", actor, answers=clean)
+
+
+async def discard_draft(actor: Actor, account_id: int, application_id: int) -> None:
+    async with write_transaction():
+        app = await owned(account_id, application_id, lock=True)
+        if app["status"] != "draft":
+            raise NotADraftError()
+        seq = await next_change(account_id)
+        # Kept as a tombstone so `since` can tell other devices to drop it.
+        await Application.update(
+            {
+                Application.deleted_at: utc_now(),
+                Application.updated_at: utc_now(),
+                Application.change_seq: seq,
+            }
+        ).where(Application.id == application_id)
+        await record(
+            "application.draft_discarded",
+            actor,
+            subject_account_id=account_id,
+            object_type="application",
+            object_id=application_id,
+        )
+
+
+async def withdraw(actor: Actor, account_id: int, application_id: int, reason: str) -> None:
+    async with write_transaction():
+        app = await owned(account_id, application_id, lock=True)
+        check_transition(app["status"], "withdrawn", by="citizen")
+        await record_change(app, "withdrawn", actor, message_th=reason, message_en=reason)
+
+
+async def answer_needs_info(
+    actor: Actor, account_id: int, application_id: int, answers: dict[str, Any], message: str
+) -> None:
+    """The citizen gives what the agency asked for; the review resumes (needs_info → in_review)
+    and the answer appears in the agency's feed."""
+    async with write_transaction():
+        app = await owned(account_id, application_id, lock=True)
+        check_transition(app["status"], "in_review", by="citizen")
+        requested = json.loads(app["action_required"] or "{}").get("fields") or []
+        service = await _form_of_application(application_id)
+        allowed = set(requested) or {f.name for f in service.form}
+        clean = clean_answers(service.form, answers, complete=False, only=allowed)
+        await _check_documents(account_id, service.form, clean)
+        merged = {**json.loads(app["answers"]), **clean}
+        clean_answers(service.form, merged, complete=True)  # the whole form must now be whole
+        await record_change(
+            app, "in_review", actor, message_th=message, message_en=message, answers=merged
+        )
+        await publish(NeedsInfoAnswered(**ApplicationEvent.fields_of(app)))

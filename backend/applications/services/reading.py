@@ -1,0 +1,246 @@
+"""Reading applications: the dashboard (as plain SQL, one round trip), one application with its
+history, and the public tracking lookup."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from piccolo.querystring import QueryString
+
+from backend.applications.errors import (
+    ApplicationNotFoundError,
+)
+from backend.applications.schemas import (
+    ActionRequired,
+    ApplicationDetail,
+    ApplicationSummary,
+    Dashboard,
+    HistoryEntry,
+    ServiceRef,
+)
+from backend.applications.status import CITIZEN_TRANSITIONS
+from backend.applications.tables import Application, StatusEvent
+from backend.lib.db import current_engine
+from backend.lib.schema import I18n
+
+MAX_DASHBOARD_PAGE = 50
+
+
+_SUMMARY = (
+    Application.id,
+    Application.tracking_code,
+    Application.status,
+    Application.updated_at,
+    Application.action_required,
+    Application.change_seq,
+    Application.deleted_at,
+    Application.service.slug.as_alias("service_slug"),
+    Application.service.name_th.as_alias("service_th"),
+    Application.service.name_en.as_alias("service_en"),
+    Application.agency.code.as_alias("agency_code"),
+    Application.agency.name_th.as_alias("agency_th"),
+    Application.agency.name_en.as_alias("agency_en"),
+)
+
+
+def action_required(raw: str) -> ActionRequired | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return ActionRequired(
+        message=I18n(th=data.get("th", ""), en=data.get("en", "")),
+        fields=list(data.get("fields") or []),
+    )
+
+
+def _service_ref(row: dict[str, Any]) -> ServiceRef:
+    return ServiceRef(
+        slug=row["service_slug"],
+        name=I18n(th=row["service_th"], en=row["service_en"]),
+        agency=row["agency_code"],
+        agency_name=I18n(th=row["agency_th"], en=row["agency_en"]),
+    )
+
+
+def _summary(row: dict[str, Any]) -> ApplicationSummary:
+    return ApplicationSummary(
+        id=row["id"],
+        tracking_code=row["tracking_code"],
+        status=row["status"],
+        updated_at=row["updated_at"],
+        service=_service_ref(row),
+        action=action_required(row["action_required"]) if row["status"] == "needs_info" else None,
+        deleted=row["deleted_at"] is not None,
+    )
+
+
+async def dashboard_version(account_id: int) -> tuple[int, int]:
+    """(latest change number, number of applications): changes whenever the dashboard would.
+    One index-only lookup, so an unchanged dashboard is answered 304 without reading rows."""
+    rows = await current_engine().run_querystring(
+        QueryString(
+            "SELECT COALESCE(MAX(change_seq), 0) AS seq, COUNT(*) AS n FROM application "
+            "WHERE account = {}",
+            account_id,
+        )
+    )
+    return int(rows[0]["seq"]), int(rows[0]["n"])
+
+
+# The dashboard's rows as plain SQL: the same columns as `_SUMMARY`, but building that joined
+# select with Piccolo cost more CPU than everything else in the request (scripts/
+# bench_dashboard.py). Each variant walks the (account, change_seq) index, and carries the
+# dashboard's version (`dashboard_version`) read in the same statement: one round trip, and
+# `sync` and the rows come from one snapshot.
+_DASHBOARD_SQL = """
+SELECT a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
+    a.deleted_at, s.slug AS service_slug, s.name_th AS service_th, s.name_en AS service_en,
+    g.code AS agency_code, g.name_th AS agency_th, g.name_en AS agency_en,
+    v.seq AS version_seq, v.n AS version_n
+FROM (SELECT COALESCE(MAX(change_seq), 0) AS seq, COUNT(*) AS n FROM application
+      WHERE account = {}) v
+CROSS JOIN application a
+JOIN service s ON s.id = a.service
+JOIN agency g ON g.id = a.agency
+WHERE a.account = {} AND """
+
+
+_NEWEST_FIRST = _DASHBOARD_SQL + "a.deleted_at IS NULL ORDER BY a.change_seq DESC LIMIT {}"
+
+
+_BEFORE_CURSOR = (
+    _DASHBOARD_SQL
+    + "a.deleted_at IS NULL AND a.change_seq < {} ORDER BY a.change_seq DESC LIMIT {}"
+)
+
+
+_CHANGED_SINCE = _DASHBOARD_SQL + "a.change_seq > {} ORDER BY a.change_seq LIMIT {}"
+
+
+async def dashboard(
+    account_id: int, *, limit: int, cursor: int | None, since: int | None
+) -> tuple[Dashboard, tuple[int, int]]:
+    """Newest activity first, paged by `cursor`; or, with `since`, only what changed after
+    that sync number (oldest change first, discarded drafts included as `deleted`). With it,
+    the `dashboard_version` these rows are of."""
+    if since is not None:
+        query = QueryString(_CHANGED_SINCE, account_id, account_id, since, limit + 1)
+    elif cursor is not None:
+        query = QueryString(_BEFORE_CURSOR, account_id, account_id, cursor, limit + 1)
+    else:
+        query = QueryString(_NEWEST_FIRST, account_id, account_id, limit + 1)
+    rows = await current_engine().run_querystring(query)
+    # No rows (nothing on this page, or nothing changed): the version on its own.
+    version = (
+        (int(rows[0]["version_seq"]), int(rows[0]["version_n"]))
+        if rows
+        else await dashboard_version(account_id)
+    )
+    sync_seq = version[0]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [_summary(r) for r in rows]
+    if since is not None:
+        # More changes than one page: the client continues from the last one it got.
+        sync = rows[-1]["change_seq"] if more else max(sync_seq, since)
+        return Dashboard(items=items, sync=sync), version
+    next_cursor = rows[-1]["change_seq"] if more else None
+    return Dashboard(items=items, sync=sync_seq, next_cursor=next_cursor), version
+
+
+async def get_detail(account_id: int, application_id: int) -> ApplicationDetail:
+    row = (
+        await Application.select(
+            *_SUMMARY,
+            Application.answers,
+            Application.created_at,
+            Application.submitted_at,
+        )
+        .where(
+            (Application.id == application_id)
+            & (Application.account == account_id)
+            & Application.deleted_at.is_null()
+        )
+        .first()
+    )
+    if row is None:
+        raise ApplicationNotFoundError()
+    return _detail(row, await history(application_id))
+
+
+def _detail(row: dict[str, Any], entries: list[HistoryEntry]) -> ApplicationDetail:
+    return ApplicationDetail(
+        id=row["id"],
+        tracking_code=row["tracking_code"],
+        status=row["status"],
+        service=_service_ref(row),
+        answers=json.loads(row["answers"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        submitted_at=row["submitted_at"],
+        history=entries,
+        action=action_required(row["action_required"]) if row["status"] == "needs_info" else None,
+        can_withdraw="withdrawn" in CITIZEN_TRANSITIONS.get(row["status"], frozenset()),
+    )
+
+
+async def history(application_id: int) -> list[HistoryEntry]:
+    return (await histories([application_id])).get(application_id, [])
+
+
+async def histories(application_ids: list[int]) -> dict[int, list[HistoryEntry]]:
+    """Each application's status history, oldest first, in one query."""
+    if not application_ids:
+        return {}
+    rows = (
+        await StatusEvent.select(
+            StatusEvent.application,
+            StatusEvent.status,
+            StatusEvent.at,
+            StatusEvent.message_th,
+            StatusEvent.message_en,
+            StatusEvent.actor_role,
+        )
+        .where(StatusEvent.application.is_in(application_ids))
+        .order_by(StatusEvent.id)
+    )
+    found: dict[int, list[HistoryEntry]] = defaultdict(list)
+    for r in rows:
+        found[r["application"]].append(
+            HistoryEntry(
+                status=r["status"],
+                at=r["at"],
+                by=r["actor_role"],
+                message=I18n(th=r["message_th"], en=r["message_en"])
+                if r["message_th"] or r["message_en"]
+                else None,
+            )
+        )
+    return found
+
+
+async def find_for_tracking(tracking_code: str, id_last4: str) -> ApplicationDetail | None:
+    """The application with this code whose citizen's ID number ends in `id_last4`; None for
+    any mismatch, so a wrong pair reveals nothing (not even that the code exists)."""
+    row = (
+        await Application.select(
+            *_SUMMARY,
+            Application.answers,
+            Application.created_at,
+            Application.submitted_at,
+            Application.account.national_id.as_alias("national_id"),
+        )
+        .where(
+            (Application.tracking_code == tracking_code.strip().upper())
+            & Application.deleted_at.is_null()
+            & (Application.status != "draft")
+        )
+        .first()
+    )
+    if row is None or not (row["national_id"] or "").endswith(id_last4) or len(id_last4) != 4:
+        return None
+    detail = _detail(row, await history(int(row["id"])))
+    detail.answers = {}  # tracking shows status, never what the citizen wrote
+    return detail
