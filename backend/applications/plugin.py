@@ -5,9 +5,12 @@ NeedsInfoAnswered (applications.events) to whoever listens."""
 from __future__ import annotations
 
 from backend.applications import personal_data
-from backend.applications.controllers import ApplicationController, DashboardController
+from backend.applications.controllers import (
+    ApplicationController,
+    DashboardController,
+    TrackController,
+)
 from backend.applications.fastpath import dashboard_from_memory
-from backend.applications.tracking import TrackController
 from backend.system.registry import Registry
 
 __all__ = ["register"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import anyio
 
-from backend.documents.resumable import remove_uploads
+from backend.documents.services.uploads import remove_uploads
 from backend.documents.storage import storage_for
 from backend.documents.tables import Document, Upload
 from backend.system.registry import Erasure, PersonalData

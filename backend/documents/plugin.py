@@ -4,9 +4,8 @@ a citizen's personal data."""
 from __future__ import annotations
 
 from backend.documents import personal_data
-from backend.documents.controllers import DocumentController
-from backend.documents.resumable import sweep_uploads
-from backend.documents.upload_controller import UploadController
+from backend.documents.controllers import DocumentController, UploadController
+from backend.documents.services.uploads import sweep_uploads
 from backend.system.registry import Housekeeping, Registry, Sweep
 
 __all__ = ["register"]

@@ -9,7 +9,7 @@ Every call streams, so no file is ever held whole in memory. Whole uploads take 
 - `open(key)` checks the object exists, then returns an async iterator of its bytes.
 - `delete(key)` removes it (a missing key is not an error).
 
-Resumable uploads (`resumable`) build an object piece by piece under a temporary key:
+Resumable uploads (`services.uploads`) build an object piece by piece under a temporary key:
 
 - `begin()` makes an empty temporary object and returns its key.
 - `append(temp_key, offset, chunks, max_bytes=…)` adds bytes at `offset` and returns the new

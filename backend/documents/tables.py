@@ -58,7 +58,7 @@ class Document(Table, tablename="document"):
 
 
 class Upload(Table, tablename="document_upload"):
-    """A resumable upload in progress (see `resumable`): its bytes accumulate in storage
+    """A resumable upload in progress (see `services.uploads`): its bytes accumulate in storage
     under `temp_key` until `received` reaches `length`, when it becomes a `Document`."""
 
     id = Serial(primary_key=True)

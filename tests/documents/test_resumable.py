@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.documents import resumable
 from backend.documents.errors import UploadInterruptedError
-from backend.documents.services import Limits
+from backend.documents.services import Limits, pieces, uploads
 from backend.documents.storage import LocalStorage
 from backend.documents.tables import Document, Upload
 from backend.settings import ROOT, Settings
@@ -226,7 +225,7 @@ async def test_a_failing_body_keeps_what_arrived(client: Client, settings: Setti
 
     actor = Actor(account_id=account_id, role="citizen")
     with pytest.raises(RuntimeError):
-        await resumable.append(account_id, upload_id, 0, breaks(), actor=actor, settings=settings)
+        await pieces.append(account_id, upload_id, 0, breaks(), actor=actor, settings=settings)
     [row] = await Upload.select()
     assert (row["received"], row["locked_by"]) == (2 * CHUNK, None)
 
@@ -234,7 +233,7 @@ async def test_a_failing_body_keeps_what_arrived(client: Client, settings: Setti
         yield DATA[2 * CHUNK : 3 * CHUNK]
         raise UploadInterruptedError()
 
-    state, completed = await resumable.append(
+    state, completed = await pieces.append(
         account_id, upload_id, 2 * CHUNK, interrupted(), actor=actor, settings=settings
     )
     assert (state.offset, completed) == (3 * CHUNK, False)
@@ -348,7 +347,7 @@ async def test_a_single_upload_with_a_completed_uploads_key_replays_it(client: C
 async def test_concurrent_patches_one_writes_the_other_waits(
     client: Client, documents_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(resumable, "CHECKPOINT_BYTES", CHUNK)
+    monkeypatch.setattr(pieces, "CHECKPOINT_BYTES", CHUNK)
     await enrol_citizen(client)
     upload_id = await started(client)
     go_on = asyncio.Event()
@@ -372,7 +371,7 @@ async def test_concurrent_patches_one_writes_the_other_waits(
     assert busy.status == 409
     assert busy.json()["code"] == "upload_busy"
     assert busy.json()["offset"] == int(at)
-    assert 1 <= int(busy.headers["retry-after"]) <= resumable.BUSY_RETRY_S
+    assert 1 <= int(busy.headers["retry-after"]) <= uploads.BUSY_RETRY_S
     assert (await direct(client, "DELETE", url)).status == 409
 
     go_on.set()
@@ -399,7 +398,7 @@ async def test_a_stalled_body_ends_its_patch(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A phone out of coverage rarely closes its connection: silence ends the PATCH."""
-    monkeypatch.setattr(resumable, "STALL_S", 0.2)
+    monkeypatch.setattr(pieces, "STALL_S", 0.2)
     await enrol_citizen(client)
     upload_id = await started(client)
 
@@ -643,8 +642,8 @@ async def test_expired_uploads_are_gone_and_swept(
     two_days_ago = time.time() - 2 * 86400
     os.utime(old, (two_days_ago, two_days_ago))
 
-    result = await resumable.sweep_uploads(settings)
-    assert result == resumable.SweepResult(uploads=1, files=1)
+    result = await uploads.sweep_uploads(settings)
+    assert result == uploads.SweepResult(uploads=1, files=1)
     assert [r["token"] for r in await Upload.select(Upload.token)] == [live_id]
     [document] = await Document.select(Document.storage_key)
     [live] = await Upload.select(Upload.temp_key)

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.documents import services
 from backend.documents.errors import DocumentNotFoundError, IdempotencyKeyReusedError
 from backend.documents.services import (
     document_for_download,
     owned_documents,
     soft_delete,
     store_upload,
+    storing,
 )
 from backend.documents.tables import Document
 from backend.settings import Settings
@@ -166,7 +166,7 @@ async def test_the_unique_index_settles_a_race_the_first_check_missed(
     first, _ = await store_upload(
         me, "id_card", "", chunks(pdf()), "race-key", actor=as_citizen(me), settings=settings
     )
-    real = services.by_idempotency_key
+    real = storing.by_idempotency_key
     calls = 0
 
     async def missed_once(account_id: int, key: str) -> Any:
@@ -174,7 +174,7 @@ async def test_the_unique_index_settles_a_race_the_first_check_missed(
         calls += 1
         return None if calls == 1 else await real(account_id, key)
 
-    monkeypatch.setattr(services, "by_idempotency_key", missed_once)
+    monkeypatch.setattr(storing, "by_idempotency_key", missed_once)
     second, created = await store_upload(
         me, "id_card", "", chunks(pdf()), "race-key", actor=as_citizen(me), settings=settings
     )

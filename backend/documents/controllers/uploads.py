@@ -1,4 +1,4 @@
-"""Resumable document uploads over HTTP, for weak links (rules in `resumable`).
+"""Resumable document uploads over HTTP, for weak links (rules in `services.uploads`).
 
 Create with `Upload-Length`, send the bytes with PATCH from `Upload-Offset`, ask where it
 stands with HEAD after a dropped connection, go on from there. The PATCH that delivers the
@@ -16,8 +16,7 @@ from litestar.params import FromPath, HeaderParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.auth import Auth, provide_auth, requires_role
-from backend.documents import resumable
-from backend.documents.controllers import (
+from backend.documents.controllers.common import (
     DocumentTypeQuery,
     LabelQuery,
     document_out,
@@ -25,9 +24,9 @@ from backend.documents.controllers import (
     request_chunks,
 )
 from backend.documents.errors import UploadHeaderError
-from backend.documents.resumable import UploadState
 from backend.documents.schemas import UploadOut
-from backend.documents.services import MAX_IDEMPOTENCY_KEY
+from backend.documents.services import MAX_IDEMPOTENCY_KEY, pieces, uploads
+from backend.documents.services.uploads import UploadState
 from backend.settings import Settings
 
 __all__ = ["UploadController"]
@@ -124,7 +123,7 @@ class UploadController(Controller):
         ] = None,
     ) -> Response[UploadOut]:
         """Start a resumable upload."""
-        state, created = await resumable.create_upload(
+        state, created = await uploads.create_upload(
             auth.require_account(),
             document_type,
             label,
@@ -150,7 +149,7 @@ class UploadController(Controller):
         self, auth: NamedDependency[Auth], upload_id: FromPath[str]
     ) -> Response[None]:
         """Where an upload stands, in headers."""
-        state = await resumable.get_upload(auth.require_account(), upload_id)
+        state = await uploads.get_upload(auth.require_account(), upload_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT, headers=_progress(state))
 
     @get(
@@ -163,7 +162,7 @@ class UploadController(Controller):
         self, auth: NamedDependency[Auth], upload_id: FromPath[str]
     ) -> Response[UploadOut]:
         """Where an upload stands."""
-        state = await resumable.get_upload(auth.require_account(), upload_id)
+        state = await uploads.get_upload(auth.require_account(), upload_id)
         return Response(_out(state), headers=_progress(state))
 
     @patch(
@@ -199,7 +198,7 @@ class UploadController(Controller):
     ) -> Response[UploadOut]:
         """Send the next bytes of the file."""
         offset = _header_int(upload_offset, "Upload-Offset")
-        state, completed = await resumable.append(
+        state, completed = await pieces.append(
             auth.require_account(),
             upload_id,
             offset,
@@ -230,4 +229,4 @@ class UploadController(Controller):
         upload_id: FromPath[str],
     ) -> None:
         """Abandon an upload."""
-        await resumable.delete_upload(auth.require_account(), upload_id, settings=settings)
+        await uploads.delete_upload(auth.require_account(), upload_id, settings=settings)

@@ -1,28 +1,13 @@
-"""Document wallet rules, and the internal API other domains call.
-
-For the applications domain (and the kiosk, later):
-
-- `owned_documents(account_id, ids)`: the citizen's live documents among `ids`, to attach
-  wallet documents to an application. The caller checks each one's `document_type` against
-  the form field it fills.
-- `document_for_download(document_id, settings=…)`: a document's row and bytes whatever its
-  owner or state (a citizen's delete only hides it from the wallet), for staff and agency
-  downloads. No ownership check: the caller authorises, and records the read in the audit log.
-- `store_upload(account_id, document_type, label, chunks, idempotency_key, actor=…,
-  settings=…)`: the whole upload (rate limit, type check by content, size limit, storage,
-  row, audit), used by the upload endpoint and by an operator uploading for a citizen.
-  `resumable` builds a document piece by piece and ends with the same `record_upload`.
-
-Citizen-facing reads and writes (`list_documents`, `get_own`, `relabel`, `soft_delete`) only
-ever see the caller's own live documents: another citizen's id is simply not found.
-"""
+"""Storing a document once: the checks every upload passes (type by content, size, label,
+idempotency key) and the wallet row with its audit entry, whether the bytes came in one POST
+or in pieces."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +16,6 @@ import asyncpg
 
 from backend.catalog.tables import DocumentType
 from backend.documents.errors import (
-    DocumentNotFoundError,
     DocumentTooLargeError,
     IdempotencyKeyReusedError,
     UnknownDocumentTypeError,
@@ -39,7 +23,7 @@ from backend.documents.errors import (
 )
 from backend.documents.schemas import MAX_LABEL
 from backend.documents.sniff import MAGIC_BYTES, image_size, sniff
-from backend.documents.storage import StorageKeyMissingError, Stored, storage_for
+from backend.documents.storage import Stored, storage_for
 from backend.documents.tables import Document
 from backend.lib.db import transaction
 from backend.lib.errors import ClientError, ValidationFailedError
@@ -47,26 +31,8 @@ from backend.settings import Settings
 from backend.system.audit import Actor, record
 from backend.system.ratelimit import Limit, check
 
-__all__ = [
-    "MAX_IDEMPOTENCY_KEY",
-    "DocumentRow",
-    "Limits",
-    "by_idempotency_key",
-    "check_idempotency_key",
-    "clean_label",
-    "document_for_download",
-    "get_own",
-    "list_documents",
-    "open_content",
-    "owned_documents",
-    "record_upload",
-    "relabel",
-    "require_document_type",
-    "soft_delete",
-    "store_upload",
-]
-
 log = logging.getLogger("portal.documents")
+
 
 MAX_IDEMPOTENCY_KEY = 100
 """Longest Idempotency-Key accepted (a UUID is 36 characters)."""
@@ -101,11 +67,11 @@ class DocumentRow:
         return self.deleted_at is None
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _row(r: dict[str, Any]) -> DocumentRow:
+def document_row(r: dict[str, Any]) -> DocumentRow:
     return DocumentRow(
         id=r["id"],
         account_id=r["account"],
@@ -238,7 +204,7 @@ async def by_idempotency_key(account_id: int, key: str) -> DocumentRow | None:
         .where((Document.account == account_id) & (Document.idempotency_key == key))
         .first()
     )
-    return _row(row) if row else None
+    return document_row(row) if row else None
 
 
 def _replay(existing: DocumentRow, stored: Stored, document_type: str) -> DocumentRow:
@@ -269,7 +235,7 @@ async def record_upload(
         if existing is not None:
             return _replay(existing, stored, document_type), False
     width, height = size if size else (None, None)
-    now = _now()
+    now = utc_now()
     try:
         async with transaction():
             inserted = await Document.insert(
@@ -326,128 +292,3 @@ async def record_upload(
         ),
         True,
     )
-
-
-async def owned_documents(account_id: int, ids: Sequence[int]) -> dict[int, DocumentRow]:
-    """The documents among `ids` that `account_id` owns and has not deleted, by id.
-
-    Ids that are missing, deleted or someone else's are simply absent from the answer: the
-    caller compares with what it asked for and refuses the difference (as a 404 or a field
-    error), without telling whose a foreign id is."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = await Document.select().where(
-        (Document.account == account_id) & Document.id.is_in(wanted) & Document.deleted_at.is_null()
-    )
-    return {r["id"]: _row(r) for r in rows}
-
-
-async def document_for_download(
-    document_id: int, *, settings: Settings
-) -> tuple[DocumentRow, AsyncIterator[bytes]]:
-    """A document and its bytes, deleted from the wallet or not, whoever owns it.
-
-    For staff and agency downloads of documents attached to an application: the caller has
-    already checked the reader may see it, and records `document.read` in the audit log.
-    Raises `DocumentNotFoundError` for an unknown id."""
-    row = await Document.select().where(Document.id == document_id).first()
-    if row is None:
-        raise DocumentNotFoundError()
-    document = _row(row)
-    return document, await open_content(document, settings=settings)
-
-
-async def open_content(document: DocumentRow, *, settings: Settings) -> AsyncIterator[bytes]:
-    """The stored bytes of `document`, streamed."""
-    try:
-        return await storage_for(settings).open(document.storage_key)
-    except StorageKeyMissingError:
-        # A row without its bytes: lost storage, or a restore from an older backup.
-        log.error("document %s: bytes missing under %s", document.id, document.storage_key)
-        raise DocumentNotFoundError() from None
-
-
-async def list_documents(
-    account_id: int,
-    *,
-    document_type: str | None = None,
-    limit: int = 100,
-    before: int | None = None,
-) -> list[DocumentRow]:
-    """The citizen's wallet, newest first; `before` (an id) pages further back."""
-    condition = (Document.account == account_id) & Document.deleted_at.is_null()
-    if document_type is not None:
-        await require_document_type(document_type)
-        condition &= Document.document_type == document_type
-    if before is not None:
-        condition &= Document.id < before
-    rows = (
-        await Document.select().where(condition).order_by(Document.id, ascending=False).limit(limit)
-    )
-    return [_row(r) for r in rows]
-
-
-async def get_own(account_id: int, document_id: int) -> DocumentRow:
-    """One of the citizen's live documents; anything else is not found."""
-    row = (
-        await Document.select()
-        .where(
-            (Document.id == document_id)
-            & (Document.account == account_id)
-            & Document.deleted_at.is_null()
-        )
-        .first()
-    )
-    if row is None:
-        raise DocumentNotFoundError()
-    return _row(row)
-
-
-async def relabel(actor: Actor, account_id: int, document_id: int, label: str) -> DocumentRow:
-    """Change the label of one of the citizen's live documents."""
-    label = clean_label(label)
-    async with transaction():
-        updated = (
-            await Document.update({Document.label: label})
-            .where(
-                (Document.id == document_id)
-                & (Document.account == account_id)
-                & Document.deleted_at.is_null()
-            )
-            .returning(Document.id)
-        )
-        if not updated:
-            raise DocumentNotFoundError()
-        await record(
-            "document.relabelled",
-            actor,
-            subject_account_id=account_id,
-            object_type="document",
-            object_id=document_id,
-        )
-    return await get_own(account_id, document_id)
-
-
-async def soft_delete(actor: Actor, account_id: int, document_id: int) -> None:
-    """Remove a document from the wallet. Its row and bytes stay for the applications it
-    was attached to; the citizen no longer sees it, and cannot attach it again."""
-    async with transaction():
-        deleted = (
-            await Document.update({Document.deleted_at: _now()})
-            .where(
-                (Document.id == document_id)
-                & (Document.account == account_id)
-                & Document.deleted_at.is_null()
-            )
-            .returning(Document.id)
-        )
-        if not deleted:
-            raise DocumentNotFoundError()
-        await record(
-            "document.deleted",
-            actor,
-            subject_account_id=account_id,
-            object_type="document",
-            object_id=document_id,
-        )

@@ -3,90 +3,44 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import InternalServerException
-from litestar.openapi.spec import (
-    OpenAPIFormat,
-    OpenAPIMediaType,
-    OpenAPIType,
-    Operation,
-    RequestBody,
-    Schema,
-)
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 from backend.accounts.auth import Auth, provide_auth, requires_role
 from backend.documents import services
-from backend.documents.errors import UploadInterruptedError
-from backend.documents.schemas import MAX_LABEL, DocumentOut, DocumentUpdate
+from backend.documents.controllers.common import (
+    AnyRequest,
+    DocumentTypeQuery,
+    LabelQuery,
+    document_out,
+    raw_body_operation,
+    request_chunks,
+)
+from backend.documents.schemas import DocumentOut, DocumentUpdate
 from backend.documents.services import MAX_IDEMPOTENCY_KEY, DocumentRow
 from backend.documents.sniff import KINDS
 from backend.lib.middleware import UNCOMPRESSED
 from backend.settings import Settings
 
-__all__ = [
-    "DocumentController",
-    "DocumentTypeQuery",
-    "LabelQuery",
-    "document_out",
-    "request_chunks",
-]
-
-DocumentTypeQuery = Annotated[
-    str,
-    QueryParameter(
-        description="Catalog document type code, e.g. id_card.", min_length=1, max_length=40
-    ),
-]
-LabelQuery = Annotated[
-    str, QueryParameter(description="The citizen's name for it.", max_length=MAX_LABEL)
-]
-"""The query of both ways of giving a document (whole, or resumable in pieces)."""
-
-AnyRequest = Request[Any, Any, Any]
-
 CONTENT_CACHE = CacheControlHeader(private=True, max_age=3600)
 """A document's bytes never change under its id: the phone keeps them an hour, then
 revalidates with the ETag (a 304 costs a few hundred bytes). Never in a shared cache."""
 
+
 WALLET_CACHE = CacheControlHeader(private=True, no_cache=True)
 """Personal data: never in a shared cache; the phone revalidates every time."""
 
+
 MAX_PAGE = 200
 
+
 _SAFE_NAME = re.compile(r"[^a-z0-9_-]")
-
-
-def document_out(row: DocumentRow) -> DocumentOut:
-    return DocumentOut(
-        id=row.id,
-        document_type=row.document_type,
-        label=row.label,
-        content_type=row.content_type,
-        size_bytes=row.size_bytes,
-        created_at=row.created_at,
-        width=row.width,
-        height=row.height,
-    )
-
-
-async def request_chunks(request: AnyRequest) -> AsyncIterator[bytes]:
-    """The request body as it arrives, never whole in memory."""
-    try:
-        async for chunk in request.stream():
-            yield chunk
-    except InternalServerException as exc:
-        # Litestar's way of saying the client went away mid-body (the only error
-        # `stream()` raises here): a client problem, not a server one.
-        raise UploadInterruptedError() from exc
 
 
 def _content_headers(row: DocumentRow) -> dict[str, str]:
@@ -107,26 +61,6 @@ def _not_modified(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
     return "*" in tags or etag.removeprefix("W/") in tags
-
-
-def raw_body_operation(
-    media_types: Iterable[str], description: str, *, required: bool
-) -> type[Operation]:
-    """An operation whose request body is raw bytes, which Litestar cannot infer (there is no
-    `data` parameter, so that nothing parses or buffers the body): described by hand."""
-    types = tuple(media_types)
-
-    @dataclass
-    class RawBodyOperation(Operation):
-        def __post_init__(self) -> None:
-            file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
-            self.request_body = RequestBody(
-                content=dict.fromkeys(types, OpenAPIMediaType(schema=file)),
-                description=description,
-                required=required,
-            )
-
-    return RawBodyOperation
 
 
 _RawUploadOperation = raw_body_operation(
