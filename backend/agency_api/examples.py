@@ -8,6 +8,7 @@ import datetime as dt
 import msgspec
 from litestar.exceptions import ValidationException
 
+from backend.agency_api.errors import ServiceSlugTakenError
 from backend.agency_api.guard import Limits, every_refusal
 from backend.agency_api.schemas import (
     Applicant,
@@ -24,7 +25,7 @@ from backend.agency_api.schemas import (
     StatusChanged,
     StatusMessage,
 )
-from backend.agency_api.services import REASON_NEEDED, ServiceSlugTakenError, form_refused
+from backend.agency_api.services import REASON_NEEDED, form_refused
 from backend.applications.errors import ApplicationNotFoundError
 from backend.applications.schemas import ActionRequired, HistoryEntry
 from backend.applications.status import IllegalTransitionError

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.agency_api.admin import AgencyAdminController
 from backend.agency_api.cli import agency_credential, agency_key
 from backend.agency_api.controllers import (
+    AgencyAdminController,
     AgencyApplicationsController,
     AgencyDocumentsController,
     AgencyServicesController,
+    OfficerController,
 )
-from backend.agency_api.officer import OfficerController
 from backend.agency_api.signing import MAX_SKEW_S
 from backend.agency_api.webhooks import (
     WEBHOOK_KIND,

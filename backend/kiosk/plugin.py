@@ -13,8 +13,8 @@ from backend.kiosk.controllers import (
     AssistedSessionController,
     KioskConsentController,
     KioskDeviceController,
+    ReceiptController,
 )
-from backend.kiosk.receipt import ReceiptController
 from backend.system.registry import Registry
 
 __all__ = ["register"]

@@ -11,7 +11,7 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.agency_api.controllers import idempotent_status_change
+from backend.agency_api.controllers.common import idempotent_status_change
 from backend.agency_api.schemas import StatusChange
 from backend.applications.tables import StatusEvent
 from backend.system.audit import Actor

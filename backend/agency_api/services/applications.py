@@ -1,9 +1,5 @@
-"""What the agency API and the officer console do, for one agency at a time.
-
-Every function takes the agency's id and only ever sees that agency's rows: another agency's
-application, service or document is simply not found (404), never forbidden (which would say
-that it exists).
-"""
+"""An agency's applications: the change feed, one application with its documents, a document's
+bytes, a status change, and the officer's queue. Every read is audited."""
 
 from __future__ import annotations
 
@@ -11,8 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-import msgspec
-
+from backend.agency_api.errors import field_message
 from backend.agency_api.schemas import (
     Applicant,
     ApplicationView,
@@ -20,9 +15,6 @@ from backend.agency_api.schemas import (
     Feed,
     OfficerQueue,
     OfficerQueueItem,
-    ServiceCreate,
-    ServiceOut,
-    ServiceUpdate,
     StatusChange,
     StatusChanged,
 )
@@ -31,39 +23,18 @@ from backend.applications.attachments import file_answers, forms_of
 from backend.applications.errors import ApplicationNotFoundError
 from backend.applications.status import ACTIVE
 from backend.applications.tables import Application
-from backend.catalog.forms import FormField, FormSchemaError
-from backend.catalog.life_events import LIFE_EVENTS
-from backend.catalog.services import ServiceNotFoundError, upsert_service
-from backend.catalog.tables import Service
 from backend.documents.errors import DocumentNotFoundError
 from backend.documents.services import DocumentRow, document_for_download
 from backend.documents.tables import Document
 from backend.lib.db import write_transaction
-from backend.lib.errors import ConflictError, ValidationFailedError
+from backend.lib.errors import ValidationFailedError
 from backend.lib.schema import I18n
 from backend.settings import Settings
 from backend.system.audit import Actor, record
 
-__all__ = [
-    "MAX_FEED_PAGE",
-    "REASON_NEEDED",
-    "ServiceSlugTakenError",
-    "application_view",
-    "change_status",
-    "changed_after",
-    "create_service",
-    "download_document",
-    "feed",
-    "form_refused",
-    "get_service",
-    "list_services",
-    "officer_queue",
-    "set_published",
-    "update_service",
-]
-
 MAX_FEED_PAGE = 100
 """Largest feed page: each item carries answers and history, a few KB."""
+
 
 _VIEW = (
     Application.id,
@@ -87,10 +58,6 @@ _VIEW = (
 )
 
 
-def _msg(en: str, th: str) -> dict[str, str]:
-    return {"en": en, "th": th}
-
-
 def _visible(agency_id: int) -> Any:
     """The agency's applications that have left the citizen's hands (no drafts)."""
     return (
@@ -98,9 +65,6 @@ def _visible(agency_id: int) -> Any:
         & (Application.status != "draft")
         & Application.deleted_at.is_null()
     )
-
-
-# --- Reading applications ------------------------------------------------------------------
 
 
 async def _documents(
@@ -259,8 +223,6 @@ async def download_document(
     return document, chunks
 
 
-# --- Status changes ------------------------------------------------------------------------
-
 REASON_NEEDED = {
     "en": "Tell the citizen why (a message in Thai, English or both).",
     "th": "กรุณาแจ้งเหตุผลแก่ประชาชน (ข้อความภาษาไทยหรืออังกฤษ)",
@@ -279,14 +241,14 @@ async def change_status(
         app = await applications.locked_for_agency(agency_id, application_id)
         errors: dict[str, dict[str, str]] = {}
         if change.needs and change.status != "needs_info":
-            errors["needs"] = _msg(
+            errors["needs"] = field_message(
                 "Only a needs_info change names fields.", "ระบุช่องได้เฉพาะเมื่อขอข้อมูลเพิ่ม"
             )
         elif change.needs:
             form = (await forms_of([app["service"]])).get(app["service"], [])
             unknown = sorted(set(change.needs) - {f.name for f in form})
             if unknown:
-                errors["needs"] = _msg(
+                errors["needs"] = field_message(
                     f"Not fields of this form: {', '.join(unknown)}.",
                     f"ไม่มีช่องเหล่านี้ในแบบฟอร์ม: {', '.join(unknown)}",
                 )
@@ -304,9 +266,6 @@ async def change_status(
             needs_fields=list(dict.fromkeys(change.needs)),
         )
     return StatusChanged(application_id=application_id, status=change.status, change_seq=seq)
-
-
-# --- Officer queue -------------------------------------------------------------------------
 
 
 async def officer_queue(
@@ -391,133 +350,3 @@ async def officer_queue(
         limit=limit,
         offset=offset,
     )
-
-
-# --- Services ------------------------------------------------------------------------------
-
-
-def _service_out(row: dict[str, Any]) -> ServiceOut:
-    def as_list(value: Any) -> list[Any]:
-        return json.loads(value) if isinstance(value, str) else list(value or [])
-
-    return ServiceOut(
-        slug=row["slug"],
-        name=I18n(th=row["name_th"], en=row["name_en"]),
-        summary=I18n(th=row["summary_th"], en=row["summary_en"]),
-        description=I18n(th=row["description_th"], en=row["description_en"]),
-        fee_satang=row["fee_satang"],
-        processing_days=row["processing_days"],
-        required_documents=as_list(row["required_documents"]),
-        required_assurance=row["required_assurance"],
-        life_events=as_list(row["life_events"]),
-        form=msgspec.convert(as_list(row["form_schema"]), list[FormField]),
-        published=row["published"],
-        updated_at=row["updated_at"],
-    )
-
-
-async def list_services(agency_id: int) -> list[ServiceOut]:
-    rows = await Service.select().where(Service.agency == agency_id).order_by(Service.slug)
-    return [_service_out(r) for r in rows]
-
-
-async def _own_service(agency_id: int, slug: str) -> dict[str, Any]:
-    row = (
-        await Service.select().where((Service.slug == slug) & (Service.agency == agency_id)).first()
-    )
-    if row is None:
-        raise ServiceNotFoundError()
-    return dict(row)
-
-
-async def get_service(agency_id: int, slug: str) -> ServiceOut:
-    return _service_out(await _own_service(agency_id, slug))
-
-
-class ServiceSlugTakenError(ConflictError):
-    code = "service_slug_taken"
-    message_en = "A service with this slug already exists."
-    message_th = "มีบริการที่ใช้ชื่อย่อนี้แล้ว"
-
-
-def _check_life_events(codes: list[str]) -> None:
-    unknown = [c for c in codes if c not in LIFE_EVENTS]
-    if unknown:
-        raise ValidationFailedError(
-            fields={
-                "life_events": _msg(
-                    f"Unknown life events: {', '.join(unknown)}.", "ไม่รู้จักเหตุการณ์ในชีวิตนี้"
-                )
-            }
-        )
-
-
-def form_refused(problem: FormSchemaError) -> ValidationFailedError:
-    """A bad form schema: 422 naming the wrong field, e.g. `fields[2].type`."""
-    return ValidationFailedError(
-        "The form schema is not valid.",
-        "แบบฟอร์มไม่ถูกต้อง",
-        fields={problem.field: _msg(problem.message, "แบบฟอร์มไม่ถูกต้อง")},
-    )
-
-
-async def _write_service(
-    agency_code: str, slug: str, data: ServiceUpdate, *, published: bool
-) -> None:
-    _check_life_events(data.life_events)
-    try:
-        await upsert_service(
-            agency_code,
-            {
-                "slug": slug,
-                "name_th": data.name.th,
-                "name_en": data.name.en,
-                "summary_th": data.summary.th,
-                "summary_en": data.summary.en,
-                "description_th": data.description.th,
-                "description_en": data.description.en,
-                "fee_satang": data.fee_satang,
-                "processing_days": data.processing_days,
-                "required_documents": data.required_documents,
-                "required_assurance": data.required_assurance,
-                "life_events": data.life_events,
-                "form": data.form,
-                "published": published,
-            },
-        )
-    except FormSchemaError as exc:
-        raise form_refused(exc) from exc
-
-
-async def create_service(
-    agency_id: int, agency_code: str, data: ServiceCreate, actor: Actor
-) -> ServiceOut:
-    """A new catalog entry, unpublished until the agency publishes it."""
-    async with write_transaction():
-        if await Service.exists().where(Service.slug == data.slug):
-            raise ServiceSlugTakenError()
-        await _write_service(agency_code, data.slug, data, published=False)
-        await record("service.created", actor, object_type="service", object_id=data.slug[:64])
-        return await get_service(agency_id, data.slug)
-
-
-async def update_service(
-    agency_id: int, agency_code: str, slug: str, data: ServiceUpdate, actor: Actor
-) -> ServiceOut:
-    """Replace a service's entry and form (applications already made keep their answers)."""
-    async with write_transaction():
-        current = await _own_service(agency_id, slug)
-        await _write_service(agency_code, slug, data, published=current["published"])
-        await record("service.updated", actor, object_type="service", object_id=slug)
-        return await get_service(agency_id, slug)
-
-
-async def set_published(agency_id: int, slug: str, published: bool, actor: Actor) -> ServiceOut:
-    async with write_transaction():
-        current = await _own_service(agency_id, slug)
-        await Service.update(
-            {Service.published: published, Service.updated_at: dt.datetime.now(dt.UTC)}
-        ).where(Service.id == current["id"])
-        action = "service.published" if published else "service.unpublished"
-        await record(action, actor, object_type="service", object_id=slug)
-        return await get_service(agency_id, slug)

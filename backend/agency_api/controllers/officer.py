@@ -17,14 +17,14 @@ from litestar.status_codes import HTTP_200_OK
 from backend.accounts.auth import Auth, provide_auth, requires_role
 from backend.accounts.tables import Account
 from backend.agency_api import services
-from backend.agency_api.controllers import (
+from backend.agency_api.controllers.common import (
     OptionalIdempotencyKey,
     document_response,
     idempotent_status_change,
 )
+from backend.agency_api.errors import NoAgencyError
 from backend.agency_api.schemas import ApplicationView, OfficerQueue, StatusChange
 from backend.applications.status import Status
-from backend.lib.errors import AuthorizationError
 from backend.lib.middleware import UNCOMPRESSED
 from backend.settings import Settings
 from backend.system.idempotency import key_from_header, request_hash
@@ -33,12 +33,6 @@ __all__ = ["OfficerController"]
 
 BASE = "/api/v1/officer"
 MAX_QUEUE_PAGE = 100
-
-
-class NoAgencyError(AuthorizationError):
-    code = "officer_without_agency"
-    message_en = "Your officer account is not attached to an agency."
-    message_th = "บัญชีเจ้าหน้าที่ของคุณยังไม่ได้ผูกกับหน่วยงาน"
 
 
 async def _agency_of(auth: Auth) -> int:
