@@ -152,3 +152,35 @@ def test_test_packages_share_builders_through_support_only() -> None:
                 if not source.startswith(("tests.support.", package + ".")):
                     borrowed.append(f"{path.relative_to(ROOT)}:{node.lineno} from {source}")
     assert borrowed == []
+
+
+SHAPE = ["tables", "schemas", "services", "controllers", "errors", "piccolo_app", "plugin"]
+"""Every domain has these (a module, or a package split by job)..."""
+EXEMPT = {"privacy": {"tables", "errors"}}
+"""...but privacy keeps no rows and refuses nothing of its own: it asks each domain for its
+part of a citizen's data, and each domain refuses an erasure in its own words."""
+
+LONG_FILE = 420
+"""Lines: past this a file does several jobs (demo data and migrations aside)."""
+
+
+def test_every_domain_has_the_same_shape() -> None:
+    missing = [
+        f"{domain}/{part}"
+        for domain in DOMAINS
+        for part in SHAPE
+        if part not in EXEMPT.get(domain, set())
+        if not (BACKEND / domain / f"{part}.py").is_file()
+        and not (BACKEND / domain / part).is_dir()
+    ]
+    assert missing == []
+
+
+def test_no_hand_written_file_does_several_jobs() -> None:
+    long = [
+        f"{path.relative_to(ROOT)}: {lines}"
+        for path in BACKEND.rglob("*.py")
+        if "piccolo_migrations" not in path.parts and path.name != "demo_data.py"
+        if (lines := len(path.read_text().splitlines())) > LONG_FILE
+    ]
+    assert long == []

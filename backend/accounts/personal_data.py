@@ -1,4 +1,4 @@
-"""The accounts domain's part of a citizen's PDPA rights (see privacy.rights): profile,
+"""The accounts domain's part of a citizen's PDPA rights (see privacy.services): profile,
 passkeys and sessions in the export; on erasure the confirmation is checked here, and the
 passkeys, sessions and codes go while the account row stays, emptied, under a new handle."""
 

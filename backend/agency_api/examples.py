@@ -29,8 +29,8 @@ from backend.agency_api.services import REASON_NEEDED, form_refused
 from backend.applications.errors import ApplicationNotFoundError
 from backend.applications.schemas import ActionRequired, HistoryEntry
 from backend.applications.status import IllegalTransitionError
+from backend.catalog.errors import ServiceNotFoundError
 from backend.catalog.forms import Choice, FormField, FormSchemaError
-from backend.catalog.services import ServiceNotFoundError
 from backend.documents.errors import DocumentNotFoundError
 from backend.lib.errors import (
     PortalError,

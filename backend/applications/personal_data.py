@@ -1,4 +1,4 @@
-"""The applications domain's part of a citizen's PDPA rights (see privacy.rights).
+"""The applications domain's part of a citizen's PDPA rights (see privacy.services).
 
 Submitted applications are the state's record of a public service: kept on erasure, with
 their answers, attached documents and history. While one is still being worked on the account

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from piccolo.columns import Column
 
+from backend.catalog.errors import ServiceNotFoundError
 from backend.catalog.forms import FormField, decode_form_schema
 from backend.catalog.life_events import LIFE_EVENTS
 from backend.catalog.schemas import (
@@ -26,7 +27,6 @@ from backend.system.hotcache import EVERYONE, announce
 
 __all__ = [
     "MAX_PAGE",
-    "ServiceNotFoundError",
     "build_search_text",
     "get_service",
     "list_agencies",
@@ -39,12 +39,6 @@ MAX_PAGE = 50
 
 MAX_QUERY = 100
 """Longest search text accepted."""
-
-
-class ServiceNotFoundError(NotFoundError):
-    code = "service_not_found"
-    message_en = "This service does not exist or is not published."
-    message_th = "ไม่พบบริการนี้ หรือยังไม่เปิดให้บริการ"
 
 
 _SUMMARY_COLUMNS = (

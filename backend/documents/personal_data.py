@@ -1,4 +1,4 @@
-"""The documents domain's part of a citizen's PDPA rights (see privacy.rights): their wallet
+"""The documents domain's part of a citizen's PDPA rights (see privacy.services): their wallet
 and unfinished uploads in the export; uploads in progress erased, with their bytes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The kiosk's part of a citizen's PDPA rights (see privacy.rights): the assisted sessions
+"""The kiosk's part of a citizen's PDPA rights (see privacy.services): the assisted sessions
 they were served in, in the export. Their consent records are kept on erasure: they are the
 state's record of who acted for the citizen."""
 

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from backend.accounts.auth import Auth, provide_auth, requires_role
 from backend.lib.webpush import load_or_create_vapid
 from backend.notifications import services, subscriptions
+from backend.notifications.errors import KioskSubscriptionError
 from backend.notifications.schemas import (
     ForgetSubscription,
     MarkRead,
@@ -111,7 +112,7 @@ class SubscriptionController(Controller):
         endpoint is never stored twice. Never at a kiosk (403): the next citizen would see
         this one's notifications."""
         if auth.acting_for is not None or auth.kiosk_id is not None:
-            raise subscriptions.KioskSubscriptionError()
+            raise KioskSubscriptionError()
         account_id = auth.require_account()
         registered = await subscriptions.register(
             auth.actor(),

@@ -1,4 +1,4 @@
-"""The notifications domain's part of a citizen's PDPA rights (see privacy.rights): their
+"""The notifications domain's part of a citizen's PDPA rights (see privacy.services): their
 notifications, muted kinds and devices; all erased (each device forgotten is audited, as on
 signing out everywhere)."""
 

@@ -12,8 +12,8 @@ from piccolo.querystring import QueryString
 
 from backend.applications.events import StatusChanged
 from backend.lib.db import current_engine, write_transaction
-from backend.lib.errors import NotFoundError, ValidationFailedError
 from backend.lib.schema import I18n
+from backend.notifications.errors import NotificationNotFoundError, UnknownKindError
 from backend.notifications.messages import (
     KINDS,
     application_url,
@@ -28,8 +28,6 @@ from backend.system.outbox.queue import NewMessage, enqueue_many
 
 __all__ = [
     "MAX_PAGE",
-    "NotificationNotFoundError",
-    "UnknownKindError",
     "list_notifications",
     "mark_read",
     "preferences",
@@ -38,27 +36,6 @@ __all__ = [
 ]
 
 MAX_PAGE = 50
-
-
-class NotificationNotFoundError(NotFoundError):
-    code = "notification_not_found"
-    message_en = "Notification not found."
-    message_th = "ไม่พบการแจ้งเตือน"
-
-
-class UnknownKindError(ValidationFailedError):
-    code = "unknown_notification_kind"
-
-    def __init__(self, kind: str) -> None:
-        choices = ", ".join(KINDS)
-        super().__init__(
-            fields={
-                "muted": {
-                    "en": f"Unknown kind “{kind}”: use {choices}.",
-                    "th": f"ไม่มีประเภท “{kind}” ใช้ได้เฉพาะ {choices}",
-                }
-            }
-        )
 
 
 def _now() -> dt.datetime:

@@ -23,7 +23,10 @@ from piccolo.querystring import QueryString
 
 from backend.accounts.events import SignedOut
 from backend.lib.db import current_engine, is_postgres, write_transaction
-from backend.lib.errors import AuthorizationError, NotFoundError, ValidationFailedError
+from backend.notifications.errors import (
+    InvalidPushSubscriptionError,
+    SubscriptionNotFoundError,
+)
 from backend.notifications.schemas import BrowserSubscription, SubscriptionOut
 from backend.notifications.tables import PushSubscription
 from backend.settings import Settings
@@ -31,9 +34,6 @@ from backend.system.audit import Actor, record
 
 __all__ = [
     "MAX_SUBSCRIPTIONS",
-    "InvalidPushSubscriptionError",
-    "KioskSubscriptionError",
-    "SubscriptionNotFoundError",
     "check_subscription",
     "forget",
     "forget_account",
@@ -52,27 +52,6 @@ MAX_SUBSCRIPTIONS = 10
 registered one goes, so dead rows cannot pile up."""
 
 LOOPBACK = "127.0.0.1"
-
-
-class SubscriptionNotFoundError(NotFoundError):
-    code = "push_subscription_not_found"
-    message_en = "There is no such device receiving notifications."
-    message_th = "ไม่พบอุปกรณ์ที่รับการแจ้งเตือนนี้"
-
-
-class KioskSubscriptionError(AuthorizationError):
-    code = "push_not_on_kiosk"
-    message_en = "Notifications cannot be turned on at a kiosk: it is a shared device."
-    message_th = "เปิดการแจ้งเตือนที่ตู้บริการไม่ได้ เพราะเป็นเครื่องที่ใช้ร่วมกัน"
-
-
-class InvalidPushSubscriptionError(ValidationFailedError):
-    code = "invalid_push_subscription"
-    message_en = "This browser's notification subscription cannot be used."
-    message_th = "ไม่สามารถใช้การรับแจ้งเตือนของเบราว์เซอร์นี้ได้"
-
-    def __init__(self, field: str, en: str, th: str) -> None:
-        super().__init__(fields={f"subscription.{field}": {"en": en, "th": th}})
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,10 @@ from backend.agency_api.schemas import (
     ServiceOut,
     ServiceUpdate,
 )
+from backend.catalog.errors import ServiceNotFoundError
 from backend.catalog.forms import FormField, FormSchemaError
 from backend.catalog.life_events import LIFE_EVENTS
-from backend.catalog.services import ServiceNotFoundError, upsert_service
+from backend.catalog.services import upsert_service
 from backend.catalog.tables import Service
 from backend.lib.db import write_transaction
 from backend.lib.errors import ValidationFailedError

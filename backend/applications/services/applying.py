@@ -20,8 +20,8 @@ from backend.applications.services.changes import next_change, owned, record_cha
 from backend.applications.status import check_transition
 from backend.applications.tables import Application
 from backend.applications.validation import clean_answers
+from backend.catalog.errors import ServiceNotFoundError
 from backend.catalog.forms import FormField
-from backend.catalog.services import ServiceNotFoundError
 from backend.catalog.tables import Service
 from backend.lib.db import write_transaction
 from backend.system.audit import Actor, record

@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from backend.accounts.tables import Account
 from backend.lib.db import write_transaction
+from backend.privacy.schemas import ActivityEntry
 from backend.settings import Settings
 from backend.system.audit import Actor, record
 from backend.system.hotcache import announce, forget_here
@@ -23,7 +25,7 @@ from backend.system.ratelimit import Limit, check
 from backend.system.registry import Erasure, current
 from backend.system.tables import AuditEntry
 
-__all__ = ["EXPORTS", "erase_account", "export_data"]
+__all__ = ["EXPORTS", "activity", "erase_account", "export_data"]
 
 EXPORTS = Limit("privacy:export", 10, 3600)
 """An export reads everything: a few an hour per account are plenty."""
@@ -73,3 +75,46 @@ async def erase_account(
     for job in erasure.after_commit:
         await job()
     return erasure.counts
+
+
+async def activity(me: int, *, limit: int, before: int | None) -> list[ActivityEntry]:
+    """Who did what with the citizen's data, newest first (page with `before` = the last id)."""
+    query = AuditEntry.select().where(AuditEntry.subject_account_id == me)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    rows = await query.order_by(AuditEntry.id, ascending=False).limit(limit)
+    actor_ids = {r["actor_account_id"] for r in rows if r["actor_account_id"] not in (None, me)}
+    kiosk_ids = {r["kiosk_id"] for r in rows if r["kiosk_id"]}
+    names = {
+        a["id"]: a["full_name"]
+        for a in (
+            await Account.select(Account.id, Account.full_name).where(
+                Account.id.is_in(list(actor_ids))
+            )
+            if actor_ids
+            else []
+        )
+    }
+    kiosks = await _kiosk_names(kiosk_ids)
+    return [
+        ActivityEntry(
+            id=r["id"],
+            at=r["at"],
+            action=r["action"],
+            by="me" if r["actor_account_id"] == me else (r["actor_role"] or "system"),
+            by_name=names.get(r["actor_account_id"], ""),
+            kiosk=kiosks.get(r["kiosk_id"], "") if r["kiosk_id"] else "",
+            object_type=r["object_type"],
+            object_id=r["object_id"],
+        )
+        for r in rows
+    ]
+
+
+async def _kiosk_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    from backend.kiosk.tables import Kiosk
+
+    rows = await Kiosk.select(Kiosk.id, Kiosk.name).where(Kiosk.id.is_in(list(ids)))
+    return {r["id"]: r["name"] for r in rows}
