@@ -19,6 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from backend import domains
+from backend.accounts.sessions import COOKIE, CSRF_COOKIE
 from backend.agency_api.signing import AGENCY_AUTH_DESCRIPTION
 from backend.lib.background import in_background
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
@@ -128,7 +129,24 @@ def _openapi() -> OpenAPIConfig:
                     name="X-Portal-Key",
                     security_scheme_in="header",
                     description=AGENCY_AUTH_DESCRIPTION,
-                )
+                ),
+                "session": SecurityScheme(
+                    type="apiKey",
+                    name=COOKIE,
+                    security_scheme_in="cookie",
+                    description="The session cookie a passkey ceremony sets (HttpOnly).",
+                ),
+                "csrf": SecurityScheme(
+                    type="apiKey",
+                    name="X-CSRF-Token",
+                    security_scheme_in="header",
+                    description=(
+                        f"Every write with a session (any method but GET, HEAD, OPTIONS) sends "
+                        f"the value of the `{CSRF_COOKIE}` cookie (readable by the page, set "
+                        "with the session) in this header; a missing or different value is "
+                        "403 `csrf_failed`."
+                    ),
+                ),
             }
         ),
     )

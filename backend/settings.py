@@ -59,6 +59,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Each app process answers unchanged dashboards from memory (system.hotcache); another
     process's change is seen within 0.1 s. False: every request reads the database."""
 
+    staff_daily_limit: int = 30
+    """Per operator per 24 hours: recovery codes issued, ID-card checks recorded and in-person
+    consents, each counted on its own. Past it the next one is refused and an alert is kept
+    for admins (`GET /api/v1/admin/alerts`, `portal audit alerts`)."""
+
     embedded_worker: bool | None = None
     """Deliver the outbox (pushes, webhooks) and housekeep inside the app process. Unset: yes
     on SQLite (one server, `make run`), no on PostgreSQL, where `portal worker` processes do

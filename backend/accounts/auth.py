@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -24,12 +24,15 @@ from backend.system.audit import Actor
 from backend.system.registry import ExtensionPoint, current
 
 __all__ = [
+    "CONSENTABLE",
     "CSRF_HEADER",
     "REQUEST_CONTEXTS",
     "STAFF_ROLES",
     "Auth",
+    "Need",
+    "OutsideConsentError",
     "RequestContext",
-    "own_account_only",
+    "need",
     "provide_auth",
     "provide_optional_auth",
     "requires_role",
@@ -43,6 +46,32 @@ STAFF_ROLES: tuple[StaffRole, ...] = get_args(StaffRole)
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _STATE_KEY = "portal_auth"
 
+Need = Literal[
+    "browse", "apply", "documents", "answer", "status", "profile", "owner", "session", "staff"
+]
+"""What a signed-in route does with the account it acts on, declared by every such route
+(`opt=need(...)`) so that an operator acting for a citizen passes only what the citizen
+allowed. The first six can be consented to; `owner`: only the account holder, never an
+operator for them (passkeys, devices, notifications, activity, export, erasure); `session`:
+the caller's own session (sign-out); `staff`: the staff member acting as themselves (the
+kiosk's own routes)."""
+
+CONSENTABLE: tuple[Need, ...] = ("browse", "apply", "documents", "answer", "status", "profile")
+
+
+def need(what: Need) -> dict[str, Need]:
+    """A route's `opt`: what it needs of an acting operator's consent."""
+    return {"need": what}
+
+
+class OutsideConsentError(AuthorizationError):
+    code = "outside_consent"
+    message_en = (
+        "The citizen has not allowed this in the assisted session; only they can do it, "
+        "signed in on their own device."
+    )
+    message_th = "ประชาชนไม่ได้ยินยอมให้เจ้าหน้าที่ทำรายการนี้แทน เจ้าของบัญชีต้องทำเองบนอุปกรณ์ของตนเท่านั้น"
+
 
 @dataclass(frozen=True, slots=True)
 class Auth:
@@ -55,6 +84,8 @@ class Auth:
     kiosk_id: int | None = None
     acting_for: int | None = None
     assisted_id: int | None = None
+    consent: frozenset[str] = frozenset()
+    """What the citizen allowed the acting operator (CONSENTABLE needs)."""
 
     @property
     def account_id(self) -> int | None:
@@ -144,36 +175,40 @@ async def _signed_in_auth(connection: ASGIConnection[Any, Any, Any, Any]) -> Aut
     return auth
 
 
-async def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard: any signed-in account."""
-    await _signed_in_auth(connection)
+def _within_consent(auth: Auth, handler: BaseRouteHandler) -> None:
+    """An operator acting for a citizen passes only a route whose declared need the citizen
+    consented to (or the operator's own `staff` and `session` routes); a route that declares
+    nothing is refused, so a new route is closed to operators until it says what it does."""
+    if auth.acting_for is None:
+        return
+    what = handler.opt.get("need")
+    if what in ("staff", "session") or (what in CONSENTABLE and what in auth.consent):
+        return
+    raise OutsideConsentError()
+
+
+async def signed_in(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Guard: any signed-in account (within the citizen's consent, for an acting operator)."""
+    _within_consent(await _signed_in_auth(connection), handler)
 
 
 def requires_role(*roles: str) -> Guard:
     """Guard: signed in with one of `roles` (401 when not signed in, 403 for another role).
-    An operator acting for a citizen passes both citizen and operator guards."""
+    An operator acting for a citizen passes both citizen and operator guards, within what
+    the citizen consented to (`need`)."""
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
         auth = await _signed_in_auth(connection)
         if auth.role not in roles and auth.staff_role not in roles:
             raise AuthorizationError()
+        _within_consent(auth, handler)
 
     guard.__name__ = f"requires_{'_or_'.join(roles)}"
     return guard
-
-
-async def own_account_only(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    """Guard: the holder of the session acting for themselves — passkeys and sign-in settings
-    are never managed by an operator on a citizen's behalf (that would be a takeover path)."""
-    auth = await _signed_in_auth(connection)
-    if auth.acting_for is not None:
-        raise AuthorizationError(
-            "Passkeys can only be managed by their owner, not in an assisted session.",
-            "การจัดการพาสคีย์ทำได้โดยเจ้าของบัญชีเท่านั้น ไม่ใช่ผ่านเจ้าหน้าที่",
-            code="not_in_assisted_session",
-        )
 
 
 async def provide_auth(request: ASGIConnection[Any, Any, Any, Any]) -> Auth:

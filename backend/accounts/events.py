@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from backend.system.audit import Actor
 
-__all__ = ["SignedOut"]
+__all__ = ["AccountNotice", "Notice", "SignedOut"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,3 +18,26 @@ class SignedOut:
     actor: Actor
     account_id: int | None
     session_id: int | None
+
+
+Notice = Literal[
+    "recovery_code_issued",
+    "recovery_code_used",
+    "assisted_opened",
+    "assisted_consented",
+    "assisted_ended",
+    "contact_changed",
+    "passkey_added",
+    "passkey_removed",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountNotice:
+    """Something was done to or for the account that its holder must hear of, every time and
+    on every device, so that what they did not do stands out: what, and where (a district
+    office's kiosk; "" on their own device). Published inside the change's transaction."""
+
+    account_id: int
+    what: Notice
+    where: str = ""

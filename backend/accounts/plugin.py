@@ -8,6 +8,7 @@ import datetime as dt
 from backend.accounts import personal_data
 from backend.accounts.controllers import (
     AuthController,
+    MySessionsController,
     PasskeyController,
     ProfileController,
     SessionController,
@@ -46,6 +47,7 @@ def register(registry: Registry) -> None:
         AuthController,
         SignoutController,
         SessionController,
+        MySessionsController,
         PasskeyController,
         StaffAccountsController,
         ProfileController,

@@ -23,6 +23,8 @@ __all__ = [
     "ProfileUpdate",
     "RecoveryIssue",
     "Role",
+    "Secured",
+    "SessionEntry",
     "SessionOut",
     "SigninStart",
     "StaffRole",
@@ -90,6 +92,26 @@ class PasskeyOut(Struct):
     created_at: dt.datetime
     multi_device: bool
     last_used_at: dt.datetime | None = None
+
+
+class SessionEntry(Struct):
+    """A signed-in session of mine: which browser, since when, with which passkey."""
+
+    id: int
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    user_agent: str
+    passkey: str
+    """The passkey's name ("" if unknown)."""
+    current: bool
+    """This browser's session."""
+
+
+class Secured(Struct):
+    """What "end everything else" ended: every other session, every other passkey."""
+
+    sessions_ended: int
+    passkeys_revoked: int
 
 
 class PasskeyRename(Struct):

@@ -96,9 +96,14 @@ class SessionInfo:
 
 
 async def create_session(
-    request: Request[Any, Any, Any], *, account_id: int | None, role: str
+    request: Request[Any, Any, Any],
+    *,
+    account_id: int | None,
+    role: str,
+    passkey_id: int | None = None,
 ) -> tuple[str, SessionInfo]:
-    """A new session; returns the cookie token (shown once, stored hashed)."""
+    """A new session (signed in with `passkey_id`); returns the cookie token (shown once,
+    stored hashed)."""
     token = secrets.token_urlsafe(32)
     idle, absolute = TIMEOUTS[role]
     now = _now()
@@ -113,6 +118,7 @@ async def create_session(
         idle_timeout_s=idle,
         ip=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", "")[:200],
+        passkey=passkey_id,
     )
     await row.save()
     return token, SessionInfo(

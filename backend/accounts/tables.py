@@ -85,6 +85,14 @@ class Session(Table, tablename="session"):
     revoked_at = Timestamptz(null=True, default=None)
     ip = Varchar(length=64, default="")
     user_agent = Varchar(length=200, default="")
+    passkey = ForeignKey(
+        references=Passkey,
+        null=True,
+        default=None,
+        on_delete=OnDelete.set_null,
+        index=True,
+        help_text="The passkey that signed this session in: revoking it ends the session.",
+    )
 
 
 class Challenge(Table, tablename="webauthn_challenge"):

@@ -11,12 +11,18 @@ from typing import Any
 from backend.catalog.forms import FormField
 from backend.lib.errors import ValidationFailedError
 from backend.lib.i18n import BANGKOK
+from backend.lib.text import clean_text
 from backend.lib.thai_id import is_valid_thai_id
 
 __all__ = ["clean_answers", "is_thai_phone"]
 
 MAX_TEXT = 2000
 """Longest text answer when the schema sets no max_length."""
+
+
+MULTILINE_FROM = 200
+"""A text field allowed more than this many characters is long text: tabs and line breaks
+are kept there, refused in a one-line answer."""
 
 
 def _msg(en: str, th: str) -> dict[str, str]:
@@ -34,8 +40,14 @@ def is_thai_phone(value: str) -> bool:
 def _text(field: FormField, value: Any) -> tuple[Any, dict[str, str] | None]:
     if not isinstance(value, str):
         return None, _msg("Enter text.", "กรุณากรอกเป็นข้อความ")
-    value = value.strip()
     longest = field.max_length or MAX_TEXT
+    cleaned = clean_text(value.strip(), multiline=longest > MULTILINE_FROM)
+    if cleaned is None:
+        return None, _msg(
+            "Remove control or direction-changing characters.",
+            "กรุณาลบอักขระควบคุมหรืออักขระเปลี่ยนทิศทางข้อความ",
+        )
+    value = cleaned
     if len(value) > longest:
         return None, _msg(f"Use at most {longest} characters.", f"ใช้ไม่เกิน {longest} ตัวอักษร")
     if field.min_length and len(value) < field.min_length:

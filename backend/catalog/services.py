@@ -197,9 +197,10 @@ async def list_document_types() -> list[DocumentTypeOut]:
     ]
 
 
-async def upsert_service(agency_code: str, data: dict[str, Any]) -> None:
+async def upsert_service(agency_code: str, data: dict[str, Any], *, new: bool = False) -> None:
     """Create or replace a service from demo/agency data, validating its form schema. Inside
-    the caller's write transaction."""
+    the caller's write transaction. `new`: create only, with a plain INSERT (a slug another
+    caller took meanwhile fails on the unique index, never replaces their service)."""
     agency = await Agency.select().where(Agency.code == agency_code).first()
     if agency is None:
         raise NotFoundError(f"Unknown agency {agency_code!r}.", code="agency_not_found")
@@ -227,7 +228,11 @@ async def upsert_service(agency_code: str, data: dict[str, Any]) -> None:
         "updated_at": dt.datetime.now(dt.UTC),
     }
     values["search_text"] = build_search_text({**data}, dict(agency))
-    existing = await Service.select(Service.id).where(Service.slug == data["slug"]).first()
+    existing = (
+        None
+        if new
+        else await Service.select(Service.id).where(Service.slug == data["slug"]).first()
+    )
     if existing is None:
         await Service.insert(Service.from_dict({str(k): v for k, v in values.items()}))
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,10 +19,12 @@ from litestar.types import Scope
 from piccolo.custom_types import Combinable
 
 from backend.accounts.auth import Auth
+from backend.accounts.events import AccountNotice
 from backend.kiosk.tables import AssistedSession, Kiosk
 from backend.lib.db import write_transaction
 from backend.lib.middleware import after_response, on_response_start
 from backend.system.audit import Actor, record
+from backend.system.registry import publish
 
 __all__ = [
     "ASSISTED_IDLE",
@@ -51,6 +54,8 @@ def token_hash(token: str) -> str:
 class Assisting:
     assisted_id: int
     citizen_id: int
+    consent: frozenset[str]
+    """What the citizen allowed (accounts.auth.CONSENTABLE needs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,12 @@ async def kiosk_id_for_token(token: str | None) -> int | None:
         .first()
     )
     return int(row["id"]) if row else None
+
+
+async def office(kiosk_id: int) -> str:
+    """Where a kiosk is, as the citizen is told ("ที่ว่าการอำเภอบ้านไผ่, ขอนแก่น")."""
+    row = await Kiosk.select(Kiosk.name, Kiosk.province).where(Kiosk.id == kiosk_id).first()
+    return f"{row['name']}, {row['province']}" if row else ""
 
 
 async def end_assisted(which: Combinable, reason: str, *, ip: str = "") -> int:
@@ -92,6 +103,13 @@ async def end_assisted(which: Combinable, reason: str, *, ip: str = "") -> int:
             )
         )
         for row in ended:
+            await publish(
+                AccountNotice(
+                    account_id=row["citizen"],
+                    what="assisted_ended",
+                    where=await office(row["kiosk"]),
+                )
+            )
             await record(
                 "assisted.ended",
                 Actor(account_id=row["operator"], role="operator", ip=ip, kiosk_id=row["kiosk"]),
@@ -114,6 +132,7 @@ async def kiosk_context(session_id: int, device_token: str | None, ip: str = "")
             AssistedSession.kiosk,
             AssistedSession.citizen,
             AssistedSession.consent_at,
+            AssistedSession.consent_scope,
             AssistedSession.last_activity_at,
         )
         .where(
@@ -132,7 +151,9 @@ async def kiosk_context(session_id: int, device_token: str | None, ip: str = "")
         await AssistedSession.update({AssistedSession.last_activity_at: now}).where(
             AssistedSession.id == row["id"]
         )
-    return KioskContext(kiosk_id=kiosk_id, assisting=Assisting(int(row["id"]), int(row["citizen"])))
+    consent = frozenset(json.loads(row["consent_scope"] or "[]"))
+    assisting = Assisting(int(row["id"]), int(row["citizen"]), consent)
+    return KioskContext(kiosk_id=kiosk_id, assisting=assisting)
 
 
 # --- Requests from a kiosk's browser ---------------------------------------------------------
@@ -211,6 +232,7 @@ class KioskRequests:
                 kiosk_id=context.kiosk_id,
                 acting_for=assisting.citizen_id if assisting else None,
                 assisted_id=assisting.assisted_id if assisting else None,
+                consent=assisting.consent if assisting else frozenset(),
             )
         acting = auth.acting_for is not None and connection.scope.get("method") in _READS
         watch_kiosk_request(connection.scope, auth.actor() if acting else None, auth.acting_for)

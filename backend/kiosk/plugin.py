@@ -8,12 +8,15 @@ from backend.accounts.auth import REQUEST_CONTEXTS
 from backend.accounts.sessions import SESSION_KEEPERS
 from backend.kiosk import personal_data
 from backend.kiosk.assist import KioskRequests
+from backend.kiosk.cli import audit
 from backend.kiosk.controllers import (
     AdminKioskController,
     AssistedSessionController,
     KioskConsentController,
     KioskDeviceController,
     ReceiptController,
+    RecoveryCodeController,
+    StaffAlertController,
 )
 from backend.system.registry import Registry
 
@@ -22,12 +25,15 @@ __all__ = ["register"]
 
 def register(registry: Registry) -> None:
     registry.routes += [
+        RecoveryCodeController,
+        StaffAlertController,
         AdminKioskController,
         KioskDeviceController,
         AssistedSessionController,
         KioskConsentController,
         ReceiptController,
     ]
+    registry.commands.append(audit)
     registry.extend(REQUEST_CONTEXTS, KioskRequests())
     # An assisted session holds the citizen's consent record; its operator's session stays.
     registry.extend(SESSION_KEEPERS, ("assisted_session", "operator_session"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -12,6 +12,9 @@ from backend.lib.schema import Struct
 __all__ = [
     "ActivateIn",
     "ActivationCode",
+    "AlertOut",
+    "ApprovalIn",
+    "ApprovalOut",
     "ApproveIn",
     "AssistedOut",
     "CitizenOut",
@@ -78,6 +81,38 @@ class AssistedOut(Struct):
     idle_timeout_s: int
     consent_method: str = ""
     consent_at: dt.datetime | None = None
+    id_card_checked: bool = False
+
+
+class ApprovalIn(Struct):
+    """A second staff member approves one action in this assisted session."""
+
+    action: Literal["recovery_code", "in_person_consent"]
+    reason: Annotated[str, msgspec.Meta(min_length=5, max_length=500)]
+    """Why the exception (recorded and told to the citizen)."""
+    credential: dict[str, Any]
+    """The approving staff member's passkey assertion (username-less)."""
+
+
+class AlertOut(Struct):
+    """An operator refused past their daily limit of an in-person power."""
+
+    id: int
+    at: dt.datetime
+    operator_id: int
+    operator_name: str
+    kiosk_id: int
+    kiosk_name: str
+    action: str
+    """recovery_code, id_card_check or in_person_consent."""
+    times: int
+    """How many in the 24 hours before."""
+    daily_limit: int
+
+
+class ApprovalOut(Struct):
+    id: int
+    action: str
 
 
 class ConsentCodeOut(Struct):

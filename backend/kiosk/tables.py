@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.columns import (
     Boolean,
     ForeignKey,
+    Integer,
     OnDelete,
     Serial,
     Text,
@@ -15,7 +16,7 @@ from piccolo.table import Table
 
 from backend.accounts.tables import Account, Session
 
-__all__ = ["AssistedSession", "Kiosk"]
+__all__ = ["AssistedSession", "Kiosk", "StaffAlert", "StaffApproval"]
 
 
 class Kiosk(Table, tablename="kiosk"):
@@ -49,7 +50,9 @@ class AssistedSession(Table, tablename="assisted_session"):
     last_activity_at = Timestamptz()
     id_card_checked = Boolean(default=False, help_text="The operator saw the citizen's ID card.")
     consent_method = Varchar(
-        length=24, default="", help_text="citizen_passkey, phone_approval or in_person_id_check."
+        length=24,
+        default="",
+        help_text="citizen_passkey, phone_approval, in_person_id_check or in_person_override.",
     )
     consent_scope = Text(default="[]", help_text="JSON list of what the citizen agreed to.")
     consent_at = Timestamptz(null=True, default=None)
@@ -57,3 +60,31 @@ class AssistedSession(Table, tablename="assisted_session"):
     consent_code_expires_at = Timestamptz(null=True, default=None)
     ended_at = Timestamptz(null=True, default=None)
     end_reason = Varchar(length=16, default="", help_text="finished, timeout or replaced.")
+
+
+class StaffApproval(Table, tablename="staff_approval"):
+    """A second staff member's yes, given with their own passkey at the kiosk, to one action
+    the operator may not take alone in this assisted session (a recovery code for a citizen
+    who can still sign in; in-person consent for a citizen who could consent otherwise).
+    Used once."""
+
+    id = Serial(primary_key=True)
+    assisted = ForeignKey(references=AssistedSession, null=False, on_delete=OnDelete.cascade)
+    action = Varchar(length=24, help_text="recovery_code or in_person_consent.")
+    approver = ForeignKey(references=Account, null=False, on_delete=OnDelete.restrict)
+    reason = Text(default="")
+    at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class StaffAlert(Table, tablename="staff_alert"):
+    """An operator reached their daily limit of an in-person power (settings
+    `staff_daily_limit`) and was refused the next: for admins to look into."""
+
+    id = Serial(primary_key=True)
+    at = Timestamptz()
+    operator = ForeignKey(references=Account, null=False, on_delete=OnDelete.restrict)
+    kiosk = ForeignKey(references=Kiosk, null=False, on_delete=OnDelete.restrict)
+    action = Varchar(length=24, help_text="recovery_code, id_card_check or in_person_consent.")
+    times = Integer(help_text="How many in the last 24 hours when refused.")
+    daily_limit = Integer()

@@ -8,6 +8,7 @@ Citizens read these messages, so each error carries Thai and English text.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any, ClassVar
 
 import asyncpg
@@ -20,6 +21,8 @@ __all__ = [
     "AuthorizationError",
     "ClientError",
     "ConflictError",
+    "DatabaseUnavailableError",
+    "NestedTooDeeplyError",
     "NotAuthenticatedError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -146,6 +149,26 @@ class RateLimitedError(PortalError):
         self.first_refusal = first_refusal
 
 
+class DatabaseUnavailableError(PortalError):
+    """The database cannot be reached now (down, failing over, every connection busy): 503
+    with Retry-After. A client retries the same request (with the same Idempotency-Key)."""
+
+    status_code = 503
+    code = "database_unavailable"
+    message_en = "The service is briefly unavailable. Please try again in a few seconds."
+    message_th = "ระบบไม่พร้อมให้บริการชั่วคราว กรุณาลองใหม่ในอีกสักครู่"
+    RETRY_AFTER_S = 5
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(self.RETRY_AFTER_S)})
+
+
+class NestedTooDeeplyError(ClientError):
+    code = "invalid_request"
+    message_en = "The request body is nested too deeply."
+    message_th = "ข้อมูลในคำขอซ้อนกันลึกเกินไป"
+
+
 _HTTP_CODES: dict[int, tuple[str, str, str]] = {
     400: ("invalid_request", "The request is not valid.", "คำขอไม่ถูกต้อง"),
     401: ("not_authenticated", "Please sign in.", "กรุณาเข้าสู่ระบบ"),
@@ -215,8 +238,45 @@ class ValueOutOfRangeError(ClientError):
 def _value_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """SQLite raises OverflowError binding a too-large value, PostgreSQL a DataError (also for
     text it cannot store). The client sent it, so a 400, not a 500."""
-    log.info("value refused by the database: %s", exc)
+    # Only the error's class and SQLSTATE: its text can quote the value the client sent.
+    log.info(
+        "value refused by the database: %s (SQLSTATE %s)",
+        type(exc).__name__,
+        getattr(exc, "sqlstate", "") or "-",
+    )
     return _portal_error(request, ValueOutOfRangeError())
+
+
+DB_UNREACHABLE: tuple[type[Exception], ...] = (
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
+"""Failures of reaching the database (refused, reset, a server starting or failing over, a
+pool that gave no connection in time), not of the request."""
+
+
+def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, sqlite3.OperationalError) and not _sqlite_busy(exc):
+        return _unexpected(request, exc)
+    log.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
+    return _portal_error(request, DatabaseUnavailableError())
+
+
+def _sqlite_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's writer lock still held after its busy timeout: "database is locked"."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _nested_too_deeply(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """A JSON body nested past the decoder's depth (e.g. 100,000 `[`): the client's, a 400."""
+    log.info("request body nested too deeply on %s %s", request.method, request.url.path)
+    return _portal_error(request, NestedTooDeeplyError())
 
 
 def exception_handlers() -> ExceptionHandlersMap:
@@ -225,5 +285,8 @@ def exception_handlers() -> ExceptionHandlersMap:
         HTTPException: _http_exception,
         OverflowError: _value_out_of_range,
         asyncpg.DataError: _value_out_of_range,
+        RecursionError: _nested_too_deeply,
+        sqlite3.OperationalError: _database_unavailable,
+        **dict.fromkeys(DB_UNREACHABLE, _database_unavailable),
         Exception: _unexpected,
     }

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.lib.webpush import load_or_create_vapid
 from backend.notifications import services, subscriptions
 from backend.notifications.errors import KioskSubscriptionError
@@ -93,6 +93,7 @@ class SubscriptionController(Controller):
     path = "/api/v1/me/push-subscriptions"
     tags = ["notifications"]
     guards = [requires_role("citizen")]
+    opt = need("owner")
     dependencies = {"auth": Provide(provide_auth)}
 
     @get("/", operation_id="listPushSubscriptions", cache_control=None)
@@ -154,6 +155,7 @@ class NotificationController(Controller):
     path = "/api/v1/me/notifications"
     tags = ["notifications"]
     guards = [requires_role("citizen")]
+    opt = need("owner")
     dependencies = {"auth": Provide(provide_auth)}
 
     @get("/", operation_id="listNotifications", cache_control=None)
@@ -180,6 +182,7 @@ class PreferenceController(Controller):
     path = "/api/v1/me/notification-preferences"
     tags = ["notifications"]
     guards = [requires_role("citizen")]
+    opt = need("owner")
     dependencies = {"auth": Provide(provide_auth)}
 
     @get("/", operation_id="getNotificationPreferences", cache_control=None)

@@ -16,11 +16,15 @@ from backend.lib.webpush import Urgency
 
 __all__ = [
     "KINDS",
+    "NOTICES",
     "PUSH_BODY_VERSION",
+    "SECURITY",
     "Kind",
     "StatusNews",
     "application_url",
     "news_for",
+    "notice_body",
+    "notice_text",
     "push_body",
     "push_topic",
 ]
@@ -126,5 +130,73 @@ def push_body(
         "body": news.en if lang == "en" else news.th,
         "tag": push_topic(application_id),
         "url": application_url(application_id),
+        "lang": lang,
+    }
+
+
+SECURITY = "security"
+"""The kind of a notice about the account itself: never muted (not among KINDS)."""
+
+NOTICES: dict[str, tuple[str, str]] = {
+    "recovery_code_issued": (
+        "มีการออกรหัสกู้คืนบัญชีของคุณ{where}",
+        "A recovery code for your account was issued{where}.",
+    ),
+    "recovery_code_used": (
+        "มีการเพิ่มพาสคีย์ใหม่ในบัญชีของคุณด้วยรหัสกู้คืน",
+        "A new passkey was added to your account with a recovery code.",
+    ),
+    "assisted_opened": (
+        "เจ้าหน้าที่เริ่มให้บริการแทนคุณ{where}",
+        "An officer started serving you{where}.",
+    ),
+    "assisted_consented": (
+        "มีการยินยอมให้เจ้าหน้าที่ทำรายการแทนคุณ{where}",
+        "Consent was given for an officer to act for you{where}.",
+    ),
+    "assisted_ended": (
+        "การให้บริการแทนคุณสิ้นสุดแล้ว{where}",
+        "The officer's session for you ended{where}.",
+    ),
+    "contact_changed": (
+        "เบอร์โทรศัพท์หรือที่อยู่ในบัญชีของคุณถูกเปลี่ยน",
+        "The phone number or address on your account was changed.",
+    ),
+    "passkey_added": ("มีการเพิ่มพาสคีย์ในบัญชีของคุณ", "A passkey was added to your account."),
+    "passkey_removed": ("มีการลบพาสคีย์ออกจากบัญชีของคุณ", "A passkey was removed from your account."),
+}
+"""What each account notice says (accounts.events.Notice); `{where}` is the office."""
+
+_NOT_YOU = (
+    " หากไม่ใช่คุณ ให้กด “ออกจากระบบในอุปกรณ์อื่นทั้งหมด” ในหน้าบัญชีของฉัน แล้วโทร 1111",
+    " If this was not you, choose “End everything else” on My account and call 1111.",
+)
+_AT = (" ที่{}", " at {}")
+
+ACCOUNT_URL = "/#/account"
+
+
+def notice_text(what: str, where: str) -> tuple[str, str]:
+    """The notice in Thai and English: what happened, where, and what to do if it was not
+    the citizen (the Government Contact Center, 1111)."""
+    th, en = NOTICES[what]
+    return (
+        th.format(where=_AT[0].format(where) if where else "") + _NOT_YOU[0],
+        en.format(where=_AT[1].format(where) if where else "") + _NOT_YOU[1],
+    )
+
+
+def notice_body(*, notification_id: int, text: tuple[str, str], lang: str) -> dict[str, Any]:
+    """The push for an account notice. Unlike a status push it names what happened, which a
+    locked screen may show: that is the point (and it names no person, document or service)."""
+    lang = "en" if lang == "en" else "th"
+    return {
+        "v": PUSH_BODY_VERSION,
+        "id": notification_id,
+        "kind": SECURITY,
+        "title": "Your account" if lang == "en" else "บัญชีของคุณ",
+        "body": text[1] if lang == "en" else text[0],
+        "tag": f"notice-{notification_id}",
+        "url": ACCOUNT_URL,
         "lang": lang,
     }

@@ -4,7 +4,7 @@ citizen's personal data."""
 
 from __future__ import annotations
 
-from backend.accounts.events import SignedOut
+from backend.accounts.events import AccountNotice, SignedOut
 from backend.applications.events import StatusChanged
 from backend.lib.webpush import load_or_create_vapid
 from backend.notifications import personal_data, services, subscriptions
@@ -37,6 +37,7 @@ def register(registry: Registry) -> None:
     ]
     registry.listen(StatusChanged, services.status_changed)
     registry.listen(SignedOut, subscriptions.on_signed_out)
+    registry.listen(AccountNotice, services.account_notice)
     registry.outbox_kind(OutboxKind(WEBPUSH_KIND, webpush_handler))
     registry.commands.append(vapid)
     registry.personal_data.append(personal_data.PART)

@@ -91,9 +91,11 @@ class VapidKey(Struct):
 class NotificationOut(Struct):
     id: int
     kind: str
-    application_id: int
+    """status_update, needs_info, decision, or security (about the account itself: then no
+    application, tracking code or status)."""
+    application_id: int | None
     tracking_code: str
-    status: Status
+    status: Status | None
     text: I18n
     url: str
     created_at: dt.datetime

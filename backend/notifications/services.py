@@ -10,14 +10,19 @@ import json
 
 from piccolo.querystring import QueryString
 
+from backend.accounts.events import AccountNotice
 from backend.applications.events import StatusChanged
 from backend.lib.db import current_engine, write_transaction
 from backend.lib.schema import I18n
 from backend.notifications.errors import NotificationNotFoundError, UnknownKindError
 from backend.notifications.messages import (
+    ACCOUNT_URL,
     KINDS,
+    SECURITY,
     application_url,
     news_for,
+    notice_body,
+    notice_text,
     push_body,
     push_topic,
 )
@@ -28,6 +33,7 @@ from backend.system.outbox.queue import NewMessage, enqueue_many
 
 __all__ = [
     "MAX_PAGE",
+    "account_notice",
     "list_notifications",
     "mark_read",
     "preferences",
@@ -104,6 +110,47 @@ async def status_changed(event: StatusChanged) -> None:
     )
 
 
+async def account_notice(event: AccountNotice) -> None:
+    """Inside the change's transaction: the notice in the notification centre and a push to
+    every device of the account. Never muted: a citizen must hear of what they did not do."""
+    text = notice_text(event.what, event.where)
+    [notification] = await Notification.insert(
+        Notification(
+            account=event.account_id,
+            kind=SECURITY,
+            application=None,
+            tracking_code="",
+            status="",
+            text_th=text[0],
+            text_en=text[1],
+            created_at=_now(),
+        )
+    )
+    [recipient] = await current_engine().run_querystring(QueryString(_RECIPIENT, event.account_id))
+    devices = await PushSubscription.select(
+        PushSubscription.id,
+        PushSubscription.endpoint,
+        PushSubscription.p256dh,
+        PushSubscription.auth,
+    ).where(PushSubscription.account == event.account_id)
+    body = notice_body(notification_id=notification["id"], text=text, lang=recipient["language"])
+    await enqueue_many(
+        NewMessage(
+            WEBPUSH_KIND,
+            webpush_payload(
+                {"endpoint": d["endpoint"], "keys": {"p256dh": d["p256dh"], "auth": d["auth"]}},
+                body,
+                ttl=DEFAULT_TTL_S,
+                urgency="high",
+                topic=None,
+                subscription_id=d["id"],
+            ),
+            dedupe_key=f"notification:{notification['id']}:{d['id']}",
+        )
+        for d in devices
+    )
+
+
 async def _unread(account_id: int) -> int:
     count = await Notification.count().where(
         (Notification.account == account_id) & Notification.read_at.is_null()
@@ -136,9 +183,9 @@ async def list_notifications(
             kind=r["kind"],
             application_id=r["application"],
             tracking_code=r["tracking_code"],
-            status=r["status"],
+            status=r["status"] or None,
             text=I18n(th=r["text_th"], en=r["text_en"]),
-            url=application_url(r["application"]),
+            url=application_url(r["application"]) if r["application"] else ACCOUNT_URL,
             created_at=r["created_at"],
             read_at=r["read_at"],
         )

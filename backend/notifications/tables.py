@@ -58,10 +58,16 @@ class Notification(Table, tablename="notification"):
 
     id = BigSerial(primary_key=True)
     account = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade)
-    kind = Varchar(length=24, help_text="status_update, needs_info or decision.")
-    application = ForeignKey(references=Application, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=24, help_text="status_update, needs_info, decision or security.")
+    application = ForeignKey(
+        references=Application,
+        null=True,
+        default=None,
+        on_delete=OnDelete.cascade,
+        help_text="None for a notice about the account itself (kind security).",
+    )
     tracking_code = Varchar(length=20)
-    status = Varchar(length=16, help_text="The application's new status.")
+    status = Varchar(length=16, help_text="The application's new status ('' for security).")
     text_th = Text(help_text="The short line shown to the citizen, in Thai.")
     text_en = Text(help_text="The same line in English.")
     created_at = Timestamptz()

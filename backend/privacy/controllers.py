@@ -10,7 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from backend.accounts.auth import Auth, own_account_only, provide_auth, requires_role, signed_in
+from backend.accounts.auth import Auth, need, provide_auth, requires_role, signed_in
 from backend.accounts.sessions import clear_cookies
 from backend.privacy import services as rights
 from backend.privacy.schemas import ActivityEntry, Erased, Erasure
@@ -23,6 +23,7 @@ class ActivityController(Controller):
     path = "/api/v1/me/activity"
     tags = ["privacy"]
     guards = [signed_in]
+    opt = need("owner")
     dependencies = {"auth": Provide(provide_auth)}
 
     @get("/", operation_id="getMyActivity", cache_control=None)
@@ -42,7 +43,8 @@ class MyDataController(Controller):
 
     path = "/api/v1/me"
     tags = ["privacy"]
-    guards = [requires_role("citizen"), own_account_only]
+    guards = [requires_role("citizen")]
+    opt = need("owner")
     dependencies = {"auth": Provide(provide_auth)}
 
     @get("/export", operation_id="exportMyData", cache_control=None)

@@ -6,10 +6,9 @@ import asyncio
 import logging
 
 from litestar import Controller, get
-from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from backend.lib.db import current_engine
-from backend.lib.errors import PortalError
+from backend.lib.errors import DatabaseUnavailableError
 from backend.lib.schema import Struct
 
 __all__ = ["SystemController"]
@@ -18,13 +17,6 @@ log = logging.getLogger("portal.system")
 
 READY_TIMEOUT_S = 2.0
 """A load balancer waits about this long; a slower database counts as down."""
-
-
-class DatabaseUnavailableError(PortalError):
-    status_code = HTTP_503_SERVICE_UNAVAILABLE
-    code = "database_unavailable"
-    message_en = "The database cannot be reached."
-    message_th = "ไม่สามารถเชื่อมต่อฐานข้อมูลได้"
 
 
 class Health(Struct):

@@ -20,6 +20,7 @@ from backend.system.ratelimit import Limit
 from backend.system.tables import AuditEntry
 from tests.support.authenticator import SoftAuthenticator, b64url
 from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_in, thai_id
+from tests.support.kiosk import activate, recovery_code, register_kiosk, start
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -394,21 +395,23 @@ async def recover_ip(client: Client, make_client: Any) -> Attempt:
     return attempt
 
 
-async def operator_with_citizen(client: Client, make_client: Any) -> str:
-    """Sign `client` in as an operator; returns an enrolled citizen's ID number."""
-    national_id = thai_id(78)
-    async with make_client() as citizen:
-        await enrol_citizen(citizen, national_id=national_id)
+async def operator_serving(client: Client, make_client: Any) -> str:
+    """`client`: an operator at a kiosk serving a citizen with no passkey, ID card checked
+    (where a recovery code can be issued); returns the citizen's ID number."""
+    async with make_client() as admin:
+        await enrol_staff(admin, "admin")
+        registered = await register_kiosk(admin)
+    assert (await activate(client, registered["code"])).status_code == 200
     await enrol_staff(client, "operator")
+    national_id = thai_id(78)
+    started = await start(client, national_id, id_card_checked=True, full_name="ไม่มี โทรศัพท์")
+    assert started.status_code == 201, started.text
     return national_id
 
 
 async def recover_account(client: Client, make_client: Any) -> Attempt:
-    national_id = await operator_with_citizen(client, make_client)
-    issued = await client.post(
-        "/api/v1/staff/recovery-codes", json={"national_id": national_id}, headers=csrf(client)
-    )
-    code = issued.json()["code"]
+    national_id = await operator_serving(client, make_client)
+    code = (await recovery_code(client, national_id)).json()["code"]
 
     async def attempt() -> Any:
         async with make_client() as phone:
@@ -418,12 +421,10 @@ async def recover_account(client: Client, make_client: Any) -> Attempt:
 
 
 async def recovery_issue(client: Client, make_client: Any) -> Attempt:
-    national_id = await operator_with_citizen(client, make_client)
+    national_id = await operator_serving(client, make_client)
 
     async def attempt() -> Any:
-        return await client.post(
-            "/api/v1/staff/recovery-codes", json={"national_id": national_id}, headers=csrf(client)
-        )
+        return await recovery_code(client, national_id)
 
     return attempt
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.agency_api.services import catalog
 from tests.support.agency import Signer
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -115,3 +116,32 @@ async def test_another_agencys_service_is_not_found(
     assert taken.json()["code"] == "service_slug_taken"
     still = await nhso.request(client, "GET", f"{SERVICES}/{mine}")
     assert still.json()["name"]["en"] != NEW["name"]["en"]
+
+
+async def test_a_slug_taken_at_the_same_moment_is_a_conflict_not_a_takeover(
+    client: Client, dopa: Signer, nhso: Signer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both agencies looked for the slug before either had written it: the second write is a
+    plain insert, which the unique index refuses, never an update of the other's service."""
+    mine = "change-health-unit"  # NHSO's
+    monkeypatch.setattr(catalog.Service, "exists", lambda: _Nothing())
+    taken = await dopa.request(client, "POST", SERVICES, json={**NEW, "slug": mine})
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "service_slug_taken"
+    monkeypatch.undo()
+    still = await nhso.request(client, "GET", f"{SERVICES}/{mine}")
+    assert still.status_code == 200
+    assert still.json()["name"]["en"] != NEW["name"]["en"]
+
+
+class _Nothing:
+    """`Service.exists()` as it answered before the other agency's insert: no such slug."""
+
+    def where(self, *_: Any) -> _Nothing:
+        return self
+
+    def __await__(self) -> Any:
+        async def no() -> bool:
+            return False
+
+        return no().__await__()

@@ -107,3 +107,28 @@ def test_answering_may_touch_only_the_requested_fields() -> None:
             FORM, {"name": "ใหม่", "tel": "0812345678"}, complete=False, only={"tel"}, today=TODAY
         )
     assert set(info.value.fields or {}) == {"name"}
+
+
+LONG = [FormField(name="story", type="text", label=L, max_length=1000)]
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    ["\x00", "\x07", "\x1b[31m", "\x7f", "\u202e", "\u202a", "\u2066", "\u2069"],
+)
+def test_control_and_direction_characters_are_refused(hidden: str) -> None:
+    """A name that reads one way and says another (U+202E flips what follows), or a control
+    character a screen or a log might act on."""
+    fields = errors_for({"name": f"สม{hidden}ชาย"}, complete=False)
+    assert "อักขระ" in fields["name"]["th"]
+    with pytest.raises(ValidationFailedError):
+        clean_answers(LONG, {"story": f"บรรทัด{hidden}"}, complete=False, today=TODAY)
+
+
+def test_line_breaks_only_in_long_text_and_everything_nfc() -> None:
+    assert "name" in errors_for({"name": "สม\nชาย"}, complete=False)
+    kept = clean_answers(LONG, {"story": "หนึ่ง\n\tสอง\r\n"}, complete=False, today=TODAY)
+    assert kept["story"] == "หนึ่ง\n\tสอง"
+    decomposed = "e\u0301"  # é as two code points; NFC makes it one
+    name = clean_answers(FORM, {"name": f"Jos{decomposed}"}, complete=False, today=TODAY)
+    assert name["name"] == "Jos\u00e9"

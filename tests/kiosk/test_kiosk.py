@@ -26,6 +26,7 @@ from tests.support.kiosk import (
     KioskSetup,
     activate,
     consent_in_person,
+    consent_with_passkey,
     register_kiosk,
     start,
 )
@@ -82,10 +83,12 @@ async def upload(client: Client) -> Any:
     )
 
 
-async def citizen_with_papers(phone: Client, national_id: str) -> tuple[int, int]:
-    """A citizen signed in on their phone with a submitted application and a document: their
-    ids."""
-    await enrol_citizen(phone, national_id=national_id)
+async def citizen_with_papers(
+    phone: Client, national_id: str, key: SoftAuthenticator | None = None
+) -> tuple[int, int]:
+    """A citizen signed in on their phone (with passkey `key`) with a submitted application
+    and a document: their ids."""
+    await enrol_citizen(phone, key, national_id=national_id)
     app = await apply(phone, {**HEALTH_ANSWERS, "national_id": national_id})
     document = await upload(phone)
     assert (app.status_code, document.status_code) == (201, 201)
@@ -223,7 +226,7 @@ async def test_every_action_is_recorded_as_operator_at_kiosk_for_citizen(
     async with make_client() as phone:
         await enrol_citizen(phone, authenticator, national_id=national_id)
         await start(client, national_id, id_card_checked=True)
-        await consent_in_person(client)
+        await consent_with_passkey(client, authenticator)
 
         # A draft, saved again, then submitted.
         draft = await apply(client, {"full_name": answers["full_name"]}, submit=False)
@@ -307,8 +310,9 @@ async def test_operator_reads_are_recorded_once_each_and_a_citizens_own_are_not(
 ) -> None:
     national_id = thai_id(17)
     client = kiosk.client
+    key = SoftAuthenticator(origin=ORIGIN)
     async with make_client() as phone:
-        app_id, doc_id = await citizen_with_papers(phone, national_id)
+        app_id, doc_id = await citizen_with_papers(phone, national_id, key)
         # The citizen on their own phone: reading writes nothing.
         before = await AuditEntry.count()
         for path in ("/api/v1/dashboard", f"/api/v1/applications/{app_id}"):
@@ -317,13 +321,12 @@ async def test_operator_reads_are_recorded_once_each_and_a_citizens_own_are_not(
 
         await start(client, national_id)
         await client.get("/api/v1/dashboard")  # before consent: refused, nothing read
-        await consent_in_person(client)
+        await consent_with_passkey(client, key)
         reads = {
             "/api/v1/dashboard": ("dashboard", ""),
             f"/api/v1/applications/{app_id}": ("applications", str(app_id)),
             f"/api/v1/documents/{doc_id}/content": ("documents/content", str(doc_id)),
             "/api/v1/me/profile": ("me/profile", ""),
-            "/api/v1/me/notifications": ("me/notifications", ""),
             f"/receipt/{app_id}": ("receipt", str(app_id)),
         }
         for path in reads:
@@ -357,8 +360,9 @@ async def test_a_kiosks_browser_keeps_no_answer_in_its_http_cache(
 ) -> None:
     national_id = thai_id(18)
     client = kiosk.client
+    key = SoftAuthenticator(origin=ORIGIN)
     async with make_client() as phone:
-        app_id, doc_id = await citizen_with_papers(phone, national_id)
+        app_id, doc_id = await citizen_with_papers(phone, national_id, key)
         paths = (
             "/api/v1/dashboard",
             f"/api/v1/applications/{app_id}",
@@ -379,7 +383,7 @@ async def test_a_kiosks_browser_keeps_no_answer_in_its_http_cache(
         own = await client.get("/api/v1/me/profile")
         assert own.headers["cache-control"] == "no-store"
         await start(client, national_id)
-        await consent_in_person(client)
+        await consent_with_passkey(client, key)
         for path in paths:
             response = await client.get(path)
             assert response.status_code == 200, path
@@ -566,7 +570,7 @@ async def test_passkeys_are_never_managed_for_the_citizen(kiosk: KioskSetup) -> 
     await consent_in_person(kiosk.client)
     response = await kiosk.client.post("/api/v1/me/passkeys/options", headers=csrf(kiosk.client))
     assert response.status_code == 403
-    assert response.json()["code"] == "not_in_assisted_session"
+    assert response.json()["code"] == "outside_consent"
 
 
 async def test_one_citizen_at_a_time(kiosk: KioskSetup) -> None:

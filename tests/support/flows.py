@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from backend.accounts.services import issue_invitation
+from backend.accounts.services import issue_invitation, issue_recovery_code
 from backend.system.audit import Actor
 from tests.support.authenticator import SoftAuthenticator
 
@@ -105,3 +105,10 @@ async def enrol_staff(
     assert done.status_code == 201, done.text
     body: dict[str, Any] = done.json()
     return body
+
+
+async def recovery_code_for(national_id: str) -> str:
+    """A recovery code as a district office issues one (the kiosk's rules are tested in
+    tests/kiosk): for tests of redeeming it."""
+    code, _, _ = await issue_recovery_code(Actor(account_id=None, role="operator"), national_id)
+    return code

@@ -51,6 +51,20 @@ class LiveServer:
         )
         return result.stdout
 
+    def python(self, script: str) -> str:
+        """Run a Python script with the server's settings (e.g. a service call a test needs
+        done as the server would, without the steps that lead to it); its stdout."""
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return result.stdout
+
     def start(self) -> None:
         self.portal("migrate")
         self.portal("demo")

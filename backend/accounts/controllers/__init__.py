@@ -5,11 +5,16 @@ from __future__ import annotations
 from backend.accounts.controllers.ceremonies import AuthController
 from backend.accounts.controllers.passkeys import PasskeyController
 from backend.accounts.controllers.profile import ProfileController
-from backend.accounts.controllers.sessions import SessionController, SignoutController
+from backend.accounts.controllers.sessions import (
+    MySessionsController,
+    SessionController,
+    SignoutController,
+)
 from backend.accounts.controllers.staff import StaffAccountsController
 
 __all__ = [
     "AuthController",
+    "MySessionsController",
     "PasskeyController",
     "ProfileController",
     "SessionController",

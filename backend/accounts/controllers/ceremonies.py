@@ -31,7 +31,7 @@ __all__ = ["AnyRequest", "AuthController"]
 
 AnyRequest = Request[Any, Any, Any]
 Begin = Callable[[services.Ceremony], Awaitable[dict[str, Any]]]
-Finish = Callable[[services.Ceremony], Awaitable[tuple[int, str]]]
+Finish = Callable[[services.Ceremony], Awaitable[services.SignedIn]]
 
 
 async def _start(
@@ -63,9 +63,11 @@ async def _finish(
         actor = Actor(account_id=None, role="", ip=_ip(request))
         raise await services.refuse_without_session(actor, purpose)
     ceremony = services.Ceremony(maybe_auth.session.id, maybe_auth.actor())
-    account_id, role = await finish(ceremony)
+    account_id, role, passkey_id = await finish(ceremony)
     await revoke_session(ceremony.session_id)
-    token, info = await create_session(request, account_id=account_id, role=role)
+    token, info = await create_session(
+        request, account_id=account_id, role=role, passkey_id=passkey_id
+    )
     body = SessionOut(
         authenticated=True,
         csrf_token=info.csrf_token,
@@ -89,7 +91,7 @@ class AuthController(Controller):
     tags = ["accounts"]
     dependencies = {"maybe_auth": Provide(provide_optional_auth)}
 
-    @post("/enrol/options", operation_id="enrolOptions")
+    @post("/enrol/options", operation_id="enrolOptions", status_code=HTTP_200_OK)
     async def enrol_options(
         self,
         request: AnyRequest,
@@ -131,7 +133,7 @@ class AuthController(Controller):
             HTTP_201_CREATED,
         )
 
-    @post("/signin/options", operation_id="signinOptions")
+    @post("/signin/options", operation_id="signinOptions", status_code=HTTP_200_OK)
     async def signin_options(
         self,
         request: AnyRequest,
@@ -149,7 +151,7 @@ class AuthController(Controller):
             ),
         )
 
-    @post("/signin", operation_id="signin")
+    @post("/signin", operation_id="signin", status_code=HTTP_200_OK)
     async def signin(
         self,
         request: AnyRequest,
@@ -166,7 +168,7 @@ class AuthController(Controller):
             lambda ceremony: services.finish_signin(ceremony, settings, data.credential),
         )
 
-    @post("/recover/options", operation_id="recoverOptions")
+    @post("/recover/options", operation_id="recoverOptions", status_code=HTTP_200_OK)
     async def recover_options(
         self,
         request: AnyRequest,
@@ -182,7 +184,7 @@ class AuthController(Controller):
             lambda ceremony: services.begin_recovery(ceremony, settings, data.code),
         )
 
-    @post("/recover", operation_id="recover")
+    @post("/recover", operation_id="recover", status_code=HTTP_200_OK)
     async def recover(
         self,
         request: AnyRequest,
@@ -201,7 +203,7 @@ class AuthController(Controller):
             ),
         )
 
-    @post("/invitation/options", operation_id="invitationOptions")
+    @post("/invitation/options", operation_id="invitationOptions", status_code=HTTP_200_OK)
     async def invitation_options(
         self,
         request: AnyRequest,

@@ -9,12 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.accounts import services
-from backend.accounts.auth import (
-    Auth,
-    own_account_only,
-    provide_auth,
-    signed_in,
-)
+from backend.accounts.auth import Auth, need, provide_auth, signed_in
 from backend.accounts.schemas import (
     CeremonyOptions,
     CredentialIn,
@@ -29,7 +24,8 @@ class PasskeyController(Controller):
 
     path = "/api/v1/me/passkeys"
     tags = ["accounts"]
-    guards = [signed_in, own_account_only]
+    guards = [signed_in]
+    opt = need("owner")
     dependencies = {"auth": Provide(provide_auth)}
     cache_control = CacheControlHeader(private=True, no_cache=True)  # personal, like the profile
 

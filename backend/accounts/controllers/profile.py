@@ -7,11 +7,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from backend.accounts import services
-from backend.accounts.auth import (
-    Auth,
-    provide_auth,
-    signed_in,
-)
+from backend.accounts.auth import Auth, need, provide_auth, signed_in
 from backend.accounts.schemas import (
     Profile,
     ProfileUpdate,
@@ -26,7 +22,7 @@ class ProfileController(Controller):
     guards = [signed_in]
     dependencies = {"auth": Provide(provide_auth)}
 
-    @get("/", operation_id="getProfile", cache_control=None)
+    @get("/", operation_id="getProfile", cache_control=None, opt=need("apply"))
     async def get_profile(self, auth: NamedDependency[Auth]) -> Response[Profile]:
         """What the portal knows about me."""
         return Response(
@@ -34,7 +30,7 @@ class ProfileController(Controller):
             headers={"Cache-Control": "private, no-cache"},
         )
 
-    @patch("/", operation_id="updateProfile")
+    @patch("/", operation_id="updateProfile", opt=need("profile"))
     async def update_profile(
         self, auth: NamedDependency[Auth], data: JSONBody[ProfileUpdate]
     ) -> Profile:

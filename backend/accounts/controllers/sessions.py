@@ -7,15 +7,15 @@ from litestar.di import NamedDependency, Provide
 from litestar.status_codes import HTTP_200_OK
 
 from backend.accounts import services
-from backend.accounts.auth import Auth, provide_auth, provide_optional_auth, signed_in
+from backend.accounts.auth import Auth, need, provide_auth, provide_optional_auth, signed_in
 from backend.accounts.events import SignedOut
-from backend.accounts.schemas import SessionOut
+from backend.accounts.schemas import Secured, SessionEntry, SessionOut
 from backend.accounts.sessions import clear_cookies, revoke_all, revoke_session
 from backend.settings import Settings
 from backend.system.audit import record
 from backend.system.registry import publish
 
-__all__ = ["SessionController", "SignoutController"]
+__all__ = ["MySessionsController", "SessionController", "SignoutController"]
 
 
 class SignoutController(Controller):
@@ -28,6 +28,7 @@ class SignoutController(Controller):
         "/signout",
         operation_id="signout",
         guards=[signed_in],
+        opt=need("session"),
         dependencies={"auth": Provide(provide_auth)},
         status_code=HTTP_200_OK,
     )
@@ -50,6 +51,7 @@ class SignoutController(Controller):
         "/signout-all",
         operation_id="signoutAll",
         guards=[signed_in],
+        opt=need("owner"),
         dependencies={"auth": Provide(provide_auth)},
         status_code=HTTP_200_OK,
     )
@@ -97,3 +99,26 @@ class SessionController(Controller):
                 expires_at=info.expires_at,
             )
         return Response(body, headers={"Cache-Control": "no-store"})
+
+
+class MySessionsController(Controller):
+    """Where I am signed in, and ending it everywhere else (after a lost phone or a
+    recovery). Only the account holder, never an operator acting for them."""
+
+    path = "/api/v1/me/sessions"
+    tags = ["accounts"]
+    guards = [signed_in]
+    opt = need("owner")
+    dependencies = {"auth": Provide(provide_auth)}
+
+    @get("/", operation_id="listMySessions", cache_control=None)
+    async def list_sessions(self, auth: NamedDependency[Auth]) -> Response[list[SessionEntry]]:
+        """My signed-in sessions, most recently used first; `current` is this browser."""
+        found = await services.list_sessions(auth.require_account(), auth.session.id)
+        return Response(found, headers={"Cache-Control": "no-store"})
+
+    @post("/end-others", operation_id="endOtherSessions", status_code=HTTP_200_OK)
+    async def end_others(self, auth: NamedDependency[Auth]) -> Secured:
+        """End every other session and revoke every passkey but the one this session signed
+        in with: one step to lock out a lost or stolen phone."""
+        return await services.secure_account(auth.actor(), auth.require_account(), auth.session.id)

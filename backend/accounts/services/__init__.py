@@ -12,6 +12,7 @@ from backend.accounts.services.ceremonies import (
     CHALLENGE_TTL,
     Ceremony,
     Limits,
+    SignedIn,
     refuse_without_session,
     store_challenge,
 )
@@ -36,7 +37,14 @@ from backend.accounts.services.recovery import (
     finish_recovery,
     issue_recovery_code,
 )
-from backend.accounts.services.signin import begin_signin, finish_signin, verify_for_account
+from backend.accounts.services.security import end_sessions, list_sessions, secure_account
+from backend.accounts.services.signin import (
+    begin_signin,
+    begin_staff_check,
+    finish_signin,
+    finish_staff_check,
+    verify_for_account,
+)
 
 __all__ = [
     "CHALLENGE_TTL",
@@ -44,24 +52,30 @@ __all__ = [
     "RECOVERY_TTL",
     "Ceremony",
     "Limits",
+    "SignedIn",
     "account_out",
     "begin_add_passkey",
     "begin_enrol",
     "begin_invitation",
     "begin_recovery",
     "begin_signin",
+    "begin_staff_check",
+    "end_sessions",
     "finish_add_passkey",
     "finish_enrol",
     "finish_invitation",
     "finish_recovery",
     "finish_signin",
+    "finish_staff_check",
     "issue_invitation",
     "issue_recovery_code",
     "list_passkeys",
+    "list_sessions",
     "profile",
     "refuse_without_session",
     "rename_passkey",
     "revoke_passkey",
+    "secure_account",
     "store_challenge",
     "update_profile",
     "verify_for_account",

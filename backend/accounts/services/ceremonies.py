@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from backend.accounts import errors
 from backend.accounts.tables import Challenge, Passkey
@@ -45,6 +45,15 @@ FAILED_ACTIONS = {
 }
 """The audit action of a failed ceremony, by challenge purpose (recovery and invitation codes
 that do not work are recorded under the same actions)."""
+
+
+class SignedIn(NamedTuple):
+    """Who a finished ceremony signed in, and with which passkey (the session records it:
+    revoking that passkey ends the session)."""
+
+    account_id: int
+    role: str
+    passkey_id: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from backend.accounts.services.ceremonies import (
     RP_NAME,
     Ceremony,
     Limits,
+    SignedIn,
     check_limits,
     now,
     save_passkey,
@@ -89,8 +90,8 @@ async def begin_enrol(
 
 async def finish_enrol(
     ceremony: Ceremony, settings: Settings, credential: Any, passkey_name: str
-) -> tuple[int, str]:
-    """Create the account and its first passkey; returns the new account's id and role."""
+) -> SignedIn:
+    """Create the account and its first passkey."""
     taken, new = await verified_registration(ceremony, settings, "enrol", credential)
     person = taken["data"]
     async with transaction():
@@ -118,4 +119,4 @@ async def finish_enrol(
             object_id=passkey_id,
             detail={"assurance": "self_asserted"},
         )
-    return int(account.id), "citizen"
+    return SignedIn(int(account.id), "citizen", passkey_id)

@@ -11,6 +11,7 @@ from backend.accounts.services.ceremonies import (
     RP_NAME,
     Ceremony,
     Limits,
+    SignedIn,
     check_limits,
     now,
     save_passkey,
@@ -119,7 +120,7 @@ async def begin_invitation(ceremony: Ceremony, settings: Settings, code: str) ->
 
 async def finish_invitation(
     ceremony: Ceremony, settings: Settings, credential: Any, name: str
-) -> tuple[int, str]:
+) -> SignedIn:
     taken, new = await verified_registration(ceremony, settings, "staff", credential)
     async with transaction():
         code = await OneTimeCode.select().where(OneTimeCode.id == taken["data"]["code_id"]).first()
@@ -146,4 +147,4 @@ async def finish_invitation(
             object_id=passkey_id,
             detail={"issued_by": code["issued_by"], "role": code["role"]},
         )
-    return int(account.id), str(code["role"])
+    return SignedIn(int(account.id), str(code["role"]), passkey_id)

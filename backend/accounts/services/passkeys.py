@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.accounts import errors
+from backend.accounts.events import AccountNotice
 from backend.accounts.services.ceremonies import (
     FAILED_ACTIONS,
     RP_NAME,
@@ -15,12 +16,15 @@ from backend.accounts.services.ceremonies import (
     store_challenge,
     take_challenge,
 )
-from backend.accounts.tables import Account, Passkey
+from backend.accounts.services.security import end_sessions
+from backend.accounts.tables import Account, Passkey, Session
 from backend.lib import webauthn
 from backend.lib.db import transaction
 from backend.lib.errors import NotFoundError, ValidationFailedError
 from backend.settings import Settings
 from backend.system.audit import Actor, record
+from backend.system.hotcache import forget_here
+from backend.system.registry import publish
 
 
 async def list_passkeys(account_id: int) -> list[dict[str, Any]]:
@@ -114,6 +118,7 @@ async def finish_add_passkey(
             object_type="passkey",
             object_id=passkey_id,
         )
+        await publish(AccountNotice(account_id=account_id, what="passkey_added"))
     return passkey_id
 
 
@@ -158,11 +163,15 @@ async def revoke_passkey(
         if len(ids) == 1 and not confirm_last:
             raise errors.LastPasskeyError()
         await Passkey.update({Passkey.revoked_at: now()}).where(Passkey.id == passkey_id)
+        # What it signed in goes with it (a phone that was lost stays signed out).
+        ended = await end_sessions(actor, account_id, Session.passkey == passkey_id)
         await record(
             "passkey.revoked",
             actor,
             subject_account_id=account_id,
             object_type="passkey",
             object_id=passkey_id,
-            detail={"was_last": len(ids) == 1},
+            detail={"was_last": len(ids) == 1, "sessions_ended": ended},
         )
+        await publish(AccountNotice(account_id=account_id, what="passkey_removed"))
+    forget_here(account_id)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.accounts.events import AccountNotice
 from backend.accounts.schemas import AccountOut, Profile
 from backend.accounts.tables import Account
+from backend.lib.db import transaction
 from backend.lib.errors import NotFoundError, ValidationFailedError
 from backend.system.audit import Actor, record
+from backend.system.registry import publish
 
 
 async def profile(account_id: int) -> Profile:
@@ -44,7 +47,9 @@ async def update_profile(
         values[Account.address] = address.strip()
     if language is not None:
         values[Account.language] = language
-    if values:
+    if not values:
+        return
+    async with transaction():
         await Account.update(values).where(Account.id == account_id)
         await record(
             "account.profile_updated",
@@ -54,6 +59,8 @@ async def update_profile(
             object_id=account_id,
             detail={"fields": sorted(str(k._meta.name) for k in values)},
         )
+        if phone is not None or address is not None:
+            await publish(AccountNotice(account_id=account_id, what="contact_changed"))
 
 
 async def account_out(account_id: int) -> AccountOut:

@@ -6,7 +6,15 @@ import datetime as dt
 from typing import Any
 
 from backend.accounts import errors
-from backend.accounts.services.ceremonies import Ceremony, Limits, check_limits, now, save_passkey
+from backend.accounts.events import AccountNotice
+from backend.accounts.services.ceremonies import (
+    Ceremony,
+    Limits,
+    SignedIn,
+    check_limits,
+    now,
+    save_passkey,
+)
 from backend.accounts.services.codes import code_row, hash_code, new_code, use_code
 from backend.accounts.services.passkeys import registration_for, verified_registration
 from backend.accounts.tables import Account, OneTimeCode
@@ -15,12 +23,17 @@ from backend.lib.errors import NotFoundError, ValidationFailedError
 from backend.lib.thai_id import is_valid_thai_id
 from backend.settings import Settings
 from backend.system.audit import Actor, record
+from backend.system.registry import publish
 
 RECOVERY_TTL = dt.timedelta(minutes=15)
 
 
-async def issue_recovery_code(actor: Actor, national_id: str) -> tuple[str, dt.datetime, int]:
-    """A single-use code letting the citizen add a passkey on their own phone within 15 min."""
+async def issue_recovery_code(
+    actor: Actor, national_id: str, *, approved_by: int | None = None, where: str = ""
+) -> tuple[str, dt.datetime, int]:
+    """A single-use code letting the citizen add a passkey on their own phone within 15 min.
+    Who may ask, where, is the caller's rule (kiosk: in person only); `approved_by`, a second
+    staff member who approved it, is recorded with it; the citizen is told, with `where`."""
     national_id = national_id.replace("-", "").replace(" ", "")
     if not is_valid_thai_id(national_id):
         raise ValidationFailedError(
@@ -67,6 +80,10 @@ async def issue_recovery_code(actor: Actor, national_id: str) -> tuple[str, dt.d
             subject_account_id=account["id"],
             object_type="one_time_code",
             object_id=row.id,
+            detail={"approved_by": approved_by} if approved_by else None,
+        )
+        await publish(
+            AccountNotice(account_id=account["id"], what="recovery_code_issued", where=where)
         )
     return code, expires, int(account["id"])
 
@@ -85,8 +102,8 @@ async def begin_recovery(ceremony: Ceremony, settings: Settings, code: str) -> d
 
 async def finish_recovery(
     ceremony: Ceremony, settings: Settings, credential: Any, name: str
-) -> tuple[int, str]:
-    """Add the new passkey and use up the code, together; returns (account id, role)."""
+) -> SignedIn:
+    """Add the new passkey and use up the code, together."""
     taken, new = await verified_registration(ceremony, settings, "recover", credential)
     account_id = int(taken["account"])
     async with transaction():
@@ -104,4 +121,5 @@ async def finish_recovery(
             object_id=passkey_id,
             detail={"issued_by": code["issued_by"]},
         )
-    return account_id, "citizen"
+        await publish(AccountNotice(account_id=account_id, what="recovery_code_used"))
+    return SignedIn(account_id, "citizen", passkey_id)

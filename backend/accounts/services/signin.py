@@ -8,6 +8,7 @@ from backend.accounts import errors
 from backend.accounts.services.ceremonies import (
     Ceremony,
     Limits,
+    SignedIn,
     check_limits,
     now,
     store_challenge,
@@ -15,7 +16,7 @@ from backend.accounts.services.ceremonies import (
 )
 from backend.accounts.tables import Passkey
 from backend.lib import webauthn
-from backend.lib.errors import ValidationFailedError
+from backend.lib.errors import AuthorizationError, ValidationFailedError
 from backend.lib.thai_id import is_valid_thai_id
 from backend.settings import Settings
 from backend.system.audit import Actor, record
@@ -144,8 +145,8 @@ async def verify_for_account(
     )
 
 
-async def finish_signin(ceremony: Ceremony, settings: Settings, credential: Any) -> tuple[int, str]:
-    """Verify the assertion; returns (account id, role) to start the signed-in session."""
+async def finish_signin(ceremony: Ceremony, settings: Settings, credential: Any) -> SignedIn:
+    """Verify the assertion; returns who signed in, to start the signed-in session."""
     taken = await take_challenge(ceremony, "signin")
     who = await _verify_assertion(ceremony, settings, credential, taken["challenge_bytes"])
     actor = Actor(account_id=who["account_id"], role=who["role"], ip=ceremony.actor.ip)
@@ -156,4 +157,28 @@ async def finish_signin(ceremony: Ceremony, settings: Settings, credential: Any)
         object_type="passkey",
         object_id=who["passkey_id"],
     )
-    return who["account_id"], who["role"]
+    return SignedIn(who["account_id"], who["role"], who["passkey_id"])
+
+
+async def begin_staff_check(ceremony: Ceremony, settings: Settings, purpose: str) -> dict[str, Any]:
+    """Username-less options for a staff member to confirm something with their own passkey
+    on another's device (a second pair of eyes at a kiosk). `purpose` names the ceremony."""
+    options, challenge = webauthn.authentication_options(rp_id=settings.effective_rp_id, allow=[])
+    await store_challenge(ceremony, purpose, challenge)
+    return options
+
+
+async def finish_staff_check(
+    ceremony: Ceremony, settings: Settings, credential: Any, purpose: str, roles: tuple[str, ...]
+) -> int:
+    """Verify the assertion of `purpose`'s challenge by the passkey of a staff member with one
+    of `roles`; returns their account id. Anyone else's passkey is refused (403)."""
+    taken = await take_challenge(ceremony, purpose)
+    who = await _verify_assertion(ceremony, settings, credential, taken["challenge_bytes"])
+    if who["role"] not in roles:
+        raise AuthorizationError(
+            "This needs the passkey of another staff member.",
+            "ต้องยืนยันด้วยพาสคีย์ของเจ้าหน้าที่อีกคนหนึ่ง",
+            code="second_staff_required",
+        )
+    return int(who["account_id"])

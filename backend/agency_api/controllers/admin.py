@@ -12,7 +12,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.agency_api import credentials, webhooks
 from backend.agency_api.credentials import CredentialRow, NewCredential
 from backend.agency_api.schemas import (
@@ -50,6 +50,7 @@ class AgencyAdminController(Controller):
     path = "/api/v1/admin"
     tags = ["staff"]
     guards = [requires_role("admin")]
+    opt = need("staff")
     dependencies = {"auth": Provide(provide_auth)}
     cache_control = CacheControlHeader(no_store=True)
 

@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK
 
-from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.accounts.tables import Account
 from backend.agency_api import services
 from backend.agency_api.controllers.common import (
@@ -46,6 +46,7 @@ class OfficerController(Controller):
     path = BASE
     tags = ["officer"]
     guards = [requires_role("officer")]
+    opt = need("staff")
     dependencies = {"auth": Provide(provide_auth)}
     cache_control = CacheControlHeader(private=True, no_cache=True)
 

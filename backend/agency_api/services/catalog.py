@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from typing import Any
 
+import asyncpg
 import msgspec
 
 from backend.agency_api.errors import ServiceSlugTakenError, field_message
@@ -86,7 +88,7 @@ def form_refused(problem: FormSchemaError) -> ValidationFailedError:
 
 
 async def _write_service(
-    agency_code: str, slug: str, data: ServiceUpdate, *, published: bool
+    agency_code: str, slug: str, data: ServiceUpdate, *, published: bool, new: bool = False
 ) -> None:
     _check_life_events(data.life_events)
     try:
@@ -108,9 +110,12 @@ async def _write_service(
                 "form": data.form,
                 "published": published,
             },
+            new=new,
         )
     except FormSchemaError as exc:
         raise form_refused(exc) from exc
+    except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as exc:
+        raise ServiceSlugTakenError() from exc  # another agency took the slug meanwhile
 
 
 async def create_service(
@@ -120,7 +125,7 @@ async def create_service(
     async with write_transaction():
         if await Service.exists().where(Service.slug == data.slug):
             raise ServiceSlugTakenError()
-        await _write_service(agency_code, data.slug, data, published=False)
+        await _write_service(agency_code, data.slug, data, published=False, new=True)
         await record("service.created", actor, object_type="service", object_id=data.slug[:64])
         return await get_service(agency_id, data.slug)
 

@@ -12,7 +12,7 @@ from litestar.enums import MediaType
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.applications import services
 from backend.applications.schemas import (
     AnswerNeedsInfo,
@@ -46,6 +46,7 @@ class ApplicationController(Controller):
     path = "/api/v1/applications"
     tags = ["applications"]
     guards = [requires_role("citizen")]
+    opt = need("apply")
     dependencies = {"auth": Provide(provide_auth)}
     # Personal data: never kept by a shared cache, nor by the service worker's copy of API
     # answers (which skips `private`); the PWA keeps its own copy, cleared on sign-out.
@@ -76,7 +77,7 @@ class ApplicationController(Controller):
         outcome = await run_idempotent(f"citizen:{account_id}", key, fingerprint, work)
         return _json(outcome.body, outcome.status_code, outcome.replayed)
 
-    @get("/{application_id:int}", operation_id="getApplication")
+    @get("/{application_id:int}", operation_id="getApplication", opt=need("status"))
     async def detail(
         self, auth: NamedDependency[Auth], application_id: FromPath[int]
     ) -> ApplicationDetail:
@@ -136,7 +137,12 @@ class ApplicationController(Controller):
         await services.withdraw(auth.actor(), account_id, application_id, data.reason)
         return await services.get_detail(account_id, application_id)
 
-    @post("/{application_id:int}/answer", operation_id="answerNeedsInfo", status_code=HTTP_200_OK)
+    @post(
+        "/{application_id:int}/answer",
+        operation_id="answerNeedsInfo",
+        status_code=HTTP_200_OK,
+        opt=need("answer"),
+    )
     async def answer(
         self,
         auth: NamedDependency[Auth],

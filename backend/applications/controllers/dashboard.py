@@ -10,7 +10,7 @@ from litestar.enums import MediaType
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
-from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.applications import dashboard as answers
 from backend.applications import services
 from backend.applications.schemas import (
@@ -26,6 +26,7 @@ class DashboardController(Controller):
     path = answers.PATH
     tags = ["applications"]
     guards = [requires_role("citizen")]
+    opt = need("status")
     dependencies = {"auth": Provide(provide_auth)}
 
     @get("/", operation_id="getDashboard", cache_control=None)

@@ -15,7 +15,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.documents.controllers.common import (
     DocumentTypeQuery,
     LabelQuery,
@@ -85,6 +85,7 @@ class UploadController(Controller):
     path = "/api/v1/documents/uploads"
     tags = ["documents"]
     guards = [requires_role("citizen")]
+    opt = need("documents")
     dependencies = {"auth": Provide(provide_auth)}
     cache_control = NO_STORE
 

@@ -12,7 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
-from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.documents import services
 from backend.documents.controllers.common import (
     AnyRequest,
@@ -74,6 +74,7 @@ class DocumentController(Controller):
     path = "/api/v1/documents"
     tags = ["documents"]
     guards = [requires_role("citizen")]
+    opt = need("documents")
     dependencies = {"auth": Provide(provide_auth)}
     cache_control = WALLET_CACHE
 

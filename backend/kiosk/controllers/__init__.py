@@ -3,10 +3,11 @@ assisted sessions, citizens approve from their own phone."""
 
 from __future__ import annotations
 
-from backend.kiosk.controllers.admin import AdminKioskController
+from backend.kiosk.controllers.admin import AdminKioskController, StaffAlertController
 from backend.kiosk.controllers.assisted import AssistedSessionController, KioskConsentController
 from backend.kiosk.controllers.device import KioskDeviceController
 from backend.kiosk.controllers.receipt import ReceiptController
+from backend.kiosk.controllers.recovery import RecoveryCodeController
 
 __all__ = [
     "AdminKioskController",
@@ -14,4 +15,6 @@ __all__ = [
     "KioskConsentController",
     "KioskDeviceController",
     "ReceiptController",
+    "RecoveryCodeController",
+    "StaffAlertController",
 ]

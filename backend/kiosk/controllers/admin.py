@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.kiosk import services
 from backend.kiosk.schemas import (
     ActivationCode,
+    AlertOut,
     KioskIn,
     KioskOut,
 )
@@ -49,6 +50,7 @@ class AdminKioskController(Controller):
     path = "/api/v1/admin/kiosks"
     tags = ["kiosk"]
     guards = [requires_role("admin")]
+    opt = need("staff")
     dependencies = {"auth": Provide(provide_auth)}
 
     @post("/", operation_id="registerKiosk", status_code=HTTP_201_CREATED)
@@ -101,3 +103,32 @@ class AdminKioskController(Controller):
     async def revoke(self, auth: NamedDependency[Auth], kiosk_id: FromPath[int]) -> None:
         """Revoke a kiosk: its device token stops working and open sessions end."""
         await services.revoke_kiosk(auth.actor(), kiosk_id)
+
+
+class StaffAlertController(Controller):
+    """What admins should look into: operators refused past a daily limit."""
+
+    path = "/api/v1/admin/alerts"
+    tags = ["kiosk"]
+    guards = [requires_role("admin")]
+    opt = need("staff")
+
+    @get("/", operation_id="listStaffAlerts", cache_control=None)
+    async def list_alerts(self) -> Response[list[AlertOut]]:
+        """The newest 100 alerts: which operator, at which kiosk, what, how many times."""
+        rows = await services.alerts()
+        found = [
+            AlertOut(
+                id=r["id"],
+                at=r["at"],
+                operator_id=r["operator"],
+                operator_name=r["operator_name"],
+                kiosk_id=r["kiosk"],
+                kiosk_name=r["kiosk_name"],
+                action=r["action"],
+                times=r["times"],
+                daily_limit=r["daily_limit"],
+            )
+            for r in rows
+        ]
+        return Response(found, headers={"Cache-Control": "no-store"})

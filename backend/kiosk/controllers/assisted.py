@@ -10,13 +10,15 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.accounts.auth import Auth, own_account_only, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.accounts.schemas import CeremonyOptions, CredentialIn
 from backend.kiosk import services
 from backend.kiosk.assist import ASSISTED_IDLE
 from backend.kiosk.controllers.device import CLEAR_SITE_DATA
 from backend.kiosk.errors import KioskRequiredError
 from backend.kiosk.schemas import (
+    ApprovalIn,
+    ApprovalOut,
     ApproveIn,
     AssistedOut,
     CitizenOut,
@@ -56,6 +58,7 @@ def _assisted_out(row: dict[str, Any]) -> AssistedOut:
         idle_timeout_s=int(ASSISTED_IDLE.total_seconds()),
         consent_method=row["consent_method"],
         consent_at=row["consent_at"],
+        id_card_checked=row["id_card_checked"],
     )
 
 
@@ -65,11 +68,15 @@ class AssistedSessionController(Controller):
     path = "/api/v1/kiosk/assisted-sessions"
     tags = ["kiosk"]
     guards = [requires_role("operator")]
+    opt = need("staff")
     dependencies = {"auth": Provide(provide_auth), "operator": Provide(provide_operator)}
 
     @post("/", operation_id="startAssistedSession", status_code=HTTP_201_CREATED)
     async def start(
-        self, operator: NamedDependency[services.Operator], data: JSONBody[StartAssisted]
+        self,
+        operator: NamedDependency[services.Operator],
+        settings: NamedDependency[Settings],
+        data: JSONBody[StartAssisted],
     ) -> AssistedOut:
         """Find the citizen by ID number (or enrol one who has no phone), pending consent."""
         await services.start_assisted(
@@ -78,6 +85,7 @@ class AssistedSessionController(Controller):
             full_name=data.full_name,
             phone=data.phone,
             id_card_checked=data.id_card_checked,
+            settings=settings,
         )
         return _assisted_out(await services.current_assisted(operator))
 
@@ -89,12 +97,46 @@ class AssistedSessionController(Controller):
             headers={"Cache-Control": "no-store"},
         )
 
+    @post("/current/id-card-check", operation_id="checkIdCard", status_code=HTTP_200_OK)
+    async def check_id_card(
+        self, operator: NamedDependency[services.Operator], settings: NamedDependency[Settings]
+    ) -> AssistedOut:
+        """Record that the operator checked the citizen's ID card in this session (needed
+        before a recovery code)."""
+        await services.check_id_card(operator, settings)
+        return _assisted_out(await services.current_assisted(operator))
+
+    @post("/current/approvals/options", operation_id="approvalOptions", status_code=HTTP_200_OK)
+    async def approval_options(
+        self, operator: NamedDependency[services.Operator], settings: NamedDependency[Settings]
+    ) -> CeremonyOptions:
+        """Passkey options for a second staff member (not the one serving) to approve."""
+        return CeremonyOptions(public_key=await services.approval_options(operator, settings))
+
+    @post("/current/approvals", operation_id="approve", status_code=HTTP_201_CREATED)
+    async def approve(
+        self,
+        operator: NamedDependency[services.Operator],
+        settings: NamedDependency[Settings],
+        data: JSONBody[ApprovalIn],
+    ) -> ApprovalOut:
+        """A second staff member approves one action (a recovery code for a citizen who can
+        still sign in; in-person consent for one who could consent otherwise), with a reason.
+        Used once, within 10 minutes."""
+        approval_id = await services.approve(
+            operator, settings, data.credential, data.action, data.reason
+        )
+        return ApprovalOut(id=approval_id, action=data.action)
+
     @post("/current/consent/in-person", operation_id="consentInPerson", status_code=HTTP_200_OK)
     async def consent_in_person(
-        self, operator: NamedDependency[services.Operator], data: JSONBody[InPersonConsent]
+        self,
+        operator: NamedDependency[services.Operator],
+        settings: NamedDependency[Settings],
+        data: JSONBody[InPersonConsent],
     ) -> AssistedOut:
         """Record consent given in person after an ID-card check."""
-        await services.consent_in_person(operator, id_card_checked=data.id_card_checked)
+        await services.consent_in_person(operator, settings, id_card_checked=data.id_card_checked)
         return _assisted_out(await services.current_assisted(operator))
 
     @post(
@@ -152,7 +194,8 @@ class AssistedSessionController(Controller):
 class KioskConsentController(Controller):
     path = "/api/v1/me/kiosk-consent"
     tags = ["kiosk"]
-    guards = [requires_role("citizen"), own_account_only]
+    guards = [requires_role("citizen")]
+    opt = need("owner")
     dependencies = {"auth": Provide(provide_auth)}
 
     @post("/", operation_id="approveKioskSession", status_code=HTTP_200_OK)

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
 from litestar.params import FromPath
 
-from backend.accounts.auth import Auth, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.applications import services as applications
 from backend.catalog.tables import Service
 from backend.lib.i18n import format_datetime
@@ -32,6 +32,7 @@ class ReceiptController(Controller):
     path = "/receipt"
     include_in_schema = False
     guards = [requires_role("citizen")]
+    opt = need("status")
     dependencies = {"auth": Provide(provide_auth)}
 
     @get("/{application_id:int}", operation_id="receipt")

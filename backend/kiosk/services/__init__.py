@@ -7,8 +7,10 @@ is audited as "operator X at kiosk K for citizen Y".
 
 from __future__ import annotations
 
+from backend.kiosk.services.approvals import approval_options, approve
 from backend.kiosk.services.assisted import (
     Operator,
+    check_id_card,
     current_assisted,
     finish,
     masked_id,
@@ -30,13 +32,19 @@ from backend.kiosk.services.kiosks import (
     register_kiosk,
     revoke_kiosk,
 )
+from backend.kiosk.services.limits import alerts
+from backend.kiosk.services.recovery import recovery_code
 
 __all__ = [
     "ACTIVATION_TTL",
     "CONSENT_SCOPE",
     "Operator",
     "activate",
+    "alerts",
+    "approval_options",
+    "approve",
     "approve_on_phone",
+    "check_id_card",
     "consent_in_person",
     "consent_passkey_options",
     "consent_with_passkey",
@@ -46,6 +54,7 @@ __all__ = [
     "masked_id",
     "new_activation_code",
     "phone_consent_code",
+    "recovery_code",
     "register_kiosk",
     "revoke_kiosk",
     "start_assisted",

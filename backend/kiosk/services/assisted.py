@@ -8,12 +8,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from backend.accounts.events import AccountNotice
 from backend.accounts.tables import Account, Passkey
-from backend.kiosk.assist import ASSISTED_IDLE, end_assisted
+from backend.kiosk.assist import ASSISTED_IDLE, end_assisted, office
 from backend.kiosk.errors import (
     NoAssistedSessionError,
 )
 from backend.kiosk.services.kiosks import utc_now
+from backend.kiosk.services.limits import within_daily_limit
 from backend.kiosk.tables import AssistedSession
 from backend.lib import webauthn
 from backend.lib.db import write_transaction
@@ -22,7 +24,9 @@ from backend.lib.errors import (
     ValidationFailedError,
 )
 from backend.lib.thai_id import is_valid_thai_id
+from backend.settings import Settings
 from backend.system.audit import Actor, record
+from backend.system.registry import publish
 
 
 def masked_id(national_id: str | None) -> str:
@@ -109,6 +113,7 @@ async def start_assisted(
     full_name: str | None,
     phone: str,
     id_card_checked: bool,
+    settings: Settings,
 ) -> int:
     """Open an assisted session for one citizen (found by ID number, or enrolled now). Any
     earlier session of this operator at this kiosk ends: one citizen at a time."""
@@ -124,6 +129,8 @@ async def start_assisted(
         fields["phone"] = {"en": "Enter a Thai phone number.", "th": "กรอกเบอร์โทรศัพท์ให้ถูกต้อง"}
     if fields:
         raise ValidationFailedError(fields=fields)
+    if id_card_checked:
+        await within_daily_limit(operator.actor, operator.kiosk_id, "id_card_check", settings)
     async with write_transaction():
         await end_assisted(
             AssistedSession.operator_session == operator.session_id,
@@ -150,6 +157,13 @@ async def start_assisted(
             object_type="assisted_session",
             object_id=row.id,
             detail={"id_card_checked": id_card_checked},
+        )
+        await publish(
+            AccountNotice(
+                account_id=citizen_id,
+                what="assisted_opened",
+                where=await office(operator.kiosk_id),
+            )
         )
     return int(row.id)
 
@@ -189,3 +203,20 @@ async def finish(operator: Operator, reason: str = "finished") -> None:
     await end_assisted(
         AssistedSession.operator_session == operator.session_id, reason, ip=operator.actor.ip
     )
+
+
+async def check_id_card(operator: Operator, settings: Settings) -> None:
+    """The operator checked the ID card of the citizen in front of them, in this session."""
+    await within_daily_limit(operator.actor, operator.kiosk_id, "id_card_check", settings)
+    async with write_transaction():
+        assisted = await current_assisted(operator)
+        await AssistedSession.update({AssistedSession.id_card_checked: True}).where(
+            AssistedSession.id == assisted["id"]
+        )
+        await record(
+            "assisted.id_card_checked",
+            operator.actor,
+            subject_account_id=assisted["citizen"],
+            object_type="assisted_session",
+            object_id=assisted["id"],
+        )

@@ -8,13 +8,19 @@ import json
 from typing import Any
 
 from backend.accounts import services as accounts
+from backend.accounts.auth import Need
+from backend.accounts.events import AccountNotice
 from backend.accounts.tables import Passkey
-from backend.kiosk.assist import token_hash
+from backend.kiosk.assist import office, token_hash
 from backend.kiosk.errors import (
+    ApprovalRequiredError,
     ConsentCodeInvalidError,
+    InPersonConsentRefusedError,
 )
+from backend.kiosk.services.approvals import take_approval
 from backend.kiosk.services.assisted import Operator, current_assisted
 from backend.kiosk.services.kiosks import short_code, utc_now
+from backend.kiosk.services.limits import within_daily_limit
 from backend.kiosk.tables import AssistedSession
 from backend.lib import webauthn
 from backend.lib.db import write_transaction
@@ -25,18 +31,24 @@ from backend.lib.errors import (
 from backend.settings import Settings
 from backend.system.audit import Actor, record
 from backend.system.ratelimit import Limit, check
+from backend.system.registry import publish
 
 PHONE_CONSENT_TTL = dt.timedelta(minutes=5)
 
 
-CONSENT_SCOPE = ("browse", "apply", "documents", "answer", "status")
+CONSENT_SCOPE: tuple[Need, ...] = ("browse", "apply", "documents", "answer", "status")
 """What a citizen allows an operator to do for them in one assisted session."""
 
 
 PHONE_APPROVE = Limit("kiosk-consent:account", 10, 600)
 
 
-async def _record_consent(operator: Operator, assisted: dict[str, Any], method: str) -> None:
+async def _record_consent(
+    operator: Operator,
+    assisted: dict[str, Any],
+    method: str,
+    approval: dict[str, Any] | None = None,
+) -> None:
     await AssistedSession.update(
         {
             AssistedSession.consent_method: method,
@@ -52,13 +64,32 @@ async def _record_consent(operator: Operator, assisted: dict[str, Any], method: 
         subject_account_id=assisted["citizen"],
         object_type="assisted_session",
         object_id=assisted["id"],
-        detail={"method": method, "scope": list(CONSENT_SCOPE)},
+        detail={
+            "method": method,
+            "scope": list(CONSENT_SCOPE),
+            **(
+                {"approver_id": approval["approver"], "reason": approval["reason"]}
+                if approval
+                else {}
+            ),
+        },
+    )
+    await publish(
+        AccountNotice(
+            account_id=assisted["citizen"],
+            what="assisted_consented",
+            where=await office(operator.kiosk_id),
+        )
     )
 
 
-async def consent_in_person(operator: Operator, *, id_card_checked: bool) -> None:
+async def consent_in_person(
+    operator: Operator, settings: Settings, *, id_card_checked: bool
+) -> None:
     """For a citizen with neither passkey nor phone: the operator records that they checked
-    the ID card and the citizen agreed aloud."""
+    the ID card and the citizen agreed aloud. A citizen who can consent themselves (an active
+    passkey: on this kiosk, or by approving on their phone) is refused, 409 with those ways,
+    unless a supervisor approved the exception with their own passkey and a reason."""
     if not id_card_checked:
         raise ValidationFailedError(
             fields={
@@ -68,12 +99,20 @@ async def consent_in_person(operator: Operator, *, id_card_checked: bool) -> Non
                 }
             }
         )
+    await within_daily_limit(operator.actor, operator.kiosk_id, "in_person_consent", settings)
     async with write_transaction():
         assisted = await current_assisted(operator)
+        approval, method = None, "in_person_id_check"
+        if assisted["has_passkey"]:
+            try:
+                approval = await take_approval(assisted["id"], "in_person_consent")
+            except ApprovalRequiredError as exc:
+                raise InPersonConsentRefusedError() from exc
+            method = "in_person_override"
         await AssistedSession.update({AssistedSession.id_card_checked: True}).where(
             AssistedSession.id == assisted["id"]
         )
-        await _record_consent(operator, assisted, "in_person_id_check")
+        await _record_consent(operator, assisted, method, approval)
 
 
 async def consent_passkey_options(operator: Operator, settings: Settings) -> dict[str, Any]:
@@ -166,4 +205,11 @@ async def approve_on_phone(citizen: Actor, code: str) -> None:
                 "kiosk_id": row["kiosk"],
                 "operator_id": row["operator"],
             },
+        )
+        await publish(
+            AccountNotice(
+                account_id=citizen.account_id,
+                what="assisted_consented",
+                where=await office(row["kiosk"]),
+            )
         )

@@ -1,10 +1,11 @@
 // @ts-check
 // My account: my passkeys (name, created, last used, synced or on one device only) to add,
-// rename and remove, and signing out here or everywhere. Removing the last passkey is allowed
+// rename and remove; where I am signed in, and ending everything else at once (after a lost
+// phone or a recovery); signing out here or everywhere. Removing the last passkey is allowed
 // only after saying plainly what it means and how to get back in (a district office).
 // My data (PDPA): download a copy of all of it, or delete the account, confirmed with the last
 // four digits of the ID number.
-import { ApiError, send } from '../api.js';
+import { ApiError, getJSON, send } from '../api.js';
 import { t, date, when } from '../i18n.js';
 import { enqueue, list as queued } from '../outbox.js';
 import { setAccount } from '../session.js';
@@ -57,6 +58,16 @@ export async function render(root) {
     button(t('account.signout'), () => signOut(false)),
     button(t('account.signoutAll'), () => signOut(true), 'secondary'),
   );
+  const sessions = el('ul', { class: 'plain' });
+  const endOthers = button(t('account.endOthers'), () => busy(root, async () => {
+    try {
+      const done = await send('POST', '/api/v1/me/sessions/end-others');
+      tell(t('account.endedOthers', { sessions: done.sessions_ended, passkeys: done.passkeys_revoked }));
+      await Promise.all([load(), loadSessions()]);
+    } catch (error) {
+      tell(problemText(error), true);
+    }
+  }), 'danger');
   const confirmOut = el('div', { class: 'warning', role: 'alert' });
   confirmOut.hidden = true;
   const erasure = el('div', {});
@@ -71,6 +82,9 @@ export async function render(root) {
     el('h2', {}, t('passkeys.title')),
     el('p', {}, t('passkeys.intro')),
     status, list, add,
+    el('h2', {}, t('account.sessionsTitle')),
+    el('p', {}, t('account.sessionsIntro')),
+    sessions, endOthers,
     el('h2', {}, t('account.signoutTitle')),
     el('p', {}, t('account.signoutIntro')),
     confirmOut, out,
@@ -87,6 +101,16 @@ export async function render(root) {
     status.textContent = text;
     status.className = bad ? 'error' : 'flash';
     status.hidden = !text;
+  }
+
+  async function loadSessions() {
+    /** @type {{id: number, last_seen_at: string, user_agent: string, passkey: string, current: boolean}[]} */
+    const found = await getJSON('/api/v1/me/sessions');
+    sessions.replaceChildren(...found.map((s) => el('li', {},
+      el('h3', {}, s.current ? t('account.thisDevice') : s.user_agent.slice(0, 60) || '—'),
+      el('p', { class: 'meta' },
+        [t('account.lastSeen', { time: when(s.last_seen_at) }), s.passkey].filter(Boolean).join(' · ')))));
+    endOthers.hidden = found.length < 2 && found.every((s) => s.current);
   }
 
   async function load() {
@@ -229,5 +253,5 @@ export async function render(root) {
     return form;
   }
 
-  await load().catch((error) => tell(problemText(error), true));
+  await Promise.all([load(), loadSessions()]).catch((error) => tell(problemText(error), true));
 }

@@ -63,7 +63,10 @@ function showPage(page, list, actions, status, append) {
 
 /** @param {any} n */
 function item(n) {
-  const link = el('a', { href: n.url }, t('notifications.item', { code: n.tracking_code }));
+  const title = n.kind === 'security'
+    ? t('notifications.security')
+    : t('notifications.item', { code: n.tracking_code });
+  const link = el('a', { href: n.url }, title);
   if (!n.read_at) {
     // Marked read when opened; the link goes on whatever the answer.
     link.addEventListener('click', () => {

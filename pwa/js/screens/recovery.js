@@ -1,13 +1,19 @@
 // @ts-check
-// The recovery desk (#/kiosk/recovery, operators and admins): after checking a citizen's ID
-// card in person, issue a single-use, 15-minute code (and its QR) with which they add a new
-// passkey on their own phone at #/recover. Every code issued is audited by the server.
+// The recovery desk (#/kiosk/recovery, an operator at a kiosk serving the citizen): after checking
+// their ID card in person (recorded in the assisted session), issue a single-use, 15-minute code
+// (and its QR) with which they add a new passkey on their own phone at #/recover. For a citizen
+// who can still sign in, a second staff member approves first with their passkey and a reason.
 import { send } from '../api.js';
 import { t, when } from '../i18n.js';
 import { account } from '../session.js';
 import { el } from '../views/dom.js';
-import { page, field, showError, summary, say, busy, isThaiId, digits, fieldProblems, problemText } from './ui.js';
+import {
+  page, field, showError, summary, say, busy, button, isThaiId, digits, fieldProblems, problemText,
+} from './ui.js';
 import { qr } from './kiosk.js';
+import { passkeyProblem, signIn } from './passkey.js';
+
+const ASSISTED = '/api/v1/kiosk/assisted-sessions/current';
 
 /** @param {HTMLElement} root */
 export async function render(root) {
@@ -50,21 +56,52 @@ export async function render(root) {
     showError('recovery-id', badId);
     showError('recovery-checked', badCheck);
     if (badId || badCheck) { say(problems, t('form.problems'), [badId, badCheck].filter(Boolean)); return; }
-    busy(form, async () => {
-      try {
-        const code = await send('POST', '/api/v1/staff/recovery-codes', { national_id: nationalId });
-        say(problems, '');
-        result.replaceChildren(
-          el('h2', {}, t('recovery.issued')),
-          qr(code.qr_svg, t('recovery.qr')),
-          el('p', { class: 'receipt-code' }, code.code),
-          el('p', {}, t('recovery.until', { time: when(code.expires_at) })),
-          el('p', { class: 'meta' }, code.url));
-      } catch (error) {
-        const fields = fieldProblems(error);
-        if (fields.national_id) showError('recovery-id', fields.national_id);
-        say(problems, problemText(error));
-      }
-    });
+    busy(form, () => issue(nationalId));
   });
+
+  /** The code, once the card check is recorded in the open assisted session. @param {string} nationalId */
+  async function issue(nationalId) {
+    try {
+      await send('POST', `${ASSISTED}/id-card-check`);
+      const code = await send('POST', '/api/v1/staff/recovery-codes', { national_id: nationalId });
+      say(problems, '');
+      result.replaceChildren(
+        el('h2', {}, t('recovery.issued')),
+        qr(code.qr_svg, t('recovery.qr')),
+        el('p', { class: 'receipt-code' }, code.code),
+        el('p', {}, t('recovery.until', { time: when(code.expires_at) })),
+        el('p', { class: 'meta' }, code.url));
+    } catch (error) {
+      const fields = fieldProblems(error);
+      if (fields.national_id) showError('recovery-id', fields.national_id);
+      say(problems, problemText(error));
+      if (/** @type {any} */ (error)?.code === 'second_staff_approval_required') {
+        result.replaceChildren(approval(nationalId));
+      }
+    }
+  }
+
+  /**
+   * A second staff member (not the one serving) approves with their passkey, giving a reason.
+   * @param {string} nationalId
+   */
+  function approval(nationalId) {
+    const reason = /** @type {HTMLInputElement} */ (
+      el('input', { type: 'text', maxlength: '500', autocomplete: 'off' }));
+    return el('div', {},
+      el('h2', {}, t('recovery.approvalTitle')),
+      el('p', {}, t('recovery.approvalLead')),
+      field('recovery-reason', t('recovery.reason'), reason),
+      button(t('recovery.approve'), () => busy(form, async () => {
+        const why = reason.value.trim();
+        showError('recovery-reason', why.length >= 5 ? '' : t('recovery.reasonNeeded'));
+        if (why.length < 5) return;
+        try {
+          await signIn({}, {}, `${ASSISTED}/approvals`, { action: 'recovery_code', reason: why });
+          await issue(nationalId);
+        } catch (error) {
+          say(problems, passkeyProblem(error));
+        }
+      })));
+  }
 }
