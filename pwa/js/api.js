@@ -51,10 +51,14 @@ export async function detectKiosk() {
   const response = await fetch('/api/v1/kiosk/device', { headers: { [KIOSK_HEADER]: '1' }, cache: 'no-store' }).catch(
     () => null,
   );
-  if (response?.status === 404) document.cookie = `${KIOSK_HINT}=; path=/; max-age=0`; // revoked
-  if (!response?.ok) return null; // offline: nothing personal is fetched either
+  if (response?.status === 404) {
+    document.cookie = `${KIOSK_HINT}=; path=/; max-age=0`; // revoked
+    return null;
+  }
+  // Offline (or the server failing) the hint is the best word there is: still this kiosk, a
+  // shared device that keeps nothing, never the phone app.
   setKiosk(true);
-  return response.json();
+  return response?.ok ? response.json() : {};
 }
 
 export function lastRequest() { return lastCall; }

@@ -288,3 +288,36 @@ def test_download_my_data_then_delete_my_account(
     page.goto(f"{live_server.url}/#/account")  # signed out: the account screen asks to sign in
     expect(page.get_by_role("link", name="บัญชีของฉัน")).to_have_count(0)
     assert errors == []
+
+
+def test_a_shared_phone_keeps_none_of_the_citizens_answers_after_sign_out(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Read with the service worker out of the way, straight from the browser's HTTP cache."""
+    context = browser.new_context(service_workers="block", locale="th-TH")
+    page = context.new_page()
+    page.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false")
+    virtual_authenticator(page)
+    enrol_in_browser(page, live_server.url, thai_id(), name="ปิติ ยืมเครื่อง")
+    read = """async (url) => {
+        try {
+            const r = await fetch(url, { cache: 'only-if-cached', mode: 'same-origin' });
+            return r.ok ? await r.text() : '';
+        } catch (e) { return ''; }
+    }"""
+    page.evaluate("() => fetch('/api/v1/me/profile').then((r) => r.text())")
+    assert "ปิติ ยืมเครื่อง" in page.evaluate(read, "/api/v1/me/profile")  # kept while signed in
+
+    page.goto(f"{live_server.url}/#/account")
+    page.get_by_role("button", name="ออกจากระบบ", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("เข้าสู่ระบบ")
+    assert page.evaluate(read, "/api/v1/me/profile") == ""
+    stores = page.evaluate(
+        """async () => JSON.stringify({
+            local: { ...localStorage }, session: { ...sessionStorage },
+            caches: await Promise.all((await caches.keys()).map(async (name) =>
+                (await (await caches.open(name)).keys()).map((r) => r.url))),
+        })"""
+    )
+    assert "ปิติ" not in stores and "/api/v1/me" not in stores
+    context.close()

@@ -310,3 +310,18 @@ def test_a_citizen_confirms_with_their_own_passkey_on_an_older_browser(
         "WHERE a.national_id = ?",
         national_id,
     ) == [("citizen_passkey",)]
+
+
+@pytest.mark.parametrize("failed_loads_expected", [True])  # the kiosk check, cut on purpose
+def test_a_kiosk_that_starts_offline_stays_a_kiosk(page: Page, live_server: LiveServer) -> None:
+    """The browser comes up while the office's line is down (the page from the browser's
+    cache, the kiosk's own check failing): it is still the shared kiosk, never the phone app
+    that would keep what it is shown."""
+    kiosk, _ = _kiosk_and_operator(live_server, ("ที่ว่าการอำเภอพล", "พล", "ขอนแก่น"), "สมหมาย ออฟไลน์")
+    page.goto(f"{live_server.url}/#/kiosk/activate?code={kiosk['code']}")
+    page.get_by_role("button", name="เปิดใช้งานเครื่องบริการ").click()
+    expect(page.get_by_text("เครื่องนี้ใช้ร่วมกัน")).to_be_visible()
+    page.route("**/api/v1/kiosk/device", lambda route: route.abort("internetdisconnected"))
+    page.reload()
+    expect(page.get_by_text("เครื่องนี้ใช้ร่วมกัน")).to_be_visible()
+    assert page.evaluate("() => Object.keys(localStorage)") == []

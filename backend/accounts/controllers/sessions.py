@@ -17,6 +17,11 @@ from backend.system.registry import publish
 
 __all__ = ["MySessionsController", "SessionController", "SignoutController"]
 
+SIGNED_OUT = {"Clear-Site-Data": '"cache"', "Cache-Control": "no-store"}
+"""A signed-out browser keeps none of the account's answers in its HTTP cache (a shared
+phone: the next person could read them with `fetch(url, {cache: 'only-if-cached'})`). The
+page clears its own stores (IndexedDB, the service worker's copies) itself."""
+
 
 class SignoutController(Controller):
     """Ending sessions (beside the ceremonies that start them)."""
@@ -43,7 +48,7 @@ class SignoutController(Controller):
             )
         )
         await record("session.signed_out", auth.actor(), subject_account_id=auth.session.account_id)
-        response = Response(SessionOut(authenticated=False))
+        response = Response(SessionOut(authenticated=False), headers=SIGNED_OUT)
         clear_cookies(response, settings)
         return response
 
@@ -70,7 +75,7 @@ class SignoutController(Controller):
             subject_account_id=own,
             detail={"sessions": ended},
         )
-        response = Response(SessionOut(authenticated=False))
+        response = Response(SessionOut(authenticated=False), headers=SIGNED_OUT)
         clear_cookies(response, settings)
         return response
 
