@@ -25,6 +25,7 @@ Notice = Literal[
     "recovery_code_used",
     "assisted_opened",
     "assisted_consented",
+    "assisted_consent_overridden",
     "assisted_ended",
     "contact_changed",
     "passkey_added",

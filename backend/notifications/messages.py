@@ -154,6 +154,10 @@ NOTICES: dict[str, tuple[str, str]] = {
         "มีการยินยอมให้เจ้าหน้าที่ทำรายการแทนคุณ{where}",
         "Consent was given for an officer to act for you{where}.",
     ),
+    "assisted_consent_overridden": (
+        "หัวหน้าเจ้าหน้าที่อนุมัติให้ทำรายการแทนคุณโดยไม่ต้องใช้การยืนยันของคุณเอง{where}",
+        "A supervisor allowed an officer to act for you without your own confirmation{where}.",
+    ),
     "assisted_ended": (
         "การให้บริการแทนคุณสิ้นสุดแล้ว{where}",
         "The officer's session for you ended{where}.",

@@ -198,10 +198,14 @@ def test_recovery_code_adds_a_passkey_on_another_phone(
     expect(phone.get_by_role("heading", level=1)).to_have_text("เพิ่มพาสคีย์ด้วยรหัสกู้คืน")
     expect(phone.get_by_label("รหัสกู้คืน")).to_have_value(issued["code"])
     phone.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
-    phone.goto(f"{live_server.url}/#/account")
+    # My account at once: the other passkey and the old phone's session, ended in one step.
+    expect(phone.get_by_role("heading", level=1)).to_have_text("บัญชีของฉัน")
     expect(phone.get_by_role("main")).to_contain_text("ชูใจ ใจดี")
+    expect(phone.get_by_role("status").first).to_contain_text("ออกจากระบบในอุปกรณ์อื่นทั้งหมด")
     expect(_passkeys(phone)).to_have_count(2)
+    phone.get_by_role("button", name="ออกจากระบบในอุปกรณ์อื่นทั้งหมด").click()
+    expect(phone.get_by_role("main")).to_contain_text("ลบพาสคีย์อื่น 1 รายการแล้ว")
+    expect(_passkeys(phone)).to_have_count(1)
 
     context.close()
 

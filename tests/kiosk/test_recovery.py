@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from backend.accounts.tables import Account, OneTimeCode
 from backend.kiosk.tables import AssistedSession, StaffApproval
+from backend.notifications.tables import Notification
 from backend.system.tables import AuditEntry
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, thai_id
@@ -154,6 +155,10 @@ async def test_in_person_consent_is_refused_for_a_citizen_who_can_consent(
     assert consent["detail"]["method"] == "in_person_override"
     assert consent["detail"]["reason"] == "โทรศัพท์หาย ตรวจบัตรแล้ว"
     assert consent["subject_account_id"] == await account_of(victim)
+    told = await Notification.select(Notification.text_en).where(
+        Notification.account == await account_of(victim)
+    )
+    assert any("A supervisor allowed an officer" in n["text_en"] for n in told)
 
 
 async def test_in_person_consent_stays_for_a_citizen_with_no_passkey(kiosk: KioskSetup) -> None:

@@ -77,7 +77,7 @@ async def _record_consent(
     await publish(
         AccountNotice(
             account_id=assisted["citizen"],
-            what="assisted_consented",
+            what="assisted_consent_overridden" if approval else "assisted_consented",
             where=await office(operator.kiosk_id),
         )
     )

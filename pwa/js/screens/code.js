@@ -4,7 +4,7 @@
 // Either way the browser creates a passkey on this device and the person is signed in.
 import { t } from '../i18n.js';
 import { el } from '../views/dom.js';
-import { page, field, showError, summary, say, busy, fieldProblems } from './ui.js';
+import { page, field, showError, summary, say, busy, fieldProblems, setFlash } from './ui.js';
 import { register, passkeyProblem, deviceName, deviceNotes, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
 
@@ -45,7 +45,9 @@ export async function render(root, params) {
           `/api/v1/auth/${kind}`,
           deviceName(),
         );
-        await landing(session, new URLSearchParams());
+        // After a recovery: My account, to see (and end) the other passkeys and sessions.
+        if (kind === 'recover') setFlash(t('recover.reviewOthers'));
+        await landing(session, new URLSearchParams(kind === 'recover' ? { next: '#/account' } : {}));
       } catch (error) {
         const fields = fieldProblems(error);
         if (fields.code) showError('code', fields.code);
