@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,12 @@ from tests.support.push_service import PushService
 THAI = "แจ้งเตือน: คำขอของคุณเปลี่ยนสถานะ"
 
 
-async def test_a_worker_killed_mid_batch_loses_nothing(
+async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_little(
     db: Database, push: PushService, tmp_path: Path
 ) -> None:
+    """SIGKILL mid-batch: what was delivered is already recorded, only what was in flight
+    (at most the worker's concurrency) is sent again, and a new worker delivers the rest
+    within 5 s of starting instead of waiting out a lease."""
     push.delay_s = 0.5  # a slow push service, so the kill lands mid-batch
     subscriptions = [push.subscribe() for _ in range(20)]
     await enqueue_many(
@@ -35,36 +39,43 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
     )
     first = await start_worker(
         db, tmp_path / "first.log",
-        "--worker-id", "first", "--batch-size", "20", "--concurrency", "4", "--lease-s", "2",
+        "--worker-id", "first", "--batch-size", "20", "--concurrency", "4", "--lease-s", "3",
     )  # fmt: skip
 
-    async def pushes_in_progress() -> bool:
-        return push.requests_started >= 2
+    async def some_delivered() -> bool:
+        return any(r["status"] == "done" for r in await outbox_rows())
 
-    await eventually(pushes_in_progress, 15)
-    # The second worker starts while the first holds every message: it finds nothing to
-    # claim until the first one's lease has expired.
+    await eventually(some_delivered, 15)
+    first.kill()
+    await first.wait()
+    rows = await outbox_rows()
+    in_flight = {r["id"] for r in rows if r["status"] == "in_flight"}
+    assert len(in_flight) <= 4  # the worker's concurrency
+    assert {r["locked_by"] for r in rows if r["status"] == "in_flight"} <= {"first"}
+    assert any(r["status"] == "pending" for r in rows)  # never claimed: free for anyone
+
+    started = time.monotonic()
     second = await start_worker(
         db, tmp_path / "second.log",
         "--worker-id", "second", "--batch-size", "20", "--concurrency", "20", "--lease-s", "5",
     )  # fmt: skip
-    first.kill()
-    await first.wait()
-    rows = await outbox_rows()
-    assert {(r["status"], r["locked_by"]) for r in rows} == {("in_flight", "first")}
+
+    async def the_rest_done() -> bool:
+        return all(r["status"] == "done" for r in await outbox_rows() if r["id"] not in in_flight)
 
     async def all_done() -> bool:
         return {r["status"] for r in await outbox_rows()} == {"done"}
 
     try:
-        await eventually(all_done, 15)
+        await eventually(the_rest_done, 10)
+        assert time.monotonic() - started < 5
+        await eventually(all_done, 15)  # the in-flight ones once the first's lease ran out
     finally:
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 10) == 0, (tmp_path / "second.log").read_text()
-    delivered = {p["n"] for s in subscriptions for p in push.payloads(s["endpoint"])}
-    assert delivered == set(range(20))
-    rows = await outbox_rows()
-    assert {(r["locked_by"], r["attempts"]) for r in rows} == {("second", 2)}
+    sent = [p["n"] for s in subscriptions for p in push.payloads(s["endpoint"])]
+    assert set(sent) == set(range(20))
+    assert len(sent) - 20 <= len(in_flight) <= 4  # the duplicates: what was in flight
     assert push.rejected == []
     log = (tmp_path / "second.log").read_text()
     assert '"outcome": "delivered"' in log and '"worker stopped"' in log

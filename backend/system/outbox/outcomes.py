@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-__all__ = ["Dead", "Delivered", "Drop", "Handler", "Message", "Outcome", "Retry"]
+__all__ = ["BatchResult", "Dead", "Delivered", "Drop", "Handler", "Message", "Outcome", "Retry"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +53,24 @@ class Drop:
 
 Outcome: TypeAlias = Delivered | Retry | Dead | Drop
 Handler: TypeAlias = Callable[[Message], Awaitable[Outcome]]
+
+
+@dataclass
+class BatchResult:
+    """What one `run_once` did."""
+
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    dropped: int = 0
+    stale: int = 0
+    """Results discarded because the lease had passed to another worker."""
+
+    def add(self, other: BatchResult) -> None:
+        self.claimed += other.claimed
+        self.delivered += other.delivered
+        self.retried += other.retried
+        self.dead += other.dead
+        self.dropped += other.dropped
+        self.stale += other.stale

@@ -1,8 +1,10 @@
 """The outbox worker: claim due messages in batches, run each kind's handler concurrently,
 record the outcomes. Any number of workers may run against one database (`portal worker`).
 
-Claiming. One statement marks a batch `in_flight` for this worker until `locked_until` (the
-lease) and counts the attempt. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets concurrent
+Claiming. One statement marks messages `in_flight` for this worker until `locked_until` (the
+lease) and counts the attempt; a worker claims no more than it can run at once, as slots free
+up, and records each outcome as soon as it has it (a killed worker repeats only what was in
+flight). On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets concurrent
 workers take disjoint batches without waiting; SQLite has one writer at a time, so the claim
 runs in a `BEGIN IMMEDIATE` transaction that takes the write lock before reading.
 
@@ -33,7 +35,16 @@ from piccolo.querystring import QueryString
 
 from backend.lib.db import current_engine
 from backend.system import registry
-from backend.system.outbox.outcomes import Dead, Delivered, Drop, Handler, Message, Outcome, Retry
+from backend.system.outbox.outcomes import (
+    BatchResult,
+    Dead,
+    Delivered,
+    Drop,
+    Handler,
+    Message,
+    Outcome,
+    Retry,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -87,6 +98,11 @@ _FINISH = (
 )
 
 
+_RETRY = "status = 'pending', next_attempt_at = {}, last_error = {}, locked_by = NULL"
+_DEAD = "status = 'dead', finished_at = {}, last_error = {}"
+_FINISHED = "status = 'done', finished_at = {}, last_error = {}"
+
+
 def _in_list(values: Sequence[Any]) -> QueryString:
     return QueryString(", ".join("{}" for _ in values), *values)
 
@@ -97,19 +113,6 @@ def utc_now() -> dt.datetime:
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass
-class BatchResult:
-    """What one `run_once` did."""
-
-    claimed: int = 0
-    delivered: int = 0
-    retried: int = 0
-    dead: int = 0
-    dropped: int = 0
-    stale: int = 0
-    """Results discarded because the lease had passed to another worker."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,7 @@ class Worker:
         self.handlers = dict(handlers)
         self.worker_id = worker_id
         self.batch_size = batch_size
+        self.concurrency = concurrency
         self.lease_s = lease_s
         # A handler may say how long its deliveries are worth retrying (`max_attempts`);
         # the `max_attempts` argument overrides.
@@ -174,9 +178,7 @@ class Worker:
             raise ValueError("the worker's clock must return timezone-aware datetimes")
         return now
 
-    # -- claiming ----------------------------------------------------------------------
-
-    async def _claim(self, now: dt.datetime, lease_end: dt.datetime) -> list[_Claimed]:
+    async def _claim(self, now: dt.datetime, lease_end: dt.datetime, limit: int) -> list[_Claimed]:
         engine = current_engine()
         sqlite = isinstance(engine, SQLiteEngine)
         kinds = sorted(self.handlers)
@@ -187,7 +189,7 @@ class Worker:
             lease_end,
             now,
             _in_list(kinds),
-            self.batch_size,
+            limit,
             QueryString("" if sqlite else " FOR UPDATE SKIP LOCKED"),
         )
         if sqlite:
@@ -304,71 +306,74 @@ class Worker:
         )
         return {row["id"] for row in await current_engine().run_querystring(query)}
 
-    async def _record(self, attempts: list[_Attempt], lease_end: dt.datetime) -> BatchResult:
+    async def _record(self, attempt: _Attempt, lease_end: dt.datetime) -> BatchResult:
+        """Write one outcome, if this claim still holds the row (else it is stale)."""
         now = self._now()
-        applied: set[int] = set()
-        delivered = [a.claimed.id for a in attempts if isinstance(a.outcome, Delivered)]
+        args: list[Any]
+        match attempt.outcome:
+            case Delivered():
+                assignments, args = "status = 'done', finished_at = {}, last_error = NULL", [now]
+            case Retry(error=error):
+                assignments = _RETRY
+                args = [attempt.retry_at, error]
+            case Dead(error=error):
+                assignments, args = _DEAD, [now, error]
+            case Drop(reason=reason):
+                assignments, args = _FINISHED, [now, reason]
         async with self._write_transaction():
-            if delivered:
-                # The common case, one statement for the whole batch.
-                applied |= await self._finish(
-                    "status = 'done', finished_at = {}, last_error = NULL",
-                    [now],
-                    delivered,
-                    lease_end,
-                )
-            for attempt in attempts:
-                match attempt.outcome:
-                    case Retry(error=error):
-                        assignments = (
-                            "status = 'pending', next_attempt_at = {}, last_error = {}, "
-                            "locked_by = NULL"
-                        )
-                        args: list[Any] = [attempt.retry_at, error]
-                    case Dead(error=error):
-                        assignments = "status = 'dead', finished_at = {}, last_error = {}"
-                        args = [now, error]
-                    case Drop(reason=reason):
-                        assignments = "status = 'done', finished_at = {}, last_error = {}"
-                        args = [now, reason]
-                    case _:
-                        continue
-                applied |= await self._finish(assignments, args, [attempt.claimed.id], lease_end)
-        return self._count(attempts, applied)
-
-    def _count(self, attempts: list[_Attempt], applied: set[int]) -> BatchResult:
-        result = BatchResult(claimed=len(attempts))
-        for attempt in attempts:
-            if attempt.claimed.id not in applied:
-                result.stale += 1
-                log.warning(
-                    "result discarded: the lease passed to another worker",
-                    extra={"worker_id": self.worker_id, "message_id": attempt.claimed.id},
-                )
-                continue
-            match attempt.outcome:
-                case Delivered():
-                    result.delivered += 1
-                case Retry():
-                    result.retried += 1
-                case Dead():
-                    result.dead += 1
-                case Drop():
-                    result.dropped += 1
+            applied = await self._finish(assignments, args, [attempt.claimed.id], lease_end)
+        result = BatchResult(claimed=1)
+        if not applied:
+            result.stale = 1
+            log.warning(
+                "result discarded: the lease passed to another worker",
+                extra={"worker_id": self.worker_id, "message_id": attempt.claimed.id},
+            )
+            return result
+        match attempt.outcome:
+            case Delivered():
+                result.delivered = 1
+            case Retry():
+                result.retried = 1
+            case Dead():
+                result.dead = 1
+            case Drop():
+                result.dropped = 1
         return result
 
     # -- loops -------------------------------------------------------------------------
 
-    async def run_once(self) -> BatchResult:
-        """Claim one batch, deliver it, record the outcomes."""
-        now = self._now()
-        lease_end = now + dt.timedelta(seconds=self.lease_s)
-        claimed = await self._claim(now, lease_end)
-        if not claimed:
-            return BatchResult()
+    async def _deliver(self, claimed: _Claimed, lease_end: dt.datetime) -> BatchResult:
+        """One message: its handler, then its outcome recorded at once."""
         deadline = asyncio.get_running_loop().time() + self.lease_s * LEASE_SAFETY
-        attempts = await asyncio.gather(*(self._attempt(c, deadline) for c in claimed))
-        return await self._record(list(attempts), lease_end)
+        return await self._record(await self._attempt(claimed, deadline), lease_end)
+
+    async def run_once(self) -> BatchResult:
+        """Deliver up to a batch. Messages are claimed only as slots free up (never more than
+        `concurrency` leased at a time: the rest stay claimable by any worker at once), and
+        each outcome is recorded as it completes. A worker killed mid-batch thus leaves at
+        most `concurrency` messages to be sent again, once their leases run out."""
+        result = BatchResult()
+        running: set[asyncio.Task[BatchResult]] = set()
+        left, more = self.batch_size, True
+        try:
+            while True:
+                free = min(self.concurrency - len(running), left)
+                if more and free > 0:
+                    now = self._now()
+                    lease_end = now + dt.timedelta(seconds=self.lease_s)
+                    claimed = await self._claim(now, lease_end, free)
+                    more = len(claimed) == free  # fewer: nothing more is due now
+                    left -= len(claimed)
+                    running |= {asyncio.create_task(self._deliver(c, lease_end)) for c in claimed}
+                if not running:
+                    return result
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    result.add(task.result())
+        finally:
+            for task in running:
+                task.cancel()
 
     async def run_forever(
         self,
