@@ -59,6 +59,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Each app process answers unchanged dashboards from memory (system.hotcache); another
     process's change is seen within 0.1 s. False: every request reads the database."""
 
+    id_mask_key: str = ""
+    """Key (base64url, 32 bytes) of the keyed hash that makes up answers for ID numbers with
+    no account (sign-in's passkey ids), so that no answer tells whether one exists. Empty:
+    made on first use in `VAR_DIR/id_mask.key`. Every node must share it."""
+
     staff_daily_limit: int = 30
     """Per operator per 24 hours: recovery codes issued, ID-card checks recorded and in-person
     consents, each counted on its own. Past it the next one is refused and an alert is kept

@@ -17,16 +17,25 @@ from backend.accounts.services.ceremonies import (
 from backend.accounts.tables import Passkey
 from backend.lib import webauthn
 from backend.lib.errors import AuthorizationError, ValidationFailedError
+from backend.lib.masking import mask
 from backend.lib.thai_id import is_valid_thai_id
 from backend.settings import Settings
 from backend.system.audit import Actor, record
+
+
+def made_up_credential_id(settings: Settings, national_id: str) -> bytes:
+    """A passkey id for an ID number that has none: 16 to 32 bytes, as authenticators make
+    them, stable per number (a keyed hash), so asking twice cannot tell it from a real one."""
+    digest = mask(settings, "signin-credential", national_id)
+    return digest[: 16 + digest[0] % 17]
 
 
 async def begin_signin(
     ceremony: Ceremony, settings: Settings, *, national_id: str | None
 ) -> dict[str, Any]:
     """Username-less options, or (fallback) the passkeys of the account with this ID number.
-    An unknown ID number gets the same answer as username-less, revealing nothing."""
+    An ID number with no passkey gets a made-up one, the same each time: the answer does not
+    tell whether an account exists."""
     await check_limits(ceremony.actor, [(Limits.SIGNIN_IP, ceremony.actor.ip)])
     allow: list[bytes] = []
     if national_id:
@@ -43,7 +52,9 @@ async def begin_signin(
         rows = await Passkey.select(Passkey.credential_id).where(
             (Passkey.account.national_id == national_id) & Passkey.revoked_at.is_null()
         )
-        allow = [webauthn.b64url_decode(r["credential_id"]) for r in rows]
+        allow = [webauthn.b64url_decode(r["credential_id"]) for r in rows] or [
+            made_up_credential_id(settings, national_id)
+        ]
     options, challenge = webauthn.authentication_options(
         rp_id=settings.effective_rp_id, allow=allow
     )

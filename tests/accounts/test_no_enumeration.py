@@ -1,0 +1,74 @@
+"""No unauthenticated answer tells whether an ID number has an account (issue 13, point 5,
+for sign-in): an ID number with no passkey gets a made-up one, the same each time, in an
+answer of the same shape, headers and time as a real one."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backend.accounts.services import Limits
+from backend.system.ratelimit import Limit
+from tests.support.flows import csrf, enrol_citizen, thai_id
+
+pytestmark = pytest.mark.usefixtures("db")
+
+Client = AsyncTestClient[Any]
+
+KNOWN, UNKNOWN = thai_id(31), thai_id(32)
+VARYING = {"date", "set-cookie", "x-request-id", "content-length", "etag"}
+
+
+async def options(make_client: Any, national_id: str) -> Any:
+    async with make_client() as browser:  # a fresh browser each time, as a prober would be
+        return await browser.post("/api/v1/auth/signin/options", json={"national_id": national_id})
+
+
+@pytest.fixture(autouse=True)
+def many_tries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Limits, "SIGNIN_IP", Limit("signin:ip", 10_000, 600))
+
+
+async def test_an_unknown_id_looks_like_a_known_one(make_client: Any) -> None:
+    async with make_client() as phone:
+        await enrol_citizen(phone, national_id=KNOWN)
+    known, unknown = await options(make_client, KNOWN), await options(make_client, UNKNOWN)
+    assert known.status_code == unknown.status_code == 200
+    shape = [sorted(c) for c in (known.json()["public_key"]["allowCredentials"],) for c in c]
+    made_up = unknown.json()["public_key"]["allowCredentials"]
+    assert [sorted(c) for c in made_up] == shape  # one passkey, the same fields
+    assert 22 <= len(made_up[0]["id"]) <= 43  # 16 to 32 bytes, as authenticators make them
+    assert {k for k in known.headers if k not in VARYING} == {
+        k for k in unknown.headers if k not in VARYING
+    }
+    assert {k: v for k, v in known.headers.items() if k not in VARYING} == {
+        k: v for k, v in unknown.headers.items() if k not in VARYING
+    }
+    assert abs(len(known.content) - len(unknown.content)) <= 22  # the ids' lengths vary
+    again = await options(make_client, UNKNOWN)
+    assert again.json()["public_key"]["allowCredentials"] == made_up  # stable per number
+    other = await options(make_client, thai_id(33))
+    assert other.json()["public_key"]["allowCredentials"] != made_up
+
+
+async def test_known_and_unknown_take_the_same_time(client: Client, make_client: Any) -> None:
+    async with make_client() as phone:
+        await enrol_citizen(phone, national_id=KNOWN)
+    timings: dict[str, list[float]] = {KNOWN: [], UNKNOWN: []}
+    for _ in range(50):
+        for national_id, times in timings.items():
+            started = time.perf_counter()
+            response = await client.post(
+                "/api/v1/auth/signin/options",
+                json={"national_id": national_id},
+                headers=csrf(client),
+            )
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200
+    medians = {k: statistics.median(v) * 1000 for k, v in timings.items()}
+    print("signin/options median ms", medians)  # for the record (make test -s)
+    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 5, medians
