@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -89,9 +89,7 @@ class ApprovalIn(Struct):
 
     action: Literal["recovery_code", "in_person_consent"]
     reason: Annotated[str, msgspec.Meta(min_length=5, max_length=500)]
-    """Why the exception (recorded and told to the citizen)."""
-    credential: dict[str, Any]
-    """The approving staff member's passkey assertion (username-less)."""
+    """Why the exception (recorded with the approval)."""
 
 
 class AlertOut(Struct):

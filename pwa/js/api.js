@@ -51,14 +51,9 @@ export async function detectKiosk() {
   const response = await fetch('/api/v1/kiosk/device', { headers: { [KIOSK_HEADER]: '1' }, cache: 'no-store' }).catch(
     () => null,
   );
-  if (response?.status === 404) {
-    document.cookie = `${KIOSK_HINT}=; path=/; max-age=0`; // revoked
-    return null;
-  }
-  // Offline (or the server failing) the hint is the best word there is: still this kiosk, a
-  // shared device that keeps nothing, never the phone app.
-  setKiosk(true);
-  return response?.ok ? response.json() : {};
+  if (response?.status === 404) document.cookie = `${KIOSK_HINT}=; path=/; max-age=0`; // revoked
+  else setKiosk(true); // offline too: still the kiosk its hint says
+  return response?.status === 404 ? null : response?.ok ? response.json() : {};
 }
 
 export function lastRequest() { return lastCall; }

@@ -174,6 +174,8 @@ async def test_approvals_need_an_open_session_at_a_kiosk(
     async with make_client() as browser:
         await enrol_staff(browser, "operator")
         response = await browser.post(
-            "/api/v1/kiosk/assisted-sessions/current/approvals/options", headers=csrf(browser)
+            "/api/v1/kiosk/assisted-sessions/current/approvals/options",
+            json={"action": "recovery_code", "reason": "ทำโทรศัพท์หาย"},
+            headers=csrf(browser),
         )
     assert (response.status_code, response.json()["code"]) == (403, "kiosk_required")

@@ -87,13 +87,15 @@ async def approve(
     reason: str = "โทรศัพท์หาย ตรวจบัตรแล้ว",
 ) -> Any:
     """A second staff member approves `action` with their passkey on the kiosk."""
-    options = await client.post(f"{CURRENT}/approvals/options", headers=csrf(client))
+    options = await client.post(
+        f"{CURRENT}/approvals/options",
+        json={"action": action, "reason": reason},
+        headers=csrf(client),
+    )
     assert options.status_code == 200, options.text
     credential = approver_key.authenticate(options.json()["public_key"])
     return await client.post(
-        f"{CURRENT}/approvals",
-        json={"action": action, "reason": reason, "credential": credential},
-        headers=csrf(client),
+        f"{CURRENT}/approvals", json={"credential": credential}, headers=csrf(client)
     )
 
 

@@ -171,19 +171,23 @@ async def finish_signin(ceremony: Ceremony, settings: Settings, credential: Any)
     return SignedIn(who["account_id"], who["role"], who["passkey_id"])
 
 
-async def begin_staff_check(ceremony: Ceremony, settings: Settings, purpose: str) -> dict[str, Any]:
-    """Username-less options for a staff member to confirm something with their own passkey
-    on another's device (a second pair of eyes at a kiosk). `purpose` names the ceremony."""
+async def begin_staff_check(
+    ceremony: Ceremony, settings: Settings, purpose: str, what: dict[str, Any]
+) -> dict[str, Any]:
+    """Username-less options for a staff member to confirm `what` (kept with the challenge,
+    so the passkey confirms exactly that) with their own passkey on another's device (a
+    second pair of eyes at a kiosk). `purpose` names the ceremony."""
     options, challenge = webauthn.authentication_options(rp_id=settings.effective_rp_id, allow=[])
-    await store_challenge(ceremony, purpose, challenge)
+    await store_challenge(ceremony, purpose, challenge, data=what)
     return options
 
 
 async def finish_staff_check(
     ceremony: Ceremony, settings: Settings, credential: Any, purpose: str, roles: tuple[str, ...]
-) -> int:
+) -> tuple[int, dict[str, Any]]:
     """Verify the assertion of `purpose`'s challenge by the passkey of a staff member with one
-    of `roles`; returns their account id. Anyone else's passkey is refused (403)."""
+    of `roles`; returns their account id and what they confirmed. Anyone else's passkey is
+    refused (403)."""
     taken = await take_challenge(ceremony, purpose)
     who = await _verify_assertion(ceremony, settings, credential, taken["challenge_bytes"])
     if who["role"] not in roles:
@@ -192,4 +196,4 @@ async def finish_staff_check(
             "ต้องยืนยันด้วยพาสคีย์ของเจ้าหน้าที่อีกคนหนึ่ง",
             code="second_staff_required",
         )
-    return int(who["account_id"])
+    return int(who["account_id"]), dict(taken["data"])

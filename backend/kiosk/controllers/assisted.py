@@ -108,25 +108,29 @@ class AssistedSessionController(Controller):
 
     @post("/current/approvals/options", operation_id="approvalOptions", status_code=HTTP_200_OK)
     async def approval_options(
-        self, operator: NamedDependency[services.Operator], settings: NamedDependency[Settings]
+        self,
+        operator: NamedDependency[services.Operator],
+        settings: NamedDependency[Settings],
+        data: JSONBody[ApprovalIn],
     ) -> CeremonyOptions:
-        """Passkey options for a second staff member (not the one serving) to approve."""
-        return CeremonyOptions(public_key=await services.approval_options(operator, settings))
+        """Passkey options for a second staff member (not the one serving) to approve one
+        action, for a reason: the passkey then confirms exactly that."""
+        return CeremonyOptions(
+            public_key=await services.approval_options(operator, settings, data.action, data.reason)
+        )
 
     @post("/current/approvals", operation_id="approve", status_code=HTTP_201_CREATED)
     async def approve(
         self,
         operator: NamedDependency[services.Operator],
         settings: NamedDependency[Settings],
-        data: JSONBody[ApprovalIn],
+        data: JSONBody[CredentialIn],
     ) -> ApprovalOut:
-        """A second staff member approves one action (a recovery code for a citizen who can
-        still sign in; in-person consent for one who could consent otherwise), with a reason.
-        Used once, within 10 minutes."""
-        approval_id = await services.approve(
-            operator, settings, data.credential, data.action, data.reason
-        )
-        return ApprovalOut(id=approval_id, action=data.action)
+        """The second staff member's passkey confirms the approval the options named (a
+        recovery code for a citizen who can still sign in; in-person consent for one who
+        could consent otherwise). Used once, within 10 minutes."""
+        approval_id, action = await services.approve(operator, settings, data.credential)
+        return ApprovalOut(id=approval_id, action=action)
 
     @post("/current/consent/in-person", operation_id="consentInPerson", status_code=HTTP_200_OK)
     async def consent_in_person(

@@ -29,20 +29,26 @@ APPROVERS = ("operator", "admin")
 PURPOSE = "approve"
 
 
-async def approval_options(operator: Operator, settings: Settings) -> dict[str, Any]:
-    """Passkey options for the second staff member, bound to this operator's session."""
+async def approval_options(
+    operator: Operator, settings: Settings, action: Action, reason: str
+) -> dict[str, Any]:
+    """Passkey options for the second staff member to approve `action` for `reason`, bound
+    to this operator's session."""
     await current_assisted(operator)
     ceremony = accounts.Ceremony(operator.session_id, operator.actor)
-    return await accounts.begin_staff_check(ceremony, settings, PURPOSE)
+    what = {"action": action, "reason": reason.strip()}
+    return await accounts.begin_staff_check(ceremony, settings, PURPOSE, what)
 
 
-async def approve(
-    operator: Operator, settings: Settings, credential: Any, action: Action, reason: str
-) -> int:
-    """Record the second staff member's approval of `action` in the open assisted session."""
+async def approve(operator: Operator, settings: Settings, credential: Any) -> tuple[int, str]:
+    """Record the second staff member's approval, of what the options named, in the open
+    assisted session; its id and action."""
     assisted = await current_assisted(operator)
     ceremony = accounts.Ceremony(operator.session_id, operator.actor)
-    approver = await accounts.finish_staff_check(ceremony, settings, credential, PURPOSE, APPROVERS)
+    approver, what = await accounts.finish_staff_check(
+        ceremony, settings, credential, PURPOSE, APPROVERS
+    )
+    action, reason = str(what["action"]), str(what["reason"])
     if approver == operator.account_id:
         raise AuthorizationError(
             "Another staff member must approve, not the one serving.",
@@ -54,7 +60,7 @@ async def approve(
             assisted=assisted["id"],
             action=action,
             approver=approver,
-            reason=reason.strip(),
+            reason=reason,
             at=utc_now(),
         )
         await row.save()
@@ -64,9 +70,9 @@ async def approve(
             subject_account_id=assisted["citizen"],
             object_type="assisted_session",
             object_id=assisted["id"],
-            detail={"action": action, "approver_id": approver, "reason": reason.strip()},
+            detail={"action": action, "approver_id": approver, "reason": reason},
         )
-    return int(row.id)
+    return int(row.id), action
 
 
 async def take_approval(assisted_id: int, action: Action) -> dict[str, Any]:

@@ -75,16 +75,15 @@ export async function register(start, body, finish, name) {
 
 /**
  * Sign in, username-less or with `national_id`; `mediation: 'conditional'` waits for a pick
- * in the autofill list; `extra` goes with the answer. @param {{national_id?: string}} body
- * @param {{mediation?: string, signal?: AbortSignal}} [how] @param {object} [extra]
+ * in the autofill list. @param {{national_id?: string}} body @param {{mediation?: string, signal?: AbortSignal}} [how]
  */
-export async function signIn(body, how = {}, base = '/api/v1/auth/signin', extra = {}) {
+export async function signIn(body, how = {}, base = '/api/v1/auth/signin') {
   const { public_key: json } = await send('POST', `${base}/options`, body);
   const publicKey = PKC.parseRequestOptionsFromJSON
     ? PKC.parseRequestOptionsFromJSON(json)
     : { ...json, challenge: bytes(json.challenge), allowCredentials: ids(json.allowCredentials) };
   const credential = await navigator.credentials.get(/** @type {any} */ ({ publicKey, ...how }));
-  return send('POST', base, { ...extra, credential: toJSON(credential) });
+  return send('POST', base, { credential: toJSON(credential) });
 }
 
 /** What to say when a ceremony fails ('' when aborted on purpose). @param {unknown} error */

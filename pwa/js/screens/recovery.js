@@ -97,7 +97,9 @@ export async function render(root) {
         showError('recovery-reason', why.length >= 5 ? '' : t('recovery.reasonNeeded'));
         if (why.length < 5) return;
         try {
-          await signIn({}, {}, `${ASSISTED}/approvals`, { action: 'recovery_code', reason: why });
+          // The options name what is approved; the passkey then confirms exactly that.
+          const what = /** @type {any} */ ({ action: 'recovery_code', reason: why });
+          await signIn(what, {}, `${ASSISTED}/approvals`);
           await issue(nationalId);
         } catch (error) {
           say(problems, passkeyProblem(error));
