@@ -36,7 +36,8 @@ typecheck: install ## mypy --strict on the backend
 	$(BIN)/mypy backend
 
 pytest: install ## Run the test suite (SQLite and PostgreSQL, headless Chromium)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile -m "not browser"
+	$(BIN)/pytest -n 2 --dist loadfile -m browser
 
 browser: ## Make sure Debian's Chromium is installed for browser tests
 	@scripts/ensure-chromium
