@@ -196,6 +196,24 @@ function consent(root, assisted) {
   });
   addEventListener('hashchange', () => { stopPolling(); unwatch(); }, { once: true });
   const inPerson = /** @type {HTMLInputElement} */ (el('input', { type: 'checkbox', id: 'consent-checked' }));
+  const reason = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'text', maxlength: '500', autocomplete: 'off' }));
+  const override = el('div', { hidden: '' },
+    el('p', {}, t('kiosk.overrideLead')),
+    field('override-reason', t('recovery.reason'), reason),
+    button(t('kiosk.override'), () => busy(root, async () => {
+      const why = reason.value.trim();
+      showError('override-reason', why.length >= 5 ? '' : t('recovery.reasonNeeded'));
+      if (why.length < 5) return;
+      try {
+        // A second staff member's passkey confirms this action, for this reason; then consent.
+        const what = /** @type {any} */ ({ action: 'in_person_consent', reason: why });
+        await signIn(what, {}, `${BASE}/current/approvals`);
+        use(await send('POST', `${BASE}/current/consent/in-person`, { id_card_checked: true }));
+      } catch (error) {
+        say(problems, passkeyProblem(error));
+      }
+    }), 'secondary'));
   const methods = el(
     'div',
     {},
@@ -270,11 +288,14 @@ function consent(root, assisted) {
               use(await send('POST', `${BASE}/current/consent/in-person`, { id_card_checked: true }));
             } catch (error) {
               say(problems, problemText(error));
+              // The citizen could consent themselves: only a supervisor's passkey overrides.
+              if (/** @type {any} */ (error)?.code === 'consent_in_person_refused') override.hidden = false;
             }
           });
         },
         'secondary',
       ),
+      override,
     ),
   );
   page(root, t('kiosk.consentTitle'),
