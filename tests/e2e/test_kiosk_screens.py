@@ -325,3 +325,69 @@ def test_a_kiosk_that_starts_offline_stays_a_kiosk(page: Page, live_server: Live
     page.reload()
     expect(page.get_by_text("เครื่องนี้ใช้ร่วมกัน")).to_be_visible()
     assert page.evaluate("() => Object.keys(localStorage)") == []
+
+
+@pytest.mark.parametrize("failed_loads_expected", [True])  # the refused consent, a 409
+def test_in_person_consent_for_a_citizen_with_a_passkey_needs_a_supervisor(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    """The citizen's phone was lost (their passkey is on it): in-person consent is refused
+    until a supervisor confirms with their own passkey and a reason; the citizen is told."""
+    office = ("ที่ว่าการอำเภอน้ำพอง", "น้ำพอง", "ขอนแก่น")
+    kiosk_cdp, kiosk_authenticator = _operator_at_kiosk(page, live_server, office, "สุดา ผู้ให้บริการ")
+    operator_keys = kiosk_cdp.send(
+        "WebAuthn.getCredentials", {"authenticatorId": kiosk_authenticator}
+    )
+
+    def device() -> tuple[Any, Page, CDPSession, str]:
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="th-TH")
+        other = context.new_page()
+        cdp, authenticator = virtual_authenticator(other)
+        return context, other, cdp, authenticator
+
+    lost_context, lost_phone, _, _ = device()
+    national_id = thai_id()
+    enrol_in_browser(lost_phone, live_server.url, national_id, name="บุญมี ทำโทรศัพท์หาย")
+    lost_context.close()
+    # The supervisor's passkey, made on their own phone, used on the kiosk (a security key).
+    with admin(live_server) as boss:
+        invitation = boss.call(
+            "POST", "/api/v1/admin/invitations", {"role": "operator", "full_name": "หัวหน้า สมพร"}
+        )
+    boss_context, boss_phone, boss_cdp, boss_authenticator = device()
+    boss_phone.goto(f"{live_server.url}/#/invitation?code={invitation['code']}")
+    boss_phone.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
+    # (Not at a kiosk, an operator is shown how to set one up.)
+    expect(boss_phone.get_by_role("heading", level=1)).to_have_text("ตั้งค่าเครื่องบริการ")
+    made = boss_cdp.send("WebAuthn.getCredentials", {"authenticatorId": boss_authenticator})
+    boss_context.close()
+    for credential in operator_keys["credentials"]:  # only the supervisor's answers now
+        kiosk_cdp.send(
+            "WebAuthn.removeCredential",
+            {"authenticatorId": kiosk_authenticator, "credentialId": credential["credentialId"]},
+        )
+    for credential in made["credentials"]:
+        kiosk_cdp.send(
+            "WebAuthn.addCredential",
+            {"authenticatorId": kiosk_authenticator, "credential": credential},
+        )
+
+    page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(national_id)
+    page.get_by_role("button", name="ค้นหา", exact=True).click()
+    page.get_by_label("ผู้รับบริการให้ความยินยอมต่อหน้า และฉันตรวจบัตรประชาชนแล้ว").check()
+    page.get_by_role("button", name="บันทึกความยินยอม").click()
+    expect(page.get_by_text("ผู้รับบริการรายนี้ยืนยันเองได้").first).to_be_visible()
+    page.get_by_label("เหตุผล").fill("โทรศัพท์หาย ตรวจบัตรแล้ว")
+    page.get_by_role("button", name="หัวหน้ายืนยันด้วยพาสคีย์").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการ บุญมี ทำโทรศัพท์หาย")
+    assert live_server.sql(
+        "SELECT s.consent_method FROM assisted_session s JOIN account a ON a.id = s.citizen "
+        "WHERE a.national_id = ?",
+        national_id,
+    ) == [("in_person_override",)]
+    told = live_server.sql(
+        "SELECT n.text_th FROM notification n JOIN account a ON a.id = n.account "
+        "WHERE a.national_id = ? AND n.kind = 'security'",
+        national_id,
+    )
+    assert any("หัวหน้าเจ้าหน้าที่อนุมัติ" in text for (text,) in told)
