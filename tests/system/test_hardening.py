@@ -5,6 +5,7 @@ value the client sent."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
 
 from backend.asgi import create_app
 from backend.settings import Settings
@@ -130,3 +132,27 @@ async def test_the_openapi_document_says_what_the_server_answers(client: Client)
     # And the server does answer 200 where the document says so.
     started = await client.post("/api/v1/auth/signin/options", json={})
     assert started.status_code == 200
+
+
+async def test_sqlite_locked_past_its_wait_is_a_503(
+    db: Any, settings: Settings, portal_log: list[logging.LogRecord]
+) -> None:
+    """One server on SQLite: a writer that waited out the busy timeout (another process holds
+    the write lock) is told to retry, not given a 500."""
+    if db.kind != "sqlite":
+        pytest.skip("SQLite's own lock")
+    path = db.url.removeprefix("sqlite:///")
+    app = create_app(settings, engine=SQLiteEngine(path=path, timeout=0.2), pool=False)
+    holder = sqlite3.connect(path, timeout=5, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # e.g. a backup or a stuck script
+    try:
+        async with AsyncTestClient(app=app) as client:
+            response = await client.post("/api/v1/auth/signin/options", json={})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["code"] == "database_unavailable"
+    [said] = [r for r in portal_log if "database unavailable" in r.getMessage()]
+    assert said.exc_info is None
