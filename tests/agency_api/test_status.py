@@ -166,3 +166,16 @@ async def test_concurrent_duplicates_make_exactly_one_change(client: Client, dop
     assert [e["status"] for e in events] == ["submitted", "received"]
     again = await status(client, dopa, app_id, RECEIVED, key)
     assert again.headers["idempotent-replayed"] == "true"
+
+
+async def test_a_status_body_nested_too_deeply_is_a_400(client: Client, dopa: Signer) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    path = "/agency-api/v1/applications/1/status"
+    headers = {
+        **dopa.headers("POST", path, "", deep),
+        "Content-Type": "application/json",
+        "Idempotency-Key": "deep-nesting-0001",
+    }
+    response = await client.post(path, content=deep, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "invalid_request"
