@@ -18,14 +18,13 @@ has re-claimed the row, a late result changes nothing (delivery is at least once
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import os
 import random
 import socket
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +33,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
 from backend.lib.db import current_engine
-from backend.system import registry
+from backend.system.outbox.handlers import open_handlers
 from backend.system.outbox.outcomes import (
     BatchResult,
     Dead,
@@ -49,8 +48,6 @@ from backend.system.outbox.outcomes import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from backend.settings import Settings
-    from backend.system.registry import OutboxKind
 
 __all__ = [
     "DEFAULT_IDLE_SLEEP_S",
@@ -98,6 +95,7 @@ _FINISH = (
 )
 
 
+_COUNTED_AS = {Delivered: "delivered", Retry: "retried", Dead: "dead", Drop: "dropped"}
 _RETRY = "status = 'pending', next_attempt_at = {}, last_error = {}, locked_by = NULL"
 _DEAD = "status = 'dead', finished_at = {}, last_error = {}"
 _FINISHED = "status = 'done', finished_at = {}, last_error = {}"
@@ -171,6 +169,7 @@ class Worker:
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not a secret)
         self._slots = asyncio.Semaphore(concurrency)
+        self._writing = asyncio.Lock()
 
     def _now(self) -> dt.datetime:
         now = self._clock()
@@ -307,7 +306,8 @@ class Worker:
         return {row["id"] for row in await current_engine().run_querystring(query)}
 
     async def _record(self, attempt: _Attempt, lease_end: dt.datetime) -> BatchResult:
-        """Write one outcome, if this claim still holds the row (else it is stale)."""
+        """Write one outcome (inside the caller's transaction), if this claim still holds
+        the row (else it is stale)."""
         now = self._now()
         args: list[Any]
         match attempt.outcome:
@@ -320,8 +320,7 @@ class Worker:
                 assignments, args = _DEAD, [now, error]
             case Drop(reason=reason):
                 assignments, args = _FINISHED, [now, reason]
-        async with self._write_transaction():
-            applied = await self._finish(assignments, args, [attempt.claimed.id], lease_end)
+        applied = await self._finish(assignments, args, [attempt.claimed.id], lease_end)
         result = BatchResult(claimed=1)
         if not applied:
             result.stale = 1
@@ -330,23 +329,18 @@ class Worker:
                 extra={"worker_id": self.worker_id, "message_id": attempt.claimed.id},
             )
             return result
-        match attempt.outcome:
-            case Delivered():
-                result.delivered = 1
-            case Retry():
-                result.retried = 1
-            case Dead():
-                result.dead = 1
-            case Drop():
-                result.dropped = 1
+        setattr(result, _COUNTED_AS[type(attempt.outcome)], 1)
         return result
 
     # -- loops -------------------------------------------------------------------------
 
     async def _deliver(self, claimed: _Claimed, lease_end: dt.datetime) -> BatchResult:
-        """One message: its handler, then its outcome recorded at once."""
+        """One message: its handler, then its outcome written at once. One write at a time
+        per worker: its tasks never fight over SQLite's lock (whose busy handler sleeps)."""
         deadline = asyncio.get_running_loop().time() + self.lease_s * LEASE_SAFETY
-        return await self._record(await self._attempt(claimed, deadline), lease_end)
+        attempt = await self._attempt(claimed, deadline)
+        async with self._writing, self._write_transaction():
+            return await self._record(attempt, lease_end)
 
     async def run_once(self) -> BatchResult:
         """Deliver up to a batch. Messages are claimed only as slots free up (never more than
@@ -406,14 +400,3 @@ async def _first(*events: asyncio.Event, timeout_s: float) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
-
-
-@contextlib.asynccontextmanager
-async def open_handlers(
-    settings: Settings, kinds: Iterable[OutboxKind] | None = None
-) -> AsyncIterator[dict[str, Handler]]:
-    """The handler of every registered kind (or of `kinds`), open for as long as the worker
-    runs; a handler holding resources (sessions, pools) is closed at the end."""
-    chosen = registry.current().outbox_kinds.values() if kinds is None else kinds
-    async with contextlib.AsyncExitStack() as stack:
-        yield {kind.name: await stack.enter_async_context(kind.open(settings)) for kind in chosen}
