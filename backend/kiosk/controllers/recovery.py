@@ -10,7 +10,8 @@ from litestar.status_codes import HTTP_201_CREATED
 from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.accounts.schemas import CodeOut, RecoveryIssue
 from backend.kiosk import services
-from backend.kiosk.errors import RecoveryInPersonOnlyError
+from backend.kiosk.controllers.assisted import provide_operator
+from backend.kiosk.errors import KioskRequiredError, RecoveryInPersonOnlyError
 from backend.lib.qr import qr_svg
 from backend.settings import Settings
 
@@ -35,15 +36,10 @@ class RecoveryCodeController(Controller):
         after checking their ID card there: a 15-minute, single-use code with which they add a
         passkey on their own phone. A citizen who can still sign in (or proved who they are
         with a digital ID) needs a second staff member's approval first. Anywhere else: 403."""
-        if auth.kiosk_id is None or auth.staff_role != "operator":
-            raise RecoveryInPersonOnlyError()
-        assert auth.session.account_id is not None
-        operator = services.Operator(
-            account_id=auth.session.account_id,
-            session_id=auth.session.id,
-            kiosk_id=auth.kiosk_id,
-            actor=auth.actor(),
-        )
+        try:
+            operator = await provide_operator(auth)
+        except KioskRequiredError as exc:
+            raise RecoveryInPersonOnlyError() from exc
         code, expires, _ = await services.recovery_code(operator, data.national_id, settings)
         url = f"{settings.public_origin}/#/recover?code={code}"
         return CodeOut(
