@@ -35,7 +35,7 @@ from backend.lib.middleware import (
 from backend.lib.static import pwa_router
 from backend.settings import Settings, get_settings
 from backend.system.hotcache import cache_of
-from backend.system.outbox.runner import WorkerOptions, deliver_until
+from backend.system.outbox.runner import SHUTDOWN_GRACE_S, WorkerOptions, deliver_until
 from backend.system.outbox.worker import default_worker_id
 
 if TYPE_CHECKING:
@@ -80,8 +80,8 @@ def _lifespan(engine: Engine[Any], settings: Settings, pool: bool) -> Any:
 @asynccontextmanager
 async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
     """The outbox delivered and housekeeping done by this process (`EMBEDDED_WORKER`). At
-    shutdown the batch in progress is finished (its lease's worth at most) before the pool
-    closes, so nothing is sent twice for a restart."""
+    shutdown, deliveries in flight finish or are handed back (`SHUTDOWN_GRACE_S`) before the
+    pool closes, so a restart neither waits on a slow push service nor loses a message."""
     stop = asyncio.Event()
     options = WorkerOptions(default_worker_id())
     task = asyncio.create_task(deliver_until(stop, settings, options))
@@ -91,7 +91,7 @@ async def _embedded_worker(settings: Settings) -> AsyncIterator[None]:
     finally:
         stop.set()
         with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(task, options.lease_s)
+            await asyncio.wait_for(task, SHUTDOWN_GRACE_S + 2)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

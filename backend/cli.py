@@ -55,6 +55,9 @@ def serve(
         proxy_headers=True,
         access_log=False,  # the app logs each request itself, with its request id
         server_header=False,
+        # Requests still open after this long at a stop are cut: a process manager kills a
+        # process that takes longer (the embedded worker has its own, shorter, grace).
+        timeout_graceful_shutdown=8,
     )
 
 

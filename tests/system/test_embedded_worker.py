@@ -8,12 +8,15 @@ import asyncio
 import datetime as dt
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from backend.settings import Settings
+from backend.system.outbox.runner import SHUTDOWN_GRACE_S
 from tests.support.agency import Signer
 from tests.support.live_server import LiveServer
 from tests.support.push_service import PushService
@@ -27,6 +30,38 @@ def _credential(server: LiveServer) -> Signer:
     return Signer(printed["key id"], printed["secret"])
 
 
+def _subscribe(server: LiveServer, subscription: dict[str, Any]) -> int:
+    """A device of the citizen of a submitted DCA application; that application's id."""
+    [(application, account)] = server.sql(
+        "SELECT a.id, a.account FROM application a JOIN agency g ON g.id = a.agency "
+        "WHERE g.code = 'DCA' AND a.status = 'submitted' LIMIT 1"
+    )
+    now = dt.datetime.now(dt.UTC).isoformat()
+    server.sql(
+        "INSERT INTO push_subscription (account, endpoint, p256dh, auth, device_name, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, 'phone', ?, ?)",
+        account,
+        subscription["endpoint"],
+        subscription["keys"]["p256dh"],
+        subscription["keys"]["auth"],
+        now,
+        now,
+    )
+    return int(application)
+
+
+async def _receive(server: LiveServer, application: int) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        answer = await _credential(server).request(
+            client,
+            "POST",
+            f"/agency-api/v1/applications/{application}/status",
+            json={"status": "received"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+    assert answer.status_code == 200, answer.text
+
+
 async def test_portal_serve_on_sqlite_delivers_pushes_by_itself(tmp_path: Path) -> None:
     server = LiveServer(tmp_path)
     public_key = server.portal("vapid").strip()
@@ -34,30 +69,8 @@ async def test_portal_serve_on_sqlite_delivers_pushes_by_itself(tmp_path: Path) 
     try:
         async with PushService(application_server_key=public_key) as push:
             subscription = push.subscribe()
-            [(application, account)] = server.sql(
-                "SELECT a.id, a.account FROM application a JOIN agency g ON g.id = a.agency "
-                "WHERE g.code = 'DCA' AND a.status = 'submitted' LIMIT 1"
-            )
-            now = dt.datetime.now(dt.UTC).isoformat()
-            server.sql(
-                "INSERT INTO push_subscription (account, endpoint, p256dh, auth, device_name, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, 'phone', ?, ?)",
-                account,
-                subscription["endpoint"],
-                subscription["keys"]["p256dh"],
-                subscription["keys"]["auth"],
-                now,
-                now,
-            )
-            async with httpx.AsyncClient(base_url=server.url) as client:
-                answer = await _credential(server).request(
-                    client,
-                    "POST",
-                    f"/agency-api/v1/applications/{application}/status",
-                    json={"status": "received"},
-                    headers={"Idempotency-Key": str(uuid.uuid4())},
-                )
-            assert answer.status_code == 200, answer.text
+            application = _subscribe(server, subscription)
+            await _receive(server, application)
 
             async with asyncio.timeout(10):
                 while not push.payloads(subscription["endpoint"]):  # noqa: ASYNC110 (another process)
@@ -70,6 +83,48 @@ async def test_portal_serve_on_sqlite_delivers_pushes_by_itself(tmp_path: Path) 
         server.stop()
     [(status,)] = server.sql("SELECT status FROM outbox WHERE kind = 'webpush'")
     assert status == "done"
+
+
+async def test_a_stop_does_not_wait_on_a_push_service_that_hangs(tmp_path: Path) -> None:
+    """A push service that takes the request and never answers: `portal serve` stopped
+    (SIGTERM) exits within its grace, and the push is handed back, due at once and its
+    attempt uncounted, for the next start to send."""
+    server = LiveServer(tmp_path)
+    public_key = server.portal("vapid").strip()
+    server.start()
+    asked = asyncio.Event()
+    held: list[asyncio.StreamWriter] = []
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        await reader.readline()
+        asked.set()
+
+    hanging = await asyncio.start_server(hang, "127.0.0.1", 0)
+    try:
+        async with PushService(application_server_key=public_key) as push:
+            subscription = push.subscribe()
+        port = hanging.sockets[0].getsockname()[1]
+        subscription["endpoint"] = f"http://127.0.0.1:{port}/push/hangs"
+        await _receive(server, _subscribe(server, subscription))
+        async with asyncio.timeout(10):
+            await asked.wait()
+
+        started = time.monotonic()
+        assert server.process is not None
+        server.process.terminate()
+        await asyncio.to_thread(server.process.wait, 9)
+        assert time.monotonic() - started < SHUTDOWN_GRACE_S + 3
+    finally:
+        for writer in held:
+            writer.close()
+        hanging.close()
+        server.stop()
+    [(status, attempts, locked_by, due)] = server.sql(
+        "SELECT status, attempts, locked_by, next_attempt_at FROM outbox WHERE kind = 'webpush'"
+    )
+    assert (status, attempts, locked_by) == ("pending", 0, None)
+    assert dt.datetime.fromisoformat(due) <= dt.datetime.now(dt.UTC)
 
 
 def test_the_embedded_worker_runs_on_sqlite_only_unless_told() -> None:

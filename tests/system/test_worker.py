@@ -41,6 +41,17 @@ def answering(*outcomes: Outcome) -> tuple[list[Message], Handler]:
     return seen, handler
 
 
+def killable(worker: Worker) -> Worker:
+    """`worker`, whose cancellation stands for the process being killed: nothing handed
+    back (a graceful stop hands its claims back; see the stop test)."""
+
+    async def nothing(_: object) -> None:
+        return None
+
+    worker._release = nothing  # type: ignore[method-assign]
+    return worker
+
+
 async def test_claims_delivers_and_records_done(db: Database, clock: Clock) -> None:
     ids = await enqueue_many([NewMessage("test", {"n": n, "text": "คำขอ"}) for n in range(5)])
     seen, handler = answering(Delivered())
@@ -237,7 +248,7 @@ def hanging() -> tuple[asyncio.Event, asyncio.Event, Handler]:
 async def test_an_expired_lease_is_taken_over(db: Database, clock: Clock) -> None:
     await enqueue("test", {"n": 1})
     started, _, hangs = hanging()
-    dying = Worker({"test": hangs}, worker_id="dies", lease_s=30, clock=clock)
+    dying = killable(Worker({"test": hangs}, worker_id="dies", lease_s=30, clock=clock))
     claim = asyncio.create_task(dying.run_once())
     await asyncio.wait_for(started.wait(), 5)
     claim.cancel()  # the worker dies holding the claim
@@ -276,7 +287,9 @@ async def test_a_message_that_kills_every_worker_ends_dead(db: Database, clock: 
     await enqueue("test", {"n": 1})
     for n in range(2):
         started, _, hangs = hanging()
-        worker = Worker({"test": hangs}, worker_id=f"w{n}", clock=clock, max_attempts={"test": 2})
+        worker = killable(
+            Worker({"test": hangs}, worker_id=f"w{n}", clock=clock, max_attempts={"test": 2})
+        )
         task = asyncio.create_task(worker.run_once())
         await asyncio.wait_for(started.wait(), 5)
         task.cancel()
@@ -324,3 +337,40 @@ async def test_two_workers_never_process_a_message_twice(db: Database, clock: Cl
     rows = await outbox_rows()
     assert {r["status"] for r in rows} == {"done"}
     assert {r["attempts"] for r in rows} == {1}
+
+
+async def test_a_stop_claims_nothing_more_and_a_cut_short_batch_is_handed_back(
+    db: Database, clock: Clock
+) -> None:
+    """Told to stop, the worker finishes what it holds and claims nothing more; cancelled
+    (out of patience), what it still holds is due again at once, the attempt uncounted."""
+    await enqueue_many([NewMessage("test", {"n": n}) for n in range(4)])
+    stop, entered, never = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    seen: list[int] = []
+
+    async def first_stops_then_hangs(message: Message) -> Outcome:
+        seen.append(message.payload["n"])
+        if message.payload["n"] == 0:
+            stop.set()
+            return Delivered()
+        entered.set()
+        await never.wait()
+        return Delivered()
+
+    worker = Worker({"test": first_stops_then_hangs}, worker_id="w", concurrency=2, clock=clock)
+    batch = asyncio.create_task(worker.run_once(stop))
+    await asyncio.wait_for(entered.wait(), 5)
+    await asyncio.sleep(0.05)  # the first outcome recorded; no further claim follows
+    batch.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+
+    assert seen == [0, 1]
+    rows = await outbox_rows()
+    assert [(r["status"], r["attempts"], r["locked_by"]) for r in rows] == [
+        ("done", 1, "w"),
+        ("pending", 0, None),  # was in flight: handed back
+        ("pending", 0, None),  # never claimed after the stop
+        ("pending", 0, None),
+    ]
+    assert all(r["next_attempt_at"] <= clock() for r in rows[1:])

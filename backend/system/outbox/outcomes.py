@@ -4,11 +4,25 @@ outcome it answers with. A domain registers a handler per message `kind`
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-__all__ = ["BatchResult", "Dead", "Delivered", "Drop", "Handler", "Message", "Outcome", "Retry"]
+__all__ = [
+    "BatchResult",
+    "Dead",
+    "Delivered",
+    "Drop",
+    "Handler",
+    "Message",
+    "Outcome",
+    "Retry",
+    "log_attempt",
+]
+
+log = logging.getLogger("portal.worker")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +88,34 @@ class BatchResult:
         self.dead += other.dead
         self.dropped += other.dropped
         self.stale += other.stale
+
+
+def log_attempt(
+    worker_id: str,
+    message: tuple[int, str, int],
+    outcome: Outcome,
+    retry_at: dt.datetime | None,
+    duration_s: float,
+) -> None:
+    """One line per attempt (`message` is id, kind, attempt): info when done, a warning for
+    a retry, an error for a dead letter."""
+    level = {Retry: logging.WARNING, Dead: logging.ERROR}.get(type(outcome), logging.INFO)
+    if not log.isEnabledFor(level):
+        return
+    message_id, kind, attempt = message
+    extra: dict[str, Any] = {
+        "worker_id": worker_id,
+        "message_id": message_id,
+        "kind": kind,
+        "attempt": attempt,
+        "outcome": type(outcome).__name__.lower(),
+        "duration_ms": round(duration_s * 1000, 2),
+    }
+    match outcome:
+        case Retry(error=error) | Dead(error=error):
+            extra["error"] = error
+        case Drop(reason=reason):
+            extra["error"] = reason
+    if retry_at is not None:
+        extra["retry_at"] = retry_at.isoformat()
+    log.log(level, "outbox attempt: %s", extra["outcome"], extra=extra)

@@ -20,9 +20,14 @@ from backend.system.registry import current
 if TYPE_CHECKING:
     from backend.settings import Settings
 
-__all__ = ["HOUSEKEEPING_EVERY_S", "WorkerOptions", "deliver_until"]
+__all__ = ["HOUSEKEEPING_EVERY_S", "SHUTDOWN_GRACE_S", "WorkerOptions", "deliver_until"]
 
 HOUSEKEEPING_EVERY_S = 3600.0
+
+SHUTDOWN_GRACE_S = 5.0
+"""Once told to stop, deliveries in flight get this long to finish; the rest are handed back
+due at once (a restart sends them), so a stop never waits out a slow push service (uvicorn and
+process managers give a stopping process ~10 s before killing it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +39,14 @@ class WorkerOptions:
     idle_sleep_s: float = DEFAULT_IDLE_SLEEP_S
 
 
-async def deliver_until(stop: asyncio.Event, settings: Settings, options: WorkerOptions) -> None:
-    """Deliver every registered kind and housekeep hourly until `stop` is set; the batch in
-    progress is finished first."""
+async def deliver_until(
+    stop: asyncio.Event,
+    settings: Settings,
+    options: WorkerOptions,
+    grace_s: float = SHUTDOWN_GRACE_S,
+) -> None:
+    """Deliver every registered kind and housekeep hourly until `stop` is set; deliveries in
+    flight then get `grace_s` to finish before they are cut short and handed back."""
     async with open_handlers(settings) as handlers:
         worker = Worker(
             handlers,
@@ -47,7 +57,15 @@ async def deliver_until(stop: asyncio.Event, settings: Settings, options: Worker
         )
         wake = asyncio.Event()
         async with listen(settings.database_url, wake), _housekeeping(stop, settings):
-            await worker.run_forever(stop, options.idle_sleep_s, wake)
+            running = asyncio.create_task(worker.run_forever(stop, options.idle_sleep_s, wake))
+            stopping = asyncio.create_task(stop.wait())
+            try:
+                await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(running, grace_s)  # cancels it when out of time
+            finally:
+                stopping.cancel()
+                running.cancel()
 
 
 @contextlib.asynccontextmanager

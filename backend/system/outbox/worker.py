@@ -43,6 +43,7 @@ from backend.system.outbox.outcomes import (
     Message,
     Outcome,
     Retry,
+    log_attempt,
 )
 
 if TYPE_CHECKING:
@@ -87,6 +88,11 @@ _CLAIM = (
 _DUE = (
     "SELECT 1 FROM outbox WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= {} "
     "AND kind IN ({}) LIMIT 1"
+)
+_RELEASE = (
+    "UPDATE outbox SET status = 'pending', attempts = attempts - 1, next_attempt_at = {}, "
+    "locked_by = NULL, locked_until = NULL "
+    "WHERE status = 'in_flight' AND locked_by = {} AND locked_until = {} AND id IN ({})"
 )
 _FINISH = (
     "UPDATE outbox SET {}, locked_until = NULL "
@@ -257,35 +263,14 @@ class Worker:
                     else self._backoff_s(claimed.attempts)
                 )
                 retry_at = self._now() + dt.timedelta(seconds=delay)
-        self._log_attempt(claimed, outcome, retry_at, time.perf_counter() - started)
+        log_attempt(
+            self.worker_id,
+            (claimed.id, claimed.kind, claimed.attempts),
+            outcome,
+            retry_at,
+            time.perf_counter() - started,
+        )
         return _Attempt(claimed, outcome, retry_at)
-
-    def _log_attempt(
-        self,
-        claimed: _Claimed,
-        outcome: Outcome,
-        retry_at: dt.datetime | None,
-        duration_s: float,
-    ) -> None:
-        level = {Retry: logging.WARNING, Dead: logging.ERROR}.get(type(outcome), logging.INFO)
-        if not log.isEnabledFor(level):
-            return
-        extra: dict[str, Any] = {
-            "worker_id": self.worker_id,
-            "message_id": claimed.id,
-            "kind": claimed.kind,
-            "attempt": claimed.attempts,
-            "outcome": type(outcome).__name__.lower(),
-            "duration_ms": round(duration_s * 1000, 2),
-        }
-        match outcome:
-            case Retry(error=error) | Dead(error=error):
-                extra["error"] = error
-            case Drop(reason=reason):
-                extra["error"] = reason
-        if retry_at is not None:
-            extra["retry_at"] = retry_at.isoformat()
-        log.log(level, "outbox attempt: %s", extra["outcome"], extra=extra)
 
     # -- recording ---------------------------------------------------------------------
 
@@ -342,32 +327,52 @@ class Worker:
         async with self._writing, self._write_transaction():
             return await self._record(attempt, lease_end)
 
-    async def run_once(self) -> BatchResult:
+    async def run_once(self, stop: asyncio.Event | None = None) -> BatchResult:
         """Deliver up to a batch. Messages are claimed only as slots free up (never more than
         `concurrency` leased at a time: the rest stay claimable by any worker at once), and
         each outcome is recorded as it completes. A worker killed mid-batch thus leaves at
-        most `concurrency` messages to be sent again, once their leases run out."""
+        most `concurrency` messages to be sent again, once their leases run out. Once `stop`
+        is set nothing more is claimed; if the batch is cancelled (a shutdown out of
+        patience), the messages still in flight are handed back at once, not at lease end."""
         result = BatchResult()
-        running: set[asyncio.Task[BatchResult]] = set()
+        running: dict[asyncio.Task[BatchResult], tuple[int, dt.datetime]] = {}
         left, more = self.batch_size, True
         try:
             while True:
                 free = min(self.concurrency - len(running), left)
-                if more and free > 0:
+                if more and free > 0 and not (stop and stop.is_set()):
                     now = self._now()
                     lease_end = now + dt.timedelta(seconds=self.lease_s)
                     claimed = await self._claim(now, lease_end, free)
                     more = len(claimed) == free  # fewer: nothing more is due now
                     left -= len(claimed)
-                    running |= {asyncio.create_task(self._deliver(c, lease_end)) for c in claimed}
+                    for one in claimed:
+                        task = asyncio.create_task(self._deliver(one, lease_end))
+                        running[task] = (one.id, lease_end)
                 if not running:
                     return result
-                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
+                    del running[task]
                     result.add(task.result())
         finally:
             for task in running:
                 task.cancel()
+            if running:
+                await asyncio.shield(self._release(list(running.values())))
+
+    async def _release(self, claims: list[tuple[int, dt.datetime]]) -> None:
+        """Hand back claims whose handlers were cut short, uncounted and due now."""
+        try:
+            async with self._writing, self._write_transaction():
+                for message_id, lease_end in claims:
+                    await current_engine().run_querystring(
+                        QueryString(
+                            _RELEASE, self._now(), self.worker_id, lease_end, _in_list([message_id])
+                        )
+                    )
+        except Exception:  # the lease still runs out: delivery is only later, not lost
+            log.warning("could not hand back in-flight messages", exc_info=True)
 
     async def run_forever(
         self,
@@ -383,7 +388,7 @@ class Worker:
         while not stop.is_set():
             wake.clear()  # before claiming: a wake-up during the batch is not lost
             try:
-                result = await self.run_once()
+                result = await self.run_once(stop)
             except Exception:  # e.g. the database restarting: keep the worker alive
                 log.exception("outbox batch failed", extra=info)
                 result = BatchResult()
