@@ -10,6 +10,7 @@ process. Bind after the domains are loaded (`backend.domains`), as the app facto
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+
+from backend.lib.postgres import PortalPostgresEngine
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -133,7 +136,7 @@ class PooledSQLiteEngine(SQLiteEngine):
 def make_engine(settings: Settings) -> Engine[Any]:
     """An unconnected engine for the configured database."""
     if settings.is_postgres:
-        return PostgresEngine(config={"dsn": settings.database_url})
+        return PortalPostgresEngine(config={"dsn": settings.database_url})
     if settings.database_url.startswith("sqlite:///"):
         path = Path(settings.database_url.removeprefix("sqlite:///")).resolve()
     else:
@@ -240,9 +243,23 @@ async def open_pool(engine: Engine[Any], min_size: int, max_size: int) -> None:
         engine.start_pool(SQLITE_POOL_SIZE)
 
 
+POOL_CLOSE_S = 5.0
+"""How long closing PostgreSQL's pool waits for connections still lent out before ending them:
+a stop must not wait on one a bug kept."""
+
+
 async def close_pool(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+        pool, engine.pool = engine.pool, None
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), POOL_CLOSE_S)
+        except TimeoutError:
+            logging.getLogger("portal.db").warning(
+                "connections not given back to the pool in %.0f s: ended", POOL_CLOSE_S
+            )
+            pool.terminate()
     elif isinstance(engine, PooledSQLiteEngine):
         await engine.close_pool()
 

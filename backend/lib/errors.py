@@ -8,6 +8,7 @@ Citizens read these messages, so each error carries Thai and English text.
 from __future__ import annotations
 
 import logging
+import socket
 import sqlite3
 from typing import Any, ClassVar
 
@@ -17,7 +18,10 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from backend.lib.logging import DATABASE_DOWN
+
 __all__ = [
+    "DB_UNREACHABLE",
     "AuthorizationError",
     "ClientError",
     "ConflictError",
@@ -248,23 +252,31 @@ def _value_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Resp
 
 
 DB_UNREACHABLE: tuple[type[Exception], ...] = (
-    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, crashed, starting up
+    asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.InterfaceError,
+    # A connection the server ended mid-statement (a stopping server's 57P01) taken up
+    # again before asyncpg had consumed the error: "cannot switch to state 12".
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,
     TimeoutError,
+    socket.gaierror,  # the database's host name does not resolve (DNS down)
 )
-"""Failures of reaching the database (refused, reset, a server starting or failing over, a
-pool that gave no connection in time), not of the request."""
+"""Failures of reaching the database (refused, reset, a server stopping, starting or failing
+over, a pool that gave no connection in time), not of the request."""
 
 
 def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, sqlite3.OperationalError) and not _sqlite_busy(exc):
         return _unexpected(request, exc)
-    log.warning(
-        "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
-    )
+    if isinstance(exc, sqlite3.OperationalError):
+        log.warning(
+            "database unavailable on %s %s: SQLite locked", request.method, request.url.path
+        )
+    else:
+        DATABASE_DOWN.failure(f"{request.method} {request.url.path}: {type(exc).__name__}")
     return _portal_error(request, DatabaseUnavailableError())
 
 

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-__all__ = ["configure_logging", "request_id_var"]
+__all__ = ["DATABASE_DOWN", "BurstLog", "configure_logging", "request_id_var"]
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -53,3 +53,63 @@ def configure_logging(level: str, as_json: bool) -> None:
         else PlainFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
     )
     logger.handlers[:] = [handler]
+    pool_log = logging.getLogger("asyncpg.pool")
+    pool_log.filters[:] = [_pool_reconnects]
+
+
+class BurstLog:
+    """One line for a burst of like failures (a database that went away fails every request
+    until it is back), not one per failure: the first failure is logged, then a count every
+    `every_s` while it lasts, and one line when it ends (`success`). A failure after
+    `every_s` of quiet starts a new burst. No stacks: the cause is outside the process."""
+
+    def __init__(self, logger: logging.Logger, what: str, every_s: float = 60.0) -> None:
+        self._log, self._what, self._every_s = logger, what, every_s
+        self._since: float | None = None
+        self._logged_at = self._last = 0.0
+        self._count = 0
+
+    def failure(self, detail: str) -> None:
+        now = time.monotonic()
+        if self._since is None or now - self._last > self._every_s:
+            self._since, self._logged_at, self._count = now, now, 0
+            self._log.warning("%s: %s (further failures are counted)", self._what, detail)
+        elif now - self._logged_at >= self._every_s:
+            self._logged_at = now
+            self._log.warning(
+                "%s: still failing, %d failures in %.0f s: %s",
+                self._what,
+                self._count + 1,
+                now - self._since,
+                detail,
+            )
+        self._count += 1
+        self._last = now
+
+    def success(self) -> None:
+        if self._since is None:
+            return
+        self._log.warning(
+            "%s: over after %d failures in %.1f s",
+            self._what,
+            self._count,
+            time.monotonic() - self._since,
+        )
+        self._since = None
+
+    def reset(self) -> None:
+        """Forget a burst under way without a line (a new app in the same process, tests)."""
+        self._since, self._count = None, 0
+
+
+DATABASE_DOWN = BurstLog(logging.getLogger("portal.db"), "database unavailable")
+"""Shared by requests, `/readyz`, the worker and asyncpg's pool: one line per outage."""
+
+
+def _pool_reconnects(record: logging.LogRecord) -> bool:
+    """asyncpg's pool logs each failed reconnect with a stack: counted in the outage's line
+    instead."""
+    if record.exc_info and record.exc_info[1] is not None:
+        DATABASE_DOWN.failure(f"connection pool: {type(record.exc_info[1]).__name__}")
+        return False
+    return True

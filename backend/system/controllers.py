@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from litestar import Controller, get
 
 from backend.lib.db import current_engine
 from backend.lib.errors import DatabaseUnavailableError
+from backend.lib.logging import DATABASE_DOWN
 from backend.lib.schema import Struct
 
 __all__ = ["SystemController"]
-
-log = logging.getLogger("portal.system")
 
 READY_TIMEOUT_S = 2.0
 """A load balancer waits about this long; a slower database counts as down."""
@@ -39,6 +37,7 @@ class SystemController(Controller):
         try:
             await asyncio.wait_for(current_engine().run_ddl("SELECT 1"), READY_TIMEOUT_S)
         except Exception as exc:
-            log.warning("readiness check failed: %s", exc)
+            DATABASE_DOWN.failure(f"readiness check: {type(exc).__name__}")
             raise DatabaseUnavailableError() from exc
+        DATABASE_DOWN.success()
         return Health(status="ready")

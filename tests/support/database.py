@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
+
+from backend.lib.postgres import PortalPostgresEngine
 
 __all__ = ["ORIGIN", "PG_ADMIN_DSN", "Database", "engine_for"]
 
@@ -32,5 +33,5 @@ class Database:
 def engine_for(db: Database) -> Engine[Any]:
     """A new engine on `db` (the tests bind it, as the app binds its own)."""
     if db.kind == "postgres":
-        return PostgresEngine(config={"dsn": db.url})
+        return PortalPostgresEngine(config={"dsn": db.url})
     return SQLiteEngine(path=db.url.removeprefix("sqlite:///"))

@@ -47,8 +47,10 @@ class LiveServer:
             capture_output=True,
             text=True,
             timeout=120,
-            check=True,
+            check=False,
         )
+        if result.returncode:
+            raise RuntimeError(f"portal {' '.join(args)} failed: {result.stderr[-3000:]}")
         return result.stdout
 
     def python(self, script: str) -> str:

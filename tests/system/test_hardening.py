@@ -16,6 +16,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from backend.asgi import create_app
+from backend.lib.logging import DATABASE_DOWN
 from backend.settings import Settings
 from tests.support.flows import csrf, enrol_citizen
 
@@ -35,17 +36,20 @@ class Kept(logging.Handler):
 
 @pytest.fixture
 def portal_log() -> Iterator[list[logging.LogRecord]]:
-    """What the portal's error logger says at info and above (the `portal` logger does not
-    propagate to the root, and each app built resets its handlers and level)."""
-    logger = logging.getLogger("portal.errors")
-    level, kept = logger.level, Kept()
-    logger.addHandler(kept)
-    logger.setLevel(logging.INFO)
+    """What the portal's error and database loggers say at info and above (the `portal`
+    logger does not propagate to the root, and each app built resets its handlers and level)."""
+    loggers = [logging.getLogger(name) for name in ("portal.errors", "portal.db")]
+    levels, kept = [logger.level for logger in loggers], Kept()
+    DATABASE_DOWN.reset()  # an outage another test left open would only be counted
+    for logger in loggers:
+        logger.addHandler(kept)
+        logger.setLevel(logging.INFO)
     try:
         yield kept.records
     finally:
-        logger.removeHandler(kept)
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(kept)
+            logger.setLevel(level)
 
 
 @pytest.fixture

@@ -33,6 +33,8 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
 from backend.lib.db import current_engine
+from backend.lib.errors import DB_UNREACHABLE
+from backend.lib.logging import DATABASE_DOWN
 from backend.system.outbox.handlers import open_handlers
 from backend.system.outbox.outcomes import (
     BatchResult,
@@ -389,7 +391,11 @@ class Worker:
             wake.clear()  # before claiming: a wake-up during the batch is not lost
             try:
                 result = await self.run_once(stop)
-            except Exception:  # e.g. the database restarting: keep the worker alive
+                DATABASE_DOWN.success()
+            except DB_UNREACHABLE as exc:  # the database restarting: wait for it
+                DATABASE_DOWN.failure(f"outbox worker: {type(exc).__name__}")
+                result = BatchResult()
+            except Exception:  # keep the worker alive
                 log.exception("outbox batch failed", extra=info)
                 result = BatchResult()
             if result.claimed == 0:

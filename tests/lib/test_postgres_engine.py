@@ -1,0 +1,33 @@
+"""PostgreSQL's engine gives a connection back to the pool when the database breaks it
+mid-transaction (a restart, a failover), so the pool does not shrink with every outage and
+closes at once at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from backend.lib.postgres import PortalPostgresEngine
+from tests.support.database import Database
+
+CUT = "SELECT pg_terminate_backend(pg_backend_pid())"
+"""The server ends this connection, as it does when it stops or fails over."""
+
+
+async def test_a_connection_cut_mid_transaction_goes_back_to_the_pool(db: Database) -> None:
+    if db.kind != "postgres":
+        pytest.skip("PostgreSQL's connection pool")
+    engine = PortalPostgresEngine(config={"dsn": db.url})
+    await engine.start_connection_pool(min_size=1, max_size=1)
+    try:
+        for _ in range(3):  # one connection in all: one kept would leave none for the next
+            async with asyncio.timeout(5):
+                with pytest.raises(Exception, match="terminat"):
+                    async with engine.transaction():
+                        await engine.run_ddl(CUT)
+        async with asyncio.timeout(5):
+            assert [dict(r) for r in await engine.run_ddl("SELECT 1 AS one")] == [{"one": 1}]
+    finally:
+        async with asyncio.timeout(5):  # every connection is back: closing does not wait
+            await engine.close_connection_pool()
