@@ -73,13 +73,19 @@ async function upload(item, headers) {
   if (!file) return answer(422, await missing());
   /** @type {{id: string, offset: number} | null} */
   let at = item.meta.upload ?? null;
-  if (at) {
+  let busy = 0;
+  while (at) {
     const head = await fetch(`${UPLOADS}/${at.id}`, { method: 'HEAD', credentials: 'same-origin', cache: 'no-store' });
     if (!head.ok && head.status !== 404) return head;
     at = head.ok ? { id: at.id, offset: Number(head.headers.get('Upload-Offset')) } : null; // 404: expired
+    // Retry-After: a piece (this phone's, cut off on its side) is still arriving there. What
+    // it brings moves the offset, so a piece sent now would be refused: wait, and ask again.
+    const wait = Number(head.headers.get('Retry-After'));
+    if (!wait) break;
+    if ((busy += 1) > 10) return answer(503, { code: 'upload_busy' });
+    await sleep(wait);
   }
   let chunk = FIRST_CHUNK;
-  let busy = 0;
   for (;;) {
     if (!at) {
       // Creating again with the key answers the same upload, or the document it made.
@@ -114,9 +120,7 @@ async function upload(item, headers) {
     } else if (state.code === 'upload_busy') {
       // A cut-off piece still holds it until the server notices (STALL_S, 30 s): wait, then go on.
       if ((busy += 1) > 10) return answer(503, state);
-      await new Promise((wake) =>
-        setTimeout(wake, 1000 * Math.min(5, Number(response.headers.get('Retry-After')) || 5)),
-      );
+      await sleep(Number(response.headers.get('Retry-After')) || 5);
       at = { id: at.id, offset: state.offset ?? at.offset };
     } else if (response.status === 404) {
       at = null; // expired meanwhile: the key starts afresh
@@ -201,6 +205,9 @@ async function missing() {
     (await (await fetch(new URL(`../i18n/${lang}.json`, import.meta.url))).json())['upload.missing']));
   return { code: 'upload_missing', message: en, message_th: th };
 }
+
+/** Wait as the server asked, at most 5 s. @param {number} seconds */
+const sleep = (seconds) => new Promise((wake) => setTimeout(wake, 1000 * Math.min(5, seconds)));
 
 /** @param {number} status @param {unknown} body */
 function answer(status, body) {

@@ -367,6 +367,9 @@ async def test_concurrent_patches_one_writes_the_other_waits(
             if int(at) == 2 * CHUNK:
                 break
             await asyncio.sleep(0.01)
+    # A client back after a dropped connection is told to wait instead of sending in vain.
+    head = await direct(client, "HEAD", url)
+    assert 1 <= int(head.headers["retry-after"]) <= uploads.BUSY_RETRY_S
     busy = await direct(client, "PATCH", url, [DATA[int(at) :]], **{"upload-offset": at})
     assert busy.status == 409
     assert busy.json()["code"] == "upload_busy"
@@ -377,6 +380,7 @@ async def test_concurrent_patches_one_writes_the_other_waits(
     go_on.set()
     result = await writer
     assert result.status == 201, result.body
+    assert "retry-after" not in (await direct(client, "HEAD", url)).headers
     assert await Document.count() == 1
     assert len(stored_files(documents_dir)) == 1
 

@@ -14,11 +14,15 @@ import re
 import struct
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, Playwright, Request, Route, expect
+from playwright.sync_api import BrowserContext, Locator, Page, Playwright, Route, expect
 
 from backend.settings import ROOT
 from tests.e2e.conftest import (
@@ -218,20 +222,13 @@ class CutLink:
     carries, and cuts the ones it is told to, before the server (a dropped request) or after
     it (the server has the bytes, the phone never hears so)."""
 
-    def __init__(self, context: BrowserContext, *, before: int, after: int) -> None:
+    def __init__(self, context: BrowserContext, *, before: int, after: int = 0) -> None:
         self.cut = {before: "before", after: "after"}
         self.patches: list[int] = []
-        self.undelivered: list[int] = []
-        """PATCHes that failed before the server had them all: cut before it, or cancelled
-        by a reload while under way (their bytes may go again)."""
-        self._delivered: list[Request] = []
         self.heads = 0
+        self.url = ""
+        self._cutting = False
         context.route(lambda url: "/api/v1/documents/uploads/" in url, self.handle)
-        context.on("requestfailed", self._failed)
-
-    def _failed(self, request: Request) -> None:
-        if request.method == "PATCH" and request not in self._delivered:
-            self.undelivered.append(len(request.post_data_buffer or b""))
 
     def handle(self, route: Route) -> None:
         request = route.request
@@ -239,18 +236,32 @@ class CutLink:
         if request.method != "PATCH":
             route.continue_()
             return
-        self.patches.append(len(request.post_data_buffer or b""))
-        cut = self.cut.get(len(self.patches))
-        if cut == "after":
-            self._delivered.append(request)  # before: a reload may cancel it meanwhile
-            route.fetch()
-        if cut:
-            route.abort("connectionreset")
-        else:
+        self.url = request.url
+        cut = self.cut.get(len(self.patches) + 1)
+        if cut is None:
+            self.patches.append(len(request.post_data_buffer or b""))
             route.continue_()
+            return
+        # The test waits (`wait_for`) until the cut is over: the server has answered the piece
+        # cut after it, so a reload finds no request of the last page still under way.
+        self._cutting = True
+        try:
+            self.patches.append(len(request.post_data_buffer or b""))
+            if cut == "after":
+                route.fetch()
+            route.abort("connectionreset")
+        finally:
+            self._cutting = False
 
     def wait_for(self, page: Page, patches: int) -> None:
-        while len(self.patches) < patches:
+        while len(self.patches) < patches or self._cutting:
+            page.wait_for_timeout(50)
+
+    def wait_for_head(self, page: Page, heads: int) -> None:
+        """Until the phone has asked more than `heads` times where its upload stands."""
+        deadline = time.monotonic() + 15
+        while self.heads <= heads:
+            assert time.monotonic() < deadline, "the phone never asked where its upload stands"
             page.wait_for_timeout(50)
 
 
@@ -283,13 +294,86 @@ def test_a_large_upload_cut_off_goes_on_from_where_the_server_has_it(
     [(document_id, _, size, sha256)] = _documents(live_server, national_id, "sha256")
     assert (size, sha256) == (len(scan), hashlib.sha256(scan).hexdigest())
     assert link.heads == 2
-    # Only the piece cut before the server went twice (and, if a reload cancelled one under
-    # way, what of it the server had not got).
-    assert link.undelivered[0] == link.patches[1]
-    again = max(sum(link.undelivered), 1024 * 1024)
-    assert len(scan) < sum(link.patches) <= len(scan) + again
+    # Only the piece cut before the server went twice.
+    assert sum(link.patches) == len(scan) + link.patches[1]
     [(state, answers)] = _applications(live_server, national_id)
     assert state == "submitted" and json.loads(answers)["passport"] == document_id
+
+
+class ArrivingPiece(threading.Thread):
+    """A PATCH still arriving at the server, as one cut off on the phone's side can be: its
+    first bytes are there (it holds the upload), the rest come when `finish` is called."""
+
+    FIRST = 64 * 1024
+
+    def __init__(self, context: BrowserContext, url: str, offset: int, body: bytes) -> None:
+        super().__init__(daemon=True)
+        cookies = {c["name"]: c["value"] for c in context.cookies()}
+        self.url, self.body, self.offset = url, body, offset
+        self.headers = {
+            "Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items()),
+            "X-CSRF-Token": cookies["portal_csrf"],
+        }
+        self.status = 0
+        self._go = threading.Event()
+
+    def run(self) -> None:
+        def body() -> Iterator[bytes]:
+            yield self.body[: self.FIRST]
+            self._go.wait(60)
+            yield self.body[self.FIRST :]
+
+        headers = {**self.headers, "Upload-Offset": str(self.offset)}
+        headers["Content-Type"] = "application/offset+octet-stream"
+        self.status = httpx.patch(self.url, content=body(), headers=headers, timeout=90).status_code
+
+    def holding(self) -> bool:
+        return "retry-after" in httpx.head(self.url, headers=self.headers, timeout=5).headers
+
+    def finish(self) -> None:
+        self._go.set()
+        self.join(30)
+
+
+def test_a_reload_while_a_cut_piece_still_arrives_waits_for_it(
+    page: Page, context: BrowserContext, live_server: LiveServer
+) -> None:
+    national_id = thai_id()
+    virtual_authenticator(page)
+    enrol_in_browser(page, live_server.url, national_id, phone="0812345678")
+    page.goto(f"{live_server.url}/#/services/{SERVICE}/apply")
+    _fill_form(page)
+    wait_for_service_worker(page)
+    link = CutLink(context, before=2)
+    scan = b"%PDF-1.7\n" + os.urandom(1024 * 1024)
+
+    group = _pick(page, "scan.pdf", scan)
+    link.wait_for(page, 2)  # the first piece is there, the second one is cut
+    _wait_for_draft(page)
+    # The second piece's bytes are still on their way to the server when the phone comes back.
+    there = link.patches[0]
+    arriving = ArrivingPiece(context, link.url, there, scan[there : there + 256 * 1024])
+    arriving.start()
+    deadline = time.monotonic() + 10
+    while not arriving.holding():
+        assert time.monotonic() < deadline, "the arriving piece never held the upload"
+        time.sleep(0.05)
+    refused: list[int] = []
+    page.on("response", lambda r: r.status == 409 and refused.append(r.status))
+    heads = link.heads
+    page.reload()
+    link.wait_for_head(page, heads)  # the phone asks where the upload stands, is told to wait,
+    page.wait_for_timeout(1500)
+    assert len(link.patches) == 2  # and sends nothing meanwhile
+    arriving.finish()
+    assert arriving.status == 200
+
+    expect(group.get_by_role("status")).to_have_text("อัปโหลดแล้ว และเลือกไว้ให้แล้ว", timeout=15_000)
+    assert refused == []
+    # Nothing went twice but the piece cut before the server.
+    assert sum(link.patches) + len(arriving.body) == len(scan) + link.patches[1]
+    [(_, _, size, sha256)] = _documents(live_server, national_id, "sha256")
+    assert (size, sha256) == (len(scan), hashlib.sha256(scan).hexdigest())
 
 
 def test_a_refused_document_comes_back_to_the_form_and_its_application_waits(

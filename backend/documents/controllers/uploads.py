@@ -143,15 +143,20 @@ class UploadController(Controller):
         operation_id="headUpload",
         status_code=HTTP_204_NO_CONTENT,
         response_headers=PROGRESS_HEADERS,
-        description="After a dropped connection: `Upload-Offset` says where to go on. 404 "
-        "upload_not_found when unknown, another citizen's, or expired.",
+        description="After a dropped connection: `Upload-Offset` says where to go on. With "
+        "`Retry-After`, a PATCH (perhaps the client's own, cut off on its side) is still "
+        "writing to it: wait that long and ask again, as a PATCH now would be refused (409 "
+        "upload_busy). 404 upload_not_found when unknown, another citizen's, or expired.",
     )
     async def head_upload(
         self, auth: NamedDependency[Auth], upload_id: FromPath[str]
     ) -> Response[None]:
         """Where an upload stands, in headers."""
-        state = await uploads.get_upload(auth.require_account(), upload_id)
-        return Response(None, status_code=HTTP_204_NO_CONTENT, headers=_progress(state))
+        state, busy_s = await uploads.upload_progress(auth.require_account(), upload_id)
+        headers = _progress(state)
+        if busy_s is not None:
+            headers["Retry-After"] = str(busy_s)
+        return Response(None, status_code=HTTP_204_NO_CONTENT, headers=headers)
 
     @get(
         "/{upload_id:str}",

@@ -171,6 +171,13 @@ async def get_upload(account_id: int, token: str) -> UploadState:
     return await state_of(await find_upload(account_id, token))
 
 
+async def upload_progress(account_id: int, token: str) -> tuple[UploadState, int | None]:
+    """Where an upload stands, and how long to wait before sending more while a PATCH still
+    writes to it (a client back after a dropped connection whose request is still arriving)."""
+    upload = await find_upload(account_id, token)
+    return await state_of(upload), busy_for(upload)
+
+
 async def _by_key(account_id: int, key: str) -> OpenUpload | None:
     row = (
         await Upload.select()
@@ -327,6 +334,13 @@ async def sweep_uploads(settings: Settings, *, now: dt.datetime | None = None) -
     return SweepResult(uploads=uploads, files=files)
 
 
+def busy_for(upload: OpenUpload) -> int | None:
+    """Seconds to wait (at most BUSY_RETRY_S) while a PATCH holds the upload, else None."""
+    if upload.locked_until is None or upload.document_id is not None:
+        return None
+    remaining = (upload.locked_until - utc_now()).total_seconds()
+    return min(BUSY_RETRY_S, math.ceil(remaining)) if remaining > 0 else None
+
+
 def busy_error(upload: OpenUpload) -> UploadBusyError:
-    remaining = (upload.locked_until or utc_now()) - utc_now()
-    return UploadBusyError(upload.received, min(BUSY_RETRY_S, math.ceil(remaining.total_seconds())))
+    return UploadBusyError(upload.received, busy_for(upload) or 1)
