@@ -124,18 +124,17 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Da
 
 async def _reset(engine: Engine, db: Database) -> None:
     """Empty every table, then restore the demo catalog with its original ids."""
-    tables = [t._meta.tablename for t in all_tables()]
     if db.kind == "postgres":
-        await engine.run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    else:
-        # One connection with foreign keys off, so the order of deletes does not matter.
-        import aiosqlite
+        await _reset_postgres(db)
+        return
+    # One connection with foreign keys off, so the order of deletes does not matter.
+    import aiosqlite
 
-        async with aiosqlite.connect(db.url.removeprefix("sqlite:///")) as conn:
-            await conn.execute("PRAGMA foreign_keys = OFF")
-            for table in tables:
-                await conn.execute(f"DELETE FROM {table}")
-            await conn.commit()
+    async with aiosqlite.connect(db.url.removeprefix("sqlite:///")) as conn:
+        await conn.execute("PRAGMA foreign_keys = OFF")
+        for table in _tables():
+            await conn.execute(f"DELETE FROM {table}")
+        await conn.commit()
     for table in CATALOG_TABLES:
         rows = db.snapshot[table]
         columns = list(rows[0])
@@ -143,11 +142,38 @@ async def _reset(engine: Engine, db: Database) -> None:
         args = [row[c] for row in rows for c in columns]
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"
         await engine.run_querystring(QueryString(sql, *args))
-        if db.kind == "postgres":
-            await engine.run_ddl(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+
+
+async def _reset_postgres(db: Database) -> None:
+    """In one connection and transaction: DELETE with foreign-key triggers off (a test leaves
+    most tables empty, where TRUNCATE costs a file swap per table: 150 ms a test against
+    20 ms for this), sequences back to 1, the catalog back with its ids."""
+    conn = await asyncpg.connect(db.url)
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "SET LOCAL session_replication_role = replica;"
+                + "".join(f"DELETE FROM {table};" for table in _tables())
+                + "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c WHERE c.relkind = 'S';"
             )
+            for table in CATALOG_TABLES:
+                rows = db.snapshot[table]
+                columns = list(rows[0])
+                marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+                await conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                    [tuple(row[c] for c in columns) for row in rows],
+                )
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+                )
+    finally:
+        await conn.close()
+
+
+def _tables() -> list[str]:
+    return [t._meta.tablename for t in all_tables()]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -11,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from backend.lib.webpush import load_or_create_vapid
 from backend.notifications.push_handler import WEBPUSH_KIND, webpush_payload
 from backend.settings import Settings
@@ -107,13 +105,6 @@ def portal(*args: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
-
-
-@pytest.mark.parametrize("command", ["worker", "vapid"])
-def test_commands_have_help(tmp_path: Path, command: str) -> None:
-    result = portal(command, "--help", var_dir=tmp_path)
-    assert result.returncode == 0
-    assert "Usage:" in result.stdout
 
 
 def test_vapid_shows_and_rotates_the_public_key(tmp_path: Path) -> None:
