@@ -91,7 +91,12 @@ class LiveServer:
     def stop(self) -> None:
         if self.process:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()  # the test fails, without leaving a server behind
+                self.process.wait()
+                raise
 
     def sql(self, query: str, *params: object) -> list[tuple[Any, ...]]:
         """Run SQL on the server's SQLite database (WAL: safe while it serves)."""

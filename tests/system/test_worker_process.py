@@ -52,11 +52,18 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_little(
     assert {r["locked_by"] for r in rows if r["status"] == "in_flight"} <= {"first"}
     assert any(r["status"] == "pending" for r in rows)  # never claimed: free for anyone
 
-    started = time.monotonic()
     second = await start_worker(
         db, tmp_path / "second.log",
         "--worker-id", "second", "--batch-size", "20", "--concurrency", "20", "--lease-s", "5",
     )  # fmt: skip
+
+    async def second_started() -> bool:
+        return '"worker started"' in (tmp_path / "second.log").read_text()
+
+    # From the worker's start, not the process's: Python's imports take seconds more on a
+    # loaded machine, and are not what the bound is about (no waiting out a lease).
+    await eventually(second_started, 30)
+    started = time.monotonic()
 
     async def the_rest_done() -> bool:
         return all(r["status"] == "done" for r in await outbox_rows() if r["id"] not in in_flight)
