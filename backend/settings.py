@@ -124,6 +124,27 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     production (a webhook must not reach the portal's own network); tests and a laptop demo
     turn it on."""
 
+    digital_id_issuer: str = ""
+    """OpenID Connect issuer URL of the national digital ID (ThaiD), found by discovery.
+    Empty: verification by digital ID is off and the PWA does not offer it. Must be https
+    (http only on loopback, for tests)."""
+
+    digital_id_client_id: str = ""
+    """The portal's client id at the digital-ID provider."""
+
+    digital_id_client_secret: str = ""
+    """The portal's client secret at the digital-ID provider (a secret: never log it)."""
+
+    digital_id_claim: str = "pid"
+    """The ID token claim holding the 13-digit national ID number."""
+
+    digital_id_name: str = "ThaiD"
+    """The provider's name as citizens know it (buttons, activity log)."""
+
+    @property
+    def digital_id_on(self) -> bool:
+        return bool(self.digital_id_issuer and self.digital_id_client_id)
+
     @property
     def push_hosts(self) -> tuple[str, ...]:
         return tuple(h.strip().lower() for h in self.push_service_hosts.split(",") if h.strip())
@@ -185,6 +206,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             not re.fullmatch(r"(\*\.)?[a-z0-9.-]+", host) for host in self.push_hosts
         ):
             raise SettingsError("PUSH_SERVICE_HOSTS must list host names, e.g. fcm.googleapis.com")
+        if self.digital_id_issuer:
+            issuer = urlsplit(self.digital_id_issuer)
+            loopback = issuer.hostname in {"127.0.0.1", "localhost", "::1"}
+            if not (issuer.scheme == "https" or (issuer.scheme == "http" and loopback)):
+                raise SettingsError("DIGITAL_ID_ISSUER must be an https URL")
+            if not self.digital_id_client_id or not self.digital_id_claim:
+                raise SettingsError("DIGITAL_ID_CLIENT_ID and DIGITAL_ID_CLAIM must be set")
 
 
 @functools.cache

@@ -8,6 +8,7 @@ from backend.lib.errors import (
     ConflictError,
     NotAuthenticatedError,
     NotFoundError,
+    PortalError,
 )
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "ChallengeUsedError",
     "CodeInvalidError",
     "CsrfError",
+    "DigitalIdUnavailableError",
+    "IdNeedsVerificationError",
     "LastPasskeyError",
     "MalformedCredentialError",
     "PasskeyNotFoundError",
@@ -26,6 +29,7 @@ __all__ = [
     "SignCountError",
     "SigninFailedError",
     "UnknownCredentialError",
+    "VerifiedPersonMissingError",
 ]
 
 
@@ -36,6 +40,40 @@ class AlreadyEnrolledError(ConflictError):
         "ask a district office to help you recover it."
     )
     message_th = "เลขประจำตัวประชาชนนี้มีบัญชีอยู่แล้ว กรุณาเข้าสู่ระบบด้วยพาสคีย์ หรือติดต่อที่ว่าการอำเภอเพื่อกู้คืนบัญชี"
+
+
+class IdNeedsVerificationError(ConflictError):
+    code = "id_needs_verification"
+    message_en = (
+        "This ID number is already used by an account. If it is your number, prove who you "
+        "are with the ThaiD digital ID, or at a district office with your ID card: the number "
+        "will then be yours."
+    )
+    message_th = (
+        "เลขประจำตัวประชาชนนี้มีบัญชีใช้อยู่แล้ว หากเป็นเลขของคุณ กรุณายืนยันตัวตนด้วยแอป ThaiD"
+        " หรือนำบัตรประชาชนไปที่ว่าการอำเภอ/สำนักงานเขต แล้วเลขนี้จะเป็นของคุณ"
+    )
+
+
+class VerifiedPersonMissingError(ClientError):
+    code = "verified_person_missing"
+    message_en = "Prove who you are with the digital ID first (it lasts 15 minutes)."
+    message_th = "กรุณายืนยันตัวตนด้วยแอปดิจิทัลก่อน (ใช้ได้ภายใน 15 นาที)"
+
+
+class DigitalIdUnavailableError(PortalError):
+    status_code = 503
+    code = "digital_id_unavailable"
+    message_en = (
+        "The digital-ID service is not answering now. Please try again later, or get verified "
+        "at a district office."
+    )
+    message_th = (
+        "ระบบยืนยันตัวตนดิจิทัลไม่ตอบสนองในขณะนี้ กรุณาลองใหม่ภายหลัง หรือไปยืนยันตัวตนที่ว่าการอำเภอ/สำนักงานเขต"
+    )
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "30"})
 
 
 class ChallengeMissingError(ClientError):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from backend.system.audit import Actor
 
-__all__ = ["AccountNotice", "Notice", "SignedOut"]
+__all__ = ["AccountNotice", "IdentityDisputed", "Notice", "SignedOut"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,6 +20,18 @@ class SignedOut:
     session_id: int | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdentityDisputed:
+    """A verified person took the ID number `frozen_account_id` had typed: that account is
+    frozen. Domains holding its work act on it in the same transaction (drafts discarded,
+    submitted applications flagged to their agencies). `claimed_by`: the verified account,
+    when it exists yet."""
+
+    actor: Actor
+    frozen_account_id: int
+    claimed_by: int | None
+
+
 Notice = Literal[
     "recovery_code_issued",
     "recovery_code_used",
@@ -30,6 +42,8 @@ Notice = Literal[
     "contact_changed",
     "passkey_added",
     "passkey_removed",
+    "identity_verified",
+    "identity_claimed",
 ]
 
 

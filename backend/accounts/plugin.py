@@ -8,6 +8,8 @@ import datetime as dt
 from backend.accounts import personal_data
 from backend.accounts.controllers import (
     AuthController,
+    DigitalIdCallback,
+    DigitalIdController,
     MySessionsController,
     PasskeyController,
     ProfileController,
@@ -50,6 +52,8 @@ def register(registry: Registry) -> None:
         MySessionsController,
         PasskeyController,
         StaffAccountsController,
+        DigitalIdController,
+        DigitalIdCallback,
         ProfileController,
     ]
     registry.sweeps.append(Sweep("session", _sweep_sessions))

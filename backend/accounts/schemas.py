@@ -144,6 +144,10 @@ class Profile(Struct):
     address: str
     language: str
     assurance: str
+    """self_asserted, verified_in_person or verified_digital_id."""
+    assurance_provider: str = ""
+    """How it was verified: the digital ID's name (e.g. ThaiD), or "kiosk"."""
+    assured_at: dt.datetime | None = None
 
 
 class ProfileUpdate(Struct):

@@ -38,7 +38,24 @@ class Account(Table, tablename="account"):
     address = Varchar(length=300, default="")
     language = Varchar(length=2, default="th")
     assurance = Varchar(
-        length=24, default="self_asserted", help_text="self_asserted or verified_in_person."
+        length=24,
+        default="self_asserted",
+        help_text="self_asserted, verified_in_person or verified_digital_id.",
+    )
+    assurance_provider = Varchar(
+        length=40, default="", help_text="Who verified: a digital-ID provider, or 'kiosk'."
+    )
+    assured_at = Timestamptz(null=True, default=None, help_text="When it was verified.")
+    frozen_reason = Varchar(
+        length=32,
+        default="",
+        help_text="Why the account was frozen (identity_disputed): it cannot act.",
+    )
+    disputed_national_id = Varchar(
+        length=13,
+        null=True,
+        default=None,
+        help_text="The ID number a frozen account claimed, after a verified person took it.",
     )
     agency = ForeignKey(references=Agency, null=True, default=None, help_text="Officers only.")
     created_at = Timestamptz()

@@ -68,7 +68,8 @@ class Applicant(Struct):
     full_name: str
     national_id: str | None = None
     assurance: str = "self_asserted"
-    """self_asserted, or verified_in_person (ID card checked at a district office)."""
+    """self_asserted (typed by the applicant), verified_in_person (ID card checked at a
+    district office) or verified_digital_id (proved with the ThaiD digital ID)."""
     language: str = "th"
 
 
@@ -100,6 +101,9 @@ class ApplicationView(Struct):
     updated_at: dt.datetime
     submitted_at: dt.datetime | None = None
     action: ActionRequired | None = None
+    identity_disputed: bool = False
+    """A verified person has since proved this ID number is theirs: the applicant's account
+    is frozen. Do not act on the application as if the applicant were that person."""
 
 
 class Feed(Struct):
@@ -232,6 +236,8 @@ class OfficerQueueItem(Struct):
     age_days: int
     """Whole days since submission."""
     submitted_at: dt.datetime | None = None
+    assurance: str = "self_asserted"
+    identity_disputed: bool = False
 
 
 class OfficerQueue(Struct):

@@ -16,11 +16,14 @@ class ApplicationNotFoundError(NotFoundError):
 class AssuranceRequiredError(AuthorizationError):
     code = "assurance_required"
     message_en = (
-        "This service needs your identity checked in person. Visit a district office "
-        "with your ID card once; then you can apply online."
+        "This service needs your identity verified. Verify with the ThaiD digital ID on My "
+        "account, or once at a district office with your ID card; then you can apply online. "
+        "Your draft is kept."
     )
     message_th = (
-        "บริการนี้ต้องยืนยันตัวตนต่อหน้าเจ้าหน้าที่ กรุณานำบัตรประชาชนไปที่ว่าการอำเภอหนึ่งครั้ง แล้วจึงยื่นคำขอออนไลน์ได้"
+        "บริการนี้ต้องยืนยันตัวตนก่อน ยืนยันด้วยแอป ThaiD ได้ที่หน้าบัญชีของฉัน"
+        " หรือนำบัตรประชาชนไปที่ว่าการอำเภอ/สำนักงานเขตหนึ่งครั้ง แล้วจึงยื่นคำขอออนไลน์ได้"
+        " ฉบับร่างของคุณยังเก็บไว้"
     )
 
 

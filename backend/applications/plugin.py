@@ -4,12 +4,14 @@ NeedsInfoAnswered (applications.events) to whoever listens."""
 
 from __future__ import annotations
 
+from backend.accounts.events import IdentityDisputed
 from backend.applications import personal_data
 from backend.applications.controllers import (
     ApplicationController,
     DashboardController,
     TrackController,
 )
+from backend.applications.disputes import on_identity_disputed
 from backend.applications.fastpath import dashboard_from_memory
 from backend.system.registry import Registry
 
@@ -20,3 +22,4 @@ def register(registry: Registry) -> None:
     registry.routes += [ApplicationController, DashboardController, TrackController]
     registry.middleware.append(dashboard_from_memory)
     registry.personal_data.append(personal_data.PART)
+    registry.listen(IdentityDisputed, on_identity_disputed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.columns import (
     BigInt,
     BigSerial,
+    Boolean,
     ForeignKey,
     Integer,
     OnDelete,
@@ -47,6 +48,10 @@ class Application(Table, tablename="application"):
         null=True,
         default=None,
         help_text="Operator account that submitted on the citizen's behalf.",
+    )
+    identity_disputed = Boolean(
+        default=False,
+        help_text="The applicant's account was frozen: a verified person holds its ID number.",
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["is_valid_thai_id"]
+__all__ = ["is_valid_thai_id", "masked_id"]
 
 
 def is_valid_thai_id(value: str) -> bool:
@@ -11,3 +11,10 @@ def is_valid_thai_id(value: str) -> bool:
         return False
     total = sum(int(digit) * (13 - i) for i, digit in enumerate(value[:12]))
     return (11 - total % 11) % 10 == int(value[12])
+
+
+def masked_id(national_id: str | None) -> str:
+    """What a screen shows of an ID number: enough to confirm, not enough to copy."""
+    if not national_id:
+        return ""
+    return f"{national_id[0]}-xxxx-xxxxx-{national_id[10:12]}-{national_id[12]}"

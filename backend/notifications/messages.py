@@ -168,6 +168,15 @@ NOTICES: dict[str, tuple[str, str]] = {
     ),
     "passkey_added": ("มีการเพิ่มพาสคีย์ในบัญชีของคุณ", "A passkey was added to your account."),
     "passkey_removed": ("มีการลบพาสคีย์ออกจากบัญชีของคุณ", "A passkey was removed from your account."),
+    "identity_verified": (
+        "บัญชีของคุณได้รับการยืนยันตัวตนด้วยแอปพิสูจน์ตัวตนดิจิทัลแล้ว",
+        "Your account's identity was verified with a digital ID.",
+    ),
+    "identity_claimed": (
+        "เลขประจำตัวประชาชนของคุณเคยถูกผู้อื่นใช้สมัครบัญชี บัญชีนั้นถูกระงับแล้ว และคำขอที่ยื่นไว้ถูกแจ้งหน่วยงานให้ตรวจสอบ",
+        "Someone had used your ID number for another account: that account is frozen and its"
+        " applications are flagged to their agencies.",
+    ),
 }
 """What each account notice says (accounts.events.Notice); `{where}` is the office."""
 

@@ -79,19 +79,31 @@ async def test_enrol_cookie_is_httponly_samesite_and_not_secure_on_localhost(
     assert options["rp"]["id"] == "portal.localhost"
 
 
-async def test_duplicate_id_number_is_refused_clearly(client: Client, make_client: Any) -> None:
+async def test_a_held_id_number_is_told_only_after_the_ceremony_and_leads_to_verification(
+    client: Client, make_client: Any
+) -> None:
     national_id = thai_id(2)
     await enrol_citizen(client, national_id=national_id)
     async with make_client() as other:
-        response = await other.post(
+        start = await other.post(
             "/api/v1/auth/enrol/options",
             json={"national_id": national_id, "full_name": "คนอื่น ปลอมตัว", "language": "th"},
         )
-    assert response.status_code == 409
-    body = response.json()
-    assert body["code"] == "already_enrolled"
-    assert "มีบัญชีอยู่แล้ว" in body["message_th"]
+        # The options look like any other: nothing tells the number has an account.
+        assert start.status_code == 200
+        assert set(start.json()["public_key"]) >= {"challenge", "rp", "user"}
+        credential = SoftAuthenticator(origin=ORIGIN).register(start.json()["public_key"])
+        done = await other.post(
+            "/api/v1/auth/enrol",
+            json={"credential": credential, "name": "x"},
+            headers=csrf(other),
+        )
+    assert done.status_code == 409
+    body = done.json()
+    assert body["code"] == "id_needs_verification"
+    assert "ThaiD" in body["message_th"] and "ว่าการอำเภอ" in body["message_th"]
     assert await Account.count().where(Account.national_id == national_id) == 1
+    assert await Account.count().where(Account.full_name == "คนอื่น ปลอมตัว") == 0
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.accounts.controllers.ceremonies import AuthController
+from backend.accounts.controllers.digital_id import DigitalIdCallback, DigitalIdController
 from backend.accounts.controllers.passkeys import PasskeyController
 from backend.accounts.controllers.profile import ProfileController
 from backend.accounts.controllers.sessions import (
@@ -14,6 +15,8 @@ from backend.accounts.controllers.staff import StaffAccountsController
 
 __all__ = [
     "AuthController",
+    "DigitalIdCallback",
+    "DigitalIdController",
     "MySessionsController",
     "PasskeyController",
     "ProfileController",

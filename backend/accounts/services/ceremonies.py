@@ -34,6 +34,7 @@ class Limits:
     (guesses of unknown codes meet the per-IP limit, and audit as `recovery.failed`)."""
     RECOVERY_ISSUE = Limit("recovery-issue:staff", 60, 3600)
     INVITE_IP = Limit("invite:ip", 10, 3600)
+    DIGITAL_ID_IP = Limit("digital-id:ip", 30, 3600)
 
 
 FAILED_ACTIONS = {
@@ -112,11 +113,13 @@ async def store_challenge(
     )
 
 
-async def take_challenge(ceremony: Ceremony, purpose: str) -> dict[str, Any]:
+async def take_challenge(
+    ceremony: Ceremony, purpose: str, ttl: dt.timedelta = CHALLENGE_TTL
+) -> dict[str, Any]:
     """The session's latest challenge for `purpose`, consumed: it can never be used again.
     A missing, used or expired one is audited as the ceremony's failure."""
     try:
-        return await _consume_challenge(ceremony, purpose)
+        return await _consume_challenge(ceremony, purpose, ttl)
     except (
         errors.ChallengeMissingError,
         errors.ChallengeUsedError,
@@ -127,7 +130,23 @@ async def take_challenge(ceremony: Ceremony, purpose: str) -> dict[str, Any]:
         raise
 
 
-async def _consume_challenge(ceremony: Ceremony, purpose: str) -> dict[str, Any]:
+async def peek_challenge(
+    ceremony: Ceremony, purpose: str, ttl: dt.timedelta
+) -> dict[str, Any] | None:
+    """The session's latest unused, unexpired `purpose` record, left in place (None if none)."""
+    row = (
+        await Challenge.select()
+        .where((Challenge.session == ceremony.session_id) & (Challenge.purpose == purpose))
+        .order_by(Challenge.id, ascending=False)
+        .first()
+    )
+    if row is None or row["used_at"] is not None or now() - row["created_at"] > ttl:
+        return None
+    row["data"] = json.loads(row["data"])
+    return dict(row)
+
+
+async def _consume_challenge(ceremony: Ceremony, purpose: str, ttl: dt.timedelta) -> dict[str, Any]:
     row = (
         await Challenge.select()
         .where((Challenge.session == ceremony.session_id) & (Challenge.purpose == purpose))
@@ -145,7 +164,7 @@ async def _consume_challenge(ceremony: Ceremony, purpose: str) -> dict[str, Any]
     )
     if not taken:  # a concurrent request took it first
         raise errors.ChallengeUsedError()
-    if now() - row["created_at"] > CHALLENGE_TTL:
+    if now() - row["created_at"] > ttl:
         raise errors.ChallengeExpiredError()
     row["challenge_bytes"] = webauthn.b64url_decode(row["challenge"])
     row["data"] = json.loads(row["data"])

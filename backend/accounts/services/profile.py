@@ -24,6 +24,8 @@ async def profile(account_id: int) -> Profile:
         address=row["address"],
         language=row["language"],
         assurance=row["assurance"],
+        assurance_provider=row["assurance_provider"],
+        assured_at=row["assured_at"],
     )
 
 

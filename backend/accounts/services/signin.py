@@ -145,15 +145,16 @@ async def _verify_assertion(
 
 async def verify_for_account(
     ceremony: Ceremony, settings: Settings, credential: Any, purpose: str, account_id: int
-) -> None:
+) -> int:
     """Consume the `purpose` challenge and verify an assertion by one of `account_id`'s
-    passkeys (not anyone else's)."""
+    passkeys (not anyone else's); returns the passkey's id."""
     taken = await take_challenge(ceremony, purpose)
     if taken["account"] != account_id:
         raise errors.ChallengeMissingError()
-    await _verify_assertion(
+    who = await _verify_assertion(
         ceremony, settings, credential, taken["challenge_bytes"], account_id=account_id
     )
+    return int(who["passkey_id"])
 
 
 async def finish_signin(ceremony: Ceremony, settings: Settings, credential: Any) -> SignedIn:

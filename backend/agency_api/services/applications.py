@@ -53,7 +53,9 @@ _VIEW = (
     Application.service.name_en.as_alias("service_en"),
     Application.account.full_name.as_alias("full_name"),
     Application.account.national_id.as_alias("national_id"),
+    Application.account.disputed_national_id.as_alias("disputed_national_id"),
     Application.account.assurance.as_alias("assurance"),
+    Application.identity_disputed,
     Application.account.language.as_alias("language"),
 )
 
@@ -113,7 +115,7 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
             service_name=I18n(th=r["service_th"], en=r["service_en"]),
             applicant=Applicant(
                 full_name=r["full_name"],
-                national_id=r["national_id"],
+                national_id=r["national_id"] or r["disputed_national_id"],
                 assurance=r["assurance"],
                 language=r["language"],
             ),
@@ -126,6 +128,7 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
             action=applications.action_required(r["action_required"])
             if r["status"] == "needs_info"
             else None,
+            identity_disputed=r["identity_disputed"],
         )
         for r in rows
     ]
@@ -304,6 +307,8 @@ async def officer_queue(
             Application.service.slug.as_alias("service_slug"),
             Application.service.name_th.as_alias("service_th"),
             Application.service.name_en.as_alias("service_en"),
+            Application.account.assurance.as_alias("assurance"),
+            Application.identity_disputed,
         )
         .where(condition)
         .order_by(Application.submitted_at)
@@ -343,6 +348,8 @@ async def officer_queue(
                 updated_at=r["updated_at"],
                 submitted_at=r["submitted_at"],
                 age_days=(now - r["submitted_at"]).days if r["submitted_at"] else 0,
+                assurance=r["assurance"],
+                identity_disputed=r["identity_disputed"],
             )
             for r in rows
         ],

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from backend.accounts.services.identity import is_verified
 from backend.accounts.tables import Account
 from backend.applications.errors import (
     AssuranceRequiredError,
@@ -100,10 +101,11 @@ async def _form_of_application(application_id: int) -> ServiceForm:
 
 
 async def _check_assurance(account_id: int, service: ServiceForm) -> None:
-    if service.required_assurance != "verified_in_person":
+    """A service asking for more than self-asserted identity accepts any verified level."""
+    if service.required_assurance == "self_asserted":
         return
     account = await Account.select(Account.assurance).where(Account.id == account_id).first()
-    if account is None or account["assurance"] != "verified_in_person":
+    if account is None or not is_verified(account["assurance"]):
         raise AssuranceRequiredError()
 
 

@@ -28,6 +28,7 @@ from backend.kiosk.schemas import (
     StartAssisted,
 )
 from backend.lib.qr import qr_svg
+from backend.lib.thai_id import masked_id
 from backend.settings import Settings
 
 
@@ -50,7 +51,7 @@ def _assisted_out(row: dict[str, Any]) -> AssistedOut:
         citizen=CitizenOut(
             id=row["citizen"],
             full_name=row["citizen_name"],
-            national_id_masked=services.masked_id(row["citizen_national_id"]),
+            national_id_masked=masked_id(row["citizen_national_id"]),
             assurance=row["citizen_assurance"],
             has_passkey=row["has_passkey"],
         ),

@@ -13,7 +13,6 @@ from backend.kiosk.services.assisted import (
     check_id_card,
     current_assisted,
     finish,
-    masked_id,
     start_assisted,
 )
 from backend.kiosk.services.consent import (
@@ -51,7 +50,6 @@ __all__ = [
     "current_assisted",
     "finish",
     "kiosk_info",
-    "masked_id",
     "new_activation_code",
     "phone_consent_code",
     "recovery_code",

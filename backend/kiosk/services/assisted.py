@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.accounts.events import AccountNotice
+from backend.accounts.services.identity import set_verified
 from backend.accounts.tables import Account, Passkey
 from backend.kiosk.assist import ASSISTED_IDLE, end_assisted, office
 from backend.kiosk.errors import (
@@ -27,13 +28,6 @@ from backend.lib.thai_id import is_valid_thai_id
 from backend.settings import Settings
 from backend.system.audit import Actor, record
 from backend.system.registry import publish
-
-
-def masked_id(national_id: str | None) -> str:
-    """What a kiosk screen shows of an ID number: enough to confirm, not enough to copy."""
-    if not national_id:
-        return ""
-    return f"{national_id[0]}-xxxx-xxxxx-{national_id[10:12]}-{national_id[12]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +59,13 @@ async def _find_or_enrol_citizen(
                 "ไม่พบบัญชีประชาชนของเลขประจำตัวนี้",
                 code="account_not_found",
             )
-        if id_card_checked and account["assurance"] != "verified_in_person":
-            await Account.update({Account.assurance: "verified_in_person"}).where(
-                Account.id == account["id"]
-            )
-            await record(
-                "account.verified_in_person",
+        if id_card_checked and account["assurance"] == "self_asserted":
+            await set_verified(
+                int(account["id"]),
                 operator.actor,
-                subject_account_id=account["id"],
-                object_type="account",
-                object_id=account["id"],
+                assurance="verified_in_person",
+                provider="kiosk",
+                detail={"kiosk": operator.kiosk_id},
             )
         return int(account["id"])
     if not full_name or not id_card_checked:
@@ -92,6 +83,8 @@ async def _find_or_enrol_citizen(
         full_name=full_name.strip(),
         phone=phone,
         assurance="verified_in_person",
+        assurance_provider="kiosk",
+        assured_at=utc_now(),
         created_at=utc_now(),
     )
     await account_row.save()

@@ -1,0 +1,93 @@
+"""Who holds an ID number. A self-asserted account holds no claim on the number it typed:
+a person verified by a digital ID or in person takes the number, and the self-asserted
+account is frozen (it cannot act; the domains holding its work hear `IdentityDisputed`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from backend.accounts.events import IdentityDisputed
+from backend.accounts.services.security import end_sessions
+from backend.accounts.tables import Account, Session
+from backend.system.audit import Actor, record
+from backend.system.registry import publish
+
+__all__ = ["VERIFIED", "holder_of", "is_verified", "release_to_verified", "set_verified"]
+
+VERIFIED = ("verified_in_person", "verified_digital_id")
+FROZEN_IDENTITY = "identity_disputed"
+
+
+def is_verified(assurance: str) -> bool:
+    return assurance in VERIFIED
+
+
+async def holder_of(national_id: str) -> dict[str, Any] | None:
+    """The citizen account holding `national_id`, with its assurance and whether any of its
+    passkeys still works."""
+    row = (
+        await Account.select(Account.id, Account.role, Account.assurance, Account.full_name)
+        .where(Account.national_id == national_id)
+        .first()
+    )
+    return dict(row) if row else None
+
+
+async def release_to_verified(
+    national_id: str, actor: Actor, *, how: str, new_account_id: int | None = None
+) -> int | None:
+    """Free `national_id` from the self-asserted account holding it, for a verified person
+    (call inside the write transaction that gives it to them). That account is frozen: its
+    sessions end, it cannot sign in, and IdentityDisputed tells the other domains (drafts
+    discarded, submitted applications flagged to agencies). Returns its id, or None if no
+    account held the number. A verified holder is the caller's business, not this one's."""
+    holder = await holder_of(national_id)
+    if holder is None:
+        return None
+    if is_verified(holder["assurance"]) or holder["role"] != "citizen":
+        raise ValueError("a verified account's ID number is never released")
+    frozen_id = int(holder["id"])
+    at = dt.datetime.now(dt.UTC)
+    await Account.update(
+        {
+            Account.national_id: None,
+            Account.disputed_national_id: national_id,
+            Account.frozen_reason: FROZEN_IDENTITY,
+            Account.disabled_at: at,
+        }
+    ).where(Account.id == frozen_id)
+    await end_sessions(actor, frozen_id, Session.id > 0)
+    await record(
+        "account.frozen",
+        actor,
+        subject_account_id=frozen_id,
+        object_type="account",
+        object_id=frozen_id,
+        detail={"reason": FROZEN_IDENTITY, "how": how},
+    )
+    await publish(
+        IdentityDisputed(actor=actor, frozen_account_id=frozen_id, claimed_by=new_account_id)
+    )
+    return frozen_id
+
+
+async def set_verified(
+    account_id: int, actor: Actor, *, assurance: str, provider: str, detail: dict[str, Any]
+) -> None:
+    """Raise the account to a verified level, recording by whom and when."""
+    await Account.update(
+        {
+            Account.assurance: assurance,
+            Account.assurance_provider: provider,
+            Account.assured_at: dt.datetime.now(dt.UTC),
+        }
+    ).where(Account.id == account_id)
+    await record(
+        f"account.{assurance}",
+        actor,
+        subject_account_id=account_id,
+        object_type="account",
+        object_id=account_id,
+        detail={"provider": provider, **detail},
+    )
