@@ -85,7 +85,7 @@ async def audit(action: str) -> list[dict[str, Any]]:
 async def test_sign_up_with_the_digital_id(client: Client, provider: OidcProvider) -> None:
     back = await through_provider(client)
     assert back.status_code == 303
-    assert back.headers["location"] == "/#/enrol/verified"
+    assert back.headers["location"] == "/#/enrol?verified=1"
     person = (await client.get(PERSON)).json()
     pid = provider.person["pid"]
     assert person == {

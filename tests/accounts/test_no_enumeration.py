@@ -1,6 +1,7 @@
-"""No unauthenticated answer tells whether an ID number has an account (issue 13, point 5,
-for sign-in): an ID number with no passkey gets a made-up one, the same each time, in an
-answer of the same shape, headers and time as a real one."""
+"""No unauthenticated answer tells whether an ID number has an account (issue 13, point 5).
+Sign-in: an ID number with no passkey gets a made-up one, the same each time, in an answer of
+the same shape, headers and time as a real one. Enrolment: options for a held number are
+those of a free one (only the finished ceremony is refused, pointing to verification)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ async def options(make_client: Any, national_id: str) -> Any:
 @pytest.fixture(autouse=True)
 def many_tries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Limits, "SIGNIN_IP", Limit("signin:ip", 10_000, 600))
+    monkeypatch.setattr(Limits, "ENROL_IP", Limit("enrol:ip", 10_000, 600))
+    monkeypatch.setattr(Limits, "ENROL_ID", Limit("enrol:id", 10_000, 600))
 
 
 async def test_an_unknown_id_looks_like_a_known_one(make_client: Any) -> None:
@@ -71,4 +74,45 @@ async def test_known_and_unknown_take_the_same_time(client: Client, make_client:
             assert response.status_code == 200
     medians = {k: statistics.median(v) * 1000 for k, v in timings.items()}
     print("signin/options median ms", medians)  # for the record (make test -s)
+    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 5, medians
+
+
+def enrolment(national_id: str) -> dict[str, str]:
+    return {"national_id": national_id, "full_name": "สมชาย ใจดี", "language": "th"}
+
+
+async def test_enrolment_does_not_tell_a_held_number_from_a_free_one(make_client: Any) -> None:
+    async with make_client() as phone:
+        await enrol_citizen(phone, national_id=KNOWN, full_name="สมชาย ใจดี")
+    answers = []
+    for national_id in (KNOWN, UNKNOWN):
+        async with make_client() as browser:
+            answers.append(
+                await browser.post("/api/v1/auth/enrol/options", json=enrolment(national_id))
+            )
+    known, unknown = answers
+    assert known.status_code == unknown.status_code == 200
+    assert sorted(known.json()["public_key"]) == sorted(unknown.json()["public_key"])
+    assert known.json()["public_key"]["excludeCredentials"] == []
+    assert unknown.json()["public_key"]["excludeCredentials"] == []
+    assert {k: v for k, v in known.headers.items() if k not in VARYING} == {
+        k: v for k, v in unknown.headers.items() if k not in VARYING
+    }
+    assert len(known.content) == len(unknown.content)
+
+
+async def test_enrolment_takes_the_same_time_for_both(client: Client, make_client: Any) -> None:
+    async with make_client() as phone:
+        await enrol_citizen(phone, national_id=KNOWN)
+    timings: dict[str, list[float]] = {KNOWN: [], UNKNOWN: []}
+    for _ in range(50):
+        for national_id, times in timings.items():
+            started = time.perf_counter()
+            response = await client.post(
+                "/api/v1/auth/enrol/options", json=enrolment(national_id), headers=csrf(client)
+            )
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200
+    medians = {k: statistics.median(v) * 1000 for k, v in timings.items()}
+    print("enrol/options median ms", medians)  # for the record (make test -s)
     assert abs(medians[KNOWN] - medians[UNKNOWN]) < 5, medians

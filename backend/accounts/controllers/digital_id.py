@@ -171,6 +171,7 @@ _PAGE = """<!doctype html>
 <html lang="th"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>ยืนยันตัวตนไม่สำเร็จ · Verification failed</title>
+<link rel="icon" href="/icons/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/css/app.css"></head>
 <body><main id="main" class="digital-id-error">
 <h1>ยืนยันตัวตนไม่สำเร็จ</h1><p role="alert">{th}</p>

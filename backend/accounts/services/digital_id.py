@@ -190,7 +190,7 @@ async def callback(
         },
     )
     await record("digital_id.verified", actor, detail={"intent": "signup", "provider": provider})
-    return "/#/enrol/verified"
+    return "/#/enrol?verified=1"
 
 
 def _name_of(claims: dict[str, Any]) -> str:

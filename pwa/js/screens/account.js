@@ -24,6 +24,7 @@ import {
 } from './ui.js';
 import { register, passkeyProblem, deviceName, supported } from './passkey.js';
 import { fresh, clearPersonal } from './local.js';
+import { info as digitalId, startButton, levelText } from './digital-id.js';
 
 /**
  * @typedef {{id: number, name: string, created_at: string, last_used_at: string | null, multi_device: boolean}} Passkey
@@ -37,10 +38,11 @@ function forgetPush() {
   return Promise.race([forget, new Promise((done) => setTimeout(done, 3000))]).catch(() => {});
 }
 
-/** @param {HTMLElement} root */
-export async function render(root) {
+/** @param {HTMLElement} root @param {URLSearchParams} [params] */
+export async function render(root, params) {
   const me = signedIn(root, t('account.title'));
   if (!me) return;
+  const identity = await identitySection(params);
   const status = el('p', { class: 'flash', role: 'status' });
   status.hidden = true;
   const list = el('ul', { class: 'cards' });
@@ -79,6 +81,7 @@ export async function render(root) {
   page(root, t('account.title'),
     takeFlash(),
     el('p', {}, t('account.signedInAs', { name: me.full_name })),
+    identity,
     el('h2', {}, t('passkeys.title')),
     el('p', {}, t('passkeys.intro')),
     status, list, add,
@@ -254,4 +257,24 @@ export async function render(root) {
   }
 
   await Promise.all([load(), loadSessions()]).catch((error) => tell(problemText(error), true));
+}
+
+/** How my identity is known, and (self-asserted, digital ID on) the way to prove it.
+ * Fetched before the screen draws, so nothing moves. @param {URLSearchParams} [params] */
+async function identitySection(params) {
+  const [provider, profile] = await Promise.all([
+    digitalId(),
+    getJSON('/api/v1/me/profile').catch(() => null),
+  ]);
+  if (!profile) return null;
+  const box = el('p', { 'aria-live': 'polite' }); // not role=status: the passkeys' own message is the screen's
+  const verified = params?.get('verified') === 'digital_id';
+  if (verified) box.append(t('digitalId.done'));
+  return el('section', { class: 'identity' },
+    el('h2', {}, t('digitalId.levelTitle')),
+    el('p', { class: 'assurance' }, levelText(profile)),
+    box,
+    profile.assurance === 'self_asserted' && provider ? el('p', {}, t('digitalId.why')) : '',
+    profile.assurance === 'self_asserted' && provider ? startButton(provider, 'verify', box) : '',
+  );
 }

@@ -6,9 +6,11 @@ import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, isThaiId, isPhone, digits, fieldProblems } from './ui.js';
 import { register, passkeyProblem, deviceName, deviceNotes, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
+import { info as digitalId, startButton, render as verified } from './digital-id.js';
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
+  if (params.has('verified')) return verified(root, params); // back from the digital ID
   const id = input('national_id', { inputmode: 'numeric', autocomplete: 'off', maxlength: '17' });
   const name = input('full_name', { autocomplete: 'name', maxlength: '120' });
   const phone = input('phone', { type: 'tel', autocomplete: 'tel', maxlength: '20' });
@@ -26,6 +28,8 @@ export async function render(root, params) {
     );
   }
   const problems = summary();
+  const provider = await digitalId();
+  const verify = provider ? startButton(provider, 'signup', problems) : null;
   const form = el('form', { novalidate: '' },
     problems,
     field('national_id', t('enrol.id'), id, t('enrol.idHint')),
@@ -37,6 +41,9 @@ export async function render(root, params) {
   page(root, t('enrol.title'),
     el('p', { class: 'lead' }, keyIcon(), el('span', {}, t('welcome.passkey'))),
     await deviceNotes(),
+    provider && verify ? el('section', { class: 'digital-id-choice' },
+      el('p', {}, t('digitalId.recommended', { name: provider.name })), verify,
+      el('p', {}, t('digitalId.orByHand'))) : null,
     form,
     el('p', {}, el('a', { href: `#/signin${params.size ? `?${params}` : ''}` }, t('enrol.haveAccount'))),
   );
@@ -64,6 +71,8 @@ export async function render(root, params) {
       } catch (error) {
         const fields = fieldProblems(error);
         if (!show(fields, problems)) say(problems, passkeyProblem(error));
+        // The number is held by another account: proving who they are settles it.
+        if (verify && /** @type {any} */ (error)?.code === 'id_needs_verification') problems.append(verify);
       }
     });
   });
