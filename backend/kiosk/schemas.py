@@ -87,7 +87,7 @@ class AssistedOut(Struct):
 class ApprovalIn(Struct):
     """A second staff member approves one action in this assisted session."""
 
-    action: Literal["recovery_code", "in_person_consent"]
+    action: Literal["recovery_code", "in_person_consent", "identity_claim"]
     reason: Annotated[str, msgspec.Meta(min_length=5, max_length=500)]
     """Why the exception (recorded with the approval)."""
 
@@ -127,3 +127,8 @@ class FinishIn(Struct):
 
 class ApproveIn(Struct):
     code: Annotated[str, msgspec.Meta(min_length=4, max_length=20)]
+
+
+class IdentityClaim(Struct):
+    full_name: Annotated[str, msgspec.Meta(min_length=2, max_length=120)]
+    """The name on the ID card the operator checked."""

@@ -24,9 +24,11 @@ from backend.kiosk.schemas import (
     CitizenOut,
     ConsentCodeOut,
     FinishIn,
+    IdentityClaim,
     InPersonConsent,
     StartAssisted,
 )
+from backend.kiosk.services.identity_claim import claim_identity
 from backend.lib.qr import qr_svg
 from backend.lib.thai_id import masked_id
 from backend.settings import Settings
@@ -132,6 +134,18 @@ class AssistedSessionController(Controller):
         could consent otherwise). Used once, within 10 minutes."""
         approval_id, action = await services.approve(operator, settings, data.credential)
         return ApprovalOut(id=approval_id, action=action)
+
+    @post("/current/claim-identity", operation_id="claimIdentity", status_code=HTTP_201_CREATED)
+    async def claim_identity(
+        self, operator: NamedDependency[services.Operator], data: JSONBody[IdentityClaim]
+    ) -> AssistedOut:
+        """The citizen, ID card checked, holds the number of a self-asserted account they
+        cannot sign in to: with a second staff member's approval (`identity_claim`), the
+        number becomes theirs in a new account verified in person, and the other account is
+        frozen (its applications flagged to agencies). The session then serves the new
+        account, pending consent."""
+        await claim_identity(operator, data.full_name)
+        return _assisted_out(await services.current_assisted(operator))
 
     @post("/current/consent/in-person", operation_id="consentInPerson", status_code=HTTP_200_OK)
     async def consent_in_person(

@@ -20,7 +20,7 @@ from backend.system.audit import record
 
 __all__ = ["APPROVAL_TTL", "Action", "approval_options", "approve", "take_approval"]
 
-Action = Literal["recovery_code", "in_person_consent"]
+Action = Literal["recovery_code", "in_person_consent", "identity_claim"]
 
 APPROVAL_TTL = dt.timedelta(minutes=10)
 """An approval is for the case at the counter now, not for later."""

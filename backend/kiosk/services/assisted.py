@@ -59,7 +59,13 @@ async def _find_or_enrol_citizen(
                 "ไม่พบบัญชีประชาชนของเลขประจำตัวนี้",
                 code="account_not_found",
             )
-        if id_card_checked and account["assurance"] == "self_asserted":
+        # A self-asserted account with a passkey may be someone else's (a squatter's): the
+        # card proves the person, not the account. They prove it is theirs by consenting
+        # with its passkey (then it is verified), or the number is claimed for them.
+        has_passkey = await Passkey.exists().where(
+            (Passkey.account == account["id"]) & Passkey.revoked_at.is_null()
+        )
+        if id_card_checked and account["assurance"] == "self_asserted" and not has_passkey:
             await set_verified(
                 int(account["id"]),
                 operator.actor,

@@ -10,6 +10,7 @@ from typing import Any
 from backend.accounts import services as accounts
 from backend.accounts.auth import Need
 from backend.accounts.events import AccountNotice
+from backend.accounts.services.identity import set_verified
 from backend.accounts.tables import Passkey
 from backend.kiosk.assist import office, token_hash
 from backend.kiosk.errors import (
@@ -146,6 +147,15 @@ async def consent_with_passkey(operator: Operator, settings: Settings, credentia
     )
     async with write_transaction():
         await _record_consent(operator, assisted, "citizen_passkey")
+        if assisted["id_card_checked"] and assisted["citizen_assurance"] == "self_asserted":
+            # The card's holder signed with the account's passkey: the account is theirs.
+            await set_verified(
+                int(assisted["citizen"]),
+                operator.actor,
+                assurance="verified_in_person",
+                provider="kiosk",
+                detail={"kiosk": operator.kiosk_id, "with_passkey": True},
+            )
 
 
 async def phone_consent_code(operator: Operator) -> tuple[str, dt.datetime]:

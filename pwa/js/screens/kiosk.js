@@ -302,7 +302,40 @@ function consent(root, assisted) {
     el('p', {}, t('kiosk.consentLead', { name: citizen.full_name, id: citizen.national_id_masked })),
     el('p', { class: 'meta' }, t(`kiosk.assurance.${citizen.assurance}`)),
     problems, methods,
+    citizen.assurance === 'self_asserted' && citizen.has_passkey && assisted.id_card_checked
+      ? claimSection(root, problems) : null,
     button(t('kiosk.cancel'), () => finish(), 'secondary'));
+}
+
+/**
+ * The person in front, ID card checked, cannot sign in to the self-asserted account holding
+ * their number (someone enrolled with it): with a second staff member's passkey and a reason,
+ * the number becomes theirs in a new account and the other is frozen.
+ * @param {HTMLElement} root @param {HTMLElement} problems
+ */
+function claimSection(root, problems) {
+  const name = /** @type {HTMLInputElement} */ (el('input', { type: 'text', maxlength: '120', autocomplete: 'off' }));
+  const reason = /** @type {HTMLInputElement} */ (el('input', { type: 'text', maxlength: '500', autocomplete: 'off' }));
+  return el('section', { 'aria-labelledby': 'claim-identity' },
+    el('h2', { id: 'claim-identity' }, t('kiosk.claimTitle')),
+    el('p', {}, t('kiosk.claimLead')),
+    field('claim-name', t('kiosk.claimName'), name),
+    field('claim-reason', t('recovery.reason'), reason),
+    button(t('kiosk.claim'), () => busy(root, async () => {
+      const why = reason.value.trim();
+      showError('claim-name', name.value.trim().length >= 2 ? '' : t('form.required'));
+      showError('claim-reason', why.length >= 5 ? '' : t('recovery.reasonNeeded'));
+      if (why.length < 5 || name.value.trim().length < 2) return;
+      try {
+        const what = /** @type {any} */ ({ action: 'identity_claim', reason: why });
+        await signIn(what, {}, `${BASE}/current/approvals`);
+        const assisted = await send('POST', `${BASE}/current/claim-identity`, { full_name: name.value.trim() });
+        use(assisted);
+        consent(root, assisted);
+      } catch (error) {
+        say(problems, passkeyProblem(error));
+      }
+    }), 'danger'));
 }
 
 /** Consent given: what the operator can do for the citizen. @param {HTMLElement} root @param {any} assisted */
