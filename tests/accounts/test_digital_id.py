@@ -21,7 +21,7 @@ from backend.system.tables import AuditEntry
 from tests.support.agency import apply_id_card, msgspec_replace, signer_for
 from tests.support.applications import apply
 from tests.support.authenticator import SoftAuthenticator
-from tests.support.flows import ORIGIN, csrf, enrol_citizen, sign_in, thai_id
+from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, sign_in, thai_id
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
 
 Client = AsyncTestClient[Any]
@@ -326,6 +326,14 @@ async def test_a_squatter_is_frozen_when_the_verified_owner_comes(
     assert flagged and flagged[0]["identity_disputed"] is True
     assert flagged[0]["applicant"]["national_id"] == pid
     assert flagged[0]["applicant"]["assurance"] == "self_asserted"
+    # And in the officer console.
+    async with make_client() as officer:
+        await enrol_staff(officer, "officer", agency="DOPA")
+        queue = (await officer.get("/api/v1/officer/applications")).json()["items"]
+        [listed] = [i for i in queue if i["id"] == submitted]
+        assert (listed["identity_disputed"], listed["assurance"]) == (True, "self_asserted")
+        one = (await officer.get(f"/api/v1/officer/applications/{submitted}")).json()
+        assert one["identity_disputed"] is True
     # The owner's activity log tells the story.
     activity = (await client.get("/api/v1/me/activity")).json()
     actions = [a["action"] for a in activity]

@@ -125,7 +125,9 @@ async function queue(root, params, agency) {
             {},
             el('span', { class: `badge state-${item.status}` }, t(`state.${item.status}`)),
             ` · ${t('officer.waiting', { n: number(item.age_days) })}`,
+            ` · ${t(`kiosk.assurance.${item.assurance || 'self_asserted'}`)}`,
           ),
+          item.identity_disputed ? el('p', { class: 'warning' }, t('officer.disputed')) : '',
           el('p', { class: 'meta' }, t('dashboard.changed', { time: when(item.updated_at) })),
         ),
       ),
@@ -165,6 +167,7 @@ async function detail(root, id) {
       app.submitted_at ? ` · ${t('officer.submitted', { date: date(app.submitted_at) })}` : '',
     ),
     el('h2', {}, t('officer.applicant')),
+    app.identity_disputed ? el('p', { class: 'warning', role: 'alert' }, t('officer.disputedLead')) : null,
     el(
       'dl',
       { class: 'answers' },
