@@ -37,12 +37,17 @@ def serve(
 
     import uvicorn
 
+    from backend.lib.metrics import prepare_multiprocess
+
     if embedded and workers > 1:
         raise click.UsageError("--worker runs in one process: use `portal worker` beside")
     if embedded is not None or workers > 1:
         # Read by every server process's settings (EMBEDDED_WORKER), this one's first.
         os.environ["EMBEDDED_WORKER"] = "true" if embedded else "false"
     settings = settings_or_exit()
+    # Every server process (and `portal worker`) counts into VAR_DIR/prometheus: a scrape of
+    # any of them adds all up. Chosen before the first metric exists (backend.lib.metrics).
+    prepare_multiprocess(settings.var_dir, clear=True)
     uvicorn.run(
         "backend.asgi:create_app",
         factory=True,

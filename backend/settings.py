@@ -124,6 +124,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     production (a webhook must not reach the portal's own network); tests and a laptop demo
     turn it on."""
 
+    metrics_token: str = ""
+    """Bearer token that `GET /metrics` (Prometheus) requires. Empty: no metrics endpoint
+    (404). A secret: give it to Prometheus only."""
+
     digital_id_issuer: str = ""
     """OpenID Connect issuer URL of the national digital ID (ThaiD), found by discovery.
     Empty: verification by digital ID is off and the PWA does not offer it. Must be https

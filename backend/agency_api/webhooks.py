@@ -46,6 +46,7 @@ from backend.applications.events import ApplicationEvent, NeedsInfoAnswered, Sta
 from backend.catalog.tables import Agency, Service
 from backend.lib.db import write_transaction
 from backend.lib.errors import NotFoundError, ValidationFailedError
+from backend.lib.metrics import http_outcome, metrics
 from backend.settings import Settings
 from backend.system.audit import Actor, record
 from backend.system.outbox.http import HttpHandler
@@ -325,7 +326,13 @@ class WebhookHandler(HttpHandler):
         if not isinstance(event, dict) or not isinstance(agency_id, int):
             return Dead("malformed webhook payload")
         # Read at delivery, not at enqueue: a fixed URL or a new secret applies to retries.
-        hook = await AgencyWebhook.select().where(AgencyWebhook.agency == agency_id).first()
+        hook = (
+            await AgencyWebhook.select(
+                *AgencyWebhook.all_columns(), AgencyWebhook.agency.code.as_alias("agency_code")
+            )
+            .where(AgencyWebhook.agency == agency_id)
+            .first()
+        )
         if hook is None or not hook["enabled"]:
             return Drop("the agency's webhook is not enabled")
         secret = secret_box(self._settings).open(
@@ -355,7 +362,9 @@ class WebhookHandler(HttpHandler):
         except PrivateAddressError as exc:
             return Dead(str(exc))
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            _count(hook["agency_code"], http_outcome(None, timed_out=isinstance(exc, TimeoutError)))
             return Retry(None, f"{type(exc).__name__}: {exc}")
+        _count(hook["agency_code"], http_outcome(status))
         if 200 <= status < 300:
             return Delivered()
         if status == 429 or status >= 500:
@@ -364,3 +373,9 @@ class WebhookHandler(HttpHandler):
         # Another 4xx (or a redirect): the agency refused it; sending it again would not
         # help until someone fixes the endpoint and replays the dead letter.
         return Dead(f"HTTP {status}")
+
+
+def _count(agency: str, outcome: str) -> None:
+    counted = metrics()
+    counted.webhooks.labels(agency, outcome).inc()
+    counted.deliveries.labels(WEBHOOK_KIND, agency, outcome).inc()

@@ -26,6 +26,7 @@ from backend.accounts.auth import with_context_cookie
 from backend.accounts.sessions import COOKIE, hash_token, remembered_session, touch_session
 from backend.applications.dashboard import PATH, from_memory, page_key
 from backend.lib.db import current_engine
+from backend.lib.metrics import metrics
 from backend.lib.middleware import COMPRESS_FROM, after_response
 from backend.system.hotcache import cache_of
 
@@ -37,8 +38,11 @@ _SESSION = COOKIE.encode()
 def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         hot = scope["type"] == ScopeType.HTTP and scope["path"] == PATH
-        if hot and scope.get("method") == "GET" and await _answer(scope, send):
-            return
+        if hot and scope.get("method") == "GET":
+            answered = await _answer(scope, send)
+            metrics().hot_cache.labels("hit" if answered else "miss").inc()
+            if answered:
+                return
         await app(scope, receive, send)
 
     return middleware

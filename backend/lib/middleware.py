@@ -16,6 +16,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.lib.logging import request_id_var
+from backend.lib.metrics import metrics
 
 __all__ = [
     "API_CSP",
@@ -146,6 +147,12 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             for work in scope["state"].pop(_AFTER_RESPONSE, ()):
                 await _quietly(work)
         finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("path_template") or "unrouted"  # never the raw path: IDs
+            method = scope.get("method", "-")
+            counted = metrics()
+            counted.requests.labels(route, method, str(status)).inc()
+            counted.request_seconds.labels(route, method).observe(elapsed)
             if log.isEnabledFor(logging.INFO):
                 log.info(
                     "%s %s %s",
@@ -154,7 +161,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
                     status,
                     extra={
                         "status": status,
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "ms": round(elapsed * 1000, 2),
                     },
                 )
             request_id_var.reset(token)

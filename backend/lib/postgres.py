@@ -11,9 +11,14 @@ happens; asyncpg's release rolls back, or ends, a connection left in a bad state
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Sequence
 from types import TracebackType
+from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+
+from backend.lib.metrics import metrics
 
 __all__ = ["PortalPostgresEngine"]
 
@@ -22,7 +27,11 @@ class _Transaction(PostgresTransaction):
     async def __aenter__(self) -> PostgresTransaction:
         if self._parent is not None:
             return self._parent
+        counted, started = metrics(), time.perf_counter()
         self.connection = await self.get_connection()  # type: ignore[no-untyped-call]
+        if self.engine.pool:
+            counted.db_pool_wait.observe(time.perf_counter() - started)
+            counted.db_pool_in_use.inc()
         try:
             self.transaction = self.connection.transaction()
             await self.begin()  # type: ignore[no-untyped-call]
@@ -56,6 +65,7 @@ class _Transaction(PostgresTransaction):
 
     async def _give_back(self) -> None:
         if self.engine.pool:
+            metrics().db_pool_in_use.dec()
             await self.engine.pool.release(self.connection)
         else:
             await self.connection.close()
@@ -64,3 +74,16 @@ class _Transaction(PostgresTransaction):
 class PortalPostgresEngine(PostgresEngine):
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
         return _Transaction(engine=self, allow_nested=allow_nested)
+
+    async def _run_in_pool(self, query: str, args: Sequence[Any] | None = None) -> Any:
+        """A query outside a transaction, its wait for a connection counted."""
+        if not self.pool:
+            raise ValueError("A pool isn't currently running.")
+        counted, started = metrics(), time.perf_counter()
+        async with self.pool.acquire() as connection:
+            counted.db_pool_wait.observe(time.perf_counter() - started)
+            counted.db_pool_in_use.inc()
+            try:
+                return await connection.fetch(query, *(args or []))
+            finally:
+                counted.db_pool_in_use.dec()

@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import msgspec
 
 from backend.lib import webpush
+from backend.lib.metrics import http_outcome, metrics
 from backend.system.outbox.http import HttpHandler
 from backend.system.outbox.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
 
@@ -149,6 +151,12 @@ class WebPushHandler(HttpHandler):
         it is forgotten like a 404/410 one. Without that proof the fault may be ours (a
         node with another key, a wrong clock): dead-lettered at once, nothing deleted."""
         origin = webpush.push_service_origin(push.endpoint)
+        timed_out = result.http_status is None and "Timeout" in result.detail
+        metrics().deliveries.labels(
+            "webpush",
+            urlsplit(push.endpoint).hostname or "",
+            http_outcome(result.http_status, timed_out=timed_out),
+        ).inc()
         match result.status:
             case "delivered":
                 if origin not in self._accepting:

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from backend.lib.metrics import metrics
 from backend.system.tables import AuditEntry
 
 __all__ = ["Actor", "record"]
@@ -49,3 +50,44 @@ async def record(
             detail=json.dumps(detail or {}, ensure_ascii=False),
         )
     )
+    if action in _AUTH_EVENTS:
+        event, outcome = _AUTH_EVENTS[action]
+        if outcome == "failed":
+            reason = str((detail or {}).get("reason", "")).split(":", 1)[0]
+            outcome = reason if reason in _REASONS else "rejected"
+        metrics().auth_events.labels(event, outcome).inc()
+
+
+_AUTH_EVENTS = {
+    "signin.succeeded": ("signin", "success"),
+    "signin.failed": ("signin", "failed"),
+    "account.enrolled": ("enrol", "success"),
+    "enrol.failed": ("enrol", "failed"),
+    "digital_id.verified": ("digital_id", "success"),
+    "digital_id.failed": ("digital_id", "failed"),
+}
+"""Audit actions counted in the metrics, by event and outcome (a failure by its reason)."""
+_REASONS = frozenset(
+    {
+        "unknown_credential",
+        "revoked",
+        "account_disabled",
+        "user_handle_mismatch",
+        "sign_count_regression",
+        "malformed",
+        "wrong_account",
+        "challenge_missing",
+        "challenge_used",
+        "challenge_expired",
+        "id_held",
+        "state_mismatch",
+        "provider_error",
+        "token_refused",
+        "bad_token",
+        "claim",
+        "other_person",
+        "no_national_id",
+        "unreachable",
+    }
+)
+"""Failure reasons kept as labels; any other (free text from a library) is `rejected`."""

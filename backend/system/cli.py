@@ -72,11 +72,13 @@ def worker(
     dead letters for an administrator.
     """
     from backend.lib.logging import configure_logging
+    from backend.lib.metrics import prepare_multiprocess
     from backend.system.outbox.runner import WorkerOptions, deliver_until
     from backend.system.outbox.worker import Worker, default_worker_id, open_handlers
 
     settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_json)
+    prepare_multiprocess(settings.var_dir, clear=False)  # counted with the servers' metrics
     options = WorkerOptions(
         worker_id=worker_id or default_worker_id(),
         batch_size=batch_size,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from piccolo.querystring import QueryString
 
 from backend.lib.db import current_engine
+from backend.lib.metrics import metrics
 from backend.system.registry import Housekeeping, Registry, RetentionRule
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ async def housekeep_all(
         try:
             for table, count in (await part()).items():
                 done[table] = done.get(table, 0) + count
+                if count:
+                    metrics().housekeeping_deleted.labels(table).inc(count)
         except Exception as exc:
             failure = failure or exc
     if failure is not None:

@@ -7,6 +7,7 @@ import datetime as dt
 from backend.system.cli import housekeep, worker
 from backend.system.controllers import SystemController
 from backend.system.idempotency import KEEP_FOR
+from backend.system.metrics_endpoint import MetricsController
 from backend.system.registry import Registry, RetentionRule
 
 __all__ = ["register"]
@@ -15,7 +16,7 @@ DAY = dt.timedelta(days=1)
 
 
 def register(registry: Registry) -> None:
-    registry.routes.append(SystemController)
+    registry.routes += [SystemController, MetricsController]
     registry.commands += [worker, housekeep]
     registry.retention += [
         # The longest rate-limit window is an hour.

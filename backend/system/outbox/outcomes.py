@@ -22,6 +22,8 @@ __all__ = [
     "log_attempt",
 ]
 
+from backend.lib.metrics import metrics
+
 log = logging.getLogger("portal.worker")
 
 
@@ -119,3 +121,16 @@ def log_attempt(
     if retry_at is not None:
         extra["retry_at"] = retry_at.isoformat()
     log.log(level, "outbox attempt: %s", extra["outcome"], extra=extra)
+
+
+LEASE_EXPIRED = "lease expired"
+"""The last error of a message claimed while still in flight: its lease ran out."""
+
+
+def count_claims(rows: list[dict[str, Any]]) -> None:
+    """Claimed messages in the metrics; those whose lease had expired counted apart."""
+    counted = metrics()
+    for row in rows:
+        counted.claimed.labels(row["kind"]).inc()
+        if row["last_error"] == LEASE_EXPIRED:
+            counted.lease_expiries.labels(row["kind"]).inc()

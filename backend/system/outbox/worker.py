@@ -45,6 +45,7 @@ from backend.system.outbox.outcomes import (
     Message,
     Outcome,
     Retry,
+    count_claims,
     log_attempt,
 )
 
@@ -79,13 +80,16 @@ _MAX_EXPONENT = 60
 
 # Status values are literals, not parameters, so the planner can use the partial index
 # outbox_due (next_attempt_at, id) WHERE status IN ('pending', 'in_flight').
+# A row still in flight when claimed had its lease run out (SET sees the old status): its
+# last error says so (LEASE_EXPIRED), for the dead letters and the lease-expiry metric.
 _CLAIM = (
     "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, "
-    "locked_by = {}, locked_until = {}, next_attempt_at = {} "
+    "locked_by = {}, locked_until = {}, next_attempt_at = {}, "
+    "last_error = CASE WHEN status = 'in_flight' THEN 'lease expired' ELSE last_error END "
     "WHERE id IN (SELECT id FROM outbox "
     "WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= {} AND kind IN ({}) "
     "ORDER BY next_attempt_at, id LIMIT {}{}) "
-    "RETURNING id, kind, payload, attempts"
+    "RETURNING id, kind, payload, attempts, last_error"
 )
 _DUE = (
     "SELECT 1 FROM outbox WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= {} "
@@ -210,6 +214,7 @@ class Worker:
         else:
             rows = await engine.run_querystring(query)
         claimed = [_Claimed(r["id"], r["kind"], r["payload"], r["attempts"]) for r in rows]
+        count_claims(rows)
         return sorted(claimed, key=lambda c: c.id)
 
     # -- running handlers --------------------------------------------------------------
