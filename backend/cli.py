@@ -47,7 +47,7 @@ def serve(
     settings = settings_or_exit()
     # Every server process (and `portal worker`) counts into VAR_DIR/prometheus: a scrape of
     # any of them adds all up. Chosen before the first metric exists (backend.lib.metrics).
-    prepare_multiprocess(settings.var_dir, clear=True)
+    prepare_multiprocess(settings.var_dir)
     uvicorn.run(
         "backend.asgi:create_app",
         factory=True,

@@ -125,15 +125,27 @@ def http_outcome(status: int | None, *, timed_out: bool = False) -> str:
     return "4xx"
 
 
-def prepare_multiprocess(var_dir: str, *, clear: bool) -> None:
-    """Count in VAR_DIR/prometheus, shared by every process of this installation. `portal
-    serve` clears it first (old files would add into the new run); a worker joins it."""
+def prepare_multiprocess(var_dir: str) -> None:
+    """Count in VAR_DIR/prometheus, shared by every process of this installation. Files of
+    processes no longer running are removed first (a live gauge would keep their last
+    value); a running worker's or server's are kept, so a restart loses nothing of theirs."""
     directory = Path(var_dir).resolve() / "prometheus"
     directory.mkdir(parents=True, exist_ok=True)
-    if clear:
-        for stale in directory.glob("*.db"):
-            stale.unlink()
+    for stale in directory.glob("*.db"):
+        pid = stale.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _running(int(pid)):
+            stale.unlink(missing_ok=True)
     os.environ[MULTIPROC_ENV] = str(directory)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def render(extra: Any = None) -> bytes:

@@ -78,7 +78,7 @@ def worker(
 
     settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_json)
-    prepare_multiprocess(settings.var_dir, clear=False)  # counted with the servers' metrics
+    prepare_multiprocess(settings.var_dir)  # counted with the servers' metrics
     options = WorkerOptions(
         worker_id=worker_id or default_worker_id(),
         batch_size=batch_size,

@@ -19,7 +19,8 @@ from backend.settings import Settings
 
 __all__ = ["MetricsController"]
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+CONTENT_TYPE = "text/plain; version=0.0.4"
+"""Litestar adds `; charset=utf-8` to a text type itself (twice would break a scraper)."""
 _WAITING = (
     "SELECT kind, COUNT(*) AS depth, MIN(created_at) AS oldest FROM outbox "
     "WHERE status IN ('pending', 'in_flight') GROUP BY kind"
@@ -30,10 +31,13 @@ _DEAD = "SELECT kind, COUNT(*) AS dead FROM outbox WHERE status = 'dead' GROUP B
 async def _outbox_registry() -> Any:
     from prometheus_client import CollectorRegistry, Gauge
 
-    engine = current_engine()
-    waiting = await engine.run_ddl(_WAITING)
-    dead = await engine.run_ddl(_DEAD)
     registry = CollectorRegistry()
+    engine = current_engine()
+    try:
+        waiting = await engine.run_ddl(_WAITING)
+        dead = await engine.run_ddl(_DEAD)
+    except Exception:  # the database is down: the process's own numbers matter most now
+        return registry
     depth = Gauge(
         "portal_outbox_depth",
         "Messages waiting (pending or in flight).",
