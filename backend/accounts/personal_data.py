@@ -24,6 +24,8 @@ async def _export(account_id: int) -> dict[str, Any]:
             Account.address,
             Account.language,
             Account.assurance,
+            Account.assurance_provider,
+            Account.assured_at,
             Account.created_at,
         )
         .where(Account.id == account_id)

@@ -125,6 +125,12 @@ async def test_verify_an_existing_account(client: Client, provider: OidcProvider
     profile = (await client.get("/api/v1/me/profile")).json()
     assert profile["assurance"] == "verified_digital_id"
     assert profile["assurance_provider"] == "ThaiD"
+    exported = (await client.get("/api/v1/me/export")).json()["profile"]
+    assert (exported["assurance"], exported["assurance_provider"]) == (
+        "verified_digital_id",
+        "ThaiD",
+    )
+    assert exported["assured_at"]
     notices = (await client.get("/api/v1/me/notifications")).json()["items"]
     assert any("ยืนยันตัวตนด้วยแอป" in n["text"]["th"] for n in notices), notices
 
