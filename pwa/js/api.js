@@ -102,6 +102,7 @@ export async function send(method, path, body, headers = {}) {
 /** Once a new service worker controls the page, read the first view's data through it so
  * it keeps a copy (from the HTTP cache: no extra bytes on the wire). */
 export function keepCopies() {
-  for (const url of readBeforeControl) fetch(url, { headers: { accept: 'application/json' } }).catch(() => {});
+  for (const url of readBeforeControl)
+    fetch(url, { headers: { accept: 'application/json' } }).then((r) => r.blob(), () => {}); // read: done
   readBeforeControl.clear();
 }
