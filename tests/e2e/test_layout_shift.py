@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import LiveServer, logged_errors, wait_for_service_worker
+from tests.e2e.conftest import LiveServer, eventually, logged_errors, wait_for_service_worker
 from tests.e2e.staff import citizen
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
@@ -195,3 +195,25 @@ def test_walking_through_the_screens_moves_nothing(
         _settle(page, ready)
     shifts = _shifts(page)
     assert shifts == [], _described({"walk": shifts})
+
+
+@pytest.mark.parametrize("width", [320, 412])
+def test_a_repeat_visit_in_english_moves_nothing(
+    new_profile: Any, live_server: LiveServer, width: int
+) -> None:
+    """The shell's markup is Thai: for a citizen who chose English the service worker opens the
+    shell in English, so no word of the menu is replaced (and moved) as the app starts."""
+    page = new_profile()
+    page.set_viewport_size({"width": width, "height": 640})
+    page.goto(live_server.url)
+    _settle(page, "main .card")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    wait_for_service_worker(page)
+    eventually(page, "async () => Boolean(await caches.match('/?lang=en'))")  # the worker knows
+    for path, ready in SIGNED_OUT.values():
+        page.goto(live_server.url + path)
+        page.reload()
+        _settle(page, ready)
+        shifts = _shifts(page)
+        assert shifts == [], _described({path: shifts})
