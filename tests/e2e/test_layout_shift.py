@@ -188,6 +188,7 @@ def test_walking_through_the_screens_moves_nothing(
     signing in): each screen replaces the one before without moving what stays."""
     cookies, application = signed_in
     page = new_profile(cookies)
+    page.set_viewport_size({"width": 320, "height": 640})  # the narrowest phone: most wrapping
     for path, ready in [*SIGNED_OUT.values(), *SIGNED_IN.values()]:
         if path in ("/#/signin", "/#/enrol"):
             continue  # a signed-in citizen is sent on from these
@@ -217,3 +218,19 @@ def test_a_repeat_visit_in_english_moves_nothing(
         _settle(page, ready)
         shifts = _shifts(page)
         assert shifts == [], _described({path: shifts})
+
+
+def test_the_install_button_appears_without_moving_anything(
+    new_profile: Any, live_server: LiveServer
+) -> None:
+    """Where the browser offers to install the app, the button joins the header (left of the
+    language switch, which stays put; the portal's name gives way)."""
+    page = new_profile()
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_server.url)
+    _settle(page, "main .card")
+    page.evaluate("() => dispatchEvent(new Event('beforeinstallprompt'))")
+    expect(page.locator("[data-module=install]")).to_be_visible()
+    _quiet(page)
+    shifts = _shifts(page)
+    assert shifts == [], _described({"install": shifts})
