@@ -8,12 +8,15 @@
 //                         used (`{type: 'keep', urls}` for those loaded before the worker took
 //                         control), and all of them on `{type: 'warm'}` (a citizen signed in)
 //   portal-data           last good copy of each API GET, for reading offline
+//   portal-prefs          the citizen's language (`{type: 'lang', lang}` from the page), so
+//                         `/` opens as the shell already in it (`/?lang=en`, kept with the shell)
 // Strategies, by URL:
 //   /v/<build>/…          cache-first (the bytes at a versioned URL never change)
 //   /api/v1/… GET         network-first with a timeout; on failure or timeout the cached copy,
 //                         marked `x-portal-from-cache: 1` and `x-portal-stored-at: <ms>` so the
 //                         page can say "offline · last updated 10:42"
-//   navigations to `/`    the cached shell;  other navigations: network, then offline.html
+//   navigations to `/`    the cached shell in the citizen's language; others: network, then
+//                         offline.html
 //   anything else         network, then the cache
 // Only 200 answers are kept, never one marked `Cache-Control: no-store` or `private`: personal
 // data lives in the page's IndexedDB copy, which sign-out clears.
@@ -39,6 +42,8 @@ const LAZY = ['__LAZY__'];
 const PREFIX = 'portal-';
 const SHELL_CACHE = `${PREFIX}shell-${BUILD}`;
 const DATA_CACHE = `${PREFIX}data`;
+const PREFS_CACHE = `${PREFIX}prefs`;
+const LANGUAGES = ['th', 'en']; // th: the shell's own markup; others: `/?lang=<code>`
 const API = '/api/v1/';
 const NETWORK_TIMEOUT_MS = 3000;
 const KIOSK_HEADER = 'x-portal-kiosk';
@@ -47,12 +52,15 @@ const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self
 let kiosk = false;
 
 sw.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
+  event.waitUntil((async () => {
+    const lang = await language();
+    await (await caches.open(SHELL_CACHE)).addAll(lang === 'th' ? SHELL : [...SHELL, shellUrl(lang)]);
+  })());
 });
 
 sw.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    const keep = new Set([SHELL_CACHE, DATA_CACHE]);
+    const keep = new Set([SHELL_CACHE, DATA_CACHE, PREFS_CACHE]);
     for (const name of await caches.keys()) if (!keep.has(name)) await caches.delete(name);
     await sw.clients.claim(); // first install: serve the open page too (an update reloads anyway)
   })());
@@ -62,6 +70,7 @@ sw.addEventListener('message', (event) => {
   if (event.data?.type === 'skip-waiting') sw.skipWaiting();
   if (event.data?.type === 'keep') event.waitUntil(keep(event.data.urls || []));
   if (event.data?.type === 'warm') event.waitUntil(keep(LAZY));
+  if (event.data?.type === 'lang' && LANGUAGES.includes(event.data.lang)) event.waitUntil(setLanguage(event.data.lang));
   if (event.data?.type === 'kiosk') {
     kiosk = Boolean(event.data.on);
     if (kiosk) event.waitUntil(caches.delete(DATA_CACHE));
@@ -122,9 +131,33 @@ async function keepNow(urls) {
   }
 }
 
+/** @type {string | null} */
+let chosen = null;
+/** The citizen's language, as the page last said. */
+async function language() {
+  chosen ??= (await (await caches.match('/lang', { cacheName: PREFS_CACHE }))?.text()) || 'th';
+  return chosen;
+}
+
+/** @param {string} lang */
+const shellUrl = (lang) => (lang === 'th' ? '/' : `/?lang=${lang}`);
+
+/** Remember the language, and keep the shell in it. @param {string} lang */
+async function setLanguage(lang) {
+  if (lang === (await language())) return;
+  chosen = lang;
+  await (await caches.open(PREFS_CACHE)).put('/lang', new Response(lang));
+  const cache = await caches.open(SHELL_CACHE);
+  if (!(await cache.match(shellUrl(lang)))) await cache.add(shellUrl(lang)).catch(() => {});
+}
+
 /** @param {Request} request @param {URL} url */
 async function page(request, url) {
-  if (url.pathname === '/') return (await caches.match('/', { ignoreSearch: true })) || fetch(request);
+  if (url.pathname === '/') {
+    const asked = url.searchParams.get('lang') || '';
+    const shell = shellUrl(LANGUAGES.includes(asked) ? asked : await language());
+    return (await caches.match(shell)) || (await caches.match('/')) || fetch(request);
+  }
   try {
     return await fetch(request);
   } catch (error) {

@@ -1,102 +1,57 @@
-"""`make load`: how long a cheap phone on a slow 3G link waits for a usable screen.
+"""`make load`: how long a cheap phone on a weak link waits for a usable screen.
 
-Chromium emulates the link through CDP (`Network.emulateNetworkConditions`: 400 ms round-trip
-latency, 400 kbit/s down and up) and a CPU slowed 4 times (`Emulation.setCPUThrottlingRate`). The
-figure is the time from starting the navigation until the screen is usable: for the catalog,
-the search box is there and the first page of services is listed; for sign-in, the passkey
-button and the ID field are there; for the dashboard, the citizen's applications are listed.
+The whole link is slowed, the service worker's own requests included: the browser reaches the
+portal through a relay (scripts/slowlink.py) that delays every byte by half the round trip
+each way, adds a round trip for each new connection's handshake and paces all connections
+through one shared link per direction. The page's CPU is slowed 4 times
+(`Emulation.setCPUThrottlingRate`). Profiles: slow 3G (400 ms, 400 kbit/s) and 2G (800 ms,
+250 kbit/s; first visits only).
 
-First visit: a new profile (for the dashboard: a new profile holding the session cookie of a
-citizen who enrolled and applied through the API, as after signing in on a phone whose
-browser data was cleared). Repeat visit: the same profile after the service worker
-installed (and, for the dashboard, after the screen kept its copy).
-Caveat: CDP emulation applies to the page's own requests. Requests the service worker makes
-itself (the repeat visit's API revalidations) are not slowed, so the repeat figure leaves out
-about one round trip (~0.4 s) for those small 304s. The shell itself comes from the service
-worker's cache on a repeat visit, which no throttling affects.
+For each screen, the time from starting the navigation until it is usable: the catalog's
+search box and first services are there; sign-in's passkey button and ID field; the
+dashboard's applications. First visit: a new browser profile (for the dashboard, one holding
+the session cookie of a citizen who enrolled and applied through the API, as after signing in
+on a phone whose browser data was cleared). Repeat visit: the same profile reloaded once the
+service worker has installed and the screen has kept its data.
+
+Also, per first visit: the round trips before the screen was usable (requests grouped into
+waves: a request starting more than half a round trip after its wave began opens the next
+one: the page and the service worker waiting on each other), the bytes that crossed the link
+until then, and in all once the service worker has installed and kept its copies (what a new
+phone downloads). Figures, not a test: the budgets (DESIGN.md, issue 16) are printed beside
+them.
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
 
-from scripts.size import VIEWPORT, launch, start_server, wait_until_offline_ready
+from scripts.size import VIEWPORT, launch
+from scripts.slowlink import OPEN, SLOW_3G, TWO_G, Profile, SlowLink, slow_link
 from tests.e2e.conftest import LiveServer, eventually
 from tests.e2e.staff import citizen
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
-LATENCY_MS = 400
-THROUGHPUT_BYTES_S = 400_000 / 8
 CPU_SLOWDOWN = 4
 SCREENS = {
-    "catalog": ("/", ("role=searchbox", ".card")),
+    "catalog": ("/", ("main input[type=search]", "main .card")),
     "sign-in": ("/#/signin", ("main button", "#national_id")),
+    "dashboard": ("/#/dashboard", ("main li.card",)),
 }
 """Screen → (path, what must be on screen for it to be usable)."""
-DASHBOARD = ("/#/dashboard", ("main li.card",))
-RUNS = 3
-
-
-def throttle(page: Page) -> None:
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send(
-        "Network.emulateNetworkConditions",
-        {
-            "offline": False,
-            "latency": LATENCY_MS,
-            "downloadThroughput": THROUGHPUT_BYTES_S,
-            "uploadThroughput": THROUGHPUT_BYTES_S,
-        },
-    )
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
-
-
-def timed(page: Page, url: str, ready: tuple[str, ...], reload: bool = False) -> float:
-    started = time.perf_counter()
-    if reload:
-        page.reload(wait_until="commit")
-    else:
-        page.goto(url, wait_until="commit")
-    for selector in ready:
-        page.locator(selector).first.wait_for(timeout=120_000)
-    return time.perf_counter() - started
-
-
-def dashboard_runs(browser: Browser, server: LiveServer) -> tuple[list[float], list[float]]:
-    """A citizen with an application, signed in over the API; their dashboard, cold and warm."""
-    with citizen(server, thai_id()) as api:
-        api.call(
-            "POST",
-            "/api/v1/applications",
-            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
-            **{"Idempotency-Key": "load-slow3g"},
-        )
-        cookies = [
-            {"name": name, "value": value, "url": server.url}
-            for name, value in api.http.cookies.items()
-        ]
-    path, ready = DASHBOARD
-    firsts, repeats = [], []
-    for _ in range(RUNS):
-        context = browser.new_context(viewport=VIEWPORT, locale="th-TH")
-        context.add_cookies(cookies)  # type: ignore[arg-type]
-        page = context.new_page()
-        throttle(page)
-        firsts.append(timed(page, server.url + path, ready))
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-        eventually(page, KEPT_DASHBOARD, timeout_ms=60_000)
-        repeats.append(timed(page, server.url + path, ready, reload=True))
-        context.close()
-    return firsts, repeats
-
+BUDGETS = {"slow 3G": (2.5, 0.3), "2G": (5.0, None)}
+"""Profile → (first visit, repeat visit) in seconds (DESIGN.md)."""
 
 KEPT_DASHBOARD = """async () => {
     const db = await new Promise((ok, fail) => {
@@ -113,38 +68,195 @@ KEPT_DASHBOARD = """async () => {
     return count > 0;
 }"""
 """The dashboard screen has kept its copy on the phone (IndexedDB)."""
+KEPT_CATALOG = "async () => (await (await caches.open('portal-data')).keys()).length > 0"
+
+
+@dataclass
+class Visit:
+    seconds: float
+    round_trips: int = 0
+    bytes_until_usable: int = 0
+    bytes_in_all: int = 0
+    """First visit: everything down and up until the service worker installed and kept copies."""
+    waves: list[list[str]] = field(default_factory=list)
+
+
+def waves(requests: list[tuple[float, Request]], until: float, rtt_s: float) -> list[list[str]]:
+    """The requests (seen at `time.time()`) made before `until`, in waves (see above)."""
+    starts = sorted(
+        (at, ("sw " if r.service_worker else "") + (r.url.split("/", 3)[3][:60] or "/"))
+        for at, r in requests
+        if at < until and not r.url.startswith("data:")
+    )
+    grouped: list[list[str]] = []
+    wave_start = -1e18
+    for at, path in starts:
+        if at - wave_start > rtt_s / 2:
+            grouped.append([])
+            wave_start = at
+        grouped[-1].append(path)
+    return grouped
+
+
+def throttle_cpu(page: Page) -> None:
+    page.context.new_cdp_session(page).send(
+        "Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN}
+    )
+
+
+def usable(page: Page, ready: tuple[str, ...]) -> float:
+    """When (`time.time()`, by the page's clock: the same machine's) the screen showed it all."""
+    at = page.wait_for_function(
+        "(ready) => ready.every((s) => document.querySelector(s)) && Date.now()",
+        arg=list(ready),
+        polling="raf",
+        timeout=120_000,
+    )
+    return float(at.json_value()) / 1000
+
+
+def quiet(link: SlowLink, seconds: float = 1.5) -> None:
+    """Until nothing has crossed the link for `seconds` (at most a minute)."""
+    last = (-1, -1)
+    for _ in range(int(60 / seconds)):
+        now = (link.down.bytes, link.up.bytes)
+        if now == last:
+            return
+        last = now
+        time.sleep(seconds)
+
+
+def visit(
+    browser: Browser,
+    link: SlowLink,
+    profile: Profile,
+    screen: str,
+    cookies: list[dict[str, str]],
+    repeat: bool,
+) -> tuple[Visit, Visit | None]:
+    path, ready = SCREENS[screen]
+    context: BrowserContext = browser.new_context(viewport=VIEWPORT, locale="th-TH")
+    try:
+        if screen == "dashboard":
+            context.add_cookies(cookies)  # type: ignore[arg-type]
+        requests: list[tuple[float, Request]] = []
+        context.on("request", lambda request: requests.append((time.time(), request)))
+        page = context.new_page()
+        throttle_cpu(page)
+        link.profile = profile
+        link.reset_counts()
+        started = time.time()
+        page.goto(link.url + path, wait_until="commit")
+        ready_at = usable(page, ready)
+        first = Visit(ready_at - started)
+        first.bytes_until_usable = sum(link.reset_counts()[:2])
+        first.waves = waves(requests, ready_at, profile.rtt_s)
+        first.round_trips = len(first.waves)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=120_000)
+        eventually(
+            page,
+            KEPT_DASHBOARD
+            if screen == "dashboard"
+            else KEPT_CATALOG
+            if screen == "catalog"
+            else "async () => true",
+            timeout_ms=120_000,
+        )
+        quiet(link)
+        first.bytes_in_all = first.bytes_until_usable + sum(link.reset_counts()[:2])
+        if not repeat:
+            return first, None
+        started = time.time()
+        page.reload(wait_until="commit")
+        again = Visit(usable(page, ready) - started)
+        quiet(link)
+        again.bytes_in_all = sum(link.reset_counts()[:2])
+        return first, again
+    finally:
+        link.profile = OPEN
+        context.close()
+
+
+def signed_in_cookies(server: LiveServer) -> list[dict[str, str]]:
+    """A citizen with an application, signed in over the API (through the open link)."""
+    server.forget_rate_limits()
+    with citizen(server, thai_id()) as api:
+        api.call(
+            "POST",
+            "/api/v1/applications",
+            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
+            **{"Idempotency-Key": f"load-{time.time()}"},
+        )
+        return [
+            {"name": name, "value": value, "url": server.url}
+            for name, value in api.http.cookies.items()
+        ]
+
+
+def kb(n: float) -> str:
+    return f"{n / 1024:.1f} KB"
 
 
 def main() -> int:
-    server = start_server()
-    results: dict[str, tuple[list[float], list[float]]] = {}
-    try:
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            for screen, (path, ready) in SCREENS.items():
-                firsts, repeats = [], []
-                for _ in range(RUNS):
-                    context = browser.new_context(viewport=VIEWPORT, locale="th-TH")
-                    page = context.new_page()
-                    throttle(page)
-                    firsts.append(timed(page, server.url + path, ready))
-                    wait_until_offline_ready(page, copies=3 if screen == "catalog" else 0)
-                    repeats.append(timed(page, server.url + path, ready, reload=True))
-                    context.close()
-                results[screen] = (firsts, repeats)
-            results["dashboard"] = dashboard_runs(browser, server)
-            browser.close()
-    finally:
-        server.stop()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="visits per screen (median)")
+    parser.add_argument("--pwa", help="serve this pwa/ directory (e.g. another checkout's)")
+    parser.add_argument("--waves", action="store_true", help="list each first visit's requests")
+    args = parser.parse_args()
+
+    server = LiveServer(Path(tempfile.mkdtemp(prefix="portal-load-")))
+    if args.pwa:
+        server.env["PWA_DIR"] = str(Path(args.pwa).resolve())
+    results: dict[tuple[str, str], list[tuple[Visit, Visit | None]]] = {}
+    with slow_link(server.port) as link:
+        # Everything, set-up included, reaches the server through the relay (its origin).
+        server.url = server.env["PUBLIC_ORIGIN"] = link.url
+        server.start()
+        try:
+            cookies = signed_in_cookies(server)
+            with sync_playwright() as playwright:
+                browser = launch(playwright)
+                for profile in (SLOW_3G, TWO_G):
+                    for screen in SCREENS:
+                        results[profile.name, screen] = [
+                            visit(browser, link, profile, screen, cookies, profile is SLOW_3G)
+                            for _ in range(args.runs)
+                        ]
+                browser.close()
+        finally:
+            server.stop()
 
     print(
-        f"Slow 3G ({LATENCY_MS} ms latency, {THROUGHPUT_BYTES_S * 8 / 1000:.0f} kbit/s), "
-        f"CPU ÷{CPU_SLOWDOWN}, headless Chromium, median of {RUNS}"
+        f"Whole link slowed by a relay (service worker included), CPU ÷{CPU_SLOWDOWN}, "
+        f"headless Chromium, median of {args.runs}"
     )
-    print(f"  {'screen':<10}{'first visit':>14}{'repeat visit':>15}")
-    for screen, (firsts, repeats) in results.items():
-        first, repeat = sorted(firsts)[RUNS // 2], sorted(repeats)[RUNS // 2]
-        print(f"  {screen:<10}{first:>12.2f} s{repeat:>13.2f} s")
+    for profile in (SLOW_3G, TWO_G):
+        first_budget, repeat_budget = BUDGETS[profile.name]
+        print(f"\n{profile.describe()}")
+        print(
+            f"  {'screen':<10}{'first visit':>12}{'round trips':>13}{'until usable':>14}"
+            f"{'in all':>10}{'repeat':>9}"
+        )
+        for screen in SCREENS:
+            runs = results[profile.name, screen]
+            firsts = [f for f, _ in runs]
+            first = statistics.median(f.seconds for f in firsts)
+            trips = statistics.median(f.round_trips for f in firsts)
+            until = statistics.median(f.bytes_until_usable for f in firsts)
+            in_all = statistics.median(f.bytes_in_all for f in firsts)
+            repeats = [r.seconds for _, r in runs if r]
+            repeat = f"{statistics.median(repeats):7.2f} s" if repeats else f"{'—':>9}"
+            print(
+                f"  {screen:<10}{first:>10.2f} s{trips:>13.0f}{kb(until):>14}{kb(in_all):>10}"
+                f"{repeat}"
+            )
+            if args.waves:
+                for number, wave in enumerate(firsts[0].waves, 1):
+                    print(f"      {number}. {' '.join(wave)}")
+        budget = f"first visit ≤ {first_budget} s"
+        if repeat_budget:
+            budget += f", repeat ≤ {repeat_budget} s"
+        print(f"  budget: {budget}; bytes both ways, headers included")
     return 0
 
 

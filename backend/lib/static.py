@@ -28,6 +28,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,18 @@ ENTRY_POINTS = {
 
 NOT_IN_SHELL = (".png",)
 """Install icons: the browser fetches them when installing, the shell never needs them."""
+
+SHELL_LANGUAGES = ("en",)
+"""`/?lang=<code>`: the shell already in that language (Thai is the markup's own), so a phone
+that chose English draws English from the first frame: no Thai words replaced as the app
+starts, which would move the menu (layout shift) and flash the wrong language."""
+_TEXT_KEY = re.compile(
+    r"""(<(?P<tag>[a-z][a-z0-9]*)\b(?P<attrs>[^>]*\sdata-i18n="(?P<key>[\w.]+)"[^>]*)>)"""
+    r"""(?P<text>[^<]*)(?P<end></(?P=tag)>)"""
+)
+_ATTRIBUTE_KEY = re.compile(
+    r"""<[a-z][^>]*\sdata-i18n-(?P<kind>label|content)="(?P<key>[\w.]+)"[^>]*>"""
+)
 
 LAZY = ("js/screens/", "js/push.js", "js/upload.js")
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
@@ -119,6 +132,8 @@ class Bundle:
     """URLs the service worker precaches."""
     lazy: tuple[str, ...]
     """URLs of on-demand screens, which the service worker keeps once a citizen signs in."""
+    shells: dict[str, Asset]
+    """Language → `index.html` in it (SHELL_LANGUAGES), served at `/?lang=<code>`."""
 
     def versioned(self, path: str) -> str:
         return f"{VERSIONED}/{self.build}/{path}"
@@ -180,7 +195,45 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
         return text.encode("utf-8")
 
     entry_points = {url: Asset.make(name, rewrite(name)) for url, name in ENTRY_POINTS.items()}
-    return Bundle(build=build, entry_points=entry_points, assets=assets, shell=shell, lazy=lazy)
+    index = rewrite(ENTRY_POINTS["/"]).decode("utf-8")
+    shells = {
+        lang: Asset.make("index.html", _shell_in(index, sources, lang)) for lang in SHELL_LANGUAGES
+    }
+    return Bundle(
+        build=build, entry_points=entry_points, assets=assets, shell=shell, lazy=lazy, shells=shells
+    )
+
+
+def _shell_in(index: str, sources: dict[str, bytes], lang: str) -> bytes:
+    strings: dict[str, str] = json.loads(sources[f"i18n/{lang}.json"])
+    return translate_shell(index, strings, lang).encode("utf-8")
+
+
+def translate_shell(html: str, strings: dict[str, str], lang: str) -> str:
+    """The shell's markup in `lang`, as i18n.js's `translate()` would make it: the text of each
+    element naming `data-i18n`, its `aria-label` (`data-i18n-label`) or `content`
+    (`data-i18n-content`), and the page's `lang`. The language switch names the other
+    language: it keeps `lang` on its own text."""
+
+    def text(match: re.Match[str]) -> str:
+        key, start = match["key"], match.group(1)
+        if key == "lang.switch":
+            start = re.sub(r'\slang="\w+"', ' lang="th"', start)
+        return f"{start}{escape(strings[key], quote=False)}{match['end']}"
+
+    def attribute(match: re.Match[str]) -> str:
+        name = "aria-label" if match["kind"] == "label" else "content"
+        value = escape(strings[match["key"]], quote=True)
+        tag, count = re.subn(rf'\s{name}="[^"]*"', f' {name}="{value}"', match.group(0))
+        if count != 1:
+            raise RuntimeError(f'{match.group(0)} needs one {name}="…" to translate')
+        return tag
+
+    translated = _ATTRIBUTE_KEY.sub(attribute, _TEXT_KEY.sub(text, html))
+    keys = re.findall(r'data-i18n="([\w.]+)"', html)
+    if len(keys) != len(_TEXT_KEY.findall(html)):
+        raise RuntimeError("an element naming data-i18n holds markup: translate it in the browser")
+    return re.sub(r'<html lang="\w+"', f'<html lang="{lang}"', translated, count=1)
 
 
 def _fill(text: str, marker: str, value: str) -> str:
@@ -239,9 +292,12 @@ def pwa_router(directory: Path) -> Router:
 
     def entry(url: str) -> Any:
         asset = bundle.entry_points[url]
+        shells = bundle.shells if url == "/" else {}
 
         async def handler(request: Request[Any, Any, Any]) -> Response[bytes]:
-            return _serve(request, asset, REVALIDATE)
+            return _serve(
+                request, shells.get(request.query_params.get("lang", ""), asset), REVALIDATE
+            )
 
         return get(url, name=f"pwa:{url}", include_in_schema=False)(handler)
 

@@ -8,6 +8,7 @@
 import { csrfToken, CSRF_HEADER } from './outbox.js';
 
 export const KIOSK_HEADER = 'x-portal-kiosk';
+const DATA_CACHE = 'portal-data'; // sw.js keeps the last good answer of each API GET there
 export const KIOSK_HINT = 'portal_kiosk_mode'; // a cookie: set at activation, outlives Clear-Site-Data
 let kiosk = false;
 let lastCall = Date.now(); // the last answer from the server: kiosk idle countdowns start there
@@ -58,12 +59,32 @@ export async function detectKiosk() {
 
 export function lastRequest() { return lastCall; }
 
-/** @param {string} path @param {Record<string, string|number|undefined>} [params] */
-export async function getJSON(path, params = {}) {
+/** @param {string} path @param {Record<string, string|number|undefined>} params */
+function urlFor(path, params) {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v));
   const qs = query.toString();
-  const url = qs ? `${path}?${qs}` : path;
+  return qs ? `${path}?${qs}` : path;
+}
+
+/**
+ * The phone's last copy of a GET that the service worker keeps (public data: the catalog), or
+ * null: a screen draws it at once, then what `getJSON` brings. Says "updated 10:42" meanwhile.
+ * @param {string} path @param {Record<string, string|number|undefined>} [params]
+ * @returns {Promise<{body: any, storedAt: Date | null} | null>}
+ */
+export async function lastCopy(path, params = {}) {
+  if (kiosk || !globalThis.caches) return null;
+  const url = new URL(urlFor(path, params), location.href).href;
+  const hit = await caches.match(url, { cacheName: DATA_CACHE, ignoreVary: true }).catch(() => undefined);
+  if (!hit) return null;
+  const stored = Number(hit.headers.get('x-portal-stored-at'));
+  return { body: await hit.json(), storedAt: stored ? new Date(stored) : null };
+}
+
+/** @param {string} path @param {Record<string, string|number|undefined>} [params] */
+export async function getJSON(path, params = {}) {
+  const url = urlFor(path, params);
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (isKiosk()) headers[KIOSK_HEADER] = '1';
@@ -102,6 +123,7 @@ export async function send(method, path, body, headers = {}) {
 /** Once a new service worker controls the page, read the first view's data through it so
  * it keeps a copy (from the HTTP cache: no extra bytes on the wire). */
 export function keepCopies() {
-  for (const url of readBeforeControl) fetch(url, { headers: { accept: 'application/json' } }).catch(() => {});
+  for (const url of readBeforeControl)
+    fetch(url, { headers: { accept: 'application/json' } }).then((r) => r.blob(), () => {}); // read: done
   readBeforeControl.clear();
 }

@@ -49,8 +49,28 @@ function route(path) {
   return ['catalog', /** @type {RegExpMatchArray} */ ([path])];
 }
 
-/** Draw the screen for the current hash; a failure becomes a message, not a blank screen. @param {HTMLElement} root */
-async function render(root) {
+let drawing = 0;
+/**
+ * `main` for one drawing of a screen: once another screen opens, what this one still draws
+ * (its data came late) goes nowhere, so a screen may wait for its data before drawing at all.
+ * @param {HTMLElement} main @returns {HTMLElement}
+ */
+function rootFor(main) {
+  const mine = ++drawing;
+  return new Proxy(main, {
+    get(target, name) {
+      if (name === 'replaceChildren')
+        return (/** @type {Node[]} */ ...nodes) => { if (mine === drawing) target.replaceChildren(...nodes); };
+      const value = Reflect.get(target, name);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set: (target, name, value) => Reflect.set(target, name, value),
+  });
+}
+
+/** Draw the screen for the current hash; a failure becomes a message, not a blank screen. @param {HTMLElement} main */
+async function render(main) {
+  const root = rootFor(main);
   const [path, query] = location.hash.split('?');
   const [name, match] = route(path);
   try {
@@ -99,7 +119,7 @@ if (device) {
   rememberNothing();
   localStorage.clear();
   await checkSession().catch(() => {});
-  await (await import('./screens/kiosk-chrome.js')).start(part('status'));
+  await (await import('./screens/kiosk-chrome.js')).start(view);
 }
 labelLangButton();
 showAccount();

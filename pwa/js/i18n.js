@@ -16,16 +16,22 @@ export function currentLang() { return lang; }
 /** The Intl locale: th-TH counts years in the Buddhist era. */
 export function locale() { return lang === 'th' ? 'th-TH' : 'en-GB'; }
 
-/** Load a language (default: the remembered one) and translate the static markup. @param {string} [wanted] */
+/**
+ * Load a language (default: the remembered one, else the page's own) and translate the static
+ * markup. The service worker is told, so the next visit opens in it (sw.js). @param {string} [wanted]
+ */
 export async function loadLang(wanted) {
-  let chosen = wanted || (remember && localStorage.getItem(KEY)) || 'th';
+  let chosen = wanted || (remember && localStorage.getItem(KEY)) || document.documentElement.lang;
   if (chosen !== 'th' && chosen !== 'en') chosen = 'th';
   // Relative to this module, so the strings are versioned (and precached) with the code.
   const response = await fetch(new URL(`../i18n/${chosen}.json`, import.meta.url));
   strings = await response.json();
   lang = chosen;
   document.documentElement.lang = lang;
-  if (remember) localStorage.setItem(KEY, lang);
+  if (remember) {
+    localStorage.setItem(KEY, lang);
+    navigator.serviceWorker?.ready.then((r) => r.active?.postMessage({ type: 'lang', lang }), () => {});
+  }
   translate(document);
 }
 

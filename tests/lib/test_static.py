@@ -43,6 +43,27 @@ async def test_index_names_versioned_assets_and_revalidates(client: Client) -> N
     assert again.headers["etag"] == response.headers["etag"]
 
 
+async def test_the_shell_comes_in_english_too(client: Client) -> None:
+    """`/?lang=en`: the shell's words already in English (the service worker opens it for a
+    citizen who chose English), so nothing is replaced, and nothing moves, as the app starts."""
+    thai, english = (await client.get("/")).text, await client.get("/?lang=en")
+    assert english.status_code == 200
+    assert english.headers["etag"] != (await client.get("/")).headers["etag"]
+    html = english.text
+    assert '<html lang="en">' in html and '<html lang="th">' in thai
+    assert '<h1 data-i18n="catalog.title">Government services</h1>' in html
+    assert 'aria-label="Main menu" data-i18n-label="nav.label"' in html
+    assert 'content="Government services from every agency in one place"' in html
+    # The language switch offers Thai, in Thai; no other Thai word is left.
+    assert 'lang="th" data-i18n="lang.switch">ภาษาไทย</button>' in html
+    assert re.findall(r"[\u0E00-\u0E7F]+", html) == ["ภาษาไทย"]
+    # Everything else is the same page.
+    assert re.sub(r">[^<]*<", "><", re.sub(r'(content|aria-label|lang)="[^"]*"', "", html)) == (
+        re.sub(r">[^<]*<", "><", re.sub(r'(content|aria-label|lang)="[^"]*"', "", thai))
+    )
+    assert (await client.get("/?lang=xx")).text == thai
+
+
 @pytest.mark.parametrize("path", ["/sw.js", "/manifest.webmanifest", "/offline.html"])
 async def test_entry_points_revalidate_with_a_strong_etag(client: Client, path: str) -> None:
     response = await client.get(path)

@@ -21,6 +21,7 @@ import {
   signedIn,
   setFlash,
   takeFlash,
+  loading,
 } from './ui.js';
 import { register, passkeyProblem, deviceName, supported } from './passkey.js';
 import { fresh, clearPersonal } from './local.js';
@@ -78,6 +79,9 @@ export async function render(root, params) {
     erasure.querySelector('input')?.focus();
   }, 'danger');
   erasure.append(eraseButton());
+  // The lists first, then the whole screen at once: nothing below them moves when they arrive.
+  root.replaceChildren(el('h1', {}, t('account.title')), loading());
+  await Promise.all([load(), loadSessions()]).catch((error) => tell(problemText(error), true));
   page(root, t('account.title'),
     takeFlash(),
     el('p', {}, t('account.signedInAs', { name: me.full_name })),
@@ -255,8 +259,6 @@ export async function render(root, params) {
     });
     return form;
   }
-
-  await Promise.all([load(), loadSessions()]).catch((error) => tell(problemText(error), true));
 }
 
 /** How my identity is known, and (self-asserted, digital ID on) the way to prove it.

@@ -1,6 +1,6 @@
 // @ts-check
 // The catalog: search by words (Thai or English), agency and life event; paged.
-import { getJSON } from '../api.js';
+import { announce, getJSON, lastCopy } from '../api.js';
 import { t, pick, money } from '../i18n.js';
 import { el } from '../views/dom.js';
 
@@ -10,13 +10,26 @@ const PAGE = 10;
 export async function render(root, params) {
   let offset = Number(params.get('offset') || 0);
   /** @param {string} q @param {string} agency @param {string} lifeEvent */
-  const search = (q, agency, lifeEvent) => getJSON('/api/v1/services', {
-    q: q.trim(), agency, life_event: lifeEvent, limit: PAGE, offset,
-  });
+  const query = (q, agency, lifeEvent) => ({ q: q.trim(), agency, life_event: lifeEvent, limit: PAGE, offset });
+  const first = query(params.get('q') || '', params.get('agency') || '', params.get('life_event') || '');
   // All three requests at once: on a slow link each round trip costs ~0.5 s.
-  const firstPage = search(params.get('q') || '', params.get('agency') || '', params.get('life_event') || '');
-  firstPage.catch(() => {}); // awaited below; a failure there is reported once
-  const [agencies, events] = await Promise.all([getJSON('/api/v1/agencies'), getJSON('/api/v1/life-events')]);
+  const fresh = Promise.all([
+    getJSON('/api/v1/services', first), getJSON('/api/v1/agencies'), getJSON('/api/v1/life-events'),
+  ]);
+  let settled = false;
+  fresh.then(() => { settled = true; }, () => { settled = true; }); // awaited below; a failure is reported once
+  // A repeat visit draws the phone's copy at once (the status bar says from when), then the
+  // server's answer: the link's speed does not hold up the screen.
+  const copies = await Promise.all([
+    lastCopy('/api/v1/services', first), lastCopy('/api/v1/agencies'), lastCopy('/api/v1/life-events'),
+  ]);
+  const kept = copies.every(Boolean) ? /** @type {{body: any, storedAt: Date | null}[]} */ (copies) : null;
+  if (kept && !settled) { // (once the answers are in, they have said how fresh they are)
+    const times = kept.map((c) => c.storedAt?.getTime() || 0);
+    announce({ fromCache: false, storedAt: new Date(Math.min(...times)) });
+  }
+  const [firstPage, agencies, events] = kept ? kept.map((c) => c.body) : await fresh;
+
   const form = el('form', { class: 'filters', role: 'search' });
   const q = /** @type {HTMLInputElement} */ (
     el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || '' })
@@ -33,15 +46,20 @@ export async function render(root, params) {
   const pager = el('nav', { class: 'pager', 'aria-label': t('catalog.pages') });
   root.replaceChildren(el('h1', {}, t('catalog.title')), form, status, list, pager);
 
-  /** @param {Promise<any>} [pending] */
-  async function load(pending) {
-    status.textContent = t('loading');
-    const page = await (pending || search(q.value, agency.value, lifeEvent.value));
+  /** @param {any} page */
+  function show(page) {
     status.textContent = page.total ? t('catalog.found', { n: page.total }) : t('catalog.none');
     list.replaceChildren(...page.items.map(card));
     pager.replaceChildren();
     if (offset > 0) pager.append(pageButton(t('catalog.prev'), () => { offset -= PAGE; refresh(); }));
     if (offset + PAGE < page.total) pager.append(pageButton(t('catalog.next'), () => { offset += PAGE; refresh(); }));
+  }
+  let asked = 0;
+  async function load() {
+    const mine = ++asked;
+    status.textContent = t('loading');
+    const page = await getJSON('/api/v1/services', query(q.value, agency.value, lifeEvent.value));
+    if (mine === asked) show(page); // an older search answering late is not shown
   }
   const refresh = () =>
     load().catch(() => {
@@ -56,7 +74,15 @@ export async function render(root, params) {
     }, 250);
   });
   form.addEventListener('submit', (event) => { event.preventDefault(); offset = 0; refresh(); });
-  await load(firstPage);
+  show(firstPage);
+  if (!kept) return;
+  // The copy is on screen: bring in what changed, unless the citizen has searched meanwhile.
+  const answers = await fresh.catch(() => null);
+  if (!answers || asked) return;
+  const same = (/** @type {number} */ i) => JSON.stringify(answers[i]) === JSON.stringify(kept[i].body);
+  if (!same(1)) agency.replaceChildren(...select('agency', answers[1], agency.value).children);
+  if (!same(2)) lifeEvent.replaceChildren(...select('life_event', answers[2], lifeEvent.value).children);
+  if (!same(0)) show(answers[0]);
 }
 
 /** @param {any} item */

@@ -6,9 +6,9 @@
 // refused and "needs fixing".
 import { announce, getJSON } from '../api.js';
 import { t, pick, when } from '../i18n.js';
-import { subscribe, discard } from '../outbox.js';
+import { subscribe, discard, list as queued } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { page, button, problemText, refusalText, signedIn, takeFlash } from './ui.js';
+import { page, button, problemText, refusalText, signedIn, takeFlash, loading } from './ui.js';
 import { readCopy, keepCopy } from './local.js';
 
 const PAGE = 20;
@@ -43,31 +43,36 @@ export async function render(root) {
     'secondary',
   );
   more.hidden = true;
-  page(root, t('dashboard.title'),
-    takeFlash(),
-    pending,
-    el('h2', {}, t('dashboard.mine')),
-    status, list, more,
-    el('p', {}, el('a', { href: '#/' }, t('dashboard.apply'))),
-  );
-  const copy = await readCopy('dashboard');
+  const [copy, queue] = await Promise.all([readCopy('dashboard'), queued()]);
   /** @type {Dashboard | null} */
   let state = copy?.value || null;
-  let queued = -1;
+  let waiting = drawPending(pending, queue);
   const stop = subscribe((items) => {
     const mine = drawPending(pending, items);
-    if (queued > mine) refresh().catch(() => {}); // one was sent: show it as the server has it
-    queued = mine;
+    if (waiting > mine) refresh().catch(() => {}); // one was sent: show it as the server has it
+    waiting = mine;
   });
   addEventListener('hashchange', () => stop(), { once: true });
+  let drawn = false;
   if (state) draw();
-  else status.textContent = t('loading');
+  else root.replaceChildren(el('h1', {}, t('dashboard.title')), loading());
 
+  /** The whole screen at once, from the first list there is (the phone's copy, else the
+   * server's): what follows the list never moves as it arrives. */
   function draw() {
     if (!state) return;
     list.replaceChildren(...state.items.map(card));
     status.textContent = state.items.length ? '' : t('dashboard.none');
     more.hidden = !state.next_cursor;
+    if (drawn) return;
+    drawn = true;
+    page(root, t('dashboard.title'),
+      takeFlash(),
+      pending,
+      el('h2', {}, t('dashboard.mine')),
+      status, list, more,
+      el('p', {}, el('a', { href: '#/' }, t('dashboard.apply'))),
+    );
   }
 
   async function refresh() {

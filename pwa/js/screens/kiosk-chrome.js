@@ -61,12 +61,12 @@ const bar = el(
  * Show the kiosk's frame under the header and start the countdowns. An operator's open
  * assisted session is read back after a reload, but not when the page just ended one (or
  * became a kiosk, or the operator just signed in: a new session has none).
- * @param {HTMLElement} after
+ * @param {HTMLElement} main the screen's place: the frame goes just above it
  */
-export async function start(after) {
+export async function start(main) {
   replaceStores(memoryStore);
   document.documentElement.classList.add('kiosk');
-  after.after(bar);
+  main.before(bar);
   addEventListener('pointerdown', activity, { passive: true });
   addEventListener('keydown', activity);
   addEventListener('hashchange', draw);

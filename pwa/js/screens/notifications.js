@@ -3,29 +3,50 @@
 // (also what reached the server while the phone was off), marked read; turning push on for
 // this device (the only place that asks for permission, after saying why), which kinds to
 // push, and which devices get them. app.js renders it again when a push arrives.
-import { getJSON } from '../api.js';
+import { announce, getJSON } from '../api.js';
 import { t, pick, when } from '../i18n.js';
 import * as push from '../push.js';
 import { el } from '../views/dom.js';
+import { loading } from './ui.js';
+import { readCopy, keepCopy } from './local.js';
 
 const NOTIFICATIONS = '/api/v1/me/notifications';
 const PREFERENCES = '/api/v1/me/notification-preferences';
 const DEVICES = '/api/v1/me/push-subscriptions';
+const COPY = 'notifications'; // the phone's copy of the three (IndexedDB, local.js)
 
 /** @type {HTMLElement | null} */
 let statusLine = null;
 
 /** @param {HTMLElement} root */
 export async function render(root) {
-  root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
-  let page;
+  // The phone's copy at once (saying from when), then the server's answers, drawn if they differ.
+  const copy = await readCopy(COPY);
+  if (copy) {
+    await draw(root, copy.value);
+    announce({ fromCache: false, storedAt: new Date(copy.storedAt) });
+  } else root.replaceChildren(el('h1', {}, t('notifications.title')), loading());
+  /** @type {{page: any, prefs: any, devices: any[]}} */
+  let data;
   try {
-    page = await getJSON(NOTIFICATIONS);
+    const [page, prefs, found] = await Promise.all([getJSON(NOTIFICATIONS), getJSON(PREFERENCES), getJSON(DEVICES)]);
+    data = { page, prefs, devices: found };
   } catch (error) {
-    if (/** @type {any} */ (error).status !== 401 && /** @type {any} */ (error).status !== 403) throw error;
-    root.replaceChildren(el('h1', {}, t('notifications.title')), el('p', {}, t('notifications.signin')));
+    const status = /** @type {any} */ (error).status;
+    if (status === 401 || status === 403) {
+      root.replaceChildren(el('h1', {}, t('notifications.title')), el('p', {}, t('notifications.signin')));
+      return;
+    }
+    if (!copy) throw error;
+    announce({ fromCache: true, storedAt: new Date(copy.storedAt) });
     return;
   }
+  await keepCopy(COPY, data);
+  if (!copy || JSON.stringify(data) !== JSON.stringify(copy.value)) await draw(root, data);
+}
+
+/** @param {HTMLElement} root @param {{page: any, prefs: any, devices: any[]}} data */
+async function draw(root, { page, prefs, devices: found }) {
   const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
   statusLine = status;
   const list = el('ul', { class: 'cards' });
@@ -33,7 +54,7 @@ export async function render(root) {
   root.replaceChildren(
     el('h1', {}, t('notifications.title')), status, actions, list,
     await optIn(status),
-    el('h2', {}, t('notifications.settings')), await kinds(status), await devices(status),
+    el('h2', {}, t('notifications.settings')), kinds(status, prefs), devices(status, found),
   );
   showPage(page, list, actions, status, false);
 }
@@ -115,9 +136,11 @@ async function optIn(status) {
   return section;
 }
 
-/** Which kinds are pushed: one toggle button each (muted ones still appear in the list). @param {HTMLElement} status */
-async function kinds(status) {
-  const prefs = await getJSON(PREFERENCES);
+/**
+ * Which kinds are pushed: one toggle button each (muted ones still appear in the list).
+ * @param {HTMLElement} status @param {{muted: string[], kinds: string[]}} prefs
+ */
+function kinds(status, prefs) {
   /** @type {Set<string>} */
   let muted = new Set(prefs.muted);
   const group = el(
@@ -149,11 +172,11 @@ async function kinds(status) {
   return group;
 }
 
-/** The devices that receive notifications, each removable. @param {HTMLElement} status */
-async function devices(status) {
+/** The devices that receive notifications, each removable. @param {HTMLElement} status @param {any[]} known */
+function devices(status, known) {
   const list = el('ul', { class: 'cards' });
-  const show = async () => {
-    const found = await getJSON(DEVICES);
+  /** @param {any[]} found */
+  const show = (found) => {
     list.replaceChildren(...found.map((/** @type {any} */ d) => {
       const name = d.device_name || t('notifications.unnamed');
       const label = d.current ? `${name} (${t('notifications.thisDevice')})` : name;
@@ -161,12 +184,12 @@ async function devices(status) {
         button(t('notifications.remove'), async () => {
           await push.send('DELETE', `${DEVICES}/${d.id}`);
           status.textContent = t('notifications.removed', { name });
-          await show();
+          show(await getJSON(DEVICES));
         }, t('notifications.removeNamed', { name })));
     }));
     if (!found.length) list.replaceChildren(el('li', {}, t('notifications.noDevices')));
   };
-  await show();
+  show(known);
   return el(
     'section',
     { 'aria-labelledby': 'devices-heading' },

@@ -1,14 +1,27 @@
 // @ts-check
 // One service: what it is, what it costs, how long it takes, which documents it needs.
-import { getJSON } from '../api.js';
+import { announce, getJSON, lastCopy } from '../api.js';
 import { t, pick, money } from '../i18n.js';
 import { el } from '../views/dom.js';
 
 /** @param {HTMLElement} root @param {URLSearchParams} _ @param {RegExpMatchArray} match */
 export async function render(root, _, match) {
   const slug = match[1];
-  root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
-  const s = await getJSON(`/api/v1/services/${encodeURIComponent(slug)}`);
+  const url = `/api/v1/services/${encodeURIComponent(slug)}`;
+  const fresh = getJSON(url);
+  let settled = false;
+  fresh.then(() => { settled = true; }, () => { settled = true; });
+  // The phone's copy at once (saying from when), then the server's answer if it differs.
+  const copy = await lastCopy(url);
+  if (copy && !settled) announce({ fromCache: false, storedAt: copy.storedAt });
+  if (copy) draw(root, slug, copy.body);
+  else root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
+  const answer = copy ? await fresh.catch(() => copy.body) : await fresh;
+  if (!copy || JSON.stringify(answer) !== JSON.stringify(copy.body)) draw(root, slug, answer);
+}
+
+/** @param {HTMLElement} root @param {string} slug @param {any} s */
+function draw(root, slug, s) {
   const fee = s.fee_satang ? t('catalog.fee', { fee: money(s.fee_satang) }) : t('catalog.free');
   const docs = s.required_documents.length
     ? el('ul', {}, ...s.required_documents.map((/** @type {any} */ d) => el('li', {}, pick(d.name))))

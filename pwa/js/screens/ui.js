@@ -12,6 +12,11 @@ export function page(root, title, ...children) {
   root.replaceChildren(el('h1', {}, title), ...children.filter((c) => c !== null));
 }
 
+/** "Loading…" where a screen will be, until its data is in. */
+export function loading() {
+  return el('p', { class: 'status', role: 'status' }, t('loading'));
+}
+
 /** A labelled control with its hint and error.
  * @param {string} id @param {string} label @param {HTMLElement} control @param {string} [hint] */
 export function field(id, label, control, hint) {
