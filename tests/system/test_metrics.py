@@ -133,6 +133,20 @@ async def test_the_numbers_move_with_real_traffic(
     assert any("{" in t for t in labelled)  # e.g. an application's page, by its template
 
 
+ENQUEUE = """
+import asyncio
+from backend.lib.db import bind_engine, make_engine
+from backend.settings import get_settings
+from backend.system.outbox.queue import NewMessage, enqueue_many
+
+async def main():
+    bind_engine(make_engine(get_settings()))
+    await enqueue_many([NewMessage("webhook", {"event": {"id": "evt_1"}, "agency_id": 1})])
+
+asyncio.run(main())
+"""
+
+
 def test_one_scrape_adds_up_every_process(tmp_path: Path) -> None:
     server = LiveServer(tmp_path)
     server.env.update(METRICS_TOKEN=TOKEN)
@@ -169,7 +183,9 @@ def test_one_scrape_adds_up_every_process(tmp_path: Path) -> None:
             for _ in range(40):
                 response = http.get("/api/v1/services", headers={"Connection": "close"})
                 assert response.status_code == 200
-            # A worker process beside the servers counts into the same directory.
+            # A worker process beside the servers counts into the same directory: one
+            # webhook for an agency without one (dropped), claimed by `portal worker --once`.
+            server.python(ENQUEUE)
             subprocess.run(
                 [sys.executable, "-m", "backend.cli", "worker", "--once"],
                 env=server.env,
@@ -182,6 +198,8 @@ def test_one_scrape_adds_up_every_process(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
+    # Counted in the worker's process, seen in the server's scrape.
+    assert value(found, "portal_outbox_claimed_total", kind="webhook") == 1
     files = list((tmp_path / "prometheus").glob("*.db"))
     assert len({f.name.rsplit("_", 1)[-1] for f in files}) >= 2, files  # several processes
     served = value(
