@@ -30,6 +30,7 @@ from backend.lib.middleware import (
     BROTLI_QUALITY,
     COMPRESS_FROM,
     UNCOMPRESSED,
+    count_unrouted,
     envelope_middleware,
 )
 from backend.lib.static import pwa_router
@@ -165,7 +166,7 @@ def create_app(
     engine = engine or make_engine(settings)
     configure_logging(settings.log_level, settings.log_json)
     registry = domains.install()
-    return Litestar(
+    app = Litestar(
         route_handlers=[*registry.routes, _pwa_router(settings)],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         state=State({"settings": settings}),  # for guards, which get no dependencies
@@ -184,3 +185,5 @@ def create_app(
         debug=settings.debug,
         logging_config=None,
     )
+    app.asgi_handler = count_unrouted(app.asgi_handler)
+    return app

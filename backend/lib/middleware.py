@@ -169,6 +169,32 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+def count_unrouted(app: ASGIApp) -> ASGIApp:
+    """Around the whole app: requests no route matched (404, 405 from the router) never reach
+    the middleware above, which counts the rest; they are counted here as `unrouted`."""
+
+    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            if "path_template" not in scope:
+                method = scope.get("method", "-")
+                metrics().requests.labels("unrouted", method, str(status)).inc()
+
+    return counted
+
+
 def after_response(scope: Scope, work: Callable[[], Awaitable[None]]) -> None:
     """Run `work` once this request's response has gone out: bookkeeping the client need not
     wait for (under uvicorn the last body bytes are on the wire before it starts; tests, which

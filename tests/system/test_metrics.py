@@ -103,7 +103,10 @@ async def test_the_numbers_move_with_real_traffic(
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
 
+    assert (await client.get("/api/v1/no-such-thing")).status_code == 404
+    after = await scrape(client)
     route = {"route": "/api/v1/dashboard", "method": "GET"}
+    assert moved("portal_http_requests_total", route="unrouted", method="GET", status="404") == 1
     assert moved("portal_http_requests_total", status="200", **route) >= 1
     assert moved("portal_http_request_duration_seconds_count", **route) >= 1
     assert (
