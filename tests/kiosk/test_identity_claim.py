@@ -112,3 +112,25 @@ async def test_a_verified_account_is_never_claimed(
     assert await Account.count().where(Account.frozen_reason != "") == 0
     bad = await kiosk.client.post(CLAIM, json={"full_name": ""}, headers=csrf(kiosk.client))
     assert bad.status_code == 400 and bad.json()["code"]
+
+
+async def test_claims_count_against_the_operators_daily_limit(
+    kiosk: KioskSetup, make_client: Any, supervisor: SoftAuthenticator
+) -> None:
+    from backend.kiosk.tables import StaffAlert
+    from backend.system.audit import Actor, record
+
+    operator = Actor(account_id=kiosk.operator_id, role="operator", kiosk_id=kiosk.kiosk_id)
+    for _ in range(30):  # STAFF_DAILY_LIMIT's default
+        await record("account.identity_claimed", operator)
+    national_id = thai_id(64)
+    async with make_client() as squatter:
+        await enrol_citizen(squatter, national_id=national_id)
+    await start(kiosk.client, national_id, id_card_checked=True)
+    await approve(kiosk.client, supervisor, "identity_claim")
+    refused = await kiosk.client.post(
+        CLAIM, json={"full_name": "ตัวจริง"}, headers=csrf(kiosk.client)
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "staff_daily_limit")
+    assert await StaffAlert.count().where(StaffAlert.action == "identity_claim") == 1
+    assert await Account.count().where(Account.frozen_reason != "") == 0

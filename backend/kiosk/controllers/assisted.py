@@ -137,14 +137,17 @@ class AssistedSessionController(Controller):
 
     @post("/current/claim-identity", operation_id="claimIdentity", status_code=HTTP_201_CREATED)
     async def claim_identity(
-        self, operator: NamedDependency[services.Operator], data: JSONBody[IdentityClaim]
+        self,
+        operator: NamedDependency[services.Operator],
+        settings: NamedDependency[Settings],
+        data: JSONBody[IdentityClaim],
     ) -> AssistedOut:
         """The citizen, ID card checked, holds the number of a self-asserted account they
         cannot sign in to: with a second staff member's approval (`identity_claim`), the
         number becomes theirs in a new account verified in person, and the other account is
         frozen (its applications flagged to agencies). The session then serves the new
         account, pending consent."""
-        await claim_identity(operator, data.full_name)
+        await claim_identity(operator, data.full_name, settings)
         return _assisted_out(await services.current_assisted(operator))
 
     @post("/current/consent/in-person", operation_id="consentInPerson", status_code=HTTP_200_OK)

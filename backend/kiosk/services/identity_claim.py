@@ -14,22 +14,25 @@ from backend.kiosk.assist import office
 from backend.kiosk.services.approvals import take_approval
 from backend.kiosk.services.assisted import Operator, current_assisted
 from backend.kiosk.services.kiosks import utc_now
+from backend.kiosk.services.limits import within_daily_limit
 from backend.kiosk.tables import AssistedSession
 from backend.lib import webauthn
 from backend.lib.db import write_transaction
 from backend.lib.errors import ConflictError, ValidationFailedError
+from backend.settings import Settings
 from backend.system.audit import record
 from backend.system.registry import publish
 
 __all__ = ["claim_identity"]
 
 
-async def claim_identity(operator: Operator, full_name: str) -> int:
+async def claim_identity(operator: Operator, full_name: str, settings: Settings) -> int:
     """Returns the new account's id; the assisted session now serves it (consent anew)."""
     if not 2 <= len(full_name.strip()) <= 120:
         raise ValidationFailedError(
             fields={"full_name": {"en": "Enter the name on the ID card.", "th": "กรอกชื่อตามบัตร"}}
         )
+    await within_daily_limit(operator.actor, operator.kiosk_id, "identity_claim", settings)
     async with write_transaction():
         assisted = await current_assisted(operator)
         if not assisted["id_card_checked"]:

@@ -15,10 +15,11 @@ from backend.kiosk.tables import AssistedSession, StaffAlert
 from backend.lib.db import write_transaction
 from backend.settings import Settings
 from backend.system.audit import Actor, record
+from backend.system.tables import AuditEntry
 
 __all__ = ["Power", "alerts", "within_daily_limit"]
 
-Power = Literal["recovery_code", "id_card_check", "in_person_consent"]
+Power = Literal["recovery_code", "id_card_check", "in_person_consent", "identity_claim"]
 
 DAY = dt.timedelta(hours=24)
 
@@ -31,6 +32,14 @@ async def _count(operator_id: int, power: Power) -> int:
                 (OneTimeCode.issued_by == operator_id)
                 & (OneTimeCode.purpose == "recovery")
                 & (OneTimeCode.created_at > since)
+            )
+        )
+    if power == "identity_claim":
+        return int(
+            await AuditEntry.count().where(
+                (AuditEntry.action == "account.identity_claimed")
+                & (AuditEntry.actor_account_id == operator_id)
+                & (AuditEntry.at > since)
             )
         )
     sessions = (AssistedSession.operator == operator_id) & (AssistedSession.started_at > since)
