@@ -72,9 +72,7 @@ async def test_known_and_unknown_take_the_same_time(client: Client, make_client:
             )
             times.append(time.perf_counter() - started)
             assert response.status_code == 200
-    medians = {k: statistics.median(v) * 1000 for k, v in timings.items()}
-    print("signin/options median ms", medians)  # for the record (make test -s)
-    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 5, medians
+    assert_same_time("signin/options", timings)
 
 
 def enrolment(national_id: str) -> dict[str, str]:
@@ -113,6 +111,15 @@ async def test_enrolment_takes_the_same_time_for_both(client: Client, make_clien
             )
             times.append(time.perf_counter() - started)
             assert response.status_code == 200
+    assert_same_time("enrol/options", timings)
+
+
+def assert_same_time(what: str, timings: dict[str, list[float]]) -> None:
+    """Medians over 50 tries less than 5 ms apart. Each known try runs right beside an unknown
+    one, so the median of the pairs' differences is taken too: on a loaded machine a burst of
+    load shifts both of a pair alike, where it can move one median by 10 ms alone."""
     medians = {k: statistics.median(v) * 1000 for k, v in timings.items()}
-    print("enrol/options median ms", medians)  # for the record (make test -s)
-    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 5, medians
+    paired = statistics.median(a - b for a, b in zip(timings[KNOWN], timings[UNKNOWN], strict=True))
+    print(what, "median ms", medians, "paired difference ms", paired * 1000)  # for the record
+    assert abs(paired) * 1000 < 5, (medians, paired)
+    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 5 or abs(paired) * 1000 < 1, medians
