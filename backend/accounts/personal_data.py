@@ -8,8 +8,6 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from backend.accounts import national_ids
-from backend.accounts.national_ids import open_id
 from backend.accounts.tables import Account, OneTimeCode, Passkey, Session
 from backend.lib.errors import ConflictError, ValidationFailedError
 from backend.system.registry import Erasure, PersonalData
@@ -18,9 +16,9 @@ __all__ = ["PART"]
 
 
 async def _export(account_id: int) -> dict[str, Any]:
-    profile = (
-        await Account.select(
-            Account.national_id_sealed.as_alias("national_id"),
+    return {
+        "profile": await Account.select(
+            Account.national_id,
             Account.full_name,
             Account.phone,
             Account.address,
@@ -31,12 +29,7 @@ async def _export(account_id: int) -> dict[str, Any]:
             Account.created_at,
         )
         .where(Account.id == account_id)
-        .first()
-    )
-    if profile is not None:  # the citizen's own copy holds their number, in clear
-        profile["national_id"] = open_id(profile["national_id"])
-    return {
-        "profile": profile,
+        .first(),
         "passkeys": await Passkey.select(
             Passkey.name,
             Passkey.created_at,
@@ -59,7 +52,7 @@ async def _export(account_id: int) -> dict[str, Any]:
 async def _check(erasure: Erasure) -> None:
     """`confirm` must be the last four digits of the account's ID number."""
     account = (
-        await Account.select(Account.national_id_sealed, Account.disabled_at)
+        await Account.select(Account.national_id, Account.disabled_at)
         .where(Account.id == erasure.account_id)
         .first()
     )
@@ -67,7 +60,7 @@ async def _check(erasure: Erasure) -> None:
         raise ConflictError(
             "This account is already deleted.", "บัญชีนี้ถูกลบแล้ว", code="account_deleted"
         )
-    national_id = open_id(account["national_id_sealed"]) or ""
+    national_id = account["national_id"] or ""
     if not national_id or not secrets.compare_digest(erasure.confirm, national_id[-4:]):
         raise ValidationFailedError(
             fields={
@@ -92,7 +85,7 @@ async def _erase(erasure: Erasure) -> None:
         {
             # A new random handle: no passkey anywhere can name this account again.
             Account.user_handle: secrets.token_urlsafe(32),
-            **national_ids.values(None),
+            Account.national_id: None,
             Account.full_name: "",
             Account.phone: "",
             Account.address: "",

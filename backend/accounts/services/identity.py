@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from backend.accounts import national_ids
 from backend.accounts.events import IdentityDisputed
 from backend.accounts.services.security import end_sessions
 from backend.accounts.tables import Account, Session
@@ -29,7 +28,7 @@ async def holder_of(national_id: str) -> dict[str, Any] | None:
     passkeys still works."""
     row = (
         await Account.select(Account.id, Account.role, Account.assurance, Account.full_name)
-        .where(national_ids.held_by(national_id))
+        .where(Account.national_id == national_id)
         .first()
     )
     return dict(row) if row else None
@@ -52,8 +51,8 @@ async def release_to_verified(
     at = dt.datetime.now(dt.UTC)
     await Account.update(
         {
-            **national_ids.values(None),
-            **national_ids.disputed_values(national_id),
+            Account.national_id: None,
+            Account.disputed_national_id: national_id,
             Account.frozen_reason: FROZEN_IDENTITY,
             Account.disabled_at: at,
         }

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 
-from backend.accounts import national_ids
 from backend.accounts.events import AccountNotice
 from backend.accounts.services.identity import release_to_verified
 from backend.accounts.tables import Account
@@ -56,6 +55,7 @@ async def claim_identity(operator: Operator, full_name: str, settings: Settings)
         account = Account(
             user_handle=webauthn.b64url(secrets.token_bytes(32)),
             role="citizen",
+            national_id=None,
             full_name=full_name.strip(),
             assurance="verified_in_person",
             assurance_provider="kiosk",
@@ -67,7 +67,7 @@ async def claim_identity(operator: Operator, full_name: str, settings: Settings)
         frozen = await release_to_verified(
             national_id, operator.actor, how="kiosk", new_account_id=new_id
         )
-        await Account.update(national_ids.values(national_id)).where(Account.id == new_id)
+        await Account.update({Account.national_id: national_id}).where(Account.id == new_id)
         await AssistedSession.update(
             {
                 AssistedSession.citizen: new_id,
