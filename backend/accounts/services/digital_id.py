@@ -247,9 +247,11 @@ async def take_person(ceremony: Ceremony) -> dict[str, Any]:
     """The verified person, used up (a second account cannot be made from one check)."""
     try:
         return dict((await take_challenge(ceremony, PERSON, PERSON_TTL))["data"])
-    except (errors.ChallengeUsedError, errors.ChallengeExpiredError) as exc:
-        raise errors.VerifiedPersonMissingError() from exc
-    except errors.ChallengeMissingError as exc:
+    except (
+        errors.ChallengeMissingError,
+        errors.ChallengeUsedError,
+        errors.ChallengeExpiredError,
+    ) as exc:
         raise errors.VerifiedPersonMissingError() from exc
 
 

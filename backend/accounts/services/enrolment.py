@@ -18,7 +18,7 @@ from backend.accounts.services.ceremonies import (
     store_challenge,
 )
 from backend.accounts.services.digital_id import person_of, take_person
-from backend.accounts.services.identity import holder_of, is_verified, release_to_verified
+from backend.accounts.services.identity import holder_of, is_verified, take_number
 from backend.accounts.services.passkeys import registration_for, verified_registration
 from backend.accounts.tables import Account
 from backend.lib import webauthn
@@ -161,14 +161,6 @@ async def finish_enrol(
         await account.save()
         account_id = int(account.id)
         actor = Actor(account_id=account_id, role="citizen", ip=ceremony.actor.ip)
-        frozen = None
-        if holder is not None:
-            frozen = await release_to_verified(
-                person["national_id"], actor, how="digital_id", new_account_id=account_id
-            )
-        await Account.update({Account.national_id: person["national_id"]}).where(
-            Account.id == account_id
-        )
         passkey_id = await save_passkey(account_id, new, passkey_name)
         detail: dict[str, Any] = {"assurance": assurance}
         if verified:
@@ -181,16 +173,18 @@ async def finish_enrol(
             object_id=passkey_id,
             detail=detail,
         )
-        if frozen is not None:
-            await record(
-                "account.identity_claimed",
+        if verified:  # never a self-asserted enrolment: it holds no claim on the number
+            await take_number(
+                person["national_id"],
+                account_id,
                 actor,
-                subject_account_id=account_id,
-                object_type="account",
-                object_id=frozen,
-                detail={"frozen_account": frozen, "provider": verified["provider"]},
+                how="digital_id",
+                detail={"provider": verified["provider"]},
             )
-            await publish(AccountNotice(account_id=account_id, what="identity_claimed"))
+        else:
+            await Account.update({Account.national_id: person["national_id"]}).where(
+                Account.id == account_id
+            )
     return SignedIn(account_id, "citizen", passkey_id)
 
 
