@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from backend.accounts import errors
+from backend.accounts import errors, national_ids
 from backend.accounts.events import AccountNotice
+from backend.accounts.national_ids import index_of, normalise
 from backend.accounts.services.ceremonies import (
     RP_NAME,
     Ceremony,
@@ -58,11 +59,12 @@ async def begin_enrol(
     language: str,
     address: str = "",
 ) -> dict[str, Any]:
-    national_id = national_id.replace("-", "").replace(" ", "")
+    national_id = normalise(national_id)
     phone = phone.replace("-", "").replace(" ", "")
     _validate_person(national_id, full_name, phone)
     await check_limits(
-        ceremony.actor, [(Limits.ENROL_IP, ceremony.actor.ip), (Limits.ENROL_ID, national_id)]
+        ceremony.actor,
+        [(Limits.ENROL_IP, ceremony.actor.ip), (Limits.ENROL_ID, index_of(national_id))],
     )
     # Whether the number has an account is not told here (the same answer either way): only
     # after the passkey ceremony, and then the person is led to verify who they are.
@@ -148,7 +150,6 @@ async def finish_enrol(
         account = Account(
             user_handle=person["user_handle"],
             role="citizen",
-            national_id=None,
             full_name=person["full_name"],
             phone=person["phone"],
             address=person.get("address", ""),
@@ -182,7 +183,7 @@ async def finish_enrol(
                 detail={"provider": verified["provider"]},
             )
         else:
-            await Account.update({Account.national_id: person["national_id"]}).where(
+            await Account.update(national_ids.values(person["national_id"])).where(
                 Account.id == account_id
             )
     return SignedIn(account_id, "citizen", passkey_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from backend.accounts import national_ids
 from backend.accounts.events import AccountNotice, IdentityDisputed
 from backend.accounts.services.security import end_sessions
 from backend.accounts.tables import Account, Session
@@ -34,7 +35,7 @@ async def holder_of(national_id: str) -> dict[str, Any] | None:
     """The account holding `national_id`: its id, role, assurance and name."""
     row = (
         await Account.select(Account.id, Account.role, Account.assurance, Account.full_name)
-        .where(Account.national_id == national_id)
+        .where(national_ids.held_by(national_id))
         .first()
     )
     return dict(row) if row else None
@@ -57,8 +58,8 @@ async def release_to_verified(
     at = dt.datetime.now(dt.UTC)
     await Account.update(
         {
-            Account.national_id: None,
-            Account.disputed_national_id: national_id,
+            **national_ids.values(None),
+            **national_ids.disputed_values(national_id),
             Account.frozen_reason: FROZEN_IDENTITY,
             Account.disabled_at: at,
         }
@@ -92,7 +93,7 @@ async def take_number(
     the new holder's activity log (`detail` added) and they are told, `where` it happened.
     Returns the frozen account's id, or None if the number was free."""
     frozen = await release_to_verified(national_id, actor, how=how, new_account_id=account_id)
-    await Account.update({Account.national_id: national_id}).where(Account.id == account_id)
+    await Account.update(national_ids.values(national_id)).where(Account.id == account_id)
     if frozen is not None:
         await record(
             "account.identity_claimed",

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from backend.accounts.national_ids import DISPUTED, open_id
 from backend.agency_api.errors import field_message
 from backend.agency_api.schemas import (
     Applicant,
@@ -19,6 +20,7 @@ from backend.agency_api.schemas import (
     StatusChanged,
 )
 from backend.applications import services as applications
+from backend.applications.answers import load
 from backend.applications.attachments import file_answers, forms_of
 from backend.applications.errors import ApplicationNotFoundError
 from backend.applications.status import ACTIVE
@@ -52,8 +54,8 @@ _VIEW = (
     Application.service.name_th.as_alias("service_th"),
     Application.service.name_en.as_alias("service_en"),
     Application.account.full_name.as_alias("full_name"),
-    Application.account.national_id.as_alias("national_id"),
-    Application.account.disputed_national_id.as_alias("disputed_national_id"),
+    Application.account.national_id_sealed.as_alias("national_id"),
+    Application.account.disputed_national_id_sealed.as_alias("disputed_national_id"),
     Application.account.assurance.as_alias("assurance"),
     Application.identity_disputed,
     Application.account.language.as_alias("language"),
@@ -102,7 +104,7 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
     ids = [r["id"] for r in rows]
     forms = await forms_of(r["service"] for r in rows)
     histories = await applications.histories(ids)
-    answers = {r["id"]: json.loads(r["answers"]) for r in rows}
+    answers = {r["id"]: load(r["answers"]) for r in rows}
     attached = {r["id"]: file_answers(forms.get(r["service"], []), answers[r["id"]]) for r in rows}
     documents = await _documents(attached, document_url)
     return [
@@ -115,7 +117,9 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
             service_name=I18n(th=r["service_th"], en=r["service_en"]),
             applicant=Applicant(
                 full_name=r["full_name"],
-                national_id=r["national_id"] or r["disputed_national_id"],
+                # The agency's own applicant: the number, in clear, over the signed API.
+                national_id=open_id(r["national_id"])
+                or open_id(r["disputed_national_id"], DISPUTED),
                 assurance=r["assurance"],
                 language=r["language"],
             ),

@@ -12,6 +12,7 @@ import msgspec
 
 from backend.accounts.services.identity import is_verified
 from backend.accounts.tables import Account
+from backend.applications.answers import load, stored
 from backend.applications.errors import (
     AssuranceRequiredError,
     NotADraftError,
@@ -136,7 +137,7 @@ async def create_application(
         service=service.id,
         agency=service.agency_id,
         status="draft",
-        answers=json.dumps(clean, ensure_ascii=False),
+        answers=stored(clean),
         created_at=now,
         updated_at=now,
         change_seq=0,
@@ -179,7 +180,7 @@ async def update_draft(
         seq = await next_change(account_id)
         await Application.update(
             {
-                Application.answers: json.dumps(clean, ensure_ascii=False),
+                Application.answers: stored(clean),
                 Application.updated_at: utc_now(),
                 Application.change_seq: seq,
             }
@@ -199,7 +200,7 @@ async def submit_draft(actor: Actor, account_id: int, application_id: int) -> No
     check_transition(app["status"], "submitted", by="citizen")
     service = await _form_of_application(application_id)
     await _check_assurance(account_id, service)
-    clean = clean_answers(service.form, json.loads(app["answers"]), complete=True)
+    clean = clean_answers(service.form, load(app["answers"]), complete=True)
     await _check_documents(account_id, service.form, clean)
     await record_change(app, "submitted", actor, answers=clean)
 
@@ -247,7 +248,7 @@ async def answer_needs_info(
         allowed = set(requested) or {f.name for f in service.form}
         clean = clean_answers(service.form, answers, complete=False, only=allowed)
         await _check_documents(account_id, service.form, clean)
-        merged = {**json.loads(app["answers"]), **clean}
+        merged = {**load(app["answers"]), **clean}
         clean_answers(service.form, merged, complete=True)  # the whole form must now be whole
         await record_change(
             app, "in_review", actor, message_th=message, message_en=message, answers=merged

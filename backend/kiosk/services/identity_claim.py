@@ -53,7 +53,6 @@ async def claim_identity(operator: Operator, full_name: str, settings: Settings)
         account = Account(
             user_handle=webauthn.b64url(secrets.token_bytes(32)),
             role="citizen",
-            national_id=None,
             full_name=full_name.strip(),
             assurance="verified_in_person",
             assurance_provider="kiosk",
