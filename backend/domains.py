@@ -13,6 +13,7 @@ from backend.catalog import plugin as catalog
 from backend.documents import plugin as documents
 from backend.kiosk import plugin as kiosk
 from backend.notifications import plugin as notifications
+from backend.performance import plugin as performance
 from backend.privacy import plugin as privacy
 from backend.system import plugin as system
 from backend.system import registry as platform
@@ -30,6 +31,7 @@ PLUGINS: tuple[ModuleType, ...] = (
     kiosk,
     agency_api,
     privacy,
+    performance,
 )
 
 
