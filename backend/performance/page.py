@@ -154,10 +154,13 @@ def _backlog_row(name: str, backlog: Backlog) -> str:
     return f'<tr><th scope="row">{esc(name)}</th>{"".join(map(_cell, cells))}</tr>'
 
 
-def _table(table_id: str, caption: str, head: list[str], rows: list[str]) -> str:
+def _table(table_id: str, agency_id: str, caption: str, head: list[str], rows: list[str]) -> str:
+    """A table that scrolls sideways on a narrow screen (a focusable region named by its
+    agency and caption, so each is a distinct landmark)."""
     heads = "".join(f'<th scope="col">{esc(h)}</th>' for h in head)
     return (
-        f'<div class="table-wrap" role="region" aria-labelledby="{table_id}" tabindex="0">'
+        f'<div class="table-wrap" role="region" aria-labelledby="{agency_id} {table_id}" '
+        'tabindex="0">'
         f'<table class="figures"><caption id="{table_id}">{esc(caption)}</caption>'
         f"<thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
@@ -183,11 +186,12 @@ def _agency(agency: AgencyPerformance, index: int, lang: str, month: str, offere
         _backlog_row(s.name.th if lang == "th" else s.name.en, s.backlog) for s in agency.services
     ]
     code = esc(agency.code)
+    caption = t["caption"].format(month=month_label(month, lang))
     return (
         f'<section aria-labelledby="a-{code}"><h2 id="a-{code}">{esc(name)}</h2>'
         f"<p>{esc(t['eservice'].format(done=e.end_to_end, all=e.services, pct=pct))}</p>"
-        + _table(f"m-{code}", t["caption"].format(month=month_label(month, lang)), head, rows)
-        + _table(f"b-{code}", t["backlog_caption"], backlog_head, backlog_rows)
+        + _table(f"m-{code}", f"a-{code}", caption, head, rows)
+        + _table(f"b-{code}", f"a-{code}", t["backlog_caption"], backlog_head, backlog_rows)
         + "</section>"
     )
 
@@ -231,6 +235,7 @@ def render(snapshot: Snapshot | None, lang: str, month: str | None, stylesheet: 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(t["title"])}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{esc(stylesheet)}">
 </head>
 <body>
