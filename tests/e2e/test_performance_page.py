@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, virtual_authenticator
+from tests.e2e.staff import admin, forget_rate_limits
 from tests.e2e.test_pwa_a11y import _violations
 
 pytestmark = pytest.mark.browser
@@ -60,3 +61,25 @@ def test_the_month_form_works_without_javascript(browser: Browser, live_server: 
         expect(page.get_by_role("heading", level=1)).to_have_text("ผลการให้บริการของหน่วยงาน")
     finally:
         context.close()
+
+
+@pytest.mark.usefixtures("figures")
+def test_an_officer_sees_their_agency_in_the_console(
+    page: Page, live_server: LiveServer, axe_source: str
+) -> None:
+    forget_rate_limits(live_server)
+    with admin(live_server) as boss:
+        invitation = boss.call(
+            "POST",
+            "/api/v1/admin/invitations",
+            {"role": "officer", "full_name": "ผู้ดู ตัวเลข", "agency": "DLT"},
+        )
+    virtual_authenticator(page)
+    page.goto(f"{live_server.url}/#/invitation?code={invitation['code']}")
+    page.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของหน่วยงาน")
+    page.get_by_role("link", name="ผลการให้บริการของหน่วยงานเรา").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ผลการให้บริการของหน่วยงานเรา")
+    expect(page.locator("main")).to_contain_text("บริการที่ทำได้ครบในพอร์ทัล: 0 จาก 2")
+    page.wait_for_load_state("networkidle")
+    assert _violations(page, axe_source) == []
