@@ -14,6 +14,7 @@ from backend.delegation import plugin as delegation
 from backend.documents import plugin as documents
 from backend.kiosk import plugin as kiosk
 from backend.notifications import plugin as notifications
+from backend.performance import plugin as performance
 from backend.privacy import plugin as privacy
 from backend.system import plugin as system
 from backend.system import registry as platform
@@ -32,6 +33,7 @@ PLUGINS: tuple[ModuleType, ...] = (
     delegation,
     agency_api,
     privacy,
+    performance,
 )
 
 
