@@ -32,6 +32,12 @@ def forget_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     on_response_start(connection.scope, drop)
 
 
+def _no_store(code: int, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    del code
+    kept = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+    return [*kept, (b"cache-control", b"no-store")]
+
+
 class DelegateRequests:
     cookie = ACTING_COOKIE
 
@@ -49,6 +55,7 @@ class DelegateRequests:
             forget_cookie(connection)
             raise DelegationEndedError()
         assert not isinstance(grant, bool)
+        on_response_start(connection.scope, _no_store)  # the delegate's phone keeps none of it
         return replace(
             auth,
             acting_for=grant.grantor,

@@ -102,7 +102,7 @@ class ActingController(Controller):
         """Whom this session acts for now, and within what."""
         acting = Acting(acting=False)
         if auth.delegation_id is not None:
-            acting = Acting(acting=True, delegation=await services.one(auth.delegation_id))
+            acting = await services.acting(auth.delegation_id)
         return Response(acting, headers={"Cache-Control": "private, no-store"})
 
     @post(
@@ -126,8 +126,7 @@ class ActingController(Controller):
         if grant is False:
             raise DelegationEndedError()
         response = Response(
-            Acting(acting=True, delegation=await services.one(delegation_id)),
-            headers={"Cache-Control": "no-store"},
+            await services.acting(delegation_id), headers={"Cache-Control": "no-store"}
         )
         response.set_cookie(
             Cookie(

@@ -14,6 +14,7 @@ __all__ = [
     "DelegationCreate",
     "DelegationOut",
     "Delegations",
+    "Grantor",
     "InvitationAccept",
     "InvitationOut",
     "KioskDelegationCreate",
@@ -78,6 +79,16 @@ class Delegations(Struct):
     """Authorisations others gave me (I may act for them)."""
 
 
+class Grantor(Struct):
+    """Whom a delegate acts for, as their screens need it (forms are filled for them)."""
+
+    id: int
+    full_name: str
+    assurance: str
+    language: str
+
+
 class Acting(Struct):
     acting: bool
     delegation: DelegationOut | None = None
+    grantor: Grantor | None = None

@@ -26,7 +26,7 @@ from backend.delegation.errors import (
     NotYourOwnDelegateError,
     VerificationNeededError,
 )
-from backend.delegation.schemas import DelegationCreate, DelegationOut
+from backend.delegation.schemas import Acting, DelegationCreate, DelegationOut, Grantor
 from backend.delegation.tables import Delegation
 from backend.kiosk.tables import AssistedSession
 from backend.lib.db import write_transaction
@@ -39,6 +39,7 @@ __all__ = [
     "POWERS",
     "Grant",
     "accept",
+    "acting",
     "end",
     "end_all_of",
     "grant_for",
@@ -396,6 +397,23 @@ async def listing(account_id: int) -> tuple[list[DelegationOut], list[Delegation
     given = await _select().where(Delegation.grantor == account_id)
     received = await _select().where(Delegation.delegate == account_id)
     return [out(r) for r in given], [out(r) for r in received]
+
+
+async def acting(delegation_id: int) -> Acting:
+    """What a delegate's screens show while acting under `delegation_id` (in force)."""
+    row = (
+        await Delegation.select(
+            Delegation.grantor.id.as_alias("id"),
+            Delegation.grantor.full_name.as_alias("full_name"),
+            Delegation.grantor.assurance.as_alias("assurance"),
+            Delegation.grantor.language.as_alias("language"),
+        )
+        .where(Delegation.id == delegation_id)
+        .first()
+    )
+    if row is None:
+        raise DelegationNotFoundError()
+    return Acting(acting=True, delegation=await one(delegation_id), grantor=Grantor(**row))
 
 
 async def one(delegation_id: int) -> DelegationOut:

@@ -20,6 +20,8 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body.code || 'error';
     this.body = body;
+    // A delegate whose authorisation ended: acting.js takes the page back to their own account.
+    if (this.code === 'delegation_ended') dispatchEvent(new Event('delegation-ended'));
   }
 }
 

@@ -23,6 +23,8 @@ function part(name) {
 const view = part('view');
 const langButton = part('lang-switch');
 const accountLink = /** @type {HTMLAnchorElement} */ (part('account-link'));
+/** A delegate acting for someone who authorised them (acting.js). */
+let acting = false;
 
 /** Hash pattern → screen (js/screens/<name>.js exports `render(root, params, match)`). */
 const SCREENS = /** @type {[RegExp, string][]} */ ([
@@ -34,6 +36,7 @@ const SCREENS = /** @type {[RegExp, string][]} */ ([
   [/^#\/kiosk(?:\/activate)?$/, 'kiosk'],
   [/^#\/officer(?:\/applications\/(\d+)|\/(performance))?$/, 'officer'],
   [/^#\/(kiosk-consent|notifications)$/, ''],
+  [/^#\/(delegations|delegate)$/, 'delegations'],
   [/^#\/(welcome|enrol|signin|account|dashboard)$/, ''], // named by the match
 ]);
 /** @param {string} name */
@@ -74,6 +77,10 @@ async function render(main) {
   const [path, query] = location.hash.split('?');
   const [name, match] = route(path);
   try {
+    if (acting && (await import('./acting.js')).ownerScreen(name)) {
+      root.replaceChildren(el('h1', {}, t('acting.ownerTitle')), el('p', {}, t('acting.ownerOnly')));
+      return;
+    }
     await (await load(name)).render(root, new URLSearchParams(query || ''), match);
   } catch (error) {
     const key = navigator.onLine ? 'error.network' : 'error.offline';
@@ -115,6 +122,9 @@ navigator.serviceWorker?.addEventListener('message', (event) => {
 });
 
 const [device] = await Promise.all([detectKiosk(), loadLang()]);
+// A delegate acting for someone (acting.js): decided before anything reads the phone's stores.
+acting = !device && localStorage.getItem('acting') !== null;
+if (acting) await (await import('./acting.js')).resume(view);
 if (device) {
   rememberNothing();
   localStorage.clear();

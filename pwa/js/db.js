@@ -67,3 +67,31 @@ export function store(name) {
   };
 }
 
+/** @type {Map<string, Map<IDBValidKey, any>>} */
+const memory = new Map();
+
+/**
+ * The store API over a Map that lives as long as the page (`replaceStores(memoryStore)`): a
+ * kiosk's, or a delegate's while acting for someone, outbox, copies and drafts never reach
+ * IndexedDB (the page reloads when whom it serves changes).
+ * @param {string} name
+ */
+export function memoryStore(name) {
+  if (!memory.has(name)) memory.set(name, new Map());
+  const map = /** @type {Map<IDBValidKey, any>} */ (memory.get(name));
+  const keyPath = name === 'outbox' ? 'id' : 'key'; // db.js STORES (the outbox numbers its items)
+  const copy = (/** @type {any} */ value) => (value === undefined ? undefined : structuredClone(value));
+  return {
+    all: async () => [...map.values()].map(copy),
+    /** @param {IDBValidKey} key */ get: async (key) => copy(map.get(key)),
+    /** @param {any} value */
+    put: async (value) => {
+      const key = value[keyPath] ?? Math.max(0, ...[...map.keys()].map(Number)) + 1;
+      map.set(key, { ...copy(value), [keyPath]: key });
+      return key;
+    },
+    /** @param {IDBValidKey} key */ delete: async (key) => { map.delete(key); },
+    clear: async () => { map.clear(); },
+    count: async () => map.size,
+  };
+}

@@ -7,7 +7,7 @@
 // granularity, so the page never claims more time than the server will give. Activity on the
 // screen (a touch, a key) pings the server, which is what keeps both sessions alive.
 import { ApiError, getJSON, send, lastRequest } from '../api.js';
-import { replaceStores } from '../db.js';
+import { replaceStores, memoryStore } from '../db.js';
 import { t } from '../i18n.js';
 import { account, onAccount, setAccount, setServed, checkSession, idleTimeout } from '../session.js';
 import { el } from '../views/dom.js';
@@ -237,32 +237,4 @@ function draw() {
 function toggleLargeText() {
   document.documentElement.classList.toggle('large-text');
   draw();
-}
-
-/** @type {Map<string, Map<IDBValidKey, any>>} */
-const memory = new Map();
-
-/**
- * db.js's store API over a Map that lives as long as the page (which reloads after each
- * citizen): the outbox, copies and drafts of a kiosk never reach IndexedDB.
- * @param {string} name
- */
-function memoryStore(name) {
-  if (!memory.has(name)) memory.set(name, new Map());
-  const map = /** @type {Map<IDBValidKey, any>} */ (memory.get(name));
-  const keyPath = name === 'outbox' ? 'id' : 'key'; // db.js STORES (the outbox numbers its items)
-  const copy = (/** @type {any} */ value) => (value === undefined ? undefined : structuredClone(value));
-  return {
-    all: async () => [...map.values()].map(copy),
-    /** @param {IDBValidKey} key */ get: async (key) => copy(map.get(key)),
-    /** @param {any} value */
-    put: async (value) => {
-      const key = value[keyPath] ?? Math.max(0, ...[...map.keys()].map(Number)) + 1;
-      map.set(key, { ...copy(value), [keyPath]: key });
-      return key;
-    },
-    /** @param {IDBValidKey} key */ delete: async (key) => { map.delete(key); },
-    clear: async () => { map.clear(); },
-    count: async () => map.size,
-  };
 }
