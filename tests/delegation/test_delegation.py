@@ -22,6 +22,7 @@ from backend.system.tables import AuditEntry
 from tests.support.applications import agency_id, apply
 from tests.support.flows import csrf, enrol_citizen, thai_id
 from tests.support.kiosk import KioskSetup, consent_in_person, start
+from tests.support.routes import call, signed_in_routes
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -413,3 +414,29 @@ async def test_erasing_the_delegate_ends_it_and_the_export_lists_it(
     given = (await client.get("/api/v1/delegations")).json()["given"]
     assert given[0]["state"] == "ended"
     assert given[0]["end_reason"] == "account_erased"
+
+
+async def test_every_owner_route_is_closed_to_a_delegate_with_every_power(
+    client: Client, grantor: dict[str, Any], delegate: tuple[Client, dict[str, Any]]
+) -> None:
+    """Walks every signed-in route: whatever the grant, the account holder's own routes
+    (and the contact details, which no power covers) answer 403 to someone acting for them,
+    before any work is done."""
+    phone, _ = delegate
+    delegation_id = await accepted(client, phone, powers=["follow", "apply", "documents"])
+    await act_for(phone, delegation_id)
+    walked = 0
+    for method, path, handler in signed_in_routes(phone):
+        if handler.opt["need"] not in ("owner", "profile") or method == "HEAD":
+            continue
+        response = await call(phone, method, path)
+        assert (response.status_code, response.json()["code"]) == (403, "outside_consent"), (
+            method,
+            path,
+        )
+        walked += 1
+    assert walked >= 10
+    assert await Account.select(Account.phone).where(Account.id == grantor["id"]) == [
+        {"phone": "0812345678"}
+    ]
+    assert await Delegation.count() == 1  # not ended, nor another made, by the walk

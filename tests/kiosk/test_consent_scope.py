@@ -9,7 +9,6 @@ import re
 from typing import Any, get_args
 
 import pytest
-from litestar.handlers import HTTPRouteHandler
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.auth import CONSENTABLE, Need
@@ -18,31 +17,11 @@ from backend.accounts.tables import Account
 from backend.kiosk.tables import AssistedSession
 from tests.support.flows import csrf, thai_id
 from tests.support.kiosk import KioskSetup, consent_in_person, start
+from tests.support.routes import call, signed_in_routes
 
 pytestmark = pytest.mark.usefixtures("db")
 
 Client = AsyncTestClient[Any]
-
-SIGNED_IN_GUARDS = re.compile(r"^(signed_in|requires_.*)$")
-"""Guards of routes a session reaches (the agency API's signature guard is another door)."""
-
-
-def signed_in_routes(client: Client) -> list[tuple[str, str, HTTPRouteHandler]]:
-    """(method, path, handler) of every documented route behind a session guard."""
-    found = []
-    for route in client.app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            if not isinstance(handler, HTTPRouteHandler) or not handler.include_in_schema:
-                continue
-            guards = [getattr(g, "__name__", "") for g in handler.resolve_guards()]
-            if any(SIGNED_IN_GUARDS.match(g) for g in guards):
-                for method in handler.http_methods:
-                    found.append((method, route.path, handler))
-    return found
-
-
-def concrete(path: str) -> str:
-    return re.sub(r"\{(\w+):int\}", "1", re.sub(r"\{(\w+):str\}", "x", path))
 
 
 async def acting_operator(kiosk: KioskSetup, seed: int) -> int:
@@ -54,11 +33,6 @@ async def acting_operator(kiosk: KioskSetup, seed: int) -> int:
     row = await Account.select(Account.id).where(held_by(national_id)).first()
     assert row is not None
     return int(row["id"])
-
-
-async def call(client: Client, method: str, path: str) -> Any:
-    body = None if method in ("GET", "HEAD", "DELETE") else {}
-    return await client.request(method, concrete(path), json=body, headers=csrf(client))
 
 
 async def test_every_signed_in_route_declares_what_it_needs(client: Client) -> None:
