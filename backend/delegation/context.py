@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 
 from backend.accounts.auth import Auth
 from backend.delegation.errors import DelegationEndedError
-from backend.delegation.services import grant_for
+from backend.delegation.grants import grant_for
 from backend.lib.middleware import on_response_start
 
 __all__ = ["ACTING_COOKIE", "DelegateRequests", "forget_cookie"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.delegation.services import end_all_of, listing
+from backend.delegation.grants import listing
+from backend.delegation.services import end_all_of
 from backend.system.registry import Erasure, PersonalData
 
 __all__ = ["PART"]
