@@ -49,6 +49,9 @@ class ApplicationSummary(Struct):
     service: ServiceRef
     action: ActionRequired | None = None
     deleted: bool = False
+    expected_by: dt.date | None = None
+    """While the agency has not decided: the last day of the service's promised processing
+    time (government working days after submission). Past it, the application is overdue."""
 
 
 class Dashboard(Struct):
@@ -77,6 +80,8 @@ class ApplicationDetail(Struct):
     submitted_at: dt.datetime | None = None
     action: ActionRequired | None = None
     can_withdraw: bool = False
+    expected_by: dt.date | None = None
+    """As on the dashboard: the promised decision date while undecided."""
 
 
 class ApplicationCreate(Struct):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from backend.applications.status import ACTIVE
+from backend.lib.workdays import due_at
 from backend.performance.schemas import Backlog, Figure, MonthFigures
 
 __all__ = [
@@ -18,7 +19,6 @@ __all__ = [
     "THAI_TIME",
     "AppRow",
     "backlog",
-    "due_at",
     "month_figures",
     "month_of",
     "months_back",
@@ -70,19 +70,6 @@ def months_back(now: dt.datetime, count: int) -> list[tuple[str, dt.datetime, dt
         found.append((f"{year:04d}-{month:02d}", start, end))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return found[::-1]
-
-
-def due_at(submitted_at: dt.datetime, working_days: int) -> dt.datetime:
-    """The promised deadline: the end of the `working_days`-th working day (Monday to Friday,
-    Thai time) after the day of submission. Public holidays are not known to the portal, so
-    a promise spanning one is held a day early."""
-    day = submitted_at.astimezone(THAI_TIME).date()
-    left = working_days
-    while left > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), THAI_TIME)
 
 
 def nearest_rank(values: Sequence[float], percent: float) -> float:

@@ -12,7 +12,7 @@ from backend.applications.status import ACTIVE
 from backend.applications.tables import Application
 from backend.lib.db import write_transaction
 from backend.lib.schema import I18n
-from backend.performance.figures import due_at
+from backend.lib.workdays import due_at
 from backend.performance.schemas import OfficerPerformance, OverdueApplication
 from backend.performance.services import latest
 from backend.system.audit import Actor, record

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.applications.tables import Application
 from tests.support.applications import OFFICER, agency_id, apply, set_status
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -79,3 +81,18 @@ async def test_lookups_are_rate_limited(client: Client, make_client: Any) -> Non
     assert blocked.status_code == 429
     assert "retry-after" in blocked.headers
     assert code not in blocked.text.split("<main")[1].split("</form>")[1]
+
+
+async def test_the_promised_date_shows_and_says_when_it_is_past(
+    client: Client, make_client: Any
+) -> None:
+    code, last4 = await submitted(client)
+    async with make_client() as anyone:
+        page = await anyone.post("/track", data={"code": code, "last4": last4})
+        assert "คาดว่าจะทราบผลภายใน" in page.text and "เกินกำหนด" not in page.text
+        # Submitted three weeks ago: a 1-working-day promise is long past.
+        await Application.update(
+            {Application.submitted_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=21)}
+        ).where(Application.tracking_code == code)
+        late = await anyone.post("/track", data={"code": code, "last4": last4})
+        assert "เกินกำหนด: หน่วยงานควรแจ้งผลภายใน" in late.text

@@ -7,6 +7,7 @@ limited per address and per code, so the page cannot be used to discover applica
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +22,7 @@ from backend.applications import services
 from backend.applications.schemas import ApplicationDetail
 from backend.applications.status import label
 from backend.lib.errors import RateLimitedError
-from backend.lib.i18n import format_datetime
+from backend.lib.i18n import BANGKOK, format_datetime
 from backend.settings import Settings
 from backend.system.ratelimit import Limit, check
 
@@ -41,6 +42,8 @@ _TEXT = {
         "limited": "ตรวจสอบบ่อยเกินไป กรุณารอ {n} วินาทีแล้วลองใหม่",
         "status": "สถานะ",
         "history": "ประวัติ",
+        "promise": "คาดว่าจะทราบผลภายใน {date}",
+        "overdue": "เกินกำหนด: หน่วยงานควรแจ้งผลภายใน {date}",
         "service": "บริการ",
         "other": "English",
         "intro": "ไม่ต้องเข้าสู่ระบบ ใช้รหัสติดตามจากใบรับเรื่องหรือข้อความแจ้งเตือน",
@@ -57,6 +60,8 @@ _TEXT = {
         "limited": "Too many checks. Please wait {n} seconds and try again.",
         "status": "Status",
         "history": "History",
+        "promise": "Decision expected by {date}",
+        "overdue": "Overdue: the agency should have decided by {date}",
         "service": "Service",
         "other": "ภาษาไทย",
         "intro": "No sign-in needed: use the tracking code on your receipt or notification.",
@@ -106,6 +111,20 @@ def _page(settings: Settings, lang: str, body: str, code: str = "") -> str:
 </html>"""
 
 
+def _promise(detail: ApplicationDetail, lang: str) -> str:
+    """By when the agency promised to decide, or that it is past that day (Thai date)."""
+    if detail.expected_by is None:
+        return ""
+    last = detail.expected_by
+    noon = dt.datetime.combine(last, dt.time(12), BANGKOK)
+    shown = format_datetime(noon, lang, time=False)
+    late = dt.datetime.now(BANGKOK).date() > last
+    text = html.escape(_TEXT[lang]["overdue" if late else "promise"].format(date=shown))
+    return (
+        f'<p class="promise overdue"><strong>{text}</strong></p>\n' if late else f"<p>{text}</p>\n"
+    )
+
+
 def _result(detail: ApplicationDetail, lang: str) -> str:
     t = _TEXT[lang]
     esc = html.escape
@@ -128,7 +147,7 @@ def _result(detail: ApplicationDetail, lang: str) -> str:
 <h2>{esc(detail.tracking_code)}</h2>
 <p>{esc(t["service"])}: {esc(service)} · {esc(agency)}</p>
 <p class="status-now">{esc(t["status"])}: <strong>{esc(th if lang == "th" else en)}</strong></p>
-<h3>{esc(t["history"])}</h3>
+{_promise(detail, lang)}<h3>{esc(t["history"])}</h3>
 <ol class="history">{"".join(rows)}</ol>
 </section>"""
 

@@ -3,6 +3,7 @@ history, and the public tracking lookup."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 from collections import defaultdict
@@ -23,10 +24,11 @@ from backend.applications.schemas import (
     HistoryEntry,
     ServiceRef,
 )
-from backend.applications.status import CITIZEN_TRANSITIONS
+from backend.applications.status import ACTIVE, CITIZEN_TRANSITIONS
 from backend.applications.tables import Application, StatusEvent
 from backend.lib.db import current_engine
 from backend.lib.schema import I18n
+from backend.lib.workdays import expected_by
 
 MAX_DASHBOARD_PAGE = 50
 
@@ -39,6 +41,8 @@ _SUMMARY = (
     Application.action_required,
     Application.change_seq,
     Application.deleted_at,
+    Application.submitted_at,
+    Application.service.processing_days.as_alias("processing_days"),
     Application.service.slug.as_alias("service_slug"),
     Application.service.name_th.as_alias("service_th"),
     Application.service.name_en.as_alias("service_en"),
@@ -67,6 +71,17 @@ def _service_ref(row: dict[str, Any]) -> ServiceRef:
     )
 
 
+def expected(row: dict[str, Any]) -> dt.date | None:
+    """The promised decision date of an undecided application (None: decided, a draft, or a
+    service that promises no time)."""
+    if row["status"] not in ACTIVE or row["submitted_at"] is None:
+        return None
+    submitted = row["submitted_at"]
+    if isinstance(submitted, str):  # SQLite, read with plain SQL
+        submitted = dt.datetime.fromisoformat(submitted)
+    return expected_by(submitted, int(row["processing_days"] or 0))
+
+
 def _summary(row: dict[str, Any]) -> ApplicationSummary:
     return ApplicationSummary(
         id=row["id"],
@@ -76,6 +91,7 @@ def _summary(row: dict[str, Any]) -> ApplicationSummary:
         service=_service_ref(row),
         action=action_required(row["action_required"]) if row["status"] == "needs_info" else None,
         deleted=row["deleted_at"] is not None,
+        expected_by=expected(row),
     )
 
 
@@ -99,7 +115,8 @@ async def dashboard_version(account_id: int) -> tuple[int, int]:
 # `sync` and the rows come from one snapshot.
 _DASHBOARD_SQL = """
 SELECT a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
-    a.deleted_at, s.slug AS service_slug, s.name_th AS service_th, s.name_en AS service_en,
+    a.deleted_at, a.submitted_at, s.processing_days,
+    s.slug AS service_slug, s.name_th AS service_th, s.name_en AS service_en,
     g.code AS agency_code, g.name_th AS agency_th, g.name_en AS agency_en,
     v.seq AS version_seq, v.n AS version_n
 FROM (SELECT COALESCE(MAX(change_seq), 0) AS seq, COUNT(*) AS n FROM application
@@ -169,7 +186,6 @@ async def get_detail(account_id: int, application_id: int) -> ApplicationDetail:
             *_SUMMARY,
             Application.answers,
             Application.created_at,
-            Application.submitted_at,
         )
         .where(
             (Application.id == application_id)
@@ -196,6 +212,7 @@ def _detail(row: dict[str, Any], entries: list[HistoryEntry]) -> ApplicationDeta
         history=entries,
         action=action_required(row["action_required"]) if row["status"] == "needs_info" else None,
         can_withdraw="withdrawn" in CITIZEN_TRANSITIONS.get(row["status"], frozenset()),
+        expected_by=expected(row),
     )
 
 
@@ -242,7 +259,6 @@ async def find_for_tracking(tracking_code: str, id_last4: str) -> ApplicationDet
             *_SUMMARY,
             Application.answers,
             Application.created_at,
-            Application.submitted_at,
             Application.account.national_id_sealed.as_alias("national_id"),
         )
         .where(

@@ -19,6 +19,7 @@ import {
   signedIn,
   setFlash,
   takeFlash,
+  promised,
 } from './ui.js';
 import { buildForm } from './form.js';
 import { fresh, drafts, walletFor } from './local.js';
@@ -79,6 +80,7 @@ export async function render(root, params, match) {
       el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
       ` · ${t('dashboard.changed', { time: when(app.updated_at) })}`,
     ),
+    promised(app.expected_by),
     app.action ? answerSection() : null,
     app.status === 'draft' ? draftSection() : null,
     el('h2', {}, t('detail.answers')),

@@ -8,14 +8,14 @@ import { announce, getJSON } from '../api.js';
 import { t, pick, when } from '../i18n.js';
 import { subscribe, discard, list as queued } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { page, button, problemText, refusalText, signedIn, takeFlash, loading } from './ui.js';
+import { page, button, problemText, refusalText, signedIn, takeFlash, loading, promised } from './ui.js';
 import { readCopy, keepCopy } from './local.js';
 
 const PAGE = 20;
 
 /** @typedef {{id: number, tracking_code: string, status: string, updated_at: string, deleted?: boolean,
  *   service: {slug: string, name: {th: string, en: string}, agency_name: {th: string, en: string}},
- *   action?: {message: {th: string, en: string}, fields: string[]} | null}} Summary */
+ *   action?: {message: {th: string, en: string}, fields: string[]} | null, expected_by?: string}} Summary */
 /** @typedef {{items: Summary[], sync: number, next_cursor?: number | null}} Dashboard */
 
 /** @param {HTMLElement} root */
@@ -130,6 +130,7 @@ function card(item) {
     el('p', { class: 'meta' }, `${pick(item.service.agency_name)} · ${item.tracking_code}`),
     el('p', {}, el('span', { class: `badge state-${item.status}` }, t(`state.${item.status}`)),
       ` · ${t('dashboard.changed', { time: when(item.updated_at) })}`),
+    promised(item.expected_by) || '',
   );
   if (item.action) {
     node.append(el('div', { class: 'action' },
