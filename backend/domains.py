@@ -11,6 +11,7 @@ from backend.agency_api import plugin as agency_api
 from backend.applications import plugin as applications
 from backend.catalog import plugin as catalog
 from backend.documents import plugin as documents
+from backend.fees import plugin as fees
 from backend.kiosk import plugin as kiosk
 from backend.notifications import plugin as notifications
 from backend.privacy import plugin as privacy
@@ -26,6 +27,7 @@ PLUGINS: tuple[ModuleType, ...] = (
     accounts,
     documents,
     applications,
+    fees,
     notifications,
     kiosk,
     agency_api,
