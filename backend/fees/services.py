@@ -361,8 +361,10 @@ async def sweep_overdue(run: Housekeeping) -> dict[str, int]:
     reminded = 0
     for fee in found:
         async with write_transaction():
-            claimed = await Fee.update({Fee.overdue_at: run.now}, returning=[Fee.id]).where(
-                (Fee.id == fee["id"]) & Fee.overdue_at.is_null() & (Fee.status == "due")
+            claimed = (
+                await Fee.update({Fee.overdue_at: run.now})
+                .where((Fee.id == fee["id"]) & Fee.overdue_at.is_null() & (Fee.status == "due"))
+                .returning(Fee.id)
             )
             if not claimed:
                 continue  # another worker's housekeeping took it, or it was paid meanwhile

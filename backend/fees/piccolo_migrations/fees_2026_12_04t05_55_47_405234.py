@@ -25,7 +25,7 @@ class Application(Table, tablename="application", schema=None):
     )
 
 
-ID = "2026-12-04T05:54:09:647824"
+ID = "2026-12-04T05:55:47:405234"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
