@@ -199,6 +199,14 @@ SERVICE_OUT = ServiceOut(
 
 STATUS_CHANGED = StatusChanged(application_id=42, status="needs_info", change_seq=1240)
 
+FEE_DUE = FeeView(
+    state="due",
+    amount_satang=100_00,
+    reference1="DOPA7K3MQ9",
+    reference2="K7QW2M9XRT4P",
+    due_at=_AT + dt.timedelta(days=7),
+)
+
 APPLICATION_VIEW = ApplicationView(
     id=42,
     tracking_code="DOPA-7K3M-Q9",
@@ -246,6 +254,7 @@ APPLICATION_VIEW = ApplicationView(
         message=I18n(th="กรุณาแนบใบแจ้งความ", en="Please attach the police report"),
         fields=["police_report"],
     ),
+    fee=FEE_DUE,
 )
 
 FEED = Feed(items=[APPLICATION_VIEW], next=1240, more=False)
@@ -282,13 +291,6 @@ BAD_FORM = form_refused(FormSchemaError("fields[2].type", "Invalid enum value 'd
 
 # --- Fees ----------------------------------------------------------------------------------
 
-FEE_DUE = FeeView(
-    state="due",
-    amount_satang=100_00,
-    reference1="DOPA7K3MQ9",
-    reference2="K7QW2M9XRT4P",
-    due_at=_AT + dt.timedelta(days=7),
-)
 FEE_PAID = msgspec.structs.replace(
     FEE_DUE, state="paid", paid_at=_AT + dt.timedelta(days=1), receipt_number="R000000042"
 )
