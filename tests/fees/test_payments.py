@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.agency_api.services import officer_queue
 from backend.applications.tables import Application
 from backend.catalog.tables import Service
 from backend.fees import services as fees
@@ -20,7 +21,7 @@ from backend.notifications.tables import Notification
 from backend.settings import Settings
 from backend.system.registry import Housekeeping
 from tests.support.agency import Signer, apply_id_card
-from tests.support.applications import apply
+from tests.support.applications import OFFICER, agency_id, apply
 from tests.support.flows import enrol_citizen, thai_id
 from tests.support.notifications import subscribe_device
 from tests.support.outbox import outbox_rows
@@ -294,3 +295,32 @@ async def test_under_the_agency_rule_no_reminder_is_pushed(
     run = Housekeeping(settings=settings, now=dt.datetime.now(dt.UTC), batch=100)
     assert await fees.sweep_overdue(run) == {"fee_overdue": 1, "fee_reminded": 0}
     assert await _notifications(app_id) == []
+
+
+async def test_the_officer_console_shows_due_paid_and_overdue(client: Client, dopa: Signer) -> None:
+    await enrol_citizen(client, national_id=thai_id(513))
+    due, paid, overdue = [await apply_id_card(client) for _ in range(3)]
+    fee = await the_fee(client, paid)
+    body = {"amount_satang": 100_00, "reference2": fee["reference2"]}
+    assert (await pay(client, dopa, paid, body)).status_code == 200
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    await Fee.update({Fee.due_at: past}).where(Fee.application == overdue)
+    queue = await officer_queue(
+        await agency_id("DOPA"),
+        status=None,
+        service=None,
+        min_age_days=None,
+        max_age_days=None,
+        limit=10,
+        offset=0,
+        actor=OFFICER,
+    )
+    shown = {item.id: (item.fee, item.fee_satang) for item in queue.items}
+    assert shown == {
+        due: ("due", 100_00),
+        paid: ("paid", 100_00),
+        overdue: ("overdue", 100_00),
+    }
+    view = await dopa.request(client, "GET", f"/agency-api/v1/applications/{paid}")
+    assert view.json()["fee"]["state"] == "paid"
+    assert view.json()["fee"]["receipt_number"]
