@@ -33,6 +33,7 @@ from backend.catalog.errors import ServiceNotFoundError
 from backend.catalog.forms import Choice, FormField, FormSchemaError
 from backend.documents.errors import DocumentNotFoundError
 from backend.fees.errors import (
+    ApplicationClosedError,
     FeeAlreadyPaidError,
     FeeNotSetByAgencyError,
     NoFeeDueError,
@@ -324,6 +325,7 @@ PAYMENT_CONFLICTS: list[PortalError] = [
 FEE_CONFLICTS: list[PortalError] = [
     FeeAlreadyPaidError(),
     FeeNotSetByAgencyError(),
+    ApplicationClosedError(),
     IdempotencyConflictError(),
     IdempotencyInProgressError(),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.lib.errors import ConflictError, NotFoundError
 
 __all__ = [
+    "ApplicationClosedError",
     "FeeAlreadyPaidError",
     "FeeNotFoundError",
     "FeeNotSetByAgencyError",
@@ -35,6 +36,12 @@ class FeeAlreadyPaidError(ConflictError):
     code = "fee_already_paid"
     message_en = "The fee of this application is already paid; it cannot be changed."
     message_th = "ชำระค่าธรรมเนียมของคำขอนี้แล้ว จึงเปลี่ยนไม่ได้"
+
+
+class ApplicationClosedError(ConflictError):
+    code = "application_closed"
+    message_en = "The application was withdrawn or refused: it owes no fee."
+    message_th = "คำขอถูกถอนหรือไม่อนุมัติแล้ว จึงไม่มีค่าธรรมเนียม"
 
 
 class FeeNotSetByAgencyError(ConflictError):

@@ -12,8 +12,9 @@ from backend.lib.schema import I18n, Struct
 
 __all__ = ["FeeOut", "FeeSet", "FeeState", "FeeView", "PaymentConfirm", "PaymentConfirmed"]
 
-FeeState = Literal["due", "overdue", "paid"]
-"""due: to pay by `due_at`; overdue: unpaid past it; paid: the agency confirmed it."""
+FeeState = Literal["due", "overdue", "paid", "cancelled"]
+"""due: to pay by `due_at`; overdue: unpaid past it; paid: the agency confirmed it;
+cancelled: unpaid when the application was withdrawn or refused."""
 
 Satang = Annotated[int, msgspec.Meta(ge=1, le=100_000_000, description="In satang (1/100 baht).")]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=24)]

@@ -35,7 +35,9 @@ class Fee(Table, tablename="fee"):
     reference2 = Varchar(
         length=20, unique=True, help_text="The payment reference (Thai QR ref 2), random."
     )
-    status = Varchar(length=12, default="due", help_text="due or paid (see fees.services).")
+    status = Varchar(
+        length=12, default="due", help_text="due, paid or cancelled (see fees.services)."
+    )
     due_at = Timestamptz(help_text="Unpaid after this: overdue, the service's rule applies.")
     created_at = Timestamptz()
     overdue_at = Timestamptz(

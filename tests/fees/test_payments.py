@@ -22,7 +22,7 @@ from backend.settings import Settings
 from backend.system.registry import Housekeeping
 from tests.support.agency import Signer, apply_id_card
 from tests.support.applications import OFFICER, agency_id, apply
-from tests.support.flows import enrol_citizen, thai_id
+from tests.support.flows import csrf, enrol_citizen, thai_id
 from tests.support.notifications import subscribe_device
 from tests.support.outbox import outbox_rows
 from tests.support.push_service import PushService
@@ -324,3 +324,31 @@ async def test_the_officer_console_shows_due_paid_and_overdue(client: Client, do
     view = await dopa.request(client, "GET", f"/agency-api/v1/applications/{paid}")
     assert view.json()["fee"]["state"] == "paid"
     assert view.json()["fee"]["receipt_number"]
+
+
+async def test_a_withdrawn_application_owes_nothing(
+    client: Client, dopa: Signer, settings: Settings
+) -> None:
+    await enrol_citizen(client, national_id=thai_id(514))
+    app_id = await apply_id_card(client)
+    fee = await the_fee(client, app_id)
+    withdrawn = await client.post(
+        f"/api/v1/applications/{app_id}/withdraw", json={}, headers=csrf(client)
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    now = await the_fee(client, app_id)
+    assert now["state"] == "cancelled" and "qr_payload" not in now
+    body = {"amount_satang": 100_00, "reference2": fee["reference2"]}
+    late = await pay(client, dopa, app_id, body)
+    assert late.status_code == 409
+    assert late.json()["code"] == "no_fee_due"
+    assert "refund" in late.json()["message"]
+    refused = await set_fee(client, dopa, app_id, {"amount_satang": 1})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "application_closed"
+    # Never reminded: nothing is due.
+    await Fee.update({Fee.due_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=1)}).where(
+        Fee.application == app_id
+    )
+    run = Housekeeping(settings=settings, now=dt.datetime.now(dt.UTC), batch=9)
+    assert (await fees.sweep_overdue(run))["fee_overdue"] == 0

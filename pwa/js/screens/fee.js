@@ -15,7 +15,7 @@ export async function feeSection(id, service) {
   if (!service.fee_satang && service.fee_kind !== 'per_application') return null;
   /** @type {any} */
   const fee = await getJSON(`/api/v1/applications/${id}/fee`).catch(() => null);
-  if (!fee) return null;
+  if (!fee || fee.state === 'cancelled') return null;
   const title = el('h2', { id: 'fee-title' }, t('fee.title'));
   const amount = el('p', { class: 'fee-amount' }, money(fee.amount_satang));
   if (fee.state === 'paid') {

@@ -279,9 +279,9 @@ function shown(f, value) {
 }
 
 /** A fee's state and amount: due, overdue (a warning: the agency decides) or paid.
- * @param {'due' | 'overdue' | 'paid'} state @param {number} satang */
+ * @param {'due' | 'overdue' | 'paid' | 'cancelled'} state @param {number} satang */
 function feeLine(state, satang) {
-  const badge = state === 'paid' ? 'completed' : state === 'overdue' ? 'rejected' : 'needs_info';
+  const badge = { paid: 'completed', overdue: 'rejected', cancelled: 'withdrawn', due: 'needs_info' }[state];
   return el('p', { class: state === 'overdue' ? 'warning' : '' },
     el('span', { class: `badge state-${badge}` }, t(`officer.fee.${state}`)), ` · ${money(satang)}`);
 }

@@ -25,7 +25,7 @@ class Application(Table, tablename="application", schema=None):
     )
 
 
-ID = "2026-12-04T05:55:47:405234"
+ID = "2026-12-04T06:20:00:978034"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
