@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from litestar import Controller, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
@@ -14,6 +12,7 @@ from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.fees import services
 from backend.fees.receipt import render_receipt
 from backend.fees.schemas import FeeOut
+from backend.lib.static import page_stylesheet
 from backend.settings import Settings
 
 __all__ = ["FeeController", "PaymentReceiptController"]
@@ -49,9 +48,6 @@ class PaymentReceiptController(Controller):
         application_id: FromPath[int],
     ) -> Response[str]:
         """The e-receipt of the application's paid fee (printable HTML)."""
-        from backend.lib.static import load_bundle
-
         fee = await services.receipt_data(auth.require_account(), application_id)
-        stylesheet = load_bundle(Path(settings.pwa_dir)).versioned("css/app.css")
-        page = render_receipt(fee, stylesheet)
+        page = render_receipt(fee, page_stylesheet(settings.pwa_dir))
         return Response(page, media_type=MediaType.HTML, headers={"Cache-Control": "no-store"})

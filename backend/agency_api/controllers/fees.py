@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, post, put
 from litestar.di import NamedDependency
-from litestar.enums import MediaType, RequestEncodingType
+from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.status_codes import HTTP_200_OK
 
@@ -21,12 +21,13 @@ from backend.agency_api.controllers.common import (
     SECURITY,
     IdempotencyKey,
     documented,
+    idempotent,
 )
 from backend.agency_api.guard import AgencyCaller, signed_by_agency
 from backend.fees import services as fees
 from backend.fees.schemas import FeeSet, FeeView, PaymentConfirm, PaymentConfirmed
 from backend.lib.openapi import answer, example
-from backend.system.idempotency import key_from_header, request_hash, run_idempotent
+from backend.system.idempotency import key_from_header, request_hash
 
 __all__ = ["AgencyFeesController"]
 
@@ -37,20 +38,11 @@ async def _once(
     idempotency_key: str | None,
     work: Callable[[], Awaitable[msgspec.Struct]],
 ) -> Response[bytes]:
-    """One call per (agency, key): a retry gets the first answer with
-    `Idempotent-Replayed: true`; the same key with another body is 409."""
+    """One call per (agency, Idempotency-Key), the key required."""
     key = key_from_header(idempotency_key)
     assert key is not None
     fingerprint = request_hash(request.method, request.url.path, await request.body())
-
-    async def run() -> tuple[int, bytes]:
-        return HTTP_200_OK, msgspec.json.encode(await work())
-
-    outcome = await run_idempotent(f"agency:{caller.agency_id}", key, fingerprint, run)
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-    return Response(
-        outcome.body, status_code=outcome.status_code, media_type=MediaType.JSON, headers=headers
-    )
+    return await idempotent(f"agency:{caller.agency_id}", key, fingerprint, work)
 
 
 class AgencyFeesController(Controller):

@@ -4,7 +4,6 @@ and what happens next. Plain HTML with print CSS (80 mm thermal or A6), no JavaS
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Response, get
@@ -19,15 +18,10 @@ from backend.fees import services as fees
 from backend.fees.schemas import FeeOut
 from backend.lib.i18n import format_datetime
 from backend.lib.qr import qr_svg
+from backend.lib.static import page_stylesheet
 from backend.settings import Settings
 
 __all__ = ["ReceiptController"]
-
-
-def _stylesheet(settings: Settings) -> str:
-    from backend.lib.static import load_bundle
-
-    return load_bundle(Path(settings.pwa_dir)).versioned("css/app.css")
 
 
 class ReceiptController(Controller):
@@ -84,7 +78,7 @@ def _render(settings: Settings, detail: Any, days: int, fee: FeeOut | None = Non
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ใบรับเรื่อง {esc(detail.tracking_code)}</title>
-<link rel="stylesheet" href="{esc(_stylesheet(settings))}">
+<link rel="stylesheet" href="{esc(page_stylesheet(settings.pwa_dir))}">
 </head>
 <body class="receipt-page">
 <main class="receipt">
