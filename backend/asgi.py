@@ -25,6 +25,7 @@ from backend.lib.background import in_background
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
 from backend.lib.errors import exception_handlers
 from backend.lib.etag import ETagResponse
+from backend.lib.idcrypt import bind_keys
 from backend.lib.logging import configure_logging
 from backend.lib.middleware import (
     BROTLI_QUALITY,
@@ -55,6 +56,7 @@ def _lifespan(engine: Engine[Any], settings: Settings, pool: bool) -> Any:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         bind_engine(engine)
+        bind_keys(settings)
         if pool:
             await open_pool(engine, settings.db_pool_min, settings.db_pool_max)
             # The ~100 k objects of a started app live as long as the process: out of the

@@ -8,6 +8,7 @@ import click
 
 from backend import domains
 from backend.lib.cli import run_job, settings_or_exit
+from backend.settings import Settings
 
 __all__ = ["main"]
 
@@ -101,8 +102,9 @@ def demo() -> None:
 
 @main.command()
 def check() -> None:
-    """Check configuration, database reachability, that migrations are applied and that the
-    agency master key opens every stored agency secret."""
+    """Check configuration, database reachability, that migrations are applied, that the
+    agency master key opens every stored agency secret and that the national-ID keys open
+    every stored ID number."""
     from backend.agency_api.keys import SecretKeyError
     from backend.agency_api.rotation import unreadable_secrets
     from backend.lib.db import current_engine
@@ -142,6 +144,30 @@ def check() -> None:
         )
         sys.exit(1)
     click.echo(f"agency secrets: {stored} readable")
+    _check_national_ids(settings)
+
+
+def _check_national_ids(settings: Settings) -> None:
+    """Every stored national ID opens with the configured keys, and its blind index matches."""
+    from backend.lib.idcrypt import IdCryptError
+    from backend.system.sealed import check_sealed
+
+    try:
+        columns = run_job(lambda: check_sealed(settings))
+    except IdCryptError as exc:
+        click.echo(f"national IDs: {exc}", err=True)
+        sys.exit(1)
+    failing = [c for c in columns if c.unreadable]
+    for column in failing:
+        click.echo(
+            f"national IDs: {column.unreadable} of {column.stored} in {column.name} do not open "
+            f"with the configured keys (NATIONAL_ID_KEYS or VAR_DIR/national_id.key): "
+            f"{column.first_problem}",
+            err=True,
+        )
+    if failing:
+        sys.exit(1)
+    click.echo(f"national IDs: {sum(c.stored for c in columns)} encrypted values readable")
 
 
 @main.command("create-admin")

@@ -10,6 +10,7 @@ from backend.accounts import plugin as accounts
 from backend.agency_api import plugin as agency_api
 from backend.applications import plugin as applications
 from backend.catalog import plugin as catalog
+from backend.delegation import plugin as delegation
 from backend.documents import plugin as documents
 from backend.fees import plugin as fees
 from backend.kiosk import plugin as kiosk
@@ -30,6 +31,7 @@ PLUGINS: tuple[ModuleType, ...] = (
     fees,
     notifications,
     kiosk,
+    delegation,
     agency_api,
     privacy,
 )

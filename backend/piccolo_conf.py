@@ -25,5 +25,6 @@ APP_REGISTRY = AppRegistry(
         "backend.fees.piccolo_app",
         "backend.notifications.piccolo_app",
         "backend.agency_api.piccolo_app",
+        "backend.delegation.piccolo_app",
     ]
 )

@@ -119,6 +119,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     credential (they must be created again). Several keys, comma-separated: the first
     encrypts, every one decrypts (rotation, `portal agency-key`)."""
 
+    national_id_keys: str = ""
+    """Keys (base64url of 32 random bytes) that encrypt national ID numbers in the database
+    (AES-256-GCM). Several, comma-separated: the first encrypts, every one decrypts
+    (rotation, `portal national-id-key`). Empty: generated on first use and kept in
+    VAR_DIR/national_id.key (mode 0600). Every app node and worker must share them; losing
+    them loses every stored ID number: back them up like the database, apart from it."""
+
+    national_id_index_key: str = ""
+    """Key (base64url, 32 bytes) of the keyed hash (HMAC-SHA256) that finds an account by its
+    ID number without storing the number: lookups and the one-account-per-number rule use it.
+    Empty: generated on first use in VAR_DIR/national_id_index.key. Every node must share
+    it, and it never changes (a different key finds no one)."""
+
     agency_webhook_allow_private: bool = False
     """Allow agency webhook URLs on loopback, private and link-local addresses. Off in
     production (a webhook must not reach the portal's own network); tests and a laptop demo

@@ -27,6 +27,7 @@ from piccolo.querystring import QueryString
 from backend import domains
 from backend.asgi import create_app
 from backend.lib.db import all_tables, bind_engine
+from backend.lib.idcrypt import bind_keys
 from backend.settings import ROOT, Settings
 from backend.system import hotcache
 from tests.support.database import ORIGIN, PG_ADMIN_DSN, Database, engine_for
@@ -186,6 +187,9 @@ async def db(request: pytest.FixtureRequest, databases: dict[str, Database | str
     await _reset(engine, found)
     hotcache._CACHES.clear()  # apps outlive a test (`_built_app`); their memory must not
     bind_engine(engine)
+    # The national-ID keys of the database's VAR_DIR, which `portal migrate` and `portal demo`
+    # (and a live server, a worker) use too: as the app binds its settings' keys.
+    bind_keys(Settings(database_url=found.url, var_dir=str(found.var_dir)))
     return found
 
 

@@ -8,6 +8,8 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from backend.accounts import national_ids
+from backend.accounts.national_ids import open_id
 from backend.accounts.tables import Account, OneTimeCode, Passkey, Session
 from backend.lib.errors import ConflictError, ValidationFailedError
 from backend.system.registry import Erasure, PersonalData
@@ -16,9 +18,9 @@ __all__ = ["PART"]
 
 
 async def _export(account_id: int) -> dict[str, Any]:
-    return {
-        "profile": await Account.select(
-            Account.national_id,
+    profile = (
+        await Account.select(
+            Account.national_id_sealed.as_alias("national_id"),
             Account.full_name,
             Account.phone,
             Account.address,
@@ -29,7 +31,12 @@ async def _export(account_id: int) -> dict[str, Any]:
             Account.created_at,
         )
         .where(Account.id == account_id)
-        .first(),
+        .first()
+    )
+    if profile is not None:  # the citizen's own copy holds their number, in clear
+        profile["national_id"] = open_id(profile["national_id"])
+    return {
+        "profile": profile,
         "passkeys": await Passkey.select(
             Passkey.name,
             Passkey.created_at,
@@ -49,10 +56,14 @@ async def _export(account_id: int) -> dict[str, Any]:
     }
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+"""A Thai keyboard types Thai digits: they confirm as well as Arabic ones."""
+
+
 async def _check(erasure: Erasure) -> None:
     """`confirm` must be the last four digits of the account's ID number."""
     account = (
-        await Account.select(Account.national_id, Account.disabled_at)
+        await Account.select(Account.national_id_sealed, Account.disabled_at)
         .where(Account.id == erasure.account_id)
         .first()
     )
@@ -60,8 +71,9 @@ async def _check(erasure: Erasure) -> None:
         raise ConflictError(
             "This account is already deleted.", "บัญชีนี้ถูกลบแล้ว", code="account_deleted"
         )
-    national_id = account["national_id"] or ""
-    if not national_id or not secrets.compare_digest(erasure.confirm, national_id[-4:]):
+    national_id = open_id(account["national_id_sealed"]) or ""
+    typed = erasure.confirm.strip().translate(THAI_DIGITS).encode()  # compare_digest: bytes
+    if not national_id or not secrets.compare_digest(typed, national_id[-4:].encode()):
         raise ValidationFailedError(
             fields={
                 "confirm": {
@@ -85,7 +97,7 @@ async def _erase(erasure: Erasure) -> None:
         {
             # A new random handle: no passkey anywhere can name this account again.
             Account.user_handle: secrets.token_urlsafe(32),
-            Account.national_id: None,
+            **national_ids.values(None),
             Account.full_name: "",
             Account.phone: "",
             Account.address: "",

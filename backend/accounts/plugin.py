@@ -1,11 +1,11 @@
-"""The accounts domain's parts: routes, retention of sessions, challenges and codes, and its
-part of a citizen's personal data."""
+"""The accounts domain's parts: routes, retention of sessions, challenges and codes, its
+part of a citizen's personal data, and where it keeps ID numbers sealed."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from backend.accounts import personal_data
+from backend.accounts import national_ids, personal_data
 from backend.accounts.controllers import (
     AuthController,
     DigitalIdCallback,
@@ -64,3 +64,4 @@ def register(registry: Registry) -> None:
         RetentionRule("one_time_code", "expires_at < {}", 30 * DAY),
     ]
     registry.personal_data.append(personal_data.PART)
+    registry.sealed += national_ids.SEALED_COLUMNS

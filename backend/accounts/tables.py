@@ -32,7 +32,18 @@ class Account(Table, tablename="account"):
         help_text="Random WebAuthn user id (base64url); never the ID number.",
     )
     role = Varchar(length=16, default="citizen", help_text="citizen, operator, officer or admin.")
-    national_id = Varchar(length=13, null=True, default=None, unique=True)
+    national_id_sealed = Text(
+        null=True,
+        default=None,
+        help_text="The 13-digit ID number, encrypted (accounts.national_ids); never in clear.",
+    )
+    national_id_index = Varchar(
+        length=64,
+        null=True,
+        default=None,
+        unique=True,
+        help_text="Keyed hash (HMAC) of the ID number: finds the account, one per number.",
+    )
     full_name = Varchar(length=120)
     phone = Varchar(length=20, default="")
     address = Varchar(length=300, default="")
@@ -51,11 +62,11 @@ class Account(Table, tablename="account"):
         default="",
         help_text="Why the account was frozen (identity_disputed): it cannot act.",
     )
-    disputed_national_id = Varchar(
-        length=13,
+    disputed_national_id_sealed = Text(
         null=True,
         default=None,
-        help_text="The ID number a frozen account claimed, after a verified person took it.",
+        help_text="The ID number a frozen account claimed, after a verified person took it "
+        "(encrypted).",
     )
     agency = ForeignKey(references=Agency, null=True, default=None, help_text="Officers only.")
     created_at = Timestamptz()

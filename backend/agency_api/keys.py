@@ -19,10 +19,8 @@ master key be rotated by re-encrypting rows, so this module encrypts:
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -31,7 +29,8 @@ from typing import TYPE_CHECKING
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from backend.lib.keyfile import write_private
+from backend.lib import keyfile
+from backend.lib.keyfile import KEY_BYTES, KeyMaterialError, b64url, new_key, read_keys
 
 if TYPE_CHECKING:
     from backend.settings import Settings
@@ -48,24 +47,13 @@ __all__ = [
     "secret_box",
 ]
 
-log = logging.getLogger("portal.agency_api")
-
 KEY_FILE = "agency_secret.key"
-KEY_BYTES = 32
 NONCE_BYTES = 12
 
 
 class SecretKeyError(RuntimeError):
     """AGENCY_SECRET_KEY (or the key file) is malformed, or a secret does not decrypt with
     it (the key changed since the secret was stored)."""
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def new_token(prefix: str, nbytes: int) -> str:
@@ -91,7 +79,7 @@ class SecretBox:
 
     def open(self, sealed: str, *, bound_to: str) -> str:
         try:
-            raw = _b64url_decode(sealed)
+            raw = keyfile.b64url_decode(sealed)
         except (binascii.Error, ValueError) as exc:
             raise SecretKeyError("a stored agency secret is not base64url") from exc
         for aead in self._opening:
@@ -103,52 +91,28 @@ class SecretBox:
         raise SecretKeyError("a stored agency secret does not decrypt: AGENCY_SECRET_KEY changed?")
 
 
-def new_key() -> str:
-    """A fresh master key, base64url."""
-    return b64url(os.urandom(KEY_BYTES))
-
-
 def decode_keys(text: str, source: str) -> list[bytes]:
     """The keys listed in `text` (base64url, separated by commas or white space)."""
-    keys = []
-    for part in text.replace(",", " ").split():
-        try:
-            key = _b64url_decode(part)
-        except (binascii.Error, ValueError) as exc:
-            raise SecretKeyError(f"{source} is not base64url") from exc
-        if len(key) != KEY_BYTES:
-            raise SecretKeyError(f"{source} must hold keys of {KEY_BYTES} bytes (base64url)")
-        keys.append(key)
-    if not keys:
-        raise SecretKeyError(f"{source} holds no key")
-    return keys
+    try:
+        return keyfile.decode_keys(text, source)
+    except KeyMaterialError as exc:
+        raise SecretKeyError(str(exc)) from exc
 
 
 def key_file(settings: Settings) -> Path:
     return Path(settings.var_dir).resolve() / KEY_FILE
 
 
-@functools.cache
-def _box_from_setting(setting: str) -> SecretBox:
-    return SecretBox(*decode_keys(setting, "AGENCY_SECRET_KEY"))
-
-
-@functools.cache
-def _box_from_file(path: str, version: tuple[int, int, int]) -> SecretBox:
-    del version  # part of the cache key only: a rotated file is read again
-    return SecretBox(*decode_keys(Path(path).read_text(), path))
-
-
 def secret_box(settings: Settings) -> SecretBox:
     """The box for the configured master key(s). AGENCY_SECRET_KEY is read once per
     process; the key file again whenever it changed (a rotation by another process)."""
-    if settings.agency_secret_key:
-        return _box_from_setting(settings.agency_secret_key)
-    path = key_file(settings)
     try:
-        stat = path.stat()
-    except FileNotFoundError:
-        write_private(path, new_key().encode(), replace=False)
-        log.info("created the agency secret key", extra={"path": str(path)})
-        stat = path.stat()
-    return _box_from_file(str(path), (stat.st_mtime_ns, stat.st_ino, stat.st_size))
+        keys = read_keys(settings.agency_secret_key, "AGENCY_SECRET_KEY", key_file(settings))
+    except KeyMaterialError as exc:
+        raise SecretKeyError(str(exc)) from exc
+    return _box(keys)
+
+
+@functools.cache
+def _box(keys: tuple[bytes, ...]) -> SecretBox:
+    return SecretBox(*keys)

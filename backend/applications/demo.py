@@ -8,6 +8,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from backend.accounts.national_ids import held_by, index_of, values
 from backend.accounts.tables import Account
 from backend.applications import services
 from backend.applications.tables import Application
@@ -95,15 +96,12 @@ def _answers(person: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _citizen(person: dict[str, Any]) -> tuple[int, bool]:
-    row = (
-        await Account.select(Account.id).where(Account.national_id == person["national_id"]).first()
-    )
+    row = await Account.select(Account.id).where(held_by(person["national_id"])).first()
     if row is not None:
         return int(row["id"]), False
     account = Account(
         user_handle=webauthn.b64url(secrets.token_bytes(32)),
         role="citizen",
-        national_id=person["national_id"],
         full_name=person["full_name"],
         phone=person["phone"],
         address=person["address"],
@@ -112,6 +110,7 @@ async def _citizen(person: dict[str, Any]) -> tuple[int, bool]:
         created_at=dt.datetime.now(dt.UTC),
     )
     await account.save()
+    await Account.update(values(person["national_id"])).where(Account.id == account.id)
     return int(account.id), True
 
 
@@ -147,13 +146,14 @@ async def load_demo_applications() -> list[tuple[str, str, str]]:
                             message_en=message_en,
                             needs_fields=["bank_book"] if status == "needs_info" else None,
                         )
+    last4 = {index_of(p["national_id"]): p["national_id"][-4:] for p in DEMO_CITIZENS}
     rows = (
         await Application.select(
             Application.tracking_code,
             Application.status,
-            Application.account.national_id.as_alias("national_id"),
+            Application.account.national_id_index.as_alias("national_id_index"),
         )
-        .where(Application.account.national_id.is_in([p["national_id"] for p in DEMO_CITIZENS]))
+        .where(Application.account.national_id_index.is_in(list(last4)))
         .order_by(Application.id)
     )
-    return [(r["tracking_code"], r["national_id"][-4:], r["status"]) for r in rows]
+    return [(r["tracking_code"], last4[r["national_id_index"]], r["status"]) for r in rows]

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from backend.applications.answers import load
 from backend.applications.attachments import file_answers, forms_of
 from backend.applications.services import COUNTER, histories
 from backend.applications.status import ACTIVE
@@ -51,7 +52,7 @@ async def _export(account_id: int) -> dict[str, Any]:
     # The same entries (status, time, by whom, message) as the application's own page shows.
     history = await histories([r["id"] for r in rows])
     for row in rows:
-        row["answers"] = json.loads(row["answers"])
+        row["answers"] = load(row["answers"])  # the citizen's copy: ID numbers in clear
         row["history"] = history.get(row.pop("id"), [])
     return {"applications": rows}
 

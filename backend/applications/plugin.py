@@ -1,11 +1,11 @@
 """The applications domain's parts: routes, the dashboard answered from memory (a
-middleware), and its part of a citizen's personal data. It announces StatusChanged and
-NeedsInfoAnswered (applications.events) to whoever listens."""
+middleware), its part of a citizen's personal data, and where answers hold sealed ID numbers.
+It announces StatusChanged and NeedsInfoAnswered (applications.events) to whoever listens."""
 
 from __future__ import annotations
 
 from backend.accounts.events import IdentityDisputed
-from backend.applications import personal_data
+from backend.applications import answers, personal_data
 from backend.applications.controllers import (
     ApplicationController,
     DashboardController,
@@ -23,3 +23,4 @@ def register(registry: Registry) -> None:
     registry.middleware.append(dashboard_from_memory)
     registry.personal_data.append(personal_data.PART)
     registry.listen(IdentityDisputed, on_identity_disputed)
+    registry.sealed.append(answers.SEALED_COLUMN)

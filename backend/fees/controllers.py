@@ -9,6 +9,7 @@ from litestar.enums import MediaType
 from litestar.params import FromPath
 
 from backend.accounts.auth import Auth, need, provide_auth, requires_role
+from backend.applications.controllers.citizen import within_services
 from backend.fees import services
 from backend.fees.receipt import render_receipt
 from backend.fees.schemas import FeeOut
@@ -21,7 +22,8 @@ __all__ = ["FeeController", "PaymentReceiptController"]
 class FeeController(Controller):
     path = "/api/v1/applications/{application_id:int}/fee"
     tags = ["applications"]
-    guards = [requires_role("citizen")]
+    # A delegate authorised for some services sees only their applications' fees.
+    guards = [requires_role("citizen"), within_services]
     opt = need("status")
     dependencies = {"auth": Provide(provide_auth)}
     cache_control = CacheControlHeader(private=True, no_cache=True)
@@ -36,7 +38,7 @@ class FeeController(Controller):
 class PaymentReceiptController(Controller):
     path = "/payment-receipt"
     include_in_schema = False
-    guards = [requires_role("citizen")]
+    guards = [requires_role("citizen"), within_services]
     opt = need("status")
     dependencies = {"auth": Provide(provide_auth)}
 

@@ -31,10 +31,12 @@ def run_job(make: Callable[[], Awaitable[T]], settings: Settings | None = None) 
     import uvloop
 
     from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
+    from backend.lib.idcrypt import bind_keys
 
     async def job() -> T:
         engine = make_engine(settings or get_settings())
         bind_engine(engine)
+        bind_keys(settings or get_settings())
         await open_pool(engine, 1, DB_POOL_MAX)
         try:
             return await make()

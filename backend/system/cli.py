@@ -1,5 +1,6 @@
-"""The platform's commands: `portal worker` (the outbox and hourly housekeeping) and `portal
-housekeep`. Heavy imports wait until a command runs, so `portal --help` stays fast."""
+"""The platform's commands: `portal worker` (the outbox and hourly housekeeping), `portal
+housekeep` and `portal national-id-key`. Heavy imports wait until a command runs, so `portal
+--help` stays fast."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from backend.lib.cli import run_job, settings_or_exit
 if TYPE_CHECKING:
     from backend.system.outbox.worker import BatchResult
 
-__all__ = ["housekeep", "worker"]
+__all__ = ["housekeep", "national_id_key", "worker"]
 
 
 @click.command()
@@ -125,3 +126,65 @@ def housekeep() -> None:
     settings = settings_or_exit()
     deleted = run_job(lambda: housekeep_all(settings, current()), settings)
     click.echo(", ".join(f"{table}: {n}" for table, n in deleted.items()))
+
+
+@click.group("national-id-key")
+def national_id_key() -> None:
+    """Rotate the key that encrypts national ID numbers in the database."""
+
+
+@national_id_key.command("rotate")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=500,
+    show_default=True,
+    help="Rows re-encrypted per transaction.",
+)
+def rotate(batch_size: int) -> None:
+    """With the key file (VAR_DIR/national_id.key): make a new key, re-encrypt every stored
+    ID number under it, batch by batch, drop the old key. Running processes pick up the new
+    file; the portal keeps serving."""
+    from backend.lib.idcrypt import IdCryptError
+    from backend.system.sealed import KeyRotationError, rotate_key_file
+
+    settings = settings_or_exit()
+    try:
+        counts = run_job(lambda: rotate_key_file(settings, batch_size), settings)
+    except (KeyRotationError, IdCryptError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new national-ID key in use; re-encrypted {_counted(counts)}")
+
+
+@national_id_key.command("reseal")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=500,
+    show_default=True,
+    help="Rows re-encrypted per transaction.",
+)
+def reseal_command(batch_size: int) -> None:
+    """Re-encrypt every stored ID number under the first key of NATIONAL_ID_KEYS (after
+    setting it to '<new>,<old>' on every node)."""
+    from backend.lib.idcrypt import IdCryptError
+    from backend.system.sealed import reseal
+
+    settings = settings_or_exit()
+    try:
+        counts = run_job(lambda: reseal(settings, batch_size), settings)
+    except IdCryptError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"re-encrypted under the first key: {_counted(counts)}")
+
+
+@national_id_key.command("new")
+def new() -> None:
+    """Print a new random key (for NATIONAL_ID_KEYS or NATIONAL_ID_INDEX_KEY)."""
+    from backend.lib.keyfile import new_key
+
+    click.echo(new_key())
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name}: {n}" for name, n in counts.items()) or "nothing stored"

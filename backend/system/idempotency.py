@@ -2,7 +2,9 @@
 
 Same key + same request → the first response, replayed. Same key + a different request → 409.
 The record is written in the same transaction as the work, first: a concurrent duplicate
-blocks on the unique key until the first commits, then replays its response.
+blocks on the unique key until the first commits, then replays its response. The response is
+kept sealed with the national-ID keys (lib.idcrypt): a citizen's application, as its answer
+shows it, holds their ID number.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from backend.lib import idcrypt
 from backend.lib.db import write_transaction
 from backend.lib.errors import ClientError, ConflictError
 from backend.system.tables import IdempotencyRecord
 
 __all__ = [
     "KEEP_FOR",
+    "RESPONSE",
     "IdempotencyConflictError",
     "Outcome",
     "key_from_header",
@@ -32,6 +36,9 @@ KEEP_FOR = dt.timedelta(hours=48)
 """Records live at least this long (the promise to clients is 24 h)."""
 
 MAX_KEY = 100
+
+RESPONSE = "idempotency_record.response"
+"""Where a stored response is sealed (its associated data)."""
 
 
 class IdempotencyConflictError(ConflictError):
@@ -90,7 +97,8 @@ async def _replay(scope_key: str, fingerprint: str) -> Outcome | None:
         raise IdempotencyConflictError()
     if row["status_code"] == 0:
         raise IdempotencyInProgressError()
-    return Outcome(row["status_code"], row["response"].encode(), replayed=True)
+    body = idcrypt.sealer().open(row["response"], place=RESPONSE)
+    return Outcome(row["status_code"], body.encode(), replayed=True)
 
 
 async def run_idempotent(
@@ -109,8 +117,9 @@ async def run_idempotent(
             )
             await record.save()
             status, body = await work()
+            sealed = idcrypt.sealer().seal(body.decode(), place=RESPONSE)
             await IdempotencyRecord.update(
-                {IdempotencyRecord.status_code: status, IdempotencyRecord.response: body.decode()}
+                {IdempotencyRecord.status_code: status, IdempotencyRecord.response: sealed}
             ).where(IdempotencyRecord.id == record.id)
     except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as exc:
         # A concurrent duplicate committed first; answer as it did (or refuse a mismatch).

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.system.cli import housekeep, worker
+from backend.system.cli import housekeep, national_id_key, worker
 from backend.system.controllers import SystemController
-from backend.system.idempotency import KEEP_FOR
+from backend.system.idempotency import KEEP_FOR, RESPONSE
 from backend.system.metrics_endpoint import MetricsController
-from backend.system.registry import Registry, RetentionRule
+from backend.system.registry import Registry, RetentionRule, SealedColumn
 
 __all__ = ["register"]
 
@@ -17,7 +17,7 @@ DAY = dt.timedelta(days=1)
 
 def register(registry: Registry) -> None:
     registry.routes += [SystemController, MetricsController]
-    registry.commands += [worker, housekeep]
+    registry.commands += [worker, housekeep, national_id_key]
     registry.retention += [
         # The longest rate-limit window is an hour.
         RetentionRule("rate_limit", "window_start < {}", DAY, unix_cutoff=True),
@@ -29,3 +29,4 @@ def register(registry: Registry) -> None:
         RetentionRule("outbox", "status = 'done' AND finished_at < {}", 7 * DAY),
         RetentionRule("outbox", "status = 'dead' AND finished_at < {}", 30 * DAY),
     ]
+    registry.sealed.append(SealedColumn("idempotency_record", "response", RESPONSE))

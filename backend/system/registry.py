@@ -37,6 +37,7 @@ __all__ = [
     "PersonalData",
     "Registry",
     "RetentionRule",
+    "SealedColumn",
     "Sweep",
     "current",
     "publish",
@@ -59,6 +60,23 @@ class RetentionRule:
     keep: dt.timedelta
     unix_cutoff: bool = False
     """The cutoff as Unix seconds (a BigInt column) rather than a timestamp."""
+
+
+@dataclass(frozen=True, slots=True)
+class SealedColumn:
+    """A column holding national ID numbers sealed with the national-ID keys (lib.idcrypt):
+    `portal national-id-key` reseals its rows when the key changes, `portal check` opens each.
+    The table has an integer `id`."""
+
+    table: str
+    column: str
+    place: str
+    """The associated data the values were sealed with (e.g. `account.national_id`)."""
+    json: bool = False
+    """JSON text with `{"$sealed": …}` inside (form answers, ceremony data), rather than a
+    sealed value as the whole column."""
+    index_column: str = ""
+    """A column holding the blind index of the same number: checked to match."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +152,7 @@ class Registry:
         self.commands: list[click.Command] = []
         self.outbox_kinds: dict[str, OutboxKind] = {}
         self.retention: list[RetentionRule] = []
+        self.sealed: list[SealedColumn] = []
         self.sweeps: list[Sweep] = []
         self.personal_data: list[PersonalData] = []
         self._listeners: dict[type, list[Listener]] = {}

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.national_ids import DISPUTED, held_by, open_id
 from backend.accounts.tables import Account, Challenge
 from backend.applications.tables import Application
 from backend.catalog.tables import Service
@@ -98,7 +99,7 @@ async def test_sign_up_with_the_digital_id(client: Client, provider: OidcProvide
     done = await signup(client)
     assert done.status_code == 201, done.text
     assert done.json()["account"]["assurance"] == "verified_digital_id"
-    account = await Account.select().where(Account.national_id == pid).first()
+    account = await Account.select().where(held_by(pid)).first()
     assert account is not None
     assert (account["full_name"], account["assurance"], account["assurance_provider"]) == (
         NAME,
@@ -300,7 +301,7 @@ async def test_a_squatter_is_frozen_when_the_verified_owner_comes(
         await enrol_citizen(squatter, squatter_key, national_id=pid, full_name="คนแอบอ้าง")
         submitted = await apply_id_card(squatter)
         draft = (await apply(squatter, submit=False)).json()["id"]
-    squatter_id = (await Account.select(Account.id).where(Account.national_id == pid))[0]["id"]
+    squatter_id = (await Account.select(Account.id).where(held_by(pid)))[0]["id"]
 
     # The owner proves who they are; the number is held by an account they cannot sign in to.
     assert (await through_provider(client)).status_code == 303
@@ -311,10 +312,11 @@ async def test_a_squatter_is_frozen_when_the_verified_owner_comes(
     owner_id = done.json()["account"]["id"]
 
     owner = await Account.select().where(Account.id == owner_id).first()
-    assert owner is not None and owner["national_id"] == pid
+    assert owner is not None and open_id(owner["national_id_sealed"]) == pid
     frozen = await Account.select().where(Account.id == squatter_id).first()
     assert frozen is not None
-    assert (frozen["national_id"], frozen["disputed_national_id"]) == (None, pid)
+    assert (frozen["national_id_sealed"], frozen["national_id_index"]) == (None, None)
+    assert open_id(frozen["disputed_national_id_sealed"], DISPUTED) == pid
     assert frozen["frozen_reason"] == "identity_disputed" and frozen["disabled_at"] is not None
     # The squatter can no longer act.
     async with make_client() as squatter:

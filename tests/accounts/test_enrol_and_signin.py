@@ -9,6 +9,7 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.national_ids import held_by
 from backend.accounts.tables import Account, Challenge, Passkey, Session
 from backend.asgi import create_app
 from backend.settings import Settings
@@ -46,7 +47,7 @@ async def test_enrol_creates_account_passkey_and_signed_in_session(client: Clien
     assert body["account"]["assurance"] == "self_asserted"
     assert body["account"]["role"] == "citizen"
 
-    account = await Account.select().where(Account.national_id == national_id).first()
+    account = await Account.select().where(held_by(national_id)).first()
     assert account is not None
     assert account["user_handle"] and national_id not in account["user_handle"]
     passkeys = await Passkey.select().where(Passkey.account == account["id"])
@@ -102,7 +103,7 @@ async def test_a_held_id_number_is_told_only_after_the_ceremony_and_leads_to_ver
     body = done.json()
     assert body["code"] == "id_needs_verification"
     assert "ThaiD" in body["message_th"] and "ว่าการอำเภอ" in body["message_th"]
-    assert await Account.count().where(Account.national_id == national_id) == 1
+    assert await Account.count().where(held_by(national_id)) == 1
     assert await Account.count().where(Account.full_name == "คนอื่น ปลอมตัว") == 0
 
 

@@ -352,3 +352,32 @@ async def test_a_withdrawn_application_owes_nothing(
     )
     run = Housekeeping(settings=settings, now=dt.datetime.now(dt.UTC), batch=9)
     assert (await fees.sweep_overdue(run))["fee_overdue"] == 0
+
+
+async def test_a_delegate_sees_the_fee_only_of_the_services_granted(
+    client: Client, make_client: Any
+) -> None:
+    await enrol_citizen(client, national_id=thai_id(515))
+    app_id = await apply_id_card(client)
+    await the_fee(client, app_id)
+    until = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    for services, seen in ((["change-health-unit"], 404), (["id-card-replacement"], 200)):
+        invited = await client.post(
+            "/api/v1/delegations",
+            json={"powers": ["follow"], "services": services, "valid_until": until},
+            headers=csrf(client),
+        )
+        assert invited.status_code == 201, invited.text
+        async with make_client() as phone:
+            await enrol_citizen(phone, national_id=thai_id(516 + seen))
+            accepted = await phone.post(
+                "/api/v1/delegations/accept",
+                json={"invitation": invited.json()["invitation"]},
+                headers=csrf(phone),
+            )
+            assert accepted.status_code == 200, accepted.text
+            delegation = invited.json()["delegation"]["id"]
+            acting = await phone.post(f"/api/v1/acting-for/{delegation}", headers=csrf(phone))
+            assert acting.status_code == 200, acting.text
+            fee = await phone.get(f"/api/v1/applications/{app_id}/fee")
+            assert fee.status_code == seen, fee.text

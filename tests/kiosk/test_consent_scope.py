@@ -13,6 +13,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.testing import AsyncTestClient
 
 from backend.accounts.auth import CONSENTABLE, Need
+from backend.accounts.national_ids import held_by
 from backend.accounts.tables import Account
 from backend.kiosk.tables import AssistedSession
 from tests.support.flows import csrf, thai_id
@@ -50,7 +51,7 @@ async def acting_operator(kiosk: KioskSetup, seed: int) -> int:
     started = await start(kiosk.client, national_id, id_card_checked=True, full_name="ทดสอบ ขอบเขต")
     assert started.status_code == 201, started.text
     assert (await consent_in_person(kiosk.client)).status_code == 200
-    row = await Account.select(Account.id).where(Account.national_id == national_id).first()
+    row = await Account.select(Account.id).where(held_by(national_id)).first()
     assert row is not None
     return int(row["id"])
 

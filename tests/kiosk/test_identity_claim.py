@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.national_ids import DISPUTED, held_by, open_id
 from backend.accounts.tables import Account
 from backend.applications.tables import Application
 from backend.system.tables import AuditEntry
@@ -78,12 +79,13 @@ async def test_a_squatted_number_is_given_back_with_four_eyes(
     assert claimed.json()["citizen"]["assurance"] == "verified_in_person"
     assert claimed.json().get("consent_method", "") == ""  # the new account consents anew
 
-    owner = await Account.select().where(Account.national_id == national_id).first()
+    owner = await Account.select().where(held_by(national_id)).first()
     assert owner is not None and owner["id"] != squatter_id
     assert owner["assurance_provider"] == "kiosk"
     frozen = await Account.select().where(Account.id == squatter_id).first()
     assert frozen is not None and frozen["frozen_reason"] == "identity_disputed"
-    assert frozen["disputed_national_id"] == national_id
+    assert frozen["national_id_sealed"] is None and frozen["national_id_index"] is None
+    assert open_id(frozen["disputed_national_id_sealed"], DISPUTED) == national_id
     flagged = await Application.select(Application.identity_disputed).where(
         Application.id == submitted
     )

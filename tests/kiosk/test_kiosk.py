@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.national_ids import held_by
 from backend.accounts.tables import Account, Passkey
 from backend.applications.tables import Application
 from backend.kiosk.tables import AssistedSession
@@ -48,7 +49,7 @@ SCOPE = ["browse", "apply", "documents", "answer", "status"]
 
 
 async def citizen_id(national_id: str) -> int:
-    row = await Account.select(Account.id).where(Account.national_id == national_id).first()
+    row = await Account.select(Account.id).where(held_by(national_id)).first()
     assert row is not None
     return int(row["id"])
 
@@ -178,7 +179,7 @@ async def test_citizen_without_phone_is_enrolled_verified_in_person(kiosk: Kiosk
     assert body["citizen"]["national_id_masked"].endswith(
         national_id[-3:-1] + "-" + national_id[-1]
     )
-    account = await Account.select().where(Account.national_id == national_id).first()
+    account = await Account.select().where(held_by(national_id)).first()
     assert account is not None and account["assurance"] == "verified_in_person"
     assert await Passkey.count().where(Passkey.account == account["id"]) == 0
 
@@ -213,7 +214,7 @@ async def test_no_action_before_consent_then_acting_for_that_citizen_only(
     dashboard = (await kiosk.client.get("/api/v1/dashboard")).json()
     assert [i["id"] for i in dashboard["items"]] == [app_id]
     assert (await kiosk.client.get(f"/api/v1/applications/{other_app}")).status_code == 404
-    citizen = await Account.select(Account.id).where(Account.national_id == national_id).first()
+    citizen = await Account.select(Account.id).where(held_by(national_id)).first()
     assert citizen is not None
     row = (
         await Application.select(Application.account, Application.submitted_by)

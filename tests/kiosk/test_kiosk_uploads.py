@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.national_ids import held_by
 from backend.accounts.tables import Account
 from backend.documents.tables import Document
 from backend.system.tables import AuditEntry
@@ -43,7 +44,7 @@ async def test_an_operator_uploads_in_pieces_for_the_citizen(kiosk: KioskSetup) 
         assert response.status_code == (201 if offset + 100 >= len(data) else 200)
     document_id = response.json()["document"]["id"]
 
-    citizen = await Account.select(Account.id).where(Account.national_id == national_id).first()
+    citizen = await Account.select(Account.id).where(held_by(national_id)).first()
     assert citizen is not None
     document = await Document.select().where(Document.id == document_id).first()
     assert document is not None and document["account"] == citizen["id"]

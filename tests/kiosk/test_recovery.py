@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.national_ids import held_by
 from backend.accounts.tables import Account, OneTimeCode
 from backend.kiosk.tables import AssistedSession, StaffApproval
 from backend.notifications.tables import Notification
@@ -32,7 +33,7 @@ Client = AsyncTestClient[Any]
 
 
 async def account_of(national_id: str) -> int:
-    row = await Account.select(Account.id).where(Account.national_id == national_id).first()
+    row = await Account.select(Account.id).where(held_by(national_id)).first()
     assert row is not None
     return int(row["id"])
 

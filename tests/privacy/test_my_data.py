@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.national_ids import held_by
 from backend.accounts.tables import Account, Passkey, Session
 from backend.applications.tables import Application
 from backend.documents.tables import Document, Upload
@@ -101,8 +102,27 @@ async def test_erasure_needs_the_id_number_confirmation(client: Client) -> None:
     body = response.json()
     assert body["code"] == "validation_failed"
     assert "4" in body["fields"]["confirm"]["th"]
-    assert await Account.exists().where(Account.national_id == NATIONAL_ID)
+    assert await Account.exists().where(held_by(NATIONAL_ID))
     assert (await client.get("/api/v1/dashboard")).status_code == 200  # still signed in
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_wrong_confirmation_in_thai_digits_is_a_422_and_right_ones_erase(
+    client: Client,
+) -> None:
+    """A Thai keyboard types Thai digits: a wrong number is told as such (it was a 500), and the
+    right last four digits in Thai confirm like Arabic ones."""
+    thai = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+    wrong = "0000" if NATIONAL_ID[-4:] != "0000" else "1111"
+    response = await _erase(client, wrong.translate(thai))
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "validation_failed"
+    assert (await _erase(client, "ก๑๒๓")).status_code == 422
+    assert await Account.exists().where(held_by(NATIONAL_ID))
+
+    response = await _erase(client, NATIONAL_ID[-4:].translate(thai))
+    assert response.status_code == 200, response.text
+    assert not await Account.exists().where(held_by(NATIONAL_ID))
 
 
 @pytest.mark.usefixtures("citizen")
@@ -161,7 +181,8 @@ async def test_erasure_removes_what_is_mine_and_keeps_the_agencies_record(
     account = await Account.select().first()
     assert account is not None
     assert not await Session.exists().where(Session.account == account["id"])
-    assert account["national_id"] is None and account["full_name"] == ""
+    assert (account["national_id_sealed"], account["national_id_index"]) == (None, None)
+    assert account["full_name"] == ""
     assert account["phone"] == "" and account["disabled_at"] is not None
     assert await Passkey.count() == 0
     # The decided application and the document it used stay, for the agency.

@@ -28,7 +28,6 @@ async def _account(role: str = "citizen") -> int:
     account = Account(
         user_handle=secrets.token_hex(8),
         role=role,
-        national_id=None,
         full_name="ทดสอบ ระบบ",
         created_at=NOW - 400 * DAY,
     )

@@ -6,7 +6,7 @@ session's challenge, then a fresh signed-in session)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency, Provide
@@ -27,26 +27,42 @@ from backend.accounts.sessions import create_session, revoke_session, set_cookie
 from backend.settings import Settings
 from backend.system.audit import Actor
 
-__all__ = ["AnyRequest", "AuthController"]
+__all__ = ["AnyRequest", "AuthController", "in_session"]
+
+T = TypeVar("T")
 
 AnyRequest = Request[Any, Any, Any]
 Begin = Callable[[services.Ceremony], Awaitable[dict[str, Any]]]
 Finish = Callable[[services.Ceremony], Awaitable[services.SignedIn]]
 
 
+async def in_session(
+    request: AnyRequest,
+    maybe_auth: Auth | None,
+    settings: Settings,
+    answer: Callable[[services.Ceremony], Awaitable[T]],
+) -> Response[T]:
+    """`answer`, computed in the caller's session; a new one (cookie set) if the caller has
+    none: the first step of a ceremony."""
+    if maybe_auth is not None:
+        ceremony = services.Ceremony(maybe_auth.session.id, maybe_auth.actor())
+        return Response(await answer(ceremony), status_code=HTTP_200_OK)
+    token, info = await create_session(request, account_id=None, role="")
+    ceremony = services.Ceremony(info.id, Actor(account_id=None, role="", ip=_ip(request)))
+    response = Response(await answer(ceremony), status_code=HTTP_200_OK)
+    set_cookies(response, token, info, settings)
+    return response
+
+
 async def _start(
     request: AnyRequest, maybe_auth: Auth | None, settings: Settings, begin: Begin
 ) -> Response[CeremonyOptions]:
-    """The options of a ceremony, bound to the caller's session; a new one (cookie set) if
-    the caller has none."""
-    if maybe_auth is not None:
-        ceremony = services.Ceremony(maybe_auth.session.id, maybe_auth.actor())
-        return Response(CeremonyOptions(public_key=await begin(ceremony)), status_code=HTTP_200_OK)
-    token, info = await create_session(request, account_id=None, role="")
-    ceremony = services.Ceremony(info.id, Actor(account_id=None, role="", ip=_ip(request)))
-    response = Response(CeremonyOptions(public_key=await begin(ceremony)), status_code=HTTP_200_OK)
-    set_cookies(response, token, info, settings)
-    return response
+    """The options of a ceremony, bound to the caller's session (see `in_session`)."""
+
+    async def options(ceremony: services.Ceremony) -> CeremonyOptions:
+        return CeremonyOptions(public_key=await begin(ceremony))
+
+    return await in_session(request, maybe_auth, settings, options)
 
 
 async def _finish(

@@ -16,16 +16,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
 
 from backend.accounts import errors
 from backend.accounts.auth import Auth, provide_optional_auth
-from backend.accounts.controllers.ceremonies import AnyRequest, _finish, _ip
+from backend.accounts.controllers.ceremonies import AnyRequest, _finish, _ip, in_session
 from backend.accounts.schemas import CeremonyOptions, CredentialIn, SessionOut
 from backend.accounts.services import Ceremony
 from backend.accounts.services import digital_id as service
 from backend.accounts.services.enrolment import begin_verified_enrol
-from backend.accounts.sessions import create_session, set_cookies
 from backend.lib.errors import NotAuthenticatedError
 from backend.lib.schema import Struct
 from backend.settings import Settings
-from backend.system.audit import Actor
 
 __all__ = ["DigitalIdCallback", "DigitalIdController"]
 
@@ -93,21 +91,17 @@ class DigitalIdController(Controller):
         signed-in citizen's own account (never one an operator is serving)."""
         account_id = None
         if data.intent == "verify":
+            # An operator serving a citizen holds an operator's session: refused here too.
             if maybe_auth is None or maybe_auth.session.role != "citizen":
                 raise NotAuthenticatedError()
-            if maybe_auth.acting_for is not None:  # an operator serving someone: never
-                raise NotAuthenticatedError()
             account_id = maybe_auth.session.account_id
-        if maybe_auth is not None:
-            ceremony = Ceremony(maybe_auth.session.id, maybe_auth.actor())
-            url = await service.start(ceremony, settings, data.intent, account_id)
-            return Response(DigitalIdRedirect(url=url))
-        token, info = await create_session(request, account_id=None, role="")
-        ceremony = Ceremony(info.id, Actor(account_id=None, role="", ip=_ip(request)))
-        url = await service.start(ceremony, settings, data.intent, None)
-        response = Response(DigitalIdRedirect(url=url))
-        set_cookies(response, token, info, settings)
-        return response
+
+        async def redirect(ceremony: Ceremony) -> DigitalIdRedirect:
+            return DigitalIdRedirect(
+                url=await service.start(ceremony, settings, data.intent, account_id)
+            )
+
+        return await in_session(request, maybe_auth, settings, redirect)
 
     @get("/person", operation_id="digitalIdPerson", cache_control=None)
     async def person(self, maybe_auth: NamedDependency[Auth | None]) -> Response[VerifiedPerson]:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from backend.accounts import errors
+from backend.accounts.national_ids import CEREMONY, seal_for_ceremony
 from backend.accounts.tables import Challenge, Passkey
-from backend.lib import webauthn
+from backend.lib import idcrypt, webauthn
 from backend.lib.errors import RateLimitedError
 from backend.system.audit import Actor, record
 from backend.system.ratelimit import Limit, check
@@ -26,6 +27,7 @@ class Limits:
 
     ENROL_IP = Limit("enrol:ip", 20, 3600)
     ENROL_ID = Limit("enrol:id", 5, 3600)
+    """Counted by the number's blind index (accounts.national_ids), never the number."""
     SIGNIN_IP = Limit("signin:ip", 60, 600)
     SIGNIN_ACCOUNT = Limit("signin:account", 20, 600)
     RECOVER_IP = Limit("recover:ip", 10, 3600)
@@ -107,7 +109,8 @@ async def store_challenge(
             purpose=purpose,
             challenge=webauthn.b64url(challenge),
             account=account_id,
-            data=json.dumps(data or {}, ensure_ascii=False),
+            # A national ID in it is sealed (lib.idcrypt), as everywhere at rest.
+            data=json.dumps(seal_for_ceremony(data or {}), ensure_ascii=False),
             created_at=now(),
         )
     )
@@ -142,7 +145,7 @@ async def peek_challenge(
     )
     if row is None or row["used_at"] is not None or now() - row["created_at"] > ttl:
         return None
-    row["data"] = json.loads(row["data"])
+    row["data"] = idcrypt.open_json(json.loads(row["data"]), CEREMONY)
     return dict(row)
 
 
@@ -167,7 +170,7 @@ async def _consume_challenge(ceremony: Ceremony, purpose: str, ttl: dt.timedelta
     if now() - row["created_at"] > ttl:
         raise errors.ChallengeExpiredError()
     row["challenge_bytes"] = webauthn.b64url_decode(row["challenge"])
-    row["data"] = json.loads(row["data"])
+    row["data"] = idcrypt.open_json(json.loads(row["data"]), CEREMONY)
     return row
 
 

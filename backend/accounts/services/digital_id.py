@@ -17,7 +17,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from backend.accounts import errors
+from backend.accounts import errors, national_ids
 from backend.accounts.events import AccountNotice
 from backend.accounts.services.ceremonies import (
     Ceremony,
@@ -206,8 +206,8 @@ async def _verify_account(
 ) -> str:
     if account_id is None or account_id != ceremony.actor.account_id:
         raise await fail("account_changed", START_AGAIN)
-    row = await Account.select(Account.national_id).where(Account.id == account_id).first()
-    if row is None or row["national_id"] != national_id:
+    held = await national_ids.national_id_of(account_id)
+    if held is None or not hmac.compare_digest(held.encode(), national_id.encode()):
         raise await fail("other_person", OTHER_PERSON)
     async with transaction():
         await set_verified(
@@ -247,9 +247,11 @@ async def take_person(ceremony: Ceremony) -> dict[str, Any]:
     """The verified person, used up (a second account cannot be made from one check)."""
     try:
         return dict((await take_challenge(ceremony, PERSON, PERSON_TTL))["data"])
-    except (errors.ChallengeUsedError, errors.ChallengeExpiredError) as exc:
-        raise errors.VerifiedPersonMissingError() from exc
-    except errors.ChallengeMissingError as exc:
+    except (
+        errors.ChallengeMissingError,
+        errors.ChallengeUsedError,
+        errors.ChallengeExpiredError,
+    ) as exc:
         raise errors.VerifiedPersonMissingError() from exc
 
 

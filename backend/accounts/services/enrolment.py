@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from backend.accounts import errors
+from backend.accounts import errors, national_ids
 from backend.accounts.events import AccountNotice
+from backend.accounts.national_ids import index_of, normalise
 from backend.accounts.services.ceremonies import (
     RP_NAME,
     Ceremony,
@@ -18,7 +19,7 @@ from backend.accounts.services.ceremonies import (
     store_challenge,
 )
 from backend.accounts.services.digital_id import person_of, take_person
-from backend.accounts.services.identity import holder_of, is_verified, release_to_verified
+from backend.accounts.services.identity import holder_of, is_verified, take_number
 from backend.accounts.services.passkeys import registration_for, verified_registration
 from backend.accounts.tables import Account
 from backend.lib import webauthn
@@ -58,11 +59,12 @@ async def begin_enrol(
     language: str,
     address: str = "",
 ) -> dict[str, Any]:
-    national_id = national_id.replace("-", "").replace(" ", "")
+    national_id = normalise(national_id)
     phone = phone.replace("-", "").replace(" ", "")
     _validate_person(national_id, full_name, phone)
     await check_limits(
-        ceremony.actor, [(Limits.ENROL_IP, ceremony.actor.ip), (Limits.ENROL_ID, national_id)]
+        ceremony.actor,
+        [(Limits.ENROL_IP, ceremony.actor.ip), (Limits.ENROL_ID, index_of(national_id))],
     )
     # Whether the number has an account is not told here (the same answer either way): only
     # after the passkey ceremony, and then the person is led to verify who they are.
@@ -148,7 +150,6 @@ async def finish_enrol(
         account = Account(
             user_handle=person["user_handle"],
             role="citizen",
-            national_id=None,
             full_name=person["full_name"],
             phone=person["phone"],
             address=person.get("address", ""),
@@ -161,14 +162,6 @@ async def finish_enrol(
         await account.save()
         account_id = int(account.id)
         actor = Actor(account_id=account_id, role="citizen", ip=ceremony.actor.ip)
-        frozen = None
-        if holder is not None:
-            frozen = await release_to_verified(
-                person["national_id"], actor, how="digital_id", new_account_id=account_id
-            )
-        await Account.update({Account.national_id: person["national_id"]}).where(
-            Account.id == account_id
-        )
         passkey_id = await save_passkey(account_id, new, passkey_name)
         detail: dict[str, Any] = {"assurance": assurance}
         if verified:
@@ -181,16 +174,18 @@ async def finish_enrol(
             object_id=passkey_id,
             detail=detail,
         )
-        if frozen is not None:
-            await record(
-                "account.identity_claimed",
+        if verified:  # never a self-asserted enrolment: it holds no claim on the number
+            await take_number(
+                person["national_id"],
+                account_id,
                 actor,
-                subject_account_id=account_id,
-                object_type="account",
-                object_id=frozen,
-                detail={"frozen_account": frozen, "provider": verified["provider"]},
+                how="digital_id",
+                detail={"provider": verified["provider"]},
             )
-            await publish(AccountNotice(account_id=account_id, what="identity_claimed"))
+        else:
+            await Account.update(national_ids.values(person["national_id"])).where(
+                Account.id == account_id
+            )
     return SignedIn(account_id, "citizen", passkey_id)
 
 

@@ -7,13 +7,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from backend.accounts.events import IdentityDisputed
+from backend.accounts import national_ids
+from backend.accounts.events import AccountNotice, IdentityDisputed
 from backend.accounts.services.security import end_sessions
 from backend.accounts.tables import Account, Session
 from backend.system.audit import Actor, record
 from backend.system.registry import publish
 
-__all__ = ["VERIFIED", "holder_of", "is_verified", "release_to_verified", "set_verified"]
+__all__ = [
+    "VERIFIED",
+    "holder_of",
+    "is_verified",
+    "release_to_verified",
+    "set_verified",
+    "take_number",
+]
 
 VERIFIED = ("verified_in_person", "verified_digital_id")
 FROZEN_IDENTITY = "identity_disputed"
@@ -24,11 +32,10 @@ def is_verified(assurance: str) -> bool:
 
 
 async def holder_of(national_id: str) -> dict[str, Any] | None:
-    """The citizen account holding `national_id`, with its assurance and whether any of its
-    passkeys still works."""
+    """The account holding `national_id`: its id, role, assurance and name."""
     row = (
         await Account.select(Account.id, Account.role, Account.assurance, Account.full_name)
-        .where(Account.national_id == national_id)
+        .where(national_ids.held_by(national_id))
         .first()
     )
     return dict(row) if row else None
@@ -51,8 +58,8 @@ async def release_to_verified(
     at = dt.datetime.now(dt.UTC)
     await Account.update(
         {
-            Account.national_id: None,
-            Account.disputed_national_id: national_id,
+            **national_ids.values(None),
+            **national_ids.disputed_values(national_id),
             Account.frozen_reason: FROZEN_IDENTITY,
             Account.disabled_at: at,
         }
@@ -70,6 +77,34 @@ async def release_to_verified(
         IdentityDisputed(actor=actor, frozen_account_id=frozen_id, claimed_by=new_account_id)
     )
     return frozen_id
+
+
+async def take_number(
+    national_id: str,
+    account_id: int,
+    actor: Actor,
+    *,
+    how: str,
+    detail: dict[str, Any],
+    where: str = "",
+) -> int | None:
+    """Give `national_id` to the verified `account_id` (made without it, in this
+    transaction). A self-asserted account holding it is frozen first; the claim is then in
+    the new holder's activity log (`detail` added) and they are told, `where` it happened.
+    Returns the frozen account's id, or None if the number was free."""
+    frozen = await release_to_verified(national_id, actor, how=how, new_account_id=account_id)
+    await Account.update(national_ids.values(national_id)).where(Account.id == account_id)
+    if frozen is not None:
+        await record(
+            "account.identity_claimed",
+            actor,
+            subject_account_id=account_id,
+            object_type="account",
+            object_id=frozen,
+            detail={"frozen_account": frozen, **detail},
+        )
+        await publish(AccountNotice(account_id=account_id, what="identity_claimed", where=where))
+    return frozen
 
 
 async def set_verified(

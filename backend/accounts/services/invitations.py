@@ -130,7 +130,6 @@ async def finish_invitation(
         account = Account(
             user_handle=taken["data"]["user_handle"],
             role=code["role"],
-            national_id=None,
             full_name=code["full_name"],
             agency=code["agency"],
             assurance="verified_in_person",

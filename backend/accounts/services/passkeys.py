@@ -6,6 +6,7 @@ from typing import Any
 
 from backend.accounts import errors
 from backend.accounts.events import AccountNotice
+from backend.accounts.national_ids import open_id
 from backend.accounts.services.ceremonies import (
     FAILED_ACTIONS,
     RP_NAME,
@@ -58,7 +59,7 @@ async def registration_for(
     account = await Account.select().where(Account.id == account_id).first()
     if account is None:
         raise NotFoundError()
-    national_id = account["national_id"] or ""
+    national_id = open_id(account["national_id_sealed"]) or ""
     options, challenge = webauthn.registration_options(
         rp_id=settings.effective_rp_id,
         rp_name=RP_NAME,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.accounts.events import AccountNotice
+from backend.accounts.national_ids import open_id
 from backend.accounts.schemas import AccountOut, Profile
 from backend.accounts.tables import Account
 from backend.lib.db import transaction
@@ -19,7 +20,7 @@ async def profile(account_id: int) -> Profile:
         raise NotFoundError()
     return Profile(
         full_name=row["full_name"],
-        national_id=row["national_id"],
+        national_id=open_id(row["national_id_sealed"]),
         phone=row["phone"],
         address=row["address"],
         language=row["language"],

@@ -7,6 +7,7 @@ from typing import Any
 
 from backend.accounts import errors
 from backend.accounts.events import AccountNotice
+from backend.accounts.national_ids import held_by, normalise
 from backend.accounts.services.ceremonies import (
     Ceremony,
     Limits,
@@ -34,7 +35,7 @@ async def issue_recovery_code(
     """A single-use code letting the citizen add a passkey on their own phone within 15 min.
     Who may ask, where, is the caller's rule (kiosk: in person only); `approved_by`, a second
     staff member who approved it, is recorded with it; the citizen is told, with `where`."""
-    national_id = national_id.replace("-", "").replace(" ", "")
+    national_id = normalise(national_id)
     if not is_valid_thai_id(national_id):
         raise ValidationFailedError(
             fields={
@@ -47,7 +48,7 @@ async def issue_recovery_code(
     await check_limits(actor, [(Limits.RECOVERY_ISSUE, str(actor.account_id))])
     account = (
         await Account.select(Account.id)
-        .where((Account.national_id == national_id) & (Account.role == "citizen"))
+        .where(held_by(national_id) & (Account.role == "citizen"))
         .first()
     )
     if account is None:

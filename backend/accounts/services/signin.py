@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.accounts import errors
+from backend.accounts.national_ids import index_of, normalise
 from backend.accounts.services.ceremonies import (
     Ceremony,
     Limits,
@@ -39,7 +40,7 @@ async def begin_signin(
     await check_limits(ceremony.actor, [(Limits.SIGNIN_IP, ceremony.actor.ip)])
     allow: list[bytes] = []
     if national_id:
-        national_id = national_id.replace("-", "").replace(" ", "")
+        national_id = normalise(national_id)
         if not is_valid_thai_id(national_id):
             raise ValidationFailedError(
                 fields={
@@ -50,7 +51,8 @@ async def begin_signin(
                 }
             )
         rows = await Passkey.select(Passkey.credential_id).where(
-            (Passkey.account.national_id == national_id) & Passkey.revoked_at.is_null()
+            (Passkey.account.national_id_index == index_of(national_id))
+            & Passkey.revoked_at.is_null()
         )
         allow = [webauthn.b64url_decode(r["credential_id"]) for r in rows] or [
             made_up_credential_id(settings, national_id)

@@ -7,6 +7,8 @@ import datetime as dt
 import json
 from typing import Any
 
+from backend.accounts.national_ids import DISPUTED, open_id
+from backend.accounts.tables import Account
 from backend.agency_api.errors import field_message
 from backend.agency_api.schemas import (
     Applicant,
@@ -17,8 +19,10 @@ from backend.agency_api.schemas import (
     OfficerQueueItem,
     StatusChange,
     StatusChanged,
+    Submitter,
 )
 from backend.applications import services as applications
+from backend.applications.answers import load
 from backend.applications.attachments import file_answers, forms_of
 from backend.applications.errors import ApplicationNotFoundError
 from backend.applications.status import ACTIVE
@@ -53,11 +57,12 @@ _VIEW = (
     Application.service.name_th.as_alias("service_th"),
     Application.service.name_en.as_alias("service_en"),
     Application.account.full_name.as_alias("full_name"),
-    Application.account.national_id.as_alias("national_id"),
-    Application.account.disputed_national_id.as_alias("disputed_national_id"),
+    Application.account.national_id_sealed.as_alias("national_id"),
+    Application.account.disputed_national_id_sealed.as_alias("disputed_national_id"),
     Application.account.assurance.as_alias("assurance"),
     Application.identity_disputed,
     Application.account.language.as_alias("language"),
+    Application.submitted_by,
 )
 
 
@@ -103,10 +108,11 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
     ids = [r["id"] for r in rows]
     forms = await forms_of(r["service"] for r in rows)
     histories = await applications.histories(ids)
-    answers = {r["id"]: json.loads(r["answers"]) for r in rows}
+    answers = {r["id"]: load(r["answers"]) for r in rows}
     attached = {r["id"]: file_answers(forms.get(r["service"], []), answers[r["id"]]) for r in rows}
     documents = await _documents(attached, document_url)
     fees = await fee_views(ids)
+    submitters = await _submitters({r["submitted_by"] for r in rows if r["submitted_by"]})
     return [
         ApplicationView(
             id=r["id"],
@@ -117,7 +123,9 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
             service_name=I18n(th=r["service_th"], en=r["service_en"]),
             applicant=Applicant(
                 full_name=r["full_name"],
-                national_id=r["national_id"] or r["disputed_national_id"],
+                # The agency's own applicant: the number, in clear, over the signed API.
+                national_id=open_id(r["national_id"])
+                or open_id(r["disputed_national_id"], DISPUTED),
                 assurance=r["assurance"],
                 language=r["language"],
             ),
@@ -131,10 +139,27 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
             if r["status"] == "needs_info"
             else None,
             identity_disputed=r["identity_disputed"],
+            submitted_by=submitters.get(r["submitted_by"]),
             fee=fees.get(r["id"]),
         )
         for r in rows
     ]
+
+
+async def _submitters(account_ids: set[int]) -> dict[int, Submitter]:
+    """Who submitted for the applicant: an operator at a district office, or a person the
+    applicant authorised (a delegate, a citizen's account)."""
+    if not account_ids:
+        return {}
+    rows = await Account.select(Account.id, Account.full_name, Account.role).where(
+        Account.id.is_in(list(account_ids))
+    )
+    return {
+        r["id"]: Submitter(
+            role="operator" if r["role"] == "operator" else "delegate", full_name=r["full_name"]
+        )
+        for r in rows
+    }
 
 
 async def _audit_reads(action: str, actor: Actor, rows: list[dict[str, Any]], via: str) -> None:

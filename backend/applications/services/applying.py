@@ -12,6 +12,7 @@ import msgspec
 
 from backend.accounts.services.identity import is_verified
 from backend.accounts.tables import Account
+from backend.applications.answers import load, stored
 from backend.applications.errors import (
     AssuranceRequiredError,
     NotADraftError,
@@ -29,6 +30,8 @@ from backend.system.audit import Actor, record
 from backend.system.registry import publish
 
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+SUBMITTERS = ("operator", "delegate")
+"""Who may submit for the applicant: the agency sees them apart (Application.submitted_by)."""
 """No 0/O or 1/I/L: codes are read aloud at counters and typed from paper receipts."""
 
 
@@ -136,11 +139,11 @@ async def create_application(
         service=service.id,
         agency=service.agency_id,
         status="draft",
-        answers=json.dumps(clean, ensure_ascii=False),
+        answers=stored(clean),
         created_at=now,
         updated_at=now,
         change_seq=0,
-        submitted_by=actor.account_id if actor.role == "operator" else None,
+        submitted_by=actor.account_id if actor.role in SUBMITTERS else None,
     )
     await row.save()
     app = {
@@ -179,7 +182,7 @@ async def update_draft(
         seq = await next_change(account_id)
         await Application.update(
             {
-                Application.answers: json.dumps(clean, ensure_ascii=False),
+                Application.answers: stored(clean),
                 Application.updated_at: utc_now(),
                 Application.change_seq: seq,
             }
@@ -199,8 +202,12 @@ async def submit_draft(actor: Actor, account_id: int, application_id: int) -> No
     check_transition(app["status"], "submitted", by="citizen")
     service = await _form_of_application(application_id)
     await _check_assurance(account_id, service)
-    clean = clean_answers(service.form, json.loads(app["answers"]), complete=True)
+    clean = clean_answers(service.form, load(app["answers"]), complete=True)
     await _check_documents(account_id, service.form, clean)
+    if actor.role in SUBMITTERS:  # whoever submits it, for the agency to see
+        await Application.update({Application.submitted_by: actor.account_id}).where(
+            Application.id == application_id
+        )
     await record_change(app, "submitted", actor, answers=clean)
 
 
@@ -247,9 +254,9 @@ async def answer_needs_info(
         allowed = set(requested) or {f.name for f in service.form}
         clean = clean_answers(service.form, answers, complete=False, only=allowed)
         await _check_documents(account_id, service.form, clean)
-        merged = {**json.loads(app["answers"]), **clean}
+        merged = {**load(app["answers"]), **clean}
         clean_answers(service.form, merged, complete=True)  # the whole form must now be whole
         await record_change(
             app, "in_review", actor, message_th=message, message_en=message, answers=merged
         )
-        await publish(NeedsInfoAnswered(**ApplicationEvent.fields_of(app)))
+        await publish(NeedsInfoAnswered(**ApplicationEvent.fields_of(app), by=actor))

@@ -12,6 +12,7 @@ from typing import Any
 
 from piccolo.querystring import QueryString
 
+from backend.applications.answers import stored
 from backend.applications.errors import (
     ApplicationNotFoundError,
 )
@@ -87,7 +88,7 @@ async def record_change(
         Application.action_required: json.dumps(action, ensure_ascii=False) if action else "",
     }
     if answers is not None:
-        values[Application.answers] = json.dumps(answers, ensure_ascii=False)
+        values[Application.answers] = stored(answers)
     if new_status == "submitted":
         values[Application.submitted_at] = now
     await record(
@@ -100,7 +101,10 @@ async def record_change(
     )
     await publish(
         StatusChanged(
-            **ApplicationEvent.fields_of(app), old_status=app["status"], new_status=new_status
+            **ApplicationEvent.fields_of(app),
+            old_status=app["status"],
+            new_status=new_status,
+            by=actor,
         )
     )
     # Last: taking the change number locks the counter until commit (see ChangeCounter).

@@ -3,12 +3,15 @@ history, and the public tracking lookup."""
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections import defaultdict
 from typing import Any
 
 from piccolo.querystring import QueryString
 
+from backend.accounts.national_ids import open_id
+from backend.applications.answers import load
 from backend.applications.errors import (
     ApplicationNotFoundError,
 )
@@ -150,6 +153,16 @@ async def dashboard(
     return Dashboard(items=items, sync=sync_seq, next_cursor=next_cursor), version
 
 
+async def service_of(account_id: int, application_id: int) -> str | None:
+    """The service (slug) of one of the account's applications, or None."""
+    row = (
+        await Application.select(Application.service.slug.as_alias("slug"))
+        .where((Application.id == application_id) & (Application.account == account_id))
+        .first()
+    )
+    return None if row is None else str(row["slug"])
+
+
 async def get_detail(account_id: int, application_id: int) -> ApplicationDetail:
     row = (
         await Application.select(
@@ -176,7 +189,7 @@ def _detail(row: dict[str, Any], entries: list[HistoryEntry]) -> ApplicationDeta
         tracking_code=row["tracking_code"],
         status=row["status"],
         service=_service_ref(row),
-        answers=json.loads(row["answers"]),
+        answers=load(row["answers"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         submitted_at=row["submitted_at"],
@@ -230,7 +243,7 @@ async def find_for_tracking(tracking_code: str, id_last4: str) -> ApplicationDet
             Application.answers,
             Application.created_at,
             Application.submitted_at,
-            Application.account.national_id.as_alias("national_id"),
+            Application.account.national_id_sealed.as_alias("national_id"),
         )
         .where(
             (Application.tracking_code == tracking_code.strip().upper())
@@ -239,8 +252,10 @@ async def find_for_tracking(tracking_code: str, id_last4: str) -> ApplicationDet
         )
         .first()
     )
-    if row is None or not (row["national_id"] or "").endswith(id_last4) or len(id_last4) != 4:
+    if row is None or len(id_last4) != 4:
         return None
-    detail = _detail(row, await history(int(row["id"])))
-    detail.answers = {}  # tracking shows status, never what the citizen wrote
-    return detail
+    national_id = open_id(row["national_id"]) or ""
+    if not hmac.compare_digest(national_id[-4:].encode(), id_last4.encode()):
+        return None
+    row["answers"] = "{}"  # tracking shows status, never what the citizen wrote
+    return _detail(row, await history(int(row["id"])))

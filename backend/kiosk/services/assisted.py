@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from backend.accounts import national_ids
 from backend.accounts.events import AccountNotice
 from backend.accounts.services.identity import set_verified
 from backend.accounts.tables import Account, Passkey
@@ -49,7 +50,7 @@ async def _find_or_enrol_citizen(
 ) -> int:
     account = (
         await Account.select(Account.id, Account.role, Account.assurance)
-        .where(Account.national_id == national_id)
+        .where(national_ids.held_by(national_id))
         .first()
     )
     if account is not None:
@@ -85,7 +86,6 @@ async def _find_or_enrol_citizen(
     account_row = Account(
         user_handle=webauthn.b64url(secrets.token_bytes(32)),
         role="citizen",
-        national_id=national_id,
         full_name=full_name.strip(),
         phone=phone,
         assurance="verified_in_person",
@@ -94,6 +94,7 @@ async def _find_or_enrol_citizen(
         created_at=utc_now(),
     )
     await account_row.save()
+    await Account.update(national_ids.values(national_id)).where(Account.id == account_row.id)
     await record(
         "account.enrolled",
         operator.actor,
@@ -116,7 +117,7 @@ async def start_assisted(
 ) -> int:
     """Open an assisted session for one citizen (found by ID number, or enrolled now). Any
     earlier session of this operator at this kiosk ends: one citizen at a time."""
-    national_id = national_id.replace("-", "").replace(" ", "")
+    national_id = national_ids.normalise(national_id)
     phone = phone.replace("-", "").replace(" ", "")
     fields: dict[str, dict[str, str]] = {}
     if not is_valid_thai_id(national_id):
@@ -173,7 +174,7 @@ async def current_assisted(operator: Operator) -> dict[str, Any]:
         await AssistedSession.select(
             *AssistedSession.all_columns(),
             AssistedSession.citizen.full_name.as_alias("citizen_name"),
-            AssistedSession.citizen.national_id.as_alias("citizen_national_id"),
+            AssistedSession.citizen.national_id_sealed.as_alias("citizen_national_id"),
             AssistedSession.citizen.assurance.as_alias("citizen_assurance"),
         )
         .where(
@@ -189,6 +190,7 @@ async def current_assisted(operator: Operator) -> dict[str, Any]:
     if utc_now() - row["last_activity_at"] > ASSISTED_IDLE:
         await end_assisted(AssistedSession.id == row["id"], "timeout", ip=operator.actor.ip)
         raise NoAssistedSessionError()
+    row["citizen_national_id"] = national_ids.open_id(row["citizen_national_id"])
     row["has_passkey"] = await Passkey.exists().where(
         (Passkey.account == row["citizen"]) & Passkey.revoked_at.is_null()
     )

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from backend.accounts.events import AccountNotice
-from backend.accounts.services.identity import release_to_verified
+from backend.accounts.services.identity import take_number
 from backend.accounts.tables import Account
 from backend.kiosk.assist import office
 from backend.kiosk.services.approvals import take_approval
@@ -21,7 +20,6 @@ from backend.lib.db import write_transaction
 from backend.lib.errors import ConflictError, ValidationFailedError
 from backend.settings import Settings
 from backend.system.audit import record
-from backend.system.registry import publish
 
 __all__ = ["claim_identity"]
 
@@ -55,7 +53,6 @@ async def claim_identity(operator: Operator, full_name: str, settings: Settings)
         account = Account(
             user_handle=webauthn.b64url(secrets.token_bytes(32)),
             role="citizen",
-            national_id=None,
             full_name=full_name.strip(),
             assurance="verified_in_person",
             assurance_provider="kiosk",
@@ -64,10 +61,6 @@ async def claim_identity(operator: Operator, full_name: str, settings: Settings)
         )
         await account.save()
         new_id = int(account.id)
-        frozen = await release_to_verified(
-            national_id, operator.actor, how="kiosk", new_account_id=new_id
-        )
-        await Account.update({Account.national_id: national_id}).where(Account.id == new_id)
         await AssistedSession.update(
             {
                 AssistedSession.citizen: new_id,
@@ -77,7 +70,6 @@ async def claim_identity(operator: Operator, full_name: str, settings: Settings)
                 AssistedSession.last_activity_at: utc_now(),
             }
         ).where(AssistedSession.id == assisted["id"])
-        detail = {"frozen_account": frozen, "approver_id": approval["approver"]}
         await record(
             "account.enrolled",
             operator.actor,
@@ -86,17 +78,12 @@ async def claim_identity(operator: Operator, full_name: str, settings: Settings)
             object_id=new_id,
             detail={"assurance": "verified_in_person", "at_kiosk": True},
         )
-        await record(
-            "account.identity_claimed",
+        await take_number(
+            national_id,
+            new_id,
             operator.actor,
-            subject_account_id=new_id,
-            object_type="account",
-            object_id=frozen or "",
-            detail={**detail, "reason": approval["reason"]},
-        )
-        await publish(
-            AccountNotice(
-                account_id=new_id, what="identity_claimed", where=await office(operator.kiosk_id)
-            )
+            how="kiosk",
+            detail={"approver_id": approval["approver"], "reason": approval["reason"]},
+            where=await office(operator.kiosk_id),
         )
     return new_id

@@ -6,9 +6,11 @@ a second staff member approves first: an operator alone cannot take over such an
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from typing import Any
 
 from backend.accounts import services as accounts
+from backend.accounts.national_ids import normalise
 from backend.kiosk.assist import office
 from backend.kiosk.errors import (
     KioskRequiredError,
@@ -36,8 +38,9 @@ async def recovery_code(
         assisted = await current_assisted(operator)
     except (NoAssistedSessionError, KioskRequiredError) as exc:
         raise RecoveryInPersonOnlyError() from exc
-    wanted = national_id.replace("-", "").replace(" ", "")
-    if wanted != assisted["citizen_national_id"] or not assisted["id_card_checked"]:
+    wanted = normalise(national_id)
+    held = assisted["citizen_national_id"] or ""
+    if not hmac.compare_digest(wanted.encode(), held.encode()) or not assisted["id_card_checked"]:
         raise RecoveryInPersonOnlyError()
     await within_daily_limit(operator.actor, operator.kiosk_id, "recovery_code", settings)
     approval = None
