@@ -71,6 +71,7 @@ __all__ = [
     "MESSAGE_NEEDED",
     "NEEDS_INFO",
     "OUT_OF_RANGE",
+    "PAID_IN_FUTURE",
     "PAYMENT",
     "PAYMENT_CONFIRMED",
     "PAYMENT_CONFLICTS",
@@ -322,6 +323,14 @@ PAYMENT_CONFLICTS: list[PortalError] = [
     IdempotencyConflictError(),
     IdempotencyInProgressError(),
 ]
+PAID_IN_FUTURE = ValidationFailedError(
+    fields={
+        "paid_at": {
+            "en": "A payment cannot be made in the future.",
+            "th": "เวลาชำระเงินต้องไม่อยู่ในอนาคต",
+        }
+    }
+)
 FEE_CONFLICTS: list[PortalError] = [
     FeeAlreadyPaidError(),
     FeeNotSetByAgencyError(),

@@ -182,6 +182,18 @@ async def test_a_payment_that_does_not_match_is_409(
     assert (await pay(client, dopa, app_id, body)).status_code == 409
 
 
+async def test_a_payment_in_the_future_is_422(client: Client, dopa: Signer) -> None:
+    await enrol_citizen(client, national_id=thai_id(520))
+    app_id = await apply_id_card(client)
+    fee = await the_fee(client, app_id)
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    body = {"amount_satang": 100_00, "reference2": fee["reference2"], "paid_at": tomorrow}
+    response = await pay(client, dopa, app_id, body)
+    assert response.status_code == 422
+    assert "paid_at" in response.json()["fields"]
+    assert (await the_fee(client, app_id))["state"] == "due"
+
+
 async def test_a_payment_for_an_application_without_a_fee_is_409(
     client: Client, dopa: Signer
 ) -> None:

@@ -70,6 +70,7 @@ class AgencyFeesController(Controller):
             examples.OUT_OF_RANGE,
             examples.APPLICATION_NOT_FOUND,
             *examples.PAYMENT_CONFLICTS,
+            examples.PAID_IN_FUTURE,
         ),
     )
     async def confirm_payment(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from piccolo.columns import Column
@@ -19,6 +20,7 @@ from backend.fees.services.common import as_view, baht, move_on, utc_now
 from backend.fees.tables import Fee
 from backend.lib import thai_qr
 from backend.lib.db import write_transaction
+from backend.lib.errors import ValidationFailedError
 from backend.system.audit import Actor, record
 from backend.system.registry import publish
 
@@ -48,6 +50,22 @@ def _matches(fee: dict[str, Any], data: PaymentConfirm) -> None:
         )
 
 
+CLOCK_SKEW = dt.timedelta(minutes=5)
+"""A bank's time of payment may run this far ahead of ours; further is a mistake."""
+
+
+def _check_time(data: PaymentConfirm) -> None:
+    if data.paid_at is not None and data.paid_at > utc_now() + CLOCK_SKEW:
+        raise ValidationFailedError(
+            fields={
+                "paid_at": {
+                    "en": "A payment cannot be made in the future.",
+                    "th": "เวลาชำระเงินต้องไม่อยู่ในอนาคต",
+                }
+            }
+        )
+
+
 async def confirm_payment(
     agency_id: int, application_id: int, data: PaymentConfirm, actor: Actor
 ) -> PaymentConfirmed:
@@ -55,6 +73,7 @@ async def confirm_payment(
     no fee, other references or another amount are 409; a repeat of a confirmed payment is a
     no-op answering the same. Paid: the e-receipt, a push, and the application moves to the
     service's `fee_on_paid` status where that is allowed from its status now."""
+    _check_time(data)
     async with write_transaction():
         app = await applications.locked_for_agency(agency_id, application_id)
         fee = await Fee.select().where(Fee.application == app["id"]).first()
