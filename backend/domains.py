@@ -12,6 +12,7 @@ from backend.applications import plugin as applications
 from backend.catalog import plugin as catalog
 from backend.delegation import plugin as delegation
 from backend.documents import plugin as documents
+from backend.fees import plugin as fees
 from backend.kiosk import plugin as kiosk
 from backend.notifications import plugin as notifications
 from backend.performance import plugin as performance
@@ -28,6 +29,7 @@ PLUGINS: tuple[ModuleType, ...] = (
     accounts,
     documents,
     applications,
+    fees,
     notifications,
     kiosk,
     delegation,

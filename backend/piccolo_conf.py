@@ -22,6 +22,7 @@ APP_REGISTRY = AppRegistry(
         "backend.documents.piccolo_app",
         "backend.kiosk.piccolo_app",
         "backend.applications.piccolo_app",
+        "backend.fees.piccolo_app",
         "backend.notifications.piccolo_app",
         "backend.agency_api.piccolo_app",
         "backend.delegation.piccolo_app",

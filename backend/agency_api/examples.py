@@ -32,6 +32,14 @@ from backend.applications.status import IllegalTransitionError
 from backend.catalog.errors import ServiceNotFoundError
 from backend.catalog.forms import Choice, FormField, FormSchemaError
 from backend.documents.errors import DocumentNotFoundError
+from backend.fees.errors import (
+    ApplicationClosedError,
+    FeeAlreadyPaidError,
+    FeeNotSetByAgencyError,
+    NoFeeDueError,
+    PaymentMismatchError,
+)
+from backend.fees.schemas import FeeSet, FeeView, PaymentConfirm, PaymentConfirmed
 from backend.lib.errors import (
     PortalError,
     RateLimitedError,
@@ -56,9 +64,17 @@ __all__ = [
     "BAD_STATUS",
     "DOCUMENT_NOT_FOUND",
     "FEED",
+    "FEE_CONFLICTS",
+    "FEE_DUE",
+    "FEE_PAID",
+    "FEE_SET",
     "MESSAGE_NEEDED",
     "NEEDS_INFO",
     "OUT_OF_RANGE",
+    "PAID_IN_FUTURE",
+    "PAYMENT",
+    "PAYMENT_CONFIRMED",
+    "PAYMENT_CONFLICTS",
     "SERVICE_CREATE",
     "SERVICE_NOT_FOUND",
     "SERVICE_OUT",
@@ -185,6 +201,14 @@ SERVICE_OUT = ServiceOut(
 
 STATUS_CHANGED = StatusChanged(application_id=42, status="needs_info", change_seq=1240)
 
+FEE_DUE = FeeView(
+    state="due",
+    amount_satang=100_00,
+    reference1="DOPA7K3MQ9",
+    reference2="K7QW2M9XRT4P",
+    due_at=_AT + dt.timedelta(days=7),
+)
+
 APPLICATION_VIEW = ApplicationView(
     id=42,
     tracking_code="DOPA-7K3M-Q9",
@@ -232,6 +256,7 @@ APPLICATION_VIEW = ApplicationView(
         message=I18n(th="กรุณาแนบใบแจ้งความ", en="Please attach the police report"),
         fields=["police_report"],
     ),
+    fee=FEE_DUE,
 )
 
 FEED = Feed(items=[APPLICATION_VIEW], next=1240, more=False)
@@ -265,3 +290,51 @@ STATUS_CONFLICTS: list[PortalError] = [
 ]
 MESSAGE_NEEDED = ValidationFailedError(fields={"message": REASON_NEEDED})
 BAD_FORM = form_refused(FormSchemaError("fields[2].type", "Invalid enum value 'dropdown'"))
+
+# --- Fees ----------------------------------------------------------------------------------
+
+FEE_PAID = msgspec.structs.replace(
+    FEE_DUE, state="paid", paid_at=_AT + dt.timedelta(days=1), receipt_number="R000000042"
+)
+PAYMENT = [
+    example(
+        "From the bank's notice",
+        PaymentConfirm(
+            amount_satang=100_00,
+            reference1="DOPA7K3MQ9",
+            reference2="K7QW2M9XRT4P",
+            paid_at=_AT + dt.timedelta(days=1),
+            bank_transaction="20260115A0042",
+        ),
+    )
+]
+PAYMENT_CONFIRMED = PaymentConfirmed(application_id=42, fee=FEE_PAID, change_seq=1241)
+FEE_SET = [example("A fee of 250 baht, 14 days to pay", FeeSet(amount_satang=250_00, due_days=14))]
+PAYMENT_CONFLICTS: list[PortalError] = [
+    PaymentMismatchError(
+        "The payment of 10.00 baht is not the fee due, 100.00 baht.",
+        code="payment_amount_mismatch",
+    ),
+    PaymentMismatchError(
+        "The payment's references are not those of this application's fee.",
+        code="payment_reference_mismatch",
+    ),
+    NoFeeDueError(),
+    IdempotencyConflictError(),
+    IdempotencyInProgressError(),
+]
+PAID_IN_FUTURE = ValidationFailedError(
+    fields={
+        "paid_at": {
+            "en": "A payment cannot be made in the future.",
+            "th": "เวลาชำระเงินต้องไม่อยู่ในอนาคต",
+        }
+    }
+)
+FEE_CONFLICTS: list[PortalError] = [
+    FeeAlreadyPaidError(),
+    FeeNotSetByAgencyError(),
+    ApplicationClosedError(),
+    IdempotencyConflictError(),
+    IdempotencyInProgressError(),
+]

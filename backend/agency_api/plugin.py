@@ -11,6 +11,7 @@ from backend.agency_api.controllers import (
     AgencyAdminController,
     AgencyApplicationsController,
     AgencyDocumentsController,
+    AgencyFeesController,
     AgencyServicesController,
     OfficerController,
 )
@@ -32,6 +33,7 @@ def register(registry: Registry) -> None:
         AgencyServicesController,
         AgencyApplicationsController,
         AgencyDocumentsController,
+        AgencyFeesController,
         AgencyAdminController,
         OfficerController,
     ]

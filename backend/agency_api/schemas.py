@@ -10,6 +10,8 @@ import msgspec
 from backend.applications.schemas import ActionRequired, HistoryEntry
 from backend.applications.status import AgencyStatus, Status
 from backend.catalog.forms import FormField
+from backend.catalog.schemas import FeeKind, FeeOverdue
+from backend.fees.schemas import FeeState, FeeView
 from backend.lib.schema import I18n, Struct
 
 __all__ = [
@@ -111,6 +113,8 @@ class ApplicationView(Struct):
     submitted_at: dt.datetime | None = None
     action: ActionRequired | None = None
     identity_disputed: bool = False
+    fee: FeeView | None = None
+    """The fee, if the application owes one: due, overdue or paid, with its references."""
     """A verified person has since proved this ID number is theirs: the applicant's account
     is frozen. Do not act on the application as if the applicant were that person."""
     submitted_by: Submitter | None = None
@@ -153,6 +157,16 @@ class ServiceUpdate(Struct):
     summary: ServiceSummaryText = msgspec.field(default_factory=ServiceSummaryText)
     description: ServiceDescription = msgspec.field(default_factory=ServiceDescription)
     fee_satang: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] = 0
+    fee_kind: FeeKind = "fixed"
+    """fixed: `fee_satang` is due on submission; per_application: set per application with
+    PUT /applications/{id}/fee."""
+    fee_biller_id: Annotated[str, msgspec.Meta(pattern="^([0-9]{15})?$")] = ""
+    """Thai QR bill-payment biller ID (tax ID + the 2-digit suffix from your bank); empty: the
+    fee is paid at the office, and no QR code is shown."""
+    fee_due_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 7
+    fee_overdue: FeeOverdue = "remind"
+    fee_on_paid: AgencyStatus | None = None
+    """The status the application moves to once paid (where allowed from its status then)."""
     processing_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 0
     required_documents: Annotated[list[FieldName], msgspec.Meta(max_length=30)] = []
     required_assurance: Literal["self_asserted", "verified_in_person"] = "self_asserted"
@@ -177,6 +191,11 @@ class ServiceOut(Struct):
     form: list[FormField]
     published: bool
     updated_at: dt.datetime
+    fee_kind: FeeKind = "fixed"
+    fee_biller_id: str = ""
+    fee_due_days: int = 7
+    fee_overdue: FeeOverdue = "remind"
+    fee_on_paid: str = ""
 
 
 # --- Admin ---------------------------------------------------------------------------------
@@ -249,6 +268,9 @@ class OfficerQueueItem(Struct):
     submitted_at: dt.datetime | None = None
     assurance: str = "self_asserted"
     identity_disputed: bool = False
+    fee: FeeState | None = None
+    """due, overdue or paid, if the application owes a fee."""
+    fee_satang: int | None = None
 
 
 class OfficerQueue(Struct):

@@ -210,6 +210,8 @@ SERVICES: list[dict[str, Any]] = [
         life_events=["identity_documents"],
         required_documents=["police_report"],
         fee_satang=10000,
+        # A made-up biller ID for the demo: the agency's tax ID and its bank's suffix in life.
+        fee_biller_id="099999999999901",
         processing_days=1,
         form=[
             _name(),

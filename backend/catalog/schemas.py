@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from backend.catalog.forms import FormField
 from backend.lib.schema import I18n, Struct
 
@@ -9,11 +11,17 @@ __all__ = [
     "AgencyRef",
     "AgencySummary",
     "DocumentTypeOut",
+    "FeeKind",
+    "FeeOverdue",
     "LifeEvent",
     "ServiceDetail",
     "ServicePage",
     "ServiceSummary",
 ]
+
+FeeKind = Literal["fixed", "per_application"]
+FeeOverdue = Literal["remind", "agency"]
+"""Unpaid past its due date: one reminder push, then the agency decides; or the agency at once."""
 
 
 class AgencyRef(Struct):
@@ -44,6 +52,8 @@ class ServiceSummary(Struct):
     agency: AgencyRef
     fee_satang: int
     processing_days: int
+    fee_kind: FeeKind = "fixed"
+    """fixed: `fee_satang` is due on submission; per_application: the agency sets it."""
     life_events: list[str] = []
 
 

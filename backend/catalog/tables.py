@@ -63,6 +63,31 @@ class Service(Table, tablename="service"):
     )
     required_documents = JSON(default="[]", help_text="Document type codes the service needs.")
     fee_satang = Integer(default=0, help_text="Fee in satang (1/100 baht); 0 means free.")
+    fee_kind = Varchar(
+        length=16,
+        default="fixed",
+        help_text="fixed: fee_satang is due on submission; per_application: the agency sets "
+        "the amount for each application (catalog.fees).",
+    )
+    fee_biller_id = Varchar(
+        length=15,
+        default="",
+        help_text="Thai QR bill-payment biller ID (tax ID + 2-digit suffix); empty: the fee "
+        "is paid at the office, not by QR.",
+    )
+    fee_due_days = Integer(default=7, help_text="Days from the fee falling due to its due date.")
+    fee_overdue = Varchar(
+        length=16,
+        default="remind",
+        help_text="Unpaid past the due date: remind (one reminder push, then the agency "
+        "decides) or agency (the agency decides, no reminder).",
+    )
+    fee_on_paid = Varchar(
+        length=16,
+        default="",
+        help_text="The status the application moves to once paid, where that transition is "
+        "allowed from its status then; empty: it stays where it is.",
+    )
     processing_days = Integer(default=0, help_text="Expected working days to a decision.")
     required_assurance = Varchar(
         length=24,

@@ -43,7 +43,7 @@ from backend.lib.etag import etag_matches
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["Bundle", "load_bundle", "pwa_router"]
+__all__ = ["Bundle", "load_bundle", "page_stylesheet", "pwa_router"]
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 """A year (RFC 8246 `immutable`): a versioned URL's bytes never change."""
@@ -144,6 +144,12 @@ def load_bundle(directory: Path) -> Bundle:
     files = sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
     signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     return _build_bundle(directory, signature)
+
+
+def page_stylesheet(pwa_dir: str) -> str:
+    """The versioned URL of the PWA's stylesheet, for pages the server renders (receipts,
+    /track): cached for a year like the PWA's own copy."""
+    return load_bundle(Path(pwa_dir)).versioned("css/app.css")
 
 
 @functools.lru_cache(maxsize=4)

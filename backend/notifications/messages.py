@@ -22,6 +22,8 @@ __all__ = [
     "Kind",
     "StatusNews",
     "application_url",
+    "fee_news",
+    "fee_topic",
     "news_for",
     "notice_body",
     "notice_text",
@@ -83,6 +85,38 @@ _NEWS: dict[str, StatusNews] = {
 }
 """The statuses an agency sets. `submitted` and `withdrawn` are the citizen's own acts (or
 an operator's beside them, who prints a receipt), so they are not news to the citizen."""
+
+_FEE_NEWS: dict[str, tuple[str, str, Urgency]] = {
+    "due": (
+        "มีค่าธรรมเนียม {amount} บาท ที่ต้องชำระ แตะเพื่อดูคิวอาร์โค้ดชำระเงิน",
+        "A fee of {amount} baht is due. Tap for the QR code to pay it.",
+        "normal",
+    ),
+    "paid": (
+        "ได้รับชำระค่าธรรมเนียม {amount} บาท แล้ว แตะเพื่อดูใบเสร็จ",
+        "Your payment of {amount} baht was received. Tap for the receipt.",
+        "normal",
+    ),
+    "overdue": (
+        "ค่าธรรมเนียม {amount} บาท เลยกำหนดชำระแล้ว แตะเพื่อชำระ หน่วยงานจะพิจารณาคำขอต่อไป",
+        "The fee of {amount} baht is past its due date. Tap to pay; the agency will decide.",
+        # The citizen has to act before the agency decides: wake the phone now.
+        "high",
+    ),
+}
+"""What a fee's news tells the citizen (fees.events): the amount and what to do, nothing more."""
+
+
+def fee_news(what: str, amount: str) -> StatusNews:
+    """The news of a fee falling due, paid or overdue, with its amount in baht."""
+    th, en, urgency = _FEE_NEWS[what]
+    return StatusNews("status_update", th.format(amount=amount), en.format(amount=amount), urgency)
+
+
+def fee_topic(application_id: int) -> str:
+    """Its own Topic: a fee's news does not replace the application's status news."""
+    return f"fee-{application_id}"
+
 
 _TITLE = {"th": "คำขอ {code}", "en": "Application {code}"}
 

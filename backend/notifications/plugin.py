@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from backend.accounts.events import AccountNotice, SignedOut
 from backend.applications.events import StatusChanged
+from backend.fees.events import FeeDue, FeeOverdue, FeePaid
 from backend.lib.webpush import load_or_create_vapid
 from backend.notifications import personal_data, services, subscriptions
 from backend.notifications.cli import vapid
@@ -36,6 +37,8 @@ def register(registry: Registry) -> None:
         PreferenceController,
     ]
     registry.listen(StatusChanged, services.status_changed)
+    for fee_event in (FeeDue, FeePaid, FeeOverdue):
+        registry.listen(fee_event, services.fee_changed)
     registry.listen(SignedOut, subscriptions.on_signed_out)
     registry.listen(AccountNotice, services.account_notice)
     registry.outbox_kind(OutboxKind(WEBPUSH_KIND, webpush_handler))

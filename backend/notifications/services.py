@@ -12,6 +12,8 @@ from piccolo.querystring import QueryString
 
 from backend.accounts.events import AccountNotice
 from backend.applications.events import StatusChanged
+from backend.fees.events import FeeDue, FeeEvent, FeeOverdue, FeePaid
+from backend.fees.services import baht
 from backend.lib.db import current_engine, write_transaction
 from backend.lib.schema import I18n
 from backend.notifications.errors import NotificationNotFoundError, UnknownKindError
@@ -19,7 +21,10 @@ from backend.notifications.messages import (
     ACCOUNT_URL,
     KINDS,
     SECURITY,
+    StatusNews,
     application_url,
+    fee_news,
+    fee_topic,
     news_for,
     notice_body,
     notice_text,
@@ -34,6 +39,7 @@ from backend.system.outbox.queue import NewMessage, enqueue_many
 __all__ = [
     "MAX_PAGE",
     "account_notice",
+    "fee_changed",
     "list_notifications",
     "mark_read",
     "preferences",
@@ -61,14 +67,48 @@ async def status_changed(event: StatusChanged) -> None:
     news = news_for(event.old_status, event.new_status)
     if news is None:
         return
-    account_id = event.account_id
+    await _tell(
+        event.account_id,
+        event.application_id,
+        event.tracking_code,
+        event.new_status,
+        news,
+        push_topic(event.application_id),
+    )
+
+
+_FEE_NEWS = {FeeDue: "due", FeePaid: "paid", FeeOverdue: "overdue"}
+
+
+async def fee_changed(event: FeeEvent) -> None:
+    """Inside the fee's transaction: a fee fell due, was paid or is overdue; told as a status
+    update is (the same history, the same mute)."""
+    news = fee_news(_FEE_NEWS[type(event)], baht(event.amount_satang))
+    await _tell(
+        event.account_id,
+        event.application_id,
+        event.tracking_code,
+        "",
+        news,
+        fee_topic(event.application_id),
+    )
+
+
+async def _tell(
+    account_id: int,
+    application_id: int,
+    tracking_code: str,
+    status: str,
+    news: StatusNews,
+    topic: str,
+) -> None:
     [notification] = await Notification.insert(
         Notification(
             account=account_id,
             kind=news.kind,
-            application=event.application_id,
-            tracking_code=event.tracking_code,
-            status=event.new_status,
+            application=application_id,
+            tracking_code=tracking_code,
+            status=status,
             text_th=news.th,
             text_en=news.en,
             created_at=_now(),
@@ -87,9 +127,9 @@ async def status_changed(event: StatusChanged) -> None:
         return
     body = push_body(
         notification_id=notification["id"],
-        application_id=event.application_id,
-        tracking_code=event.tracking_code,
-        status=event.new_status,
+        application_id=application_id,
+        tracking_code=tracking_code,
+        status=status,
         news=news,
         lang=recipient["language"],
     )
@@ -101,7 +141,7 @@ async def status_changed(event: StatusChanged) -> None:
                 body,
                 ttl=DEFAULT_TTL_S,
                 urgency=news.urgency,
-                topic=push_topic(event.application_id),
+                topic=topic,
                 subscription_id=d["id"],
             ),
             dedupe_key=f"notification:{notification['id']}:{d['id']}",

@@ -61,13 +61,16 @@ class _Service:
     promised_days: int
     fee_satang: int
     published: bool
+    fee_kind: str = "fixed"
+    fee_biller_id: str = ""
 
 
 def payable_in_portal(service: _Service) -> bool:
-    """Whether a citizen can pay this service's fee in the portal. Fees are not payable here
-    yet, so only a free service qualifies; the fees work (issue 18, points 1-4) extends this
-    one function when Thai QR payment lands."""
-    return service.fee_satang == 0
+    """Whether a citizen can pay this service's fee in the portal: it charges none, or its
+    fee is paid by Thai QR (a biller ID: the fees domain shows the code); a fee paid only at
+    the office is not."""
+    free = service.fee_kind == "fixed" and service.fee_satang == 0
+    return free or bool(service.fee_biller_id)
 
 
 def completes_in_portal(service: _Service) -> bool:
@@ -89,6 +92,8 @@ async def _catalog() -> tuple[list[dict[str, Any]], list[_Service]]:
             promised_days=r["processing_days"],
             fee_satang=r["fee_satang"],
             published=r["published"],
+            fee_kind=r["fee_kind"],
+            fee_biller_id=r["fee_biller_id"],
         )
         for r in await Service.select(
             Service.id,
@@ -99,6 +104,8 @@ async def _catalog() -> tuple[list[dict[str, Any]], list[_Service]]:
             Service.processing_days,
             Service.fee_satang,
             Service.published,
+            Service.fee_kind,
+            Service.fee_biller_id,
         ).order_by(Service.slug)
     ]
     return agencies, services

@@ -8,28 +8,18 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.settings import Settings
-from tests.support.agency import Signer, msgspec_replace, signer_for
+from tests.support.agency import dopa, msgspec_replace, nhso
 from tests.support.flows import enrol_citizen, thai_id
 
 Client = AsyncTestClient[Any]
+
+__all__ = ["citizen", "dopa", "nhso", "settings"]  # fixtures for the tests here
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     # The webhook receiver in these tests listens on 127.0.0.1.
     return msgspec_replace(settings, agency_webhook_allow_private=True)
-
-
-@pytest.fixture
-async def dopa(db: Any, settings: Settings) -> Signer:
-    """DOPA's system."""
-    return await signer_for("DOPA", settings)
-
-
-@pytest.fixture
-async def nhso(db: Any, settings: Settings) -> Signer:
-    """Another agency's system."""
-    return await signer_for("NHSO", settings)
 
 
 @pytest.fixture

@@ -78,7 +78,8 @@ def test_every_request_body_has_an_example(spec: dict[str, Any]) -> None:
         required = _resolve(spec, media["schema"]).get("required", [])
         for value in values:
             assert set(required) <= set(value), f"{method} {path}: {value}"
-    assert with_body == 3  # create and update a service, change a status
+    # create and update a service, change a status, confirm a payment, set a fee
+    assert with_body == 5
 
 
 def test_every_success_answer_has_its_schema_and_an_example(spec: dict[str, Any]) -> None:
@@ -133,6 +134,37 @@ def test_the_status_change_documents_its_key_and_each_refusal(spec: dict[str, An
     assert codes("404") == {"application_not_found"}
     assert {"idempotency_key_reused", "illegal_transition"} <= codes("409")
     assert codes("422") == {"validation_failed"}
+
+
+def test_the_payment_confirmation_documents_its_key_and_each_refusal(
+    spec: dict[str, Any],
+) -> None:
+    operation = spec["paths"]["/agency-api/v1/applications/{application_id}/payment"]["post"]
+    [key] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["required"] is True
+
+    def codes(status: str) -> set[str]:
+        return set(operation["responses"][status]["content"]["application/json"]["examples"])
+
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaymentConfirmed"
+    }
+    assert codes("404") == {"application_not_found"}
+    assert {
+        "payment_amount_mismatch",
+        "payment_reference_mismatch",
+        "no_fee_due",
+        "idempotency_key_reused",
+    } <= codes("409")
+    body = _resolve(spec, operation["requestBody"]["content"]["application/json"]["schema"])
+    # Amounts and references only: nothing of a card or a bank account is asked for.
+    assert set(body["properties"]) == {
+        "amount_satang",
+        "reference1",
+        "reference2",
+        "paid_at",
+        "bank_transaction",
+    }
 
 
 def _request_examples(spec: dict[str, Any], path: str, method: str) -> list[Any]:

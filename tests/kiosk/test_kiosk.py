@@ -19,7 +19,14 @@ from backend.applications.tables import Application
 from backend.kiosk.tables import AssistedSession
 from backend.lib.i18n import BANGKOK
 from backend.system.tables import AuditEntry
-from tests.support.applications import HEALTH_ANSWERS, OFFICER, agency_id, apply, set_status
+from tests.support.applications import (
+    HEALTH_ANSWERS,
+    OFFICER,
+    agency_id,
+    apply,
+    id_card_answers,
+    set_status,
+)
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.files import pdf
 from tests.support.flows import ORIGIN, csrf, enrol_citizen, enrol_staff, thai_id
@@ -614,3 +621,17 @@ async def test_printable_receipt(kiosk: KioskSetup) -> None:
     assert "ขั้นตอนต่อไป" in page and "What happens next" in page
     assert "หน่วยงานจะพิจารณาภายในประมาณ 1 วันทำการ" in page  # the service's processing days
     assert "The agency decides in about 1 working days" in page
+
+
+async def test_the_receipt_prints_the_fee_to_pay_with_its_thai_qr_code(kiosk: KioskSetup) -> None:
+    national_id = thai_id(17)
+    await start(kiosk.client, national_id, id_card_checked=True, full_name="จ่าย ค่าธรรมเนียม")
+    await consent_in_person(kiosk.client)
+    answers = {**id_card_answers(None), "national_id": national_id}
+    app = (await apply(kiosk.client, answers, service="id-card-replacement")).json()
+    page = (await kiosk.client.get(f"/receipt/{app['id']}")).text
+    assert page.count("<svg") == 3  # the fee's code besides the two others
+    fee = page.split("ค่าธรรมเนียม", 1)[1]
+    assert "100.00 บาท</strong> ชำระให้ กรมการปกครอง" in fee
+    assert app["tracking_code"].replace("-", "") in fee  # reference 1
+    assert "<script" not in page

@@ -116,7 +116,7 @@ async def test_every_figure_of_a_known_history(client: Client) -> None:
     card = next(s for s in dopa["services"] if s["slug"] == "id-card-replacement")
 
     assert move["promised_days"] == 3 and move["end_to_end"] is True
-    assert card["promised_days"] == 1 and card["end_to_end"] is False  # a fee, not payable yet
+    assert card["promised_days"] == 1 and card["end_to_end"] is True  # its fee: by Thai QR
     assert _month(move["months"], "2026-10") == SERVICE_OCTOBER
     assert _month(move["months"], "2026-11") == SERVICE_NOVEMBER
     for month in MONTHS[:-2]:
@@ -128,8 +128,8 @@ async def test_every_figure_of_a_known_history(client: Client) -> None:
     assert _month(dopa["months"], "2026-10") == SERVICE_OCTOBER
     assert _month(dopa["months"], "2026-11") == AGENCY_NOVEMBER
     assert dopa["backlog"] == AGENCY_BACKLOG
-    # DOPA's four services: all free but the ID card (a fee the portal cannot take yet).
-    assert dopa["e_service"] == {"services": 4, "end_to_end": 3, "pct": 75.0}
+    # DOPA's four services: all free but the ID card, whose fee is paid by Thai QR.
+    assert dopa["e_service"] == {"services": 4, "end_to_end": 4, "pct": 100.0}
     dlt = next(a for a in body["agencies"] if a["code"] == "DLT")
     assert dlt["e_service"] == {"services": 2, "end_to_end": 0, "pct": 0.0}
     assert _month(dlt["months"], "2026-11") == {"month": "2026-11", **EMPTY_MONTH}

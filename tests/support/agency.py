@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.agency_api.credentials import create_credential
@@ -23,7 +24,9 @@ __all__ = [
     "ADMIN",
     "Signer",
     "apply_id_card",
+    "dopa",
     "msgspec_replace",
+    "nhso",
     "signer_for",
     "status",
 ]
@@ -93,6 +96,18 @@ def msgspec_replace(settings: Settings, **changes: Any) -> Settings:
 async def signer_for(agency: str, settings: Settings) -> Signer:
     new = await create_credential(ADMIN, agency, "test", settings=settings)
     return Signer(new.key_id, new.secret)
+
+
+@pytest.fixture
+async def dopa(db: Any, settings: Settings) -> Signer:
+    """DOPA's system (its ID card replacement has a fixed fee of 100 baht, payable by QR)."""
+    return await signer_for("DOPA", settings)
+
+
+@pytest.fixture
+async def nhso(db: Any, settings: Settings) -> Signer:
+    """Another agency's system."""
+    return await signer_for("NHSO", settings)
 
 
 async def apply_id_card(client: Client, *, document: bool = False, submit: bool = True) -> int:

@@ -8,6 +8,7 @@ from backend.agency_api.controllers.applications import (
     AgencyApplicationsController,
     AgencyDocumentsController,
 )
+from backend.agency_api.controllers.fees import AgencyFeesController
 from backend.agency_api.controllers.officer import OfficerController
 from backend.agency_api.controllers.services import AgencyServicesController
 
@@ -15,6 +16,7 @@ __all__ = [
     "AgencyAdminController",
     "AgencyApplicationsController",
     "AgencyDocumentsController",
+    "AgencyFeesController",
     "AgencyServicesController",
     "OfficerController",
 ]

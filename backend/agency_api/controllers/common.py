@@ -4,6 +4,7 @@ change and a document download."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import msgspec
@@ -76,6 +77,22 @@ def documented(
     return {status: ok, **error_answers(*examples.SIGNED, *errors)}
 
 
+async def idempotent(
+    scope: str, key: str, fingerprint: str, work: Callable[[], Awaitable[msgspec.Struct]]
+) -> Response[bytes]:
+    """`work` once per (scope, key), answered 200: retries get the first answer, with
+    `Idempotent-Replayed: true`; the same key with another request is 409."""
+
+    async def run() -> tuple[int, bytes]:
+        return HTTP_200_OK, msgspec.json.encode(await work())
+
+    outcome = await run_idempotent(scope, key, fingerprint, run)
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return Response(
+        outcome.body, status_code=outcome.status_code, media_type=MediaType.JSON, headers=headers
+    )
+
+
 async def idempotent_status_change(
     scope: str,
     key: str,
@@ -85,17 +102,12 @@ async def idempotent_status_change(
     change: StatusChange,
     actor: Actor,
 ) -> Response[bytes]:
-    """One status change per (scope, key): retries get the first answer, with
-    `Idempotent-Replayed: true`."""
-
-    async def work() -> tuple[int, bytes]:
-        done = await services.change_status(agency_id, application_id, change, actor)
-        return HTTP_200_OK, msgspec.json.encode(done)
-
-    outcome = await run_idempotent(scope, key, fingerprint, work)
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-    return Response(
-        outcome.body, status_code=outcome.status_code, media_type=MediaType.JSON, headers=headers
+    """One status change per (scope, key)."""
+    return await idempotent(
+        scope,
+        key,
+        fingerprint,
+        lambda: services.change_status(agency_id, application_id, change, actor),
     )
 
 

@@ -30,6 +30,7 @@ from backend.applications.tables import Application
 from backend.documents.errors import DocumentNotFoundError
 from backend.documents.services import DocumentRow, document_for_download
 from backend.documents.tables import Document
+from backend.fees.services import fee_views
 from backend.lib.db import write_transaction
 from backend.lib.errors import ValidationFailedError
 from backend.lib.schema import I18n
@@ -110,6 +111,7 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
     answers = {r["id"]: load(r["answers"]) for r in rows}
     attached = {r["id"]: file_answers(forms.get(r["service"], []), answers[r["id"]]) for r in rows}
     documents = await _documents(attached, document_url)
+    fees = await fee_views(ids)
     submitters = await _submitters({r["submitted_by"] for r in rows if r["submitted_by"]})
     return [
         ApplicationView(
@@ -138,6 +140,7 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
             else None,
             identity_disputed=r["identity_disputed"],
             submitted_by=submitters.get(r["submitted_by"]),
+            fee=fees.get(r["id"]),
         )
         for r in rows
     ]
@@ -342,6 +345,7 @@ async def officer_queue(
         .offset(offset)
     )
     total = await Application.count().where(condition)
+    fees = await fee_views([r["id"] for r in rows])
     filters = {
         "status": status,
         "service": service,
@@ -375,6 +379,8 @@ async def officer_queue(
                 age_days=(now - r["submitted_at"]).days if r["submitted_at"] else 0,
                 assurance=r["assurance"],
                 identity_disputed=r["identity_disputed"],
+                fee=fees[r["id"]].state if r["id"] in fees else None,
+                fee_satang=fees[r["id"]].amount_satang if r["id"] in fees else None,
             )
             for r in rows
         ],

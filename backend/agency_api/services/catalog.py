@@ -45,6 +45,11 @@ def _service_out(row: dict[str, Any]) -> ServiceOut:
         form=msgspec.convert(as_list(row["form_schema"]), list[FormField]),
         published=row["published"],
         updated_at=row["updated_at"],
+        fee_kind=row["fee_kind"],
+        fee_biller_id=row["fee_biller_id"],
+        fee_due_days=row["fee_due_days"],
+        fee_overdue=row["fee_overdue"],
+        fee_on_paid=row["fee_on_paid"],
     )
 
 
@@ -103,6 +108,11 @@ async def _write_service(
                 "description_th": data.description.th,
                 "description_en": data.description.en,
                 "fee_satang": data.fee_satang,
+                "fee_kind": data.fee_kind,
+                "fee_biller_id": data.fee_biller_id,
+                "fee_due_days": data.fee_due_days,
+                "fee_overdue": data.fee_overdue,
+                "fee_on_paid": data.fee_on_paid or "",
                 "processing_days": data.processing_days,
                 "required_documents": data.required_documents,
                 "required_assurance": data.required_assurance,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -23,6 +22,7 @@ from backend.applications.schemas import ApplicationDetail
 from backend.applications.status import label
 from backend.lib.errors import RateLimitedError
 from backend.lib.i18n import BANGKOK, format_datetime
+from backend.lib.static import page_stylesheet
 from backend.settings import Settings
 from backend.system.ratelimit import Limit, check
 
@@ -70,12 +70,6 @@ _TEXT = {
 }
 
 
-def _stylesheet(settings: Settings) -> str:
-    from backend.lib.static import load_bundle
-
-    return load_bundle(Path(settings.pwa_dir)).versioned("css/app.css")
-
-
 def _page(settings: Settings, lang: str, body: str, code: str = "") -> str:
     t = _TEXT[lang]
     other = "en" if lang == "th" else "th"
@@ -87,7 +81,7 @@ def _page(settings: Settings, lang: str, body: str, code: str = "") -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>{esc(t["title"])}</title>
-<link rel="stylesheet" href="{esc(_stylesheet(settings))}">
+<link rel="stylesheet" href="{esc(page_stylesheet(settings.pwa_dir))}">
 </head>
 <body>
 <header class="bar"><a class="brand" href="/">{esc(t["home"])}</a>

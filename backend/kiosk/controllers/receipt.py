@@ -4,7 +4,6 @@ and what happens next. Plain HTML with print CSS (80 mm thermal or A6), no JavaS
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Response, get
@@ -15,17 +14,14 @@ from litestar.params import FromPath
 from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.applications import services as applications
 from backend.catalog.tables import Service
+from backend.fees import services as fees
+from backend.fees.schemas import FeeOut
 from backend.lib.i18n import format_datetime
 from backend.lib.qr import qr_svg
+from backend.lib.static import page_stylesheet
 from backend.settings import Settings
 
 __all__ = ["ReceiptController"]
-
-
-def _stylesheet(settings: Settings) -> str:
-    from backend.lib.static import load_bundle
-
-    return load_bundle(Path(settings.pwa_dir)).versioned("css/app.css")
 
 
 class ReceiptController(Controller):
@@ -50,11 +46,28 @@ class ReceiptController(Controller):
             .first()
         )
         days = int(service["processing_days"]) if service else 0
-        page = _render(settings, detail, days)
+        fee = await fees.due_for_receipt(auth.require_account(), application_id)
+        page = _render(settings, detail, days, fee)
         return Response(page, media_type=MediaType.HTML, headers={"Cache-Control": "no-store"})
 
 
-def _render(settings: Settings, detail: Any, days: int) -> str:
+def _fee(fee: FeeOut | None) -> str:
+    """The fee still to pay, with its Thai QR code: the citizen pays from a banking app at
+    home, or from a relative's phone, with the printed code."""
+    if fee is None:
+        return ""
+    esc = html.escape
+    return f"""<h2>ค่าธรรมเนียม <span lang="en">Fee</span></h2>
+<figure class="receipt-qr">{fee.qr_svg}
+<figcaption><strong>{esc(fee.amount)} บาท</strong> ชำระให้ {esc(fee.agency.th)}
+ภายใน {esc(format_datetime(fee.due_at, "th", time=False))}<br>
+<span lang="en">{esc(fee.amount)} baht to {esc(fee.agency.en)}
+by {esc(format_datetime(fee.due_at, "en", time=False))}</span><br>
+สแกนด้วยแอปธนาคารใดก็ได้ · <span lang="en">Scan with any Thai banking app</span><br>
+{esc(fee.reference1)} · {esc(fee.reference2)}</figcaption></figure>"""
+
+
+def _render(settings: Settings, detail: Any, days: int, fee: FeeOut | None = None) -> str:
     esc = html.escape
     track_url = f"{settings.public_origin}/track?code={detail.tracking_code}"
     handoff_url = f"{settings.public_origin}/#/applications/{detail.id}"
@@ -65,7 +78,7 @@ def _render(settings: Settings, detail: Any, days: int) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ใบรับเรื่อง {esc(detail.tracking_code)}</title>
-<link rel="stylesheet" href="{esc(_stylesheet(settings))}">
+<link rel="stylesheet" href="{esc(page_stylesheet(settings.pwa_dir))}">
 </head>
 <body class="receipt-page">
 <main class="receipt">
@@ -85,6 +98,7 @@ def _render(settings: Settings, detail: Any, days: int) -> str:
 ด้วยรหัสติดตามและเลขประจำตัวประชาชน 4 หลักสุดท้าย</p>
 <p lang="en">The agency decides in about {days} working days. Track it at the address below
 with the tracking code and the last 4 digits of the ID number.</p>
+{_fee(fee)}
 <figure class="receipt-qr">{qr_svg(track_url, scale=3, title="Track")}
 <figcaption>ติดตามสถานะ · Track: {esc(track_url)}</figcaption></figure>
 <figure class="receipt-qr">{qr_svg(handoff_url, scale=3, title="Continue on your phone")}

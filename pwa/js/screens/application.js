@@ -22,6 +22,7 @@ import {
   promised,
 } from './ui.js';
 import { buildForm } from './form.js';
+import { feeSection } from './fee.js';
 import { fresh, drafts, walletFor } from './local.js';
 
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
@@ -30,9 +31,11 @@ export async function render(root, params, match) {
   if (!signedIn(root, t('detail.title'))) return;
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
   const app = await fresh(`app:${id}`, `/api/v1/applications/${id}`);
+  /** @type {any} */
+  const service = await getJSON(`/api/v1/services/${encodeURIComponent(app.service.slug)}`).catch(() => ({ form: [] }));
   /** @type {any[]} */
-  const form = (await getJSON(`/api/v1/services/${encodeURIComponent(app.service.slug)}`).catch(() => ({ form: [] })))
-    .form;
+  const form = service.form;
+  const fee = app.status === 'draft' ? null : await feeSection(id, service);
   const byName = new Map(form.map((f) => [f.name, f]));
   const fixId = Number(params.get('fix'));
   const fixing = fixId ? (await list()).find((item) => item.id === fixId) : undefined;
@@ -82,6 +85,7 @@ export async function render(root, params, match) {
     ),
     promised(app.expected_by),
     app.action ? answerSection() : null,
+    fee,
     app.status === 'draft' ? draftSection() : null,
     el('h2', {}, t('detail.answers')),
     answers,

@@ -5,7 +5,7 @@
 // the fields the citizen must fill again. The server scopes everything to the officer's
 // agency and audits every view; nothing here is kept on the device (answers are private).
 import { ApiError, getJSON, send } from '../api.js';
-import { t, pick, when, date, number } from '../i18n.js';
+import { t, pick, when, date, number, money } from '../i18n.js';
 import { account } from '../session.js';
 import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, problemText, fieldProblems, setFlash, takeFlash } from './ui.js';
@@ -130,6 +130,7 @@ async function queue(root, params, agency) {
             ` · ${t(`kiosk.assurance.${item.assurance || 'self_asserted'}`)}`,
           ),
           item.identity_disputed ? el('p', { class: 'warning' }, t('officer.disputed')) : '',
+          item.fee ? feeLine(item.fee, item.fee_satang) : '',
           el('p', { class: 'meta' }, t('dashboard.changed', { time: when(item.updated_at) })),
         ),
       ),
@@ -221,6 +222,11 @@ async function detail(root, id) {
       el('dt', {}, t('officer.assurance')),
       el('dd', {}, t(`kiosk.assurance.${applicant.assurance}`)),
     ),
+    app.fee ? el('h2', {}, t('fee.title')) : null,
+    app.fee ? feeLine(app.fee.state, app.fee.amount_satang) : null,
+    app.fee ? el('p', { class: 'meta' }, t('officer.feeDetail', {
+      ref1: app.fee.reference1, ref2: app.fee.reference2,
+      date: date(app.fee.paid_at || app.fee.due_at), receipt: app.fee.receipt_number || '–' })) : null,
     el('h2', {}, t('detail.answers')),
     answers,
     el('h2', {}, t('detail.documents')),
@@ -313,4 +319,12 @@ function shown(f, value) {
     return pick(f.choices.find((/** @type {any} */ c) => c.value === value)?.label || { th: value, en: value });
   if (f?.type === 'date') return date(`${value}T12:00:00`);
   return String(value);
+}
+
+/** A fee's state and amount: due, overdue (a warning: the agency decides) or paid.
+ * @param {'due' | 'overdue' | 'paid' | 'cancelled'} state @param {number} satang */
+function feeLine(state, satang) {
+  const badge = { paid: 'completed', overdue: 'rejected', cancelled: 'withdrawn', due: 'needs_info' }[state];
+  return el('p', { class: state === 'overdue' ? 'warning' : '' },
+    el('span', { class: `badge state-${badge}` }, t(`officer.fee.${state}`)), ` · ${money(satang)}`);
 }

@@ -22,7 +22,8 @@ export async function render(root, _, match) {
 
 /** @param {HTMLElement} root @param {string} slug @param {any} s */
 function draw(root, slug, s) {
-  const fee = s.fee_satang ? t('catalog.fee', { fee: money(s.fee_satang) }) : t('catalog.free');
+  const fee = s.fee_kind === 'per_application' ? t('catalog.feeByAgency')
+    : s.fee_satang ? t('catalog.fee', { fee: money(s.fee_satang) }) : t('catalog.free');
   const docs = s.required_documents.length
     ? el('ul', {}, ...s.required_documents.map((/** @type {any} */ d) => el('li', {}, pick(d.name))))
     : el('p', {}, t('service.noDocuments'));
