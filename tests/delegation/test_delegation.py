@@ -440,3 +440,16 @@ async def test_every_owner_route_is_closed_to_a_delegate_with_every_power(
         {"phone": "0812345678"}
     ]
     assert await Delegation.count() == 1  # not ended, nor another made, by the walk
+
+
+async def test_a_receipt_of_another_service_is_not_found_for_a_delegate(
+    client: Client, grantor: dict[str, Any], delegate: tuple[Client, dict[str, Any]]
+) -> None:
+    del grantor
+    phone, _ = delegate
+    other = await apply(client, {}, service=OTHER, submit=False)
+    mine = await apply(client, service=HEALTH)
+    delegation_id = await accepted(client, phone)
+    await act_for(phone, delegation_id)
+    assert (await phone.get(f"/receipt/{other.json()['id']}")).status_code == 404
+    assert (await phone.get(f"/receipt/{mine.json()['id']}")).status_code == 200

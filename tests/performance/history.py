@@ -8,8 +8,9 @@ the figures it must give (see test_figures.py). Times are Thai (UTC+7).
   Thursday 8 Oct: the first five in time), one still in review (overdue), one withdrawn.
   November: 11 submitted Monday 16 Nov 09:00, online, none decided (10 submitted, 1 needing
   information), all overdue by Friday 20 Nov.
-- id-card-replacement (DOPA, promise 1 working day, a fee paid by Thai QR): November: 4 submitted Thursday
-  19 Nov 09:00 (one at a kiosk), 2 approved 12 hours later: every figure suppressed.
+- id-card-replacement (DOPA, promise 1 working day, a fee paid by Thai QR): November: 4
+  submitted Thursday 19 Nov 09:00 (one at a kiosk), 2 approved 12 hours later: every figure
+  suppressed.
 - A discarded draft, which counts nowhere.
 `NOW` is Friday 20 Nov 2026 10:00.
 """

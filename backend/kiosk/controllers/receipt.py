@@ -13,6 +13,7 @@ from litestar.params import FromPath
 
 from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.applications import services as applications
+from backend.applications.controllers.citizen import within_services
 from backend.catalog.tables import Service
 from backend.fees import services as fees
 from backend.fees.schemas import FeeOut
@@ -27,7 +28,7 @@ __all__ = ["ReceiptController"]
 class ReceiptController(Controller):
     path = "/receipt"
     include_in_schema = False
-    guards = [requires_role("citizen")]
+    guards = [requires_role("citizen"), within_services]
     opt = need("status")
     dependencies = {"auth": Provide(provide_auth)}
 
