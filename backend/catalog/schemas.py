@@ -8,6 +8,7 @@ from backend.lib.schema import I18n, Struct
 __all__ = [
     "AgencyRef",
     "AgencySummary",
+    "Catalog",
     "DocumentTypeOut",
     "LifeEvent",
     "ServiceDetail",
@@ -60,3 +61,11 @@ class ServiceDetail(ServiceSummary):
     required_assurance: str = "self_asserted"
     form: list[FormField] = []
     contact: AgencySummary | None = None
+
+
+class Catalog(Struct):
+    """The catalog's first view in one answer: a page of services and what to filter by."""
+
+    services: ServicePage
+    agencies: list[AgencyRef]
+    life_events: list[LifeEvent]

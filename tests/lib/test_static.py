@@ -14,7 +14,7 @@ import brotli
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.lib.static import IMMUTABLE, load_bundle
+from backend.lib.static import IMMUTABLE, load_bundle, strip_comments
 from backend.settings import ROOT
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -80,7 +80,7 @@ async def test_versioned_assets_are_immutable(client: Client) -> None:
     assert response.status_code == 200
     assert response.headers["cache-control"] == IMMUTABLE == "public, max-age=31536000, immutable"
     assert response.headers["content-type"].startswith("text/javascript")
-    assert response.text == (PWA / "js" / "app.js").read_text(encoding="utf-8")
+    assert response.text == strip_comments((PWA / "js" / "app.js").read_text(encoding="utf-8"))
     png = await client.get(f"/v/{BUILD}/icons/icon-192.png")
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
@@ -114,8 +114,44 @@ async def test_precompressed_once_per_accept_encoding(
     assert response.headers.get("content-encoding") == coding
     assert "accept-encoding" in response.headers["vary"].lower()
     decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda b: b}[coding]
-    assert decode(raw) == (PWA / "js" / "screens" / "catalog.js").read_bytes()
+    source = (PWA / "js" / "screens" / "catalog.js").read_text(encoding="utf-8")
+    assert decode(raw) == strip_comments(source).encode()
     assert int(response.headers["content-length"]) == len(raw)
+
+
+def test_scripts_are_sent_without_their_comment_lines() -> None:
+    source = "\n".join(
+        [
+            "// @ts-check",
+            "/** A block",
+            " * over lines. */",
+            "/** @type {number} */",
+            "const a = /** @type {number} */ (1); // trailing: kept",
+            "/** @type {any} */ (globalThis).x = 'http://example.org'; /* kept */",
+            "const t = `line",
+            "// in a template: kept",
+            "`;",
+            "  // indented",
+            "export { a, t };",
+        ]
+    )
+    lines = strip_comments(source).split("\n")
+    assert len(lines) == 11  # line numbers in stack traces still match the source
+    assert [n for n, line in enumerate(lines, 1) if line] == [5, 6, 7, 8, 9, 11]
+    assert lines[4] == "const a = /** @type {number} */ (1); // trailing: kept"
+    with pytest.raises(RuntimeError):
+        strip_comments("/* a\n */ const b = 1;")
+
+
+async def test_served_scripts_are_lighter_and_development_files_absent(client: Client) -> None:
+    bundle = load_bundle(PWA)
+    source = sum(len(p.read_bytes()) for p in (PWA / "js").rglob("*.js"))
+    served = sum(
+        len(a.encodings["identity"]) for n, a in bundle.assets.items() if n.endswith(".js")
+    )
+    assert served < source * 0.8
+    assert not any("tsconfig" in name for name in bundle.assets)
+    assert (await client.get(f"/v/{BUILD}/tsconfig.json")).status_code == 404
 
 
 async def test_each_coding_has_its_own_strong_etag(client: Client) -> None:
