@@ -69,6 +69,10 @@ NOT_SERVED = ("tsconfig",)
 NOT_IN_SHELL = (".png",)
 """Install icons: the browser fetches them when installing, the shell never needs them."""
 
+STAFF_ONLY = ("i18n/staff/",)
+"""The words of staff screens (kiosk, officer): never precached on a citizen's phone; the
+worker keeps them, as any asset of its build, once a staff screen has fetched them."""
+
 SHELL_LANGUAGES = ("en",)
 """`/?lang=<code>`: the shell already in that language (Thai is the markup's own), so a phone
 that chose English draws English from the first frame: no Thai words replaced as the app
@@ -149,9 +153,7 @@ class Bundle:
 def load_bundle(directory: Path) -> Bundle:
     """The bundle for `directory`, built once per content (tests build many apps)."""
     files = sorted(
-        p
-        for p in directory.rglob("*")
-        if p.is_file() and not p.name.startswith((".", *NOT_SERVED))
+        p for p in directory.rglob("*") if p.is_file() and not p.name.startswith((".", *NOT_SERVED))
     )
     signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     return _build_bundle(directory, signature)
@@ -180,7 +182,7 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
         *(
             f"{VERSIONED}/{build}/{n}"
             for n in asset_names
-            if not n.endswith(NOT_IN_SHELL) and not n.startswith(LAZY)
+            if not n.endswith(NOT_IN_SHELL) and not n.startswith((*LAZY, *STAFF_ONLY))
         ),
     )
     lazy = tuple(f"{VERSIONED}/{build}/{n}" for n in asset_names if n.startswith(LAZY))
@@ -219,6 +221,8 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
 
 def _shell_in(index: str, sources: dict[str, bytes], lang: str) -> bytes:
     strings: dict[str, str] = json.loads(sources[f"i18n/{lang}.json"])
+    # The page's strings load with its modules (`<link rel="preload">`): these, not Thai.
+    index = index.replace("/i18n/th.json", f"/i18n/{lang}.json")
     return translate_shell(index, strings, lang).encode("utf-8")
 
 

@@ -1,40 +1,42 @@
 // @ts-check
 // The catalog: search by words (Thai or English), agency and life event; paged.
-import { announce, getJSON, lastCopy } from '../api.js';
+// The first view is one request (/api/v1/catalog: a page of services, the agencies and life
+// events); later searches ask /api/v1/services. Offline, search and filters run on the
+// services this phone holds (the service worker's copies; from the second visit on, the whole
+// catalog, refreshed daily) and say the list may be out of date.
+import { announce, getJSON, lastCopy, heldCopies, isKiosk } from '../api.js';
 import { t, pick, money } from '../i18n.js';
 import { el } from '../views/dom.js';
 
 const PAGE = 10;
+const WHOLE = 50; // the server's largest page: the whole catalog in a few requests
+const WHOLE_MAX_AGE_MS = 24 * 3600 * 1000;
+
+/** @typedef {{code: string, name: {th: string, en: string}}} Named */
+/** @typedef {{q: string, agency: string, life_event: string, limit: number, offset: number}} Query */
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
   let offset = Number(params.get('offset') || 0);
-  /** @param {string} q @param {string} agency @param {string} lifeEvent */
+  /** @param {string} q @param {string} agency @param {string} lifeEvent @returns {Query} */
   const query = (q, agency, lifeEvent) => ({ q: q.trim(), agency, life_event: lifeEvent, limit: PAGE, offset });
   const first = query(params.get('q') || '', params.get('agency') || '', params.get('life_event') || '');
-  // All three requests at once: on a slow link each round trip costs ~0.5 s.
-  const fresh = Promise.all([
-    getJSON('/api/v1/services', first), getJSON('/api/v1/agencies'), getJSON('/api/v1/life-events'),
-  ]);
+  const fresh = getJSON('/api/v1/catalog', first);
   let settled = false;
   fresh.then(() => { settled = true; }, () => { settled = true; }); // awaited below; a failure is reported once
   // A repeat visit draws the phone's copy at once (the status bar says from when), then the
   // server's answer: the link's speed does not hold up the screen.
-  const copies = await Promise.all([
-    lastCopy('/api/v1/services', first), lastCopy('/api/v1/agencies'), lastCopy('/api/v1/life-events'),
-  ]);
-  const kept = copies.every(Boolean) ? /** @type {{body: any, storedAt: Date | null}[]} */ (copies) : null;
-  if (kept && !settled) { // (once the answers are in, they have said how fresh they are)
-    const times = kept.map((c) => c.storedAt?.getTime() || 0);
-    announce({ fromCache: false, storedAt: new Date(Math.min(...times)) });
-  }
-  const [firstPage, agencies, events] = kept ? kept.map((c) => c.body) : await fresh;
+  const kept = await lastCopy('/api/v1/catalog', first);
+  if (kept && !settled) announce({ fromCache: false, storedAt: kept.storedAt }); // (once in, the answer says)
+  /** @type {{services: any, agencies: Named[], life_events: Named[]}} */
+  const view = kept ? kept.body : await fresh;
+  let events = view.life_events;
 
   const form = el('form', { class: 'filters', role: 'search' });
   const q = /** @type {HTMLInputElement} */ (
     el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || '' })
   );
-  const agency = select('agency', agencies, params.get('agency'));
+  const agency = select('agency', view.agencies, params.get('agency'));
   const lifeEvent = select('life_event', events, params.get('life_event'));
   form.append(
     field('q', t('catalog.search'), q),
@@ -46,9 +48,10 @@ export async function render(root, params) {
   const pager = el('nav', { class: 'pager', 'aria-label': t('catalog.pages') });
   root.replaceChildren(el('h1', {}, t('catalog.title')), form, status, list, pager);
 
-  /** @param {any} page */
-  function show(page) {
+  /** @param {any} page @param {boolean} [held] found in the phone's copy, offline */
+  function show(page, held = false) {
     status.textContent = page.total ? t('catalog.found', { n: page.total }) : t('catalog.none');
+    if (held) status.textContent += ` · ${t('catalog.held')}`;
     list.replaceChildren(...page.items.map(card));
     pager.replaceChildren();
     if (offset > 0) pager.append(pageButton(t('catalog.prev'), () => { offset -= PAGE; refresh(); }));
@@ -58,8 +61,18 @@ export async function render(root, params) {
   async function load() {
     const mine = ++asked;
     status.textContent = t('loading');
-    const page = await getJSON('/api/v1/services', query(q.value, agency.value, lifeEvent.value));
-    if (mine === asked) show(page); // an older search answering late is not shown
+    const wanted = query(q.value, agency.value, lifeEvent.value);
+    /** @type {[any, boolean]} */
+    let found;
+    if (!navigator.onLine) found = [await searchHeld(wanted, events), true];
+    else {
+      found = await getJSON('/api/v1/services', wanted).then(
+        (page) => [page, false],
+        // The network failed (not the server refusing): search what the phone holds.
+        async (error) => { if (error?.status) throw error; return [await searchHeld(wanted, events), true]; },
+      );
+    }
+    if (mine === asked) show(...found); // an older search answering late is not shown
   }
   const refresh = () =>
     load().catch(() => {
@@ -74,15 +87,62 @@ export async function render(root, params) {
     }, 250);
   });
   form.addEventListener('submit', (event) => { event.preventDefault(); offset = 0; refresh(); });
-  show(firstPage);
-  if (!kept) return;
-  // The copy is on screen: bring in what changed, unless the citizen has searched meanwhile.
-  const answers = await fresh.catch(() => null);
-  if (!answers || asked) return;
-  const same = (/** @type {number} */ i) => JSON.stringify(answers[i]) === JSON.stringify(kept[i].body);
-  if (!same(1)) agency.replaceChildren(...select('agency', answers[1], agency.value).children);
-  if (!same(2)) lifeEvent.replaceChildren(...select('life_event', answers[2], lifeEvent.value).children);
-  if (!same(0)) show(answers[0]);
+  show(view.services, Boolean(kept) && !navigator.onLine);
+  if (kept) {
+    // The copy is on screen: bring in what changed, unless the citizen has searched meanwhile.
+    const answer = await fresh.catch(() => null);
+    if (answer && !asked) {
+      const same = (/** @type {'services' | 'agencies' | 'life_events'} */ k) => JSON.stringify(answer[k]) === JSON.stringify(view[k]);
+      if (!same('agencies')) agency.replaceChildren(...select('agency', answer.agencies, agency.value).children);
+      if (!same('life_events'))
+        lifeEvent.replaceChildren(...select('life_event', answer.life_events, lifeEvent.value).children);
+      if (!same('services')) show(answer.services);
+      events = answer.life_events;
+    }
+  }
+  keepWholeCatalog();
+}
+
+/**
+ * From the second visit on (a service worker in control, which keeps each answer), hold the
+ * whole catalog for reading offline: a few requests a day. A first visit stays light.
+ */
+async function keepWholeCatalog() {
+  if (isKiosk() || !navigator.onLine || !navigator.serviceWorker?.controller) return;
+  const kept = await lastCopy('/api/v1/services', { limit: WHOLE, offset: 0 });
+  if (kept && Date.now() - (kept.storedAt?.getTime() || 0) < WHOLE_MAX_AGE_MS) return;
+  for (let offset = 0, total = 1; offset < total && offset < 20 * WHOLE; offset += WHOLE) {
+    const url = `/api/v1/services?limit=${WHOLE}&offset=${offset}`;
+    const response = await fetch(url, { headers: { accept: 'application/json' } }).catch(() => null);
+    if (!response?.ok) return;
+    total = (await response.json()).total;
+  }
+}
+
+/**
+ * A search on the services this phone holds (every copy of a catalog answer), as the server
+ * does it: every word in the names, summaries, agency or life events; agency; life event.
+ * @param {Query} wanted @param {Named[]} events @returns {Promise<{items: any[], total: number}>}
+ */
+async function searchHeld(wanted, events) {
+  const bySlug = new Map();
+  for (const body of await heldCopies(['/api/v1/services', '/api/v1/catalog']))
+    for (const item of (body.services || body).items || []) bySlug.set(item.slug, item);
+  const labels = new Map(events.map((e) => [e.code, `${e.name.th} ${e.name.en}`]));
+  const words = wanted.q.toLowerCase().split(/\s+/).filter(Boolean);
+  const found = [...bySlug.values()]
+    .filter((item) => {
+      if (wanted.agency && item.agency.code !== wanted.agency.toUpperCase()) return false;
+      if (wanted.life_event && !item.life_events.includes(wanted.life_event)) return false;
+      const text = [
+        item.slug, item.name.th, item.name.en, item.summary.th, item.summary.en,
+        item.agency.code, item.agency.name.th, item.agency.name.en,
+        ...item.life_events.map((/** @type {string} */ code) => labels.get(code) || ''),
+      ].join(' ').toLowerCase();
+      return words.every((word) => text.includes(word));
+    })
+    .sort((a, b) => (a.name.th < b.name.th ? -1 : a.name.th > b.name.th ? 1 : 0));
+  return { items: found.slice(wanted.offset, wanted.offset + wanted.limit), total: found.length };
 }
 
 /** @param {any} item */

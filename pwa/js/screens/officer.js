@@ -5,10 +5,12 @@
 // the fields the citizen must fill again. The server scopes everything to the officer's
 // agency and audits every view; nothing here is kept on the device (answers are private).
 import { ApiError, getJSON, send } from '../api.js';
-import { t, pick, when, date, number } from '../i18n.js';
+import { t, pick, when, date, number, loadStrings } from '../i18n.js';
 import { account } from '../session.js';
 import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, problemText, fieldProblems, setFlash, takeFlash } from './ui.js';
+
+await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
 
 const BASE = '/api/v1/officer';
 const PAGE = 20;
