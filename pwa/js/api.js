@@ -82,18 +82,6 @@ export async function lastCopy(path, params = {}) {
   return { body: await hit.json(), storedAt: stored ? new Date(stored) : null };
 }
 
-/**
- * The bodies of every copy the phone keeps of GETs to these paths, whatever their query (the
- * catalog's pages and searches), for searching offline. @param {string[]} paths @returns {Promise<any[]>}
- */
-export async function heldCopies(paths) {
-  if (kiosk || !globalThis.caches) return [];
-  const cache = await caches.open(DATA_CACHE);
-  const wanted = (await cache.keys()).filter((request) => paths.includes(new URL(request.url).pathname));
-  const bodies = await Promise.all(wanted.map((request) => cache.match(request).then((hit) => hit?.json())));
-  return bodies.filter(Boolean);
-}
-
 /** @param {string} path @param {Record<string, string|number|undefined>} [params] */
 export async function getJSON(path, params = {}) {
   const url = urlFor(path, params);

@@ -4,16 +4,16 @@
 // events); later searches ask /api/v1/services. Offline, search and filters run on the
 // services this phone holds (the service worker's copies; from the second visit on, the whole
 // catalog, refreshed daily) and say the list may be out of date.
-import { announce, getJSON, lastCopy, heldCopies, isKiosk } from '../api.js';
+import { announce, getJSON, lastCopy, isKiosk } from '../api.js';
 import { t, pick, money } from '../i18n.js';
 import { el } from '../views/dom.js';
 
 const PAGE = 10;
-const WHOLE = 50; // the server's largest page: the whole catalog in a few requests
-const WHOLE_MAX_AGE_MS = 24 * 3600 * 1000;
+/** Offline search, and keeping the whole catalog for it: not part of a first visit. */
+const held = () => import('./catalog-held.js');
 
-/** @typedef {{code: string, name: {th: string, en: string}}} Named */
-/** @typedef {{q: string, agency: string, life_event: string, limit: number, offset: number}} Query */
+/** @typedef {import('./catalog-held.js').Named} Named */
+/** @typedef {import('./catalog-held.js').Query} Query */
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
@@ -64,12 +64,14 @@ export async function render(root, params) {
     const wanted = query(q.value, agency.value, lifeEvent.value);
     /** @type {[any, boolean]} */
     let found;
-    if (!navigator.onLine) found = [await searchHeld(wanted, events), true];
+    /** @returns {Promise<[any, boolean]>} */
+    const searchHeld = async () => [await (await held()).search(wanted, events), true];
+    if (!navigator.onLine) found = await searchHeld();
     else {
       found = await getJSON('/api/v1/services', wanted).then(
-        (page) => [page, false],
+        (page) => /** @type {[any, boolean]} */ ([page, false]),
         // The network failed (not the server refusing): search what the phone holds.
-        async (error) => { if (error?.status) throw error; return [await searchHeld(wanted, events), true]; },
+        (error) => { if (error?.status) throw error; return searchHeld(); },
       );
     }
     if (mine === asked) show(...found); // an older search answering late is not shown
@@ -92,7 +94,8 @@ export async function render(root, params) {
     // The copy is on screen: bring in what changed, unless the citizen has searched meanwhile.
     const answer = await fresh.catch(() => null);
     if (answer && !asked) {
-      const same = (/** @type {'services' | 'agencies' | 'life_events'} */ k) => JSON.stringify(answer[k]) === JSON.stringify(view[k]);
+      /** @param {'services' | 'agencies' | 'life_events'} k */
+      const same = (k) => JSON.stringify(answer[k]) === JSON.stringify(view[k]);
       if (!same('agencies')) agency.replaceChildren(...select('agency', answer.agencies, agency.value).children);
       if (!same('life_events'))
         lifeEvent.replaceChildren(...select('life_event', answer.life_events, lifeEvent.value).children);
@@ -100,49 +103,10 @@ export async function render(root, params) {
       events = answer.life_events;
     }
   }
-  keepWholeCatalog();
-}
-
-/**
- * From the second visit on (a service worker in control, which keeps each answer), hold the
- * whole catalog for reading offline: a few requests a day. A first visit stays light.
- */
-async function keepWholeCatalog() {
-  if (isKiosk() || !navigator.onLine || !navigator.serviceWorker?.controller) return;
-  const kept = await lastCopy('/api/v1/services', { limit: WHOLE, offset: 0 });
-  if (kept && Date.now() - (kept.storedAt?.getTime() || 0) < WHOLE_MAX_AGE_MS) return;
-  for (let offset = 0, total = 1; offset < total && offset < 20 * WHOLE; offset += WHOLE) {
-    const url = `/api/v1/services?limit=${WHOLE}&offset=${offset}`;
-    const response = await fetch(url, { headers: { accept: 'application/json' } }).catch(() => null);
-    if (!response?.ok) return;
-    total = (await response.json()).total;
-  }
-}
-
-/**
- * A search on the services this phone holds (every copy of a catalog answer), as the server
- * does it: every word in the names, summaries, agency or life events; agency; life event.
- * @param {Query} wanted @param {Named[]} events @returns {Promise<{items: any[], total: number}>}
- */
-async function searchHeld(wanted, events) {
-  const bySlug = new Map();
-  for (const body of await heldCopies(['/api/v1/services', '/api/v1/catalog']))
-    for (const item of (body.services || body).items || []) bySlug.set(item.slug, item);
-  const labels = new Map(events.map((e) => [e.code, `${e.name.th} ${e.name.en}`]));
-  const words = wanted.q.toLowerCase().split(/\s+/).filter(Boolean);
-  const found = [...bySlug.values()]
-    .filter((item) => {
-      if (wanted.agency && item.agency.code !== wanted.agency.toUpperCase()) return false;
-      if (wanted.life_event && !item.life_events.includes(wanted.life_event)) return false;
-      const text = [
-        item.slug, item.name.th, item.name.en, item.summary.th, item.summary.en,
-        item.agency.code, item.agency.name.th, item.agency.name.en,
-        ...item.life_events.map((/** @type {string} */ code) => labels.get(code) || ''),
-      ].join(' ').toLowerCase();
-      return words.every((word) => text.includes(word));
-    })
-    .sort((a, b) => (a.name.th < b.name.th ? -1 : a.name.th > b.name.th ? 1 : 0));
-  return { items: found.slice(wanted.offset, wanted.offset + wanted.limit), total: found.length };
+  // From the second visit on (a service worker in control keeps each answer), hold the whole
+  // catalog for reading offline. A first visit stays light.
+  if (navigator.onLine && !isKiosk() && navigator.serviceWorker?.controller)
+    held().then((m) => m.keepWhole(), () => {});
 }
 
 /** @param {any} item */
