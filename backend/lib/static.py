@@ -18,9 +18,10 @@ file in memory with its brotli and gzip copies (the whole shell is a few tens of
   under `js/screens/` are imported on demand and left out of the install precache (a first
   visit pays only for the screen it opens); they are listed in `['__LAZY__']` for the worker
   to keep once used, and all of them once a citizen signs in.
-- JavaScript is sent without its whole-line comments (`strip_comments`): the sources keep their
-  explanations, a phone does not pay for them (a quarter of the bytes, brotli included). Each
-  comment line becomes an empty line, so line numbers in stack traces still match the sources.
+- JavaScript is sent without its comments (`strip_comments`, those a line-by-line reading is
+  sure of): the sources keep their explanations and JSDoc types, a phone does not pay for them
+  (a quarter of the bytes, brotli included). A comment line becomes an empty line, so line
+  numbers in stack traces still match the sources.
   Files that only serve development (`tsconfig*.json`) are not served at all.
 """
 
@@ -258,12 +259,20 @@ def _served(name: str, body: bytes) -> bytes:
     return strip_comments(body.decode("utf-8")).encode("utf-8") if name.endswith(".js") else body
 
 
+_TRAILING_COMMENT = re.compile(r"""^(?P<code>[^'"`/]*?\S)\s+//.*$""")
+_INLINE_COMMENT = re.compile(r"""^(?P<code>[^'"`/]*?)/\*\*?[^*'"`]*\*+/ ?""")
+"""A comment after code (`run(); // why`) or inside it (`/** @type {X} */ (value)`), where
+the code before it holds no quote, backtick or slash: then it cannot be inside a string,
+template or regular expression, and is certainly a comment. (Others stay: telling them apart
+needs a parser.)"""
+
+
 def strip_comments(source: str) -> str:
-    """`source` with each line that is only a comment (`// …`, or a `/* … */` block that
-    starts and ends its lines) emptied. Code is left alone, trailing comments too: telling a
-    `//` in code (a URL in a string, a regular expression) from a comment needs a parser,
-    and whole-line comments are nearly all the weight. A line inside a template literal
-    spanning lines is never touched."""
+    """`source` without its comments, as far as a line-by-line reading can be sure of them:
+    each line that is only a comment (`// …`, or a `/* … */` block that starts and ends its
+    lines) emptied, and comments after or inside code that `_TRAILING_COMMENT` and
+    `_INLINE_COMMENT` are sure of removed. A line inside a template literal spanning lines is
+    never touched."""
     lines = source.split("\n")
     in_block = in_template = False
     for number, line in enumerate(lines):
@@ -288,6 +297,10 @@ def strip_comments(source: str) -> str:
                 if end == len(text) - 2:
                     lines[number] = ""
                     continue
+            while (shorter := _INLINE_COMMENT.sub(r"\g<code>", line, count=1)) != line:
+                line = shorter
+            line = _TRAILING_COMMENT.sub(r"\g<code>", line)
+            lines[number] = line
         if line.count("`") % 2:
             in_template = not in_template
     return "\n".join(lines)
