@@ -22,6 +22,8 @@ file in memory with its brotli and gzip copies (the whole shell is a few tens of
   sure of): the sources keep their explanations and JSDoc types, a phone does not pay for them
   (a quarter of the bytes, brotli included). A comment line becomes an empty line, so line
   numbers in stack traces still match the sources.
+  app.js gets each screen's imports of other screens written in (`'__SCREEN_IMPORTS__'`),
+  so it can name them all to the browser at once.
   Files that only serve development (`tsconfig*.json`) are not served at all.
 """
 
@@ -89,6 +91,12 @@ _ATTRIBUTE_KEY = re.compile(
 LAZY = ("js/screens/", "js/push.js", "js/upload.js")
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
 document is uploaded): not precached on install, fetched and kept when first used."""
+
+APP = "js/app.js"
+SCREENS = "js/screens/"
+SCREEN_IMPORTS = "'__SCREEN_IMPORTS__'"
+"""Marker in app.js the server replaces with `screen_imports()`."""
+_SCREEN_IMPORT = re.compile(r"""^import\s[^'"]*?from\s+['"]\./([\w-]+)\.js['"]""", re.MULTILINE)
 
 MEDIA_TYPES = {
     # Litestar adds "; charset=utf-8" to text/* itself (naming it here sent it twice).
@@ -176,7 +184,13 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
 
     entry_names = set(ENTRY_POINTS.values())
     asset_names = sorted(sources.keys() - entry_names)
-    assets = {name: Asset.make(name, _served(name, sources[name])) for name in asset_names}
+    served = {name: _served(name, sources[name]) for name in asset_names}
+    served[APP] = _fill(
+        served[APP].decode("utf-8"),
+        SCREEN_IMPORTS,
+        json.dumps(screen_imports(sources), separators=(",", ":")),
+    ).encode("utf-8")
+    assets = {name: Asset.make(name, body) for name, body in served.items()}
     shell = (
         "/",
         "/offline.html",
@@ -254,6 +268,27 @@ def translate_shell(html: str, strings: dict[str, str], lang: str) -> str:
     return re.sub(r'<html lang="\w+"', f'<html lang="{lang}"', translated, count=1)
 
 
+def screen_imports(sources: dict[str, bytes]) -> dict[str, list[str]]:
+    """Screen → every other screen module it imports, directly or not (`signin` →
+    `["passkey", "ui"]`): app.js names them all to the browser at once (modulepreload), so a
+    first visit fetches a screen's modules in one round trip, not one per level of imports."""
+    direct = {
+        name.removeprefix(SCREENS).removesuffix(".js"): _SCREEN_IMPORT.findall(body.decode())
+        for name, body in sources.items()
+        if name.startswith(SCREENS) and name.endswith(".js")
+    }
+
+    def reached(screen: str, seen: set[str]) -> set[str]:
+        for other in direct.get(screen, []):
+            if other not in seen:
+                seen.add(other)
+                reached(other, seen)
+        return seen
+
+    found = {screen: sorted(reached(screen, set()) - {screen}) for screen in sorted(direct)}
+    return {screen: needs for screen, needs in found.items() if needs}
+
+
 def _served(name: str, body: bytes) -> bytes:
     """The bytes sent for an asset: JavaScript without its whole-line comments."""
     return strip_comments(body.decode("utf-8")).encode("utf-8") if name.endswith(".js") else body
@@ -308,7 +343,7 @@ def strip_comments(source: str) -> str:
 
 def _fill(text: str, marker: str, value: str) -> str:
     if marker not in text:
-        raise RuntimeError(f"sw.js lacks the marker {marker} that the server fills in")
+        raise RuntimeError(f"a script lacks the marker {marker} that the server fills in")
     return text.replace(marker, value)
 
 

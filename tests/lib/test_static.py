@@ -14,7 +14,7 @@ import brotli
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.lib.static import IMMUTABLE, load_bundle, strip_comments
+from backend.lib.static import IMMUTABLE, load_bundle, screen_imports, strip_comments
 from backend.settings import ROOT
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -83,7 +83,9 @@ async def test_versioned_assets_are_immutable(client: Client) -> None:
     assert response.headers["cache-control"] == IMMUTABLE == "public, max-age=31536000, immutable"
     assert response.headers["content-type"].startswith("text/javascript")
     assert "etag" not in response.headers  # never revalidated: a validator would be dead weight
-    assert response.text == strip_comments((PWA / "js" / "app.js").read_text(encoding="utf-8"))
+    source = strip_comments((PWA / "js" / "app.js").read_text(encoding="utf-8"))
+    before, _, after = source.partition("'__SCREEN_IMPORTS__'")
+    assert response.text.startswith(before) and response.text.endswith(after)
     png = await client.get(f"/v/{BUILD}/icons/icon-192.png")
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
@@ -120,6 +122,23 @@ async def test_precompressed_once_per_accept_encoding(
     source = (PWA / "js" / "screens" / "catalog.js").read_text(encoding="utf-8")
     assert decode(raw) == strip_comments(source).encode()
     assert int(response.headers["content-length"]) == len(raw)
+
+
+def test_app_names_each_screens_modules_at_once() -> None:
+    """app.js learns which screen modules each screen imports, however deep, to name them all
+    to the browser (modulepreload) before it imports the screen."""
+    sources = {
+        "js/screens/signin.js": b"import { t } from '../i18n.js';\n"
+        b"import {\n  page,\n} from './ui.js';\n"
+        b"import { signIn } from './passkey.js';\n"
+        b"const later = () => import('./local.js');\n",
+        "js/screens/passkey.js": b"import { problemText } from './ui.js';\n",
+        "js/screens/ui.js": b"import { el } from '../views/dom.js';\n",
+        "js/app.js": b"import { el } from './views/dom.js';\n",
+    }
+    assert screen_imports(sources) == {"passkey": ["ui"], "signin": ["passkey", "ui"]}
+    served = load_bundle(PWA).assets["js/app.js"].encodings["identity"].decode()
+    assert '"signin":["passkey","ui"]' in served and "__SCREEN_IMPORTS__" not in served
 
 
 def test_scripts_are_sent_without_their_comment_lines() -> None:
