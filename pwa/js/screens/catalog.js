@@ -11,6 +11,8 @@ import { el } from '../views/dom.js';
 const PAGE = 10;
 /** Offline search, and keeping the whole catalog for it: not part of a first visit. */
 const held = () => import('./catalog-held.js');
+/** This page opened under a service worker (which keeps each answer): not a first visit. */
+const repeatVisit = Boolean(navigator.serviceWorker?.controller);
 
 /** @typedef {import('./catalog-held.js').Named} Named */
 /** @typedef {import('./catalog-held.js').Query} Query */
@@ -103,10 +105,8 @@ export async function render(root, params) {
       events = answer.life_events;
     }
   }
-  // From the second visit on (a service worker in control keeps each answer), hold the whole
-  // catalog for reading offline. A first visit stays light.
-  if (navigator.onLine && !isKiosk() && navigator.serviceWorker?.controller)
-    held().then((m) => m.keepWhole(), () => {});
+  // From the second visit on, hold the whole catalog for reading offline. A first visit stays light.
+  if (repeatVisit && navigator.onLine && !isKiosk()) held().then((m) => m.keepWhole(), () => {});
 }
 
 /** @param {any} item */
