@@ -1,8 +1,8 @@
 // @ts-check
 // The catalog offline (issue 16, point 5): search and filters run on the services this phone
 // holds, every copy the service worker keeps of a catalog answer; from the second visit on,
-// `keepWhole` makes that the whole catalog (refreshed daily). Loaded by the catalog screen
-// on those visits and when a search finds no network, never on a first visit.
+// `keepWhole` makes that the whole catalog (refreshed daily). The catalog screen loads this
+// once its first view is drawn, so the service worker keeps it for offline use.
 import { isKiosk, lastCopy } from '../api.js';
 
 const DATA_CACHE = 'portal-data'; // sw.js keeps the last good answer of each API GET there

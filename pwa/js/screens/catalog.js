@@ -9,7 +9,7 @@ import { t, pick, money } from '../i18n.js';
 import { el } from '../views/dom.js';
 
 const PAGE = 10;
-/** Offline search, and keeping the whole catalog for it: not part of a first visit. */
+/** Offline search, and keeping the whole catalog for it: after the first view. */
 const held = () => import('./catalog-held.js');
 /** This page opened under a service worker (which keeps each answer): not a first visit. */
 const repeatVisit = Boolean(navigator.serviceWorker?.controller);
@@ -105,8 +105,9 @@ export async function render(root, params) {
       events = answer.life_events;
     }
   }
-  // From the second visit on, hold the whole catalog for reading offline. A first visit stays light.
-  if (repeatVisit && navigator.onLine && !isKiosk()) held().then((m) => m.keepWhole(), () => {});
+  // Offline search comes in once the first view is drawn (kept with the shell); from the
+  // second visit on, the whole catalog to search in too. A first visit stays light.
+  if (navigator.onLine && !isKiosk()) held().then((m) => { if (repeatVisit) m.keepWhole(); }, () => {});
 }
 
 /** @param {any} item */
