@@ -124,6 +124,11 @@ def _openapi() -> OpenAPIConfig:
             ),
             Tag(name="agency-api", description="For agency systems: signed requests."),
             Tag(name="officer", description="The officer console of agencies without a system."),
+            Tag(
+                name="performance",
+                description="How each agency's services perform, by month: public, no personal "
+                "data, refreshed hourly (also as HTML at /performance).",
+            ),
         ],
         components=Components(
             security_schemes={

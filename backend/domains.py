@@ -10,9 +10,11 @@ from backend.accounts import plugin as accounts
 from backend.agency_api import plugin as agency_api
 from backend.applications import plugin as applications
 from backend.catalog import plugin as catalog
+from backend.delegation import plugin as delegation
 from backend.documents import plugin as documents
 from backend.kiosk import plugin as kiosk
 from backend.notifications import plugin as notifications
+from backend.performance import plugin as performance
 from backend.privacy import plugin as privacy
 from backend.system import plugin as system
 from backend.system import registry as platform
@@ -28,8 +30,10 @@ PLUGINS: tuple[ModuleType, ...] = (
     applications,
     notifications,
     kiosk,
+    delegation,
     agency_api,
     privacy,
+    performance,
 )
 
 

@@ -24,5 +24,7 @@ APP_REGISTRY = AppRegistry(
         "backend.applications.piccolo_app",
         "backend.notifications.piccolo_app",
         "backend.agency_api.piccolo_app",
+        "backend.delegation.piccolo_app",
+        "backend.performance.piccolo_app",
     ]
 )

@@ -72,6 +72,10 @@ from typing import Any
 import asyncpg
 import uvloop
 
+from backend.accounts import national_ids
+from backend.lib import idcrypt
+from backend.lib.keyfile import read_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
 ADMIN_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -124,8 +128,9 @@ NEEDS_FIELDS = json.dumps(
 )
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
-ACCOUNT_COLUMNS = ("id", "user_handle", "role", "national_id", "full_name", "phone", "address",
-                   "language", "assurance", "created_at")  # fmt: skip
+ACCOUNT_COLUMNS = ("id", "user_handle", "role", "national_id_sealed", "national_id_index",
+                   "full_name", "phone", "address", "language", "assurance",
+                   "created_at")  # fmt: skip
 APPLICATION_COLUMNS = ("id", "tracking_code", "account", "service", "agency", "status",
                        "answers", "status_message_th", "status_message_en", "action_required",
                        "created_at", "submitted_at", "updated_at", "change_seq")  # fmt: skip
@@ -218,13 +223,25 @@ def ts(seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, UTC)
 
 
-def account_rows(rng: random.Random, first: int, citizens: int) -> Iterator[tuple[Any, ...]]:
+def id_keys(var_dir: Path) -> tuple[idcrypt.Sealer, idcrypt.BlindIndex]:
+    """The server's national-ID keys (its VAR_DIR's key files): IDs are sealed at rest."""
+    sealing = read_keys("", "NATIONAL_ID_KEYS", var_dir / idcrypt.KEY_FILE)
+    (index_key,) = read_keys("", "NATIONAL_ID_INDEX_KEY", var_dir / idcrypt.INDEX_KEY_FILE)
+    return idcrypt.Sealer(sealing), idcrypt.BlindIndex(index_key)
+
+
+def account_rows(
+    rng: random.Random, first: int, citizens: int, var_dir: Path
+) -> Iterator[tuple[Any, ...]]:
     now = time.time()
+    sealer, index = id_keys(var_dir)
     for n in range(citizens):
+        national_id = thai_id(first + n)
+        sealed = sealer.seal(national_id, place=national_ids.NATIONAL_ID)
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         handle = base64.urlsafe_b64encode(rng.getrandbits(128).to_bytes(16)).rstrip(b"=")
         yield (
-            first + n, handle.decode(), "citizen", thai_id(first + n), name,
+            first + n, handle.decode(), "citizen", sealed, index(national_id), name,
             f"08{rng.randrange(10**8):08d}", f"{rng.randrange(1, 400)} หมู่ {rng.randrange(1, 15)} "
             f"จ.{rng.choice(PROVINCES)}", "en" if rng.random() < 0.1 else "th",
             "verified_in_person" if rng.random() < 0.2 else "self_asserted",
@@ -403,7 +420,7 @@ async def seeded(target: Target, citizens: int, applications: int) -> bool:
     )
 
 
-async def seed(target: Target, citizens: int, applications: int) -> float:
+async def seed(target: Target, var_dir: Path, citizens: int, applications: int) -> float:
     """Fill a migrated database with the demo catalog; returns the seconds it took."""
     started = time.perf_counter()
     rows = await target.fetch(
@@ -415,7 +432,7 @@ async def seed(target: Target, citizens: int, applications: int) -> float:
     agencies = [(r["agency"], r["code"]) for r in rows]
     first = (await target.fetch("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM account"))[0]["n"]
     rng = seeded_random(SEED)
-    await target.load("account", ACCOUNT_COLUMNS, account_rows(rng, first, citizens))
+    await target.load("account", ACCOUNT_COLUMNS, account_rows(rng, first, citizens, var_dir))
     say(f"  {citizens:,} citizens: {time.perf_counter() - started:.1f} s")
     plan = make_plan(rng, first, citizens, applications, weights)
     say(f"  planned {applications:,} applications: {time.perf_counter() - started:.1f} s")
@@ -498,7 +515,7 @@ async def database(
         if not await seeded(target, citizens, applications):
             await portal_command(target, var_dir, "demo")
             say(f"seeding {kind}: {citizens:,} citizens, {applications:,} applications")
-            seconds = await seed(target, citizens, applications)
+            seconds = await seed(target, var_dir, citizens, applications)
             say(f"  seeded in {seconds:.0f} s")
         yield target, seconds
     finally:

@@ -106,7 +106,6 @@ async def citizen(push: PushService, devices: int, applications: int) -> Iterato
     now = dt.datetime.now(dt.UTC)
     account = Account(
         user_handle=secrets.token_urlsafe(16),
-        national_id=None,
         full_name="ผู้ทดสอบ ประสิทธิภาพ",
         created_at=now,
     )

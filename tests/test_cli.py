@@ -15,9 +15,12 @@ from backend.cli import main
 from backend.settings import ROOT
 
 
-def portal(*args: str, var_dir: Path, url: str = "") -> subprocess.CompletedProcess[str]:
+def portal(
+    *args: str, var_dir: Path, url: str = "", **extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        **extra,
         "VAR_DIR": str(var_dir),
         "DATABASE_URL": url,
         "LOG_LEVEL": "WARNING",
@@ -75,6 +78,15 @@ def test_check_migrate_demo_on_a_fresh_sqlite(tmp_path: Path) -> None:
     assert not (tmp_path / "agency_secret.key").exists()  # checking creates no key
     assert (tmp_path / "portal.sqlite3").exists()
     assert not (ROOT / "portal.sqlite3").exists()
+
+    for setting, value, said in [
+        ("NATIONAL_ID_KEYS", "garbage", "NATIONAL_ID_KEYS must hold keys of 32 bytes"),
+        ("NATIONAL_ID_KEYS", "not-a-key", "NATIONAL_ID_KEYS is not base64url"),
+        ("NATIONAL_ID_INDEX_KEY", "shortkey", "NATIONAL_ID_INDEX_KEY must hold keys of 32 bytes"),
+    ]:  # a malformed key fails the check before the first citizen's ID would
+        refused = portal("check", var_dir=tmp_path, **{setting: value})
+        assert refused.returncode == 1, (setting, refused.stdout)
+        assert said in refused.stderr
 
     swept = portal("housekeep", var_dir=tmp_path)
     assert swept.returncode == 0, swept.stderr

@@ -85,7 +85,12 @@ class Auth:
     acting_for: int | None = None
     assisted_id: int | None = None
     consent: frozenset[str] = frozenset()
-    """What the citizen allowed the acting operator (CONSENTABLE needs)."""
+    """What the citizen allowed whoever acts for them (CONSENTABLE needs)."""
+    delegation_id: int | None = None
+    """Set when a citizen acts for another under their authorisation (a delegate), rather than
+    an operator at a kiosk: audit entries then name the delegate as such."""
+    services: frozenset[str] | None = None
+    """The services (slugs) the person acted for allowed, or None: all."""
 
     @property
     def account_id(self) -> int | None:
@@ -103,10 +108,15 @@ class Auth:
     def actor(self) -> Actor:
         return Actor(
             account_id=self.session.account_id,
-            role=self.session.role,
+            role="delegate" if self.delegation_id is not None else self.session.role,
             ip=self.ip,
             kiosk_id=self.kiosk_id,
         )
+
+    def allows_service(self, slug: str) -> bool:
+        """Whether this request may act on `slug`'s applications (a delegate's grant may name
+        only some services)."""
+        return self.services is None or slug in self.services
 
     def require_account(self) -> int:
         """The account this request acts on: the citizen an operator is serving, if any."""

@@ -44,6 +44,12 @@ Notice = Literal[
     "passkey_removed",
     "identity_verified",
     "identity_claimed",
+    "delegation_made",
+    "delegation_received",
+    "delegation_ended",
+    "delegate_submitted",
+    "delegate_answered",
+    "delegate_withdrew",
 ]
 
 
@@ -56,3 +62,7 @@ class AccountNotice:
     account_id: int
     what: Notice
     where: str = ""
+    who: str = ""
+    """The other person, for notices between a grantor and their delegate."""
+    about: str = ""
+    """The application's tracking code, for what a delegate did with it."""

@@ -56,6 +56,10 @@ async def _export(account_id: int) -> dict[str, Any]:
     }
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+"""A Thai keyboard types Thai digits: they confirm as well as Arabic ones."""
+
+
 async def _check(erasure: Erasure) -> None:
     """`confirm` must be the last four digits of the account's ID number."""
     account = (
@@ -68,7 +72,8 @@ async def _check(erasure: Erasure) -> None:
             "This account is already deleted.", "บัญชีนี้ถูกลบแล้ว", code="account_deleted"
         )
     national_id = open_id(account["national_id_sealed"]) or ""
-    if not national_id or not secrets.compare_digest(erasure.confirm, national_id[-4:]):
+    typed = erasure.confirm.strip().translate(THAI_DIGITS).encode()  # compare_digest: bytes
+    if not national_id or not secrets.compare_digest(typed, national_id[-4:].encode()):
         raise ValidationFailedError(
             fields={
                 "confirm": {

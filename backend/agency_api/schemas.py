@@ -73,6 +73,15 @@ class Applicant(Struct):
     language: str = "th"
 
 
+class Submitter(Struct):
+    """Who submitted the application for the applicant, when it was not the applicant."""
+
+    role: Literal["operator", "delegate"]
+    """operator: staff at a district office, with the applicant there; delegate: a person
+    the applicant authorised in the portal (หนังสือมอบอำนาจ) to apply for them."""
+    full_name: str
+
+
 class DocumentLink(Struct):
     id: int
     field: str
@@ -104,6 +113,8 @@ class ApplicationView(Struct):
     identity_disputed: bool = False
     """A verified person has since proved this ID number is theirs: the applicant's account
     is frozen. Do not act on the application as if the applicant were that person."""
+    submitted_by: Submitter | None = None
+    """Set when someone else submitted it for the applicant (absent: the applicant did)."""
 
 
 class Feed(Struct):

@@ -5,6 +5,7 @@ compresses as the app's CompressionConfig would (lib.middleware.COMPRESS_FROM)."
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import msgspec
@@ -60,13 +61,20 @@ async def answer(
     limit: int,
     cursor: int | None,
     since: int | None,
+    only: frozenset[str] | None = None,
 ) -> Answer:
     """The page, from memory when `cache` is given and remembers it, else from the database
-    (then remembered). Without a cache (an operator's reads, each audited) nothing is kept."""
+    (then remembered). Without a cache (an operator's reads, each audited) nothing is kept.
+    `only`: the services a delegate may see (their pages are never remembered): the others'
+    applications are left out of the page, which may then be shorter than `limit`."""
+    if only is not None:
+        cache = None
     if cache is not None and (hit := from_memory(cache, account_id, key, if_none_match)):
         return hit
     generation = cache.generation if cache else 0  # a change meanwhile: not kept
     page = f"{limit}.{cursor or 0}.{since if since is not None else '-'}"
+    if only is not None:
+        page += "." + hashlib.sha256(" ".join(sorted(only)).encode()).hexdigest()[:12]
     if if_none_match:
         # Revalidation, the usual case: one index-only lookup answers "unchanged".
         etag = _etag(*await dashboard_version(account_id), page)
@@ -75,6 +83,8 @@ async def answer(
                 cache.keep_page(account_id, key, Page(etag, None), generation)
             return Answer(etag, None)
     body, (seq, count) = await dashboard(account_id, limit=limit, cursor=cursor, since=since)
+    if only is not None:
+        body.items = [item for item in body.items if item.service.slug in only]
     etag = _etag(seq, count, page)
     encoded = msgspec.json.encode(body)
     if cache:

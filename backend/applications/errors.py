@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from backend.lib.errors import AuthorizationError, ConflictError, NotFoundError
 
-__all__ = ["ApplicationNotFoundError", "AssuranceRequiredError", "NotADraftError"]
+__all__ = [
+    "ApplicationNotFoundError",
+    "AssuranceRequiredError",
+    "NotADraftError",
+    "ServiceNotDelegatedError",
+]
 
 
 class ApplicationNotFoundError(NotFoundError):
@@ -31,3 +36,9 @@ class NotADraftError(ConflictError):
     code = "not_a_draft"
     message_en = "Only a draft can be edited or discarded."
     message_th = "แก้ไขหรือลบได้เฉพาะฉบับร่าง"
+
+
+class ServiceNotDelegatedError(AuthorizationError):
+    code = "service_not_delegated"
+    message_en = "The person you act for has not authorised you for this service."
+    message_th = "ผู้มอบอำนาจไม่ได้มอบอำนาจให้คุณทำรายการบริการนี้"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.applications.status import Status
+from backend.system.audit import Actor
 
 __all__ = ["ApplicationEvent", "NeedsInfoAnswered", "StatusChanged"]
 
@@ -23,6 +24,8 @@ class ApplicationEvent:
     agency_id: int
     service_id: int
     tracking_code: str
+    by: Actor | None = None
+    """Who made the change (an agency, the citizen, an operator or a delegate for them)."""
 
     @classmethod
     def fields_of(cls, row: dict[str, Any]) -> dict[str, Any]:

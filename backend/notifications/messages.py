@@ -177,25 +177,55 @@ NOTICES: dict[str, tuple[str, str]] = {
         "Someone had used your ID number for another account: that account is frozen and its"
         " applications are flagged to their agencies.",
     ),
+    "delegation_made": (
+        "คุณมอบอำนาจให้ {who} ทำรายการแทนคุณแล้ว{where}",
+        "You authorised {who} to act for you{where}.",
+    ),
+    "delegation_received": (
+        "{who} มอบอำนาจให้คุณทำรายการแทนแล้ว{where}",
+        "{who} authorised you to act for them{where}.",
+    ),
+    "delegation_ended": (
+        "{who} ยกเลิกการมอบอำนาจระหว่างคุณแล้ว",
+        "{who} ended the authorisation between you.",
+    ),
+    "delegate_submitted": (
+        "{who} ยื่นคำขอ {about} แทนคุณ",
+        "{who} submitted application {about} for you.",
+    ),
+    "delegate_answered": (
+        "{who} ส่งข้อมูลเพิ่มเติมของคำขอ {about} แทนคุณ",
+        "{who} answered the agency on application {about} for you.",
+    ),
+    "delegate_withdrew": (
+        "{who} ถอนคำขอ {about} แทนคุณ",
+        "{who} withdrew application {about} for you.",
+    ),
 }
-"""What each account notice says (accounts.events.Notice); `{where}` is the office."""
+"""What each account notice says (accounts.events.Notice); `{where}` is the office, `{who}`
+the other person of an authorisation, `{about}` an application's tracking code."""
 
 _NOT_YOU = (
     " หากไม่ใช่คุณ ให้กด “ออกจากระบบในอุปกรณ์อื่นทั้งหมด” ในหน้าบัญชีของฉัน แล้วโทร 1111",
     " If this was not you, choose “End everything else” on My account and call 1111.",
 )
 _AT = (" ที่{}", " at {}")
+_NOT_AUTHORISED = (
+    " หากคุณไม่ได้มอบอำนาจนี้ ให้ยกเลิกได้ที่ “การมอบอำนาจ” ในหน้าบัญชีของฉัน แล้วโทร 1111",
+    " If you did not authorise this, end it under “Authorisations” on My account and call 1111.",
+)
 
 ACCOUNT_URL = "/#/account"
 
 
-def notice_text(what: str, where: str) -> tuple[str, str]:
+def notice_text(what: str, where: str, who: str = "", about: str = "") -> tuple[str, str]:
     """The notice in Thai and English: what happened, where, and what to do if it was not
     the citizen (the Government Contact Center, 1111)."""
     th, en = NOTICES[what]
+    tail = _NOT_AUTHORISED if what.startswith("delegat") else _NOT_YOU
     return (
-        th.format(where=_AT[0].format(where) if where else "") + _NOT_YOU[0],
-        en.format(where=_AT[1].format(where) if where else "") + _NOT_YOU[1],
+        th.format(where=_AT[0].format(where) if where else "", who=who, about=about) + tail[0],
+        en.format(where=_AT[1].format(where) if where else "", who=who, about=about) + tail[1],
     )
 
 

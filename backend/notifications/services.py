@@ -113,7 +113,7 @@ async def status_changed(event: StatusChanged) -> None:
 async def account_notice(event: AccountNotice) -> None:
     """Inside the change's transaction: the notice in the notification centre and a push to
     every device of the account. Never muted: a citizen must hear of what they did not do."""
-    text = notice_text(event.what, event.where)
+    text = notice_text(event.what, event.where, event.who, event.about)
     [notification] = await Notification.insert(
         Notification(
             account=event.account_id,

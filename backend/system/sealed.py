@@ -117,7 +117,12 @@ async def reseal(settings: Settings, batch: int = BATCH) -> dict[str, int]:
 
 async def check_sealed(settings: Settings, batch: int = BATCH) -> list[ColumnCheck]:
     """Every registered column: does each value open with the configured keys, and does the
-    blind index beside it match? Makes no key where nothing is sealed yet."""
+    blind index beside it match? Makes no key where nothing is sealed yet, but a configured
+    key that is malformed is an IdCryptError even then (the first write would fail)."""
+    if settings.national_id_keys:
+        idcrypt.sealer(settings)
+    if settings.national_id_index_key:
+        idcrypt.blind_index(settings)
     found: list[ColumnCheck] = []
     for column in current().sealed:
         stored, bad, problem, after = 0, 0, "", 0

@@ -32,7 +32,7 @@ const SCREENS = /** @type {[RegExp, string][]} */ ([
   [/^#\/(?:recover|invitation)$/, 'code'],
   [/^#\/kiosk\/recovery$/, 'recovery'],
   [/^#\/kiosk(?:\/activate)?$/, 'kiosk'],
-  [/^#\/officer(?:\/applications\/(\d+))?$/, 'officer'],
+  [/^#\/officer(?:\/applications\/(\d+)|\/(performance))?$/, 'officer'],
   [/^#\/(kiosk-consent|notifications)$/, ''],
   [/^#\/(welcome|enrol|signin|account|dashboard)$/, ''], // named by the match
 ]);

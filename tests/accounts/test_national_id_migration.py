@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,7 +92,8 @@ def test_existing_numbers_are_encrypted_and_stay_readable(database: str, tmp_pat
     asyncio.run(run_sql(database, FILL))
     assert len(asyncio.run(_in_clear(database))) >= 6  # accounts, answers and the rest
 
-    assert "applied 3 migration(s)" in portal_at(ROOT, database, var_dir, "migrate")
+    migrated = portal_at(ROOT, database, var_dir, "migrate")
+    assert re.search(r"applied [3-9] migration\(s\)", migrated), migrated  # and later ones
     checked = portal_at(ROOT, database, var_dir, "check")
     assert "national IDs: 9 encrypted values readable" in checked, checked
     assert asyncio.run(_in_clear(database)) == []

@@ -146,8 +146,8 @@ def test_enrol_sign_out_sign_in_add_rename_and_revoke_passkeys(
     expect(_passkeys(page)).to_have_count(1)
     assert live_server.sql(
         "SELECT count(*) FROM passkey p JOIN account a ON a.id = p.account "
-        "WHERE a.national_id = ? AND p.revoked_at IS NULL",
-        national_id,
+        "WHERE a.national_id_index = ? AND p.revoked_at IS NULL",
+        live_server.index_of(national_id),
     ) == [(1,)]
 
 
@@ -278,17 +278,19 @@ def test_download_my_data_then_delete_my_account(
     confirm.fill(wrong)
     page.get_by_role("button", name="ลบบัญชีของฉันถาวร").click()
     expect(page.locator("#erase-confirm-error")).to_contain_text("4 หลักสุดท้าย")
-    assert live_server.sql("SELECT count(*) FROM account WHERE national_id = ?", national_id) == [
-        (1,)
-    ]
+    assert live_server.sql(
+        "SELECT count(*) FROM account WHERE national_id_index = ?",
+        live_server.index_of(national_id),
+    ) == [(1,)]
 
     confirm.fill(national_id[-4:])
     page.get_by_role("button", name="ลบบัญชีของฉันถาวร").click()
     expect(page.get_by_text("ลบบัญชีของคุณแล้ว")).to_be_visible()
     assert page.evaluate("() => localStorage.getItem('account')") is None
-    assert live_server.sql("SELECT count(*) FROM account WHERE national_id = ?", national_id) == [
-        (0,)
-    ]
+    assert live_server.sql(
+        "SELECT count(*) FROM account WHERE national_id_index = ?",
+        live_server.index_of(national_id),
+    ) == [(0,)]
     page.goto(f"{live_server.url}/#/account")  # signed out: the account screen asks to sign in
     expect(page.get_by_role("link", name="บัญชีของฉัน")).to_have_count(0)
     assert errors == []

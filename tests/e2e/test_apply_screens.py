@@ -86,8 +86,8 @@ def _upload(page: Page, document_type: str, label: str) -> dict[str, Any]:
 def _applications(live_server: LiveServer, national_id: str, service: str) -> list[Any]:
     return live_server.sql(
         "SELECT a.id, a.status FROM application a JOIN account c ON c.id = a.account "
-        "JOIN service s ON s.id = a.service WHERE c.national_id = ? AND s.slug = ?",
-        national_id,
+        "JOIN service s ON s.id = a.service WHERE c.national_id_index = ? AND s.slug = ?",
+        live_server.index_of(national_id),
         service,
     )
 

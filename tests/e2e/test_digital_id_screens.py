@@ -66,7 +66,8 @@ def test_sign_up_with_thaid_then_a_passkey(
     total = sum(_bytes(r) for r in round_trips)
     print(f"digital-ID sign-up: {len(round_trips)} requests, {total} bytes")  # for the record
     rows = server.sql(
-        "SELECT assurance, assurance_provider FROM account WHERE national_id = ?", pid
+        "SELECT assurance, assurance_provider FROM account WHERE national_id_index = ?",
+        server.index_of(pid),
     )
     assert rows == [("verified_digital_id", "ThaiD")]
     page.goto(f"{server.url}/#/account")

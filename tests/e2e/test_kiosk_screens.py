@@ -217,8 +217,8 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
     # The page's own timer ended it (the server's clock did not move): recorded as a timeout.
     assert live_server.sql(
         "SELECT l.detail FROM audit_log l JOIN account a ON a.id = l.subject_account_id "
-        "WHERE a.national_id = ? AND l.action = 'assisted.ended'",
-        national_id,
+        "WHERE a.national_id_index = ? AND l.action = 'assisted.ended'",
+        live_server.index_of(national_id),
     ) == [('{"reason": "timeout"}',)]
 
     # The application is the citizen's: /track finds it with the last 4 digits of the ID.
@@ -267,8 +267,8 @@ def test_a_citizen_approves_the_assisted_visit_on_their_own_phone(
     expect(page.get_by_text("ผู้รับบริการอนุมัติบนโทรศัพท์แล้ว")).to_be_visible()
     assert live_server.sql(
         "SELECT s.consent_method FROM assisted_session s JOIN account a ON a.id = s.citizen "
-        "WHERE a.national_id = ?",
-        national_id,
+        "WHERE a.national_id_index = ?",
+        live_server.index_of(national_id),
     ) == [("phone_approval",)]
     phone_context.close()
 
@@ -307,8 +307,8 @@ def test_a_citizen_confirms_with_their_own_passkey_on_an_older_browser(
     expect(page.get_by_text("ผู้รับบริการยืนยันด้วยพาสคีย์แล้ว")).to_be_visible()
     assert live_server.sql(
         "SELECT s.consent_method FROM assisted_session s JOIN account a ON a.id = s.citizen "
-        "WHERE a.national_id = ?",
-        national_id,
+        "WHERE a.national_id_index = ?",
+        live_server.index_of(national_id),
     ) == [("citizen_passkey",)]
 
 
@@ -382,12 +382,12 @@ def test_in_person_consent_for_a_citizen_with_a_passkey_needs_a_supervisor(
     expect(page.get_by_role("heading", level=1)).to_have_text("ให้บริการ บุญมี ทำโทรศัพท์หาย")
     assert live_server.sql(
         "SELECT s.consent_method FROM assisted_session s JOIN account a ON a.id = s.citizen "
-        "WHERE a.national_id = ?",
-        national_id,
+        "WHERE a.national_id_index = ?",
+        live_server.index_of(national_id),
     ) == [("in_person_override",)]
     told = live_server.sql(
         "SELECT n.text_th FROM notification n JOIN account a ON a.id = n.account "
-        "WHERE a.national_id = ? AND n.kind = 'security'",
-        national_id,
+        "WHERE a.national_id_index = ? AND n.kind = 'security'",
+        live_server.index_of(national_id),
     )
     assert any("หัวหน้าเจ้าหน้าที่อนุมัติ" in text for (text,) in told)

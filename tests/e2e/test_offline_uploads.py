@@ -143,16 +143,16 @@ def _documents(live_server: LiveServer, national_id: str, *extra: str) -> list[A
     return live_server.sql(
         f"SELECT d.id, d.label, d.size_bytes{''.join(', d.' + e for e in extra)} "
         "FROM document d JOIN account c ON c.id = d.account "
-        "WHERE c.national_id = ?",
-        national_id,
+        "WHERE c.national_id_index = ?",
+        live_server.index_of(national_id),
     )
 
 
 def _applications(live_server: LiveServer, national_id: str) -> list[Any]:
     return live_server.sql(
         "SELECT a.status, a.answers FROM application a JOIN account c ON c.id = a.account "
-        "JOIN service s ON s.id = a.service WHERE c.national_id = ? AND s.slug = ?",
-        national_id,
+        "JOIN service s ON s.id = a.service WHERE c.national_id_index = ? AND s.slug = ?",
+        live_server.index_of(national_id),
         SERVICE,
     )
 

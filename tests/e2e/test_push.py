@@ -297,8 +297,8 @@ SUBSCRIPTION = "async () => (await navigator.serviceWorker.ready).pushManager.ge
 def devices_of(live_server: LiveServer, national_id: str) -> list[str]:
     rows = live_server.sql(
         "SELECT s.endpoint FROM push_subscription s JOIN account a ON a.id = s.account "
-        "WHERE a.national_id = ?",
-        national_id,
+        "WHERE a.national_id_index = ?",
+        live_server.index_of(national_id),
     )
     return [str(r[0]) for r in rows]
 

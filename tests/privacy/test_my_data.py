@@ -107,6 +107,25 @@ async def test_erasure_needs_the_id_number_confirmation(client: Client) -> None:
 
 
 @pytest.mark.usefixtures("citizen")
+async def test_a_wrong_confirmation_in_thai_digits_is_a_422_and_right_ones_erase(
+    client: Client,
+) -> None:
+    """A Thai keyboard types Thai digits: a wrong number is told as such (it was a 500), and the
+    right last four digits in Thai confirm like Arabic ones."""
+    thai = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+    wrong = "0000" if NATIONAL_ID[-4:] != "0000" else "1111"
+    response = await _erase(client, wrong.translate(thai))
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "validation_failed"
+    assert (await _erase(client, "ก๑๒๓")).status_code == 422
+    assert await Account.exists().where(held_by(NATIONAL_ID))
+
+    response = await _erase(client, NATIONAL_ID[-4:].translate(thai))
+    assert response.status_code == 200, response.text
+    assert not await Account.exists().where(held_by(NATIONAL_ID))
+
+
+@pytest.mark.usefixtures("citizen")
 async def test_erasure_waits_while_an_application_is_being_worked_on(client: Client) -> None:
     app_id = (await apply(client)).json()["id"]
     response = await _erase(client, NATIONAL_ID[-4:])

@@ -14,6 +14,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from backend.lib.idcrypt import INDEX_KEY_FILE, BlindIndex
+from backend.lib.keyfile import read_keys
 from backend.settings import ROOT
 
 __all__ = ["LiveServer"]
@@ -102,6 +104,12 @@ class LiveServer:
         """Run SQL on the server's SQLite database (WAL: safe while it serves)."""
         with closing(sqlite3.connect(self.var_dir / "portal.sqlite3", timeout=10)) as db, db:
             return db.execute(query, params).fetchall()
+
+    def index_of(self, national_id: str) -> str:
+        """The blind index the server files this ID number under (account.national_id_index):
+        national IDs are sealed at rest, so tests find an account by its index."""
+        (key,) = read_keys("", "NATIONAL_ID_INDEX_KEY", self.var_dir / INDEX_KEY_FILE)
+        return BlindIndex(key)(national_id)
 
     def forget_rate_limits(self) -> None:
         """Browser tests all come from 127.0.0.1: start each with fresh sign-up/sign-in limits."""

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from backend.accounts.national_ids import DISPUTED, open_id
+from backend.accounts.tables import Account
 from backend.agency_api.errors import field_message
 from backend.agency_api.schemas import (
     Applicant,
@@ -18,6 +19,7 @@ from backend.agency_api.schemas import (
     OfficerQueueItem,
     StatusChange,
     StatusChanged,
+    Submitter,
 )
 from backend.applications import services as applications
 from backend.applications.answers import load
@@ -59,6 +61,7 @@ _VIEW = (
     Application.account.assurance.as_alias("assurance"),
     Application.identity_disputed,
     Application.account.language.as_alias("language"),
+    Application.submitted_by,
 )
 
 
@@ -107,6 +110,7 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
     answers = {r["id"]: load(r["answers"]) for r in rows}
     attached = {r["id"]: file_answers(forms.get(r["service"], []), answers[r["id"]]) for r in rows}
     documents = await _documents(attached, document_url)
+    submitters = await _submitters({r["submitted_by"] for r in rows if r["submitted_by"]})
     return [
         ApplicationView(
             id=r["id"],
@@ -133,9 +137,26 @@ async def _views(rows: list[dict[str, Any]], document_url: str) -> list[Applicat
             if r["status"] == "needs_info"
             else None,
             identity_disputed=r["identity_disputed"],
+            submitted_by=submitters.get(r["submitted_by"]),
         )
         for r in rows
     ]
+
+
+async def _submitters(account_ids: set[int]) -> dict[int, Submitter]:
+    """Who submitted for the applicant: an operator at a district office, or a person the
+    applicant authorised (a delegate, a citizen's account)."""
+    if not account_ids:
+        return {}
+    rows = await Account.select(Account.id, Account.full_name, Account.role).where(
+        Account.id.is_in(list(account_ids))
+    )
+    return {
+        r["id"]: Submitter(
+            role="operator" if r["role"] == "operator" else "delegate", full_name=r["full_name"]
+        )
+        for r in rows
+    }
 
 
 async def _audit_reads(action: str, actor: Actor, rows: list[dict[str, Any]], via: str) -> None:

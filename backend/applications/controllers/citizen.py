@@ -6,14 +6,17 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.accounts.auth import Auth, need, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role, resolve_auth
 from backend.applications import services
+from backend.applications.errors import ApplicationNotFoundError, ServiceNotDelegatedError
 from backend.applications.schemas import (
     AnswerNeedsInfo,
     ApplicationCreate,
@@ -40,12 +43,27 @@ def _json(body: bytes, status_code: int, replayed: bool) -> Response[bytes]:
     return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
 
 
+async def within_services(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Guard: a delegate authorised for some services only sees and acts on those services'
+    applications; another's is as if it did not exist (404)."""
+    del handler
+    auth = await resolve_auth(connection)
+    application_id = connection.path_params.get("application_id")
+    if auth is None or auth.services is None or application_id is None:
+        return
+    slug = await services.service_of(auth.require_account(), int(application_id))
+    if slug is None or not auth.allows_service(slug):
+        raise ApplicationNotFoundError()
+
+
 class ApplicationController(Controller):
     """A citizen's applications: apply, drafts, withdraw, answer a request for information."""
 
     path = "/api/v1/applications"
     tags = ["applications"]
-    guards = [requires_role("citizen")]
+    guards = [requires_role("citizen"), within_services]
     opt = need("apply")
     dependencies = {"auth": Provide(provide_auth)}
     # Personal data: never kept by a shared cache, nor by the service worker's copy of API
@@ -65,6 +83,8 @@ class ApplicationController(Controller):
         key = key_from_header(idempotency_key)
         assert key is not None
         account_id = auth.require_account()
+        if not auth.allows_service(data.service):
+            raise ServiceNotDelegatedError()
         fingerprint = request_hash("POST", request.url.path, msgspec.json.encode(data))
 
         async def work() -> tuple[int, bytes]:

@@ -51,6 +51,7 @@ class DashboardController(Controller):
             limit=limit,
             cursor=cursor,
             since=since,
+            only=auth.services,
         )
         if found.body is None:
             return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=found.headers())

@@ -25,6 +25,7 @@ from backend.applications.services.reading import (
     get_detail,
     histories,
     history,
+    service_of,
 )
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "histories",
     "history",
     "locked_for_agency",
+    "service_of",
     "submit_draft",
     "update_draft",
     "withdraw",

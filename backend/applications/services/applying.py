@@ -30,6 +30,8 @@ from backend.system.audit import Actor, record
 from backend.system.registry import publish
 
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+SUBMITTERS = ("operator", "delegate")
+"""Who may submit for the applicant: the agency sees them apart (Application.submitted_by)."""
 """No 0/O or 1/I/L: codes are read aloud at counters and typed from paper receipts."""
 
 
@@ -141,7 +143,7 @@ async def create_application(
         created_at=now,
         updated_at=now,
         change_seq=0,
-        submitted_by=actor.account_id if actor.role == "operator" else None,
+        submitted_by=actor.account_id if actor.role in SUBMITTERS else None,
     )
     await row.save()
     app = {
@@ -202,6 +204,10 @@ async def submit_draft(actor: Actor, account_id: int, application_id: int) -> No
     await _check_assurance(account_id, service)
     clean = clean_answers(service.form, load(app["answers"]), complete=True)
     await _check_documents(account_id, service.form, clean)
+    if actor.role in SUBMITTERS:  # whoever submits it, for the agency to see
+        await Application.update({Application.submitted_by: actor.account_id}).where(
+            Application.id == application_id
+        )
     await record_change(app, "submitted", actor, answers=clean)
 
 
@@ -253,4 +259,4 @@ async def answer_needs_info(
         await record_change(
             app, "in_review", actor, message_th=message, message_en=message, answers=merged
         )
-        await publish(NeedsInfoAnswered(**ApplicationEvent.fields_of(app)))
+        await publish(NeedsInfoAnswered(**ApplicationEvent.fields_of(app), by=actor))

@@ -101,7 +101,10 @@ async def record_change(
     )
     await publish(
         StatusChanged(
-            **ApplicationEvent.fields_of(app), old_status=app["status"], new_status=new_status
+            **ApplicationEvent.fields_of(app),
+            old_status=app["status"],
+            new_status=new_status,
+            by=actor,
         )
     )
     # Last: taking the change number locks the counter until commit (see ChangeCounter).

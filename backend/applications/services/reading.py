@@ -153,6 +153,16 @@ async def dashboard(
     return Dashboard(items=items, sync=sync_seq, next_cursor=next_cursor), version
 
 
+async def service_of(account_id: int, application_id: int) -> str | None:
+    """The service (slug) of one of the account's applications, or None."""
+    row = (
+        await Application.select(Application.service.slug.as_alias("slug"))
+        .where((Application.id == application_id) & (Application.account == account_id))
+        .first()
+    )
+    return None if row is None else str(row["slug"])
+
+
 async def get_detail(account_id: int, application_id: int) -> ApplicationDetail:
     row = (
         await Application.select(

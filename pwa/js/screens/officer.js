@@ -43,6 +43,7 @@ export async function render(root, params, match) {
   }
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
   if (match[1]) return detail(root, Number(match[1]));
+  if (match[2]) return performance(root);
   return queue(root, params, me.agency || '');
 }
 
@@ -100,6 +101,7 @@ async function queue(root, params, agency) {
     root,
     t('officer.title'),
     takeFlash(),
+    el('p', {}, el('a', { href: '#/officer/performance' }, t('officer.performance'))),
     filters,
     el(
       'p',
@@ -135,6 +137,47 @@ async function queue(root, params, agency) {
       ),
     ),
     pager,
+  );
+}
+
+const FIGURES = ['received', 'online_pct', 'kiosk_pct', 'median_days', 'p90_days', 'within_promise_pct', 'push_pct'];
+
+/** A figure, or a dash for one drawn from too few applications. @param {{value: number|null}} f */
+const figure = (f) => (f.value === null ? '–' : number(f.value));
+
+/**
+ * My agency's figures for the newest month (the public ones) and its applications past the promised time.
+ * @param {HTMLElement} root
+ */
+async function performance(root) {
+  const found = await getJSON(`${BASE}/performance`);
+  const agency = found.agency;
+  /** @param {string} name @param {any} months */
+  const row = (name, months) =>
+    el('tr', {}, el('th', { scope: 'row' }, name), ...FIGURES.map((k) => el('td', {}, figure(months.at(-1)[k]))));
+  const figures = agency
+    ? [
+        el('p', {}, t('officer.eservice', { done: agency.e_service.end_to_end, all: agency.e_service.services })),
+        el('div', { class: 'table-wrap', role: 'region', 'aria-labelledby': 'perf-caption', tabindex: '0' },
+          el('table', { class: 'figures' },
+            el('caption', { id: 'perf-caption' }, t('officer.month', { month: agency.months.at(-1).month })),
+            el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('officer.service')),
+              ...FIGURES.map((k) => el('th', { scope: 'col' }, t(`perf.${k}`))))),
+            el('tbody', {}, row(t('catalog.all'), agency.months),
+              ...agency.services.map((/** @type {any} */ s) => row(pick(s.name), s.months))))),
+        el('p', { class: 'meta' }, t('officer.fewer')),
+      ]
+    : [el('p', { class: 'status' }, t('officer.notReady'))];
+  const late = found.overdue.map((/** @type {any} */ o) => el('li', {},
+    el('a', { href: `#/officer/applications/${o.id}` }, `${o.tracking_code} · ${pick(o.service_name)}`),
+    ` · ${t(`state.${o.status}`)} · ${t('officer.overdueBy', { n: number(o.days_overdue) })}`));
+  page(
+    root,
+    t('officer.performance'),
+    el('p', {}, el('a', { href: '#/officer' }, t('officer.back'))),
+    ...figures,
+    el('h2', {}, t('officer.overdue', { n: number(found.overdue_total) })),
+    late.length ? el('ul', { class: 'links' }, ...late) : el('p', {}, t('officer.overdueNone')),
   );
 }
 
