@@ -15,7 +15,7 @@ the first visit and is counted. Then, in the sign-in screen's browser profile:
   the round trips and bytes both ways from the click until the dashboard shows (reported, no
   budget; issue 3 asks for the figures).
 
-Prints a table and exits 1 when a budget is exceeded. Budgets: DESIGN.md, issue 7.
+Prints a table and exits 1 when a budget is exceeded. Budgets: DESIGN.md, issues 7 and 16.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def served(server: LiveServer, search: dict[str, str]) -> tuple[list[str], int]:
 
 
 def search(page: Page, q: str = "", agency: str = "", life_event: str = "") -> None:
-    page.get_by_label("ค้นหาบริการ").fill(q)
+    page.locator("#q").fill(q)
     page.locator("#agency").select_option(agency)
     page.locator("#life_event").select_option(life_event)
 
@@ -89,6 +89,7 @@ def test_offline_search_and_filters_run_on_the_whole_catalog_the_phone_holds(
     expect(cards.first).to_have_text(last)
 
     page.get_by_role("button", name="English").click()
+    expect(page.get_by_label("Search services")).to_be_visible()  # the screen drawn again
     search(page, agency="SSO")
     expect(status).to_contain_text(
         f"{expected[json.dumps({'agency': 'SSO'})][1]} services found · Offline"
