@@ -46,7 +46,7 @@ clean: ## Remove the virtualenvs and local data (var/)
 	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache
 
 .PHONY: size load axe node-tools
-size: install browser ## PWA bytes: first visit ≤ 50 KB (JS ≤ 25 KB), repeat visit 0 B of shell, 304 ≤ 1 KB; a sign-in's round trips and bytes
+size: install browser ## PWA bytes: first visit ≤ 40 KB (JS ≤ 20 KB), repeat visit 0 B of shell, 304 ≤ 1 KB; a sign-in's round trips and bytes
 	$(BIN)/python scripts/size.py
 
 load: install browser ## PWA time to a usable screen on emulated slow 3G with a 4× slower CPU

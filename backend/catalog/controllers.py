@@ -9,9 +9,9 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, QueryParameter
 
 from backend.catalog import services
-from backend.catalog.life_events import LIFE_EVENTS
 from backend.catalog.schemas import (
     AgencySummary,
+    Catalog,
     DocumentTypeOut,
     LifeEvent,
     ServiceDetail,
@@ -23,6 +23,17 @@ __all__ = ["CatalogController"]
 CATALOG_CACHE = CacheControlHeader(public=True, max_age=300, stale_while_revalidate=86_400)
 """The catalog changes rarely: phones reuse it for 5 minutes, then revalidate in the background."""
 
+Query = Annotated[
+    str | None,
+    QueryParameter(description="Words to find (Thai or English).", max_length=services.MAX_QUERY),
+]
+AgencyCode = Annotated[
+    str | None, QueryParameter(description="Agency code, e.g. DOPA.", max_length=16)
+]
+LifeEventCode = Annotated[str | None, QueryParameter(description="Life-event code.", max_length=40)]
+Limit = Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE)]
+Offset = Annotated[int, QueryParameter(ge=0, le=10_000)]
+
 
 class CatalogController(Controller):
     path = "/api/v1"
@@ -32,23 +43,29 @@ class CatalogController(Controller):
     @get("/services", operation_id="listServices")
     async def list_services(
         self,
-        q: Annotated[
-            str | None,
-            QueryParameter(
-                description="Words to find (Thai or English).", max_length=services.MAX_QUERY
-            ),
-        ] = None,
-        agency: Annotated[
-            str | None, QueryParameter(description="Agency code, e.g. DOPA.", max_length=16)
-        ] = None,
-        life_event: Annotated[
-            str | None, QueryParameter(description="Life-event code.", max_length=40)
-        ] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0, le=10_000)] = 0,
+        q: Query = None,
+        agency: AgencyCode = None,
+        life_event: LifeEventCode = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> ServicePage:
         """Search published services."""
         return await services.search_services(
+            q=q, agency=agency, life_event=life_event, limit=limit, offset=offset
+        )
+
+    @get("/catalog", operation_id="getCatalog")
+    async def get_catalog(
+        self,
+        q: Query = None,
+        agency: AgencyCode = None,
+        life_event: LifeEventCode = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> Catalog:
+        """A page of services (as listServices) with every agency and life event to filter
+        by: the catalog screen's first view in one request."""
+        return await services.catalog_view(
             q=q, agency=agency, life_event=life_event, limit=limit, offset=offset
         )
 
@@ -65,7 +82,7 @@ class CatalogController(Controller):
     @get("/life-events", operation_id="listLifeEvents")
     async def list_life_events(self) -> list[LifeEvent]:
         """The life events services are grouped by."""
-        return [LifeEvent(code=code, name=name) for code, name in LIFE_EVENTS.items()]
+        return services.life_events()
 
     @get("/document-types", operation_id="listDocumentTypes")
     async def list_document_types(self) -> list[DocumentTypeOut]:

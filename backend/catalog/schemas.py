@@ -10,6 +10,7 @@ from backend.lib.schema import I18n, Struct
 __all__ = [
     "AgencyRef",
     "AgencySummary",
+    "Catalog",
     "DocumentTypeOut",
     "FeeKind",
     "FeeOverdue",
@@ -70,3 +71,11 @@ class ServiceDetail(ServiceSummary):
     required_assurance: str = "self_asserted"
     form: list[FormField] = []
     contact: AgencySummary | None = None
+
+
+class Catalog(Struct):
+    """The catalog's first view in one answer: a page of services and what to filter by."""
+
+    services: ServicePage
+    agencies: list[AgencyRef]
+    life_events: list[LifeEvent]

@@ -15,7 +15,9 @@ from backend.catalog.life_events import LIFE_EVENTS
 from backend.catalog.schemas import (
     AgencyRef,
     AgencySummary,
+    Catalog,
     DocumentTypeOut,
+    LifeEvent,
     ServiceDetail,
     ServicePage,
     ServiceSummary,
@@ -28,7 +30,9 @@ from backend.system.hotcache import EVERYONE, announce
 __all__ = [
     "MAX_PAGE",
     "build_search_text",
+    "catalog_view",
     "get_service",
+    "life_events",
     "list_agencies",
     "list_document_types",
     "search_services",
@@ -137,6 +141,31 @@ async def search_services(
     rows = await query.order_by(Service.name_th).limit(limit).offset(offset)
     total = await count
     return ServicePage(items=[_summary(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+async def catalog_view(
+    *, q: str | None, agency: str | None, life_event: str | None, limit: int, offset: int
+) -> Catalog:
+    """A page of services with the agencies and life events to filter it by: what the
+    catalog screen needs to draw, in one round trip."""
+    page = await search_services(
+        q=q, agency=agency, life_event=life_event, limit=limit, offset=offset
+    )
+    agencies = await Agency.select(Agency.code, Agency.name_th, Agency.name_en).order_by(
+        Agency.code
+    )
+    return Catalog(
+        services=page,
+        agencies=[
+            AgencyRef(code=r["code"], name=I18n(th=r["name_th"], en=r["name_en"])) for r in agencies
+        ],
+        life_events=life_events(),
+    )
+
+
+def life_events() -> list[LifeEvent]:
+    """The life events services are grouped by."""
+    return [LifeEvent(code=code, name=name) for code, name in LIFE_EVENTS.items()]
 
 
 async def get_service(slug: str, *, include_unpublished: bool = False) -> ServiceDetail:

@@ -18,6 +18,13 @@ file in memory with its brotli and gzip copies (the whole shell is a few tens of
   under `js/screens/` are imported on demand and left out of the install precache (a first
   visit pays only for the screen it opens); they are listed in `['__LAZY__']` for the worker
   to keep once used, and all of them once a citizen signs in.
+- JavaScript is sent without its comments (`strip_comments`, those a line-by-line reading is
+  sure of): the sources keep their explanations and JSDoc types, a phone does not pay for them
+  (a quarter of the bytes, brotli included). A comment line becomes an empty line, so line
+  numbers in stack traces still match the sources.
+  app.js gets each screen's imports of other screens written in (`'__SCREEN_IMPORTS__'`),
+  so it can name them all to the browser at once.
+  Files that only serve development (`tsconfig*.json`) are not served at all.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from backend.lib.etag import etag_matches
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["Bundle", "load_bundle", "page_stylesheet", "pwa_router"]
+__all__ = ["Bundle", "load_bundle", "page_stylesheet", "pwa_router", "strip_comments"]
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 """A year (RFC 8246 `immutable`): a versioned URL's bytes never change."""
@@ -59,8 +66,15 @@ ENTRY_POINTS = {
 }
 """Stable URL → file. Everything else in pwa/ is served only under /v/<build>/."""
 
+NOT_SERVED = ("tsconfig",)
+"""Development files in pwa/ (the type checker's settings): never served nor precached."""
+
 NOT_IN_SHELL = (".png",)
 """Install icons: the browser fetches them when installing, the shell never needs them."""
+
+STAFF_ONLY = ("i18n/staff/",)
+"""The words of staff screens (kiosk, officer): never precached on a citizen's phone; the
+worker keeps them, as any asset of its build, once a staff screen has fetched them."""
 
 SHELL_LANGUAGES = ("en",)
 """`/?lang=<code>`: the shell already in that language (Thai is the markup's own), so a phone
@@ -74,9 +88,16 @@ _ATTRIBUTE_KEY = re.compile(
     r"""<[a-z][^>]*\sdata-i18n-(?P<kind>label|content)="(?P<key>[\w.]+)"[^>]*>"""
 )
 
-LAZY = ("js/screens/", "js/push.js", "js/upload.js")
+LAZY = ("js/screens/", "js/push.js", "js/upload.js", "js/acting.js", "i18n/delegation/")
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
-document is uploaded): not precached on install, fetched and kept when first used."""
+document is uploaded; acting for someone and its words): not precached on install, fetched
+and kept when first used."""
+
+APP = "js/app.js"
+SCREENS = "js/screens/"
+SCREEN_IMPORTS = "'__SCREEN_IMPORTS__'"
+"""Marker in app.js the server replaces with `screen_imports()`."""
+_SCREEN_IMPORT = re.compile(r"""^import\s[^'"]*?from\s+['"]\./([\w-]+)\.js['"]""", re.MULTILINE)
 
 MEDIA_TYPES = {
     # Litestar adds "; charset=utf-8" to text/* itself (naming it here sent it twice).
@@ -141,7 +162,9 @@ class Bundle:
 
 def load_bundle(directory: Path) -> Bundle:
     """The bundle for `directory`, built once per content (tests build many apps)."""
-    files = sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = sorted(
+        p for p in directory.rglob("*") if p.is_file() and not p.name.startswith((".", *NOT_SERVED))
+    )
     signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     return _build_bundle(directory, signature)
 
@@ -168,14 +191,20 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
 
     entry_names = set(ENTRY_POINTS.values())
     asset_names = sorted(sources.keys() - entry_names)
-    assets = {name: Asset.make(name, sources[name]) for name in asset_names}
+    served = {name: _served(name, sources[name]) for name in asset_names}
+    served[APP] = _fill(
+        served[APP].decode("utf-8"),
+        SCREEN_IMPORTS,
+        json.dumps(screen_imports(sources), separators=(",", ":")),
+    ).encode("utf-8")
+    assets = {name: Asset.make(name, body) for name, body in served.items()}
     shell = (
         "/",
         "/offline.html",
         *(
             f"{VERSIONED}/{build}/{n}"
             for n in asset_names
-            if not n.endswith(NOT_IN_SHELL) and not n.startswith(LAZY)
+            if not n.endswith(NOT_IN_SHELL) and not n.startswith((*LAZY, *STAFF_ONLY))
         ),
     )
     lazy = tuple(f"{VERSIONED}/{build}/{n}" for n in asset_names if n.startswith(LAZY))
@@ -194,6 +223,8 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
             return match.group(0)
 
         text = _QUOTED_PATH.sub(versioned, text)
+        if name.endswith(".js"):
+            text = strip_comments(text)
         if name == "sw.js":
             text = _fill(text, "'__BUILD__'", json.dumps(build))
             text = _fill(text, "['__SHELL__']", json.dumps(list(shell)))
@@ -212,6 +243,8 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
 
 def _shell_in(index: str, sources: dict[str, bytes], lang: str) -> bytes:
     strings: dict[str, str] = json.loads(sources[f"i18n/{lang}.json"])
+    # The page's strings load with its modules (`<link rel="preload">`): these, not Thai.
+    index = index.replace("/i18n/th.json", f"/i18n/{lang}.json")
     return translate_shell(index, strings, lang).encode("utf-8")
 
 
@@ -242,9 +275,82 @@ def translate_shell(html: str, strings: dict[str, str], lang: str) -> str:
     return re.sub(r'<html lang="\w+"', f'<html lang="{lang}"', translated, count=1)
 
 
+def screen_imports(sources: dict[str, bytes]) -> dict[str, list[str]]:
+    """Screen → every other screen module it imports, directly or not (`signin` →
+    `["passkey", "ui"]`): app.js names them all to the browser at once (modulepreload), so a
+    first visit fetches a screen's modules in one round trip, not one per level of imports."""
+    direct = {
+        name.removeprefix(SCREENS).removesuffix(".js"): _SCREEN_IMPORT.findall(body.decode())
+        for name, body in sources.items()
+        if name.startswith(SCREENS) and name.endswith(".js")
+    }
+
+    def reached(screen: str, seen: set[str]) -> set[str]:
+        for other in direct.get(screen, []):
+            if other not in seen:
+                seen.add(other)
+                reached(other, seen)
+        return seen
+
+    found = {screen: sorted(reached(screen, set()) - {screen}) for screen in sorted(direct)}
+    return {screen: needs for screen, needs in found.items() if needs}
+
+
+def _served(name: str, body: bytes) -> bytes:
+    """The bytes sent for an asset: JavaScript without its whole-line comments."""
+    return strip_comments(body.decode("utf-8")).encode("utf-8") if name.endswith(".js") else body
+
+
+_TRAILING_COMMENT = re.compile(r"""^(?P<code>[^'"`/]*?\S)\s+//.*$""")
+_INLINE_COMMENT = re.compile(r"""^(?P<code>[^'"`/]*?)/\*\*?[^*'"`]*\*+/ ?""")
+"""A comment after code (`run(); // why`) or inside it (`/** @type {X} */ (value)`), where
+the code before it holds no quote, backtick or slash: then it cannot be inside a string,
+template or regular expression, and is certainly a comment. (Others stay: telling them apart
+needs a parser.)"""
+
+
+def strip_comments(source: str) -> str:
+    """`source` without its comments, as far as a line-by-line reading can be sure of them:
+    each line that is only a comment (`// …`, or a `/* … */` block that starts and ends its
+    lines) emptied, and comments after or inside code that `_TRAILING_COMMENT` and
+    `_INLINE_COMMENT` are sure of removed. A line inside a template literal spanning lines is
+    never touched."""
+    lines = source.split("\n")
+    in_block = in_template = False
+    for number, line in enumerate(lines):
+        text = line.strip()
+        if in_block:
+            lines[number] = ""
+            if "*/" in text:
+                if not text.endswith("*/") or text.index("*/") != len(text) - 2:
+                    raise RuntimeError(f"line {number + 1}: code after a comment block")
+                in_block = False
+            continue
+        if not in_template:
+            if text.startswith("//"):
+                lines[number] = ""
+                continue
+            if text.startswith("/*"):
+                end = text.find("*/", 2)
+                if end == -1:
+                    in_block = True
+                    lines[number] = ""
+                    continue
+                if end == len(text) - 2:
+                    lines[number] = ""
+                    continue
+            while (shorter := _INLINE_COMMENT.sub(r"\g<code>", line, count=1)) != line:
+                line = shorter
+            line = _TRAILING_COMMENT.sub(r"\g<code>", line)
+            lines[number] = line
+        if line.count("`") % 2:
+            in_template = not in_template
+    return "\n".join(lines)
+
+
 def _fill(text: str, marker: str, value: str) -> str:
     if marker not in text:
-        raise RuntimeError(f"sw.js lacks the marker {marker} that the server fills in")
+        raise RuntimeError(f"a script lacks the marker {marker} that the server fills in")
     return text.replace(marker, value)
 
 
@@ -264,7 +370,11 @@ def _preferred_coding(accept_encoding: str, asset: Asset) -> str:
 def _serve(request: Request[Any, Any, Any], asset: Asset, cache_control: str) -> Response[bytes]:
     coding = _preferred_coding(request.scope["state"].get(_ACCEPT_ENCODING, ""), asset)
     etag = asset.etag(coding)
-    headers = {"cache-control": cache_control, "etag": etag, "vary": "Accept-Encoding"}
+    headers = {"cache-control": cache_control, "vary": "Accept-Encoding"}
+    if cache_control != IMMUTABLE:
+        # An immutable response is never revalidated: its ETag would be ~40 bytes of each of
+        # a first visit's ~30 responses for nothing.
+        headers["etag"] = etag
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)
     if coding != "identity":

@@ -6,7 +6,7 @@
 // its stores live in the page's memory, as at a kiosk. Any change of whom I act for reloads.
 import { getJSON, send } from './api.js';
 import { replaceStores, memoryStore } from './db.js';
-import { t } from './i18n.js';
+import { t, loadStrings } from './i18n.js';
 import { account, setServed } from './session.js';
 import { el } from './views/dom.js';
 
@@ -51,6 +51,7 @@ export async function resume(main) {
     return;
   }
   setServed({ ...me, ...now.grantor, role: 'citizen' });
+  await loadStrings('delegation');
   const back = el('button', { type: 'button', class: 'secondary' }, t('acting.stop'));
   back.addEventListener('click', () => { stopActing(); });
   main.before(el('div', { class: 'acting', role: 'region', 'aria-label': t('acting.label') },
@@ -59,5 +60,10 @@ export async function resume(main) {
     back));
 }
 
-/** While acting, an owner's screen says so instead of failing. @param {string} name */
-export function ownerScreen(name) { return acting() && OWNER_SCREENS.includes(name); }
+/** While acting, an owner's screen says so instead of failing; whether it did.
+ * @param {string} name @param {HTMLElement} root */
+export function closedHere(name, root) {
+  if (!acting() || !OWNER_SCREENS.includes(name)) return false;
+  root.replaceChildren(el('h1', {}, t('acting.ownerTitle')), el('p', {}, t('acting.ownerOnly')));
+  return true;
+}

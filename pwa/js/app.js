@@ -39,8 +39,22 @@ const SCREENS = /** @type {[RegExp, string][]} */ ([
   [/^#\/(delegations|delegate)$/, 'delegations'],
   [/^#\/(welcome|enrol|signin|account|dashboard)$/, ''], // named by the match
 ]);
-/** @param {string} name */
-const load = (name) => import(`./screens/${name}.js`);
+/** Screen → the other screens' modules it imports (the server writes them in: lib/static.py). */
+const NEEDS = /** @type {Record<string, string[]>} */ (/** @type {unknown} */ ('__SCREEN_IMPORTS__'));
+const named = new Set();
+/** Import a screen, naming its modules to the browser at once: one round trip, not one per level.
+ * @param {string} name */
+function load(name) {
+  for (const needed of NEEDS[name] || []) {
+    if (named.has(needed)) continue;
+    named.add(needed);
+    const link = document.createElement('link');
+    link.rel = 'modulepreload';
+    link.href = new URL(`./screens/${needed}.js`, import.meta.url).href;
+    document.head.append(link);
+  }
+  return import(`./screens/${name}.js`);
+}
 
 /** The screen a hash path opens (the catalog for an empty or unknown one), and the match.
  * @param {string} path @returns {[string, RegExpMatchArray]} */
@@ -77,10 +91,7 @@ async function render(main) {
   const [path, query] = location.hash.split('?');
   const [name, match] = route(path);
   try {
-    if (acting && (await import('./acting.js')).ownerScreen(name)) {
-      root.replaceChildren(el('h1', {}, t('acting.ownerTitle')), el('p', {}, t('acting.ownerOnly')));
-      return;
-    }
+    if (acting && (await import('./acting.js')).closedHere(name, root)) return;
     await (await load(name)).render(root, new URLSearchParams(query || ''), match);
   } catch (error) {
     const key = navigator.onLine ? 'error.network' : 'error.offline';

@@ -1,5 +1,7 @@
 // @ts-check
 // Every visible string comes from i18n/<lang>.json. Thai first; the choice is remembered.
+// Staff screens (kiosk, officer, recovery desk) add theirs from i18n/staff/<lang>.json
+// (`loadStrings('staff')`): a citizen's phone never downloads them.
 // Markup carries the Thai text as its no-JavaScript default and names its key:
 //   data-i18n="key" (text), data-i18n-label="key" (aria-label), data-i18n-content="key".
 
@@ -16,16 +18,51 @@ export function currentLang() { return lang; }
 /** The Intl locale: th-TH counts years in the Buddhist era. */
 export function locale() { return lang === 'th' ? 'th-TH' : 'en-GB'; }
 
+/** The extra string sets loaded (i18n/<set>/<lang>.json), loaded again on a language switch. */
+const sets = new Set();
+/** Loads one after another: a set asked for during a language switch comes in the new language. */
+let loading = Promise.resolve();
+
+/**
+ * @param {string} set '' for the citizen's strings @param {string} language
+ * @returns {Promise<Record<string, string>>}
+ */
+async function fetchStrings(set, language) {
+  // Relative to this module, so the strings are versioned (and precached) with the code.
+  const response = await fetch(new URL(`../i18n/${set && `${set}/`}${language}.json`, import.meta.url));
+  return response.json();
+}
+
+/** @param {() => Promise<void>} work */
+function queued(work) {
+  const next = loading.then(work);
+  loading = next.catch(() => {});
+  return next;
+}
+
+/** Add a set of strings ('staff') in the current language, before drawing what uses it. @param {string} set */
+export function loadStrings(set) {
+  return queued(async () => {
+    if (sets.has(set)) return;
+    Object.assign(strings, await fetchStrings(set, lang));
+    sets.add(set);
+  });
+}
+
 /**
  * Load a language (default: the remembered one, else the page's own) and translate the static
  * markup. The service worker is told, so the next visit opens in it (sw.js). @param {string} [wanted]
  */
-export async function loadLang(wanted) {
+export function loadLang(wanted) {
+  return queued(() => switchTo(wanted));
+}
+
+/** @param {string} [wanted] */
+async function switchTo(wanted) {
   let chosen = wanted || (remember && localStorage.getItem(KEY)) || document.documentElement.lang;
   if (chosen !== 'th' && chosen !== 'en') chosen = 'th';
-  // Relative to this module, so the strings are versioned (and precached) with the code.
-  const response = await fetch(new URL(`../i18n/${chosen}.json`, import.meta.url));
-  strings = await response.json();
+  const parts = await Promise.all(['', ...sets].map((set) => fetchStrings(set, chosen)));
+  strings = Object.assign({}, ...parts);
   lang = chosen;
   document.documentElement.lang = lang;
   if (remember) {

@@ -150,3 +150,39 @@ async def test_agencies_life_events_and_document_types(client: Client) -> None:
 async def test_catalog_is_cacheable_by_phones(client: Client) -> None:
     response = await client.get("/api/v1/services")
     assert "max-age=300" in response.headers["cache-control"]
+
+
+async def test_catalog_first_view_in_one_answer(client: Client) -> None:
+    """The catalog screen's first view: the same page of services as listServices, with the
+    agencies and life events to filter by (code and name: what a filter shows)."""
+    params = {"limit": 10, "agency": "DLT", "q": "ขับรถ"}
+    response = await client.get("/api/v1/catalog", params=params)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["services"] == (await client.get("/api/v1/services", params=params)).json()
+    agencies = (await client.get("/api/v1/agencies")).json()
+    assert body["agencies"] == [{"code": a["code"], "name": a["name"]} for a in agencies]
+    assert body["life_events"] == (await client.get("/api/v1/life-events")).json()
+    assert "max-age=300" in response.headers["cache-control"]
+
+
+async def test_catalog_revalidates_with_its_etag(client: Client) -> None:
+    response = await client.get("/api/v1/catalog", params={"limit": 10})
+    etag = response.headers["etag"]
+    again = await client.get(
+        "/api/v1/catalog", params={"limit": 10}, headers={"if-none-match": etag}
+    )
+    assert again.status_code == 304 and again.content == b""
+    other = await client.get(
+        "/api/v1/catalog", params={"limit": 10, "offset": 10}, headers={"if-none-match": etag}
+    )
+    assert other.status_code == 200
+
+
+@pytest.mark.parametrize("params", [{"limit": 51}, {"life_event": "winning_the_lottery"}])
+async def test_catalog_refuses_what_listservices_refuses(
+    client: Client, params: dict[str, Any]
+) -> None:
+    response = await client.get("/api/v1/catalog", params=params)
+    assert response.status_code == 400
+    assert response.json()["code"] in {"invalid_request", "unknown_life_event"}

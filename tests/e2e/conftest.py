@@ -166,7 +166,7 @@ def page_build(page: Page) -> str:
     return found.group(1)
 
 
-def wait_for_data_copies(page: Page, count: int = 3) -> None:
+def wait_for_data_copies(page: Page, count: int = 1) -> None:
     """Until the service worker keeps `count` API answers for offline reading."""
     eventually(
         page, "async (n) => (await (await caches.open('portal-data')).keys()).length >= n", count

@@ -25,7 +25,7 @@ def test_the_last_copy_shows_while_the_link_is_stuck(
     wait_for_service_worker(page)
     page.reload()  # the worker in control keeps the copies
     expect(page.locator(ready).first).to_be_visible()
-    wait_for_data_copies(page, 1 if "services/" in path else 3)
+    wait_for_data_copies(page)
 
     held: list[Route] = []
 

@@ -14,7 +14,7 @@ import brotli
 import pytest
 from litestar.testing import AsyncTestClient
 
-from backend.lib.static import IMMUTABLE, load_bundle
+from backend.lib.static import IMMUTABLE, load_bundle, screen_imports, strip_comments
 from backend.settings import ROOT
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -57,9 +57,11 @@ async def test_the_shell_comes_in_english_too(client: Client) -> None:
     # The language switch offers Thai, in Thai; no other Thai word is left.
     assert 'lang="th" data-i18n="lang.switch">ภาษาไทย</button>' in html
     assert re.findall(r"[\u0E00-\u0E7F]+", html) == ["ภาษาไทย"]
-    # Everything else is the same page.
+    # Its strings load with the modules; everything else is the same page.
+    assert f'<link rel="preload" href="/v/{BUILD}/i18n/en.json" as="fetch" crossorigin>' in html
+    same = thai.replace("/i18n/th.json", "/i18n/en.json")
     assert re.sub(r">[^<]*<", "><", re.sub(r'(content|aria-label|lang)="[^"]*"', "", html)) == (
-        re.sub(r">[^<]*<", "><", re.sub(r'(content|aria-label|lang)="[^"]*"', "", thai))
+        re.sub(r">[^<]*<", "><", re.sub(r'(content|aria-label|lang)="[^"]*"', "", same))
     )
     assert (await client.get("/?lang=xx")).text == thai
 
@@ -80,7 +82,10 @@ async def test_versioned_assets_are_immutable(client: Client) -> None:
     assert response.status_code == 200
     assert response.headers["cache-control"] == IMMUTABLE == "public, max-age=31536000, immutable"
     assert response.headers["content-type"].startswith("text/javascript")
-    assert response.text == (PWA / "js" / "app.js").read_text(encoding="utf-8")
+    assert "etag" not in response.headers  # never revalidated: a validator would be dead weight
+    source = strip_comments((PWA / "js" / "app.js").read_text(encoding="utf-8"))
+    before, _, after = source.partition("'__SCREEN_IMPORTS__'")
+    assert response.text.startswith(before) and response.text.endswith(after)
     png = await client.get(f"/v/{BUILD}/icons/icon-192.png")
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
@@ -114,8 +119,65 @@ async def test_precompressed_once_per_accept_encoding(
     assert response.headers.get("content-encoding") == coding
     assert "accept-encoding" in response.headers["vary"].lower()
     decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda b: b}[coding]
-    assert decode(raw) == (PWA / "js" / "screens" / "catalog.js").read_bytes()
+    source = (PWA / "js" / "screens" / "catalog.js").read_text(encoding="utf-8")
+    assert decode(raw) == strip_comments(source).encode()
     assert int(response.headers["content-length"]) == len(raw)
+
+
+def test_app_names_each_screens_modules_at_once() -> None:
+    """app.js learns which screen modules each screen imports, however deep, to name them all
+    to the browser (modulepreload) before it imports the screen."""
+    sources = {
+        "js/screens/signin.js": b"import { t } from '../i18n.js';\n"
+        b"import {\n  page,\n} from './ui.js';\n"
+        b"import { signIn } from './passkey.js';\n"
+        b"const later = () => import('./local.js');\n",
+        "js/screens/passkey.js": b"import { problemText } from './ui.js';\n",
+        "js/screens/ui.js": b"import { el } from '../views/dom.js';\n",
+        "js/app.js": b"import { el } from './views/dom.js';\n",
+    }
+    assert screen_imports(sources) == {"passkey": ["ui"], "signin": ["passkey", "ui"]}
+    served = load_bundle(PWA).assets["js/app.js"].encodings["identity"].decode()
+    assert '"signin":["passkey","ui"]' in served and "__SCREEN_IMPORTS__" not in served
+
+
+def test_scripts_are_sent_without_their_comment_lines() -> None:
+    source = "\n".join(
+        [
+            "// @ts-check",
+            "/** A block",
+            " * over lines. */",
+            "/** @type {number} */",
+            "const a = /** @type {number} */ (1); // trailing",
+            "/** @type {any} */ (globalThis).x = 'http://example.org'; /* kept */",
+            "const t = `line",
+            "// in a template: kept",
+            "`;",
+            "  // indented",
+            "export { a, t };",
+        ]
+    )
+    lines = strip_comments(source).split("\n")
+    assert len(lines) == 11  # line numbers in stack traces still match the source
+    assert [n for n, line in enumerate(lines, 1) if line] == [5, 6, 7, 8, 9, 11]
+    assert lines[4] == "const a = (1);"
+    # After a quote the rest could be inside a string: left alone.
+    assert lines[5] == "(globalThis).x = 'http://example.org'; /* kept */"
+    assert lines[7] == "// in a template: kept"
+    assert strip_comments("f(/* a */ /* b */ x, y); // c ` d") == "f(x, y);"
+    with pytest.raises(RuntimeError):
+        strip_comments("/* a\n */ const b = 1;")
+
+
+async def test_served_scripts_are_lighter_and_development_files_absent(client: Client) -> None:
+    bundle = load_bundle(PWA)
+    source = sum(len(p.read_bytes()) for p in (PWA / "js").rglob("*.js"))
+    served = sum(
+        len(a.encodings["identity"]) for n, a in bundle.assets.items() if n.endswith(".js")
+    )
+    assert served < source * 0.8
+    assert not any("tsconfig" in name for name in bundle.assets)
+    assert (await client.get(f"/v/{BUILD}/tsconfig.json")).status_code == 404
 
 
 async def test_each_coding_has_its_own_strong_etag(client: Client) -> None:

@@ -18,8 +18,25 @@ import pytest
 from backend.settings import ROOT
 
 PWA = ROOT / "pwa"
-TH = json.loads((PWA / "i18n" / "th.json").read_text(encoding="utf-8"))
-EN = json.loads((PWA / "i18n" / "en.json").read_text(encoding="utf-8"))
+SETS = {
+    "": PWA / "i18n",
+    "staff": PWA / "i18n" / "staff",
+    "delegation": PWA / "i18n" / "delegation",
+}
+"""String set → its folder: the citizen's strings, the staff screens' and acting for someone
+(loaded with loadStrings by what uses them)."""
+
+
+def _strings(lang: str, sets: tuple[str, ...] = tuple(SETS)) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name in sets:
+        found |= json.loads((SETS[name] / f"{lang}.json").read_text(encoding="utf-8"))
+    return found
+
+
+TH, EN = _strings("th"), _strings("en")
+STAFF = _strings("th", ("staff",))
+DELEGATION = _strings("th", ("delegation",))
 SCRIPTS = sorted([*PWA.glob("js/**/*.js"), PWA / "sw.js"])
 PAGES = [PWA / "index.html", PWA / "offline.html"]
 
@@ -42,8 +59,25 @@ def _code(path: Path) -> str:
 
 
 def test_both_languages_have_the_same_keys_and_no_empty_string() -> None:
-    assert TH.keys() == EN.keys()
+    for name in SETS:
+        assert _strings("th", (name,)).keys() == _strings("en", (name,)).keys()
+    assert len(TH) == len(_strings("th", ("",))) + len(STAFF) + len(DELEGATION)  # no key twice
     assert all(v.strip() for v in [*TH.values(), *EN.values()])
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.relative_to(PWA).as_posix())
+def test_a_script_using_staff_words_loads_them_first(path: Path) -> None:
+    """A citizen's phone never downloads the staff screens' words: a module that uses them
+    loads them (`await loadStrings('staff')`) before anything can draw them."""
+    code = _code(path)
+    uses = {key for key in KEY.findall(code) if key in STAFF}
+    uses |= {
+        p for p in re.findall(r"t\(`(\w+)\.", code) if any(k.startswith(p + ".") for k in STAFF)
+    }
+    if uses:
+        assert "await loadStrings('staff');" in code, sorted(uses)
+    if {key for key in KEY.findall(code) if key in DELEGATION}:
+        assert "await loadStrings('delegation');" in code
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.relative_to(PWA).as_posix())

@@ -19,8 +19,8 @@ import {
   signedIn,
   setFlash,
   takeFlash,
-  promised,
 } from './ui.js';
+import { promised } from './promise.js';
 import { buildForm } from './form.js';
 import { feeSection } from './fee.js';
 import { fresh, drafts, walletFor } from './local.js';

@@ -1,40 +1,44 @@
 // @ts-check
 // The catalog: search by words (Thai or English), agency and life event; paged.
-import { announce, getJSON, lastCopy } from '../api.js';
+// The first view is one request (/api/v1/catalog: a page of services, the agencies and life
+// events); later searches ask /api/v1/services. Offline, search and filters run on the
+// services this phone holds (the service worker's copies; from the second visit on, the whole
+// catalog, refreshed daily) and say the list may be out of date.
+import { announce, getJSON, lastCopy, isKiosk } from '../api.js';
 import { t, pick, money } from '../i18n.js';
 import { el } from '../views/dom.js';
 
 const PAGE = 10;
+/** Offline search, and keeping the whole catalog for it: after the first view. */
+const held = () => import('./catalog-held.js');
+/** This page opened under a service worker (which keeps each answer): not a first visit. */
+const repeatVisit = Boolean(navigator.serviceWorker?.controller);
+
+/** @typedef {import('./catalog-held.js').Named} Named */
+/** @typedef {import('./catalog-held.js').Query} Query */
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
   let offset = Number(params.get('offset') || 0);
-  /** @param {string} q @param {string} agency @param {string} lifeEvent */
+  /** @param {string} q @param {string} agency @param {string} lifeEvent @returns {Query} */
   const query = (q, agency, lifeEvent) => ({ q: q.trim(), agency, life_event: lifeEvent, limit: PAGE, offset });
   const first = query(params.get('q') || '', params.get('agency') || '', params.get('life_event') || '');
-  // All three requests at once: on a slow link each round trip costs ~0.5 s.
-  const fresh = Promise.all([
-    getJSON('/api/v1/services', first), getJSON('/api/v1/agencies'), getJSON('/api/v1/life-events'),
-  ]);
+  const fresh = getJSON('/api/v1/catalog', first);
   let settled = false;
   fresh.then(() => { settled = true; }, () => { settled = true; }); // awaited below; a failure is reported once
   // A repeat visit draws the phone's copy at once (the status bar says from when), then the
   // server's answer: the link's speed does not hold up the screen.
-  const copies = await Promise.all([
-    lastCopy('/api/v1/services', first), lastCopy('/api/v1/agencies'), lastCopy('/api/v1/life-events'),
-  ]);
-  const kept = copies.every(Boolean) ? /** @type {{body: any, storedAt: Date | null}[]} */ (copies) : null;
-  if (kept && !settled) { // (once the answers are in, they have said how fresh they are)
-    const times = kept.map((c) => c.storedAt?.getTime() || 0);
-    announce({ fromCache: false, storedAt: new Date(Math.min(...times)) });
-  }
-  const [firstPage, agencies, events] = kept ? kept.map((c) => c.body) : await fresh;
+  const kept = await lastCopy('/api/v1/catalog', first);
+  if (kept && !settled) announce({ fromCache: false, storedAt: kept.storedAt }); // (once in, the answer says)
+  /** @type {{services: any, agencies: Named[], life_events: Named[]}} */
+  const view = kept ? kept.body : await fresh;
+  let events = view.life_events;
 
   const form = el('form', { class: 'filters', role: 'search' });
   const q = /** @type {HTMLInputElement} */ (
     el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || '' })
   );
-  const agency = select('agency', agencies, params.get('agency'));
+  const agency = select('agency', view.agencies, params.get('agency'));
   const lifeEvent = select('life_event', events, params.get('life_event'));
   form.append(
     field('q', t('catalog.search'), q),
@@ -46,9 +50,10 @@ export async function render(root, params) {
   const pager = el('nav', { class: 'pager', 'aria-label': t('catalog.pages') });
   root.replaceChildren(el('h1', {}, t('catalog.title')), form, status, list, pager);
 
-  /** @param {any} page */
-  function show(page) {
+  /** @param {any} page @param {boolean} [held] found in the phone's copy, offline */
+  function show(page, held = false) {
     status.textContent = page.total ? t('catalog.found', { n: page.total }) : t('catalog.none');
+    if (held) status.textContent += ` · ${t('catalog.held')}`;
     list.replaceChildren(...page.items.map(card));
     pager.replaceChildren();
     if (offset > 0) pager.append(pageButton(t('catalog.prev'), () => { offset -= PAGE; refresh(); }));
@@ -58,8 +63,20 @@ export async function render(root, params) {
   async function load() {
     const mine = ++asked;
     status.textContent = t('loading');
-    const page = await getJSON('/api/v1/services', query(q.value, agency.value, lifeEvent.value));
-    if (mine === asked) show(page); // an older search answering late is not shown
+    const wanted = query(q.value, agency.value, lifeEvent.value);
+    /** @type {[any, boolean]} */
+    let found;
+    /** @returns {Promise<[any, boolean]>} */
+    const searchHeld = async () => [await (await held()).search(wanted, events), true];
+    if (!navigator.onLine) found = await searchHeld();
+    else {
+      found = await getJSON('/api/v1/services', wanted).then(
+        (page) => /** @type {[any, boolean]} */ ([page, false]),
+        // The network failed (not the server refusing): search what the phone holds.
+        (error) => { if (error?.status) throw error; return searchHeld(); },
+      );
+    }
+    if (mine === asked) show(...found); // an older search answering late is not shown
   }
   const refresh = () =>
     load().catch(() => {
@@ -74,15 +91,23 @@ export async function render(root, params) {
     }, 250);
   });
   form.addEventListener('submit', (event) => { event.preventDefault(); offset = 0; refresh(); });
-  show(firstPage);
-  if (!kept) return;
-  // The copy is on screen: bring in what changed, unless the citizen has searched meanwhile.
-  const answers = await fresh.catch(() => null);
-  if (!answers || asked) return;
-  const same = (/** @type {number} */ i) => JSON.stringify(answers[i]) === JSON.stringify(kept[i].body);
-  if (!same(1)) agency.replaceChildren(...select('agency', answers[1], agency.value).children);
-  if (!same(2)) lifeEvent.replaceChildren(...select('life_event', answers[2], lifeEvent.value).children);
-  if (!same(0)) show(answers[0]);
+  show(view.services, Boolean(kept) && !navigator.onLine);
+  if (kept) {
+    // The copy is on screen: bring in what changed, unless the citizen has searched meanwhile.
+    const answer = await fresh.catch(() => null);
+    if (answer && !asked) {
+      /** @param {'services' | 'agencies' | 'life_events'} k */
+      const same = (k) => JSON.stringify(answer[k]) === JSON.stringify(view[k]);
+      if (!same('agencies')) agency.replaceChildren(...select('agency', answer.agencies, agency.value).children);
+      if (!same('life_events'))
+        lifeEvent.replaceChildren(...select('life_event', answer.life_events, lifeEvent.value).children);
+      if (!same('services')) show(answer.services);
+      events = answer.life_events;
+    }
+  }
+  // Offline search comes in once the first view is drawn (kept with the shell); from the
+  // second visit on, the whole catalog to search in too. A first visit stays light.
+  if (navigator.onLine && !isKiosk()) held().then((m) => { if (repeatVisit) m.keepWhole(); }, () => {});
 }
 
 /** @param {any} item */

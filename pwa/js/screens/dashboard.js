@@ -8,7 +8,8 @@ import { announce, getJSON } from '../api.js';
 import { t, pick, when } from '../i18n.js';
 import { subscribe, discard, list as queued } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { page, button, problemText, refusalText, signedIn, takeFlash, loading, promised } from './ui.js';
+import { page, button, problemText, refusalText, signedIn, takeFlash, loading } from './ui.js';
+import { promised } from './promise.js';
 import { readCopy, keepCopy } from './local.js';
 
 const PAGE = 20;

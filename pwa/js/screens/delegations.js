@@ -4,7 +4,7 @@
 // #/delegate?invitation=… is where the person invited accepts it, signed in on their own phone.
 // Acting for someone is acting.js's business: this screen only starts it.
 import { getJSON, send } from '../api.js';
-import { t, pick, when, date } from '../i18n.js';
+import { t, pick, when, date, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
 import { actFor } from '../acting.js';
 import { page, button, busy, field, summary, say, problemText, signedIn, loading } from './ui.js';
@@ -13,6 +13,8 @@ import { page, button, busy, field, summary, say, problemText, signedIn, loading
  *   services: string[], valid_until: string, made_at_kiosk?: boolean, end_reason?: string}} Delegation */
 
 const POWERS = ['follow', 'apply', 'documents'];
+
+await loadStrings('delegation'); // its words: only on the phones that use it
 
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
 export async function render(root, params, match) {

@@ -8,10 +8,12 @@
 // screen (a touch, a key) pings the server, which is what keeps both sessions alive.
 import { ApiError, getJSON, send, lastRequest } from '../api.js';
 import { replaceStores, memoryStore } from '../db.js';
-import { t } from '../i18n.js';
+import { t, loadStrings } from '../i18n.js';
 import { account, onAccount, setAccount, setServed, checkSession, idleTimeout } from '../session.js';
 import { el } from '../views/dom.js';
 import { button } from './ui.js';
+
+await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
 
 const CURRENT = '/api/v1/kiosk/assisted-sessions/current';
 const OPERATOR_SLACK_S = 60; // the server writes last_seen_at at most once a minute

@@ -7,7 +7,7 @@
 // passkey on this kiosk, approval on the citizen's own phone from a QR code, or in person with
 // the ID card), then acts for them with the citizen screens until "Finish" or 3 idle minutes.
 import { ApiError, send, isKiosk, KIOSK_HINT } from '../api.js';
-import { t } from '../i18n.js';
+import { t, loadStrings } from '../i18n.js';
 import { account } from '../session.js';
 import { el } from '../views/dom.js';
 import {
@@ -27,6 +27,8 @@ import {
 import { signIn, passkeyProblem, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
 import { refresh, current, use, finish, clearDevice, restart, watch } from './kiosk-chrome.js';
+
+await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
 
 const BASE = '/api/v1/kiosk/assisted-sessions';
 const POLL_MS = 2000;

@@ -5,10 +5,12 @@
 // the fields the citizen must fill again. The server scopes everything to the officer's
 // agency and audits every view; nothing here is kept on the device (answers are private).
 import { ApiError, getJSON, send } from '../api.js';
-import { t, pick, when, date, number, money } from '../i18n.js';
+import { t, pick, when, date, number, money, loadStrings } from '../i18n.js';
 import { account } from '../session.js';
 import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, problemText, fieldProblems, setFlash, takeFlash } from './ui.js';
+
+await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
 
 const BASE = '/api/v1/officer';
 const PAGE = 20;
@@ -222,6 +224,9 @@ async function detail(root, id) {
       el('dt', {}, t('officer.assurance')),
       el('dd', {}, t(`kiosk.assurance.${applicant.assurance}`)),
     ),
+    app.submitted_by
+      ? el('p', { class: 'warning' }, t(`officer.by.${app.submitted_by.role}`, { name: app.submitted_by.full_name }))
+      : null,
     app.fee ? el('h2', {}, t('fee.title')) : null,
     app.fee ? feeLine(app.fee.state, app.fee.amount_satang) : null,
     app.fee ? el('p', { class: 'meta' }, t('officer.feeDetail', {

@@ -1,12 +1,15 @@
 // @ts-check
 // Passkeys: POST …/options → navigator.credentials.create()/get() → POST the credential, as
-// JSON (parse…OptionsFromJSON() and toJSON() where the browser has them, base64url otherwise).
+// JSON (parse…OptionsFromJSON() and toJSON() where the browser has them; passkey-json.js's
+// base64url otherwise, loaded only by browsers that lack them).
 import { send } from '../api.js';
 import { t } from '../i18n.js';
 import { el } from '../views/dom.js';
 import { problemText } from './ui.js';
 
 const PKC = /** @type {any} */ (globalThis.PublicKeyCredential);
+const fallback = () => import('./passkey-json.js');
+if (PKC && !PKC.parseRequestOptionsFromJSON) fallback().catch(() => {}); // now: no wait after the tap
 
 /** Can this browser use passkeys at all? */
 export function supported() {
@@ -63,14 +66,9 @@ export async function register(start, body, finish, name) {
   const { public_key: json } = await send('POST', start, body);
   const publicKey = PKC.parseCreationOptionsFromJSON
     ? PKC.parseCreationOptionsFromJSON(json)
-    : {
-        ...json,
-        challenge: bytes(json.challenge),
-        user: { ...json.user, id: bytes(json.user.id) },
-        excludeCredentials: ids(json.excludeCredentials),
-      };
+    : (await fallback()).creationOptions(json);
   const credential = await navigator.credentials.create({ publicKey });
-  return send('POST', finish, { credential: toJSON(credential), name });
+  return send('POST', finish, { credential: await toJSON(credential), name });
 }
 
 /**
@@ -81,9 +79,9 @@ export async function signIn(body, how = {}, base = '/api/v1/auth/signin') {
   const { public_key: json } = await send('POST', `${base}/options`, body);
   const publicKey = PKC.parseRequestOptionsFromJSON
     ? PKC.parseRequestOptionsFromJSON(json)
-    : { ...json, challenge: bytes(json.challenge), allowCredentials: ids(json.allowCredentials) };
+    : (await fallback()).requestOptions(json);
   const credential = await navigator.credentials.get(/** @type {any} */ ({ publicKey, ...how }));
-  return send('POST', base, { credential: toJSON(credential) });
+  return send('POST', base, { credential: await toJSON(credential) });
 }
 
 /** What to say when a ceremony fails ('' when aborted on purpose). @param {unknown} error */
@@ -105,44 +103,7 @@ export function deviceName() {
   return t(`passkey.device.${kind}`);
 }
 
-/** @param {string} text base64url @returns {ArrayBuffer} */
-function bytes(text) {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0)).buffer;
-}
-
-/** @param {{id: string}[] | undefined} list */
-function ids(list) { return (list || []).map((c) => ({ ...c, id: bytes(c.id) })); }
-
-/** @param {ArrayBuffer | null} buffer */
-function text(buffer) {
-  if (!buffer) return null;
-  return btoa(String.fromCharCode(...new Uint8Array(buffer)))
-    .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** The credential as JSON (what toJSON() gives where the browser has it). @param {any} credential */
-function toJSON(credential) {
-  if (typeof credential.toJSON === 'function') return credential.toJSON();
-  const r = credential.response;
-  const response = r.attestationObject
-    ? {
-        clientDataJSON: text(r.clientDataJSON),
-        attestationObject: text(r.attestationObject),
-        transports: r.getTransports?.() || [],
-      }
-    : {
-        clientDataJSON: text(r.clientDataJSON),
-        authenticatorData: text(r.authenticatorData),
-        signature: text(r.signature),
-        userHandle: text(r.userHandle),
-      };
-  return {
-    id: credential.id,
-    rawId: text(credential.rawId),
-    type: credential.type,
-    response,
-    authenticatorAttachment: credential.authenticatorAttachment,
-    clientExtensionResults: credential.getClientExtensionResults(),
-  };
+/** The credential as JSON. @param {any} credential */
+async function toJSON(credential) {
+  return typeof credential.toJSON === 'function' ? credential.toJSON() : (await fallback()).toJSON(credential);
 }

@@ -4,7 +4,7 @@
 // (and its QR) with which they add a new passkey on their own phone at #/recover. For a citizen
 // who can still sign in, a second staff member approves first with their passkey and a reason.
 import { send } from '../api.js';
-import { t, when } from '../i18n.js';
+import { t, when, loadStrings } from '../i18n.js';
 import { account } from '../session.js';
 import { el } from '../views/dom.js';
 import {
@@ -12,6 +12,8 @@ import {
 } from './ui.js';
 import { qr } from './kiosk.js';
 import { passkeyProblem, signIn } from './passkey.js';
+
+await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
 
 const ASSISTED = '/api/v1/kiosk/assisted-sessions/current';
 

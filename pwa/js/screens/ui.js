@@ -2,7 +2,7 @@
 // Shared by the screens: headings, fields with hint and error tied by aria-describedby, error
 // summaries, failures in the citizen's language, Thai ID and phone rules (as the server's).
 import { ApiError } from '../api.js';
-import { t, pick, date } from '../i18n.js';
+import { t, pick } from '../i18n.js';
 import { actingFor } from '../session.js';
 import { el } from '../views/dom.js';
 
@@ -152,15 +152,4 @@ export function signedIn(root, title) {
     el('p', {}, el('a', { href: `#/enrol?next=${back}` }, t('welcome.enrol'))),
   );
   return null;
-}
-
-/**
- * By when the agency promised to decide (the server's `expected_by`, a Thai date), or that it
- * is past that day ("overdue"), judged by the phone's today. @param {string | null | undefined} day
- */
-export function promised(day) {
-  if (!day) return null;
-  const late = new Date().toLocaleDateString('sv') > day; // YYYY-MM-DD, the phone's own day
-  return el('p', { class: late ? 'promise overdue' : 'promise' },
-    late ? el('strong', {}, t('promise.overdue', { date: date(day) })) : t('promise.by', { date: date(day) }));
 }
