@@ -46,11 +46,19 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from backend.lib.etag import etag_matches
+from backend.lib.scripts import as_sent, screen_imports, strip_comments
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["Bundle", "load_bundle", "page_stylesheet", "pwa_router", "strip_comments"]
+__all__ = [
+    "Bundle",
+    "load_bundle",
+    "page_stylesheet",
+    "pwa_router",
+    "screen_imports",
+    "strip_comments",
+]
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 """A year (RFC 8246 `immutable`): a versioned URL's bytes never change."""
@@ -94,10 +102,8 @@ document is uploaded; acting for someone and its words): not precached on instal
 and kept when first used."""
 
 APP = "js/app.js"
-SCREENS = "js/screens/"
 SCREEN_IMPORTS = "'__SCREEN_IMPORTS__'"
 """Marker in app.js the server replaces with `screen_imports()`."""
-_SCREEN_IMPORT = re.compile(r"""^import\s[^'"]*?from\s+['"]\./([\w-]+)\.js['"]""", re.MULTILINE)
 
 MEDIA_TYPES = {
     # Litestar adds "; charset=utf-8" to text/* itself (naming it here sent it twice).
@@ -191,7 +197,7 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
 
     entry_names = set(ENTRY_POINTS.values())
     asset_names = sorted(sources.keys() - entry_names)
-    served = {name: _served(name, sources[name]) for name in asset_names}
+    served = {name: as_sent(name, sources[name]) for name in asset_names}
     served[APP] = _fill(
         served[APP].decode("utf-8"),
         SCREEN_IMPORTS,
@@ -273,79 +279,6 @@ def translate_shell(html: str, strings: dict[str, str], lang: str) -> str:
     if len(keys) != len(_TEXT_KEY.findall(html)):
         raise RuntimeError("an element naming data-i18n holds markup: translate it in the browser")
     return re.sub(r'<html lang="\w+"', f'<html lang="{lang}"', translated, count=1)
-
-
-def screen_imports(sources: dict[str, bytes]) -> dict[str, list[str]]:
-    """Screen → every other screen module it imports, directly or not (`signin` →
-    `["passkey", "ui"]`): app.js names them all to the browser at once (modulepreload), so a
-    first visit fetches a screen's modules in one round trip, not one per level of imports."""
-    direct = {
-        name.removeprefix(SCREENS).removesuffix(".js"): _SCREEN_IMPORT.findall(body.decode())
-        for name, body in sources.items()
-        if name.startswith(SCREENS) and name.endswith(".js")
-    }
-
-    def reached(screen: str, seen: set[str]) -> set[str]:
-        for other in direct.get(screen, []):
-            if other not in seen:
-                seen.add(other)
-                reached(other, seen)
-        return seen
-
-    found = {screen: sorted(reached(screen, set()) - {screen}) for screen in sorted(direct)}
-    return {screen: needs for screen, needs in found.items() if needs}
-
-
-def _served(name: str, body: bytes) -> bytes:
-    """The bytes sent for an asset: JavaScript without its whole-line comments."""
-    return strip_comments(body.decode("utf-8")).encode("utf-8") if name.endswith(".js") else body
-
-
-_TRAILING_COMMENT = re.compile(r"""^(?P<code>[^'"`/]*?\S)\s+//.*$""")
-_INLINE_COMMENT = re.compile(r"""^(?P<code>[^'"`/]*?)/\*\*?[^*'"`]*\*+/ ?""")
-"""A comment after code (`run(); // why`) or inside it (`/** @type {X} */ (value)`), where
-the code before it holds no quote, backtick or slash: then it cannot be inside a string,
-template or regular expression, and is certainly a comment. (Others stay: telling them apart
-needs a parser.)"""
-
-
-def strip_comments(source: str) -> str:
-    """`source` without its comments, as far as a line-by-line reading can be sure of them:
-    each line that is only a comment (`// …`, or a `/* … */` block that starts and ends its
-    lines) emptied, and comments after or inside code that `_TRAILING_COMMENT` and
-    `_INLINE_COMMENT` are sure of removed. A line inside a template literal spanning lines is
-    never touched."""
-    lines = source.split("\n")
-    in_block = in_template = False
-    for number, line in enumerate(lines):
-        text = line.strip()
-        if in_block:
-            lines[number] = ""
-            if "*/" in text:
-                if not text.endswith("*/") or text.index("*/") != len(text) - 2:
-                    raise RuntimeError(f"line {number + 1}: code after a comment block")
-                in_block = False
-            continue
-        if not in_template:
-            if text.startswith("//"):
-                lines[number] = ""
-                continue
-            if text.startswith("/*"):
-                end = text.find("*/", 2)
-                if end == -1:
-                    in_block = True
-                    lines[number] = ""
-                    continue
-                if end == len(text) - 2:
-                    lines[number] = ""
-                    continue
-            while (shorter := _INLINE_COMMENT.sub(r"\g<code>", line, count=1)) != line:
-                line = shorter
-            line = _TRAILING_COMMENT.sub(r"\g<code>", line)
-            lines[number] = line
-        if line.count("`") % 2:
-            in_template = not in_template
-    return "\n".join(lines)
 
 
 def _fill(text: str, marker: str, value: str) -> str:
