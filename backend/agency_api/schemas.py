@@ -268,6 +268,10 @@ class OfficerQueueItem(Struct):
     submitted_at: dt.datetime | None = None
     assurance: str = "self_asserted"
     identity_disputed: bool = False
+    expected_by: dt.date | None = None
+    """While undecided: the last day of the service's promised processing time."""
+    overdue: bool = False
+    """Past that day without a decision (เกินกำหนด)."""
     fee: FeeState | None = None
     """due, overdue or paid, if the application owes a fee."""
     fee_satang: int | None = None

@@ -3,12 +3,14 @@ scoped to their own agency."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.applications.tables import Application
 from backend.system.tables import AuditEntry
 from tests.support.agency import Signer, apply_id_card
 from tests.support.applications import PDF
@@ -68,6 +70,7 @@ async def test_the_queue_filters_and_the_detail_is_audited(client: Client, offic
     assert [i["id"] for i in queue["items"]] == [first, second]
     assert queue["total"] == 2
     assert queue["items"][0]["age_days"] == 0
+    assert queue["items"][0]["expected_by"] and "overdue" not in queue["items"][0]  # just in
     by_service = await officer.get(
         f"{OFFICER}/applications", params={"service": "house-registration-move"}
     )
@@ -104,6 +107,13 @@ async def test_the_queue_filters_and_the_detail_is_audited(client: Client, offic
     actions = await AuditEntry.select(AuditEntry.action, AuditEntry.actor_role)
     assert {"action": "officer.application_read", "actor_role": "officer"} in actions
     assert {"action": "document.read", "actor_role": "officer"} in actions
+
+    # Submitted three weeks ago: the ID card's 1-working-day promise is past (เกินกำหนด).
+    await Application.update(
+        {Application.submitted_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=21)}
+    ).where(Application.id == first)
+    late = (await officer.get(f"{OFFICER}/applications")).json()["items"][0]
+    assert (late["id"], late["overdue"]) == (first, True)
 
 
 async def test_an_officer_changes_status_and_requests_information(

@@ -34,6 +34,7 @@ from backend.fees.services import fee_views
 from backend.lib.db import write_transaction
 from backend.lib.errors import ValidationFailedError
 from backend.lib.schema import I18n
+from backend.lib.workdays import due_at
 from backend.settings import Settings
 from backend.system.audit import Actor, record
 
@@ -299,6 +300,17 @@ async def change_status(
     return StatusChanged(application_id=application_id, status=change.status, change_seq=seq)
 
 
+def _promise(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """An undecided application's promised decision date, and whether it has passed."""
+    last = applications.expected(row)
+    if last is None:
+        return {}
+    return {
+        "expected_by": last,
+        "overdue": now > due_at(row["submitted_at"], row["processing_days"]),
+    }
+
+
 async def officer_queue(
     agency_id: int,
     *,
@@ -335,6 +347,7 @@ async def officer_queue(
             Application.service.slug.as_alias("service_slug"),
             Application.service.name_th.as_alias("service_th"),
             Application.service.name_en.as_alias("service_en"),
+            Application.service.processing_days.as_alias("processing_days"),
             Application.account.assurance.as_alias("assurance"),
             Application.identity_disputed,
         )
@@ -381,6 +394,7 @@ async def officer_queue(
                 identity_disputed=r["identity_disputed"],
                 fee=fees[r["id"]].state if r["id"] in fees else None,
                 fee_satang=fees[r["id"]].amount_satang if r["id"] in fees else None,
+                **_promise(r, now),
             )
             for r in rows
         ],

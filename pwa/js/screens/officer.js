@@ -132,6 +132,7 @@ async function queue(root, params, agency) {
             ` · ${t(`kiosk.assurance.${item.assurance || 'self_asserted'}`)}`,
           ),
           item.identity_disputed ? el('p', { class: 'warning' }, t('officer.disputed')) : '',
+          item.overdue ? el('p', { class: 'warning' }, t('officer.late', { date: date(item.expected_by) })) : '',
           item.fee ? feeLine(item.fee, item.fee_satang) : '',
           el('p', { class: 'meta' }, t('dashboard.changed', { time: when(item.updated_at) })),
         ),
