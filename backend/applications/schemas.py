@@ -34,6 +34,14 @@ class ServiceRef(Struct):
     agency_name: I18n
 
 
+class AgencyContact(Struct):
+    """Whom the citizen calls or writes to about an application."""
+
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+
+
 class ActionRequired(Struct):
     """What the agency asked for (needs_info): a message and the fields to fill again."""
 
@@ -82,6 +90,8 @@ class ApplicationDetail(Struct):
     can_withdraw: bool = False
     expected_by: dt.date | None = None
     """As on the dashboard: the promised decision date while undecided."""
+    contact: AgencyContact | None = None
+    """The agency's phone, email and website, shown on every application."""
 
 
 class ApplicationCreate(Struct):

@@ -26,6 +26,8 @@ from tests.e2e.conftest import (
     virtual_authenticator,
     wait_for_service_worker,
 )
+from tests.e2e.test_pwa_a11y import _violations
+from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
 pytestmark = pytest.mark.browser
@@ -146,9 +148,17 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     page.get_by_label("เลขที่ใบอนุญาตเดิม").fill("12345678")
     page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
 
-    flash = page.get_by_role("status").filter(has_text="ยื่นคำขอแล้ว")
-    expect(flash).to_contain_text(re.compile(r"เลขติดตาม DLT-[A-Z2-9]{4}-[A-Z2-9]{2}"))
+    # The confirmation carries the citizen forward: the code, what happens next, by when.
+    sent = page.get_by_role("region", name="ยื่นคำขอเรียบร้อยแล้ว")
+    expect(sent.locator(".code-big")).to_have_text(re.compile(r"^DLT-[A-Z2-9]{4}-[A-Z2-9]{2}$"))
+    expect(sent).to_contain_text("ขั้นตอนต่อไป")
+    expect(sent).to_contain_text("กรมการขนส่งทางบก ตรวจสอบคำขอของคุณ")
+    expect(sent).to_contain_text("คาดว่าจะทราบผลภายใน")
+    expect(sent.get_by_role("link", name="พิมพ์หรือบันทึกใบรับเรื่อง")).to_have_attribute(
+        "href", re.compile(r"^/receipt/\d+$")
+    )
     main = page.get_by_role("main")
+    expect(main.get_by_role("region", name=re.compile("^ติดต่อ"))).to_contain_text("โทร 1584")
     expect(main).to_contain_text("กรมการขนส่งทางบก")
     expect(main.get_by_role("link", name=re.compile("ดูเอกสาร: ใบรับรองแพทย์"))).to_be_visible()
     expect(main.locator(".history")).to_contain_text("ยื่นแล้ว")
@@ -304,3 +314,51 @@ def test_a_refused_queued_submission_comes_back_for_correction(
         live_server.sql(
             "UPDATE service SET form_schema = ? WHERE slug = 'change-health-unit'", schema
         )
+
+
+AGENCY_REFUSES = AGENCY_ASKS.replace(
+    """    await set_status(app, "needs_info", actor, agency_id=agency["id"],
+        message_th="เลขที่ใบอนุญาตไม่ตรงกับทะเบียน กรุณาตรวจสอบ",
+        message_en="The licence number does not match our records.",
+        needs_fields=["licence_number"])""",
+    """    await set_status(app, "rejected", actor, agency_id=agency["id"],
+        message_th="ที่อยู่ไม่อยู่ในเขตบริการของหน่วยบริการที่เลือก",
+        message_en="The address is outside the chosen unit's area.")""",
+)
+
+
+def test_a_refusal_says_why_what_to_do_and_whom_to_call(
+    page: Page, live_server: LiveServer, axe_source: str
+) -> None:
+    virtual_authenticator(page)
+    national_id = thai_id()
+    enrol_in_browser(page, live_server.url, national_id, name="สมปอง ย้ายบ้าน")
+    created: dict[str, Any] = page.evaluate(
+        """async ([answers]) => {
+            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
+            const response = await fetch('/api/v1/applications', { method: 'POST',
+                body: JSON.stringify({ service: 'change-health-unit', answers, submit: true }),
+                headers: { 'x-csrf-token': csrf, 'content-type': 'application/json',
+                'idempotency-key': crypto.randomUUID() } });
+            return response.json();
+        }""",
+        [{**HEALTH_ANSWERS, "national_id": national_id}],
+    )
+    assert AGENCY_REFUSES != AGENCY_ASKS
+    subprocess.run(
+        [sys.executable, "-c", AGENCY_REFUSES, str(created["id"]), "NHSO"],
+        env=live_server.env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    page.goto(f"{live_server.url}/#/applications/{created['id']}")
+    decision = page.get_by_role("region", name="ไม่อนุมัติ")
+    expect(decision).to_contain_text("ที่อยู่ไม่อยู่ในเขตบริการของหน่วยบริการที่เลือก")
+    expect(decision).to_contain_text("ขออุทธรณ์")
+    expect(decision.get_by_role("link", name="ยื่นคำขอใหม่")).to_have_attribute(
+        "href", "#/services/change-health-unit/apply"
+    )
+    expect(page.get_by_role("region", name=re.compile("^ติดต่อ"))).to_be_visible()
+    assert _violations(page, axe_source) == []

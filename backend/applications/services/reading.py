@@ -18,6 +18,7 @@ from backend.applications.errors import (
 )
 from backend.applications.schemas import (
     ActionRequired,
+    AgencyContact,
     ApplicationDetail,
     ApplicationSummary,
     Dashboard,
@@ -186,6 +187,9 @@ async def get_detail(account_id: int, application_id: int) -> ApplicationDetail:
             *_SUMMARY,
             Application.answers,
             Application.created_at,
+            Application.agency.contact_phone.as_alias("agency_phone"),
+            Application.agency.contact_email.as_alias("agency_email"),
+            Application.agency.website.as_alias("agency_website"),
         )
         .where(
             (Application.id == application_id)
@@ -213,6 +217,11 @@ def _detail(row: dict[str, Any], entries: list[HistoryEntry]) -> ApplicationDeta
         action=action_required(row["action_required"]) if row["status"] == "needs_info" else None,
         can_withdraw="withdrawn" in CITIZEN_TRANSITIONS.get(row["status"], frozenset()),
         expected_by=expected(row),
+        contact=AgencyContact(
+            phone=row["agency_phone"], email=row["agency_email"], website=row["agency_website"]
+        )
+        if "agency_phone" in row
+        else None,
     )
 
 

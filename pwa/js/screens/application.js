@@ -21,6 +21,7 @@ import {
   takeFlash,
 } from './ui.js';
 import { promised } from './promise.js';
+import { sentBox, decisionBox, contactBox } from './journey.js';
 import { buildForm } from './form.js';
 import { feeSection } from './fee.js';
 import { fresh, drafts, walletFor } from './local.js';
@@ -71,7 +72,8 @@ export async function render(root, params, match) {
   page(
     root,
     pick(app.service.name),
-    takeFlash(),
+    params.get('sent') ? (takeFlash(), sentBox(app)) : takeFlash(),
+    decisionBox(app),
     el(
       'p',
       { class: 'meta' },
@@ -83,7 +85,7 @@ export async function render(root, params, match) {
       el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
       ` · ${t('dashboard.changed', { time: when(app.updated_at) })}`,
     ),
-    promised(app.expected_by),
+    params.get('sent') ? null : promised(app.expected_by),
     app.action ? answerSection() : null,
     fee,
     app.status === 'draft' ? draftSection() : null,
@@ -94,6 +96,7 @@ export async function render(root, params, match) {
     el('h2', {}, t('detail.history')),
     history,
     app.can_withdraw ? withdrawSection() : null,
+    contactBox(app),
     el('p', {}, el('a', { href: '#/dashboard' }, t('detail.back'))),
   );
 

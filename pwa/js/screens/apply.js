@@ -133,7 +133,7 @@ export async function render(root, params, match) {
     if (!queue.some((i) => i.id === item.id)) {
       const created = answerTo(item.id);
       setFlash(created?.tracking_code ? t('apply.sent', { code: created.tracking_code }) : t('apply.sentShort'));
-      location.hash = created?.id ? `#/applications/${created.id}` : '#/dashboard';
+      location.hash = created?.id ? `#/applications/${created.id}?sent=1` : '#/dashboard';
       return;
     }
     setFlash(t('apply.queued'));
