@@ -23,6 +23,7 @@ function part(name) {
 const view = part('view');
 const langButton = part('lang-switch');
 const accountLink = /** @type {HTMLAnchorElement} */ (part('account-link'));
+const bell = /** @type {HTMLAnchorElement} */ (part('bell'));
 /** A delegate acting for someone who authorised them (acting.js). */
 let acting = false;
 
@@ -118,6 +119,7 @@ function showAccount() {
   accountLink.dataset.i18n = key;
   accountLink.textContent = t(key);
   if (me && !device) warmScreens();
+  if (me?.role === 'citizen' && !device && !acting) import('./screens/bell.js').then((b) => b.start(bell), () => {});
 }
 
 langButton.addEventListener('click', async () => {

@@ -179,10 +179,10 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
     )
     expect(page.get_by_text("อัปโหลดแล้ว")).to_be_visible()
     page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
-    flash = page.get_by_role("status").filter(has_text="เลขติดตาม")
-    expect(flash).to_be_visible()
-    code = re.search(r"[A-Z]+-[A-Z0-9]{4}-[A-Z0-9]{2}", flash.inner_text())
-    assert code, flash.inner_text()
+    sent = page.get_by_role("region", name="ยื่นคำขอเรียบร้อยแล้ว")
+    expect(sent).to_be_visible()
+    code = re.fullmatch(r"[A-Z]+-[A-Z0-9]{4}-[A-Z0-9]{2}", sent.locator(".code-big").inner_text())
+    assert code, sent.inner_text()
     tracking = code.group(0)
     assert page.evaluate("() => indexedDB.databases()") == []  # no copies, drafts or outbox
 

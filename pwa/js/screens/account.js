@@ -85,6 +85,7 @@ export async function render(root, params) {
   page(root, t('account.title'),
     takeFlash(),
     el('p', {}, t('account.signedInAs', { name: me.full_name })),
+    el('p', {}, el('a', { class: 'button secondary', href: '#/notifications' }, t('notifications.title'))),
     identity,
     el('h2', {}, t('passkeys.title')),
     el('p', {}, t('passkeys.intro')),

@@ -1,0 +1,39 @@
+// @ts-check
+// The notification centre in reach: a link in the header with the number of unread notices,
+// for a citizen signed in as themselves (app.js loads this only then; never while acting for
+// someone, whose notices are theirs alone). Read again after each screen (reading notices
+// lowers it) and when a push arrives; hidden once nobody is signed in.
+import { getJSON } from '../api.js';
+import { t } from '../i18n.js';
+import { account, onAccount } from '../session.js';
+import { el } from '../views/dom.js';
+
+let link = /** @type {HTMLAnchorElement | null} */ (null);
+
+/** @param {HTMLAnchorElement} where */
+export function start(where) {
+  if (!link) {
+    link = where;
+    addEventListener('hashchange', show);
+    navigator.serviceWorker?.addEventListener('message', (event) => { if (event.data?.type === 'push') show(); });
+    onAccount((who) => { if (!who && link) link.hidden = true; });
+  }
+  show();
+}
+
+/** Draw the link with the current count (0: no badge); offline it keeps its last one. */
+async function show() {
+  // The copy of the account in localStorage may outlive the session: no cookie, no request.
+  if (!link || account()?.role !== 'citizen' || !document.cookie.includes('portal_csrf=')) return;
+  /** @type {{unread: number} | null} */
+  const page = await getJSON('/api/v1/me/notifications', { limit: 1 }).catch(() => null);
+  if (!page) return;
+  const unread = page.unread || 0;
+  // The name read aloud holds what is seen ("แจ้งเตือน 3") and says what the number is.
+  link.replaceChildren(
+    t('nav.notifications'),
+    unread ? el('span', { class: 'count' }, String(Math.min(unread, 99))) : '',
+    unread ? el('span', { class: 'unseen' }, t('nav.unread')) : '',
+  );
+  link.hidden = false;
+}

@@ -1,0 +1,62 @@
+"""The notification centre in reach (issue 20, point 6): a citizen sees the number of unread
+notices in the header on every screen, and one tap opens them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from backend.settings import ROOT
+from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
+from tests.e2e.test_apply_screens import AGENCY_ASKS
+from tests.support.applications import HEALTH_ANSWERS
+from tests.support.flows import thai_id
+
+pytestmark = pytest.mark.browser
+
+AGENCY_RECEIVES = (
+    AGENCY_ASKS.split('    await set_status(app, "needs_info"')[0]
+    + """
+domains.install()
+run_job(job)
+"""
+)
+
+
+def test_the_header_counts_unread_notices_and_opens_them(
+    page: Page, live_server: LiveServer
+) -> None:
+    live_server.forget_rate_limits()
+    virtual_authenticator(page)
+    national_id = thai_id()
+    enrol_in_browser(page, live_server.url, national_id, name="สมใจ รอข่าว")
+    bell = page.get_by_role("banner").get_by_role("link", name=re.compile("^แจ้งเตือน"))
+    expect(bell).to_have_accessible_name("แจ้งเตือน")  # nothing unread yet
+    created: dict[str, Any] = page.evaluate(
+        """async ([answers]) => {
+            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
+            const response = await fetch('/api/v1/applications', { method: 'POST',
+                body: JSON.stringify({ service: 'change-health-unit', answers, submit: true }),
+                headers: { 'x-csrf-token': csrf, 'content-type': 'application/json',
+                'idempotency-key': crypto.randomUUID() } });
+            return response.json();
+        }""",
+        [{**HEALTH_ANSWERS, "national_id": national_id}],
+    )
+    subprocess.run(
+        [sys.executable, "-c", AGENCY_RECEIVES, str(created["id"]), "NHSO"],
+        env=live_server.env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    page.goto(f"{live_server.url}/#/")
+    expect(bell).to_have_accessible_name(re.compile(r"^แจ้งเตือน ?[1-9] ?ยังไม่อ่าน$"))
+    bell.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("การแจ้งเตือน")
