@@ -306,7 +306,7 @@ def test_a_refused_queued_submission_comes_back_for_correction(
         expect(page.get_by_label("หน่วยบริการที่ต้องการ")).to_have_value("รพ.สต.บ้านนา")
         field.fill("บ้านหนองบัว")
         page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
-        expect(page.get_by_role("status").filter(has_text="ยื่นคำขอแล้ว")).to_be_visible()
+        expect(page.get_by_role("region", name="ยื่นคำขอเรียบร้อยแล้ว")).to_be_visible()
         expect(status).to_be_hidden()
         [(_, state)] = _applications(live_server, national_id, "change-health-unit")
         assert state == "submitted"

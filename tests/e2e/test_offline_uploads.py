@@ -289,7 +289,7 @@ def test_a_large_upload_cut_off_goes_on_from_where_the_server_has_it(
     expect(group.get_by_role("status")).to_have_text("อัปโหลดแล้ว และเลือกไว้ให้แล้ว", timeout=15_000)
     expect(group.get_by_label(re.compile(r"scan\.pdf"))).to_be_checked()
     page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
-    expect(page.get_by_role("status").filter(has_text="ยื่นคำขอแล้ว")).to_be_visible()
+    expect(page.get_by_role("region", name="ยื่นคำขอเรียบร้อยแล้ว")).to_be_visible()
 
     [(document_id, _, size, sha256)] = _documents(live_server, national_id, "sha256")
     assert (size, sha256) == (len(scan), hashlib.sha256(scan).hexdigest())
