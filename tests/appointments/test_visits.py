@@ -124,7 +124,7 @@ async def test_a_booking_on_another_day_is_not_checked_in(
 async def test_no_shows_are_recorded_by_the_officer_or_housekeeping(
     client: Client, make_client: Any, dopa: Signer, settings: Settings
 ) -> None:
-    office, (first, second) = await _today(client, make_client, dopa, 2)
+    _, (first, second) = await _today(client, make_client, dopa, 2)
     async with make_client() as officer:
         await enrol_staff(officer, "officer", agency="DOPA")
         marked = await officer.post(

@@ -9,10 +9,12 @@ from typing import Annotated
 from litestar import Controller, get, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.accounts.auth import Auth, need, provide_auth, requires_role
+from backend.agency_api import examples as agency_examples
 from backend.agency_api.controllers.common import (
     AGENCY_API,
     CALLER,
@@ -23,7 +25,7 @@ from backend.agency_api.controllers.common import (
 from backend.agency_api.controllers.officer import BASE as OFFICER_BASE
 from backend.agency_api.controllers.officer import agency_of
 from backend.agency_api.guard import AgencyCaller, signed_by_agency
-from backend.appointments import services
+from backend.appointments import examples, services
 from backend.appointments.errors import (
     CapacityBelowBookedError,
     OfficeNotFoundError,
@@ -43,6 +45,12 @@ from backend.lib.openapi import answer
 __all__ = ["AgencyOfficesController", "OfficerAppointmentsController"]
 
 Day = Annotated[dt.date | None, QueryParameter(description="A date in Bangkok; default: today.")]
+_OfficeBody = Annotated[
+    OfficeIn, Body(media_type=RequestEncodingType.JSON, examples=examples.OFFICE_IN)
+]
+_SlotsBody = Annotated[
+    SlotsIn, Body(media_type=RequestEncodingType.JSON, examples=examples.SLOTS_IN)
+]
 Days = Annotated[int, QueryParameter(ge=1, le=62, description="How many days from `start`.")]
 
 
@@ -59,7 +67,11 @@ class AgencyOfficesController(Controller):
     @get(
         "/",
         operation_id="agencyListOffices",
-        responses=documented(HTTP_200_OK, answer(list[OfficeOut], "The offices.")),
+        responses=documented(
+            HTTP_200_OK,
+            answer(list[OfficeOut], "The offices.", examples.OFFICES_OUT),
+            agency_examples.OUT_OF_RANGE,
+        ),
     )
     async def listing(self, caller: NamedDependency[AgencyCaller]) -> list[OfficeOut]:
         """Every office of the agency."""
@@ -70,12 +82,14 @@ class AgencyOfficesController(Controller):
         operation_id="agencyCreateOffice",
         status_code=HTTP_201_CREATED,
         responses=documented(
-            HTTP_201_CREATED, answer(OfficeOut, "The office."), ValidationFailedError()
+            HTTP_201_CREATED,
+            answer(OfficeOut, "The office.", examples.OFFICE_OUT),
+            examples.BAD_HOURS,
+            agency_examples.OUT_OF_RANGE,
+            ValidationFailedError(),
         ),
     )
-    async def create(
-        self, caller: NamedDependency[AgencyCaller], data: JSONBody[OfficeIn]
-    ) -> OfficeOut:
+    async def create(self, caller: NamedDependency[AgencyCaller], data: _OfficeBody) -> OfficeOut:
         """Publish an office: names, address, opening hours (Asia/Bangkok), closed days."""
         return await services.create_office(caller.agency_id, data, caller.actor())
 
@@ -84,7 +98,9 @@ class AgencyOfficesController(Controller):
         operation_id="agencyUpdateOffice",
         responses=documented(
             HTTP_200_OK,
-            answer(OfficeOut, "The office."),
+            answer(OfficeOut, "The office.", examples.OFFICE_OUT),
+            examples.BAD_HOURS,
+            agency_examples.OUT_OF_RANGE,
             OfficeNotFoundError(),
             ValidationFailedError(),
         ),
@@ -93,7 +109,7 @@ class AgencyOfficesController(Controller):
         self,
         caller: NamedDependency[AgencyCaller],
         office_id: FromPath[int],
-        data: JSONBody[OfficeIn],
+        data: _OfficeBody,
     ) -> OfficeOut:
         """Replace an office's entry (`active: false` stops new slots and bookings)."""
         return await services.update_office(caller.agency_id, office_id, data, caller.actor())
@@ -102,7 +118,11 @@ class AgencyOfficesController(Controller):
         "/{office_id:int}/slots",
         operation_id="agencyListSlots",
         responses=documented(
-            HTTP_200_OK, answer(list[SlotOut], "The slots."), OfficeNotFoundError()
+            HTTP_200_OK,
+            answer(list[SlotOut], "The slots.", examples.SLOTS_OUT),
+            examples.BAD_DAYS_AHEAD,
+            agency_examples.OUT_OF_RANGE,
+            OfficeNotFoundError(),
         ),
     )
     async def slots(
@@ -121,7 +141,9 @@ class AgencyOfficesController(Controller):
         status_code=HTTP_200_OK,
         responses=documented(
             HTTP_200_OK,
-            answer(list[SlotOut], "The slots as published."),
+            answer(list[SlotOut], "The slots as published.", examples.SLOTS_OUT),
+            examples.BAD_SLOT,
+            agency_examples.OUT_OF_RANGE,
             OfficeNotFoundError(),
             ServiceNotFoundError(),
             CapacityBelowBookedError(),
@@ -132,7 +154,7 @@ class AgencyOfficesController(Controller):
         self,
         caller: NamedDependency[AgencyCaller],
         office_id: FromPath[int],
-        data: JSONBody[SlotsIn],
+        data: _SlotsBody,
     ) -> list[SlotOut]:
         """Add slots of your services (within opening hours), or change the length and
         capacity of those with the same service and start: sending a list again is safe."""
@@ -142,7 +164,10 @@ class AgencyOfficesController(Controller):
         "/{office_id:int}/appointments",
         operation_id="agencyOfficeDay",
         responses=documented(
-            HTTP_200_OK, answer(OfficerDay, "The day's bookings."), OfficeNotFoundError()
+            HTTP_200_OK,
+            answer(OfficerDay, "The day's bookings.", examples.DAY),
+            agency_examples.OUT_OF_RANGE,
+            OfficeNotFoundError(),
         ),
     )
     async def day(
