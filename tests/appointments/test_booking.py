@@ -20,7 +20,7 @@ from backend.system.registry import Erasure
 from backend.system.tables import OutboxMessage
 from tests.support.agency import Signer, apply_id_card
 from tests.support.appointments import SERVICE, book, local, make_office, move_slot_to, publish
-from tests.support.flows import csrf, enrol_citizen
+from tests.support.flows import csrf, enrol_citizen, thai_id
 from tests.support.notifications import subscribe_device
 from tests.support.push_service import PushService
 
@@ -220,3 +220,32 @@ async def test_export_lists_bookings_and_erasure_cancels_them(client: Client, do
     row = await Booking.select(Booking.status).where(Booking.id == booking["id"]).first()
     assert row == {"status": "cancelled"}
     assert await _reminders() == []
+
+
+async def test_the_tracking_page_shows_the_visit_without_javascript(
+    client: Client, make_client: Any, dopa: Signer
+) -> None:
+    national_id = thai_id(1717)
+    await enrol_citizen(client, national_id=national_id)
+    app_id = await apply_id_card(client)
+    [slot] = await _slots(client, dopa, local(3, 9))
+    booking = (await book(client, slot["id"], app_id)).json()
+    async with make_client() as anyone:  # no account, no cookies
+        page = await anyone.post(
+            "/track", data={"code": booking["tracking_code"], "last4": national_id[-4:]}
+        )
+        english = await anyone.post(
+            "/track?lang=en", data={"code": booking["tracking_code"], "last4": national_id[-4:]}
+        )
+    assert page.status_code == 200, page.text
+    assert "<script" not in page.text
+    assert booking["reference"] in page.text
+    assert f"{local(3, 9).year + 543} 09:00 น." in page.text  # Buddhist era
+    assert "ที่ว่าการอำเภอบ้านไผ่" in page.text
+    assert "Ban Phai District Office" in english.text and "Booking" in english.text
+    await client.delete(f"/api/v1/appointments/{booking['id']}", headers=csrf(client))
+    async with make_client() as anyone:
+        page = await anyone.post(
+            "/track", data={"code": booking["tracking_code"], "last4": national_id[-4:]}
+        )
+    assert booking["reference"] not in page.text  # a cancelled visit is not shown
