@@ -14,8 +14,10 @@ from backend.appointments import personal_data, reminders
 from backend.appointments.tables import Booking, Slot
 from backend.lib.i18n import BANGKOK
 from backend.notifications.tables import Notification
+from backend.settings import Settings
 from backend.system.audit import Actor
 from backend.system.outbox.outcomes import Delivered, Drop, Message
+from backend.system.outbox.worker import Worker, open_handlers
 from backend.system.registry import Erasure
 from backend.system.tables import OutboxMessage
 from tests.support.agency import Signer, apply_id_card
@@ -201,6 +203,26 @@ async def test_the_reminder_is_told_the_day_before_unless_cancelled(
     assert isinstance(await reminders.deliver(message), Drop)
 
 
+async def test_the_reminder_reaches_the_phone_through_the_worker_the_day_before(
+    client: Client, dopa: Signer, push: PushService, settings: Settings
+) -> None:
+    await enrol_citizen(client, language="en")
+    phone = await subscribe_device(client, push)
+    [slot] = await _slots(client, dopa, local(3, 9))
+    booking = (await book(client, slot["id"])).json()
+    eve = reminders.remind_at(local(3, 9))
+    async with open_handlers(settings) as handlers:
+        early = Worker(handlers, worker_id="w1", clock=lambda: eve - dt.timedelta(minutes=1))
+        assert (await early.run_once()).claimed == 0  # not before 09:00 the day before
+        worker = Worker(handlers, worker_id="w1", clock=lambda: eve + dt.timedelta(seconds=1))
+        assert (await worker.run_once()).delivered == 1  # the reminder: a notice, its push
+        assert (await worker.run_once()).delivered == 1  # the push, to the phone
+    [received] = push.received[phone["endpoint"]]
+    body = received.json()
+    assert booking["reference"] in body["body"] and "tomorrow" in body["body"]
+    assert local(3, 9).strftime("%d %b %Y 09:00").lstrip("0") in body["body"]
+
+
 async def test_export_lists_bookings_and_erasure_cancels_them(client: Client, dopa: Signer) -> None:
     session = await enrol_citizen(client)
     account_id = session["account"]["id"]
@@ -249,3 +271,19 @@ async def test_the_tracking_page_shows_the_visit_without_javascript(
             "/track", data={"code": booking["tracking_code"], "last4": national_id[-4:]}
         )
     assert booking["reference"] not in page.text  # a cancelled visit is not shown
+
+
+async def test_a_withdrawn_application_frees_its_visit(client: Client, dopa: Signer) -> None:
+    await enrol_citizen(client)
+    app_id = await apply_id_card(client)
+    [slot] = await _slots(client, dopa, local(3, 9))
+    booking = (await book(client, slot["id"], app_id)).json()
+    withdrawn = await client.post(
+        f"/api/v1/applications/{app_id}/withdraw", json={}, headers=csrf(client)
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert (await client.get(f"/api/v1/appointments/{booking['id']}")).json()["status"] == (
+        "cancelled"
+    )
+    assert await _booked(slot["id"]) == 0
+    assert await _reminders() == []
