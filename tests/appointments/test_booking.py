@@ -128,8 +128,8 @@ async def test_nobody_else_sees_or_changes_my_booking(
     assert await _booked(first["id"]) == 1
     assert (await client.get("/api/v1/appointments")).json()["items"][0]["status"] == "booked"
     assert (await client.get("/api/v1/appointments")).status_code == 200
-    signed_out = await make_client().__aenter__()
-    assert (await signed_out.get("/api/v1/appointments")).status_code == 401
+    async with make_client() as signed_out:
+        assert (await signed_out.get("/api/v1/appointments")).status_code == 401
 
 
 async def test_the_cut_off_closes_booking_moving_and_cancelling(
