@@ -90,7 +90,7 @@ async def test_fifty_citizens_booking_fifty_places_at_once_all_get_one(
         client,
         dopa,
         office["id"],
-        {"service": SERVICE, "starts_at": local(3, 9).isoformat(), "capacity": CITIZENS},
+        {"service": SERVICE, "starts_at": local(3, 9).isoformat(), "capacity": CITIZENS + 1},
     )
     clients = await _citizens(app, CITIZENS)
     try:

@@ -133,14 +133,28 @@ async def _bookable(slot_id: int, allows: Allows) -> dict[str, Any]:
     return slot
 
 
+async def _full(slot_id: int, slug: str) -> SlotFullError:
+    return SlotFullError(
+        [_jsonable(s) for s in await free_slots(slug, after=slot_id, limit=NEXT_FREE)]
+    )
+
+
 async def _take(slot: dict[str, Any]) -> None:
     if not await take_place(slot["id"]):
-        raise SlotFullError(
-            [
-                _jsonable(s)
-                for s in await free_slots(slot["slug"], after=slot["id"], limit=NEXT_FREE)
-            ]
-        )
+        raise await _full(slot["id"], slot["slug"])
+
+
+async def _refuse_if_full(slot_id: int) -> None:
+    """Before the write transaction: a slot already full is refused without queueing for
+    the write lock (on SQLite, one writer at a time), so a crowd asking for a place that
+    has gone is answered at read speed. Only a hint: the conditional UPDATE decides."""
+    row = (
+        await Slot.select(Slot.booked, Slot.capacity, Slot.service._.slug.as_alias("slug"))
+        .where(Slot.id == slot_id)
+        .first()
+    )
+    if row is not None and row["booked"] >= row["capacity"]:
+        raise await _full(slot_id, row["slug"])
 
 
 def _jsonable(slot: FreeSlot) -> dict[str, Any]:
@@ -150,6 +164,7 @@ def _jsonable(slot: FreeSlot) -> dict[str, Any]:
 
 async def book(actor: Actor, account_id: int, data: BookingCreate, allows: Allows) -> int:
     """Book a place; the booking's id. Full: 409 slot_full with the next free times."""
+    await _refuse_if_full(data.slot_id)
     async with write_transaction():
         slot = await _bookable(data.slot_id, allows)
         if data.application_id is not None:
