@@ -244,7 +244,8 @@ NOTICES: dict[str, tuple[str, str]] = {
     ),
 }
 """What each account notice says (accounts.events.Notice); `{where}` is the office, `{who}`
-the other person of an authorisation, `{about}` an application's tracking code."""
+the other person of an authorisation, `{about}` an application's tracking code (or a
+booking's reference), `{when}` the time of an appointment."""
 
 _NOT_YOU = (
     " หากไม่ใช่คุณ ให้กด “ออกจากระบบในอุปกรณ์อื่นทั้งหมด” ในหน้าบัญชีของฉัน แล้วโทร 1111",
