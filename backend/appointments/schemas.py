@@ -146,7 +146,8 @@ class Bookings(Struct):
 
 
 class CheckIn(Struct):
-    """At the office: the booking's reference (its QR) or the application's tracking code."""
+    """At the office: the booking's reference (its QR) or the application's tracking code;
+    neither, in an assisted session whose citizen's ID card was checked: their booking."""
 
     reference: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     tracking_code: Annotated[str, msgspec.Meta(max_length=40)] | None = None

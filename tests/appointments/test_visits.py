@@ -23,8 +23,10 @@ from tests.support.appointments import (
     move_slot_to,
     publish,
 )
-from tests.support.flows import csrf, enrol_citizen, enrol_staff
-from tests.support.kiosk import KioskSetup
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.database import ORIGIN
+from tests.support.flows import csrf, enrol_citizen, enrol_staff, thai_id
+from tests.support.kiosk import KioskSetup, consent_with_passkey, start
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -149,3 +151,27 @@ async def test_no_shows_are_recorded_by_the_officer_or_housekeeping(
     assert await sweep_no_shows(run) == {"appointment_no_shows": 1}
     rows = await Booking.select(Booking.status).where(Booking.slot == slot_id)
     assert sorted(r["status"] for r in rows) == ["no_show", "no_show"]
+
+
+async def test_the_id_card_checked_in_an_assisted_session_finds_the_booking(
+    client: Client, make_client: Any, dopa: Signer, kiosk: KioskSetup
+) -> None:
+    office = await make_office(client, dopa)
+    [slot] = await publish(
+        client, dopa, office["id"], {"service": SERVICE, "starts_at": local(3, 9).isoformat()}
+    )
+    national_id = thai_id(1901)
+    key = SoftAuthenticator(origin=ORIGIN)
+    async with make_client() as citizen:
+        await enrol_citizen(citizen, key, national_id=national_id)
+        booking = (await book(citizen, slot["id"])).json()
+    await move_slot_to(slot["id"], dt.datetime.now(dt.UTC))
+    no_card = await kiosk.client.post(CHECK_IN, json={}, headers=csrf(kiosk.client))
+    assert no_card.status_code == 422  # nothing to find the booking by
+    started = await start(kiosk.client, national_id, id_card_checked=True)
+    assert started.status_code == 201, started.text
+    assert (await consent_with_passkey(kiosk.client, key)).status_code == 200
+    ticket = await kiosk.client.post(CHECK_IN, json={}, headers=csrf(kiosk.client))
+    assert ticket.status_code == 200, ticket.text
+    assert ticket.json()["booking"]["reference"] == booking["reference"]
+    assert ticket.json()["queue_number"] == 1

@@ -7,9 +7,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from backend.accounts.auth import need, provide_auth, requires_role
+from backend.accounts.auth import Auth, need, provide_auth, requires_role
 from backend.appointments import services
 from backend.appointments.schemas import CheckIn, Ticket
+from backend.appointments.services.visits import identified_in_session
 from backend.kiosk.controllers.assisted import provide_operator
 from backend.kiosk.services import Operator
 
@@ -25,8 +26,13 @@ class KioskCheckInController(Controller):
 
     @post("/", operation_id="kioskCheckIn", status_code=HTTP_200_OK)
     async def check_in(
-        self, operator: NamedDependency[Operator], data: JSONBody[CheckIn]
+        self,
+        auth: NamedDependency[Auth],
+        operator: NamedDependency[Operator],
+        data: JSONBody[CheckIn],
     ) -> Ticket:
-        """Check in today's booking by its reference (QR) or the application's tracking
-        code; the queue ticket (the same one if asked again)."""
-        return await services.check_in(operator.actor, data)
+        """Check in today's booking by its reference (QR), the application's tracking code,
+        or (neither sent) the ID card checked in the assisted session open for the citizen;
+        the queue ticket (the same one if asked again)."""
+        identified = await identified_in_session(auth.assisted_id, auth.acting_for)
+        return await services.check_in(operator.actor, data, identified=identified)

@@ -20,6 +20,7 @@ from backend.appointments.schemas import CheckIn, DayBooking, OfficerDay, Ticket
 from backend.appointments.services.common import as_out, booking_query, now, utc
 from backend.appointments.services.offices import own_office
 from backend.appointments.tables import Booking
+from backend.kiosk.tables import AssistedSession
 from backend.lib.db import current_engine, is_postgres, write_transaction
 from backend.lib.errors import ValidationFailedError
 from backend.lib.i18n import BANGKOK
@@ -27,7 +28,14 @@ from backend.lib.schema import I18n
 from backend.system.audit import Actor, record
 from backend.system.registry import Housekeeping
 
-__all__ = ["NO_SHOW_AFTER", "check_in", "mark_no_show", "officer_day", "sweep_no_shows"]
+__all__ = [
+    "NO_SHOW_AFTER",
+    "check_in",
+    "identified_in_session",
+    "mark_no_show",
+    "officer_day",
+    "sweep_no_shows",
+]
 
 NO_SHOW_AFTER = dt.timedelta(hours=2)
 """A booking still not checked in this long after its slot ended is a no-show."""
@@ -42,18 +50,20 @@ def _today() -> dt.date:
     return now().astimezone(BANGKOK).date()
 
 
-async def _find(data: CheckIn) -> dict[str, Any]:
+async def _find(data: CheckIn, identified: int | None) -> dict[str, Any]:
     where: Combinable
+    start, end = _day_bounds(_today())
+    today = (
+        Booking.status.is_in(["booked", "checked_in"])
+        & (Booking.slot._.starts_at >= start)
+        & (Booking.slot._.starts_at < end)
+    )
     if data.reference:
         where = Booking.reference == data.reference.strip().upper()
     elif data.tracking_code:
-        start, end = _day_bounds(_today())
-        where = (
-            (Booking.application._.tracking_code == data.tracking_code.strip().upper())
-            & Booking.status.is_in(["booked", "checked_in"])
-            & (Booking.slot._.starts_at >= start)
-            & (Booking.slot._.starts_at < end)
-        )
+        where = (Booking.application._.tracking_code == data.tracking_code.strip().upper()) & today
+    elif identified is not None:
+        where = (Booking.account == identified) & today
     else:
         raise ValidationFailedError(
             fields={
@@ -69,6 +79,19 @@ async def _find(data: CheckIn) -> dict[str, Any]:
     return row
 
 
+async def identified_in_session(assisted_id: int | None, citizen_id: int | None) -> int | None:
+    """The citizen of the operator's assisted session, if the operator checked their ID
+    card in it (the card then stands for the booking reference)."""
+    if assisted_id is None or citizen_id is None:
+        return None
+    checked = await AssistedSession.exists().where(
+        (AssistedSession.id == assisted_id)
+        & (AssistedSession.citizen == citizen_id)
+        & (AssistedSession.id_card_checked == True)  # noqa: E712  (Piccolo builds SQL from ==)
+    )
+    return citizen_id if checked else None
+
+
 def _ticket(row: dict[str, Any]) -> Ticket:
     number = int(row["queue_number"])
     return Ticket(
@@ -78,11 +101,13 @@ def _ticket(row: dict[str, Any]) -> Ticket:
     )
 
 
-async def check_in(actor: Actor, data: CheckIn) -> Ticket:
+async def check_in(actor: Actor, data: CheckIn, *, identified: int | None = None) -> Ticket:
     """Today's booking, checked in once: its queue number is the next of the office's day
-    (asking again gives the same ticket)."""
+    (asking again gives the same ticket). Found by its reference, the application's
+    tracking code, or (neither given) as the booking of `identified`: the citizen whose ID
+    card the operator checked in the assisted session open for them."""
     async with write_transaction():
-        row = await _find(data)
+        row = await _find(data, identified)
         if row["status"] == "checked_in":
             return _ticket(row)
         if row["status"] != "booked":
