@@ -22,13 +22,15 @@ from backend.appointments.errors import (
     SlotFullError,
     SlotNotFoundError,
 )
-from backend.appointments.schemas import BookingCreate, BookingOut, FreeSlot, OfficeBrief
+from backend.appointments.schemas import BookingCreate, BookingOut, FreeSlot
 from backend.appointments.services.common import (
     CHANGE_CUTOFF,
     as_out,
     booking_query,
     new_reference,
     now,
+    office_brief,
+    office_columns,
     release_place,
     take_place,
     utc,
@@ -36,7 +38,6 @@ from backend.appointments.services.common import (
 )
 from backend.appointments.tables import Booking, Slot
 from backend.lib.db import write_transaction
-from backend.lib.schema import I18n
 from backend.system.audit import Actor, record
 
 __all__ = [
@@ -66,11 +67,7 @@ def _free() -> Any:
         Slot.capacity,
         Slot.booked,
         Slot.service._.slug.as_alias("service"),
-        Slot.office.as_alias("office_id"),
-        Slot.office._.name_th.as_alias("office_name_th"),
-        Slot.office._.name_en.as_alias("office_name_en"),
-        Slot.office._.address_th.as_alias("office_address_th"),
-        Slot.office._.address_en.as_alias("office_address_en"),
+        *office_columns(Slot),
     )
 
 
@@ -79,11 +76,7 @@ def _free_out(row: dict[str, Any]) -> FreeSlot:
     return FreeSlot(
         id=row["id"],
         service=row["service"],
-        office=OfficeBrief(
-            id=row["office_id"],
-            name=I18n(th=row["office_name_th"], en=row["office_name_en"]),
-            address=I18n(th=row["office_address_th"], en=row["office_address_en"]),
-        ),
+        office=office_brief(row),
         starts_at=starts_at,
         ends_at=utc(row["ends_at"]),
         free=row["capacity"] - row["booked"],

@@ -10,7 +10,7 @@ from typing import Any
 from piccolo.querystring import QueryString
 
 from backend.appointments.schemas import BookingOut, OfficeBrief
-from backend.appointments.tables import Booking
+from backend.appointments.tables import Booking, Slot
 from backend.lib.db import current_engine
 from backend.lib.i18n import format_datetime
 from backend.lib.schema import I18n
@@ -21,6 +21,8 @@ __all__ = [
     "booking_query",
     "new_reference",
     "now",
+    "office_brief",
+    "office_columns",
     "release_place",
     "take_place",
     "utc",
@@ -77,6 +79,27 @@ async def release_place(slot_id: int) -> None:
     await current_engine().run_querystring(QueryString(_RELEASE, slot_id))
 
 
+def office_columns(slot: Any) -> list[Any]:
+    """The office of `slot` (the Slot table, or a booking's foreign key to it), as
+    `office_brief` reads it."""
+    office = slot.office if slot is Slot else slot._.office
+    return [
+        office.as_alias("office_id"),
+        office._.name_th.as_alias("office_name_th"),
+        office._.name_en.as_alias("office_name_en"),
+        office._.address_th.as_alias("office_address_th"),
+        office._.address_en.as_alias("office_address_en"),
+    ]
+
+
+def office_brief(row: dict[str, Any]) -> OfficeBrief:
+    return OfficeBrief(
+        id=row["office_id"],
+        name=I18n(th=row["office_name_th"], en=row["office_name_en"]),
+        address=I18n(th=row["office_address_th"], en=row["office_address_en"]),
+    )
+
+
 def booking_query() -> Any:
     """Bookings with their slot, office, service and application, as `as_out` reads them."""
     slot = Booking.slot
@@ -94,12 +117,8 @@ def booking_query() -> Any:
         slot._.service._.slug.as_alias("service"),
         slot._.service._.name_th.as_alias("service_name_th"),
         slot._.service._.name_en.as_alias("service_name_en"),
-        slot._.office.as_alias("office_id"),
         slot._.office._.agency.as_alias("agency_id"),
-        slot._.office._.name_th.as_alias("office_name_th"),
-        slot._.office._.name_en.as_alias("office_name_en"),
-        slot._.office._.address_th.as_alias("office_address_th"),
-        slot._.office._.address_en.as_alias("office_address_en"),
+        *office_columns(slot),
         Booking.application._.tracking_code.as_alias("tracking_code"),
     )
 
@@ -112,11 +131,7 @@ def as_out(row: dict[str, Any]) -> BookingOut:
         status=row["status"],
         service=row["service"],
         service_name=I18n(th=row["service_name_th"], en=row["service_name_en"]),
-        office=OfficeBrief(
-            id=row["office_id"],
-            name=I18n(th=row["office_name_th"], en=row["office_name_en"]),
-            address=I18n(th=row["office_address_th"], en=row["office_address_en"]),
-        ),
+        office=office_brief(row),
         starts_at=starts_at,
         ends_at=utc(row["ends_at"]),
         when=when(starts_at),
