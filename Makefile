@@ -63,6 +63,10 @@ node-tools: ## Install axe-core and TypeScript (scripts/node-tools.txt) from npm
 bench-push: install ## Push end to end: status change → decrypted push, p50/p95 and pushes/s
 	$(BIN)/python scripts/bench_notify.py
 
+.PHONY: bench-booking
+bench-booking: install ## Booking under contention: N citizens at once for the last place, and a place each
+	$(BIN)/python scripts/bench_booking.py
+
 .PHONY: bench
 bench: install ## Dashboard under load: PostgreSQL with 1 M applications, SQLite 100 k (BENCH_ARGS=…)
 	$(BIN)/python scripts/bench_dashboard.py $(BENCH_ARGS)

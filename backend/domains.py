@@ -9,6 +9,7 @@ from types import ModuleType
 from backend.accounts import plugin as accounts
 from backend.agency_api import plugin as agency_api
 from backend.applications import plugin as applications
+from backend.appointments import plugin as appointments
 from backend.catalog import plugin as catalog
 from backend.delegation import plugin as delegation
 from backend.documents import plugin as documents
@@ -34,6 +35,7 @@ PLUGINS: tuple[ModuleType, ...] = (
     kiosk,
     delegation,
     agency_api,
+    appointments,
     privacy,
     performance,
 )

@@ -26,6 +26,7 @@ APP_REGISTRY = AppRegistry(
         "backend.notifications.piccolo_app",
         "backend.agency_api.piccolo_app",
         "backend.delegation.piccolo_app",
+        "backend.appointments.piccolo_app",
         "backend.performance.piccolo_app",
     ]
 )

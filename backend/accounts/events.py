@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
@@ -50,6 +51,7 @@ Notice = Literal[
     "delegate_submitted",
     "delegate_answered",
     "delegate_withdrew",
+    "appointment_reminder",
 ]
 
 
@@ -65,4 +67,7 @@ class AccountNotice:
     who: str = ""
     """The other person, for notices between a grantor and their delegate."""
     about: str = ""
-    """The application's tracking code, for what a delegate did with it."""
+    """The application's tracking code, for what a delegate did with it (or a booking's
+    reference)."""
+    when: dt.datetime | None = None
+    """The time it is about (an appointment), told in each language's calendar."""

@@ -9,9 +9,11 @@ a fixed line for that status, never the citizen's name, ID number, the service (
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from backend.lib.i18n import format_datetime
 from backend.lib.webpush import Urgency
 
 __all__ = [
@@ -235,9 +237,15 @@ NOTICES: dict[str, tuple[str, str]] = {
         "{who} ถอนคำขอ {about} แทนคุณ",
         "{who} withdrew application {about} for you.",
     ),
+    "appointment_reminder": (
+        "พรุ่งนี้ ({when} น.) คุณมีนัดหมาย{where} (เลขที่การจอง {about}) หากไปไม่ได้ กรุณาเลื่อนหรือยกเลิกในแอป",
+        "Reminder: you have an appointment tomorrow{where}, {when} (booking {about})."
+        " If you cannot come, move or cancel it in the app.",
+    ),
 }
 """What each account notice says (accounts.events.Notice); `{where}` is the office, `{who}`
-the other person of an authorisation, `{about}` an application's tracking code."""
+the other person of an authorisation, `{about}` an application's tracking code (or a
+booking's reference), `{when}` the time of an appointment."""
 
 _NOT_YOU = (
     " หากไม่ใช่คุณ ให้กด “ออกจากระบบในอุปกรณ์อื่นทั้งหมด” ในหน้าบัญชีของฉัน แล้วโทร 1111",
@@ -252,14 +260,22 @@ _NOT_AUTHORISED = (
 ACCOUNT_URL = "/#/account"
 
 
-def notice_text(what: str, where: str, who: str = "", about: str = "") -> tuple[str, str]:
+def notice_text(
+    what: str, where: str, who: str = "", about: str = "", when: dt.datetime | None = None
+) -> tuple[str, str]:
     """The notice in Thai and English: what happened, where, and what to do if it was not
-    the citizen (the Government Contact Center, 1111)."""
+    the citizen (the Government Contact Center, 1111); a reminder needs no such advice.
+    `when` in Bangkok time, the Thai in the Buddhist era."""
     th, en = NOTICES[what]
-    tail = _NOT_AUTHORISED if what.startswith("delegat") else _NOT_YOU
+    tail = ("", "") if what.startswith("appointment") else _NOT_YOU
+    tail = _NOT_AUTHORISED if what.startswith("delegat") else tail
+    when_th = format_datetime(when, "th") if when else ""
+    when_en = format_datetime(when, "en") if when else ""
     return (
-        th.format(where=_AT[0].format(where) if where else "", who=who, about=about) + tail[0],
-        en.format(where=_AT[1].format(where) if where else "", who=who, about=about) + tail[1],
+        th.format(where=_AT[0].format(where) if where else "", who=who, about=about, when=when_th)
+        + tail[0],
+        en.format(where=_AT[1].format(where) if where else "", who=who, about=about, when=when_en)
+        + tail[1],
     )
 
 

@@ -153,7 +153,7 @@ async def _tell(
 async def account_notice(event: AccountNotice) -> None:
     """Inside the change's transaction: the notice in the notification centre and a push to
     every device of the account. Never muted: a citizen must hear of what they did not do."""
-    text = notice_text(event.what, event.where, event.who, event.about)
+    text = notice_text(event.what, event.where, event.who, event.about, event.when)
     [notification] = await Notification.insert(
         Notification(
             account=event.account_id,

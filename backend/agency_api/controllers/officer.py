@@ -29,13 +29,13 @@ from backend.lib.middleware import UNCOMPRESSED
 from backend.settings import Settings
 from backend.system.idempotency import key_from_header, request_hash
 
-__all__ = ["OfficerController"]
+__all__ = ["OfficerController", "agency_of"]
 
 BASE = "/api/v1/officer"
 MAX_QUEUE_PAGE = 100
 
 
-async def _agency_of(auth: Auth) -> int:
+async def agency_of(auth: Auth) -> int:
     row = await Account.select(Account.agency).where(Account.id == auth.require_account()).first()
     if row is None or row["agency"] is None:
         raise NoAgencyError()
@@ -69,7 +69,7 @@ class OfficerController(Controller):
     ) -> OfficerQueue:
         """My agency's applications, longest waiting first (the listing is audited)."""
         return await services.officer_queue(
-            await _agency_of(auth),
+            await agency_of(auth),
             status=status,
             service=service,
             min_age_days=min_age_days,
@@ -85,7 +85,7 @@ class OfficerController(Controller):
     ) -> ApplicationView:
         """Answers, documents and history of one application (audited)."""
         return await services.application_view(
-            await _agency_of(auth),
+            await agency_of(auth),
             application_id,
             actor=auth.actor(),
             action="officer.application_read",
@@ -108,7 +108,7 @@ class OfficerController(Controller):
     ) -> Response[bytes]:
         """Move an application on, with a message; needs_info names the fields to fill.
         Idempotency-Key optional here (the PWA's offline outbox sends one)."""
-        agency_id = await _agency_of(auth)
+        agency_id = await agency_of(auth)
         key = key_from_header(idempotency_key, required=False)
         if key is None:
             done = await services.change_status(agency_id, application_id, data, auth.actor())
@@ -137,7 +137,7 @@ class OfficerController(Controller):
     ) -> Stream:
         """A document attached to one of my agency's applications (audited)."""
         document, chunks = await services.download_document(
-            await _agency_of(auth),
+            await agency_of(auth),
             document_id,
             actor=auth.actor(),
             via="officer_console",

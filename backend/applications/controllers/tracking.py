@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -25,11 +26,17 @@ from backend.lib.i18n import BANGKOK, format_datetime
 from backend.lib.static import page_stylesheet
 from backend.settings import Settings
 from backend.system.ratelimit import Limit, check
+from backend.system.registry import ExtensionPoint, current
 
-__all__ = ["TrackController"]
+__all__ = ["TRACKING_PARTS", "TrackController", "TrackingPart"]
 
 TRACK_IP = Limit("track:ip", 30, 600)
 TRACK_CODE = Limit("track:code", 10, 3600)
+
+TrackingPart = Callable[[int, str], Awaitable[str]]
+TRACKING_PARTS: ExtensionPoint[TrackingPart] = ExtensionPoint("applications.tracking_parts")
+"""What a domain above adds to an application's /track result: (application id, "th"|"en")
+→ a piece of HTML, escaped by the domain ("" for nothing), e.g. the booked visit."""
 
 _TEXT = {
     "th": {
@@ -119,7 +126,7 @@ def _promise(detail: ApplicationDetail, lang: str) -> str:
     )
 
 
-def _result(detail: ApplicationDetail, lang: str) -> str:
+def _result(detail: ApplicationDetail, lang: str, extra: str = "") -> str:
     t = _TEXT[lang]
     esc = html.escape
     en, th = label(detail.status)
@@ -143,7 +150,7 @@ def _result(detail: ApplicationDetail, lang: str) -> str:
 <p class="status-now">{esc(t["status"])}: <strong>{esc(th if lang == "th" else en)}</strong></p>
 {_promise(detail, lang)}<h3>{esc(t["history"])}</h3>
 <ol class="history">{"".join(rows)}</ol>
-</section>"""
+{extra}</section>"""
 
 
 def _html(
@@ -196,4 +203,7 @@ class TrackController(Controller):
         if detail is None:
             body = f'<p class="error" role="alert">{html.escape(_TEXT[lang]["not_found"])}</p>'
             return _html(_page(settings, lang, body, code))
-        return _html(_page(settings, lang, _result(detail, lang), code))
+        extra = "".join(
+            [await part(detail.id, lang) for part in current().extensions(TRACKING_PARTS)]
+        )
+        return _html(_page(settings, lang, _result(detail, lang, extra), code))

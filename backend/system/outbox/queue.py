@@ -30,6 +30,7 @@ __all__ = [
     "InvalidOutboxMessageError",
     "NewMessage",
     "OutboxMessageNotFoundError",
+    "cancel_pending",
     "enqueue",
     "enqueue_many",
     "list_dead",
@@ -119,6 +120,18 @@ async def enqueue_many(messages: Iterable[NewMessage]) -> list[int]:
         # Delivered at commit: idle workers start at once (see wakeup.py).
         await engine.run_querystring(QueryString("SELECT pg_notify({}, '')", WAKE_CHANNEL))
     return sorted(ids)
+
+
+async def cancel_pending(dedupe_key: str) -> int:
+    """Withdraw a message not yet claimed (a scheduled one: `delay_s`), in the caller's
+    transaction; how many were withdrawn. One already in flight is the handler's to judge."""
+    rows = await current_engine().run_querystring(
+        QueryString(
+            "DELETE FROM outbox WHERE dedupe_key = {} AND status = 'pending' RETURNING id",
+            dedupe_key,
+        )
+    )
+    return len(rows)
 
 
 async def enqueue(
