@@ -3,7 +3,6 @@
 // for a citizen signed in as themselves (app.js loads this only then; never while acting for
 // someone, whose notices are theirs alone). Read again after each screen (reading notices
 // lowers it) and when a push arrives; hidden once nobody is signed in.
-import { getJSON } from '../api.js';
 import { t } from '../i18n.js';
 import { account, onAccount } from '../session.js';
 import { el } from '../views/dom.js';
@@ -25,9 +24,13 @@ export function start(where) {
 async function show() {
   // The copy of the account in localStorage may outlive the session: no cookie, no request.
   if (!link || account()?.role !== 'citizen' || !document.cookie.includes('portal_csrf=')) return;
-  /** @type {{unread: number} | null} */
-  const page = await getJSON('/api/v1/me/notifications', { limit: 1 }).catch(() => null);
-  if (!page) return;
+  // Not through api.getJSON: the count is no screen's data, so it says nothing of how fresh
+  // the screen is (the status bar stays as the screen left it).
+  const answer = await fetch('/api/v1/me/notifications?limit=1', { headers: { accept: 'application/json' } })
+    .catch(() => null);
+  if (!answer?.ok) return;
+  /** @type {{unread: number}} */
+  const page = await answer.json();
   const unread = page.unread || 0;
   // The name read aloud holds what is seen ("แจ้งเตือน 3") and says what the number is.
   link.replaceChildren(
