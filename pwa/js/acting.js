@@ -20,9 +20,18 @@ export function acting() { return localStorage.getItem(KEY) !== null; }
 /** Act for the grantor of `delegation` from now on: the page starts again as them.
  * @param {{id: number}} delegation */
 export async function actFor(delegation) {
+  // From this request on the server answers as the grantor: nothing this page still reads
+  // (a screen refreshing, the header's count) may land in my phone's stores.
+  replaceStores(memoryStore);
   await send('POST', `/api/v1/acting-for/${delegation.id}`);
   localStorage.setItem(KEY, String(delegation.id));
-  location.hash = '#/dashboard';
+  restart('#/dashboard');
+}
+
+/** The app again from the start at `hash`, with no screen drawn in between (a hash change
+ * would draw one, in the old mode). @param {string} hash */
+function restart(hash) {
+  history.replaceState(null, '', hash);
   location.reload();
 }
 
@@ -30,8 +39,7 @@ export async function actFor(delegation) {
 export async function stopActing() {
   await send('DELETE', '/api/v1/acting-for').catch(() => {});
   localStorage.removeItem(KEY);
-  location.hash = '#/delegations';
-  location.reload();
+  restart('#/delegations');
 }
 
 /**

@@ -327,12 +327,9 @@ AGENCY_REFUSES = AGENCY_ASKS.replace(
 )
 
 
-def test_a_refusal_says_why_what_to_do_and_whom_to_call(
-    page: Page, live_server: LiveServer, axe_source: str
-) -> None:
-    virtual_authenticator(page)
-    national_id = thai_id()
-    enrol_in_browser(page, live_server.url, national_id, name="สมปอง ย้ายบ้าน")
+def apply_in_page(page: Page, national_id: str) -> dict[str, Any]:
+    """The signed-in citizen of `page` applies to change their health unit, as the API takes
+    it (for tests about what happens after applying)."""
     created: dict[str, Any] = page.evaluate(
         """async ([answers]) => {
             const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
@@ -344,6 +341,16 @@ def test_a_refusal_says_why_what_to_do_and_whom_to_call(
         }""",
         [{**HEALTH_ANSWERS, "national_id": national_id}],
     )
+    return created
+
+
+def test_a_refusal_says_why_what_to_do_and_whom_to_call(
+    page: Page, live_server: LiveServer, axe_source: str
+) -> None:
+    virtual_authenticator(page)
+    national_id = thai_id()
+    enrol_in_browser(page, live_server.url, national_id, name="สมปอง ย้ายบ้าน")
+    created = apply_in_page(page, national_id)
     assert AGENCY_REFUSES != AGENCY_ASKS
     subprocess.run(
         [sys.executable, "-c", AGENCY_REFUSES, str(created["id"]), "NHSO"],

@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from backend.settings import ROOT
 from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
-from tests.e2e.test_apply_screens import AGENCY_ASKS
-from tests.support.applications import HEALTH_ANSWERS
+from tests.e2e.test_apply_screens import AGENCY_ASKS, apply_in_page
 from tests.support.flows import thai_id
 
 pytestmark = pytest.mark.browser
@@ -37,17 +35,7 @@ def test_the_header_counts_unread_notices_and_opens_them(
     enrol_in_browser(page, live_server.url, national_id, name="สมใจ รอข่าว")
     bell = page.get_by_role("banner").get_by_role("link", name=re.compile("^แจ้งเตือน"))
     expect(bell).to_have_accessible_name("แจ้งเตือน")  # nothing unread yet
-    created: dict[str, Any] = page.evaluate(
-        """async ([answers]) => {
-            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
-            const response = await fetch('/api/v1/applications', { method: 'POST',
-                body: JSON.stringify({ service: 'change-health-unit', answers, submit: true }),
-                headers: { 'x-csrf-token': csrf, 'content-type': 'application/json',
-                'idempotency-key': crypto.randomUUID() } });
-            return response.json();
-        }""",
-        [{**HEALTH_ANSWERS, "national_id": national_id}],
-    )
+    created = apply_in_page(page, national_id)
     subprocess.run(
         [sys.executable, "-c", AGENCY_RECEIVES, str(created["id"]), "NHSO"],
         env=live_server.env,
