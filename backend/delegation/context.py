@@ -12,7 +12,7 @@ from litestar.connection import ASGIConnection
 from backend.accounts.auth import Auth
 from backend.delegation.errors import DelegationEndedError
 from backend.delegation.grants import grant_for
-from backend.lib.middleware import on_response_start
+from backend.lib.middleware import no_store, on_response_start
 
 __all__ = ["ACTING_COOKIE", "DelegateRequests", "forget_cookie"]
 
@@ -32,12 +32,6 @@ def forget_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     on_response_start(connection.scope, drop)
 
 
-def _no_store(code: int, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    del code
-    kept = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
-    return [*kept, (b"cache-control", b"no-store")]
-
-
 class DelegateRequests:
     cookie = ACTING_COOKIE
 
@@ -55,7 +49,7 @@ class DelegateRequests:
             forget_cookie(connection)
             raise DelegationEndedError()
         assert not isinstance(grant, bool)
-        on_response_start(connection.scope, _no_store)  # the delegate's phone keeps none of it
+        on_response_start(connection.scope, no_store)  # the delegate's phone keeps none of it
         return replace(
             auth,
             acting_for=grant.grantor,

@@ -22,7 +22,7 @@ from backend.accounts.auth import Auth
 from backend.accounts.events import AccountNotice
 from backend.kiosk.tables import AssistedSession, Kiosk
 from backend.lib.db import write_transaction
-from backend.lib.middleware import after_response, on_response_start
+from backend.lib.middleware import after_response, no_store, on_response_start
 from backend.system.audit import Actor, record
 from backend.system.registry import publish
 
@@ -163,11 +163,6 @@ _NOT_THE_CITIZENS = ("kiosk", "session")
 pings): not the citizen's data."""
 
 
-def _no_store(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    kept = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
-    return [*kept, (b"cache-control", b"no-store")]
-
-
 def _viewed(path: str) -> tuple[str, str] | None:
     """What kind of the citizen's data a read is about, and which one: ("applications",
     "12") for /api/v1/applications/12, ("documents/content", "5"), ("dashboard", ""); None for
@@ -191,7 +186,7 @@ def watch_kiosk_request(scope: Scope, reader: Actor | None, citizen_id: int | No
     def at_start(code: int, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         nonlocal status
         status = code
-        return _no_store(headers)
+        return no_store(code, headers)
 
     on_response_start(scope, at_start)
     if seen is None or reader is None:

@@ -27,6 +27,7 @@ __all__ = [
     "HeaderHook",
     "after_response",
     "envelope_middleware",
+    "no_store",
     "on_response_start",
 ]
 
@@ -206,6 +207,14 @@ def on_response_start(scope: Scope, hook: HeaderHook) -> None:
     """Let `hook` see this request's response status and change its headers as they go out
     (a kiosk's answers are never stored). Only the requests that add one pay for it."""
     scope.setdefault("state", {}).setdefault(_ON_RESPONSE_START, []).append(hook)
+
+
+def no_store(code: int, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A HeaderHook: whatever the route said, the browser keeps nothing of this answer (a
+    shared kiosk; a delegate's phone with someone else's data)."""
+    del code
+    kept = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+    return [*kept, (b"cache-control", b"no-store")]
 
 
 async def _quietly(work: Callable[[], Awaitable[None]]) -> None:

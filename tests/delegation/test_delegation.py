@@ -186,12 +186,23 @@ async def test_a_service_outside_the_grant_cannot_be_applied_for(
 
 
 async def test_a_revocation_holds_on_the_delegates_next_request(
-    client: Client, grantor: dict[str, Any], delegate: tuple[Client, dict[str, Any]]
+    client: Client,
+    grantor: dict[str, Any],
+    delegate: tuple[Client, dict[str, Any]],
+    make_client: Any,
 ) -> None:
     phone, me = delegate
     delegation_id = await accepted(client, phone)
     await act_for(phone, delegation_id)
-    assert (await phone.get("/api/v1/dashboard")).status_code == 200  # open and in use
+    in_use = await phone.get("/api/v1/dashboard")
+    assert in_use.status_code == 200  # open and in use; the phone keeps none of it
+    assert in_use.headers["cache-control"] == "no-store"
+    async with make_client() as stranger:  # neither grantor nor delegate: not theirs to end
+        await enrol_citizen(stranger, national_id=thai_id(1708), full_name="คนอื่น ไม่เกี่ยว")
+        refused = await stranger.delete(
+            f"/api/v1/delegations/{delegation_id}", headers=csrf(stranger)
+        )
+        assert refused.status_code == 404
 
     ended = await client.delete(f"/api/v1/delegations/{delegation_id}", headers=csrf(client))
     assert ended.status_code == 200, ended.text
