@@ -128,19 +128,23 @@ def housekeep() -> None:
     click.echo(", ".join(f"{table}: {n}" for table, n in deleted.items()))
 
 
-@click.group("national-id-key")
-def national_id_key() -> None:
-    """Rotate the key that encrypts national ID numbers in the database."""
-
-
-@national_id_key.command("rotate")
-@click.option(
+batch_size = click.option(
     "--batch-size",
     type=click.IntRange(1, 100_000),
     default=500,
     show_default=True,
     help="Rows re-encrypted per transaction.",
 )
+"""The rotate and reseal commands' batch size."""
+
+
+@click.group("national-id-key")
+def national_id_key() -> None:
+    """Rotate the key that encrypts national ID numbers in the database."""
+
+
+@national_id_key.command("rotate")
+@batch_size
 def rotate(batch_size: int) -> None:
     """With the key file (VAR_DIR/national_id.key): make a new key, re-encrypt every stored
     ID number under it, batch by batch, drop the old key. Running processes pick up the new
@@ -157,13 +161,7 @@ def rotate(batch_size: int) -> None:
 
 
 @national_id_key.command("reseal")
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1, 100_000),
-    default=500,
-    show_default=True,
-    help="Rows re-encrypted per transaction.",
-)
+@batch_size
 def reseal_command(batch_size: int) -> None:
     """Re-encrypt every stored ID number under the first key of NATIONAL_ID_KEYS (after
     setting it to '<new>,<old>' on every node)."""
