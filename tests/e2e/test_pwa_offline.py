@@ -27,6 +27,9 @@ def test_first_visit_installs_the_service_worker_and_precaches_the_shell(
     wait_for_service_worker(page)
     build = page_build(page)
     expect(page.locator("[data-module=notice]")).to_contain_text("พร้อมใช้งานแบบออฟไลน์")
+    # The notice comes when the worker is installed; the catalog's copy only once it has taken
+    # control and the page asked again (keepCopies), a moment later.
+    wait_for_data_copies(page)
 
     caches = page.evaluate("() => caches.keys()")
     assert sorted(caches) == sorted([f"portal-shell-{build}", "portal-data"])
