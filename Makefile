@@ -70,3 +70,7 @@ bench-booking: install ## Booking under contention: N citizens at once for the l
 .PHONY: bench
 bench: install ## Dashboard under load: PostgreSQL with 1 M applications, SQLite 100 k (BENCH_ARGS=…)
 	$(BIN)/python scripts/bench_dashboard.py $(BENCH_ARGS)
+
+.PHONY: bench-writes
+bench-writes: install ## Submissions and signed status changes under load, PostgreSQL and SQLite (BENCH_ARGS=--baseline main …)
+	$(BIN)/python scripts/bench_writes.py $(BENCH_ARGS)

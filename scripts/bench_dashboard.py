@@ -879,11 +879,13 @@ def bare_db_app() -> Any:
 
 
 @asynccontextmanager
-async def server(argv: list[str], port: int, env: dict[str, str], log: Path) -> AsyncIterator[int]:
-    """Run a server subprocess until it answers on `port`; yields its pid."""
+async def server(
+    argv: list[str], port: int, env: dict[str, str], log: Path, cwd: Path = ROOT
+) -> AsyncIterator[int]:
+    """Run a server subprocess (in `cwd`) until it answers on `port`; yields its pid."""
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(
-            *argv, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+            *argv, cwd=cwd, env=env, stdout=out, stderr=out, start_new_session=True
         )
     try:
         deadline = time.perf_counter() + 60
