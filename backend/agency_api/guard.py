@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from backend.agency_api.signing import (
     signatures_match,
 )
 from backend.agency_api.tables import AgencyCredential
-from backend.lib.db import current_engine, write_transaction
+from backend.lib.db import current_engine, is_postgres, write_transaction
 from backend.lib.errors import NotAuthenticatedError
 from backend.settings import Settings
 from backend.system.audit import Actor
@@ -178,8 +179,10 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any]) -> AgencyCalle
     if not signatures_match(expected, signature):
         raise _refuse("bad_signature")
     # IMMEDIATE on SQLite: an autocommit upsert could fail at once with SQLITE_BUSY_SNAPSHOT
-    # when another writer commits between its read and its write; this waits its turn.
-    async with write_transaction():
+    # when another writer commits between its read and its write; this waits its turn. On
+    # PostgreSQL each is one atomic statement: no transaction around them (two round trips
+    # instead of four on every agency request).
+    async with nullcontext() if is_postgres() else write_transaction():
         await check([(Limits.REQUESTS, key_id)])
         first_use = await _first_use(expected, now)
     if not first_use:
