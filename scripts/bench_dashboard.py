@@ -30,6 +30,8 @@ uvloop, httptools, the default INFO access log to a file):
 - `dashboard @50%`: open loop, Poisson arrivals at half the closed-loop rate, latency counted
   from each request's scheduled time (so a stall is not hidden by the client waiting);
 - `304`: the same dashboard revalidated with the ETag each citizen got before;
+- `dashboard, no log`: `dashboard` with LOG_LEVEL=WARNING, so without the access log: the
+  difference is what one structured line per request costs;
 - `dashboard, db` and `304, db`: the same two with HOT_CACHE=false, so every request reads
   the database (as the first request of a citizen after a change does). In the runs above,
   the warm-up has each process remember most sessions and pages (system.hotcache).
@@ -78,6 +80,8 @@ from backend.lib.keyfile import read_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
+PORTAL = {"root": ROOT}
+"""The checkout whose `portal` is measured (`--checkout`: another commit's worktree)."""
 ADMIN_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 HOST = "127.0.0.1"
 PATH = "/api/v1/dashboard?limit=20"
@@ -401,7 +405,7 @@ class Sqlite(Target):
 
 async def portal_command(target: Target, var_dir: Path, *args: str) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "backend.cli", *args, cwd=ROOT,
+        sys.executable, "-m", "backend.cli", *args, cwd=PORTAL["root"],
         env={**os.environ, "DATABASE_URL": target.url, "VAR_DIR": str(var_dir)},
         stdout=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
@@ -989,7 +993,7 @@ async def bench_engine(
     env = {**os.environ, "DATABASE_URL": target.url, "VAR_DIR": str(RESULTS / f"var-{target.kind}")}
     log = logs / f"portal-{target.kind}-{workers}w.log"
     port = free_port()
-    async with server(portal_argv(port, workers), port, env, log) as pid:
+    async with server(portal_argv(port, workers), port, env, log, PORTAL["root"]) as pid:
 
         async def meter() -> CpuMeter:
             return CpuMeter(pid, await target.db_pids())
@@ -1028,11 +1032,25 @@ async def bench_engine(
         connection.close()
         record(await closed_loop(portal, random_of(revalidate)), "304")
 
+    # The same dashboard without the access log (LOG_LEVEL=WARNING): what one line per
+    # request costs is the difference to `dashboard` (ACCESS_LOG_SAMPLE).
+    port = free_port()
+    quiet_env = {**env, "LOG_LEVEL": "WARNING"}
+    async with server(portal_argv(port, workers), port, quiet_env, log, PORTAL["root"]) as pid:
+
+        async def quiet_meter() -> CpuMeter:
+            return CpuMeter(pid, await target.db_pids())
+
+        quiet = load(port, quiet_meter)
+        plain = [request_bytes(token_of(a)) for a in await bench_sessions(target)]
+        await prime(port, plain, args.concurrency)
+        record(await closed_loop(quiet, random_of(plain)), "dashboard, no log")
+
     # The same without the processes' memory (HOT_CACHE=false): every request reads the
     # database, as the first request of each citizen after a change does.
     port = free_port()
     cold_env = {**env, "HOT_CACHE": "false"}
-    async with server(portal_argv(port, workers), port, cold_env, log) as pid:
+    async with server(portal_argv(port, workers), port, cold_env, log, PORTAL["root"]) as pid:
 
         async def cold_meter() -> CpuMeter:
             return CpuMeter(pid, await target.db_pids())
@@ -1087,7 +1105,11 @@ async def main() -> None:
     parser.add_argument("--open-share", type=float, default=0.5,
                         help="open-loop rate as a share of the closed-loop rate")  # fmt: skip
     parser.add_argument("--etag-sessions", type=int, default=2000, help="citizens in the 304 run")
+    parser.add_argument("--checkout", type=Path, default=ROOT,
+                        help="measure the portal of this worktree (e.g. of main), migrating "
+                             "the bench databases with it: run an older one first")  # fmt: skip
     args = parser.parse_args()
+    PORTAL["root"] = args.checkout.resolve()
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     logs = RESULTS / f"logs-{stamp}"
