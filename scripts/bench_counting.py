@@ -110,7 +110,16 @@ def main() -> None:
     from backend.cli import main as portal
 
     sys.argv = ["portal", *sys.argv[1:]]
-    portal()
+    if not os.environ.get("BENCH_PROFILE"):
+        portal()
+        return
+    import cProfile  # BENCH_PROFILE=file: the whole run profiled, written at the stop
+
+    profile = cProfile.Profile()
+    try:
+        profile.runcall(portal, standalone_mode=False)
+    finally:
+        profile.dump_stats(os.environ["BENCH_PROFILE"])
 
 
 if __name__ == "__main__":

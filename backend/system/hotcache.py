@@ -31,7 +31,16 @@ from backend.lib.db import before_commit, current_engine
 from backend.lib.middleware import BROTLI_QUALITY
 from backend.system.counters import CHANGES, next_value
 
-__all__ = ["EVERYONE", "POLL_S", "HotCache", "Page", "announce", "cache_of", "forget_here"]
+__all__ = [
+    "EVERYONE",
+    "POLL_S",
+    "HotCache",
+    "Page",
+    "announce",
+    "cache_of",
+    "feed_row",
+    "forget_here",
+]
 
 log = logging.getLogger("portal.hotcache")
 
@@ -300,6 +309,22 @@ async def announce(account_id: int, seq: int | None = None) -> None:
         cache_of(engine).forget(account_id)
 
     before_commit(add)
+
+
+def feed_row(account_id: int, seq: int) -> QueryString:
+    """`announce` for a change that has taken its number `seq` from the change counter (whose
+    row it holds locked until commit): the feed row's INSERT, for the caller to write in the
+    transaction with its own last write (lib.db.run_together: one round trip); this process
+    forgets the account before commit, as `announce` does."""
+    engine = current_engine()
+    if engine.current_transaction.get() is None:
+        raise RuntimeError("feed_row() belongs inside the change's transaction")
+
+    async def forget() -> None:
+        cache_of(engine).forget(account_id)
+
+    before_commit(forget)
+    return QueryString(_ADD, seq, account_id, dt.datetime.now(dt.UTC))
 
 
 def forget_here(account_id: int) -> None:

@@ -19,10 +19,10 @@ from backend.applications.errors import (
 from backend.applications.events import ApplicationEvent, StatusChanged
 from backend.applications.status import Status, check_transition
 from backend.applications.tables import Application, StatusEvent
-from backend.lib.db import is_postgres
-from backend.system.audit import Actor, record
+from backend.lib.db import is_postgres, run_together
+from backend.system.audit import Actor, entry
 from backend.system.counters import CHANGES, next_value
-from backend.system.hotcache import announce
+from backend.system.hotcache import announce, feed_row
 from backend.system.registry import publish
 
 COUNTER = CHANGES
@@ -65,16 +65,27 @@ async def record_change(
     """Append history, update the application, audit, queue notifications. Call inside a
     write transaction with the application locked. Returns the change number."""
     now = utc_now()
-    await StatusEvent.insert(
-        StatusEvent(
-            application=app["id"],
-            status=new_status,
-            message_th=message_th,
-            message_en=message_en,
-            actor_role=actor.role or "system",
-            actor_account_id=actor.account_id,
-            at=now,
-        )
+    # History and audit rows in one statement (one round trip on PostgreSQL).
+    await run_together(
+        StatusEvent.insert(
+            StatusEvent(
+                application=app["id"],
+                status=new_status,
+                message_th=message_th,
+                message_en=message_en,
+                actor_role=actor.role or "system",
+                actor_account_id=actor.account_id,
+                at=now,
+            )
+        ),
+        entry(
+            "application.status_changed",
+            actor,
+            subject_account_id=app["account"],
+            object_type="application",
+            object_id=app["id"],
+            detail={"from": app["status"], "to": new_status},
+        ),
     )
     values: dict[Any, Any] = {
         Application.status: new_status,
@@ -87,14 +98,6 @@ async def record_change(
         values[Application.answers] = stored(answers)
     if new_status == "submitted":
         values[Application.submitted_at] = now
-    await record(
-        "application.status_changed",
-        actor,
-        subject_account_id=app["account"],
-        object_type="application",
-        object_id=app["id"],
-        detail={"from": app["status"], "to": new_status},
-    )
     await publish(
         StatusChanged(
             **ApplicationEvent.fields_of(app),
@@ -104,9 +107,13 @@ async def record_change(
         )
     )
     # Last: taking the change number locks the counter until commit (see ChangeCounter).
-    seq = await next_change(app["account"])
+    # The application's update and the cache feed's row (under the same number) in one.
+    seq = await next_value(COUNTER)
     values[Application.change_seq] = seq
-    await Application.update(values).where(Application.id == app["id"])
+    await run_together(
+        Application.update(values).where(Application.id == app["id"]),
+        feed_row(app["account"], seq),
+    )
     return seq
 
 
