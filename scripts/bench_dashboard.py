@@ -5,6 +5,7 @@ that of a bare Litestar JSON endpoint on the same machine).
     .venv/bin/python scripts/bench_dashboard.py                      # PostgreSQL, then SQLite
     .venv/bin/python scripts/bench_dashboard.py --engine postgres --workers 1 2 --duration 20
     BENCH_POSTGRES_DSN=postgresql://postgres@db:5432/postgres .venv/bin/python scripts/...
+    BENCH_DATABASE=portal_bench_mine …   # another scratch database (a shared server)
 
 Seeding (once; re-runs reuse the seeded database unless --reseed): a scratch PostgreSQL
 database `portal_bench` next to BENCH_POSTGRES_DSN (default: the test server's), and a SQLite
@@ -481,7 +482,7 @@ async def database(
     var_dir.mkdir(parents=True, exist_ok=True)
     target: Target
     if kind == "postgres":
-        name = "portal_bench"
+        name = os.environ.get("BENCH_DATABASE", "portal_bench")
         url = ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
         try:
             admin = await asyncpg.connect(ADMIN_DSN, timeout=5)

@@ -67,9 +67,11 @@ class AccessLog:
         self._pending: list[bytes] = []
         self._second = -1
         self._stamp = ""
+        self._stream: Any = sys.stderr
 
-    def configure(self, as_json: bool, sample: float) -> None:
-        self.as_json, self.sample = as_json, sample
+    def configure(self, as_json: bool, sample: float, stream: Any) -> None:
+        """`stream`: where the `portal` logger's lines go (its handler's)."""
+        self.as_json, self.sample, self._stream = as_json, sample, stream
 
     def __call__(self, method: str, path: str, status: int, seconds: float) -> None:
         if status < 400 and self.sample < 1.0 and random.random() >= self.sample:  # noqa: S311 (sampling, not secrets)
@@ -105,7 +107,7 @@ class AccessLog:
         if not lines:
             return
         data = b"\n".join(lines) + b"\n"
-        stream = sys.stderr
+        stream = self._stream
         binary = getattr(stream, "buffer", None)
         try:
             if binary is not None:
@@ -124,7 +126,6 @@ ACCESS = AccessLog()
 
 def configure_logging(level: str, as_json: bool, access_sample: float = 1.0) -> None:
     """Route the `portal` logger to stderr; idempotent (safe when the app is built twice)."""
-    ACCESS.configure(as_json, access_sample)
     logger = logging.getLogger("portal")
     logger.setLevel(level.upper())
     logger.propagate = False
@@ -135,6 +136,7 @@ def configure_logging(level: str, as_json: bool, access_sample: float = 1.0) -> 
         else PlainFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
     )
     logger.handlers[:] = [handler]
+    ACCESS.configure(as_json, access_sample, handler.stream)
     pool_log = logging.getLogger("asyncpg.pool")
     pool_log.filters[:] = [_pool_reconnects]
 
