@@ -1138,7 +1138,7 @@ async def main() -> None:
         "seeding_seconds": seeding,
         "results": [r.summary() for r in results],
     }
-    (RESULTS / f"dashboard-{stamp}.json").write_text(json.dumps(report, indent=2))
+    (RESULTS / f"dashboard-{stamp}.json").write_text(json.dumps(report, indent=2, default=str))
     (RESULTS / f"dashboard-{stamp}.txt").write_text(text + "\n")
     say(f"\nwritten: bench-results/dashboard-{stamp}.json (server logs in {logs.name}/)")
     failed = [r.name for r in results if set(r.statuses) - {200, 304}]
