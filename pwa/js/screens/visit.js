@@ -227,8 +227,9 @@ function act(problems, area, work, redraw, handled = () => false) {
   });
 }
 
-/** @param {unknown} error */
+/** Why it did not happen; no answer at all means no network (whatever navigator.onLine says).
+ * @param {unknown} error */
 function failure(error) {
-  if (error instanceof ApiError && error.code === 'outside_consent') return t('visit.notAllowed');
-  return error instanceof ApiError || navigator.onLine ? problemText(error) : t('visit.offline');
+  if (!(error instanceof ApiError)) return t('visit.offline');
+  return error.code === 'outside_consent' ? t('visit.notAllowed') : problemText(error);
 }
