@@ -8,16 +8,14 @@ kiosk checks a citizen in and prints only the queue ticket; the officer sees the
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from backend.lib.i18n import BANGKOK, format_datetime
+from backend.lib.i18n import format_datetime
 from tests.e2e.conftest import (
     LiveServer,
     enrol_in_browser,
@@ -29,74 +27,11 @@ from tests.e2e.staff import admin, citizen, forget_rate_limits
 from tests.e2e.test_fee_screen import _apply_id_card
 from tests.e2e.test_kiosk_screens import _axe_in_both_languages, _operator_at_kiosk
 from tests.e2e.test_pwa_a11y import _violations
+from tests.e2e.visits import come_now, local, publish
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
 pytestmark = pytest.mark.browser
-
-PUBLISH = """
-import datetime as dt, json
-from backend import domains
-from backend.appointments import services
-from backend.appointments.schemas import OfficeIn, SlotIn, SlotsIn
-from backend.catalog.tables import Agency
-from backend.lib.cli import run_job
-from backend.lib.i18n import BANGKOK
-from backend.system.audit import Actor
-
-ASK = json.loads(ASKED)
-
-async def job():
-    agency = await Agency.select(Agency.id).where(Agency.code == ASK["agency"]).first()
-    actor = Actor(account_id=None, role="agency_api")
-    hours = {d: ["07:00", "20:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    office = await services.create_office(
-        agency["id"], OfficeIn(name_th=ASK["office"], name_en=ASK["office"], opening_hours=hours),
-        actor)
-    slots = [SlotIn(service=ASK["service"], starts_at=dt.datetime.fromisoformat(s), capacity=c)
-             for s, c in ASK["slots"]]
-    made = await services.publish_slots(agency["id"], office.id, SlotsIn(slots=slots), actor)
-    print(json.dumps({"office": office.id, "slots": [s.id for s in made]}))
-
-domains.install()
-run_job(job)
-"""
-
-COME_NOW = """
-import datetime as dt
-from backend import domains
-from backend.appointments.tables import Slot
-from backend.lib.cli import run_job
-
-async def job():
-    now = dt.datetime.now(dt.UTC)
-    await Slot.update({Slot.starts_at: now, Slot.ends_at: now + dt.timedelta(minutes=30)}).where(
-        Slot.id == SLOT)
-
-domains.install()
-run_job(job)
-"""
-
-
-def _local(days: int, hour: int, minute: int = 0) -> dt.datetime:
-    day = dt.datetime.now(BANGKOK).date() + dt.timedelta(days=days)
-    return dt.datetime.combine(day, dt.time(hour, minute), BANGKOK)
-
-
-def _publish(
-    server: LiveServer, agency: str, service: str, office: str, *slots: tuple[dt.datetime, int]
-) -> dict[str, Any]:
-    """An office of `agency` with `slots` (start, capacity) of `service`: their ids."""
-    asked = {
-        "agency": agency,
-        "service": service,
-        "office": office,
-        "slots": [(s.isoformat(), c) for s, c in slots],
-    }
-    made: dict[str, Any] = json.loads(
-        server.python(PUBLISH.replace("ASKED", repr(json.dumps(asked))))
-    )
-    return made
 
 
 def _th(moment: dt.datetime) -> str:
@@ -118,8 +53,8 @@ def test_a_citizen_books_moves_downloads_and_cancels_a_visit(
 ) -> None:
     live_server.forget_rate_limits()
     office = "ที่ว่าการอำเภอบ้านไผ่ (จองเอง)"
-    first, second = _local(3, 9), _local(4, 13, 30)
-    _publish(live_server, "DOPA", "id-card-replacement", office, (first, 2), (second, 2))
+    first, second = local(3, 9), local(4, 13, 30)
+    publish(live_server, "DOPA", "id-card-replacement", office, (first, 2), (second, 2))
     page.set_viewport_size({"width": 360, "height": 740})
     virtual_authenticator(page)
     national_id = thai_id()
@@ -183,8 +118,8 @@ def test_the_last_place_taken_meanwhile_offers_the_next_free_times(
     del failed_loads_expected
     live_server.forget_rate_limits()
     office = "สำนักทะเบียนอำเภอพล"
-    last, later, next_day = _local(5, 10), _local(5, 11), _local(6, 10)
-    slots = _publish(
+    last, later, next_day = local(5, 10), local(5, 11), local(6, 10)
+    slots = publish(
         live_server, "DOPA", "house-registration-move", office, (last, 1), (later, 1), (next_day, 1)
     )["slots"]
     virtual_authenticator(page)
@@ -221,8 +156,8 @@ def test_offline_the_visit_shows_from_the_copy_and_booking_needs_the_network(
     del failed_loads_expected
     live_server.forget_rate_limits()
     office = "ที่ว่าการอำเภอชนบท"
-    when = _local(8, 9)
-    [slot] = _publish(live_server, "DOPA", "id-card-replacement", office, (when, 5))["slots"]
+    when = local(8, 9)
+    [slot] = publish(live_server, "DOPA", "id-card-replacement", office, (when, 5))["slots"]
     virtual_authenticator(page)
     national_id = thai_id()
     enrol_in_browser(page, live_server.url, national_id)
@@ -269,8 +204,8 @@ def test_a_delegate_books_for_the_grantor_only_with_the_apply_power(
 ) -> None:
     forget_rate_limits(live_server)
     office = "โรงพยาบาลส่งเสริมสุขภาพตำบลบ้านนา"
-    when = _local(7, 10)
-    _publish(live_server, "NHSO", "change-health-unit", office, (when, 3))
+    when = local(7, 10)
+    publish(live_server, "NHSO", "change-health-unit", office, (when, 3))
     mother_id = thai_id()
     until = (dt.date.today() + dt.timedelta(days=60)).isoformat()
     with citizen(live_server, mother_id, full_name="ยายบุญมา ใจดี") as mother:
@@ -333,11 +268,11 @@ def test_the_kiosk_prints_the_queue_ticket_and_the_officer_sees_the_arrival(
 ) -> None:
     del failed_loads_expected
     office = "ที่ว่าการอำเภอเมืองขอนแก่น"
-    made = _publish(live_server, "DOPA", "birth-registration", office, (_local(3, 10), 3))
+    made = publish(live_server, "DOPA", "birth-registration", office, (local(3, 10), 3))
     [slot] = made["slots"]
     with citizen(live_server, thai_id(), full_name="สมพร มาตามนัด") as visitor:
         booking = visitor.call("POST", "/api/v1/appointments", {"slot_id": slot})
-    live_server.python(COME_NOW.replace("SLOT", str(slot)))  # the day has come
+    come_now(live_server, slot)  # the day has come
 
     _operator_at_kiosk(page, live_server, ("ศูนย์บริการขอนแก่น", "เมือง", "ขอนแก่น"), "พนักงาน เช็กอิน")
     page.get_by_role("link", name="เช็กอินตามนัดหมาย").click()
