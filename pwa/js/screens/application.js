@@ -39,7 +39,7 @@ export async function render(root, params, match) {
   const fee = app.status === 'draft' ? null : await feeSection(id, service);
   // A visit to the office (booked, or to book): its code and words load only then.
   const visit = app.parts?.appointments
-    ? (await import('./visit.js')).applicationVisit(app, () => render(root, new URLSearchParams(), match))
+    ? (await import('../visit.js')).applicationVisit(app, () => render(root, new URLSearchParams(), match))
     : null;
   const byName = new Map(form.map((f) => [f.name, f]));
   const fixId = Number(params.get('fix'));

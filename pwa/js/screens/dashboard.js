@@ -4,7 +4,7 @@
 // bodiless 304). The status bar says "offline · last updated …" when the copy is all there is.
 // What is still in the outbox shows on top (documents to upload too): "waiting to send", or
 // refused and "needs fixing". Visits booked at an office show on their application's card,
-// and those booked before applying below the list (screens/visit.js, loaded only then).
+// and those booked before applying below the list (js/visit.js, loaded only then).
 import { announce, getJSON } from '../api.js';
 import { t, pick, when } from '../i18n.js';
 import { subscribe, discard, list as queued } from '../outbox.js';
@@ -141,7 +141,7 @@ function merge(state, changed) {
 
 /** Visits' code, where there is one to show. @param {any[]} items */
 function visitCode(items) {
-  return items.some((b) => b.status === 'booked' || b.status === 'checked_in') ? import('./visit.js') : null;
+  return items.some((b) => b.status === 'booked' || b.status === 'checked_in') ? import('../visit.js') : null;
 }
 
 /** @param {Summary} item @param {HTMLElement | false | undefined} visit its visit's line */

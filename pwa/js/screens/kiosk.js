@@ -39,7 +39,7 @@ export async function render(root, params) {
   if (!isKiosk() || location.hash.startsWith('#/kiosk/activate')) return activate(root, params);
   const me = account();
   if (!me || me.role !== 'operator') return operatorSignIn(root, Boolean(me));
-  if (params.has('checkin')) return (await import('./checkin.js')).render(root);
+  if (params.has('checkin')) return (await import('../staff/checkin.js')).render(root);
   const assisted = current();
   if (!assisted) return findCitizen(root);
   if (!assisted.consent_at) return consent(root, assisted);

@@ -42,7 +42,7 @@ export async function render(root, params, match) {
     return;
   }
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
-  if (params.has('appointments')) return (await import('./office-day.js')).render(root, params);
+  if (params.has('appointments')) return (await import('../staff/office-day.js')).render(root, params);
   if (match[1]) return detail(root, Number(match[1]));
   if (match[2]) return performance(root);
   return queue(root, params, me.agency || '');

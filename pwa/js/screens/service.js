@@ -1,6 +1,6 @@
 // @ts-check
 // One service: what it is, what it costs, how long it takes, which documents it needs, and
-// booking a visit to the office when it offers times (?visit: screens/visit.js).
+// booking a visit to the office when it offers times (?visit: js/visit.js).
 import { announce, getJSON, lastCopy } from '../api.js';
 import { t, pick, money, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
@@ -8,7 +8,7 @@ import { el } from '../views/dom.js';
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
 export async function render(root, params, match) {
   const slug = match[1];
-  if (params.has('visit')) return (await import('./visit.js')).serviceVisit(root, slug);
+  if (params.has('visit')) return (await import('../visit.js')).serviceVisit(root, slug);
   const url = `/api/v1/services/${encodeURIComponent(slug)}`;
   const fresh = getJSON(url);
   let settled = false;

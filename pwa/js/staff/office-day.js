@@ -5,11 +5,11 @@
 import { getJSON, send } from '../api.js';
 import { t, pick, locale, number, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
-import { page, field, busy, summary, say, problemText, setFlash, takeFlash, button } from './ui.js';
+import { page, field, busy, summary, say, problemText, setFlash, takeFlash, button } from '../screens/ui.js';
 import { sheet } from './sheet.js';
 
 await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
-await sheet('visit');
+await sheet('staff');
 
 const BASE = '/api/v1/officer';
 

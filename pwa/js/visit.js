@@ -6,14 +6,13 @@
 // a free time, and when it has just gone (409 slot_full) the next free ones. Bookings are read
 // from the phone's copy offline, but booking, moving and cancelling happen now or not at all:
 // nothing is queued. Loaded only where a visit is (its words too: i18n/appointments).
-import { ApiError, getJSON, send } from '../api.js';
-import { t, pick, locale, loadStrings } from '../i18n.js';
-import { el } from '../views/dom.js';
-import { page, button, busy, summary, say, problemText, signedIn, setFlash, takeFlash, loading } from './ui.js';
-import { fresh } from './local.js';
-import { sheet } from './sheet.js';
+import { ApiError, getJSON, send } from './api.js';
+import { t, pick, locale, loadStrings } from './i18n.js';
+import { el } from './views/dom.js';
+import { page, button, busy, summary, say, problemText, signedIn, setFlash, takeFlash, loading } from './screens/ui.js';
+import { fresh } from './screens/local.js';
 
-await Promise.all([loadStrings('appointments'), sheet('visit')]);
+await loadStrings('appointments');
 
 /** @typedef {{id: number, reference: string, status: string, service: string, service_name: {th: string, en: string},
  *   office: {id: number, name: {th: string, en: string}, address: {th: string, en: string}},

@@ -2,16 +2,16 @@
 // At the office (#/kiosk?checkin): the operator checks a citizen in by the booking reference
 // (scanned from the QR code on their phone or ticket: a scanner types it and presses Enter)
 // or the application's tracking code, and prints the queue ticket. Printing shows only the
-// ticket (css/visit.css's print rules); the form stays ready for the next citizen.
+// ticket (css/staff.css's print rules); the form stays ready for the next citizen.
 import { send } from '../api.js';
 import { t, pick, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
-import { page, field, showError, summary, say, busy, problemText, fieldProblems, button } from './ui.js';
-import { qr } from './kiosk-chrome.js';
+import { page, field, showError, summary, say, busy, problemText, fieldProblems, button } from '../screens/ui.js';
+import { qr } from '../screens/kiosk-chrome.js';
 import { sheet } from './sheet.js';
 
 await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
-await sheet('visit');
+await sheet('staff');
 
 /** @param {HTMLElement} root */
 export function render(root) {

@@ -1,6 +1,6 @@
 // @ts-check
-// A screen's own stylesheet (css/<name>.css), loaded before it draws: rarely used looks (a
-// visit's QR code, the queue ticket and its print rules) stay out of the first visit's bytes.
+// A staff screen's own stylesheet (css/<name>.css), loaded before it draws: the queue ticket
+// and its print rules, an office's day, stay off citizens' phones.
 
 /** @param {string} name @returns {Promise<void>} */
 export function sheet(name) {
