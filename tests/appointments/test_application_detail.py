@@ -50,6 +50,9 @@ async def test_the_application_carries_its_visit(client: Client, dopa: Signer) -
     assert booking["reference"] == made.json()["reference"]
     assert booking["when"]["th"].endswith(f"{local(3, 9).year + 543} 09:00")
     assert "<title>Booking</title>" in booking["qr_svg"]
+    # A regular QR code (21 modules and a border of 2, 6 px each), not the Micro QR that
+    # segno would pick for 8 characters and phones' cameras do not read.
+    assert 'width="150" height="150"' in booking["qr_svg"]
 
     cancelled = await client.delete(f"/api/v1/appointments/{booking['id']}", headers=csrf(client))
     assert cancelled.status_code == 200, cancelled.text

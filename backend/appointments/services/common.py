@@ -131,7 +131,8 @@ def with_qr(booking: BookingOut) -> BookingOut:
     kiosk (and the ticket to carry): the text is the reference alone, what the kiosk types."""
     if booking.status not in ("booked", "checked_in"):
         return booking
-    return msgspec.structs.replace(booking, qr_svg=qr_svg(booking.reference, title="Booking"))
+    drawn = qr_svg(booking.reference, scale=6, title="Booking")  # 150 px: read off a screen
+    return msgspec.structs.replace(booking, qr_svg=drawn)
 
 
 def as_out(row: dict[str, Any]) -> BookingOut:
