@@ -27,7 +27,7 @@ from tests.e2e.staff import admin, citizen, forget_rate_limits
 from tests.e2e.test_fee_screen import _apply_id_card
 from tests.e2e.test_kiosk_screens import _axe_in_both_languages, _operator_at_kiosk
 from tests.e2e.test_pwa_a11y import _violations
-from tests.e2e.visits import come_now, local, publish
+from tests.e2e.visits import book_in_page, come_now, local, publish
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
@@ -163,15 +163,7 @@ def test_offline_the_visit_shows_from_the_copy_and_booking_needs_the_network(
     enrol_in_browser(page, live_server.url, national_id)
     wait_for_service_worker(page)
     booked, other = _apply_id_card(page, national_id), _apply_id_card(page, national_id)
-    page.evaluate(
-        """async ([slot, app]) => {
-            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
-            await fetch('/api/v1/appointments', { method: 'POST',
-                body: JSON.stringify({ slot_id: slot, application_id: app }),
-                headers: { 'content-type': 'application/json', 'x-csrf-token': csrf } });
-        }""",
-        [slot, booked["id"]],
-    )
+    book_in_page(page, slot, booked["id"])
     for app in (booked, other):  # the phone keeps what the citizen has seen
         page.goto(f"{live_server.url}/#/applications/{app['id']}")
         expect(_visit(page)).to_be_visible()

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
 from tests.e2e.test_pwa_a11y import _violations
-from tests.e2e.visits import local, publish
+from tests.e2e.visits import book_in_page, local, publish
 from tests.support.flows import thai_id
 
 pytestmark = pytest.mark.browser
@@ -74,14 +74,7 @@ def test_axe_finds_no_violations_on_the_citizen_screens(
     [slot] = publish(
         live_server, "NHSO", "change-health-unit", f"รพ.สต. ({lang})", (local(10, 9), 2)
     )["slots"]
-    page.evaluate(
-        """async (body) => {
-            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
-            await fetch('/api/v1/appointments', { method: 'POST', body: JSON.stringify(body),
-                headers: { 'content-type': 'application/json', 'x-csrf-token': csrf } });
-        }""",
-        {"slot_id": slot, "application_id": created["id"]},
-    )
+    book_in_page(page, slot, created["id"])
     for screen in ("#/dashboard", f"#/applications/{created['id']}", "#/account"):
         page.goto(f"{live_server.url}/{screen}")
         page.reload()  # the dashboard was open already: draw it again, with the application

@@ -7,10 +7,12 @@ import datetime as dt
 import json
 from typing import Any
 
+from playwright.sync_api import Page
+
 from backend.lib.i18n import BANGKOK
 from tests.support.live_server import LiveServer
 
-__all__ = ["come_now", "local", "publish"]
+__all__ = ["book_in_page", "come_now", "local", "publish"]
 
 PUBLISH = """
 import datetime as dt, json
@@ -75,6 +77,21 @@ def publish(
         server.python(PUBLISH.replace("ASKED", repr(json.dumps(asked))))
     )
     return made
+
+
+def book_in_page(page: Page, slot: int, application: int) -> None:
+    """The signed-in citizen of `page` books `slot` for `application` (as the app does)."""
+    status = page.evaluate(
+        """async (body) => {
+            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
+            const response = await fetch('/api/v1/appointments', { method: 'POST',
+                body: JSON.stringify(body),
+                headers: { 'content-type': 'application/json', 'x-csrf-token': csrf } });
+            return response.status;
+        }""",
+        {"slot_id": slot, "application_id": application},
+    )
+    assert status == 201, status
 
 
 def come_now(server: LiveServer, slot: int) -> None:
