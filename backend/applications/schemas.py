@@ -92,6 +92,9 @@ class ApplicationDetail(Struct):
     """As on the dashboard: the promised decision date while undecided."""
     contact: AgencyContact | None = None
     """The agency's phone, email and website, shown on every application."""
+    parts: dict[str, Any] = {}
+    """What the domains above add, by name (`DETAIL_PARTS`): `appointments`, the visit booked
+    for it and whether its service can be booked."""
 
 
 class ApplicationCreate(Struct):

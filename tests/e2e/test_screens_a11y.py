@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
 from tests.e2e.test_pwa_a11y import _violations
+from tests.e2e.visits import book_in_page, local, publish
 from tests.support.flows import thai_id
 
 pytestmark = pytest.mark.browser
@@ -69,11 +70,22 @@ def test_axe_finds_no_violations_on_the_citizen_screens(
         }""",
         HEALTH,
     )
+    # Its visit to the office, booked: on the dashboard's card and the application.
+    [slot] = publish(
+        live_server, "NHSO", "change-health-unit", f"รพ.สต. ({lang})", (local(10, 9), 2)
+    )["slots"]
+    book_in_page(page, slot, created["id"])
     for screen in ("#/dashboard", f"#/applications/{created['id']}", "#/account"):
         page.goto(f"{live_server.url}/{screen}")
         page.reload()  # the dashboard was open already: draw it again, with the application
         expect(page.locator("main .card, main dl").first).to_be_visible()
         _check(page, axe_source, screen)
+
+    # A visit before applying: the free times to choose from.
+    _open(page, f"{live_server.url}/#/services/change-health-unit?visit")
+    page.locator("main .visit button").click()
+    expect(page.locator("main .visit input[type=radio]").first).to_be_visible()
+    _check(page, axe_source, "visit before applying")
 
     # A form with a date, a choice, a wallet document, and every error showing.
     _open(page, f"{live_server.url}/#/services/id-card-replacement/apply")

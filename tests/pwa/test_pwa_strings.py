@@ -22,9 +22,10 @@ SETS = {
     "": PWA / "i18n",
     "staff": PWA / "i18n" / "staff",
     "delegation": PWA / "i18n" / "delegation",
+    "appointments": PWA / "i18n" / "appointments",
 }
-"""String set → its folder: the citizen's strings, the staff screens' and acting for someone
-(loaded with loadStrings by what uses them)."""
+"""String set → its folder: the citizen's strings, the staff screens', acting for someone and
+a visit to the office (loaded with loadStrings by what uses them)."""
 
 
 def _strings(lang: str, sets: tuple[str, ...] = tuple(SETS)) -> dict[str, str]:
@@ -37,6 +38,7 @@ def _strings(lang: str, sets: tuple[str, ...] = tuple(SETS)) -> dict[str, str]:
 TH, EN = _strings("th"), _strings("en")
 STAFF = _strings("th", ("staff",))
 DELEGATION = _strings("th", ("delegation",))
+APPOINTMENTS = _strings("th", ("appointments",))
 SCRIPTS = sorted([*PWA.glob("js/**/*.js"), PWA / "sw.js"])
 PAGES = [PWA / "index.html", PWA / "offline.html"]
 
@@ -61,7 +63,8 @@ def _code(path: Path) -> str:
 def test_both_languages_have_the_same_keys_and_no_empty_string() -> None:
     for name in SETS:
         assert _strings("th", (name,)).keys() == _strings("en", (name,)).keys()
-    assert len(TH) == len(_strings("th", ("",))) + len(STAFF) + len(DELEGATION)  # no key twice
+    own = len(STAFF) + len(DELEGATION) + len(APPOINTMENTS)
+    assert len(TH) == len(_strings("th", ("",))) + own  # no key twice
     assert all(v.strip() for v in [*TH.values(), *EN.values()])
 
 
@@ -78,6 +81,8 @@ def test_a_script_using_staff_words_loads_them_first(path: Path) -> None:
         assert "await loadStrings('staff');" in code, sorted(uses)
     if {key for key in KEY.findall(code) if key in DELEGATION}:
         assert "await loadStrings('delegation');" in code
+    if {key for key in KEY.findall(code) if key in APPOINTMENTS}:
+        assert "loadStrings('appointments')" in code
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.relative_to(PWA).as_posix())

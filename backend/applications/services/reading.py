@@ -7,6 +7,7 @@ import datetime as dt
 import hmac
 import json
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from piccolo.querystring import QueryString
@@ -30,8 +31,14 @@ from backend.applications.tables import Application, StatusEvent
 from backend.lib.db import current_engine
 from backend.lib.schema import I18n
 from backend.lib.workdays import expected_by
+from backend.system.registry import ExtensionPoint, current
 
 MAX_DASHBOARD_PAGE = 50
+
+DetailPart = Callable[[int, ApplicationDetail], Awaitable[dict[str, Any]]]
+DETAIL_PARTS: ExtensionPoint[DetailPart] = ExtensionPoint("applications.detail_parts")
+"""What a domain above adds to the citizen's view of one application: (account id, the
+detail) → keys of `ApplicationDetail.parts`, e.g. the booked visit."""
 
 
 _SUMMARY = (
@@ -200,7 +207,10 @@ async def get_detail(account_id: int, application_id: int) -> ApplicationDetail:
     )
     if row is None:
         raise ApplicationNotFoundError()
-    return _detail(row, await history(application_id))
+    detail = _detail(row, await history(application_id))
+    for part in current().extensions(DETAIL_PARTS):
+        detail.parts.update(await part(account_id, detail))
+    return detail
 
 
 def _detail(row: dict[str, Any], entries: list[HistoryEntry]) -> ApplicationDetail:

@@ -37,6 +37,10 @@ export async function render(root, params, match) {
   /** @type {any[]} */
   const form = service.form;
   const fee = app.status === 'draft' ? null : await feeSection(id, service);
+  // A visit to the office (booked, or to book): its code and words load only then.
+  const visit = app.parts?.appointments
+    ? (await import('../visit.js')).applicationVisit(app, () => render(root, new URLSearchParams(), match))
+    : null;
   const byName = new Map(form.map((f) => [f.name, f]));
   const fixId = Number(params.get('fix'));
   const fixing = fixId ? (await list()).find((item) => item.id === fixId) : undefined;
@@ -88,6 +92,7 @@ export async function render(root, params, match) {
     params.get('sent') ? null : promised(app.expected_by),
     app.action ? answerSection() : null,
     fee,
+    visit,
     app.status === 'draft' ? draftSection() : null,
     el('h2', {}, t('detail.answers')),
     answers,

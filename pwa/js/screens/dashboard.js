@@ -3,7 +3,8 @@
 // copy (IndexedDB), then refreshed with `since` (only what changed; nothing changed costs a
 // bodiless 304). The status bar says "offline · last updated …" when the copy is all there is.
 // What is still in the outbox shows on top (documents to upload too): "waiting to send", or
-// refused and "needs fixing".
+// refused and "needs fixing". Visits booked at an office show on their application's card,
+// and those booked before applying below the list (js/visit.js, loaded only then).
 import { announce, getJSON } from '../api.js';
 import { t, pick, when } from '../i18n.js';
 import { subscribe, discard, list as queued } from '../outbox.js';
@@ -44,7 +45,11 @@ export async function render(root) {
     'secondary',
   );
   more.hidden = true;
-  const [copy, queue] = await Promise.all([readCopy('dashboard'), queued()]);
+  const [copy, queue, visitCopy] = await Promise.all([readCopy('dashboard'), queued(), readCopy('visits')]);
+  /** @type {any[]} */
+  let visits = visitCopy?.value.items || [];
+  let visit = await visitCode(visits);
+  const before = el('div', {});
   /** @type {Dashboard | null} */
   let state = copy?.value || null;
   let waiting = drawPending(pending, queue);
@@ -62,7 +67,10 @@ export async function render(root) {
    * server's): what follows the list never moves as it arrives. */
   function draw() {
     if (!state) return;
-    list.replaceChildren(...state.items.map(card));
+    const booked = new Map(visit ? visits.filter(visit.active).map((b) => [b.application_id, b]) : []);
+    const line = (/** @type {Summary} */ item) => booked.has(item.id) && visit?.visitLine(booked.get(item.id));
+    list.replaceChildren(...state.items.map((item) => card(item, line(item))));
+    before.replaceChildren(visit ? visit.beforeApplying(visits) : '');
     status.textContent = state.items.length ? '' : t('dashboard.none');
     more.hidden = !state.next_cursor;
     if (drawn) return;
@@ -71,12 +79,13 @@ export async function render(root) {
       takeFlash(),
       pending,
       el('h2', {}, t('dashboard.mine')),
-      status, list, more,
+      status, list, more, before,
       el('p', {}, el('a', { href: '#/' }, t('dashboard.apply'))),
     );
   }
 
   async function refresh() {
+    const mine = getJSON('/api/v1/appointments').then((v) => v.items, () => null);
     if (!state) {
       state = /** @type {Dashboard} */ (await getJSON('/api/v1/dashboard', { limit: PAGE }));
     } else {
@@ -91,6 +100,12 @@ export async function render(root) {
       }
     }
     await keepCopy('dashboard', state);
+    const items = await mine;
+    if (items) {
+      visits = items;
+      visit = (await visitCode(items)) || visit;
+      await keepCopy('visits', { items });
+    }
     draw();
   }
 
@@ -124,14 +139,20 @@ function merge(state, changed) {
   state.items = [...byId.values()].sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
 }
 
-/** @param {Summary} item */
-function card(item) {
+/** Visits' code, where there is one to show. @param {any[]} items */
+function visitCode(items) {
+  return items.some((b) => b.status === 'booked' || b.status === 'checked_in') ? import('../visit.js') : null;
+}
+
+/** @param {Summary} item @param {HTMLElement | false | undefined} visit its visit's line */
+function card(item, visit) {
   const node = el('li', { class: 'card' },
     el('h3', {}, el('a', { href: `#/applications/${item.id}` }, pick(item.service.name))),
     el('p', { class: 'meta' }, `${pick(item.service.agency_name)} · ${item.tracking_code}`),
     el('p', {}, el('span', { class: `badge state-${item.status}` }, t(`state.${item.status}`)),
       ` · ${t('dashboard.changed', { time: when(item.updated_at) })}`),
     promised(item.expected_by) || '',
+    visit || '',
   );
   if (item.action) {
     node.append(el('div', { class: 'action' },

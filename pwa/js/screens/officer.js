@@ -42,6 +42,7 @@ export async function render(root, params, match) {
     return;
   }
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
+  if (params.has('appointments')) return (await import('../staff/office-day.js')).render(root, params);
   if (match[1]) return detail(root, Number(match[1]));
   if (match[2]) return performance(root);
   return queue(root, params, me.agency || '');
@@ -102,6 +103,7 @@ async function queue(root, params, agency) {
     t('officer.title'),
     takeFlash(),
     el('p', {}, el('a', { href: '#/officer/performance' }, t('officer.performance'))),
+    el('p', {}, el('a', { href: '#/officer?appointments' }, t('officeDay.title'))),
     filters,
     el(
       'p',
