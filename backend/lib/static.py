@@ -96,10 +96,17 @@ _ATTRIBUTE_KEY = re.compile(
     r"""<[a-z][^>]*\sdata-i18n-(?P<kind>label|content)="(?P<key>[\w.]+)"[^>]*>"""
 )
 
-LAZY = ("js/screens/", "js/push.js", "js/upload.js", "js/acting.js", "i18n/delegation/")
+LAZY = (
+    "js/screens/",
+    "js/push.js",
+    "js/upload.js",
+    "js/acting.js",
+    "i18n/delegation/",
+    "i18n/glossary/",
+)
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
-document is uploaded; acting for someone and its words): not precached on install, fetched
-and kept when first used."""
+document is uploaded; acting for someone and its words; the statuses' lines of meaning): not
+precached on install, fetched and kept when first used."""
 
 APP = "js/app.js"
 SCREEN_IMPORTS = "'__SCREEN_IMPORTS__'"

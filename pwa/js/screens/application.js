@@ -3,7 +3,7 @@
 // sent through the outbox), my answers and documents, the full status history, and withdraw
 // while the agency has not decided. Read from the phone's copy when offline.
 import { getJSON, send } from '../api.js';
-import { t, pick, when, date, number } from '../i18n.js';
+import { t, pick, when, date, number, loadStrings } from '../i18n.js';
 import { enqueue, retry, replay, list } from '../outbox.js';
 import { el } from '../views/dom.js';
 import {
@@ -25,6 +25,8 @@ import { sentBox, decisionBox, contactBox } from './journey.js';
 import { buildForm } from './form.js';
 import { feeSection } from './fee.js';
 import { fresh, drafts, walletFor } from './local.js';
+
+await loadStrings('glossary'); // each status's line of meaning (the one glossary)
 
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
 export async function render(root, params, match) {
@@ -85,6 +87,7 @@ export async function render(root, params, match) {
       el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
       ` · ${t('dashboard.changed', { time: when(app.updated_at) })}`,
     ),
+    el('p', { class: 'meaning' }, t(`meaning.${app.status}`)),
     params.get('sent') ? null : promised(app.expected_by),
     app.action ? answerSection() : null,
     fee,
@@ -179,7 +182,7 @@ export async function render(root, params, match) {
       busy(root, async () => {
         try {
           await send('POST', `/api/v1/applications/${id}/withdraw`, { reason: reason.value.trim() });
-          setFlash(t('detail.withdrawn'));
+          setFlash(t('meaning.withdrawn'));
           await render(root, new URLSearchParams(), match);
         } catch (error) {
           confirm.replaceChildren(el('p', {}, problemText(error)));
