@@ -103,6 +103,7 @@ LAZY = (
     "js/acting.js",
     "i18n/delegation/",
     "i18n/glossary/",
+    "i18n/form/",
 )
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
 document is uploaded; acting for someone and its words; the statuses' lines of meaning): not

@@ -23,6 +23,7 @@ SETS = {
     "staff": PWA / "i18n" / "staff",
     "delegation": PWA / "i18n" / "delegation",
     "glossary": PWA / "i18n" / "glossary",
+    "form": PWA / "i18n" / "form",
 }
 """String set → its folder: the citizen's strings, the staff screens' and acting for someone
 (loaded with loadStrings by what uses them)."""

@@ -4,13 +4,18 @@
 // with an Idempotency-Key: offline it waits ("waiting to send (1)") and is sent once when the
 // connection returns. A queued submission the server refused comes back here
 // (?fix=<outbox id>) with the server's messages next to the fields, to correct and send again.
+// Before it goes: check your answers, and the declaration that they are true (review.js).
 import { getJSON, send } from '../api.js';
-import { t, pick, when } from '../i18n.js';
+import { t, pick, when, loadStrings } from '../i18n.js';
 import { enqueue, retry, replay, list, answerTo } from '../outbox.js';
 import { el } from '../views/dom.js';
 import { page, summary, say, busy, button, problemText, fieldProblems, refusalText, signedIn, setFlash } from './ui.js';
 import { buildForm } from './form.js';
+import { fieldLink } from './checks.js';
+import { reviewSection } from './review.js';
 import { fresh, drafts, walletFor } from './local.js';
+
+await loadStrings('form'); // the review's words
 
 const AUTOSAVE_MS = 400;
 
@@ -54,7 +59,7 @@ export async function render(root, params, match) {
     problems,
     el('p', { class: 'meta' }, t('apply.intro')),
     fields.element,
-    el('div', { class: 'actions-row' }, el('button', { type: 'submit' }, t('apply.submit')), serverSave),
+    el('div', { class: 'actions-row' }, el('button', { type: 'submit' }, t('review.continue')), serverSave),
     saved,
   );
   page(root, t('apply.titleFor', { name: pick(service.name) }),
@@ -72,14 +77,28 @@ export async function render(root, params, match) {
     event.preventDefault();
     const { answers, errors } = fields.check();
     if (complain(errors)) return;
-    busy(form, () => submit(answers));
+    say(problems, '');
+    const review = reviewSection({
+      fields: service.form,
+      answers,
+      documents,
+      onChange(name) {
+        review.remove();
+        form.hidden = false;
+        fieldLink(`f-${name}`, '').click();
+      },
+      onSubmit: () => busy(review, () => submit(answers)),
+    });
+    form.hidden = true;
+    form.after(review);
   });
 
   /** @param {Record<string, string>} errors */
   function complain(errors) {
     fields.showErrors(errors);
     const names = Object.keys(errors);
-    say(problems, names.length ? t('form.problems') : '', names.map((n) => `${fields.label(n)}: ${errors[n]}`));
+    const items = names.map((n) => fieldLink(`f-${n}`, `${fields.label(n)}: ${errors[n]}`));
+    say(problems, names.length ? t('form.problems') : '', items);
     return names.length > 0;
   }
 
@@ -93,7 +112,7 @@ export async function render(root, params, match) {
     say(
       problems,
       `${t('apply.refused')} ${refusalText(error)}`,
-      Object.entries(known).map(([n, m]) => `${fields.label(n)}: ${m}`),
+      Object.entries(known).map(([n, m]) => fieldLink(`f-${n}`, `${fields.label(n)}: ${m}`)),
     );
   }
 
@@ -127,6 +146,8 @@ export async function render(root, params, match) {
     const refused = queue.find((i) => i.state === 'failed' && i.meta?.slug === slug);
     if (refused) {
       fixing = refused;
+      root.querySelector('section.review')?.remove(); // back to the form, the server's words beside the fields
+      form.hidden = false;
       showRefusal(refused.error);
       return;
     }
