@@ -104,6 +104,7 @@ LAZY = (
     "i18n/delegation/",
     "i18n/glossary/",
     "i18n/form/",
+    "i18n/account/",
 )
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
 document is uploaded; acting for someone and its words; the statuses' lines of meaning): not

@@ -122,14 +122,11 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     phone = page.get_by_label("เบอร์โทรศัพท์")
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(phone).to_have_attribute("aria-describedby", re.compile("f-phone-error"))
-    # Each kind of field says what it needs: a phone number, a choice, a document, text.
+    # Each kind of field says what it needs: a phone number, a choice, text.
     expect(page.locator("#f-phone-error")).to_have_text("กรุณากรอกเบอร์โทรศัพท์ เช่น 0812345678")
     expect(page.locator("#f-licence_number-error")).to_have_text("กรุณากรอกข้อมูลช่องนี้")
     expect(page.locator("fieldset[role=radiogroup] .field-error").first).to_have_text(
         "กรุณาเลือกหนึ่งข้อ"
-    )
-    expect(page.locator("#f-medical_certificate-error")).to_have_text(
-        "กรุณาเลือกเอกสารที่มีอยู่ หรือเพิ่มรูปถ่ายหรือไฟล์ใหม่"
     )
     # The summary links each problem to its field.
     page.locator(".error-summary").get_by_role("link", name=re.compile("^เบอร์โทรศัพท์")).click()

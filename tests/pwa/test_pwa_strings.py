@@ -24,6 +24,7 @@ SETS = {
     "delegation": PWA / "i18n" / "delegation",
     "glossary": PWA / "i18n" / "glossary",
     "form": PWA / "i18n" / "form",
+    "account": PWA / "i18n" / "account",
 }
 """String set → its folder: the citizen's strings, the staff screens' and acting for someone
 (loaded with loadStrings by what uses them)."""
