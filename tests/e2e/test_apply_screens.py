@@ -222,7 +222,11 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     withdraw.click()
     expect(page.get_by_role("alert")).to_contain_text("กดปุ่มอีกครั้ง")
     withdraw.click()
-    expect(page.get_by_role("status").filter(has_text="ถอนคำขอแล้ว")).to_be_visible()
+    # Said as the glossary says it: the status's label, and its one line of meaning.
+    expect(
+        page.get_by_role("status").filter(has_text="คุณถอนคำขอนี้แล้ว หน่วยงานจะไม่พิจารณาต่อ")
+    ).to_be_visible()
+    expect(page.locator(".badge").first).to_have_text("ถอนคำขอแล้ว")
     assert _applications(live_server, national_id, "driving-licence-renewal") == [
         (app_id, "withdrawn")
     ]

@@ -241,6 +241,7 @@ export async function render(root, params) {
         if (offline) message = 'account.signedOutOffline';
       }
       await clearPersonal();
+      delete document.body.dataset.role; // an officer's menu comes back for whoever is next
       // Offline: this phone forgets everything now; the server ends the session when it hears.
       if (message === 'account.signedOutOffline')
         await enqueue({ url: '/api/v1/auth/signout', meta: { kind: 'signout' } });
