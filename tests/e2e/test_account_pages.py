@@ -86,3 +86,28 @@ def test_english_and_a_narrow_phone(page: Page, live_server: LiveServer) -> None
     expect(page.get_by_role("heading", level=1)).to_have_text("Who accessed my data")
     widest = page.evaluate("() => document.documentElement.scrollWidth")
     assert widest <= 360
+
+
+def test_first_run_groups_the_id_says_what_comes_and_links_privacy(
+    page: Page, live_server: LiveServer, axe_source: str
+) -> None:
+    page.goto(f"{live_server.url}/#/enrol")
+    page.get_by_role("button", name="สร้างพาสคีย์และบัญชี").wait_for()
+    number = page.get_by_label("เลขประจำตัวประชาชน 13 หลัก")
+    number.press_sequentially("1234567890123")
+    expect(number).to_have_value("1 2345 67890 12 3")  # as on the card
+    number.press("Backspace")
+    number.press_sequentially("1")
+    expect(number).to_have_value("1 2345 67890 12 1")
+    expect(page.get_by_role("main")).to_contain_text("โทรศัพท์จะขอให้สแกนลายนิ้วมือ ใบหน้า")
+    # Nothing else filled: the summary's lines take the citizen to each field.
+    page.get_by_role("button", name="สร้างพาสคีย์และบัญชี").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    summary.get_by_role("link").last.click()
+    expect(page.get_by_label("ชื่อ-นามสกุล")).to_be_focused()
+    assert _violations(page, axe_source) == []
+    page.get_by_role("link", name="อ่านประกาศความเป็นส่วนตัวฉบับเต็ม").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ประกาศความเป็นส่วนตัว")
+    expect(page.get_by_role("main")).to_contain_text("1111")
+    assert _violations(page, axe_source) == []
