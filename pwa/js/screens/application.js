@@ -21,6 +21,7 @@ import {
   takeFlash,
 } from './ui.js';
 import { promised } from './promise.js';
+import { said } from './voice.js';
 import { sentBox, decisionBox, contactBox } from './journey.js';
 import { buildForm } from './form.js';
 import { feeSection } from './fee.js';
@@ -100,7 +101,7 @@ export async function render(root, params, match) {
     history,
     app.can_withdraw ? withdrawSection() : null,
     contactBox(app),
-    el('p', {}, el('a', { href: '#/dashboard' }, t('detail.back'))),
+    el('p', {}, el('a', { href: '#/dashboard' }, said('detail.back'))),
   );
 
   /** What the agency asked for, and the form to answer it (only the fields it named). */
@@ -149,7 +150,7 @@ export async function render(root, params, match) {
       });
     });
     return el('section', { class: 'action', 'aria-labelledby': 'todo-title' },
-      el('h2', { id: 'todo-title' }, t('dashboard.todo')),
+      el('h2', { id: 'todo-title' }, said('dashboard.todo')),
       el('p', {}, pick(app.action.message)),
       reply);
   }
