@@ -114,6 +114,7 @@ class PrivacyNoticeController(Controller):
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{esc(page_stylesheet(settings.pwa_dir))}">
 </head>
 <body>
