@@ -75,6 +75,16 @@ def test_change_my_details_and_see_who_accessed_my_data(
     page.get_by_role("link", name="กลับไปบัญชีของฉัน").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("บัญชีของฉัน")
 
+    # Large text on a phone too: chosen here, kept for the next visit.
+    large = page.get_by_role("button", name="ตัวอักษรใหญ่")
+    expect(large).to_have_attribute("aria-pressed", "false")
+    large.click()
+    expect(page.locator("html")).to_have_class("large-text")
+    page.reload()
+    expect(page.locator("html")).to_have_class("large-text")
+    expect(page.get_by_role("button", name="ตัวอักษรใหญ่")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+
 
 def test_english_and_a_narrow_phone(page: Page, live_server: LiveServer) -> None:
     virtual_authenticator(page)

@@ -103,7 +103,7 @@ def _date(page: Page, legend: str, day: dt.date) -> None:
 
 
 def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
-    page: Page, live_server: LiveServer
+    page: Page, live_server: LiveServer, axe_source: str
 ) -> None:
     virtual_authenticator(page)
     national_id = thai_id()
@@ -161,6 +161,7 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     expect(review).to_contain_text("รถยนต์ส่วนบุคคล")
     expect(review).to_contain_text("12345678")
     expect(review).to_contain_text("ใบรับรองแพทย์ รพ.สต.บ้านนา")
+    assert _violations(page, axe_source) == []
     review.get_by_role("button", name="แก้ไข เบอร์โทรศัพท์").click()
     expect(phone).to_be_focused()
     phone.fill("0812345679")

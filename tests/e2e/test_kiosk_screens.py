@@ -185,10 +185,6 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
     assert code, sent.inner_text()
     tracking = code.group(0)
     assert page.evaluate("() => indexedDB.databases()") == []  # no copies, drafts or outbox
-    # The serving screens speak to the operator about the citizen, by name.
-    page.evaluate("() => { location.hash = '#/dashboard'; }")
-    expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของ บุญมี ไม่มีโทรศัพท์")
-    expect(page.get_by_role("main")).not_to_contain_text("คำขอของฉัน")
 
     # The receipt: its own window, printed at once; tracking code and QR codes.
     with page.context.expect_page() as opened:
@@ -197,6 +193,10 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
     expect(receipt.locator(".receipt-code")).to_have_text(tracking)
     expect(receipt.locator(".receipt-qr svg")).to_have_count(2)
     receipt.wait_for_function("() => window.printed === true")
+    # The serving screens speak to the operator about the citizen, by name.
+    page.evaluate("() => { location.hash = '#/dashboard'; }")
+    expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของ บุญมี ไม่มีโทรศัพท์")
+    expect(page.get_by_role("main")).not_to_contain_text("คำขอของฉัน")
 
     # Three minutes without a touch: the visit ends, the kiosk starts over with nothing left.
     serving = page.get_by_text(re.compile(r"สิ้นสุดใน [23]:\d\d หากไม่มีการใช้งาน"))

@@ -63,6 +63,8 @@ SIGNED_IN = {
     "application": ("/#/applications/{id}", "main .history li"),
     "notifications": ("/#/notifications", "main ul.cards li"),
     "account": ("/#/account", "main li.card"),
+    "who accessed my data": ("/#/account?show=activity", "main li.card"),
+    "my data": ("/#/account?show=data", "main dl"),
 }
 """Screen → (path, what shows once its content is in)."""
 

@@ -97,6 +97,13 @@ export async function render(root, params) {
   root.replaceChildren(el('h1', {}, t('account.title')), loading());
   await Promise.all([load(), loadSessions()]).catch((error) => tell(problemText(error), true));
   const link = (/** @type {string} */ href, /** @type {string} */ key) => el('li', {}, el('a', { href }, t(key)));
+  const root_ = document.documentElement;
+  const large = button(t('display.large'), () => {
+    const on = root_.classList.toggle('large-text');
+    if (on) localStorage.large = '1'; else delete localStorage.large; // app.js applies it at start
+    large.setAttribute('aria-pressed', String(on));
+  }, 'toggle');
+  large.setAttribute('aria-pressed', String(root_.classList.contains('large-text')));
   page(root, t('account.title'),
     takeFlash(),
     el('p', {}, t('account.signedInAs', { name: me.full_name })),
@@ -105,6 +112,7 @@ export async function render(root, params) {
       link('#/notifications', 'notifications.title'),
       link('#/documents', 'account.documents'),
       link('#/account?show=activity', 'account.activity'))),
+    el('p', {}, large),
     identity,
     el('h2', {}, t('passkeys.title')),
     el('p', {}, t('passkeys.intro')),
