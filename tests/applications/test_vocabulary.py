@@ -149,3 +149,9 @@ def test_no_string_but_the_glossary_names_a_status_by_its_label() -> None:
             for key, text in json.loads(path.read_text("utf-8")).items():
                 if not key.startswith(("state.", "meaning.")):
                     assert text not in labels, (path.name, key)
+
+
+@pytest.mark.parametrize("screen", ["application.js", "officer.js"])
+def test_the_app_and_the_officer_console_show_the_line_of_meaning(screen: str) -> None:
+    source = (PWA / "js" / "screens" / screen).read_text()
+    assert "t(`meaning.${" in source and "await loadStrings('glossary');" in source

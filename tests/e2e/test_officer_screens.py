@@ -104,6 +104,8 @@ def test_officer_approves_an_application(
             page.get_by_role("button", name="บันทึกสถานะ").click()
             expect(page.get_by_role("status").filter(has_text=status)).to_be_visible()
         expect(page.get_by_role("heading", name="เปลี่ยนสถานะ")).to_have_count(1)  # completed next
+        # The status's line of meaning, as the citizen reads it (the one glossary).
+        expect(page.get_by_role("main")).to_contain_text("หน่วยงานอนุมัติคำขอของคุณแล้ว")
 
         # The citizen sees it on their dashboard, and anyone with the code on /track.
         dashboard = applicant.call("GET", "/api/v1/dashboard")

@@ -11,6 +11,7 @@ import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, problemText, fieldProblems, setFlash, takeFlash } from './ui.js';
 
 await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
+await loadStrings('glossary'); // each status's line of meaning, as the citizen reads it
 
 const BASE = '/api/v1/officer';
 const PAGE = 20;
@@ -236,6 +237,7 @@ async function detail(root, id) {
       el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
       app.submitted_at ? ` · ${t('officer.submitted', { date: date(app.submitted_at) })}` : '',
     ),
+    el('p', { class: 'meta' }, t(`meaning.${app.status}`)), // what the citizen is told it means
     el('h2', {}, t('officer.applicant')),
     app.identity_disputed ? el('p', { class: 'warning', role: 'alert' }, t('officer.disputedLead')) : null,
     el(
