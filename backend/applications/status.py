@@ -68,7 +68,7 @@ ACTIVE = frozenset({"submitted", "received", "in_review", "needs_info"})
 GLOSSARY = ROOT / "pwa" / "i18n"
 """The one glossary of statuses, kept where the PWA reads it: each status's short label is
 `state.<status>` in i18n/{th,en}.json (the first screens need it), its one line of meaning
-`meaning.<status>` in i18n/glossary/{th,en}.json (loaded with the screens that show it). The
+`meaning.<status>` in i18n/more/{th,en}.json (loaded with the screens that show it). The
 server reads the same files for /track, notifications, pushes and errors, so there is one
 wording (tests/applications/test_vocabulary.py fails on any other)."""
 
@@ -78,7 +78,7 @@ _UNKNOWN = ("an unknown status", "สถานะที่ไม่รู้จ�
 @cache
 def _words(lang: str) -> dict[str, str]:
     words: dict[str, str] = json.loads((GLOSSARY / f"{lang}.json").read_text("utf-8"))
-    words |= json.loads((GLOSSARY / "glossary" / f"{lang}.json").read_text("utf-8"))
+    words |= json.loads((GLOSSARY / "more" / f"{lang}.json").read_text("utf-8"))
     return words
 
 

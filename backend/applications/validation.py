@@ -32,9 +32,9 @@ def _msg(en: str, th: str) -> dict[str, str]:
     return {"en": en, "th": th}
 
 
-FORM_WORDS = ROOT / "pwa" / "i18n" / "form"
-"""The PWA's words for what a field needs (`check.need.<type>`) and its rules (`check.age`):
-the server says the same, from the same files."""
+FORM_WORDS = ROOT / "pwa" / "i18n" / "more"
+"""The PWA's words (pwa/i18n/more) for what a field needs (`check.need.<type>`) and its rules
+(`check.age`): the server says the same, from the same files."""
 
 
 @cache

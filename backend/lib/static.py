@@ -102,13 +102,12 @@ LAZY = (
     "js/upload.js",
     "js/acting.js",
     "i18n/delegation/",
-    "i18n/glossary/",
-    "i18n/form/",
-    "i18n/account/",
+    "i18n/more/",
 )
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
-document is uploaded; acting for someone and its words; the statuses' lines of meaning): not
-precached on install, fetched and kept when first used."""
+document is uploaded; acting for someone and its words; the words of the screens after sign-in:
+statuses' lines of meaning, form checks, My account): not precached on install, fetched and kept
+when first used."""
 
 APP = "js/app.js"
 SCREEN_IMPORTS = "'__SCREEN_IMPORTS__'"

@@ -134,8 +134,6 @@ navigator.serviceWorker?.addEventListener('message', (event) => {
   if (event.data?.type === 'push' && /^#\/(dashboard|notifications)$/.test(location.hash)) render(view);
 });
 
-// Large text, chosen on My account: before anything draws, so nothing moves.
-document.documentElement.classList.toggle('large-text', !!localStorage.large);
 const [device] = await Promise.all([detectKiosk(), loadLang()]);
 // A delegate acting for someone (acting.js): decided before anything reads the phone's stores.
 acting = !device && localStorage.getItem('acting') !== null;

@@ -136,7 +136,7 @@ def test_line_breaks_only_in_long_text_and_everything_nfc() -> None:
 
 def test_a_missing_answer_says_what_its_kind_of_field_needs() -> None:
     """Not "this field is required" for all: a choice asks to choose, a date for its parts, a
-    file for a document, in the words the PWA shows (pwa/i18n/form)."""
+    file for a document, in the words the PWA shows (pwa/i18n/more)."""
     required = [
         FormField(
             name=f.name,

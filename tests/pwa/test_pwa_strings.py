@@ -22,9 +22,7 @@ SETS = {
     "": PWA / "i18n",
     "staff": PWA / "i18n" / "staff",
     "delegation": PWA / "i18n" / "delegation",
-    "glossary": PWA / "i18n" / "glossary",
-    "form": PWA / "i18n" / "form",
-    "account": PWA / "i18n" / "account",
+    "more": PWA / "i18n" / "more",
 }
 """String set → its folder: the citizen's strings, the staff screens' and acting for someone
 (loaded with loadStrings by what uses them)."""

@@ -27,15 +27,12 @@ import {
 import { register, passkeyProblem, deviceName, supported } from './passkey.js';
 import { fresh, clearPersonal } from './local.js';
 import { info as digitalId, startButton, levelText } from './digital-id.js';
-import { profileSection } from './profile.js';
+import { profileSection, activity, myData } from './fields.js';
 
-await loadStrings('account'); // its words: only where My account is opened
+await loadStrings('more'); // its words: only where My account is opened
 
-/** The pages inside My account (`#/account?show=…`), each its own module. */
-const INSIDE = /** @type {Record<string, () => Promise<{render: (root: HTMLElement) => Promise<void>}>>} */ ({
-  activity: () => import('./activity.js'),
-  data: () => import('./mydata.js'),
-});
+/** The pages inside My account (`#/account?show=…`). */
+const INSIDE = /** @type {Record<string, (root: HTMLElement) => Promise<void>>} */ ({ activity, data: myData });
 
 /**
  * @typedef {{id: number, name: string, created_at: string, last_used_at: string | null, multi_device: boolean}} Passkey
@@ -54,7 +51,7 @@ export async function render(root, params) {
   const me = signedIn(root, t('account.title'));
   if (!me) return;
   const inside = INSIDE[params?.get('show') || ''];
-  if (inside) return (await inside()).render(root);
+  if (inside) return inside(root);
   const profile = await getJSON('/api/v1/me/profile').catch(() => null);
   const identity = await identitySection(params, profile);
   const details = profile ? profileSection(profile, () => {}) : null;
@@ -100,7 +97,7 @@ export async function render(root, params) {
   const root_ = document.documentElement;
   const large = button(t('display.large'), () => {
     const on = root_.classList.toggle('large-text');
-    if (on) localStorage.large = '1'; else delete localStorage.large; // app.js applies it at start
+    if (on) localStorage.large = '1'; else delete localStorage.large; // local.js applies it at start
     large.setAttribute('aria-pressed', String(on));
   }, 'toggle');
   large.setAttribute('aria-pressed', String(root_.classList.contains('large-text')));

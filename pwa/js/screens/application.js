@@ -21,13 +21,12 @@ import {
   takeFlash,
 } from './ui.js';
 import { promised } from './promise.js';
-import { said } from './voice.js';
 import { sentBox, decisionBox, contactBox } from './journey.js';
 import { buildForm } from './form.js';
 import { feeSection } from './fee.js';
-import { fresh, drafts, walletFor } from './local.js';
+import { fresh, drafts, walletFor, said } from './local.js';
 
-await loadStrings('glossary'); // each status's line of meaning (the one glossary)
+await loadStrings('more'); // each status's line of meaning (the one glossary)
 
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
 export async function render(root, params, match) {

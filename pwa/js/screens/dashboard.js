@@ -9,9 +9,8 @@ import { t, pick, when } from '../i18n.js';
 import { subscribe, discard, list as queued } from '../outbox.js';
 import { el } from '../views/dom.js';
 import { page, button, problemText, refusalText, signedIn, takeFlash, loading } from './ui.js';
-import { said } from './voice.js';
 import { promised } from './promise.js';
-import { readCopy, keepCopy } from './local.js';
+import { readCopy, keepCopy, said } from './local.js';
 
 const PAGE = 20;
 

@@ -8,9 +8,9 @@ import { page, field, showError, summary, say, busy, isThaiId, isPhone, digits, 
 import { register, passkeyProblem, deviceName, deviceNotes, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
 import { info as digitalId, startButton, render as verified } from './digital-id.js';
-import { fieldLink } from './checks.js';
+import { fieldLink } from './fields.js';
 
-await loadStrings('form'); // the words of forms, this one's included
+await loadStrings('more'); // the words of forms, this one's included
 
 /** "1 2345 67890 12 3": the ID card's groups. */
 const GROUPS = [1, 4, 5, 2, 1];

@@ -8,7 +8,7 @@ import { t, pick, date, number, locale, currentLang } from '../i18n.js';
 import { subscribe, discard, list } from '../outbox.js';
 import { el } from '../views/dom.js';
 import { field as labelled, showError, problemText, refusalText } from './ui.js';
-import { validate, dateRule, isoDate } from './checks.js';
+import { validate, dateRule, isoDate } from './fields.js';
 
 const MAX_UPLOAD = 10 * 1024 * 1024; // DOCUMENT_MAX_BYTES' default (the server says 413 above its own)
 const MAX_TEXT = 2000; // as checks.js
@@ -24,8 +24,8 @@ const SIGNATURES = [
 const AUTOFILL = /** @type {Record<string, string>} */ ({ full_name: 'name', phone: 'tel', address: 'street-address' });
 
 /**
- * @typedef {import('./checks.js').FormField} FormField
- * @typedef {import('./checks.js').WalletDocument} WalletDocument
+ * @typedef {import('./fields.js').FormField} FormField
+ * @typedef {import('./fields.js').WalletDocument} WalletDocument
  * @typedef {{field: FormField, id: string, element: HTMLElement, raw: () => any}} Control
  */
 

@@ -11,7 +11,7 @@ import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, problemText, fieldProblems, setFlash, takeFlash } from './ui.js';
 
 await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
-await loadStrings('glossary'); // each status's line of meaning, as the citizen reads it
+await loadStrings('more'); // each status's line of meaning, as the citizen reads it
 
 const BASE = '/api/v1/officer';
 const PAGE = 20;
