@@ -52,8 +52,8 @@ export async function render(root, params) {
   if (!me) return;
   const inside = INSIDE[params?.get('show') || ''];
   if (inside) return inside(root);
-  const profile = await getJSON('/api/v1/me/profile').catch(() => null);
-  const identity = await identitySection(params, profile);
+  const [profile, provider] = await Promise.all([getJSON('/api/v1/me/profile').catch(() => null), digitalId()]);
+  const identity = identitySection(params, profile, provider);
   const details = profile ? profileSection(profile, () => {}) : null;
   const status = el('p', { class: 'flash', role: 'status' });
   status.hidden = true;
@@ -94,13 +94,13 @@ export async function render(root, params) {
   root.replaceChildren(el('h1', {}, t('account.title')), loading());
   await Promise.all([load(), loadSessions()]).catch((error) => tell(problemText(error), true));
   const link = (/** @type {string} */ href, /** @type {string} */ key) => el('li', {}, el('a', { href }, t(key)));
-  const root_ = document.documentElement;
+  const html = document.documentElement;
   const large = button(t('display.large'), () => {
-    const on = root_.classList.toggle('large-text');
+    const on = html.classList.toggle('large-text');
     if (on) localStorage.large = '1'; else delete localStorage.large; // local.js applies it at start
     large.setAttribute('aria-pressed', String(on));
   }, 'toggle');
-  large.setAttribute('aria-pressed', String(root_.classList.contains('large-text')));
+  large.setAttribute('aria-pressed', String(html.classList.contains('large-text')));
   page(root, t('account.title'),
     takeFlash(),
     el('p', {}, t('account.signedInAs', { name: me.full_name })),
@@ -295,10 +295,9 @@ export async function render(root, params) {
 
 /** How my identity is known, and (self-asserted, digital ID on) the way to prove it.
  * Fetched before the screen draws, so nothing moves.
- * @param {URLSearchParams | undefined} params @param {any} profile */
-async function identitySection(params, profile) {
+ * @param {URLSearchParams | undefined} params @param {any} profile @param {any} provider */
+function identitySection(params, profile, provider) {
   if (!profile) return null;
-  const provider = await digitalId();
   const box = el('p', { 'aria-live': 'polite' }); // not role=status: the passkeys' own message is the screen's
   const verified = params?.get('verified') === 'digital_id';
   if (verified) box.append(t('digitalId.done'));
