@@ -62,6 +62,9 @@ class FormField(
     """number: smallest value; date: days from today (negative = past)."""
     max: float | None = None
     """number: largest value; date: days from today."""
+    min_age: int | None = None
+    """date (a birth date): the person is at least this many years old today. Shown as the
+    rule in words ("อายุ 60 ปีขึ้นไป"), not as a date limit."""
     min_length: int | None = None
     max_length: int | None = None
     choices: tuple[Choice, ...] = ()
@@ -129,5 +132,7 @@ def _check_field(where: str, field: FormField, seen: set[str], document_types: s
         raise FormSchemaError(f"{where}.min_length", "min_length is greater than max_length")
     if (field.min_length is not None or field.max_length is not None) and field.type != "text":
         raise FormSchemaError(f"{where}.max_length", "only text fields have length limits")
+    if field.min_age is not None and (field.type != "date" or not 0 < field.min_age < 150):
+        raise FormSchemaError(f"{where}.min_age", "only a date field has an age, 1 to 149 years")
     if (field.min is not None or field.max is not None) and field.type not in {"number", "date"}:
         raise FormSchemaError(f"{where}.min", "only number and date fields have min/max")

@@ -105,9 +105,11 @@ LAZY = (
     "i18n/delegation/",
     "js/visit.js",
     "i18n/appointments/",
+    "i18n/more/",
 )
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
-document is uploaded; acting for someone and its words; a visit to the office and its words):
+document is uploaded; acting for someone and its words; a visit to the office and its words;
+the words of the screens after sign-in: statuses' lines of meaning, form checks, My account):
 not precached on install, fetched and kept when first used."""
 
 APP = "js/app.js"

@@ -65,6 +65,8 @@ SIGNED_IN = {
     "visit before applying": (f"/#/services/{SERVICE}?visit", "main .visit-when"),
     "notifications": ("/#/notifications", "main ul.cards li"),
     "account": ("/#/account", "main li.card"),
+    "who accessed my data": ("/#/account?show=activity", "main li.card"),
+    "my data": ("/#/account?show=data", "main dl"),
 }
 """Screen → (path, what shows once its content is in)."""
 

@@ -6,6 +6,7 @@ application in Thai and English."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -55,9 +56,33 @@ def test_officer_approves_an_application(
         page.goto(f"{live_server.url}/#/invitation?code={invitation['code']}")
         page.get_by_role("button", name="สร้างพาสคีย์ในเครื่องนี้").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของหน่วยงาน")
-        expect(
-            page.get_by_role("navigation").get_by_role("link", name="งานของหน่วยงาน")
-        ).to_be_visible()
+        menu = page.get_by_role("navigation", name="เมนูหลัก")
+        expect(menu.get_by_role("link", name="งานของหน่วยงาน")).to_be_visible()
+        # No citizen menu for an officer.
+        expect(menu.get_by_role("link", name="คำขอของฉัน")).to_be_hidden()
+        expect(menu.get_by_role("link", name="บริการ")).to_be_hidden()
+        # Found by the applicant's ID number typed as on the card, then by the tracking code;
+        # the number never goes into the address (the counter's browser history).
+        search = page.get_by_label("ค้นหาด้วยรหัสติดตามหรือเลขประจำตัวประชาชน")
+        grouped = " ".join(
+            (
+                national_id[0],
+                national_id[1:5],
+                national_id[5:10],
+                national_id[10:12],
+                national_id[12],
+            )
+        )
+        search.fill(grouped)
+        page.get_by_role("button", name="ค้นหา", exact=True).click()
+        expect(page.get_by_role("status").filter(has_text="1")).to_be_visible()
+        expect(page.get_by_role("link", name=re.compile(tracking))).to_be_visible()
+        assert national_id not in page.url
+        _axe_in_both_languages(page, axe_source, "คำขอของหน่วยงาน")
+        page.get_by_label("ค้นหาด้วยรหัสติดตามหรือเลขประจำตัวประชาชน").fill("NHSO-ZZZZ-ZZ")
+        page.get_by_role("button", name="ค้นหา", exact=True).click()
+        expect(page.get_by_role("link", name=re.compile(tracking))).to_be_hidden()
+        page.get_by_role("button", name="ล้างการค้นหา").click()
         page.get_by_label("บริการ", exact=True).select_option("change-health-unit")
         link = page.get_by_role("link", name=f"{tracking} · เปลี่ยนหน่วยบริการสิทธิบัตรทอง")
         expect(link).to_be_visible()
@@ -79,6 +104,8 @@ def test_officer_approves_an_application(
             page.get_by_role("button", name="บันทึกสถานะ").click()
             expect(page.get_by_role("status").filter(has_text=status)).to_be_visible()
         expect(page.get_by_role("heading", name="เปลี่ยนสถานะ")).to_have_count(1)  # completed next
+        # The status's line of meaning, as the citizen reads it (the one glossary).
+        expect(page.get_by_role("main")).to_contain_text("หน่วยงานอนุมัติคำขอของคุณแล้ว")
 
         # The citizen sees it on their dashboard, and anyone with the code on /track.
         dashboard = applicant.call("GET", "/api/v1/dashboard")

@@ -175,7 +175,7 @@ def test_centre_opt_in_and_a_push_shown_by_the_service_worker(
             "data": json.dumps(body, ensure_ascii=False),
         },
     )
-    expect(page.locator("main .card").filter(has_text="หน่วยงานขอข้อมูลเพิ่มเติม")).to_be_visible()
+    expect(page.locator("main .card").filter(has_text="หน่วยงานขอข้อมูลหรือเอกสารเพิ่ม")).to_be_visible()
 
     shown = page.evaluate(
         """async () => (await (await navigator.serviceWorker.ready).getNotifications())
@@ -185,8 +185,8 @@ def test_centre_opt_in_and_a_push_shown_by_the_service_worker(
     build = page_build(page)
     assert shown == [
         {
-            "title": f"คำขอ {code}",
-            "body": "หน่วยงานขอข้อมูลเพิ่มเติม แตะเพื่อดูและตอบกลับ",
+            "title": f"คำขอ {code}: ต้องส่งข้อมูลเพิ่ม",
+            "body": "หน่วยงานขอข้อมูลหรือเอกสารเพิ่ม ตอบกลับเพื่อให้พิจารณาต่อ",
             "tag": f"app-{app_id}",
             "data": {"url": f"/#/applications/{app_id}", "id": 2, "application": app_id},
             "icon": f"/v/{build}/icons/icon-192.png",

@@ -1,6 +1,7 @@
 """WCAG 2.2 AA on the citizen's screens, checked by axe-core in Chromium in Thai and English,
 at 320 px: signed out (welcome, sign-in, enrolment, recovery and invitation codes) and signed
-in (dashboard, an application, a form showing its errors, my account)."""
+in (dashboard, an application, a form showing its errors, my account, who accessed my data,
+my data as a page)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,8 @@ def test_axe_finds_no_violations_on_the_citizen_screens(
         live_server, "NHSO", "change-health-unit", f"รพ.สต. ({lang})", (local(10, 9), 2)
     )["slots"]
     book_in_page(page, slot, created["id"])
-    for screen in ("#/dashboard", f"#/applications/{created['id']}", "#/account"):
+    inside = ("#/account?show=activity", "#/account?show=data")  # who accessed my data, my data
+    for screen in ("#/dashboard", f"#/applications/{created['id']}", "#/account", *inside):
         page.goto(f"{live_server.url}/{screen}")
         page.reload()  # the dashboard was open already: draw it again, with the application
         expect(page.locator("main .card, main dl").first).to_be_visible()

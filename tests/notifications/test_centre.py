@@ -59,8 +59,8 @@ async def test_newest_first_in_pages(client: Client, history: list[int]) -> None
     assert newest["url"] == f"/#/applications/{second}"
     assert newest["kind"] == "status_update"
     assert newest["text"] == {
-        "th": "หน่วยงานได้รับคำขอของคุณแล้ว",
-        "en": "The agency has received your application.",
+        "th": "หน่วยงานได้รับคำขอของคุณแล้ว และจะเริ่มพิจารณา",
+        "en": "The agency has your application and will start reviewing it.",
     }
     assert "read_at" not in newest
     two = await page(client, limit=3, cursor=one["next_cursor"])

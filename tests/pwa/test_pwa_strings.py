@@ -23,6 +23,7 @@ SETS = {
     "staff": PWA / "i18n" / "staff",
     "delegation": PWA / "i18n" / "delegation",
     "appointments": PWA / "i18n" / "appointments",
+    "more": PWA / "i18n" / "more",
 }
 """String set → its folder: the citizen's strings, the staff screens', acting for someone and
 a visit to the office (loaded with loadStrings by what uses them)."""
@@ -38,7 +39,8 @@ def _strings(lang: str, sets: tuple[str, ...] = tuple(SETS)) -> dict[str, str]:
 TH, EN = _strings("th"), _strings("en")
 STAFF = _strings("th", ("staff",))
 DELEGATION = _strings("th", ("delegation",))
-APPOINTMENTS = _strings("th", ("appointments",))
+LAZY_SETS = [name for name in SETS if name not in ("", "staff")]
+"""Sets a citizen's screen loads on demand: a module using their words loads them first."""
 SCRIPTS = sorted([*PWA.glob("js/**/*.js"), PWA / "sw.js"])
 PAGES = [PWA / "index.html", PWA / "offline.html"]
 
@@ -63,8 +65,7 @@ def _code(path: Path) -> str:
 def test_both_languages_have_the_same_keys_and_no_empty_string() -> None:
     for name in SETS:
         assert _strings("th", (name,)).keys() == _strings("en", (name,)).keys()
-    own = len(STAFF) + len(DELEGATION) + len(APPOINTMENTS)
-    assert len(TH) == len(_strings("th", ("",))) + own  # no key twice
+    assert len(TH) == sum(len(_strings("th", (name,))) for name in SETS)  # no key twice
     assert all(v.strip() for v in [*TH.values(), *EN.values()])
 
 
@@ -79,10 +80,13 @@ def test_a_script_using_staff_words_loads_them_first(path: Path) -> None:
     }
     if uses:
         assert "await loadStrings('staff');" in code, sorted(uses)
-    if {key for key in KEY.findall(code) if key in DELEGATION}:
-        assert "await loadStrings('delegation');" in code
-    if {key for key in KEY.findall(code) if key in APPOINTMENTS}:
-        assert "loadStrings('appointments')" in code
+    for name in LAZY_SETS:
+        words = _strings("th", (name,))
+        used = {key for key in KEY.findall(code) if key in words}
+        prefixes = set(re.findall(r"t\(`(\w+)\.", code))
+        used |= {p for p in prefixes if any(k.startswith(f"{p}.") for k in words)}
+        if used:
+            assert f"await loadStrings('{name}');" in code, (name, sorted(used))
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.relative_to(PWA).as_posix())

@@ -3,7 +3,7 @@
 // sent through the outbox), my answers and documents, the full status history, and withdraw
 // while the agency has not decided. Read from the phone's copy when offline.
 import { getJSON, send } from '../api.js';
-import { t, pick, when, date, number } from '../i18n.js';
+import { t, pick, when, date, number, loadStrings } from '../i18n.js';
 import { enqueue, retry, replay, list } from '../outbox.js';
 import { el } from '../views/dom.js';
 import {
@@ -24,7 +24,9 @@ import { promised } from './promise.js';
 import { sentBox, decisionBox, contactBox } from './journey.js';
 import { buildForm } from './form.js';
 import { feeSection } from './fee.js';
-import { fresh, drafts, walletFor } from './local.js';
+import { fresh, drafts, walletFor, said } from './local.js';
+
+await loadStrings('more'); // each status's line of meaning (the one glossary)
 
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
 export async function render(root, params, match) {
@@ -89,6 +91,7 @@ export async function render(root, params, match) {
       el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
       ` · ${t('dashboard.changed', { time: when(app.updated_at) })}`,
     ),
+    el('p', { class: 'meaning' }, t(`meaning.${app.status}`)),
     params.get('sent') ? null : promised(app.expected_by),
     app.action ? answerSection() : null,
     fee,
@@ -102,7 +105,7 @@ export async function render(root, params, match) {
     history,
     app.can_withdraw ? withdrawSection() : null,
     contactBox(app),
-    el('p', {}, el('a', { href: '#/dashboard' }, t('detail.back'))),
+    el('p', {}, el('a', { href: '#/dashboard' }, said('detail.back'))),
   );
 
   /** What the agency asked for, and the form to answer it (only the fields it named). */
@@ -151,7 +154,7 @@ export async function render(root, params, match) {
       });
     });
     return el('section', { class: 'action', 'aria-labelledby': 'todo-title' },
-      el('h2', { id: 'todo-title' }, t('dashboard.todo')),
+      el('h2', { id: 'todo-title' }, said('dashboard.todo')),
       el('p', {}, pick(app.action.message)),
       reply);
   }
@@ -184,7 +187,7 @@ export async function render(root, params, match) {
       busy(root, async () => {
         try {
           await send('POST', `/api/v1/applications/${id}/withdraw`, { reason: reason.value.trim() });
-          setFlash(t('detail.withdrawn'));
+          setFlash(t('meaning.withdrawn'));
           await render(root, new URLSearchParams(), match);
         } catch (error) {
           confirm.replaceChildren(el('p', {}, problemText(error)));

@@ -11,7 +11,7 @@ import { subscribe, discard, list as queued } from '../outbox.js';
 import { el } from '../views/dom.js';
 import { page, button, problemText, refusalText, signedIn, takeFlash, loading } from './ui.js';
 import { promised } from './promise.js';
-import { readCopy, keepCopy } from './local.js';
+import { readCopy, keepCopy, said } from './local.js';
 
 const PAGE = 20;
 
@@ -22,12 +22,12 @@ const PAGE = 20;
 
 /** @param {HTMLElement} root */
 export async function render(root) {
-  const me = signedIn(root, t('dashboard.title'));
+  const me = signedIn(root, said('dashboard.title'));
   if (!me) return;
   if (me.role !== 'citizen') {
     page(
       root,
-      t('dashboard.title'),
+      said('dashboard.title'),
       el('p', {}, t('dashboard.staff')),
       el('p', {}, el('a', { href: '#/account' }, t('nav.account'))),
     );
@@ -61,7 +61,7 @@ export async function render(root) {
   addEventListener('hashchange', () => stop(), { once: true });
   let drawn = false;
   if (state) draw();
-  else root.replaceChildren(el('h1', {}, t('dashboard.title')), loading());
+  else root.replaceChildren(el('h1', {}, said('dashboard.title')), loading());
 
   /** The whole screen at once, from the first list there is (the phone's copy, else the
    * server's): what follows the list never moves as it arrives. */
@@ -75,7 +75,7 @@ export async function render(root) {
     more.hidden = !state.next_cursor;
     if (drawn) return;
     drawn = true;
-    page(root, t('dashboard.title'),
+    page(root, said('dashboard.title'),
       takeFlash(),
       pending,
       el('h2', {}, t('dashboard.mine')),
@@ -156,7 +156,7 @@ function card(item, visit) {
   );
   if (item.action) {
     node.append(el('div', { class: 'action' },
-      el('p', {}, el('strong', {}, t('dashboard.todo')), ` ${pick(item.action.message)}`),
+      el('p', {}, el('strong', {}, said('dashboard.todo')), ` ${pick(item.action.message)}`),
       el('p', {}, el('a', { href: `#/applications/${item.id}` }, t('dashboard.answer')))));
   }
   if (item.status === 'draft') {

@@ -7,10 +7,11 @@
 import { t, pick, date, number, locale, currentLang } from '../i18n.js';
 import { subscribe, discard, list } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { field as labelled, showError, isThaiId, isPhone, digits, problemText, refusalText } from './ui.js';
+import { field as labelled, showError, problemText, refusalText } from './ui.js';
+import { validate, dateRule, isoDate } from './fields.js';
 
 const MAX_UPLOAD = 10 * 1024 * 1024; // DOCUMENT_MAX_BYTES' default (the server says 413 above its own)
-const MAX_TEXT = 2000;
+const MAX_TEXT = 2000; // as checks.js
 const LONG_TEXT = 200; // longer answers (addresses) get a text area
 const RADIOS = 6; // more choices than this: a drop-down list
 const BUDDHIST_ERA = 543;
@@ -23,13 +24,8 @@ const SIGNATURES = [
 const AUTOFILL = /** @type {Record<string, string>} */ ({ full_name: 'name', phone: 'tel', address: 'street-address' });
 
 /**
- * @typedef {{th: string, en: string}} I18n
- * @typedef {{name: string, type: string, label: I18n, required?: boolean, help?: I18n, min?: number, max?: number,
- * min_length?: number, max_length?: number, choices?: {value: string, label: I18n}[], prefill?: string, document_type?:
- * string}} FormField
- * @typedef {{id: number | string, label: string, document_type: string, size_bytes: number, created_at: string,
- * queued?: 'waiting' | 'failed', outbox?: number, alias?: string}} WalletDocument a document, or an upload still in the
- * outbox
+ * @typedef {import('./fields.js').FormField} FormField
+ * @typedef {import('./fields.js').WalletDocument} WalletDocument
  * @typedef {{field: FormField, id: string, element: HTMLElement, raw: () => any}} Control
  */
 
@@ -178,8 +174,7 @@ function dateControl(f, id, label, value) {
   month.value = parts.m;
   const shown = el('p', { class: 'hint', id: `${id}-shown`, 'aria-live': 'polite' });
   const group = el('fieldset', { id, class: 'group' }, el('legend', {}, label));
-  const range = dateRange(f);
-  const help = [f.help ? pick(f.help) : '', range].filter(Boolean).join(' ');
+  const help = [f.help ? pick(f.help) : '', dateRule(f)].filter(Boolean).join(' · ');
   if (help) hint(group, id, help);
   group.append(
     el('p', { class: 'field-error', id: `${id}-error`, hidden: '' }),
@@ -201,34 +196,6 @@ function dateControl(f, id, label, value) {
   group.addEventListener('change', show);
   show();
   return { field: f, id, element: group, raw };
-}
-
-/** "Between 27 Nov 2569 and 25 Jan 2570" for a date field with limits (days from today). @param {FormField} f */
-function dateRange(f) {
-  const from = f.min !== undefined && f.min !== null ? date(daysFromToday(f.min)) : '';
-  const to = f.max !== undefined && f.max !== null ? date(daysFromToday(f.max)) : '';
-  if (from && to) return t('form.dateBetween', { from, to });
-  if (from) return t('form.dateFrom', { from });
-  return to ? t('form.dateTo', { to }) : '';
-}
-
-/** @param {number} days */
-function daysFromToday(days) {
-  const day = new Date();
-  day.setHours(12, 0, 0, 0);
-  day.setDate(day.getDate() + days);
-  return day;
-}
-
-/**
- * @param {{d: string, m: string, y: string, era: number}} parts @returns {string} ISO date, or '' if not a real date
- */
-function isoDate({ d, m, y, era }) {
-  if (!d || !m || !/^\d{4}$/.test(y)) return '';
-  const year = Number(y) - era;
-  const iso = `${String(year).padStart(4, '0')}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-  const check = new Date(`${iso}T12:00:00`);
-  return check.getDate() === Number(d) && check.getMonth() + 1 === Number(m) ? iso : '';
 }
 
 /**
@@ -331,54 +298,4 @@ async function checkFile(file) {
   if (file.size > MAX_UPLOAD) return t('upload.tooLarge', { mb: MAX_UPLOAD / 1024 / 1024 });
   const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
   return SIGNATURES.some((sig) => sig.every((byte, i) => head[i] === byte)) ? '' : t('upload.type');
-}
-
-/**
- * The answer to send, or the reason it is not right.
- * @param {FormField} f @param {any} raw @param {boolean} [draft] required fields may be empty
- * @returns {[any, string]}
- */
-function validate(f, raw, draft = false) {
-  const empty = raw === '' || raw === null || raw === undefined || (f.type === 'date' && !raw.d && !raw.m && !raw.y)
-    || (typeof raw === 'string' && !raw.trim());
-  if (empty) return [null, f.required && !draft ? t('form.required') : ''];
-  if (f.type === 'text') {
-    const text = String(raw).trim();
-    const longest = f.max_length || MAX_TEXT;
-    if (text.length > longest) return [null, t('form.tooLong', { n: number(longest) })];
-    if (f.min_length && text.length < f.min_length) return [null, t('form.tooShort', { n: number(f.min_length) })];
-    return [text, ''];
-  }
-  if (f.type === 'number') {
-    const value = Number(String(raw).replace(/,/g, '').trim());
-    if (!Number.isFinite(value)) return [null, t('form.number')];
-    if (f.min !== undefined && f.min !== null && value < f.min)
-      return [null, t('form.numberMin', { n: number(f.min) })];
-    if (f.max !== undefined && f.max !== null && value > f.max)
-      return [null, t('form.numberMax', { n: number(f.max) })];
-    return [value, ''];
-  }
-  if (f.type === 'date') {
-    const iso = typeof raw === 'string' ? raw : isoDate(raw);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return [null, t('form.date')];
-    const day = new Date(`${iso}T12:00:00`);
-    if (f.min !== undefined && f.min !== null && day < daysFromToday(f.min)) return [null, t('form.dateEarly')];
-    if (f.max !== undefined && f.max !== null && day > daysFromToday(f.max)) return [null, t('form.dateLate')];
-    return [iso, ''];
-  }
-  if (f.type === 'choice') {
-    return (f.choices || []).some((c) => c.value === raw) ? [raw, ''] : [null, t('form.choice')];
-  }
-  if (f.type === 'thai-id') {
-    const value = digits(String(raw));
-    return isThaiId(value) ? [value, ''] : [null, t('form.thaiId')];
-  }
-  if (f.type === 'phone') {
-    const value = digits(String(raw));
-    return isPhone(value) ? [value, ''] : [null, t('form.phone')];
-  }
-  // file: a wallet document's id, or an upload still on the phone (not for a draft on the server)
-  if (String(raw).startsWith('upload:')) return [draft ? null : raw, ''];
-  const id = Number(raw);
-  return Number.isInteger(id) && id > 0 ? [id, ''] : [null, t('form.file')];
 }

@@ -11,11 +11,15 @@ import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, problemText, fieldProblems, setFlash, takeFlash } from './ui.js';
 
 await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
+await loadStrings('more'); // each status's line of meaning, as the citizen reads it
 
 const BASE = '/api/v1/officer';
 const PAGE = 20;
 const STATUSES = ['submitted', 'received', 'in_review', 'needs_info', 'approved', 'rejected', 'completed', 'withdrawn'];
 const AGES = [1, 3, 7, 14, 30];
+/** What the officer searched for: kept here, not in the address, so an ID number typed at a
+ * shared counter stays out of the browser's history. Cleared when the queue is left. */
+let searched = '';
 /** What an agency may do from each status (backend/applications/status.py AGENCY_TRANSITIONS). */
 const NEXT = /** @type {Record<string, string[]>} */ ({
   submitted: ['received', 'in_review', 'rejected'],
@@ -41,6 +45,8 @@ export async function render(root, params, match) {
     );
     return;
   }
+  // No citizen menu for an officer (app.css): set here, not in app.js, which every first visit loads.
+  document.body.dataset.role = 'officer';
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
   if (params.has('appointments')) return (await import('../staff/office-day.js')).render(root, params);
   if (match[1]) return detail(root, Number(match[1]));
@@ -56,8 +62,9 @@ async function queue(root, params, agency) {
     service: params.get('service') || '',
     min_age_days: params.get('min_age_days') || '',
   };
+  const q = searched;
   const [found, services] = await Promise.all([
-    getJSON(`${BASE}/applications`, { ...chosen, limit: PAGE, offset }),
+    getJSON(`${BASE}/applications`, { ...chosen, ...(q ? { q } : {}), limit: PAGE, offset }),
     agency ? getJSON('/api/v1/services', { agency, limit: 50 }).then((r) => r.items, () => []) : Promise.resolve([]),
   ]);
   const status = select(
@@ -89,6 +96,22 @@ async function queue(root, params, agency) {
   };
   filters.addEventListener('change', go);
   filters.addEventListener('submit', (event) => { event.preventDefault(); go(); });
+  const box = /** @type {HTMLInputElement} */ (el('input', { type: 'search', maxlength: '40', autocomplete: 'off' }));
+  box.value = q;
+  const search = el('form', { class: 'filters', role: 'search' },
+    field('officer-q', t('officer.search'), box, t('officer.searchHint')),
+    el('div', { class: 'actions-row' }, el('button', { type: 'submit' }, t('officer.searchGo')),
+      q ? el('button', { type: 'button', class: 'secondary', id: 'officer-q-clear' }, t('officer.searchClear')) : ''));
+  search.addEventListener('submit', (event) => {
+    event.preventDefault();
+    searched = box.value.trim();
+    queue(root, params, agency);
+  });
+  search.querySelector('#officer-q-clear')?.addEventListener('click', () => {
+    searched = '';
+    queue(root, params, agency);
+  });
+  addEventListener('hashchange', () => { searched = ''; }, { once: true });
   /** @param {number} to */
   const pageLink = (to) => {
     const query = new URLSearchParams(params);
@@ -104,7 +127,8 @@ async function queue(root, params, agency) {
     takeFlash(),
     el('p', {}, el('a', { href: '#/officer/performance' }, t('officer.performance'))),
     el('p', {}, el('a', { href: '#/officer?appointments' }, t('officeDay.title'))),
-    filters,
+    search,
+    q ? null : filters,
     el(
       'p',
       { class: 'status', role: 'status' },
@@ -215,6 +239,7 @@ async function detail(root, id) {
       el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
       app.submitted_at ? ` · ${t('officer.submitted', { date: date(app.submitted_at) })}` : '',
     ),
+    el('p', { class: 'meta' }, t(`meaning.${app.status}`)), // what the citizen is told it means
     el('h2', {}, t('officer.applicant')),
     app.identity_disputed ? el('p', { class: 'warning', role: 'alert' }, t('officer.disputedLead')) : null,
     el(

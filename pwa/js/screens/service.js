@@ -33,8 +33,12 @@ export async function render(root, params, match) {
 function draw(root, slug, s) {
   const fee = s.fee_kind === 'per_application' ? t('catalog.feeByAgency')
     : s.fee_satang ? t('catalog.fee', { fee: money(s.fee_satang) }) : t('catalog.free');
-  const docs = s.required_documents.length
-    ? el('ul', {}, ...s.required_documents.map((/** @type {any} */ d) => el('li', {}, pick(d.name))))
+  // The form's optional documents too, marked so: the page and the form never disagree.
+  const optional = (s.form || []).filter((/** @type {any} */ f) => f.type === 'file' && !f.required)
+    .map((/** @type {any} */ f) => `${pick(f.label)} ${t('form.optional')}`);
+  const names = [...(s.required_documents || []).map((/** @type {any} */ d) => pick(d.name)), ...optional];
+  const docs = names.length
+    ? el('ul', {}, ...names.map((name) => el('li', {}, name)))
     : el('p', {}, t('service.noDocuments'));
   root.replaceChildren(
     el('p', {}, el('a', { href: '#/' }, t('service.back'))),
