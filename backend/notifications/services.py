@@ -212,8 +212,8 @@ async def list_notifications(
         Notification.text_en,
         Notification.created_at,
         Notification.read_at,
-        Notification.application.service.name_th.as_alias("service_th"),
-        Notification.application.service.name_en.as_alias("service_en"),
+        Notification.application._.service._.name_th.as_alias("service_th"),
+        Notification.application._.service._.name_en.as_alias("service_en"),
     ).where(Notification.account == account_id)
     if cursor is not None:
         query = query.where(Notification.id < cursor)
