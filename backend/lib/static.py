@@ -96,7 +96,14 @@ _ATTRIBUTE_KEY = re.compile(
     r"""<[a-z][^>]*\sdata-i18n-(?P<kind>label|content)="(?P<key>[\w.]+)"[^>]*>"""
 )
 
-LAZY = ("js/screens/", "js/push.js", "js/upload.js", "js/acting.js", "i18n/delegation/")
+LAZY = (
+    "js/screens/",
+    "js/push.js",
+    "js/upload.js",
+    "js/acting.js",
+    "i18n/delegation/",
+    "i18n/journey/",
+)
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
 document is uploaded; acting for someone and its words): not precached on install, fetched
 and kept when first used."""

@@ -38,7 +38,7 @@ const SCREENS = /** @type {[RegExp, string][]} */ ([
   [/^#\/officer(?:\/applications\/(\d+)|\/(performance))?$/, 'officer'],
   [/^#\/(kiosk-consent|notifications)$/, ''],
   [/^#\/(delegations|delegate)$/, 'delegations'],
-  [/^#\/(welcome|enrol|signin|account|dashboard)$/, ''], // named by the match
+  [/^#\/(welcome|enrol|signin|account|dashboard|documents)$/, ''], // named by the match
 ]);
 /** Screen → the other screens' modules it imports (the server writes them in: lib/static.py). */
 const NEEDS = /** @type {Record<string, string[]>} */ (/** @type {unknown} */ ('__SCREEN_IMPORTS__'));

@@ -22,6 +22,7 @@ SETS = {
     "": PWA / "i18n",
     "staff": PWA / "i18n" / "staff",
     "delegation": PWA / "i18n" / "delegation",
+    "journey": PWA / "i18n" / "journey",
 }
 """String set → its folder: the citizen's strings, the staff screens' and acting for someone
 (loaded with loadStrings by what uses them)."""
@@ -37,6 +38,10 @@ def _strings(lang: str, sets: tuple[str, ...] = tuple(SETS)) -> dict[str, str]:
 TH, EN = _strings("th"), _strings("en")
 STAFF = _strings("th", ("staff",))
 DELEGATION = _strings("th", ("delegation",))
+JOURNEY = _strings("th", ("journey",))
+JOURNEY_LOADED_BY_CALLERS = {"screens/form.js"}
+"""The form's words for a refused document and the camera: loaded by local.walletFor when a
+document is refused, and by the reply form (the only one with a camera) before drawing."""
 SCRIPTS = sorted([*PWA.glob("js/**/*.js"), PWA / "sw.js"])
 PAGES = [PWA / "index.html", PWA / "offline.html"]
 
@@ -45,7 +50,7 @@ LITERAL = re.compile(r"""'([^'\\\n]*)'|"([^"\\\n]*)"|`([^`\\]*)`""")
 PROSE = re.compile(r"^(?:[A-Z][a-z]+(?: [A-Za-z][a-z]*)*|[a-z]+(?: [a-z]+)+)[.!?…]?$")
 """A capitalised word or several words: 'Reload', 'Update available', 'waiting to send'.
 Code strings (keys, selectors, header names, 'GET') do not look like this."""
-TOKEN_LISTS = {"username webauthn", "button secondary"}
+TOKEN_LISTS = {"username webauthn", "button secondary", "button wide"}
 """Attribute values made of keywords that read like words (autocomplete tokens, classes)."""
 KEY = re.compile(r"""['"]((?:%s)\.[\w.]+)['"]""" % "|".join({k.split(".")[0] for k in TH}))  # noqa: UP031  # a regex built from the key namespaces
 
@@ -61,7 +66,7 @@ def _code(path: Path) -> str:
 def test_both_languages_have_the_same_keys_and_no_empty_string() -> None:
     for name in SETS:
         assert _strings("th", (name,)).keys() == _strings("en", (name,)).keys()
-    assert len(TH) == len(_strings("th", ("",))) + len(STAFF) + len(DELEGATION)  # no key twice
+    assert len(TH) == len(_strings("th", ("",))) + len(STAFF) + len(DELEGATION) + len(JOURNEY)
     assert all(v.strip() for v in [*TH.values(), *EN.values()])
 
 
@@ -78,6 +83,9 @@ def test_a_script_using_staff_words_loads_them_first(path: Path) -> None:
         assert "await loadStrings('staff');" in code, sorted(uses)
     if {key for key in KEY.findall(code) if key in DELEGATION}:
         assert "await loadStrings('delegation');" in code
+    journey = {key for key in KEY.findall(code) if key in JOURNEY}
+    if journey and path.relative_to(PWA / "js").as_posix() not in JOURNEY_LOADED_BY_CALLERS:
+        assert "await loadStrings('journey');" in code, sorted(journey)
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.relative_to(PWA).as_posix())

@@ -86,6 +86,7 @@ export async function render(root, params) {
     takeFlash(),
     el('p', {}, t('account.signedInAs', { name: me.full_name })),
     el('p', {}, el('a', { class: 'button secondary', href: '#/notifications' }, t('notifications.title'))),
+    el('p', {}, el('a', { class: 'button secondary', href: '#/documents' }, t('nav.documents'))),
     identity,
     el('h2', {}, t('passkeys.title')),
     el('p', {}, t('passkeys.intro')),

@@ -3,7 +3,7 @@
 // sent through the outbox), my answers and documents, the full status history, and withdraw
 // while the agency has not decided. Read from the phone's copy when offline.
 import { getJSON, send } from '../api.js';
-import { t, pick, when, date, number } from '../i18n.js';
+import { t, pick, when, date, number, loadStrings } from '../i18n.js';
 import { enqueue, retry, replay, list } from '../outbox.js';
 import { el } from '../views/dom.js';
 import {
@@ -40,8 +40,11 @@ export async function render(root, params, match) {
   const byName = new Map(form.map((f) => [f.name, f]));
   const fixId = Number(params.get('fix'));
   const fixing = fixId ? (await list()).find((item) => item.id === fixId) : undefined;
-  // The fields the agency asked for again (needs_info), and the wallet documents they may use.
-  const asked = (app.action?.fields || []).map((/** @type {string} */ n) => byName.get(n)).filter(Boolean);
+  // The fields the agency asked for again (needs_info): required in the reply, whatever the
+  // form says; and the wallet documents they may use.
+  const asked = (app.action?.fields || []).map((/** @type {string} */ n) => byName.get(n)).filter(Boolean)
+    .map((/** @type {any} */ f) => ({ ...f, required: true }));
+  if (app.action) await loadStrings('journey');
   const wallet = await walletFor(asked);
 
   const answers = el('dl', { class: 'answers' });
@@ -103,7 +106,7 @@ export async function render(root, params, match) {
   /** What the agency asked for, and the form to answer it (only the fields it named). */
   function answerSection() {
     const local = fixing?.meta ?? {};
-    const fields = buildForm(asked, local.answers || {}, { documents: wallet, onChange() {} });
+    const fields = buildForm(asked, local.answers || {}, { documents: wallet, onChange() {}, camera: true });
     const problems = summary();
     const note = /** @type {HTMLTextAreaElement} */ (el('textarea', { name: 'message', rows: '3', maxlength: '1000' }));
     note.value = local.message || '';
@@ -148,6 +151,7 @@ export async function render(root, params, match) {
     return el('section', { class: 'action', 'aria-labelledby': 'todo-title' },
       el('h2', { id: 'todo-title' }, t('dashboard.todo')),
       el('p', {}, pick(app.action.message)),
+      replyBy(app.action.reply_by),
       reply);
   }
 
@@ -192,6 +196,13 @@ export async function render(root, params, match) {
       field('withdraw-reason', t('detail.reason'), reason),
       confirm, go);
   }
+}
+
+/** The agency's last day, and what follows it. @param {string | undefined} day ISO date */
+function replyBy(day) {
+  if (!day) return '';
+  return el('p', { class: 'reply-by' }, el('strong', {}, t('reply.by', { date: date(`${day}T12:00:00`) })), ' ',
+    t('reply.after'));
 }
 
 /**

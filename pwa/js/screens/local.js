@@ -7,6 +7,7 @@ import { ApiError, getJSON, isKiosk, announce } from '../api.js';
 import { store } from '../db.js';
 import { clear as clearOutbox, replay, list } from '../outbox.js';
 import { OWNER_KEY, PUSH_KEY, setAccount } from '../session.js';
+import { loadStrings } from '../i18n.js';
 
 /** @param {string} key @returns {Promise<{key: string, value: any, storedAt: number} | undefined>} */
 export function readCopy(key) { return store('data').get(key); }
@@ -59,6 +60,7 @@ export async function walletFor(fields) {
       id: `upload:${i.idempotencyKey}`, label: i.meta.label, document_type: type, size_bytes: i.meta.size,
       created_at: new Date(i.createdAt).toISOString(), queued: i.state, outbox: i.id,
     }));
+    if (docs.some((d) => d.refused_by)) await loadStrings('journey'); // "the agency said it was unclear"
     return [type, [...waiting, ...docs]];
   })));
 }
