@@ -147,7 +147,7 @@ def test_needs_info_is_answered_with_a_new_photo(
     expect(card).to_contain_text(f"กรุณาตอบภายใน {day.day}")
     answer = card.get_by_role("link", name="ส่งข้อมูลเพิ่มเติม")
     box, inner = answer.bounding_box(), card.locator(".action").bounding_box()
-    assert box and inner and box["width"] >= inner["width"] - 32  # the box's width, inside its padding
+    assert box and inner and box["width"] >= inner["width"] - 32  # the box, inside its padding
     answer.click()
 
     todo = page.get_by_role("region", name="สิ่งที่คุณต้องทำ:")

@@ -63,6 +63,7 @@ SIGNED_IN = {
     "application": ("/#/applications/{id}", "main .history li"),
     "notifications": ("/#/notifications", "main ul.cards li"),
     "account": ("/#/account", "main li.card"),
+    "documents": ("/#/documents", "main #add-title"),
 }
 """Screen → (path, what shows once its content is in)."""
 
