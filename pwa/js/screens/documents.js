@@ -166,9 +166,11 @@ async function upload(file, type, status) {
 
 function fileIcon() {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('viewBox', '-6 -6 36 36'); // the sheet in the middle of the frame
   svg.setAttribute('class', 'thumb icon-file');
   svg.setAttribute('aria-hidden', 'true');
+  for (const [name, value] of [['fill', 'none'], ['stroke', '#1d4f91'], ['stroke-width', '1.5']])
+    svg.setAttribute(name, value);
   const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
   path.setAttribute('d', ICON);
   svg.append(path);
