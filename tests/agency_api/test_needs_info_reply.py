@@ -139,3 +139,28 @@ async def test_another_agency_cannot_ask_for_information(
     assert response.status_code == 404
     wallet = (await client.get("/api/v1/documents")).json()
     assert all("refused_by" not in d for d in wallet)
+
+
+async def test_the_reply_answers_what_was_asked_and_not_with_the_refused_document(
+    client: Client, dopa: Signer
+) -> None:
+    app_id = await apply_id_card(client, document=True)
+    first = (await client.get(f"/api/v1/applications/{app_id}")).json()["answers"]["police_report"]
+    await status(client, dopa, app_id, RECEIVED)
+    await status(client, dopa, app_id, _ask(_working_day()))
+
+    async def reply(answers: dict[str, Any]) -> Any:
+        return await client.post(
+            f"/api/v1/applications/{app_id}/answer",
+            json={"answers": answers, "message": "ส่งแล้ว"},
+            headers={**csrf(client), "Idempotency-Key": uuid.uuid4().hex},
+        )
+
+    empty = await reply({})
+    assert empty.status_code == 422
+    assert empty.json()["fields"]["police_report"]["th"] == "หน่วยงานขอข้อมูลช่องนี้"
+    same = await reply({"police_report": first})
+    assert same.status_code == 422
+    assert "unclear" in same.json()["fields"]["police_report"]["en"]
+    detail = (await client.get(f"/api/v1/applications/{app_id}")).json()
+    assert detail["status"] == "needs_info"
