@@ -61,7 +61,7 @@ function card(doc, names, status, again) {
     : fileIcon();
   const uses = doc.uses || [];
   const refusedIn = uses.find((u) => u.application === doc.refused_by);
-  const problem = el('p', { class: 'field-error', role: 'alert' });
+  const problem = el('p', { class: 'error', role: 'alert' });
   const confirm = el('div', { class: 'warning' });
   confirm.hidden = true;
   const waiting = uses.filter((u) => u.pending);
@@ -114,7 +114,7 @@ function card(doc, names, status, again) {
 function addSection(types, status, again) {
   const kind = /** @type {HTMLSelectElement} */ (el('select', {}, el('option', { value: '' }, t('form.choose')),
     ...types.map((d) => el('option', { value: d.code }, pick(d.name)))));
-  const problem = el('p', { class: 'field-error', role: 'alert' });
+  const problem = el('p', { class: 'error', role: 'alert' });
   /** @param {File} file */
   const add = async (file) => {
     problem.textContent = kind.value ? '' : t('wallet.typeFirst');
