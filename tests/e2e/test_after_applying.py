@@ -197,6 +197,12 @@ def test_my_applications_sort_themselves_and_are_searched(
            {"status": "needs_info", "message": UNCLEAR, "needs": ["phone"]})  # fmt: skip
     agency(live_server, waiting["id"], "DLT", {"status": "received"})
 
+    # Right after the first application, the confirmation offers notifications.
+    page.goto(f"{live_server.url}/#/applications/{waiting['id']}?sent=1")
+    sent = page.get_by_role("region", name="ยื่นคำขอเรียบร้อยแล้ว")
+    expect(sent.get_by_role("button", name="เปิดการแจ้งเตือน")).to_be_visible()
+    expect(sent).to_contain_text("ไม่มีชื่อหรือเลขประจำตัวประชาชนของคุณ")
+
     page.goto(f"{live_server.url}/#/dashboard")
     page.reload()  # open already since enrolling: drawn again with the applications
     main = page.get_by_role("main")
