@@ -4,7 +4,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-04T08:49:21:687730"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "service.identifier: the form field whose answer identifies an application"
 
 
 async def forwards():

@@ -4,7 +4,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-04T08:50:10:861235"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "document.refused_by: the application whose agency found the document unclear"
 
 
 async def forwards():
