@@ -85,7 +85,7 @@ def test_a_script_using_staff_words_loads_them_first(path: Path) -> None:
         assert "await loadStrings('delegation');" in code
     journey = {key for key in KEY.findall(code) if key in JOURNEY}
     if journey and path.relative_to(PWA / "js").as_posix() not in JOURNEY_LOADED_BY_CALLERS:
-        assert "await loadStrings('journey');" in code, sorted(journey)
+        assert "await loadStrings('journey')" in code, sorted(journey)
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.relative_to(PWA).as_posix())

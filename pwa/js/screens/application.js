@@ -44,7 +44,7 @@ export async function render(root, params, match) {
   // form says; and the wallet documents they may use.
   const asked = (app.action?.fields || []).map((/** @type {string} */ n) => byName.get(n)).filter(Boolean)
     .map((/** @type {any} */ f) => ({ ...f, required: true }));
-  if (app.action) await loadStrings('journey');
+  if (app.action) await loadStrings('journey').catch(() => {}); // offline, never kept: their keys
   const wallet = await walletFor(asked);
 
   const answers = el('dl', { class: 'answers' });

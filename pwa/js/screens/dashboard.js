@@ -42,7 +42,7 @@ export async function render(root) {
     );
     return;
   }
-  await loadStrings('journey');
+  await loadStrings('journey').catch(() => {}); // offline before the worker kept them: keys show, the list too
   const pending = el('div', {});
   const status = el('p', { class: 'status', role: 'status' });
   const list = el('div', {});

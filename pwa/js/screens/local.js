@@ -60,7 +60,8 @@ export async function walletFor(fields) {
       id: `upload:${i.idempotencyKey}`, label: i.meta.label, document_type: type, size_bytes: i.meta.size,
       created_at: new Date(i.createdAt).toISOString(), queued: i.state, outbox: i.id,
     }));
-    if (docs.some((d) => d.refused_by)) await loadStrings('journey'); // "the agency said it was unclear"
+    // "The agency said it was unclear" (offline, never kept: its key; the form still works).
+    if (docs.some((d) => d.refused_by)) await loadStrings('journey').catch(() => {});
     return [type, [...waiting, ...docs]];
   })));
 }

@@ -20,7 +20,7 @@ let statusLine = null;
 
 /** @param {HTMLElement} root */
 export async function render(root) {
-  await loadStrings('journey'); // the switches' "on" and "off"
+  await loadStrings('journey').catch(() => {}); // the switches' "on" and "off" (offline: their keys)
   // The phone's copy at once (saying from when), then the server's answers, drawn if they differ.
   const copy = await readCopy(COPY);
   if (copy) {
