@@ -407,6 +407,7 @@ SERVICES: list[dict[str, Any]] = [
                 "label": _t("เลขทะเบียนรถ", "Licence plate"),
                 "required": True,
                 "max_length": 12,
+                "identifies": True,
             },
             {
                 "name": "province",

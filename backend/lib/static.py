@@ -106,6 +106,7 @@ LAZY = (
     "js/visit.js",
     "i18n/appointments/",
     "i18n/more/",
+    "i18n/journey/",
 )
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
 document is uploaded; acting for someone and its words; a visit to the office and its words;

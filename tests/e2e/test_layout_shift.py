@@ -67,6 +67,7 @@ SIGNED_IN = {
     "account": ("/#/account", "main li.card"),
     "who accessed my data": ("/#/account?show=activity", "main li.card"),
     "my data": ("/#/account?show=data", "main dl"),
+    "documents": ("/#/documents", "main #add-title"),
 }
 """Screen → (path, what shows once its content is in)."""
 

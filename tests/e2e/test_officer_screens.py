@@ -6,13 +6,16 @@ application in Thai and English."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from backend.lib.workdays import BANGKOK, is_working_day
 from tests.e2e.conftest import LiveServer, virtual_authenticator
 from tests.e2e.staff import admin, citizen, forget_rate_limits
 from tests.e2e.test_kiosk_screens import _axe_in_both_languages
@@ -26,6 +29,19 @@ ANSWERS = {
     "new_unit": "โรงพยาบาลส่งเสริมสุขภาพตำบลบ้านนา",
     "reason": "moved",
 }
+
+
+@pytest.fixture
+def failed_loads_expected() -> bool:
+    """The weekend reply-by date is refused (422): Chromium logs it as a failed load."""
+    return True
+
+
+def _next(fits: Callable[[dt.date], bool], after: int = 1) -> dt.date:
+    day = dt.datetime.now(BANGKOK).date() + dt.timedelta(days=after)
+    while not fits(day):
+        day += dt.timedelta(days=1)
+    return day
 
 
 def test_officer_approves_an_application(
@@ -95,8 +111,26 @@ def test_officer_approves_an_application(
         title = heading.inner_text()
         _axe_in_both_languages(page, axe_source, title)
 
-        # Only the moves the agency may make are offered; approval comes after the review.
-        for status in ("หน่วยงานรับเรื่องแล้ว", "กำลังพิจารณา", "อนุมัติแล้ว"):
+        # Only the moves the agency may make are offered; approval comes after the review,
+        # and a request for information may give a reply-by date (a working day ahead).
+        for status in ("หน่วยงานรับเรื่องแล้ว", "กำลังพิจารณา"):
+            page.get_by_label("สถานะใหม่").select_option(label=status)
+            page.get_by_role("button", name="บันทึกสถานะ").click()
+            expect(page.get_by_role("status").filter(has_text=status)).to_be_visible()
+        page.get_by_label("สถานะใหม่").select_option(label="ต้องส่งข้อมูลเพิ่ม")
+        page.get_by_label("ข้อความถึงผู้ยื่น (ภาษาไทย)").fill("กรุณายืนยันเบอร์โทรศัพท์")
+        page.get_by_label("เบอร์โทรศัพท์").check()
+        reply_by = page.get_by_label("วันสุดท้ายที่รอคำตอบ (ไม่บังคับ)")
+        reply_by.fill(_next(lambda d: d.weekday() == 5).isoformat())
+        page.get_by_role("button", name="บันทึกสถานะ").click()
+        expect(page.locator("#reply-by-error")).to_contain_text("วันทำการ")
+        day = _next(is_working_day, after=3)
+        reply_by.fill(day.isoformat())
+        page.get_by_role("button", name="บันทึกสถานะ").click()
+        expect(page.get_by_role("status").filter(has_text="ต้องส่งข้อมูลเพิ่ม")).to_be_visible()
+        detail = applicant.call("GET", f"/api/v1/applications/{created['id']}")
+        assert detail["action"]["reply_by"] == day.isoformat()
+        for status in ("กำลังพิจารณา", "อนุมัติแล้ว"):
             page.get_by_label("สถานะใหม่").select_option(label=status)
             if status == "อนุมัติแล้ว":
                 page.get_by_label("ข้อความถึงผู้ยื่น (ภาษาไทย)").fill("อนุมัติแล้ว รับบัตรได้ที่ รพ.สต.")

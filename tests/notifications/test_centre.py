@@ -63,6 +63,8 @@ async def test_newest_first_in_pages(client: Client, history: list[int]) -> None
         "en": "The agency has your application and will start reviewing it.",
     }
     assert "read_at" not in newest
+    # The list in the app names the service; a push stays bare (test_status_pushes).
+    assert newest["service"]["en"] == "Change your gold-card health unit"
     two = await page(client, limit=3, cursor=one["next_cursor"])
     assert [n["status"] for n in two["items"]] == ["received"]
     assert "next_cursor" not in two

@@ -18,6 +18,7 @@ from backend.agency_api.schemas import (
     StatusChanged,
     Submitter,
 )
+from backend.agency_api.services.reply_by import reply_by_problem
 from backend.applications import services as applications
 from backend.applications.answers import load
 from backend.applications.attachments import file_answers, forms_of
@@ -281,6 +282,8 @@ async def change_status(
                 )
         if change.status in {"needs_info", "rejected"} and not (th or en):
             errors["message"] = REASON_NEEDED
+        if change.reply_by is not None and (problem := reply_by_problem(change)):
+            errors["reply_by"] = problem
         if errors:
             raise ValidationFailedError(fields=errors)
         seq = await applications.change_status(
@@ -291,5 +294,6 @@ async def change_status(
             message_th=th or en,
             message_en=en or th,
             needs_fields=list(dict.fromkeys(change.needs)),
+            reply_by=change.reply_by,
         )
     return StatusChanged(application_id=application_id, status=change.status, change_seq=seq)

@@ -46,8 +46,11 @@ export async function render(root, params, match) {
   const byName = new Map(form.map((f) => [f.name, f]));
   const fixId = Number(params.get('fix'));
   const fixing = fixId ? (await list()).find((item) => item.id === fixId) : undefined;
-  // The fields the agency asked for again (needs_info), and the wallet documents they may use.
-  const asked = (app.action?.fields || []).map((/** @type {string} */ n) => byName.get(n)).filter(Boolean);
+  // The fields the agency asked for again (needs_info): required in the reply, whatever the
+  // form says; and the wallet documents they may use.
+  const asked = (app.action?.fields || []).map((/** @type {string} */ n) => byName.get(n)).filter(Boolean)
+    .map((/** @type {any} */ f) => ({ ...f, required: true }));
+  if (app.action) await loadStrings('journey').catch(() => {}); // offline, never kept: their keys
   const wallet = await walletFor(asked);
 
   const answers = el('dl', { class: 'answers' });
@@ -111,7 +114,7 @@ export async function render(root, params, match) {
   /** What the agency asked for, and the form to answer it (only the fields it named). */
   function answerSection() {
     const local = fixing?.meta ?? {};
-    const fields = buildForm(asked, local.answers || {}, { documents: wallet, onChange() {} });
+    const fields = buildForm(asked, local.answers || {}, { documents: wallet, onChange() {}, camera: true });
     const problems = summary();
     const note = /** @type {HTMLTextAreaElement} */ (el('textarea', { name: 'message', rows: '3', maxlength: '1000' }));
     note.value = local.message || '';
@@ -156,6 +159,7 @@ export async function render(root, params, match) {
     return el('section', { class: 'action', 'aria-labelledby': 'todo-title' },
       el('h2', { id: 'todo-title' }, said('dashboard.todo')),
       el('p', {}, pick(app.action.message)),
+      replyBy(app.action.reply_by),
       reply);
   }
 
@@ -200,6 +204,13 @@ export async function render(root, params, match) {
       field('withdraw-reason', t('detail.reason'), reason),
       confirm, go);
   }
+}
+
+/** The agency's last day, and what follows it. @param {string | undefined} day ISO date */
+function replyBy(day) {
+  if (!day) return '';
+  return el('p', { class: 'reply-by' }, el('strong', {}, t('reply.by', { date: date(`${day}T12:00:00`) })), ' ',
+    t('reply.after'));
 }
 
 /**

@@ -1,12 +1,15 @@
 // @ts-check
-// My applications, across every agency, newest activity first. Drawn at once from the phone's
+// My applications, across every agency: what needs my action first (full-width buttons), then
+// those in progress, then the finished ones, each group newest activity first, each card with
+// the answer its service marks as identifying (a plate number); a search by service or code
+// filters what is loaded. Drawn at once from the phone's
 // copy (IndexedDB), then refreshed with `since` (only what changed; nothing changed costs a
 // bodiless 304). The status bar says "offline · last updated …" when the copy is all there is.
 // What is still in the outbox shows on top (documents to upload too): "waiting to send", or
 // refused and "needs fixing". Visits booked at an office show on their application's card,
 // and those booked before applying below the list (js/visit.js, loaded only then).
 import { announce, getJSON } from '../api.js';
-import { t, pick, when } from '../i18n.js';
+import { t, pick, when, date, loadStrings } from '../i18n.js';
 import { subscribe, discard, list as queued } from '../outbox.js';
 import { el } from '../views/dom.js';
 import { page, button, problemText, refusalText, signedIn, takeFlash, loading } from './ui.js';
@@ -14,10 +17,17 @@ import { promised } from './promise.js';
 import { readCopy, keepCopy, said } from './local.js';
 
 const PAGE = 20;
+/** The groups, in the order the citizen meets them, and which statuses each holds. */
+const GROUPS = /** @type {[string, (status: string) => boolean][]} */ ([
+  ['todo', (s) => s === 'needs_info' || s === 'draft'],
+  ['progress', (s) => ['submitted', 'received', 'in_review'].includes(s)],
+  ['done', () => true],
+]);
 
 /** @typedef {{id: number, tracking_code: string, status: string, updated_at: string, deleted?: boolean,
  *   service: {slug: string, name: {th: string, en: string}, agency_name: {th: string, en: string}},
- *   action?: {message: {th: string, en: string}, fields: string[]} | null, expected_by?: string}} Summary */
+ *   action?: {message: {th: string, en: string}, fields: string[], reply_by?: string} | null, expected_by?: string,
+ *   detail?: string}} Summary */
 /** @typedef {{items: Summary[], sync: number, next_cursor?: number | null}} Dashboard */
 
 /** @param {HTMLElement} root */
@@ -33,9 +43,14 @@ export async function render(root) {
     );
     return;
   }
+  await loadStrings('journey').catch(() => {}); // offline before the worker kept them: keys show, the list too
   const pending = el('div', {});
   const status = el('p', { class: 'status', role: 'status' });
-  const list = el('ul', { class: 'cards' });
+  const list = el('div', {});
+  const search = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'search', id: 'mine-search', autocomplete: 'off' })
+  );
+  search.addEventListener('input', () => draw());
   const more = button(
     t('dashboard.more'),
     () =>
@@ -69,16 +84,28 @@ export async function render(root) {
     if (!state) return;
     const booked = new Map(visit ? visits.filter(visit.active).map((b) => [b.application_id, b]) : []);
     const line = (/** @type {Summary} */ item) => booked.has(item.id) && visit?.visitLine(booked.get(item.id));
-    list.replaceChildren(...state.items.map((item) => card(item, line(item))));
+    const words = search.value.trim().toLowerCase();
+    const shown = state.items.filter((i) => !words
+      || [i.service.name.th, i.service.name.en, i.tracking_code, i.detail || '']
+        .some((text) => text.toLowerCase().includes(words)));
+    list.replaceChildren(...GROUPS.map(([name, holds]) => {
+      const mine = shown.filter((i) => holds(i.status));
+      shown.splice(0, shown.length, ...shown.filter((i) => !mine.includes(i)));
+      return mine.length ? el('section', { 'aria-labelledby': `group-${name}` },
+        el('h2', { id: `group-${name}` }, t(`mine.${name}`, { n: mine.length })),
+        el('ul', { class: 'cards' }, ...mine.map((item) => card(item, line(item))))) : '';
+    }));
+    status.textContent = !state.items.length ? t('dashboard.none')
+      : words ? t(list.querySelector('li') ? 'mine.found' : 'mine.noMatch', { n: list.querySelectorAll('li').length })
+        : '';
     before.replaceChildren(visit ? visit.beforeApplying(visits) : '');
-    status.textContent = state.items.length ? '' : t('dashboard.none');
     more.hidden = !state.next_cursor;
     if (drawn) return;
     drawn = true;
     page(root, said('dashboard.title'),
       takeFlash(),
       pending,
-      el('h2', {}, t('dashboard.mine')),
+      el('div', { class: 'field' }, el('label', { for: search.id }, t('mine.search')), search),
       status, list, more, before,
       el('p', {}, el('a', { href: '#/' }, t('dashboard.apply'))),
     );
@@ -148,21 +175,24 @@ function visitCode(items) {
 function card(item, visit) {
   const node = el('li', { class: 'card' },
     el('h3', {}, el('a', { href: `#/applications/${item.id}` }, pick(item.service.name))),
-    el('p', { class: 'meta' }, `${pick(item.service.agency_name)} · ${item.tracking_code}`),
+    item.detail ? el('p', { class: 'detail' }, item.detail) : '',
+    el('p', { class: 'meta' }, `${pick(item.service.agency_name)} · `,
+      el('span', { class: 'code' }, item.tracking_code)),
     el('p', {}, el('span', { class: `badge state-${item.status}` }, t(`state.${item.status}`)),
       ` · ${t('dashboard.changed', { time: when(item.updated_at) })}`),
     promised(item.expected_by) || '',
     visit || '',
   );
   if (item.action) {
+    const by = item.action.reply_by;
     node.append(el('div', { class: 'action' },
       el('p', {}, el('strong', {}, said('dashboard.todo')), ` ${pick(item.action.message)}`),
-      el('p', {}, el('a', { href: `#/applications/${item.id}` }, t('dashboard.answer')))));
+      by ? el('p', {}, el('strong', {}, t('reply.by', { date: date(`${by}T12:00:00`) }))) : '',
+      el('a', { class: 'button wide', href: `#/applications/${item.id}` }, t('dashboard.answer'))));
   }
   if (item.status === 'draft') {
-    node.append(
-      el('p', {}, el('a', { href: `#/services/${item.service.slug}/apply?draft=${item.id}` }, t('dashboard.continue'))),
-    );
+    node.append(el('a', { class: 'button wide', href: `#/services/${item.service.slug}/apply?draft=${item.id}` },
+      t('dashboard.continue')));
   }
   return node;
 }

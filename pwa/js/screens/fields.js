@@ -29,8 +29,8 @@ const MAX_TEXT = 2000;
  * min_age?: number, min_length?: number, max_length?: number, choices?: {value: string, label: I18n}[],
  * prefill?: string, document_type?: string}} FormField a field of a service's form (backend/catalog/forms.py)
  * @typedef {{id: number | string, label: string, document_type: string, size_bytes: number, created_at: string,
- * queued?: 'waiting' | 'failed', outbox?: number, alias?: string}} WalletDocument a document, or an upload still in the
- * outbox
+ * queued?: 'waiting' | 'failed', outbox?: number, alias?: string, refused_by?: number}} WalletDocument a document, or
+ * an upload still in the outbox (refused_by: an agency said it was unclear; never chosen for the citizen)
  */
 
 /** Today at noon, `days` from now (a date limit counts days from today). @param {number} days */

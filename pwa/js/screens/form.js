@@ -32,10 +32,13 @@ const AUTOFILL = /** @type {Record<string, string>} */ ({ full_name: 'name', pho
 /**
  * @param {FormField[]} fields
  * @param {Record<string, any>} values what to show at first: typed text, or answers as sent
- * @param {{documents: Record<string, WalletDocument[]>, onChange: () => void}} options
+ * @param {{documents: Record<string, WalletDocument[]>, onChange: () => void, camera?: boolean}} options camera: a
+ * file field's first way is a new photo
  */
-export function buildForm(fields, values, { documents, onChange }) {
-  const controls = fields.map((f) => control(f, values[f.name], documents[f.document_type || ''] || [], onChange));
+export function buildForm(fields, values, { documents, onChange, camera = false }) {
+  const controls = fields.map(
+    (f) => control(f, values[f.name], documents[f.document_type || ''] || [], onChange, camera),
+  );
   const element = el('div', { class: 'form-fields' }, ...controls.map((c) => c.element));
   element.addEventListener('input', onChange);
   element.addEventListener('change', onChange);
@@ -74,15 +77,15 @@ export function buildForm(fields, values, { documents, onChange }) {
 }
 
 /**
- * @param {FormField} f @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange @returns
- * {Control}
+ * @param {FormField} f @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange
+ * @param {boolean} camera @returns {Control}
  */
-function control(f, value, docs, onChange) {
+function control(f, value, docs, onChange, camera) {
   const id = `f-${f.name}`;
   const label = pick(f.label) + (f.required ? '' : ` ${t('form.optional')}`);
   const help = f.help ? pick(f.help) : '';
   if (f.type === 'date') return dateControl(f, id, label, value);
-  if (f.type === 'file') return fileControl(f, id, label, value, docs, onChange);
+  if (f.type === 'file') return fileControl(f, id, label, value, docs, onChange, camera);
   if (f.type === 'choice' && (f.choices || []).length <= RADIOS) {
     const group = el('fieldset', { id, role: 'radiogroup', class: 'group' }, el('legend', {}, label));
     if (help) hint(group, id, help);
@@ -204,9 +207,9 @@ function dateControl(f, id, label, value) {
  * "waiting to send" and may be picked at once (the answer names it "upload:<key>" until it is
  * sent); the option becomes the document once the wallet has it.
  * @param {FormField} f @param {string} id @param {string} label @param {any} value @param {WalletDocument[]} docs
- * @param {() => void} onChange
+ * @param {() => void} onChange @param {boolean} camera
  */
-function fileControl(f, id, label, value, docs, onChange) {
+function fileControl(f, id, label, value, docs, onChange, camera) {
   const group = el('fieldset', { id, class: 'group' }, el('legend', {}, label));
   hint(group, id, t(docs.some((d) => !d.queued) ? 'upload.pick' : 'upload.none'));
   const error = el('p', { class: 'field-error', id: `${id}-error`, hidden: '' });
@@ -214,7 +217,7 @@ function fileControl(f, id, label, value, docs, onChange) {
   /** @param {WalletDocument} doc @param {boolean} chosen */
   const addOption = (doc, chosen) => {
     const radio = el('input', { type: 'radio', name: f.name, value: String(doc.id), id: `${id}-${doc.id}` });
-    if (chosen) radio.setAttribute('checked', '');
+    if (chosen && !doc.refused_by) radio.setAttribute('checked', '');
     options.append(el('label', { class: 'choice', for: radio.id }, radio, el('span', {}, describe(doc, label))));
   };
   for (const doc of docs)
@@ -224,7 +227,11 @@ function fileControl(f, id, label, value, docs, onChange) {
   );
   const progress = el('p', { class: 'hint', id: `${id}-progress`, role: 'status' });
   picker.setAttribute('aria-describedby', `${id}-upload-hint ${id}-progress`);
-  group.append(error, options,
+  const photo = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'file', id: `${id}-camera`, accept: 'image/*', capture: 'environment' })
+  );
+  group.append(error, camera ? el('div', { class: 'field camera' }, el('label', { for: photo.id }, t('upload.camera')),
+    photo) : '', options,
     el('div', { class: 'field' },
       el('label', { for: picker.id }, t('upload.label')),
       el('p', { class: 'hint', id: `${id}-upload-hint` }, t('upload.hint', { mb: MAX_UPLOAD / 1024 / 1024 })),
@@ -260,9 +267,10 @@ function fileControl(f, id, label, value, docs, onChange) {
   };
   const stop = subscribe(follow);
   addEventListener('hashchange', () => stop(), { once: true });
-  picker.addEventListener('change', async () => {
-    const file = picker.files?.[0];
-    picker.value = '';
+  /** @param {HTMLInputElement} input */
+  const take = async (input) => {
+    const file = input.files?.[0];
+    input.value = '';
     if (!file) return;
     const problem = await checkFile(file);
     showError(id, problem);
@@ -279,7 +287,9 @@ function fileControl(f, id, label, value, docs, onChange) {
     } catch (failure) {
       showError(id, problemText(failure));
     }
-  });
+  };
+  picker.addEventListener('change', () => take(picker));
+  photo.addEventListener('change', () => take(photo));
   const raw = () => {
     const chosen = /** @type {HTMLInputElement | null} */ (options.querySelector('input:checked'))?.value || '';
     return chosen.startsWith('upload:') ? chosen : Number(chosen) || '';
@@ -290,11 +300,12 @@ function fileControl(f, id, label, value, docs, onChange) {
 /** "Scan · 3 Dec 2569 · 120 KB", or "… · waiting to send". @param {WalletDocument} doc @param {string} label */
 function describe(doc, label) {
   const size = t('upload.kb', { n: number(Math.max(1, Math.round(doc.size_bytes / 1024))) });
-  return `${doc.label || label} · ${doc.queued ? t('upload.waiting') : date(doc.created_at)} · ${size}`;
+  const refused = doc.refused_by ? ` · ${t('upload.refused')}` : '';
+  return `${doc.label || label} · ${doc.queued ? t('upload.waiting') : date(doc.created_at)} · ${size}${refused}`;
 }
 
 /** Why this file cannot go to the wallet ('' if it can): too big, or not a PDF, JPEG or PNG. @param {File} file */
-async function checkFile(file) {
+export async function checkFile(file) {
   if (file.size > MAX_UPLOAD) return t('upload.tooLarge', { mb: MAX_UPLOAD / 1024 / 1024 });
   const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
   return SIGNATURES.some((sig) => sig.every((byte, i) => head[i] === byte)) ? '' : t('upload.type');

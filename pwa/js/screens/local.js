@@ -7,7 +7,7 @@ import { ApiError, getJSON, isKiosk, announce } from '../api.js';
 import { store } from '../db.js';
 import { clear as clearOutbox, replay, list } from '../outbox.js';
 import { OWNER_KEY, PUSH_KEY, setAccount, account, actingFor } from '../session.js';
-import { t } from '../i18n.js';
+import { t, loadStrings } from '../i18n.js';
 
 // Large text, chosen on My account: applied as the first signed-in screen loads (before it
 // draws), here rather than in app.js, which every first visit pays for.
@@ -64,6 +64,8 @@ export async function walletFor(fields) {
       id: `upload:${i.idempotencyKey}`, label: i.meta.label, document_type: type, size_bytes: i.meta.size,
       created_at: new Date(i.createdAt).toISOString(), queued: i.state, outbox: i.id,
     }));
+    // "The agency said it was unclear" (offline, never kept: its key; the form still works).
+    if (docs.some((d) => d.refused_by)) await loadStrings('journey').catch(() => {});
     return [type, [...waiting, ...docs]];
   })));
 }

@@ -283,13 +283,15 @@ function changeForm(root, app, form) {
     el('p', { class: 'field-error', id: 'needs-error', hidden: '' }),
     ...form.map((f, i) => el('label', { class: 'choice', for: `need-${i}` },
       el('input', { type: 'checkbox', id: `need-${i}`, value: f.name }), el('span', {}, pick(f.label)))));
-  needs.hidden = true;
-  next.addEventListener('change', () => { needs.hidden = next.value !== 'needs_info'; });
+  const replyBy = /** @type {HTMLInputElement} */ (el('input', { type: 'date' }));
+  const replyField = field('reply-by', t('officer.replyBy'), replyBy, t('officer.replyByHint'));
+  needs.hidden = replyField.hidden = true;
+  next.addEventListener('change', () => { needs.hidden = replyField.hidden = next.value !== 'needs_info'; });
   const change = el('form', { novalidate: '' }, problems,
     field('new-status', t('officer.newStatus'), next),
     field('message-th', t('officer.messageTh'), th, t('officer.messageHint')),
     field('message-en', t('officer.messageEn'), en),
-    needs,
+    needs, replyField,
     el('button', { type: 'submit' }, t('officer.save')));
   // One key per change the officer means to make: a retry after a lost answer is not a second change.
   let key = crypto.randomUUID();
@@ -313,6 +315,7 @@ function changeForm(root, app, form) {
         status: next.value,
         message: { th: th.value.trim(), en: en.value.trim() },
         needs: next.value === 'needs_info' ? fields : [],
+        ...(next.value === 'needs_info' && replyBy.value ? { reply_by: replyBy.value } : {}),
       };
       try {
         await send('POST', `${BASE}/applications/${app.id}/status`, body, { 'idempotency-key': key });
@@ -321,6 +324,7 @@ function changeForm(root, app, form) {
       } catch (error) {
         const perField = fieldProblems(error);
         if (perField.needs) showError('needs', perField.needs);
+        showError('reply-by', perField.reply_by || '');
         say(
           problems,
           error instanceof ApiError && error.status === 409
