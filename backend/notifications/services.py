@@ -259,7 +259,7 @@ async def mark_read(account_id: int, ids: list[int], *, everything: bool) -> int
 
 
 async def preferences(account_id: int) -> Preferences:
-    [row] = await current_engine().run_querystring(QueryString(_RECIPIENT, account_id))
+    row, _ = await _recipient(account_id)
     muted = json.loads(row["muted"] or "[]")
     return Preferences(muted=muted, kinds=list(KINDS), language=row["language"])
 
