@@ -40,10 +40,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from bench_notify import agency_signer, free_port, ready, stop  # noqa: E402 (sys.path first)
+from bench_notify import agency_signer, free_port, ready  # noqa: E402 (sys.path first)
 from bench_push import portal, portal_env  # noqa: E402
 from ha.cluster import Cluster  # noqa: E402
-from ha.traffic import ORIGIN, Citizen, Phase, enrol, run_traffic, verify  # noqa: E402
+from ha.traffic import ORIGIN, ROW_HEADER, Citizen, Phase, enrol, run_traffic, verify  # noqa: E402
 
 from backend import domains  # noqa: E402
 from backend.lib.webpush import load_or_create_vapid  # noqa: E402
@@ -79,7 +79,25 @@ async def portal_processes(env: dict[str, str], log_dir: Path) -> AsyncIterator[
                     await asyncio.sleep(0.2)
         yield urls
     finally:
-        await stop([p for p in processes if p.returncode is None])
+        await stop_all(processes)
+
+
+STOP_S = 30.0
+
+
+async def stop_all(processes: list[asyncio.subprocess.Process]) -> None:
+    """SIGTERM, and SIGKILL for any still running STOP_S later (said aloud: a bug)."""
+    for process in processes:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            await asyncio.wait_for(process.wait(), STOP_S)
+        except TimeoutError:
+            print(f"  ! portal process {process.pid} still running {STOP_S:.0f} s after "
+                  "SIGTERM: killed", flush=True)  # fmt: skip
+            process.kill()
+            await process.wait()
 
 
 async def failover(cluster: Cluster) -> str:
@@ -99,7 +117,12 @@ async def switchover(cluster: Cluster) -> str:
 
 
 async def variant(
-    name: str, cluster: Cluster, env: dict[str, str], push: PushService, duration_s: float
+    name: str,
+    cluster: Cluster,
+    env: dict[str, str],
+    push: PushService,
+    duration_s: float,
+    rows: list[str],
 ) -> bool:
     log_dir = Path(env["VAR_DIR"])
     signer = await agency_signer(env)
@@ -109,17 +132,17 @@ async def variant(
         agency = [httpx.AsyncClient(base_url=url, timeout=30) for url in apps]
         try:
             for event in (failover, switchover):
-                healed = await asyncio.to_thread(cluster.wait_healthy, 180)
-                print(f"\n== {name}: {event.__name__} (cluster healthy again after "
-                      f"{healed:.0f} s) ==", flush=True)  # fmt: skip
+                await asyncio.to_thread(cluster.wait_healthy, 180)
+                roles = ", ".join(f"{m['name']} {m['role']}" for m in cluster.members())
+                print(f"\n== {name}: {event.__name__} ({roles}) ==", flush=True)
                 phase = Phase(event.__name__)
                 plan = (duration_s, duration_s / 3, lambda e=event: e(cluster))  # type: ignore[misc]
                 await run_traffic(phase, citizens, (agency, signer), apps, plan)
-                print(f"  {phase.event}")
-                good, lines = await verify(phase, cluster.url, push, {c.endpoint for c in citizens})
-                for line in lines:
+                tally = await verify(phase, cluster.url, push, {c.endpoint for c in citizens})
+                for line in tally.lines():
                     print(f"  {line}", flush=True)
-                ok = ok and good
+                rows.append(tally.row(name))
+                ok = ok and tally.ok
         finally:
             await _close(citizens, agency)
     return ok
@@ -147,9 +170,11 @@ async def main(cluster: Cluster, duration_s: float) -> bool:
     key = load_or_create_vapid(Settings(var_dir=str(var_dir))).public_key_b64url
     ok = True
     async with PushService(application_server_key=key) as push:
-        ok &= await variant("HAProxy", cluster, env, push, duration_s)
+        rows: list[str] = []
+        ok &= await variant("HAProxy", cluster, env, push, duration_s, rows)
         bouncer = {**env, "DATABASE_URL": cluster.bouncer_url, "DB_TRANSACTION_POOLER": "true"}
-        ok &= await variant("PgBouncer → HAProxy", cluster, bouncer, push, duration_s)
+        ok &= await variant("PgBouncer → HAProxy", cluster, bouncer, push, duration_s, rows)
+    print(f"\n{ROW_HEADER}", *rows, sep="\n")
     return ok
 
 
