@@ -190,6 +190,8 @@ def run() -> None:
     ok = False
     try:
         ok = asyncio.run(main(cluster, args.duration))
+    except KeyboardInterrupt:
+        print("\ninterrupted")
     finally:
         if args.keep:
             kept = Path(tempfile.mkdtemp(prefix="portal-ha-logs-"))
