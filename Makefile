@@ -74,3 +74,8 @@ bench-booking: install ## Booking under contention: N citizens at once for the l
 .PHONY: bench
 bench: install ## Dashboard under load: PostgreSQL with 1 M applications, SQLite 100 k (BENCH_ARGS=…)
 	$(BIN)/python scripts/bench_dashboard.py $(BENCH_ARGS)
+
+.PHONY: ha-test
+ha-test: install ## A measured Patroni failover and switchover under load (3 nodes + etcd + HAProxy, and via PgBouncer); installs Debian's packages if missing
+	@scripts/ensure-ha-tools
+	$(BIN)/python scripts/ha_test.py $(HA_ARGS)
