@@ -59,6 +59,10 @@ node-tools: ## Install axe-core and TypeScript (scripts/node-tools.txt) from npm
 	@test -f .tools/node/node_modules/axe-core/axe.min.js -a -x $(TSC) || \
 		npm install --no-save --no-audit --no-fund --prefix .tools/node $$(cat scripts/node-tools.txt)
 
+.PHONY: screenshots
+screenshots: install browser ## The README's pictures of the main screens (docs/screens/, 360 px, Thai)
+	$(BIN)/python scripts/screenshots.py
+
 .PHONY: bench-push
 bench-push: install ## Push end to end: status change → decrypted push, p50/p95 and pushes/s
 	$(BIN)/python scripts/bench_notify.py
@@ -74,3 +78,8 @@ bench: install ## Dashboard under load: PostgreSQL with 1 M applications, SQLite
 .PHONY: bench-writes
 bench-writes: install ## Submissions and signed status changes under load, PostgreSQL and SQLite (BENCH_ARGS=--baseline main …)
 	$(BIN)/python scripts/bench_writes.py $(BENCH_ARGS)
+
+.PHONY: ha-test
+ha-test: install ## A measured Patroni failover and switchover under load (3 nodes + etcd + HAProxy, and via PgBouncer); installs Debian's packages if missing
+	@scripts/ensure-ha-tools
+	$(BIN)/python scripts/ha_test.py $(HA_ARGS)
