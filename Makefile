@@ -75,6 +75,10 @@ bench-booking: install ## Booking under contention: N citizens at once for the l
 bench: install ## Dashboard under load: PostgreSQL with 1 M applications, SQLite 100 k (BENCH_ARGS=…)
 	$(BIN)/python scripts/bench_dashboard.py $(BENCH_ARGS)
 
+.PHONY: bench-writes
+bench-writes: install ## Submissions and signed status changes under load, PostgreSQL and SQLite (BENCH_ARGS=--baseline main …)
+	$(BIN)/python scripts/bench_writes.py $(BENCH_ARGS)
+
 .PHONY: ha-test
 ha-test: install ## A measured Patroni failover and switchover under load (3 nodes + etcd + HAProxy, and via PgBouncer); installs Debian's packages if missing
 	@scripts/ensure-ha-tools

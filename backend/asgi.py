@@ -171,7 +171,7 @@ def create_app(
     bound to one event loop, and the test client serves requests on another."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings)
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.access_log_sample)
     registry = domains.install()
     app = Litestar(
         route_handlers=[*registry.routes, _pwa_router(settings)],

@@ -87,6 +87,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_json: bool = True
     """One JSON object per log line (for log shippers); false prints plain text."""
 
+    access_log_sample: float = 1.0
+    """Share of successful requests (2xx/3xx) written to the access log, 0 to 1: 1 writes
+    every request, 0 only errors (4xx/5xx are always written)."""
+
     debug: bool = False
     """Litestar debug mode. Never in production: it widens error bodies."""
 
@@ -222,6 +226,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         origin = urlsplit(self.public_origin)
         if origin.scheme not in {"http", "https"} or not origin.hostname or origin.path:
             raise SettingsError("PUBLIC_ORIGIN must look like https://portal.example.go.th")
+        if not 0.0 <= self.access_log_sample <= 1.0:
+            raise SettingsError("ACCESS_LOG_SAMPLE must be between 0 and 1")
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         if self.db_pool_min < 1 or self.db_pool_max < self.db_pool_min:

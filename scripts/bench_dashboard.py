@@ -5,6 +5,7 @@ that of a bare Litestar JSON endpoint on the same machine).
     .venv/bin/python scripts/bench_dashboard.py                      # PostgreSQL, then SQLite
     .venv/bin/python scripts/bench_dashboard.py --engine postgres --workers 1 2 --duration 20
     BENCH_POSTGRES_DSN=postgresql://postgres@db:5432/postgres .venv/bin/python scripts/...
+    BENCH_DATABASE=portal_bench_mine …   # another scratch database (a shared server)
 
 Seeding (once; re-runs reuse the seeded database unless --reseed): a scratch PostgreSQL
 database `portal_bench` next to BENCH_POSTGRES_DSN (default: the test server's), and a SQLite
@@ -30,6 +31,8 @@ uvloop, httptools, the default INFO access log to a file):
 - `dashboard @50%`: open loop, Poisson arrivals at half the closed-loop rate, latency counted
   from each request's scheduled time (so a stall is not hidden by the client waiting);
 - `304`: the same dashboard revalidated with the ETag each citizen got before;
+- `dashboard, no log`: `dashboard` with LOG_LEVEL=WARNING, so without the access log: the
+  difference is what one structured line per request costs;
 - `dashboard, db` and `304, db`: the same two with HOT_CACHE=false, so every request reads
   the database (as the first request of a citizen after a change does). In the runs above,
   the warm-up has each process remember most sessions and pages (system.hotcache).
@@ -78,6 +81,8 @@ from backend.lib.keyfile import read_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
+PORTAL = {"root": ROOT}
+"""The checkout whose `portal` is measured (`--checkout`: another commit's worktree)."""
 ADMIN_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 HOST = "127.0.0.1"
 PATH = "/api/v1/dashboard?limit=20"
@@ -401,7 +406,7 @@ class Sqlite(Target):
 
 async def portal_command(target: Target, var_dir: Path, *args: str) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "backend.cli", *args, cwd=ROOT,
+        sys.executable, "-m", "backend.cli", *args, cwd=PORTAL["root"],
         env={**os.environ, "DATABASE_URL": target.url, "VAR_DIR": str(var_dir)},
         stdout=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
@@ -477,7 +482,7 @@ async def database(
     var_dir.mkdir(parents=True, exist_ok=True)
     target: Target
     if kind == "postgres":
-        name = "portal_bench"
+        name = os.environ.get("BENCH_DATABASE", "portal_bench")
         url = ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
         try:
             admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
@@ -879,11 +884,13 @@ def bare_db_app() -> Any:
 
 
 @asynccontextmanager
-async def server(argv: list[str], port: int, env: dict[str, str], log: Path) -> AsyncIterator[int]:
-    """Run a server subprocess until it answers on `port`; yields its pid."""
+async def server(
+    argv: list[str], port: int, env: dict[str, str], log: Path, cwd: Path = ROOT
+) -> AsyncIterator[int]:
+    """Run a server subprocess (in `cwd`) until it answers on `port`; yields its pid."""
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(
-            *argv, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+            *argv, cwd=cwd, env=env, stdout=out, stderr=out, start_new_session=True
         )
     try:
         deadline = time.perf_counter() + 60
@@ -987,7 +994,7 @@ async def bench_engine(
     env = {**os.environ, "DATABASE_URL": target.url, "VAR_DIR": str(RESULTS / f"var-{target.kind}")}
     log = logs / f"portal-{target.kind}-{workers}w.log"
     port = free_port()
-    async with server(portal_argv(port, workers), port, env, log) as pid:
+    async with server(portal_argv(port, workers), port, env, log, PORTAL["root"]) as pid:
 
         async def meter() -> CpuMeter:
             return CpuMeter(pid, await target.db_pids())
@@ -1026,11 +1033,25 @@ async def bench_engine(
         connection.close()
         record(await closed_loop(portal, random_of(revalidate)), "304")
 
+    # The same dashboard without the access log (LOG_LEVEL=WARNING): what one line per
+    # request costs is the difference to `dashboard` (ACCESS_LOG_SAMPLE).
+    port = free_port()
+    quiet_env = {**env, "LOG_LEVEL": "WARNING"}
+    async with server(portal_argv(port, workers), port, quiet_env, log, PORTAL["root"]) as pid:
+
+        async def quiet_meter() -> CpuMeter:
+            return CpuMeter(pid, await target.db_pids())
+
+        quiet = load(port, quiet_meter)
+        plain = [request_bytes(token_of(a)) for a in await bench_sessions(target)]
+        await prime(port, plain, args.concurrency)
+        record(await closed_loop(quiet, random_of(plain)), "dashboard, no log")
+
     # The same without the processes' memory (HOT_CACHE=false): every request reads the
     # database, as the first request of each citizen after a change does.
     port = free_port()
     cold_env = {**env, "HOT_CACHE": "false"}
-    async with server(portal_argv(port, workers), port, cold_env, log) as pid:
+    async with server(portal_argv(port, workers), port, cold_env, log, PORTAL["root"]) as pid:
 
         async def cold_meter() -> CpuMeter:
             return CpuMeter(pid, await target.db_pids())
@@ -1085,7 +1106,11 @@ async def main() -> None:
     parser.add_argument("--open-share", type=float, default=0.5,
                         help="open-loop rate as a share of the closed-loop rate")  # fmt: skip
     parser.add_argument("--etag-sessions", type=int, default=2000, help="citizens in the 304 run")
+    parser.add_argument("--checkout", type=Path, default=ROOT,
+                        help="measure the portal of this worktree (e.g. of main), migrating "
+                             "the bench databases with it: run an older one first")  # fmt: skip
     args = parser.parse_args()
+    PORTAL["root"] = args.checkout.resolve()
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     logs = RESULTS / f"logs-{stamp}"
@@ -1113,7 +1138,7 @@ async def main() -> None:
         "seeding_seconds": seeding,
         "results": [r.summary() for r in results],
     }
-    (RESULTS / f"dashboard-{stamp}.json").write_text(json.dumps(report, indent=2))
+    (RESULTS / f"dashboard-{stamp}.json").write_text(json.dumps(report, indent=2, default=str))
     (RESULTS / f"dashboard-{stamp}.txt").write_text(text + "\n")
     say(f"\nwritten: bench-results/dashboard-{stamp}.json (server logs in {logs.name}/)")
     failed = [r.name for r in results if set(r.statuses) - {200, 304}]

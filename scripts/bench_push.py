@@ -43,9 +43,10 @@ def portal_env(url: str, var_dir: Path) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING"}
 
 
-async def portal(env: dict[str, str], *args: str) -> None:
+async def portal(env: dict[str, str], *args: str, root: Path = ROOT) -> None:
+    """`portal ARGS` of the checkout at `root` (another commit's worktree for a baseline)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "backend.cli", *args, env=env, cwd=ROOT,
+        sys.executable, "-m", "backend.cli", *args, env=env, cwd=root,
         stdout=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     if await process.wait() != 0:
@@ -53,12 +54,15 @@ async def portal(env: dict[str, str], *args: str) -> None:
 
 
 @asynccontextmanager
-async def scratch_database(kind: str, admin_url: str) -> AsyncIterator[tuple[str, Path]]:
+async def scratch_database(
+    kind: str, admin_url: str, root: Path = ROOT
+) -> AsyncIterator[tuple[str, Path]]:
+    """A throw-away database migrated by the checkout at `root`; its URL and VAR_DIR."""
     with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
         var_dir = Path(tmp)
         if kind == "sqlite":
             url = f"sqlite:///{var_dir / 'bench.sqlite3'}"
-            await portal(portal_env(url, var_dir), "migrate")
+            await portal(portal_env(url, var_dir), "migrate", root=root)
             yield url, var_dir
             return
         name = f"portal_bench_{uuid.uuid4().hex[:8]}"
@@ -66,7 +70,7 @@ async def scratch_database(kind: str, admin_url: str) -> AsyncIterator[tuple[str
         await conn.execute(f'CREATE DATABASE "{name}"')
         try:
             url = admin_url.rsplit("/", 1)[0] + "/" + name
-            await portal(portal_env(url, var_dir), "migrate")
+            await portal(portal_env(url, var_dir), "migrate", root=root)
             yield url, var_dir
         finally:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

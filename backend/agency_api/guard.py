@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +31,7 @@ from backend.agency_api.signing import (
     sign_request,
     signatures_match,
 )
-from backend.agency_api.tables import AgencyCredential
-from backend.lib.db import current_engine, write_transaction
+from backend.lib.db import current_engine, is_postgres, write_transaction
 from backend.lib.errors import NotAuthenticatedError
 from backend.settings import Settings
 from backend.system.audit import Actor
@@ -110,6 +110,13 @@ def every_refusal() -> list[SignatureRefusedError]:
     return [_refuse(code) for code in _REFUSALS]
 
 
+_CREDENTIAL = (
+    "SELECT c.id, c.agency, a.code AS agency_code, c.secret_encrypted, c.revoked_at "
+    "FROM agency_credential c JOIN agency a ON a.id = c.agency WHERE c.key_id = {}"
+)
+"""Plain SQL: on every agency request, Piccolo's building of the joined select cost more CPU
+than running it."""
+
 _REMEMBER = (
     "INSERT INTO agency_seen_signature (signature, seen_at) VALUES ({}, {}) "
     "ON CONFLICT (signature) DO NOTHING RETURNING id"
@@ -140,17 +147,8 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any]) -> AgencyCalle
         raise _refuse("timestamp_skew")
     if abs(time.time() - int(timestamp)) > MAX_SKEW_S:
         raise _refuse("timestamp_skew")
-    row = (
-        await AgencyCredential.select(
-            AgencyCredential.id,
-            AgencyCredential.agency,
-            AgencyCredential.agency.code.as_alias("agency_code"),
-            AgencyCredential.secret_encrypted,
-            AgencyCredential.revoked_at,
-        )
-        .where(AgencyCredential.key_id == key_id[:40])
-        .first()
-    )
+    rows = await current_engine().run_querystring(QueryString(_CREDENTIAL, key_id[:40]))
+    row = rows[0] if rows else None
     if row is None:
         raise _refuse("unknown_key")
     now = dt.datetime.now(dt.UTC)
@@ -178,8 +176,10 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any]) -> AgencyCalle
     if not signatures_match(expected, signature):
         raise _refuse("bad_signature")
     # IMMEDIATE on SQLite: an autocommit upsert could fail at once with SQLITE_BUSY_SNAPSHOT
-    # when another writer commits between its read and its write; this waits its turn.
-    async with write_transaction():
+    # when another writer commits between its read and its write; this waits its turn. On
+    # PostgreSQL each is one atomic statement: no transaction around them (two round trips
+    # instead of four on every agency request).
+    async with nullcontext() if is_postgres() else write_transaction():
         await check([(Limits.REQUESTS, key_id)])
         first_use = await _first_use(expected, now)
     if not first_use:

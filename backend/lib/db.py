@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.query.base import Query
+from piccolo.querystring import QueryString
 
 from backend.lib.postgres import PortalPostgresEngine
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
-    from piccolo.querystring import QueryString
     from piccolo.table import Table
 
     from backend.settings import Settings
@@ -42,6 +43,7 @@ __all__ = [
     "is_postgres",
     "make_engine",
     "open_pool",
+    "run_together",
     "transaction",
     "write_transaction",
 ]
@@ -65,7 +67,13 @@ class PooledSQLiteEngine(SQLiteEngine):
     dashboard request (scripts/bench_dashboard.py). With the pool open, such statements run on
     one of up to SQLITE_POOL_SIZE kept connections (autocommit, foreign keys on, as Piccolo
     sets them); transactions still open a connection of their own, and with no pool (tests,
-    or a SQLite library without RETURNING) everything is as in Piccolo."""
+    or a SQLite library without RETURNING) everything is as in Piccolo.
+
+    Transactions, too, take a kept connection while the pool is open, and give it back
+    after COMMIT or ROLLBACK (a new connection and thread per write transaction cost more
+    than its statements: scripts/bench_writes.py). With RETURNING (SQLite 3.35), a
+    statement in a transaction is one hop to the connection's thread, where Piccolo makes
+    four (PRAGMA foreign_keys again, execute, fetch, close): the connection has it set."""
 
     def __init__(self, path: str, timeout: float) -> None:
         super().__init__(path=path, timeout=timeout)
@@ -93,10 +101,32 @@ class PooledSQLiteEngine(SQLiteEngine):
         )
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        transaction = self.current_transaction.get()
+        if transaction is not None and _RETURNING and not self.log_queries:
+            query, args = querystring.compile_string(engine_type=self.engine_type)
+            return list(await transaction.connection.execute_fetchall(query, args))
         if not self._pooled():
             return await super().run_querystring(querystring, in_pool)
         query, args = querystring.compile_string(engine_type=self.engine_type)
         return await self._run_pooled(query, args)
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return _KeptTransaction(self, transaction_type, allow_nested)
+
+    async def lend(self) -> aiosqlite.Connection:
+        """A kept connection for a transaction (a new one when none is idle)."""
+        return self._idle.pop() if self._idle else await self._connect()
+
+    def give_back(self, connection: aiosqlite.Connection) -> None:
+        """A transaction's connection, after its COMMIT or ROLLBACK."""
+        if self._slots is not None and len(self._idle) < 2 * SQLITE_POOL_SIZE:
+            self._idle.append(connection)
+        else:
+            self._discard(connection)
 
     async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
         if not self._pooled():
@@ -131,6 +161,39 @@ class PooledSQLiteEngine(SQLiteEngine):
         task = asyncio.ensure_future(connection.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+
+
+_RETURNING = sqlite3.sqlite_version_info >= (3, 35)
+
+
+class _KeptTransaction(SQLiteTransaction):
+    """Piccolo's SQLite transaction on a kept connection while the engine's pool is open."""
+
+    engine: PooledSQLiteEngine
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        if self.engine._slots is None:
+            return await super().get_connection()  # type: ignore[no-untyped-call,no-any-return]
+        return await self.engine.lend()
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent or self.engine._slots is None:
+            return await super().__aexit__(exception_type, exception, traceback)
+        connection, kept = self.connection, False
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()  # type: ignore[no-untyped-call]
+            elif not self._committed and not self._rolled_back:
+                await self.commit()  # type: ignore[no-untyped-call]
+            kept = not connection.in_transaction
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            if kept:
+                self.engine.give_back(connection)
+            else:  # a failed COMMIT or ROLLBACK: start afresh
+                self.engine._discard(connection)
+        return exception is None
 
 
 def make_engine(settings: Settings) -> Engine[Any]:
@@ -270,3 +333,27 @@ async def close_pool(engine: Engine[Any]) -> None:
 
 def is_postgres() -> bool:
     return isinstance(current_engine(), PostgresEngine)
+
+
+async def run_together(*writes: Query[Any, Any] | QueryString) -> None:
+    """Writes whose results the caller does not need (inserts of history and audit rows, an
+    update), in one round trip on PostgreSQL: each a data-modifying WITH of one statement,
+    all run to completion in one snapshot, so none may depend on another's rows or touch
+    the same row. One after another on SQLite, where a statement costs no round trip."""
+    engine = current_engine()
+    if not isinstance(engine, PostgresEngine):
+        for write in writes:
+            if isinstance(write, QueryString):
+                await engine.run_querystring(write)
+            else:
+                await write.run()
+        return
+    parts = []
+    for write in writes:
+        if isinstance(write, QueryString):
+            parts.append(write)
+        else:
+            (querystring,) = write.querystrings
+            parts.append(querystring)
+    names = ", ".join(f"w{n} AS ({{}})" for n in range(len(parts)))
+    await engine.run_querystring(QueryString(f"WITH {names} SELECT 1", *parts))

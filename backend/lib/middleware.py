@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.lib.logging import request_id_var
+from backend.lib.logging import ACCESS, request_id_var
 from backend.lib.metrics import metrics
 
 __all__ = [
@@ -154,17 +154,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             counted = metrics()
             counted.requests.labels(route, method, str(status)).inc()
             counted.request_seconds.labels(route, method).observe(elapsed)
-            if log.isEnabledFor(logging.INFO):
-                log.info(
-                    "%s %s %s",
-                    scope.get("method", "-"),
-                    path,
-                    status,
-                    extra={
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                    },
-                )
+            ACCESS(method, path, status, elapsed)
             request_id_var.reset(token)
 
     return middleware

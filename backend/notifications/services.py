@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from piccolo.querystring import QueryString
 
@@ -33,7 +34,7 @@ from backend.notifications.messages import (
 )
 from backend.notifications.push_handler import DEFAULT_TTL_S, WEBPUSH_KIND, webpush_payload
 from backend.notifications.schemas import NotificationOut, NotificationPage, Preferences
-from backend.notifications.tables import Notification, PushSubscription
+from backend.notifications.tables import Notification
 from backend.system.outbox.queue import NewMessage, enqueue_many
 
 __all__ = [
@@ -55,9 +56,18 @@ def _now() -> dt.datetime:
 
 
 _RECIPIENT = (
-    "SELECT a.language, p.muted FROM account a "
-    "LEFT JOIN notification_preference p ON p.account = a.id WHERE a.id = {}"
+    "SELECT a.language, p.muted, s.id, s.endpoint, s.p256dh, s.auth FROM account a "
+    "LEFT JOIN notification_preference p ON p.account = a.id "
+    "LEFT JOIN push_subscription s ON s.account = a.id WHERE a.id = {} ORDER BY s.id"
 )
+"""The citizen's language and mutes, with their devices (a row each; one of NULLs without):
+one statement on the status change's path."""
+
+
+async def _recipient(account_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The account's language and mutes, and its devices."""
+    rows = await current_engine().run_querystring(QueryString(_RECIPIENT, account_id))
+    return rows[0], [d for d in rows if d["id"] is not None]
 
 
 async def status_changed(event: StatusChanged) -> None:
@@ -114,16 +124,8 @@ async def _tell(
             created_at=_now(),
         )
     )
-    [recipient] = await current_engine().run_querystring(QueryString(_RECIPIENT, account_id))
-    if news.kind in json.loads(recipient["muted"] or "[]"):
-        return
-    devices = await PushSubscription.select(
-        PushSubscription.id,
-        PushSubscription.endpoint,
-        PushSubscription.p256dh,
-        PushSubscription.auth,
-    ).where(PushSubscription.account == account_id)
-    if not devices:
+    recipient, devices = await _recipient(account_id)
+    if news.kind in json.loads(recipient["muted"] or "[]") or not devices:
         return
     body = push_body(
         notification_id=notification["id"],
@@ -166,13 +168,7 @@ async def account_notice(event: AccountNotice) -> None:
             created_at=_now(),
         )
     )
-    [recipient] = await current_engine().run_querystring(QueryString(_RECIPIENT, event.account_id))
-    devices = await PushSubscription.select(
-        PushSubscription.id,
-        PushSubscription.endpoint,
-        PushSubscription.p256dh,
-        PushSubscription.auth,
-    ).where(PushSubscription.account == event.account_id)
+    recipient, devices = await _recipient(event.account_id)
     body = notice_body(notification_id=notification["id"], text=text, lang=recipient["language"])
     await enqueue_many(
         NewMessage(
@@ -263,7 +259,7 @@ async def mark_read(account_id: int, ids: list[int], *, everything: bool) -> int
 
 
 async def preferences(account_id: int) -> Preferences:
-    [row] = await current_engine().run_querystring(QueryString(_RECIPIENT, account_id))
+    row, _ = await _recipient(account_id)
     muted = json.loads(row["muted"] or "[]")
     return Preferences(muted=muted, kinds=list(KINDS), language=row["language"])
 

@@ -6,7 +6,12 @@ from piccolo.querystring import QueryString
 
 from backend.lib.db import current_engine
 
-__all__ = ["next_value"]
+__all__ = ["CHANGES", "next_value"]
+
+CHANGES = "applications"
+"""The one counter of changes, for the agency feed (`Application.change_seq`) and the cache
+feed (`cache_event.seq`) alike: a status change takes one number for both, instead of locking
+two hot rows until commit (its name is the agency feed's, which it was first)."""
 
 _NEXT = """
 INSERT INTO change_counter (name, value) VALUES ({}, 1)

@@ -29,9 +29,18 @@ from piccolo.querystring import QueryString
 
 from backend.lib.db import before_commit, current_engine
 from backend.lib.middleware import BROTLI_QUALITY
-from backend.system.counters import next_value
+from backend.system.counters import CHANGES, next_value
 
-__all__ = ["EVERYONE", "POLL_S", "HotCache", "Page", "announce", "cache_of", "forget_here"]
+__all__ = [
+    "EVERYONE",
+    "POLL_S",
+    "HotCache",
+    "Page",
+    "announce",
+    "cache_of",
+    "feed_row",
+    "forget_here",
+]
 
 log = logging.getLogger("portal.hotcache")
 
@@ -55,7 +64,7 @@ PAGES_PER_ACCOUNT = 8
 SWEEP_EVERY_S = 60.0
 EVERYONE = 0
 """`announce(EVERYONE)`: a change every dashboard shows (a service or agency renamed)."""
-COUNTER = "cache_events"
+COUNTER = CHANGES
 _BATCH = 1000
 
 _ADD = "INSERT INTO cache_event (seq, account, at) VALUES ({}, {}, {})"
@@ -281,21 +290,41 @@ def cache_of(engine: Engine[Any]) -> HotCache:
     return held[1]
 
 
-async def announce(account_id: int) -> None:
+async def announce(account_id: int, seq: int | None = None) -> None:
     """Inside the write transaction that changes the account's sessions or applications
     (`EVERYONE`: the catalog). The feed's row is written last in that transaction, whatever
     follows this call (`before_commit`): taking the feed's counter locks its row until
-    commit, which is what orders the feed, so nothing may come after it."""
+    commit, which is what orders the feed, so nothing may come after it. A change that has
+    already taken its number from the same counter (`seq`, e.g. an application's change
+    number, whose lock is held until commit anyway) gives it: the row takes that number."""
     engine = current_engine()
     if engine.current_transaction.get() is None:
         raise RuntimeError("announce() belongs inside the change's transaction")
 
     async def add() -> None:
-        seq = await next_value(COUNTER)
+        nonlocal seq
+        if seq is None:
+            seq = await next_value(COUNTER)
         await engine.run_querystring(QueryString(_ADD, seq, account_id, dt.datetime.now(dt.UTC)))
         cache_of(engine).forget(account_id)
 
     before_commit(add)
+
+
+def feed_row(account_id: int, seq: int) -> QueryString:
+    """`announce` for a change that has taken its number `seq` from the change counter (whose
+    row it holds locked until commit): the feed row's INSERT, for the caller to write in the
+    transaction with its own last write (lib.db.run_together: one round trip); this process
+    forgets the account before commit, as `announce` does."""
+    engine = current_engine()
+    if engine.current_transaction.get() is None:
+        raise RuntimeError("feed_row() belongs inside the change's transaction")
+
+    async def forget() -> None:
+        cache_of(engine).forget(account_id)
+
+    before_commit(forget)
+    return QueryString(_ADD, seq, account_id, dt.datetime.now(dt.UTC))
 
 
 def forget_here(account_id: int) -> None:

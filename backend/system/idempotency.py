@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
+from piccolo.querystring import QueryString
 
 from backend.lib import idcrypt
-from backend.lib.db import write_transaction
+from backend.lib.db import current_engine, write_transaction
 from backend.lib.errors import ClientError, ConflictError
 from backend.system.tables import IdempotencyRecord
 
@@ -101,31 +102,44 @@ async def _replay(scope_key: str, fingerprint: str) -> Outcome | None:
     return Outcome(row["status_code"], body.encode(), replayed=True)
 
 
+_CLAIM = (
+    "INSERT INTO idempotency_record (scope_key, request_hash, status_code, response, "
+    "created_at) VALUES ({}, {}, 0, '', {}) ON CONFLICT (scope_key) DO NOTHING RETURNING id"
+)
+
+
 async def run_idempotent(
     scope: str, key: str, fingerprint: str, work: Callable[[], Awaitable[tuple[int, bytes]]]
 ) -> Outcome:
     """Do `work` once per (scope, key); `work` runs inside the write transaction and returns
-    (status, JSON body) to store and send."""
+    (status, JSON body) to store and send.
+
+    The key is claimed first in that transaction, in one statement: a new key (the usual
+    case) costs no read before it; a key already used, or held by a concurrent duplicate
+    (which waits on the unique key until the first commits or rolls back), claims nothing,
+    and the request is answered from the record after the transaction."""
     scope_key = f"{scope}:{key}"
-    replay = await _replay(scope_key, fingerprint)
-    if replay is not None:
-        return replay
     try:
         async with write_transaction():
-            record = IdempotencyRecord(
-                scope_key=scope_key, request_hash=fingerprint, created_at=dt.datetime.now(dt.UTC)
+            claimed = await current_engine().run_querystring(
+                QueryString(_CLAIM, scope_key, fingerprint, dt.datetime.now(dt.UTC))
             )
-            await record.save()
-            status, body = await work()
-            sealed = idcrypt.sealer().seal(body.decode(), place=RESPONSE)
-            await IdempotencyRecord.update(
-                {IdempotencyRecord.status_code: status, IdempotencyRecord.response: sealed}
-            ).where(IdempotencyRecord.id == record.id)
+            if claimed:
+                status, body = await work()
+                sealed = idcrypt.sealer().seal(body.decode(), place=RESPONSE)
+                await IdempotencyRecord.update(
+                    {IdempotencyRecord.status_code: status, IdempotencyRecord.response: sealed}
+                ).where(IdempotencyRecord.id == claimed[0]["id"])
     except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as exc:
         # A concurrent duplicate committed first; answer as it did (or refuse a mismatch).
         replay = await _replay(scope_key, fingerprint)
         if replay is None:
             raise
         del exc
+        return replay
+    if not claimed:
+        replay = await _replay(scope_key, fingerprint)
+        if replay is None:  # the record went between the two statements (housekeeping)
+            raise IdempotencyInProgressError()
         return replay
     return Outcome(status, body, replayed=False)

@@ -57,8 +57,8 @@ class ChangeCounter(Table, tablename="change_counter"):
 class CacheEvent(Table, tablename="cache_event"):
     """ "Forget what you hold of this account": written in the transaction of every change to
     an account's sessions or applications, read by every app process to keep its memory of
-    sessions and dashboards (system.hotcache) true. `seq` comes from the `cache_events`
-    counter, so rows become visible in order (see ChangeCounter). Kept an hour."""
+    sessions and dashboards (system.hotcache) true. `seq` comes from the change counter
+    (system.counters.CHANGES), so rows become visible in order (see ChangeCounter). Kept an hour."""
 
     id = Serial(primary_key=True)
     seq = BigInt(unique=True)

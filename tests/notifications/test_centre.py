@@ -14,7 +14,9 @@ from tests.support.notifications import (
     PREFERENCES,
     agency_moves,
     submitted_application,
+    subscribe_device,
 )
+from tests.support.push_service import PushService
 
 Client = Any
 
@@ -105,6 +107,18 @@ async def test_only_signed_in_citizens(
     async with make_client() as officer:
         await enrol_staff(officer, "officer", agency="NHSO")
         assert (await officer.get(NOTIFICATIONS)).status_code == 403
+
+
+async def test_preferences_of_a_citizen_with_two_devices(
+    client: Client, db: Any, push: PushService
+) -> None:
+    """The preferences are read with the devices' query (one row per device)."""
+    await enrol_citizen(client, national_id=thai_id(84), language="en")
+    await subscribe_device(client, push, "phone")
+    await subscribe_device(client, push, "tablet")
+    answer = await client.get(PREFERENCES)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["muted"] == [] and answer.json()["language"] == "en"
 
 
 async def test_preferences_mute_kinds(client: Client, db: Any) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from piccolo.querystring import QueryString
+from piccolo.query.methods.select import Select
 
 from backend.applications.answers import stored
 from backend.applications.errors import (
@@ -20,38 +20,34 @@ from backend.applications.events import ApplicationEvent, StatusChanged
 from backend.applications.status import Status, check_transition
 from backend.applications.tables import Application, StatusEvent
 from backend.applications.wallet import refused_documents
-from backend.lib.db import current_engine, is_postgres
-from backend.system.audit import Actor, record
-from backend.system.counters import next_value
-from backend.system.hotcache import announce
+from backend.lib.db import is_postgres, run_together
+from backend.system.audit import Actor, entry
+from backend.system.counters import CHANGES, next_value
+from backend.system.hotcache import announce, feed_row
 from backend.system.registry import publish
 
-COUNTER = "applications"
+COUNTER = CHANGES
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def _lock(application_id: int) -> None:
-    if is_postgres():
-        await current_engine().run_querystring(
-            QueryString("SELECT id FROM application WHERE id = {} FOR UPDATE", application_id)
-        )
+def _locking(query: Select[Any], lock: bool = True) -> Select[Any]:
+    """The row read and locked for the change in one statement (`FOR UPDATE`) on PostgreSQL;
+    SQLite's write transaction holds the whole database already."""
+    return query.lock_rows() if lock and is_postgres() else query
 
 
 async def owned(account_id: int, application_id: int, *, lock: bool = False) -> dict[str, Any]:
-    if lock:
-        await _lock(application_id)
-    row = (
-        await Application.select()
-        .where(
+    row = await _locking(
+        Application.select().where(
             (Application.id == application_id)
             & (Application.account == account_id)
             & Application.deleted_at.is_null()
-        )
-        .first()
-    )
+        ),
+        lock,
+    ).first()
     if row is None:
         raise ApplicationNotFoundError()
     return dict(row)
@@ -70,16 +66,27 @@ async def record_change(
     """Append history, update the application, audit, queue notifications. Call inside a
     write transaction with the application locked. Returns the change number."""
     now = utc_now()
-    await StatusEvent.insert(
-        StatusEvent(
-            application=app["id"],
-            status=new_status,
-            message_th=message_th,
-            message_en=message_en,
-            actor_role=actor.role or "system",
-            actor_account_id=actor.account_id,
-            at=now,
-        )
+    # History and audit rows in one statement (one round trip on PostgreSQL).
+    await run_together(
+        StatusEvent.insert(
+            StatusEvent(
+                application=app["id"],
+                status=new_status,
+                message_th=message_th,
+                message_en=message_en,
+                actor_role=actor.role or "system",
+                actor_account_id=actor.account_id,
+                at=now,
+            )
+        ),
+        entry(
+            "application.status_changed",
+            actor,
+            subject_account_id=app["account"],
+            object_type="application",
+            object_id=app["id"],
+            detail={"from": app["status"], "to": new_status},
+        ),
     )
     values: dict[Any, Any] = {
         Application.status: new_status,
@@ -92,14 +99,6 @@ async def record_change(
         values[Application.answers] = stored(answers)
     if new_status == "submitted":
         values[Application.submitted_at] = now
-    await record(
-        "application.status_changed",
-        actor,
-        subject_account_id=app["account"],
-        object_type="application",
-        object_id=app["id"],
-        detail={"from": app["status"], "to": new_status},
-    )
     await publish(
         StatusChanged(
             **ApplicationEvent.fields_of(app),
@@ -109,35 +108,36 @@ async def record_change(
         )
     )
     # Last: taking the change number locks the counter until commit (see ChangeCounter).
-    seq = await next_change(app["account"])
+    # The application's update and the cache feed's row (under the same number) in one.
+    seq = await next_value(COUNTER)
     values[Application.change_seq] = seq
-    await Application.update(values).where(Application.id == app["id"])
+    await run_together(
+        Application.update(values).where(Application.id == app["id"]),
+        feed_row(app["account"], seq),
+    )
     return seq
 
 
 async def next_change(account_id: int) -> int:
     """The next change number, and the account's dashboard forgotten by every app process
-    (system.hotcache). Last in the write transaction: both counters' rows stay locked until
-    commit, which orders the changes."""
+    (system.hotcache, its feed row under the same number). Late in the write transaction:
+    the counter's row stays locked until commit, which orders the changes."""
     seq = await next_value(COUNTER)
-    await announce(account_id)
+    await announce(account_id, seq)
     return seq
 
 
 async def locked_for_agency(agency_id: int, application_id: int) -> dict[str, Any]:
     """The application, locked for a status change by `agency_id` (inside the change's write
     transaction). Another agency's application, a draft or a deleted one is 404."""
-    await _lock(application_id)
-    app = (
-        await Application.select()
-        .where(
+    app = await _locking(
+        Application.select().where(
             (Application.id == application_id)
             & (Application.agency == agency_id)
             & Application.deleted_at.is_null()
             & (Application.status != "draft")
         )
-        .first()
-    )
+    ).first()
     if app is None:
         raise ApplicationNotFoundError()
     return dict(app)

@@ -53,6 +53,7 @@ _INSERT = (
 """ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL an error
 would abort the caller's whole transaction."""
 _INSERT_ROW = "({}, {}, 'pending', 0, {}, {}, {})"
+_INSERT_WAKING = f"WITH added AS ({_INSERT}) SELECT id, pg_notify({{}}, '') FROM added"  # noqa: S608 (constant SQL)
 
 
 class InvalidOutboxMessageError(ValueError):
@@ -108,6 +109,9 @@ async def enqueue_many(messages: Iterable[NewMessage]) -> list[int]:
     now = dt.datetime.now(dt.UTC)
     rows = [_row_args(m, now) for m in messages]
     engine = current_engine()
+    # PostgreSQL: idle workers are woken (delivered at commit, see wakeup.py) by the insert's
+    # own statement, once per new row (a transaction's identical notifications are one).
+    waking = is_postgres()
     ids: list[int] = []
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
@@ -115,10 +119,12 @@ async def enqueue_many(messages: Iterable[NewMessage]) -> list[int]:
             ", ".join(_INSERT_ROW for _ in chunk), *(value for row in chunk for value in row)
         )
         # Rows are asyncpg Records or aiosqlite dicts: both index by column name.
-        ids += [row["id"] for row in await engine.run_querystring(QueryString(_INSERT, values))]
-    if ids and is_postgres():
-        # Delivered at commit: idle workers start at once (see wakeup.py).
-        await engine.run_querystring(QueryString("SELECT pg_notify({}, '')", WAKE_CHANNEL))
+        query = (
+            QueryString(_INSERT_WAKING, values, WAKE_CHANNEL)
+            if waking
+            else QueryString(_INSERT, values)
+        )
+        ids += [row["id"] for row in await engine.run_querystring(query)]
     return sorted(ids)
 
 
