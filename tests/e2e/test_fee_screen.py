@@ -74,7 +74,11 @@ def test_the_fee_shows_its_thai_qr_code_then_the_receipt(
     app = _apply_id_card(page, national_id)
     assert "id" in app, app
 
+    # Just sent: the fee and how to pay it follow the confirmation at once (issue 20, point 1).
+    page.goto(f"{live_server.url}/#/applications/{app['id']}?sent=1")
+    expect(page.locator("main section.sent + section.fee")).to_be_visible()
     page.goto(f"{live_server.url}/#/applications/{app['id']}")
+    expect(page.locator("main section.sent")).to_have_count(0)
     section = page.get_by_role("region", name="ค่าธรรมเนียม")
     code = section.get_by_role("img", name="คิวอาร์โค้ดชำระเงิน Thai QR Payment จำนวน ฿100")
     expect(code).to_be_visible()

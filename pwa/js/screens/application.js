@@ -82,6 +82,7 @@ export async function render(root, params, match) {
     root,
     pick(app.service.name),
     params.get('sent') ? (takeFlash(), sentBox(app)) : takeFlash(),
+    params.get('sent') ? fee : null, // just sent: what to pay and how, right after what happens next
     decisionBox(app),
     el(
       'p',
@@ -97,7 +98,7 @@ export async function render(root, params, match) {
     el('p', { class: 'meaning' }, t(`meaning.${app.status}`)),
     params.get('sent') ? null : promised(app.expected_by),
     app.action ? answerSection() : null,
-    fee,
+    params.get('sent') ? null : fee,
     visit,
     app.status === 'draft' ? draftSection() : null,
     el('h2', {}, t('detail.answers')),
