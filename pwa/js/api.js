@@ -84,9 +84,32 @@ export async function lastCopy(path, params = {}) {
   return { body: await hit.json(), storedAt: stored ? new Date(stored) : null };
 }
 
+/** GETs asked for before the screen that reads them has loaded: URL → its answer. */
+const ahead = new Map();
+
+/**
+ * Ask now for what the first screen will read (`getJSON` of the same URL takes the answer).
+ * @param {string} path @param {Record<string, string|number|undefined>} [params]
+ */
+export function askAhead(path, params = {}) {
+  const url = urlFor(path, params);
+  if (ahead.has(url)) return;
+  const answer = getJSON(path, params);
+  answer.catch(() => {}); // the screen that takes it hears of a failure
+  ahead.set(url, answer);
+}
+
+/** The first screen is drawn: what it did not take would be stale for the next. */
+export function forgetAhead() { ahead.clear(); }
+
 /** @param {string} path @param {Record<string, string|number|undefined>} [params] */
 export async function getJSON(path, params = {}) {
   const url = urlFor(path, params);
+  const early = ahead.get(url);
+  if (early) {
+    ahead.delete(url);
+    return early;
+  }
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (isKiosk()) headers[KIOSK_HEADER] = '1';

@@ -6,11 +6,10 @@
 // keeps those used, and all of them once signed in.
 // A kiosk keeps nothing personal and shows its frame (screens/kiosk-chrome.js).
 import { loadLang, currentLang, t, rememberNothing } from './i18n.js';
-import { detectKiosk } from './api.js';
+import { detectKiosk, askAhead, forgetAhead } from './api.js';
 import { startStatus, render as renderStatus } from './status.js';
 import { registerSender, startOutbox } from './outbox.js';
-import { startPwa, warmScreens } from './pwa.js';
-import { account, onAccount, checkSession } from './session.js';
+import { account, onAccount, checkSession, hasSessionCookie } from './session.js';
 import { el } from './views/dom.js';
 
 /** @template {HTMLElement} T @param {string} name @returns {T} */
@@ -101,7 +100,13 @@ async function render(main) {
   }
 }
 // Fetch the first screen's code now, while the language loads: one round trip, not two.
-load(route(location.hash.split('?')[0])[0]).catch(() => {});
+const firstScreen = route(location.hash.split('?')[0])[0];
+load(firstScreen).catch(() => {});
+// A phone that holds a session cookie but not yet the account (its browser data was cleared):
+// the dashboard's data comes with the session check, not one round trip after it.
+if (firstScreen === 'dashboard' && !account() && hasSessionCookie()) askAhead('/api/v1/dashboard', { limit: 20 });
+/** Installable and offline (pwa.js): off the first screen's path, as it registers the worker. */
+const pwa = () => import('./pwa.js');
 
 function labelLangButton() {
   langButton.lang = currentLang() === 'th' ? 'en' : 'th';
@@ -118,7 +123,7 @@ function showAccount() {
   accountLink.href = href;
   accountLink.dataset.i18n = key;
   accountLink.textContent = t(key);
-  if (me && !device) warmScreens();
+  if (me && !device) pwa().then((p) => p.warmScreens(), () => {});
   if (me?.role === 'citizen' && !device && !acting) import('./screens/bell.js').then((b) => b.start(bell), () => {});
 }
 
@@ -147,14 +152,26 @@ if (device) {
 labelLangButton();
 showAccount();
 startStatus(part('status'));
-render(view);
+const drawn = render(view);
 onAccount(showAccount);
 // A session that ended elsewhere (timeout, "sign out everywhere"): redraw without its data.
 // Offline, the phone keeps what it knows.
-if (!device) checkSession().then((changed) => { if (changed) render(view); }, () => {});
+const checked = device ? null : checkSession().then((changed) => (changed ? render(view) : undefined), () => {});
 registerSender('upload', () => import('./upload.js').then((m) => m.send));
 startOutbox();
-startPwa({ notice: part('notice'), install: part('install'), installHelp: part('install-help') }, Boolean(device));
+// The service worker registers once the first screen is drawn and the page is idle: its
+// install downloads the shell, which on a slow link would share it with the screen's own.
+const parts = {
+  notice: part('notice'),
+  install: /** @type {HTMLButtonElement} */ (part('install')),
+  installHelp: part('install-help'),
+};
+Promise.all([drawn, checked]).then(() => {
+  forgetAhead();
+  const start = () => pwa().then((p) => p.startPwa(parts, Boolean(device)), () => {});
+  if ('requestIdleCallback' in globalThis) requestIdleCallback(start, { timeout: 1000 });
+  else setTimeout(start, 0); // Safari
+});
 // Keep this device's push subscription current (never asks for permission; not on a kiosk).
 if (!device && globalThis.Notification?.permission === 'granted')
   import('./push.js').then((p) => p.refresh()).catch(() => {});

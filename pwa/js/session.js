@@ -52,7 +52,8 @@ export function setAccount(value) {
 let idleSeconds = 0;
 export function idleTimeout() { return idleSeconds; }
 
-function hasSessionCookie() {
+/** Whether this browser holds a session (its CSRF cookie, readable, comes with it). */
+export function hasSessionCookie() {
   return document.cookie.split('; ').some((c) => c.startsWith(`${CSRF_COOKIE}=`));
 }
 
