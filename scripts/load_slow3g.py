@@ -187,7 +187,9 @@ def visit(
             return first, None
         started = time.time()
         page.reload(wait_until="commit")
-        again = Visit(usable(page, ready) - started)
+        again_at = usable(page, ready)
+        again = Visit(again_at - started)
+        again.timeline = page.evaluate(TIMELINE, again_at * 1000)
         quiet(link)
         again.bytes_in_all = sum(link.reset_counts()[:2])
         return first, again
@@ -284,6 +286,10 @@ def main() -> int:
             if args.timeline:
                 for line in firsts[0].timeline:
                     print(f"      {line}")
+                if runs[0][1]:
+                    print("      repeat visit:")
+                    for line in runs[0][1].timeline:
+                        print(f"      {line}")
         budget = f"first visit ≤ {first_budget} s"
         if repeat_budget:
             budget += f", repeat ≤ {repeat_budget} s"

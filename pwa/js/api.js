@@ -6,6 +6,7 @@
 // Writes that must happen now (sign-in, rename a passkey) go through `send`; writes that may
 // wait for the network (submitting an application) go through the outbox.
 import { csrfToken, CSRF_HEADER } from './outbox.js';
+import { takeAhead } from './boot.js';
 
 export const KIOSK_HEADER = 'x-portal-kiosk';
 const DATA_CACHE = 'portal-data'; // sw.js keeps the last good answer of each API GET there
@@ -84,37 +85,14 @@ export async function lastCopy(path, params = {}) {
   return { body: await hit.json(), storedAt: stored ? new Date(stored) : null };
 }
 
-/** GETs asked for before the screen that reads them has loaded: URL → its answer. */
-const ahead = new Map();
-
-/**
- * Ask now for what the first screen will read (`getJSON` of the same URL takes the answer).
- * @param {string} path @param {Record<string, string|number|undefined>} [params]
- */
-export function askAhead(path, params = {}) {
-  const url = urlFor(path, params);
-  if (ahead.has(url)) return;
-  const answer = getJSON(path, params);
-  answer.catch(() => {}); // the screen that takes it hears of a failure
-  ahead.set(url, answer);
-}
-
-/** The first screen is drawn: what it did not take would be stale for the next. */
-export function forgetAhead() { ahead.clear(); }
-
 /** @param {string} path @param {Record<string, string|number|undefined>} [params] */
 export async function getJSON(path, params = {}) {
   const url = urlFor(path, params);
-  const early = ahead.get(url);
-  if (early) {
-    ahead.delete(url);
-    return early;
-  }
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (isKiosk()) headers[KIOSK_HEADER] = '1';
   else if (!navigator.serviceWorker?.controller && readBeforeControl.size < 20) readBeforeControl.add(url);
-  const response = await fetch(url, { headers });
+  const response = await (takeAhead(url) || fetch(url, { headers }));
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, body);
   const fromCache = response.headers.get('x-portal-from-cache') === '1';

@@ -1,15 +1,15 @@
 // @ts-check
 // Entry point: language first, then the screen for the URL hash, then the offline machinery.
-// Hash routes (#/services/<slug>): the shell at `/` is one cached page, so every screen works
-// offline. Screens (js/screens/<name>.js, exporting `render(root, params, match)`) are imported
-// when their route opens, so a first visit pays only for the one it shows; the service worker
-// keeps those used, and all of them once signed in.
+// Screens (js/screens/<name>.js, exporting `render(root, params, match)`; routes in boot.js)
+// are imported when their route opens, so a first visit pays only for the one it shows; the
+// service worker keeps those used, and all of them once signed in.
 // A kiosk keeps nothing personal and shows its frame (screens/kiosk-chrome.js).
 import { loadLang, currentLang, t, rememberNothing } from './i18n.js';
-import { detectKiosk, askAhead, forgetAhead } from './api.js';
+import { detectKiosk } from './api.js';
+import { route, nameScreen, forgetAhead } from './boot.js';
 import { startStatus, render as renderStatus } from './status.js';
 import { registerSender, startOutbox } from './outbox.js';
-import { account, onAccount, checkSession, hasSessionCookie } from './session.js';
+import { account, onAccount, checkSession } from './session.js';
 import { el } from './views/dom.js';
 
 /** @template {HTMLElement} T @param {string} name @returns {T} */
@@ -26,44 +26,10 @@ const bell = /** @type {HTMLAnchorElement} */ (part('bell'));
 /** A delegate acting for someone who authorised them (acting.js). */
 let acting = false;
 
-/** Hash pattern → screen (js/screens/<name>.js exports `render(root, params, match)`). */
-const SCREENS = /** @type {[RegExp, string][]} */ ([
-  [/^#\/services\/([\w-]+)\/apply$/, 'apply'],
-  [/^#\/services\/([\w-]+)$/, 'service'],
-  [/^#\/applications\/(\d+)$/, 'application'],
-  [/^#\/(?:recover|invitation)$/, 'code'],
-  [/^#\/kiosk\/recovery$/, 'recovery'],
-  [/^#\/kiosk(?:\/activate)?$/, 'kiosk'],
-  [/^#\/officer(?:\/applications\/(\d+)|\/(performance))?$/, 'officer'],
-  [/^#\/(kiosk-consent|notifications)$/, ''],
-  [/^#\/(delegations|delegate)$/, 'delegations'],
-  [/^#\/(welcome|enrol|signin|account|dashboard)$/, ''], // named by the match
-]);
-/** Screen → the other screens' modules it imports (the server writes them in: lib/static.py). */
-const NEEDS = /** @type {Record<string, string[]>} */ (/** @type {unknown} */ ('__SCREEN_IMPORTS__'));
-const named = new Set();
-/** Import a screen, naming its modules to the browser at once: one round trip, not one per level.
- * @param {string} name */
+/** Import a screen, its modules named to the browser at once (boot.js). @param {string} name */
 function load(name) {
-  for (const needed of NEEDS[name] || []) {
-    if (named.has(needed)) continue;
-    named.add(needed);
-    const link = document.createElement('link');
-    link.rel = 'modulepreload';
-    link.href = new URL(`./screens/${needed}.js`, import.meta.url).href;
-    document.head.append(link);
-  }
+  nameScreen(name);
   return import(`./screens/${name}.js`);
-}
-
-/** The screen a hash path opens (the catalog for an empty or unknown one), and the match.
- * @param {string} path @returns {[string, RegExpMatchArray]} */
-function route(path) {
-  for (const [pattern, name] of SCREENS) {
-    const match = path.match(pattern);
-    if (match) return [name || match[1], match];
-  }
-  return ['catalog', /** @type {RegExpMatchArray} */ ([path])];
 }
 
 let drawing = 0;
@@ -99,12 +65,6 @@ async function render(main) {
     console.warn(error);
   }
 }
-// Fetch the first screen's code now, while the language loads: one round trip, not two.
-const firstScreen = route(location.hash.split('?')[0])[0];
-load(firstScreen).catch(() => {});
-// A phone that holds a session cookie but not yet the account (its browser data was cleared):
-// the dashboard's data comes with the session check, not one round trip after it.
-if (firstScreen === 'dashboard' && !account() && hasSessionCookie()) askAhead('/api/v1/dashboard', { limit: 20 });
 /** Installable and offline (pwa.js): off the first screen's path, as it registers the worker. */
 const pwa = () => import('./pwa.js');
 

@@ -52,8 +52,7 @@ export function setAccount(value) {
 let idleSeconds = 0;
 export function idleTimeout() { return idleSeconds; }
 
-/** Whether this browser holds a session (its CSRF cookie, readable, comes with it). */
-export function hasSessionCookie() {
+function hasSessionCookie() {
   return document.cookie.split('; ').some((c) => c.startsWith(`${CSRF_COOKIE}=`));
 }
 

@@ -103,8 +103,9 @@ def page(context: BrowserContext, failed_loads_expected: bool) -> Iterator[Page]
 
 AXE_PREFIX = ROOT / ".tools" / "node"
 NODE_TOOLS = (ROOT / "scripts" / "node-tools.txt").read_text().split()
-"""axe-core and TypeScript, installed from npm into .tools/node (gitignored) together on first
-use, as `make node-tools` does (installing one alone would remove the other)."""
+"""axe-core, TypeScript and Lighthouse, installed from npm into .tools/node (gitignored)
+together on first use, as `make node-tools` does (installing one alone would remove the
+others)."""
 
 
 def axe_path() -> Path:
