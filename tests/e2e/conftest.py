@@ -161,7 +161,7 @@ def wait_for_service_worker(page: Page) -> None:
 
 def page_build(page: Page) -> str:
     """The build id the page runs (from its versioned `/v/<build>/js/app.js`)."""
-    src = page.locator("script[type=module]").get_attribute("src") or ""
+    src = page.locator("script[type=module]:not([async])").get_attribute("src") or ""
     found = re.match(r"/v/(\w+)/js/app\.js$", src)
     assert found, src
     return found.group(1)
