@@ -6,11 +6,11 @@
 // Writes that must happen now (sign-in, rename a passkey) go through `send`; writes that may
 // wait for the network (submitting an application) go through the outbox.
 import { csrfToken, CSRF_HEADER } from './outbox.js';
-import { takeAhead } from './boot.js';
+import { takeAhead, KIOSK_HINT } from './boot.js';
 
 export const KIOSK_HEADER = 'x-portal-kiosk';
 const DATA_CACHE = 'portal-data'; // sw.js keeps the last good answer of each API GET there
-export const KIOSK_HINT = 'portal_kiosk_mode'; // a cookie: set at activation, outlives Clear-Site-Data
+export { KIOSK_HINT };
 let kiosk = false;
 let lastCall = Date.now(); // the last answer from the server: kiosk idle countdowns start there
 

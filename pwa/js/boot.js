@@ -47,6 +47,8 @@ export function nameScreen(name) {
   }
 }
 
+export const KIOSK_HINT = 'portal_kiosk_mode'; // a cookie: set at activation, outlives Clear-Site-Data
+
 /** GETs asked for before the screen that reads them has loaded: URL (path?query) → response. */
 const ahead = new Map();
 
@@ -71,11 +73,13 @@ const [path, query] = location.hash.split('?');
 const first = route(path)[0];
 nameScreen(first);
 // A kiosk sends its own header on every API request (api.js): it asks for itself.
-if (!document.cookie.includes('portal_kiosk_mode=')) {
+if (!document.cookie.includes(`${KIOSK_HINT}=`)) {
   // The catalog's first page (catalog.js asks for the same URL when the hash has no search).
   if (first === 'catalog' && !query) askAhead('/api/v1/catalog?limit=10&offset=0');
   // A phone holding a session cookie but not yet the account (its browser data was cleared):
   // the dashboard's first page comes with the session check, not one round trip after it.
+  // (session.js keeps the account under 'account'; the CSRF cookie, outbox.js's CSRF_COOKIE,
+  // comes with a session.)
   if (first === 'dashboard' && !localStorage.getItem('account') && document.cookie.includes('portal_csrf='))
     askAhead('/api/v1/dashboard?limit=20');
 }
