@@ -64,7 +64,18 @@ def signed_in_cookie(server: LiveServer) -> str:
         return "; ".join(f"{name}={value}" for name, value in api.http.cookies.items())
 
 
-def run(url: str, cookie: str | None) -> dict[str, object]:
+def run(url: str, cookie: str | None, attempts: int = 3) -> dict[str, object]:
+    """One Lighthouse report (its JSON) for `url`, trying again when Lighthouse fails to record
+    its trace (NO_NAVSTART, now and then on a busy machine)."""
+    for _ in range(attempts - 1):
+        try:
+            return run_once(url, cookie)
+        except RuntimeError as error:
+            print(f"  ({error}; again)", file=sys.stderr)
+    return run_once(url, cookie)
+
+
+def run_once(url: str, cookie: str | None) -> dict[str, object]:
     """One Lighthouse report (its JSON) for `url`."""
     command = [
         str(LIGHTHOUSE),
@@ -86,7 +97,7 @@ def run(url: str, cookie: str | None) -> dict[str, object]:
         check=False,
     )
     if done.returncode or not done.stdout.startswith("{"):
-        raise RuntimeError(f"lighthouse failed on {url}: {done.stderr[-2000:]}")
+        raise RuntimeError(f"lighthouse failed on {url}: {done.stderr[-500:].strip()}")
     report: dict[str, object] = json.loads(done.stdout)
     return report
 
