@@ -57,6 +57,10 @@ class StatusChange(Struct):
     message: StatusMessage = msgspec.field(default_factory=StatusMessage)
     needs: Annotated[list[FieldName], msgspec.Meta(max_length=60)] = []
     """needs_info only: the form fields the citizen must fill again."""
+    reply_by: dt.date | None = None
+    """needs_info only: the last day the agency waits for the answer, a government working
+    day in the future (Thai time); the citizen is told that after it the agency may decide
+    with what it has."""
 
 
 class StatusChanged(Struct):

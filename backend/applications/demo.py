@@ -47,7 +47,7 @@ DEMO_CITIZENS: list[dict[str, Any]] = [
             ),
             (
                 "elderly-allowance",
-                {"birth_date": _in_days(20), "payment": "bank"},
+                {"birth_date": _in_days(-(62 * 365 + 20)), "payment": "bank"},
                 [
                     ("received", "", ""),
                     ("in_review", "", ""),

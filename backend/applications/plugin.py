@@ -5,7 +5,7 @@ It announces StatusChanged and NeedsInfoAnswered (applications.events) to whoeve
 from __future__ import annotations
 
 from backend.accounts.events import IdentityDisputed
-from backend.applications import answers, personal_data
+from backend.applications import answers, personal_data, wallet
 from backend.applications.controllers import (
     ApplicationController,
     DashboardController,
@@ -13,6 +13,7 @@ from backend.applications.controllers import (
 )
 from backend.applications.disputes import on_identity_disputed
 from backend.applications.fastpath import dashboard_from_memory
+from backend.documents.uses import DOCUMENT_USES
 from backend.system.registry import Registry
 
 __all__ = ["register"]
@@ -24,3 +25,4 @@ def register(registry: Registry) -> None:
     registry.personal_data.append(personal_data.PART)
     registry.listen(IdentityDisputed, on_identity_disputed)
     registry.sealed.append(answers.SEALED_COLUMN)
+    registry.extend(DOCUMENT_USES, wallet.document_uses)

@@ -47,6 +47,12 @@ class ActionRequired(Struct):
 
     message: I18n
     fields: list[str] = []
+    reply_by: dt.date | None = None
+    """The last day the agency waits for the answer (a working day); after it, it may decide
+    with what it has."""
+    refused: list[int] = []
+    """Wallet documents the agency found unusable (those attached to the fields asked for
+    again): never offered first in the reply."""
 
 
 class ApplicationSummary(Struct):
@@ -60,6 +66,9 @@ class ApplicationSummary(Struct):
     expected_by: dt.date | None = None
     """While the agency has not decided: the last day of the service's promised processing
     time (government working days after submission). Past it, the application is overdue."""
+    detail: str = ""
+    """The answer that tells it apart from the citizen's other applications for the same
+    service (the field the service marks `identifies`, e.g. a plate number)."""
 
 
 class Dashboard(Struct):
@@ -92,6 +101,9 @@ class ApplicationDetail(Struct):
     """As on the dashboard: the promised decision date while undecided."""
     contact: AgencyContact | None = None
     """The agency's phone, email and website, shown on every application."""
+    parts: dict[str, Any] = {}
+    """What the domains above add, by name (`DETAIL_PARTS`): `appointments`, the visit booked
+    for it and whether its service can be booked."""
 
 
 class ApplicationCreate(Struct):

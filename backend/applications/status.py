@@ -6,9 +6,12 @@ approved → completed; withdrawn by the citizen while the agency has not decide
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from typing import Literal, get_args
 
 from backend.lib.errors import ConflictError
+from backend.settings import ROOT
 
 __all__ = [
     "ACTIVE",
@@ -19,6 +22,8 @@ __all__ = [
     "IllegalTransitionError",
     "Status",
     "check_transition",
+    "label",
+    "meaning",
 ]
 
 Status = Literal[
@@ -60,25 +65,33 @@ CITIZEN_TRANSITIONS: dict[str, frozenset[str]] = {
 ACTIVE = frozenset({"submitted", "received", "in_review", "needs_info"})
 """Still being worked on: neither decided nor withdrawn."""
 
-_LABELS = {
-    "draft": ("Draft", "ฉบับร่าง"),
-    "submitted": ("Submitted", "ยื่นแล้ว"),
-    "received": ("Received by the agency", "หน่วยงานรับเรื่องแล้ว"),
-    "in_review": ("In review", "กำลังพิจารณา"),
-    "needs_info": ("More information needed", "ต้องส่งข้อมูลเพิ่ม"),
-    "approved": ("Approved", "อนุมัติแล้ว"),
-    "rejected": ("Rejected", "ไม่อนุมัติ"),
-    "completed": ("Completed", "เสร็จสิ้น"),
-    "withdrawn": ("Withdrawn", "ถอนคำขอแล้ว"),
-    "unknown": ("an unknown status", "สถานะที่ไม่รู้จัก"),
-}
-"""The one short label of each status, in English and Thai: the PWA's `state.<status>`
-strings are the same words (tests/applications/test_vocabulary.py)."""
+GLOSSARY = ROOT / "pwa" / "i18n"
+"""The one glossary of statuses, kept where the PWA reads it: each status's short label is
+`state.<status>` in i18n/{th,en}.json (the first screens need it), its one line of meaning
+`meaning.<status>` in i18n/more/{th,en}.json (loaded with the screens that show it). The
+server reads the same files for /track, notifications, pushes and errors, so there is one
+wording (tests/applications/test_vocabulary.py fails on any other)."""
+
+_UNKNOWN = ("an unknown status", "สถานะที่ไม่รู้จัก")
+
+
+@cache
+def _words(lang: str) -> dict[str, str]:
+    words: dict[str, str] = json.loads((GLOSSARY / f"{lang}.json").read_text("utf-8"))
+    words |= json.loads((GLOSSARY / "more" / f"{lang}.json").read_text("utf-8"))
+    return words
 
 
 def label(status: str) -> tuple[str, str]:
-    """(English, Thai) name of a status, for pages rendered on the server."""
-    return _LABELS[status]
+    """(English, Thai) short label of a status."""
+    if status == "unknown":
+        return _UNKNOWN
+    return _words("en")[f"state.{status}"], _words("th")[f"state.{status}"]
+
+
+def meaning(status: str) -> tuple[str, str]:
+    """(English, Thai) line saying what a status means for the citizen."""
+    return _words("en")[f"meaning.{status}"], _words("th")[f"meaning.{status}"]
 
 
 class IllegalTransitionError(ConflictError):
@@ -98,4 +111,4 @@ class IllegalTransitionError(ConflictError):
 def check_transition(current: str, wanted: str, *, by: Literal["agency", "citizen"]) -> None:
     table = AGENCY_TRANSITIONS if by == "agency" else CITIZEN_TRANSITIONS
     if wanted not in table.get(current, frozenset()):
-        raise IllegalTransitionError(current, wanted if wanted in _LABELS else "unknown")
+        raise IllegalTransitionError(current, wanted if wanted in STATUSES else "unknown")

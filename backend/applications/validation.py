@@ -4,8 +4,10 @@ applies while the citizen types, so the server's 422 is a safety net, not a surp
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from backend.catalog.forms import FormField
@@ -13,6 +15,7 @@ from backend.lib.errors import ValidationFailedError
 from backend.lib.i18n import BANGKOK
 from backend.lib.text import clean_text
 from backend.lib.thai_id import is_valid_thai_id
+from backend.settings import ROOT
 
 __all__ = ["clean_answers", "is_thai_phone"]
 
@@ -29,7 +32,31 @@ def _msg(en: str, th: str) -> dict[str, str]:
     return {"en": en, "th": th}
 
 
-REQUIRED = _msg("This field is required.", "กรุณากรอกข้อมูลช่องนี้")
+FORM_WORDS = ROOT / "pwa" / "i18n" / "more"
+"""The PWA's words (pwa/i18n/more) for what a field needs (`check.need.<type>`) and its rules
+(`check.age`): the server says the same, from the same files."""
+
+
+@cache
+def _words(lang: str) -> dict[str, str]:
+    words: dict[str, str] = json.loads((FORM_WORDS / f"{lang}.json").read_text("utf-8"))
+    return words
+
+
+def _said(key: str, **values: object) -> dict[str, str]:
+    return _msg(_words("en")[key].format(**values), _words("th")[key].format(**values))
+
+
+def required(field: FormField) -> dict[str, str]:
+    """What a required field left empty needs, for its kind (a choice, a date, a file…)."""
+    return _said(f"check.need.{field.type}")
+
+
+def _years_before(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February: a person born then turns a year older on 1 March
+        return today.replace(year=today.year - years, day=28)
 
 
 def is_thai_phone(value: str) -> bool:
@@ -83,6 +110,9 @@ def _date(field: FormField, value: Any, today: dt.date) -> tuple[Any, dict[str, 
         return None, _msg("This date is too early.", "วันที่นี้เร็วเกินไป")
     if field.max is not None and day > today + dt.timedelta(days=field.max):
         return None, _msg("This date is too late.", "วันที่นี้ช้าเกินไป")
+    if field.min_age is not None and day > _years_before(today, field.min_age):
+        rule = _said("check.age", n=field.min_age)
+        return None, {lang: _words(lang)["check.outside"].format(rule=rule[lang]) for lang in rule}
     return day.isoformat(), None
 
 
@@ -148,7 +178,7 @@ def clean_answers(
         value = answers.get(field.name)
         if _empty(value):
             if field.required and complete:
-                errors[field.name] = REQUIRED
+                errors[field.name] = required(field)
             continue
         cleaned, error = _check(field, value, today)
         if error:

@@ -10,6 +10,7 @@ import msgspec
 from backend.lib.schema import I18n, Struct
 
 __all__ = [
+    "ApplicationVisits",
     "BookingCreate",
     "BookingMove",
     "BookingOut",
@@ -139,6 +140,17 @@ class BookingOut(Struct):
     tracking_code: str | None = None
     queue_number: int | None = None
     checked_in_at: dt.datetime | None = None
+    qr_svg: str = ""
+    """The reference as a QR code (SVG) for the kiosk to scan; the citizen's own answers only."""
+
+
+class ApplicationVisits(Struct):
+    """An application's visit, in its detail (`parts.appointments`)."""
+
+    bookings: list[BookingOut]
+    """Booked or checked in."""
+    bookable: bool = False
+    """None booked, and its service has a free time."""
 
 
 class Bookings(Struct):

@@ -208,7 +208,7 @@ SERVICES: list[dict[str, Any]] = [
         description_en="Apply online, then visit the district registry on your appointment day for "
         "the photo and fingerprints.",
         life_events=["identity_documents"],
-        required_documents=["police_report"],
+        required_documents=[],
         fee_satang=10000,
         # A made-up biller ID for the demo: the agency's tax ID and its bank's suffix in life.
         fee_biller_id="099999999999901",
@@ -246,7 +246,7 @@ SERVICES: list[dict[str, Any]] = [
         summary_th="แจ้งย้ายชื่อออกจากทะเบียนบ้านเดิมและเข้าทะเบียนบ้านใหม่ในครั้งเดียว",
         summary_en="Move your name out of the old house registration and into the new one at once.",
         life_events=["moving_house"],
-        required_documents=["id_card", "house_registration"],
+        required_documents=["house_registration"],
         fee_satang=0,
         processing_days=3,
         form=[
@@ -280,7 +280,7 @@ SERVICES: list[dict[str, Any]] = [
         summary_en="Register a birth within 15 days to get the birth certificate and add the child "
         "to the house registration.",
         life_events=["having_a_baby"],
-        required_documents=["birth_notice", "house_registration"],
+        required_documents=["birth_notice"],
         fee_satang=0,
         processing_days=1,
         form=[
@@ -355,7 +355,7 @@ SERVICES: list[dict[str, Any]] = [
         summary_th="ต่ออายุใบขับขี่รถยนต์หรือรถจักรยานยนต์ อบรมออนไลน์แล้วนัดรับบัตรใหม่",
         summary_en="Renew a car or motorcycle licence: online training, then collect the new card.",
         life_events=["driving"],
-        required_documents=["driving_licence", "medical_certificate"],
+        required_documents=["medical_certificate"],
         fee_satang=50500,
         processing_days=1,
         form=[
@@ -407,6 +407,7 @@ SERVICES: list[dict[str, Any]] = [
                 "label": _t("เลขทะเบียนรถ", "Licence plate"),
                 "required": True,
                 "max_length": 12,
+                "identifies": True,
             },
             {
                 "name": "province",
@@ -423,10 +424,10 @@ SERVICES: list[dict[str, Any]] = [
         agency="DLA",
         name_th="ลงทะเบียนรับเบี้ยยังชีพผู้สูงอายุ",
         name_en="Register for the elderly allowance",
-        summary_th="ผู้ที่จะมีอายุครบ 60 ปี ลงทะเบียนรับเบี้ยยังชีพรายเดือน 600–1,000 บาท",
-        summary_en="People turning 60 register for the monthly allowance of 600–1,000 baht.",
+        summary_th="ผู้มีอายุ 60 ปีขึ้นไป ลงทะเบียนรับเบี้ยยังชีพรายเดือน 600–1,000 บาท",
+        summary_en="People aged 60 or over register for the monthly allowance of 600–1,000 baht.",
         life_events=["growing_older"],
-        required_documents=["id_card", "bank_book"],
+        required_documents=[],
         fee_satang=0,
         processing_days=30,
         form=[
@@ -439,7 +440,7 @@ SERVICES: list[dict[str, Any]] = [
                 "type": "date",
                 "label": _t("วันเกิด", "Date of birth"),
                 "required": True,
-                "max": 365,
+                "min_age": 60,
             },
             _choice(
                 "payment",
@@ -481,7 +482,7 @@ SERVICES: list[dict[str, Any]] = [
         summary_th="ขึ้นทะเบียนหรือปรับปรุงข้อมูลการปลูกพืช เพื่อรับสิทธิ์ความช่วยเหลือจากรัฐ",
         summary_en="Register or update what you grow to receive government support.",
         life_events=["farming"],
-        required_documents=["id_card", "land_document"],
+        required_documents=["land_document"],
         fee_satang=0,
         processing_days=15,
         form=[
@@ -520,7 +521,7 @@ SERVICES: list[dict[str, Any]] = [
         summary_th="เกษตรกรที่พืชผลเสียหายจากน้ำท่วม ภัยแล้ง หรือศัตรูพืช ยื่นขอรับเงินช่วยเหลือ",
         summary_en="Farmers whose crops were lost to flood, drought or pests claim compensation.",
         life_events=["farming"],
-        required_documents=["land_document", "bank_book"],
+        required_documents=["bank_book"],
         fee_satang=0,
         processing_days=45,
         form=[
@@ -643,7 +644,7 @@ SERVICES: list[dict[str, Any]] = [
         summary_th="แรงงานนอกระบบ เกษตรกร และผู้ประกอบอาชีพอิสระ สมัครรับความคุ้มครองประกันสังคม",
         summary_en="Informal workers, farmers and the self-employed join social security.",
         life_events=["work_and_jobs", "farming"],
-        required_documents=["id_card"],
+        required_documents=[],
         fee_satang=0,
         processing_days=7,
         form=[
@@ -713,7 +714,7 @@ SERVICES: list[dict[str, Any]] = [
         summary_th="จดทะเบียนร้านค้าหรือกิจการของบุคคลธรรมดา เพื่อเปิดบัญชีและขอสินเชื่อ",
         summary_en="Register a shop or small business owned by one person.",
         life_events=["starting_a_business"],
-        required_documents=["id_card", "premises_consent"],
+        required_documents=["premises_consent"],
         fee_satang=5000,
         processing_days=3,
         form=[

@@ -20,6 +20,7 @@ __all__ = [
     "FormField",
     "FormSchemaError",
     "decode_form_schema",
+    "identifier",
 ]
 
 FieldType = Literal["text", "number", "date", "choice", "thai-id", "phone", "file"]
@@ -62,12 +63,18 @@ class FormField(
     """number: smallest value; date: days from today (negative = past)."""
     max: float | None = None
     """number: largest value; date: days from today."""
+    min_age: int | None = None
+    """date (a birth date): the person is at least this many years old today. Shown as the
+    rule in words ("อายุ 60 ปีขึ้นไป"), not as a date limit."""
     min_length: int | None = None
     max_length: int | None = None
     choices: tuple[Choice, ...] = ()
     prefill: Prefill | None = None
     document_type: str | None = None
     """file: the wallet document type the citizen may pick instead of uploading again."""
+    identifies: bool = False
+    """The answer that tells this citizen's applications for the service apart (a plate
+    number): shown on the dashboard card. At most one field; a text, number or choice."""
 
 
 def decode_form_schema(
@@ -93,7 +100,23 @@ def decode_form_schema(
     seen: set[str] = set()
     for i, field in enumerate(fields):
         _check_field(f"fields[{i}]", field, seen, document_types)
+    marked = [i for i, f in enumerate(fields) if f.identifies]
+    if len(marked) > 1:
+        raise FormSchemaError(f"fields[{marked[1]}].identifies", "at most one field identifies")
+    if marked and fields[marked[0]].type not in IDENTIFYING_TYPES:
+        raise FormSchemaError(
+            f"fields[{marked[0]}].identifies", "only a text, number or choice field identifies"
+        )
     return fields
+
+
+IDENTIFYING_TYPES = frozenset({"text", "number", "choice"})
+"""Answers shown as they are on a card (an ID number is sealed, a file is a document id)."""
+
+
+def identifier(fields: list[FormField]) -> str:
+    """The name of the field whose answer identifies an application ('' if none)."""
+    return next((f.name for f in fields if f.identifies), "")
 
 
 def _check_field(where: str, field: FormField, seen: set[str], document_types: set[str]) -> None:
@@ -129,5 +152,7 @@ def _check_field(where: str, field: FormField, seen: set[str], document_types: s
         raise FormSchemaError(f"{where}.min_length", "min_length is greater than max_length")
     if (field.min_length is not None or field.max_length is not None) and field.type != "text":
         raise FormSchemaError(f"{where}.max_length", "only text fields have length limits")
+    if field.min_age is not None and (field.type != "date" or not 0 < field.min_age < 150):
+        raise FormSchemaError(f"{where}.min_age", "only a date field has an age, 1 to 149 years")
     if (field.min is not None or field.max is not None) and field.type not in {"number", "date"}:
         raise FormSchemaError(f"{where}.min", "only number and date fields have min/max")

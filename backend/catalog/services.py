@@ -10,7 +10,7 @@ import msgspec
 from piccolo.columns import Column
 
 from backend.catalog.errors import ServiceNotFoundError
-from backend.catalog.forms import FormField, decode_form_schema
+from backend.catalog.forms import FormField, decode_form_schema, identifier
 from backend.catalog.life_events import LIFE_EVENTS
 from backend.catalog.schemas import (
     AgencyRef,
@@ -260,6 +260,7 @@ async def upsert_service(agency_code: str, data: dict[str, Any], *, new: bool = 
         "processing_days": data.get("processing_days", 0),
         "required_assurance": data.get("required_assurance", "self_asserted"),
         "form_schema": msgspec.json.encode(fields).decode(),
+        "identifier": identifier(fields),
         "published": data.get("published", True),
         "updated_at": dt.datetime.now(dt.UTC),
     }

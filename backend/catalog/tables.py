@@ -95,6 +95,12 @@ class Service(Table, tablename="service"):
         help_text="Least identity assurance to apply: self_asserted or verified_in_person.",
     )
     form_schema = JSON(default="[]", help_text="List of FormField, see catalog.forms.")
+    identifier = Varchar(
+        length=40,
+        default="",
+        help_text="The form field marked `identifies` (e.g. plate), or '': kept beside the "
+        "schema so the dashboard reads it without parsing every form.",
+    )
     search_text = Text(
         default="",
         help_text="Lower-cased names, summaries, agency names and tags for substring search; "

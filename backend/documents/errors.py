@@ -15,6 +15,7 @@ from backend.lib.errors import (
 )
 
 __all__ = [
+    "DocumentInUseError",
     "DocumentNotFoundError",
     "DocumentTooLargeError",
     "IdempotencyKeyReusedError",
@@ -34,6 +35,12 @@ class DocumentNotFoundError(NotFoundError):
     code = "document_not_found"
     message_en = "Document not found."
     message_th = "ไม่พบเอกสาร"
+
+
+class DocumentInUseError(ConflictError):
+    code = "document_in_use"
+    message_en = "An application awaiting the agency uses this document: it stays until decided."
+    message_th = "มีคำขอที่รอหน่วยงานพิจารณาใช้เอกสารนี้อยู่ จึงลบได้หลังจากหน่วยงานตัดสินแล้ว"
 
 
 class DocumentTooLargeError(PayloadTooLargeError):

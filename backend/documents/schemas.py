@@ -7,12 +7,23 @@ from typing import Annotated
 
 import msgspec
 
-from backend.lib.schema import Struct
+from backend.lib.schema import I18n, Struct
 
-__all__ = ["MAX_LABEL", "DocumentOut", "DocumentUpdate", "UploadOut"]
+__all__ = ["MAX_LABEL", "DocumentOut", "DocumentUpdate", "DocumentUse", "UploadOut"]
 
 MAX_LABEL = 80
 """Longest label, in characters (Thai or English): one line on a 320 px screen, twice."""
+
+
+class DocumentUse(Struct):
+    """An application that attached a document (filled by the domain that keeps them)."""
+
+    application: int
+    tracking_code: str
+    service: I18n
+    status: str
+    pending: bool = False
+    """Awaiting the agency with this document: it cannot leave the wallet yet."""
 
 
 class DocumentOut(Struct):
@@ -26,6 +37,10 @@ class DocumentOut(Struct):
     created_at: dt.datetime
     width: int | None = None
     height: int | None = None
+    refused_by: int | None = None
+    """The application whose agency said this document was unclear (asked for it again)."""
+    uses: list[DocumentUse] | None = None
+    """Only when asked for (`?uses=true`): the applications that attached it."""
 
 
 class DocumentUpdate(Struct):

@@ -55,6 +55,13 @@ class Document(Table, tablename="document"):
         "per account (index document_idempotency, created by a raw migration: SQLite cannot "
         "add the constraint Piccolo would write).",
     )
+    refused_by = BigInt(
+        null=True,
+        default=None,
+        help_text="The application whose agency found this document unusable (asked for its "
+        "field again): the wallet says so and forms never offer it first. An id, not a "
+        "foreign key: applications sit above documents.",
+    )
 
 
 class Upload(Table, tablename="document_upload"):

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jws, jwt
@@ -123,6 +122,8 @@ class RelyingParty:
             "redirect_uri": self.config.redirect_uri,
             "code_verifier": code_verifier,
         }
+        import httpx  # on first use: it loads its command line's libraries too (0.3 s a start)
+
         try:
             async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
                 response = await client.post(
@@ -202,6 +203,8 @@ class RelyingParty:
 
 
 async def _get_json(url: str) -> dict[str, Any]:
+    import httpx
+
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
             response = await client.get(url, headers={"Accept": "application/json"})

@@ -12,6 +12,9 @@ SCREENS = "js/screens/"
 _SCREEN_IMPORT = re.compile(r"""^import\s[^'"]*?from\s+['"]\./([\w-]+)\.js['"]""", re.MULTILINE)
 
 
+_RENDERS = re.compile(r"^export (?:async )?function render\(", re.M)
+
+
 def screen_imports(sources: dict[str, bytes]) -> dict[str, list[str]]:
     """Screen → every other screen module it imports, directly or not (`signin` →
     `["passkey", "ui"]`): boot.js names them all to the browser at once (modulepreload), so a
@@ -29,7 +32,14 @@ def screen_imports(sources: dict[str, bytes]) -> dict[str, list[str]]:
                 reached(other, seen)
         return seen
 
-    found = {screen: sorted(reached(screen, set()) - {screen}) for screen in sorted(direct)}
+    # Only what a route opens (a module exporting `render`) is looked up: a helper module's
+    # own list would be bytes every first visit pays for nothing.
+    opened = {
+        name.removeprefix(SCREENS).removesuffix(".js")
+        for name, body in sources.items()
+        if name.startswith(SCREENS) and _RENDERS.search(body.decode())
+    }
+    found = {screen: sorted(reached(screen, set()) - {screen}) for screen in sorted(opened)}
     return {screen: needs for screen, needs in found.items() if needs}
 
 

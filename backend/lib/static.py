@@ -80,9 +80,10 @@ NOT_SERVED = ("tsconfig",)
 NOT_IN_SHELL = (".png",)
 """Install icons: the browser fetches them when installing, the shell never needs them."""
 
-STAFF_ONLY = ("i18n/staff/",)
-"""The words of staff screens (kiosk, officer): never precached on a citizen's phone; the
-worker keeps them, as any asset of its build, once a staff screen has fetched them."""
+STAFF_ONLY = ("i18n/staff/", "js/staff/", "css/staff.css")
+"""The words, parts and looks of staff screens (kiosk check-in, an office's day): never
+precached on a citizen's phone; the worker keeps them, as any asset of its build, once a staff
+screen has fetched them."""
 
 SHELL_LANGUAGES = ("en",)
 """`/?lang=<code>`: the shell already in that language (Thai is the markup's own), so a phone
@@ -96,10 +97,21 @@ _ATTRIBUTE_KEY = re.compile(
     r"""<[a-z][^>]*\sdata-i18n-(?P<kind>label|content)="(?P<key>[\w.]+)"[^>]*>"""
 )
 
-LAZY = ("js/screens/", "js/push.js", "js/upload.js", "js/acting.js", "i18n/delegation/")
+LAZY = (
+    "js/screens/",
+    "js/push.js",
+    "js/upload.js",
+    "js/acting.js",
+    "i18n/delegation/",
+    "js/visit.js",
+    "i18n/appointments/",
+    "i18n/more/",
+    "i18n/journey/",
+)
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
-document is uploaded; acting for someone and its words): not precached on install, fetched
-and kept when first used."""
+document is uploaded; acting for someone and its words; a visit to the office and its words;
+the words of the screens after sign-in: statuses' lines of meaning, form checks, My account):
+not precached on install, fetched and kept when first used."""
 
 APP = "js/boot.js"
 SCREEN_IMPORTS = "'__SCREEN_IMPORTS__'"

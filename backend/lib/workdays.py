@@ -9,8 +9,6 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
-import holidays
-
 __all__ = ["BANGKOK", "due_at", "expected_by", "is_working_day"]
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -18,6 +16,8 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 
 @functools.cache
 def _closed(year: int) -> frozenset[dt.date]:
+    import holidays  # on first use: half a second every process start would pay otherwise
+
     days = holidays.country_holidays("TH", years=year, categories=("public", "government"))
     return frozenset(days)
 

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from backend.applications.status import STATUSES, label, meaning
 from backend.lib.i18n import format_datetime
 from backend.lib.webpush import Urgency
 
@@ -49,44 +50,26 @@ class StatusNews:
     urgency: Urgency
 
 
-_NEWS: dict[str, StatusNews] = {
-    "received": StatusNews(
-        "status_update",
-        "หน่วยงานได้รับคำขอของคุณแล้ว",
-        "The agency has received your application.",
-        "normal",
-    ),
-    "in_review": StatusNews(
-        "status_update",
-        "คำขอของคุณอยู่ระหว่างการพิจารณา",
-        "Your application is being reviewed.",
-        "normal",
-    ),
-    "needs_info": StatusNews(
-        "needs_info",
-        "หน่วยงานขอข้อมูลเพิ่มเติม แตะเพื่อดูและตอบกลับ",
-        "The agency needs more information. Tap to see what and to answer.",
-        # The citizen has to act before the review can go on: wake the phone now.
-        "high",
-    ),
-    "approved": StatusNews(
-        "decision", "คำขอของคุณได้รับการอนุมัติแล้ว", "Your application has been approved.", "normal"
-    ),
-    "rejected": StatusNews(
-        "decision",
-        "คำขอของคุณไม่ได้รับการอนุมัติ แตะเพื่อดูเหตุผล",
-        "Your application was not approved. Tap to see why.",
-        "normal",
-    ),
-    "completed": StatusNews(
-        "decision",
-        "ดำเนินการตามคำขอของคุณเสร็จสิ้นแล้ว",
-        "Your application has been completed.",
-        "normal",
-    ),
+_KIND_OF: dict[str, tuple[Kind, Urgency]] = {
+    "received": ("status_update", "normal"),
+    "in_review": ("status_update", "normal"),
+    # The citizen has to act before the review can go on: wake the phone now.
+    "needs_info": ("needs_info", "high"),
+    "approved": ("decision", "normal"),
+    "rejected": ("decision", "normal"),
+    "completed": ("decision", "normal"),
 }
-"""The statuses an agency sets. `submitted` and `withdrawn` are the citizen's own acts (or
-an operator's beside them, who prints a receipt), so they are not news to the citizen."""
+"""The statuses an agency sets, each with its kind and urgency; what the notice says is the
+status's line of meaning from the one glossary (applications.status.meaning). `submitted` and
+`withdrawn` are the citizen's own acts (or an operator's beside them, who prints a receipt),
+so they are not news to the citizen."""
+
+
+def _status_news(status: str) -> StatusNews:
+    kind, urgency = _KIND_OF[status]
+    en, th = meaning(status)
+    return StatusNews(kind, th, en, urgency)
+
 
 _FEE_NEWS: dict[str, tuple[str, str, Urgency]] = {
     "due": (
@@ -121,6 +104,8 @@ def fee_topic(application_id: int) -> str:
 
 
 _TITLE = {"th": "คำขอ {code}", "en": "Application {code}"}
+"""A status's push adds its glossary label to the title (": In review"); its body is the
+status's line of meaning. A fee's news has no status: the title is the code alone."""
 
 
 def news_for(old_status: str, new_status: str) -> StatusNews | None:
@@ -129,7 +114,7 @@ def news_for(old_status: str, new_status: str) -> StatusNews | None:
         # Almost always the citizen's own answer resuming the review (the event hook is not
         # told who acted); an agency resuming without an answer is not worth a push.
         return None
-    return _NEWS.get(new_status)
+    return _status_news(new_status) if new_status in _KIND_OF else None
 
 
 def application_url(application_id: int) -> str:
@@ -162,7 +147,8 @@ def push_body(
         "application": application_id,
         "code": tracking_code,
         "status": status,
-        "title": _TITLE[lang].format(code=tracking_code),
+        "title": _TITLE[lang].format(code=tracking_code)
+        + (f": {label(status)[lang == 'th']}" if status in STATUSES else ""),
         "body": news.en if lang == "en" else news.th,
         "tag": push_topic(application_id),
         "url": application_url(application_id),

@@ -100,6 +100,9 @@ class NotificationOut(Struct):
     url: str
     created_at: dt.datetime
     read_at: dt.datetime | None = None
+    service: I18n | None = None
+    """The application's service, named in the app's list (a push stays bare: its payload
+    carries no more than the lock screen should show)."""
 
 
 class NotificationPage(Struct):

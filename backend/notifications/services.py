@@ -212,6 +212,8 @@ async def list_notifications(
         Notification.text_en,
         Notification.created_at,
         Notification.read_at,
+        Notification.application._.service._.name_th.as_alias("service_th"),
+        Notification.application._.service._.name_en.as_alias("service_en"),
     ).where(Notification.account == account_id)
     if cursor is not None:
         query = query.where(Notification.id < cursor)
@@ -228,6 +230,7 @@ async def list_notifications(
             url=application_url(r["application"]) if r["application"] else ACCOUNT_URL,
             created_at=r["created_at"],
             read_at=r["read_at"],
+            service=I18n(th=r["service_th"], en=r["service_en"]) if r["service_th"] else None,
         )
         for r in rows[:limit]
     ]

@@ -16,9 +16,8 @@ const SCREENS = /** @type {[RegExp, string][]} */ ([
   [/^#\/kiosk\/recovery$/, 'recovery'],
   [/^#\/kiosk(?:\/activate)?$/, 'kiosk'],
   [/^#\/officer(?:\/applications\/(\d+)|\/(performance))?$/, 'officer'],
-  [/^#\/(kiosk-consent|notifications)$/, ''],
   [/^#\/(delegations|delegate)$/, 'delegations'],
-  [/^#\/(welcome|enrol|signin|account|dashboard)$/, ''],
+  [/^#\/(welcome|enrol|signin|account|dashboard|documents|kiosk-consent|notifications)$/, ''],
 ]);
 /** Screen → the other screens' modules it imports (the server writes them in: lib/static.py). */
 const NEEDS = /** @type {Record<string, string[]>} */ (/** @type {unknown} */ ('__SCREEN_IMPORTS__'));

@@ -73,3 +73,24 @@ async def test_twenty_applications_fit_the_budget(client: Client) -> None:
     response = await client.get("/api/v1/dashboard", params={"limit": 20})
     assert len(response.json()["items"]) == 20
     assert len(brotli.compress(response.content)) <= 5 * 1024  # DESIGN.md budget
+
+
+async def test_each_card_carries_the_answer_its_service_marks_as_identifying(
+    client: Client,
+) -> None:
+    """Three vehicle-tax applications differ by their plate on the dashboard; a service that
+    marks no field sends no detail."""
+    answers = {
+        "full_name": "สมชาย ใจดี",
+        "phone": "0812345678",
+        "province": "กรุงเทพมหานคร",
+        "delivery_address": "1 ถนนราชดำเนิน",
+    }
+    for plate in ("กข 1234", "1กก 999"):
+        response = await apply(client, {**answers, "plate": plate}, service="vehicle-tax")
+        assert response.status_code == 201, response.text
+    await apply(client)  # change-health-unit: nothing marked
+    items = (await client.get("/api/v1/dashboard")).json()["items"]
+    assert [i.get("detail") for i in items] == [None, "1กก 999", "กข 1234"]
+    service = (await client.get("/api/v1/services/vehicle-tax")).json()
+    assert [f["name"] for f in service["form"] if f.get("identifies")] == ["plate"]

@@ -96,3 +96,15 @@ async def test_the_promised_date_shows_and_says_when_it_is_past(
         ).where(Application.tracking_code == code)
         late = await anyone.post("/track", data={"code": code, "last4": last4})
         assert "เกินกำหนด: หน่วยงานควรแจ้งผลภายใน" in late.text
+
+
+async def test_the_status_says_what_it_means_and_history_runs_oldest_first(
+    client: Client, make_client: Any
+) -> None:
+    """The glossary's label and line of meaning, and the history in the app's order."""
+    code, last4 = await submitted(client)
+    async with make_client() as anyone:
+        page = await anyone.post("/track?lang=en", data={"code": code, "last4": last4})
+    assert "The agency has your application and will start reviewing it." in page.text
+    history = page.text.split('<ol class="history">', 1)[1]
+    assert history.index("Submitted") < history.index("Received by the agency")

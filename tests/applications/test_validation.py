@@ -132,3 +132,41 @@ def test_line_breaks_only_in_long_text_and_everything_nfc() -> None:
     decomposed = "e\u0301"  # é as two code points; NFC makes it one
     name = clean_answers(FORM, {"name": f"Jos{decomposed}"}, complete=False, today=TODAY)
     assert name["name"] == "Jos\u00e9"
+
+
+def test_a_missing_answer_says_what_its_kind_of_field_needs() -> None:
+    """Not "this field is required" for all: a choice asks to choose, a date for its parts, a
+    file for a document, in the words the PWA shows (pwa/i18n/more)."""
+    required = [
+        FormField(
+            name=f.name,
+            type=f.type,
+            label=L,
+            required=True,
+            choices=f.choices,
+            document_type=f.document_type,
+        )
+        for f in FORM
+    ]
+    with pytest.raises(ValidationFailedError) as info:
+        clean_answers(required, {}, complete=True, today=TODAY)
+    said = info.value.fields
+    assert said["kind"] == {"th": "กรุณาเลือกหนึ่งข้อ", "en": "Choose one of the options."}
+    assert said["when"]["th"] == "กรุณาเลือกวันและเดือน แล้วพิมพ์ปี"
+    assert said["doc"]["en"] == "Pick a document you already have, or add a new photo or file."
+    assert said["area"]["en"] == "Enter a number."
+    assert said["name"]["th"] == "กรุณากรอกข้อมูลช่องนี้"
+    assert len({text["en"] for text in said.values()}) == len(said)
+
+
+def test_an_age_rule_is_said_in_words_and_counted_in_calendar_years() -> None:
+    born = [FormField(name="born", type="date", label=L, required=True, min_age=60)]
+    sixty_today = TODAY.replace(year=TODAY.year - 60)
+    assert clean_answers(born, {"born": sixty_today.isoformat()}, complete=True, today=TODAY)
+    day_later = sixty_today + dt.timedelta(days=1)
+    with pytest.raises(ValidationFailedError) as info:
+        clean_answers(born, {"born": day_later.isoformat()}, complete=True, today=TODAY)
+    assert info.value.fields["born"] == {
+        "th": "ไม่ตรงตามเงื่อนไข: อายุ 60 ปีขึ้นไป",
+        "en": "This does not meet the rule: Aged 60 or over",
+    }

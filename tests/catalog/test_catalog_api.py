@@ -113,7 +113,7 @@ async def test_service_detail_has_form_documents_and_contact(client: Client) -> 
     body = response.json()
     assert body["agency"]["code"] == "DOAE"
     assert body["contact"]["phone"]
-    assert [d["code"] for d in body["required_documents"]] == ["id_card", "land_document"]
+    assert [d["code"] for d in body["required_documents"]] == ["land_document"]
     fields = {f["name"]: f for f in body["form"]}
     assert fields["national_id"]["type"] == "thai-id"
     assert fields["national_id"]["prefill"] == "national_id"
@@ -186,3 +186,19 @@ async def test_catalog_refuses_what_listservices_refuses(
     response = await client.get("/api/v1/catalog", params=params)
     assert response.status_code == 400
     assert response.json()["code"] in {"invalid_request", "unknown_life_event"}
+
+
+async def test_every_service_page_lists_the_documents_its_form_requires(client: Client) -> None:
+    """What the service page says is required is what its form will ask for, no more, no
+    less (issue 20: a page listed an ID-card copy the form never asked for)."""
+    listed = (await client.get("/api/v1/services", params={"limit": 50})).json()["items"]
+    assert listed
+    for item in listed:
+        answer = await client.get(f"/api/v1/services/{item['slug']}")
+        assert answer.status_code == 200, (item["slug"], answer.text)
+        service = answer.json()
+        page = {d["code"] for d in service.get("required_documents", [])}
+        form = {
+            f["document_type"] for f in service["form"] if f["type"] == "file" and f.get("required")
+        }
+        assert page == form, item["slug"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from backend.catalog.forms import FormSchemaError, decode_form_schema
+from backend.catalog.forms import FormSchemaError, decode_form_schema, identifier
 from backend.lib.thai_id import is_valid_thai_id
 
 DOCS = {"id_card", "bank_book"}
@@ -69,3 +69,15 @@ def test_bad_schemas_name_the_wrong_field(schema: list[Any], where: str) -> None
     with pytest.raises(FormSchemaError) as info:
         decode_form_schema(json.dumps(schema), DOCS)
     assert info.value.field == where
+
+
+def test_one_text_number_or_choice_field_may_identify_an_application() -> None:
+    fields = decode_form_schema([_field(), _field(name="plate", identifies=True)], DOCS)
+    assert identifier(fields) == "plate"
+    assert identifier(decode_form_schema([_field()], DOCS)) == ""
+    with pytest.raises(FormSchemaError) as two:
+        decode_form_schema([_field(identifies=True), _field(name="plate", identifies=True)], DOCS)
+    assert two.value.field == "fields[1].identifies"
+    with pytest.raises(FormSchemaError) as sealed:
+        decode_form_schema([_field(name="pid", type="thai-id", identifies=True)], DOCS)
+    assert sealed.value.field == "fields[0].identifies"

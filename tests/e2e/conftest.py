@@ -209,3 +209,11 @@ def enrol_in_browser(
     page.get_by_role("button", name="สร้างพาสคีย์และบัญชี").click()
     page.wait_for_url("**/#/dashboard")
     page.get_by_role("heading", level=1, name="คำขอของฉัน").wait_for()
+
+
+def submit_form(page: Page) -> None:
+    """Send the application form as a citizen does: check the answers, tick the declaration
+    that they are true, confirm (issue 20: nothing goes without that step)."""
+    page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
+    page.get_by_label("ข้าพเจ้าขอรับรองว่าข้อมูลและเอกสารข้างต้นเป็นความจริงทุกประการ").check()
+    page.get_by_role("button", name="ยืนยันและยื่นคำขอ").click()

@@ -138,6 +138,9 @@ def test_enrol_sign_out_sign_in_add_rename_and_revoke_passkeys(
     second.get_by_role("alert").get_by_role("button", name="ลบพาสคีย์").click()
     expect(page.get_by_role("status").first).to_have_text("ลบพาสคีย์แล้ว")
     expect(_passkeys(page)).to_have_count(1)
+    # The only passkey says what losing it means, and its remove button is not a red one.
+    expect(_passkeys(page)).to_contain_text("นี่คือพาสคีย์เดียวของคุณ")
+    expect(_passkeys(page).get_by_role("button", name="ลบพาสคีย์")).not_to_have_class("danger")
     _passkeys(page).get_by_role("button", name="ลบพาสคีย์").click()
     warning = _passkeys(page).get_by_role("alert")
     expect(warning).to_contain_text("เป็นพาสคีย์เดียวของคุณ")
@@ -263,13 +266,19 @@ def test_download_my_data_then_delete_my_account(
     enrol_in_browser(page, live_server.url, national_id, name="ชูใจ ใฝ่ดี")
     page.goto(f"{live_server.url}/#/account")
 
+    # My data as a page to read and print first; the JSON file is the second choice.
+    page.get_by_role("link", name="ดูข้อมูลทั้งหมดของฉัน (พิมพ์หรือบันทึกได้)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ข้อมูลทั้งหมดของฉัน")
+    expect(page.get_by_role("main")).to_contain_text("ชูใจ ใฝ่ดี")
+    expect(page.get_by_role("button", name="พิมพ์หรือบันทึกเป็น PDF")).to_be_visible()
     with page.expect_download() as download:
-        page.get_by_role("link", name="ดาวน์โหลดข้อมูลของฉัน").click()
+        page.get_by_role("link", name="ดาวน์โหลดเป็นไฟล์ JSON").click()
     saved = download.value
     assert saved.suggested_filename.startswith("citizen-portal-")
     exported = json.loads(Path(saved.path()).read_text(encoding="utf-8"))
     assert exported["profile"]["national_id"] == national_id
     assert exported["profile"]["full_name"] == "ชูใจ ใฝ่ดี"
+    page.get_by_role("link", name="กลับไปบัญชีของฉัน").click()
 
     page.get_by_role("button", name="ลบบัญชีของฉัน…").click()
     confirm = page.get_by_label("เพื่อยืนยัน กรุณาพิมพ์เลขบัตรประชาชน 4 หลักสุดท้าย")

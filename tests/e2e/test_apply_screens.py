@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     LiveServer,
     enrol_in_browser,
     eventually,
+    submit_form,
     virtual_authenticator,
     wait_for_service_worker,
 )
@@ -102,7 +103,7 @@ def _date(page: Page, legend: str, day: dt.date) -> None:
 
 
 def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
-    page: Page, live_server: LiveServer
+    page: Page, live_server: LiveServer, axe_source: str
 ) -> None:
     virtual_authenticator(page)
     national_id = thai_id()
@@ -116,13 +117,20 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     expect(page.get_by_label("เลขประจำตัวประชาชน")).to_have_value(national_id)
 
     # Nothing filled in: each missing field says so beside itself, tied by aria-describedby.
-    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
     expect(page.get_by_role("alert").first).to_contain_text("กรุณาตรวจสอบข้อมูลที่กรอก")
     phone = page.get_by_label("เบอร์โทรศัพท์")
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(phone).to_have_attribute("aria-describedby", re.compile("f-phone-error"))
-    expect(page.locator("#f-phone-error")).to_have_text("กรุณากรอกข้อมูลช่องนี้")
+    # Each kind of field says what it needs: a phone number, a choice, text.
+    expect(page.locator("#f-phone-error")).to_have_text("กรุณากรอกเบอร์โทรศัพท์ เช่น 0812345678")
     expect(page.locator("#f-licence_number-error")).to_have_text("กรุณากรอกข้อมูลช่องนี้")
+    expect(page.locator("fieldset[role=radiogroup] .field-error").first).to_have_text(
+        "กรุณาเลือกหนึ่งข้อ"
+    )
+    # The summary links each problem to its field.
+    page.locator(".error-summary").get_by_role("link", name=re.compile("^เบอร์โทรศัพท์")).click()
+    expect(phone).to_be_focused()
 
     phone.fill("081-234-5678")
     page.get_by_label("รถยนต์ส่วนบุคคล").check()
@@ -143,10 +151,30 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     expect(certificate.get_by_role("status")).to_have_text("อัปโหลดแล้ว และเลือกไว้ให้แล้ว")
     expect(certificate.get_by_label(re.compile("scan.pdf"))).to_be_checked()
     certificate.get_by_label(re.compile("ใบรับรองแพทย์ รพ.สต.บ้านนา")).check()
-    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
     expect(page.locator("#f-licence_number-error")).to_have_text("ใช้อย่างน้อย 8 ตัวอักษร")
     page.get_by_label("เลขที่ใบอนุญาตเดิม").fill("12345678")
-    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+
+    # Check your answers: every answer as the agency reads it, each with a way back to it.
+    page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
+    review = page.get_by_role("region", name="ตรวจสอบข้อมูลก่อนยื่น")
+    expect(review).to_contain_text("รถยนต์ส่วนบุคคล")
+    expect(review).to_contain_text("12345678")
+    expect(review).to_contain_text("ใบรับรองแพทย์ รพ.สต.บ้านนา")
+    assert _violations(page, axe_source) == []
+    review.get_by_role("button", name="แก้ไข เบอร์โทรศัพท์").click()
+    expect(phone).to_be_focused()
+    phone.fill("0812345679")
+    page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
+    expect(review).to_contain_text("0812345679")
+    # Nothing goes before the declaration is ticked.
+    review.get_by_role("button", name="ยืนยันและยื่นคำขอ").click()
+    expect(page.locator("#declare-error")).to_have_text(
+        "กรุณาทำเครื่องหมายรับรองว่าข้อมูลเป็นความจริงก่อนยื่นคำขอ"
+    )
+    assert _applications(live_server, national_id, "driving-licence-renewal") == []
+    review.get_by_label("ข้าพเจ้าขอรับรองว่าข้อมูลและเอกสารข้างต้นเป็นความจริงทุกประการ").check()
+    review.get_by_role("button", name="ยืนยันและยื่นคำขอ").click()
 
     # The confirmation carries the citizen forward: the code, what happens next, by when.
     sent = page.get_by_role("region", name="ยื่นคำขอเรียบร้อยแล้ว")
@@ -195,7 +223,11 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     withdraw.click()
     expect(page.get_by_role("alert")).to_contain_text("กดปุ่มอีกครั้ง")
     withdraw.click()
-    expect(page.get_by_role("status").filter(has_text="ถอนคำขอแล้ว")).to_be_visible()
+    # Said as the glossary says it: the status's label, and its one line of meaning.
+    expect(
+        page.get_by_role("status").filter(has_text="คุณถอนคำขอนี้แล้ว หน่วยงานจะไม่พิจารณาต่อ")
+    ).to_be_visible()
+    expect(page.locator(".badge").first).to_have_text("ถอนคำขอแล้ว")
     assert _applications(live_server, national_id, "driving-licence-renewal") == [
         (app_id, "withdrawn")
     ]
@@ -231,7 +263,7 @@ def test_offline_submission_waits_across_reloads_and_is_created_once(
         _date(page, "วันที่ต้องการ", day)
         # Shown back in full, in the Buddhist era; sent as ISO.
         expect(page.locator("#f-appointment_date-shown")).to_contain_text(str(day.year + 543))
-        page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+        submit_form(page)
         status = page.locator("[data-module=status]")
         expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
         expect(page.get_by_role("status").filter(has_text="บันทึกคำขอไว้ในเครื่องแล้ว")).to_be_visible()
@@ -285,7 +317,7 @@ def test_a_refused_queued_submission_comes_back_for_correction(
     }
     try:
         context.set_offline(True)
-        page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+        submit_form(page)
         expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
         expect(page.locator("[data-module=status]")).to_contain_text(WAITING)
         # Meanwhile the agency's form gained a required field: the queued answers lack it.
@@ -305,7 +337,7 @@ def test_a_refused_queued_submission_comes_back_for_correction(
         expect(page.locator("#f-village-error")).to_have_text("กรุณากรอกข้อมูลช่องนี้")
         expect(page.get_by_label("หน่วยบริการที่ต้องการ")).to_have_value("รพ.สต.บ้านนา")
         field.fill("บ้านหนองบัว")
-        page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+        submit_form(page)
         expect(page.get_by_role("region", name="ยื่นคำขอเรียบร้อยแล้ว")).to_be_visible()
         expect(status).to_be_hidden()
         [(_, state)] = _applications(live_server, national_id, "change-health-unit")
@@ -368,4 +400,29 @@ def test_a_refusal_says_why_what_to_do_and_whom_to_call(
         "href", "#/services/change-health-unit/apply"
     )
     expect(page.get_by_role("region", name=re.compile("^ติดต่อ"))).to_be_visible()
+    assert _violations(page, axe_source) == []
+
+
+def test_dates_and_ages_are_said_in_words_and_each_problem_exactly(
+    page: Page, live_server: LiveServer, axe_source: str
+) -> None:
+    """A birth date's rule is "อายุ 60 ปีขึ้นไป", not a date limit; half a date says which
+    half is missing; a date outside the rule says the rule."""
+    virtual_authenticator(page)
+    enrol_in_browser(page, live_server.url, thai_id(), name="ยาย สมศรี")
+    page.goto(f"{live_server.url}/#/services/elderly-allowance/apply")
+    birth = page.get_by_role("group", name="วันเกิด")
+    expect(birth.locator(".hint").first).to_have_text("อายุ 60 ปีขึ้นไป")
+    page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
+    expect(page.locator("#f-birth_date-error")).to_have_text("กรุณาเลือกวันและเดือน แล้วพิมพ์ปี")
+    birth.get_by_label("ปี พ.ศ.").fill("2510")
+    page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
+    expect(page.locator("#f-birth_date-error")).to_have_text("กรุณาเลือกทั้งวันและเดือน")
+    young = dt.date.today().replace(year=dt.date.today().year - 30, day=1)
+    _date(page, "วันเกิด", young)
+    page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
+    expect(page.locator("#f-birth_date-error")).to_have_text("ไม่ตรงตามเงื่อนไข: อายุ 60 ปีขึ้นไป")
+    _date(page, "วันเกิด", young.replace(year=young.year - 40))
+    page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
+    expect(page.locator("#f-birth_date-error")).to_be_hidden()
     assert _violations(page, axe_source) == []

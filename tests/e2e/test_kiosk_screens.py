@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, CDPSession, Page, expect
 
-from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
+from tests.e2e.conftest import LiveServer, enrol_in_browser, submit_form, virtual_authenticator
 from tests.e2e.staff import admin, forget_rate_limits
 from tests.e2e.test_pwa_a11y import _violations
 from tests.support.flows import thai_id
@@ -178,7 +178,7 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
         {"name": "bank.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     expect(page.get_by_text("อัปโหลดแล้ว")).to_be_visible()
-    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    submit_form(page)
     sent = page.get_by_role("region", name="ยื่นคำขอเรียบร้อยแล้ว")
     expect(sent).to_be_visible()
     code = re.fullmatch(r"[A-Z]+-[A-Z0-9]{4}-[A-Z0-9]{2}", sent.locator(".code-big").inner_text())
@@ -193,6 +193,10 @@ def test_assisted_visit_from_activation_to_an_empty_kiosk(
     expect(receipt.locator(".receipt-code")).to_have_text(tracking)
     expect(receipt.locator(".receipt-qr svg")).to_have_count(2)
     receipt.wait_for_function("() => window.printed === true")
+    # The serving screens speak to the operator about the citizen, by name.
+    page.evaluate("() => { location.hash = '#/dashboard'; }")
+    expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของ บุญมี ไม่มีโทรศัพท์")
+    expect(page.get_by_role("main")).not_to_contain_text("คำขอของฉัน")
 
     # Three minutes without a touch: the visit ends, the kiosk starts over with nothing left.
     serving = page.get_by_text(re.compile(r"สิ้นสุดใน [23]:\d\d หากไม่มีการใช้งาน"))

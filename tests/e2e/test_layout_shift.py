@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import LiveServer, eventually, logged_errors, wait_for_service_worker
 from tests.e2e.staff import citizen
+from tests.e2e.visits import local, publish
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
@@ -61,16 +62,25 @@ SIGNED_OUT = {
 SIGNED_IN = {
     "dashboard": ("/#/dashboard", "main li.card"),
     "application": ("/#/applications/{id}", "main .history li"),
+    "visit before applying": (f"/#/services/{SERVICE}?visit", "main .visit-when"),
     "notifications": ("/#/notifications", "main ul.cards li"),
     "account": ("/#/account", "main li.card"),
+    "who accessed my data": ("/#/account?show=activity", "main li.card"),
+    "my data": ("/#/account?show=data", "main dl"),
+    "documents": ("/#/documents", "main #add-title"),
 }
 """Screen → (path, what shows once its content is in)."""
 
 
 @pytest.fixture(scope="module")
 def signed_in(live_server: LiveServer) -> tuple[list[dict[str, str]], int]:
-    """A citizen with a submitted application: their session cookies and the application's id."""
+    """A citizen with a submitted application, its visit booked, and a visit booked before
+    applying for another service: their session cookies and the application's id."""
     live_server.forget_rate_limits()
+    [for_application] = publish(
+        live_server, "NHSO", "change-health-unit", "รพ.สต. บ้านนา", (local(9, 10), 5)
+    )["slots"]
+    [before] = publish(live_server, "DLT", SERVICE, "สำนักงานขนส่งบ้านไผ่", (local(9, 11), 5))["slots"]
     with citizen(live_server, thai_id()) as api:
         created = api.call(
             "POST",
@@ -78,6 +88,9 @@ def signed_in(live_server: LiveServer) -> tuple[list[dict[str, str]], int]:
             {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
             **{"Idempotency-Key": "layout-shift"},
         )
+        body = {"slot_id": for_application, "application_id": created["id"]}
+        api.call("POST", "/api/v1/appointments", body)
+        api.call("POST", "/api/v1/appointments", {"slot_id": before})
         cookies = [
             {"name": name, "value": value, "url": live_server.url}
             for name, value in api.http.cookies.items()

@@ -31,6 +31,7 @@ from tests.e2e.conftest import (
     LiveServer,
     enrol_in_browser,
     eventually,
+    submit_form,
     virtual_authenticator,
     wait_for_service_worker,
 )
@@ -178,7 +179,7 @@ def test_a_document_picked_offline_waits_with_its_application_and_both_are_sent_
         status = page.locator("[data-module=status]")
         expect(status).to_contain_text("รอส่ง (1)")
         assert _violations(page, axe_source) == []
-        page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+        submit_form(page)
         expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
         expect(status).to_contain_text("รอส่ง (2)")
         cards = page.locator("main li.card").filter(has_text="รอส่งเมื่อมีสัญญาณ")
@@ -288,7 +289,7 @@ def test_a_large_upload_cut_off_goes_on_from_where_the_server_has_it(
     page.reload()
     expect(group.get_by_role("status")).to_have_text("อัปโหลดแล้ว และเลือกไว้ให้แล้ว", timeout=15_000)
     expect(group.get_by_label(re.compile(r"scan\.pdf"))).to_be_checked()
-    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    submit_form(page)
     expect(page.get_by_role("region", name="ยื่นคำขอเรียบร้อยแล้ว")).to_be_visible()
 
     [(document_id, _, size, sha256)] = _documents(live_server, national_id, "sha256")
@@ -389,7 +390,7 @@ def test_a_refused_document_comes_back_to_the_form_and_its_application_waits(
     context.set_offline(True)
     group = _pick(page, "photo.png", HUGE_PNG, "image/png")
     expect(group.get_by_label(re.compile(r"photo\.png · รอส่ง"))).to_be_checked()
-    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    submit_form(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
     status = page.locator("[data-module=status]")
     expect(status).to_contain_text("รอส่ง (2)")
@@ -413,7 +414,7 @@ def test_a_refused_document_comes_back_to_the_form_and_its_application_waits(
     context.set_offline(True)
     group = _pick(page, "passport.pdf", PDF)
     expect(group.get_by_label(re.compile(r"passport\.pdf · รอส่ง"))).to_be_checked()
-    page.get_by_role("button", name="ยื่นคำขอ", exact=True).click()
+    submit_form(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
     expect(status).to_contain_text("รอส่ง (2)")
     context.set_offline(False)

@@ -141,16 +141,20 @@ def test_centre_opt_in_and_a_push_shown_by_the_service_worker(
 
     page.goto(f"{live_server.url}/#/notifications")
     expect(page.get_by_role("heading", level=1)).to_have_text("การแจ้งเตือน")
-    first = page.locator("main .card").filter(has_text=f"คำขอ {code}")
+    first = page.locator("main .card").filter(has_text=code)
+    # Inside the app the notice names its service; the push itself stays bare (below).
+    expect(first.get_by_role("link")).to_have_text(
+        f"{application['service']['name']['th']} · {code}"
+    )
     expect(first).to_contain_text("หน่วยงานได้รับคำขอของคุณแล้ว")
     expect(first).to_contain_text("ยังไม่ได้อ่าน")
     # Permission is asked only from the button that says why, never on load.
     assert page.evaluate("() => Notification.permission") == "default"
     expect(page.get_by_text("ไม่มีชื่อหรือเลขประจำตัวประชาชนของคุณ")).to_be_visible()
     expect(page.get_by_role("button", name="เปิดการแจ้งเตือน")).to_be_visible()
-    expect(page.get_by_role("button", name="ความคืบหน้าของคำขอ")).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    progress = page.get_by_role("switch", name="ความคืบหน้าของคำขอ")
+    expect(progress).to_have_attribute("aria-checked", "true")
+    expect(progress).to_contain_text("เปิด")
     assert _violations(page, axe_source) == []
 
     # The agency moves on while the page is open; the push makes the centre show it at once.
@@ -175,7 +179,7 @@ def test_centre_opt_in_and_a_push_shown_by_the_service_worker(
             "data": json.dumps(body, ensure_ascii=False),
         },
     )
-    expect(page.locator("main .card").filter(has_text="หน่วยงานขอข้อมูลเพิ่มเติม")).to_be_visible()
+    expect(page.locator("main .card").filter(has_text="หน่วยงานขอข้อมูลหรือเอกสารเพิ่ม")).to_be_visible()
 
     shown = page.evaluate(
         """async () => (await (await navigator.serviceWorker.ready).getNotifications())
@@ -185,8 +189,8 @@ def test_centre_opt_in_and_a_push_shown_by_the_service_worker(
     build = page_build(page)
     assert shown == [
         {
-            "title": f"คำขอ {code}",
-            "body": "หน่วยงานขอข้อมูลเพิ่มเติม แตะเพื่อดูและตอบกลับ",
+            "title": f"คำขอ {code}: ต้องส่งข้อมูลเพิ่ม",
+            "body": "หน่วยงานขอข้อมูลหรือเอกสารเพิ่ม ตอบกลับเพื่อให้พิจารณาต่อ",
             "tag": f"app-{app_id}",
             "data": {"url": f"/#/applications/{app_id}", "id": 2, "application": app_id},
             "icon": f"/v/{build}/icons/icon-192.png",

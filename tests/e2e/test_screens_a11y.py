@@ -1,6 +1,7 @@
 """WCAG 2.2 AA on the citizen's screens, checked by axe-core in Chromium in Thai and English,
 at 320 px: signed out (welcome, sign-in, enrolment, recovery and invitation codes) and signed
-in (dashboard, an application, a form showing its errors, my account)."""
+in (dashboard, an application, a form showing its errors, my account, who accessed my data,
+my data as a page, my documents)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
 from tests.e2e.test_pwa_a11y import _violations
+from tests.e2e.visits import book_in_page, local, publish
 from tests.support.flows import thai_id
 
 pytestmark = pytest.mark.browser
@@ -69,11 +71,38 @@ def test_axe_finds_no_violations_on_the_citizen_screens(
         }""",
         HEALTH,
     )
-    for screen in ("#/dashboard", f"#/applications/{created['id']}", "#/account"):
+    # Its visit to the office, booked: on the dashboard's card and the application.
+    [slot] = publish(
+        live_server, "NHSO", "change-health-unit", f"รพ.สต. ({lang})", (local(10, 9), 2)
+    )["slots"]
+    book_in_page(page, slot, created["id"])
+    page.evaluate(
+        """async (bytes) => {
+            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
+            await fetch('/api/v1/documents?document_type=police_report&label=scan.pdf', {
+                method: 'POST', body: new Uint8Array(bytes),
+                headers: { 'x-csrf-token': csrf, 'idempotency-key': crypto.randomUUID() } });
+        }""",
+        list(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"),
+    )
+    inside = ("#/account?show=activity", "#/account?show=data", "#/documents")
+    for screen in (
+        "#/dashboard",
+        f"#/applications/{created['id']}",
+        "#/account",
+        *inside,
+        "#/documents",
+    ):
         page.goto(f"{live_server.url}/{screen}")
         page.reload()  # the dashboard was open already: draw it again, with the application
         expect(page.locator("main .card, main dl").first).to_be_visible()
         _check(page, axe_source, screen)
+
+    # A visit before applying: the free times to choose from.
+    _open(page, f"{live_server.url}/#/services/change-health-unit?visit")
+    page.locator("main .visit button").click()
+    expect(page.locator("main .visit input[type=radio]").first).to_be_visible()
+    _check(page, axe_source, "visit before applying")
 
     # A form with a date, a choice, a wallet document, and every error showing.
     _open(page, f"{live_server.url}/#/services/id-card-replacement/apply")

@@ -59,10 +59,12 @@ async def test_newest_first_in_pages(client: Client, history: list[int]) -> None
     assert newest["url"] == f"/#/applications/{second}"
     assert newest["kind"] == "status_update"
     assert newest["text"] == {
-        "th": "หน่วยงานได้รับคำขอของคุณแล้ว",
-        "en": "The agency has received your application.",
+        "th": "หน่วยงานได้รับคำขอของคุณแล้ว และจะเริ่มพิจารณา",
+        "en": "The agency has your application and will start reviewing it.",
     }
     assert "read_at" not in newest
+    # The list in the app names the service; a push stays bare (test_status_pushes).
+    assert newest["service"]["en"] == "Change your gold-card health unit"
     two = await page(client, limit=3, cursor=one["next_cursor"])
     assert [n["status"] for n in two["items"]] == ["received"]
     assert "next_cursor" not in two

@@ -81,8 +81,8 @@ async def test_a_status_change_is_pushed_in_thai_without_personal_data(
         "application": app_id,
         "code": code,
         "status": "received",
-        "title": f"คำขอ {code}",
-        "body": "หน่วยงานได้รับคำขอของคุณแล้ว",
+        "title": f"คำขอ {code}: หน่วยงานรับเรื่องแล้ว",
+        "body": "หน่วยงานได้รับคำขอของคุณแล้ว และจะเริ่มพิจารณา",
         "tag": f"app-{app_id}",
         "url": f"/#/applications/{app_id}",
         "lang": "th",
@@ -106,8 +106,10 @@ async def test_english_citizens_get_english(
     await agency_moves(application["id"], "rejected")
     await worker.run_once()
     [body] = push.payloads(phone["endpoint"])
-    assert body["title"] == f"Application {application['tracking_code']}"
-    assert body["body"] == "Your application was not approved. Tap to see why."
+    assert body["title"] == f"Application {application['tracking_code']}: Rejected"
+    assert body["body"] == (
+        "The agency did not approve this application; see why and what you can do."
+    )
     assert (body["kind"], body["lang"]) == ("decision", "en")
 
 
@@ -307,7 +309,7 @@ async def test_language_follows_the_account(
     await agency_moves(application["id"], "received")
     await worker.run_once()
     [body] = push.payloads(phone["endpoint"])
-    assert body["body"] == "The agency has received your application."
+    assert body["body"] == "The agency has your application and will start reviewing it."
     prefs = await client.get(PREFERENCES)
     assert prefs.json()["language"] == "en"
 

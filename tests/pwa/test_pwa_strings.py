@@ -22,9 +22,12 @@ SETS = {
     "": PWA / "i18n",
     "staff": PWA / "i18n" / "staff",
     "delegation": PWA / "i18n" / "delegation",
+    "appointments": PWA / "i18n" / "appointments",
+    "more": PWA / "i18n" / "more",
+    "journey": PWA / "i18n" / "journey",
 }
-"""String set → its folder: the citizen's strings, the staff screens' and acting for someone
-(loaded with loadStrings by what uses them)."""
+"""String set → its folder: the citizen's strings, the staff screens', acting for someone and
+a visit to the office (loaded with loadStrings by what uses them)."""
 
 
 def _strings(lang: str, sets: tuple[str, ...] = tuple(SETS)) -> dict[str, str]:
@@ -37,6 +40,11 @@ def _strings(lang: str, sets: tuple[str, ...] = tuple(SETS)) -> dict[str, str]:
 TH, EN = _strings("th"), _strings("en")
 STAFF = _strings("th", ("staff",))
 DELEGATION = _strings("th", ("delegation",))
+LAZY_SETS = [name for name in SETS if name not in ("", "staff")]
+"""Sets a citizen's screen loads on demand: a module using their words loads them first."""
+JOURNEY_LOADED_BY_CALLERS = {"screens/form.js"}
+"""The form's words for a refused document and the camera: loaded by local.walletFor when a
+document is refused, and by the reply form (the only one with a camera) before drawing."""
 SCRIPTS = sorted([*PWA.glob("js/**/*.js"), PWA / "sw.js"])
 PAGES = [PWA / "index.html", PWA / "offline.html"]
 
@@ -45,7 +53,7 @@ LITERAL = re.compile(r"""'([^'\\\n]*)'|"([^"\\\n]*)"|`([^`\\]*)`""")
 PROSE = re.compile(r"^(?:[A-Z][a-z]+(?: [A-Za-z][a-z]*)*|[a-z]+(?: [a-z]+)+)[.!?…]?$")
 """A capitalised word or several words: 'Reload', 'Update available', 'waiting to send'.
 Code strings (keys, selectors, header names, 'GET') do not look like this."""
-TOKEN_LISTS = {"username webauthn", "button secondary"}
+TOKEN_LISTS = {"username webauthn", "button secondary", "button wide"}
 """Attribute values made of keywords that read like words (autocomplete tokens, classes)."""
 KEY = re.compile(r"""['"]((?:%s)\.[\w.]+)['"]""" % "|".join({k.split(".")[0] for k in TH}))  # noqa: UP031  # a regex built from the key namespaces
 
@@ -61,7 +69,7 @@ def _code(path: Path) -> str:
 def test_both_languages_have_the_same_keys_and_no_empty_string() -> None:
     for name in SETS:
         assert _strings("th", (name,)).keys() == _strings("en", (name,)).keys()
-    assert len(TH) == len(_strings("th", ("",))) + len(STAFF) + len(DELEGATION)  # no key twice
+    assert len(TH) == sum(len(_strings("th", (name,))) for name in SETS)  # no key twice
     assert all(v.strip() for v in [*TH.values(), *EN.values()])
 
 
@@ -76,8 +84,16 @@ def test_a_script_using_staff_words_loads_them_first(path: Path) -> None:
     }
     if uses:
         assert "await loadStrings('staff');" in code, sorted(uses)
-    if {key for key in KEY.findall(code) if key in DELEGATION}:
-        assert "await loadStrings('delegation');" in code
+    for name in LAZY_SETS:
+        words = _strings("th", (name,))
+        used = {key for key in KEY.findall(code) if key in words}
+        prefixes = set(re.findall(r"t\(`(\w+)\.", code))
+        used |= {p for p in prefixes if any(k.startswith(f"{p}.") for k in words)}
+        caller_loads = name == "journey" and (
+            path.relative_to(PWA).as_posix().removeprefix("js/") in JOURNEY_LOADED_BY_CALLERS
+        )
+        if used and not caller_loads:
+            assert f"await loadStrings('{name}')" in code, (name, sorted(used))
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.relative_to(PWA).as_posix())

@@ -10,6 +10,7 @@ from backend.accounts.schemas import AccountOut, Profile
 from backend.accounts.tables import Account
 from backend.lib.db import transaction
 from backend.lib.errors import NotFoundError, ValidationFailedError
+from backend.lib.text import clean_text
 from backend.system.audit import Actor, record
 from backend.system.registry import publish
 
@@ -47,7 +48,17 @@ async def update_profile(
             )
         values[Account.phone] = phone
     if address is not None:
-        values[Account.address] = address.strip()
+        cleaned = clean_text(address.strip(), multiline=True)
+        if cleaned is None:
+            raise ValidationFailedError(
+                fields={
+                    "address": {
+                        "en": "Use letters, digits and punctuation only in the address.",
+                        "th": "ที่อยู่ใช้ได้เฉพาะตัวอักษร ตัวเลข และเครื่องหมายวรรคตอน",
+                    }
+                }
+            )
+        values[Account.address] = cleaned
     if language is not None:
         values[Account.language] = language
     if not values:

@@ -58,6 +58,15 @@ class OfficerController(Controller):
             Status | None, QueryParameter(description="Default: every active status.")
         ] = None,
         service: Annotated[str | None, QueryParameter(description="Service slug.")] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                min_length=1,
+                max_length=40,
+                description="A tracking code, or the applicant's 13-digit ID number (found "
+                "through the blind index; decided applications included).",
+            ),
+        ] = None,
         min_age_days: Annotated[
             int | None, QueryParameter(ge=0, le=3650, description="Submitted at least … ago.")
         ] = None,
@@ -67,11 +76,13 @@ class OfficerController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_QUEUE_PAGE)] = 20,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> OfficerQueue:
-        """My agency's applications, longest waiting first (the listing is audited)."""
+        """My agency's applications, longest waiting first, or those a search finds (the
+        listing is audited; an ID number searched for is not written to the log)."""
         return await services.officer_queue(
             await agency_of(auth),
             status=status,
             service=service,
+            q=q,
             min_age_days=min_age_days,
             max_age_days=max_age_days,
             limit=limit,

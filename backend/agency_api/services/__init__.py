@@ -15,7 +15,6 @@ from backend.agency_api.services.applications import (
     changed_after,
     download_document,
     feed,
-    officer_queue,
 )
 from backend.agency_api.services.catalog import (
     create_service,
@@ -25,6 +24,7 @@ from backend.agency_api.services.catalog import (
     set_published,
     update_service,
 )
+from backend.agency_api.services.queue import officer_queue
 
 __all__ = [
     "MAX_FEED_PAGE",

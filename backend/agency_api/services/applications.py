@@ -3,7 +3,6 @@ bytes, a status change, and the officer's queue. Every read is audited."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -15,17 +14,15 @@ from backend.agency_api.schemas import (
     ApplicationView,
     DocumentLink,
     Feed,
-    OfficerQueue,
-    OfficerQueueItem,
     StatusChange,
     StatusChanged,
     Submitter,
 )
+from backend.agency_api.services.reply_by import reply_by_problem
 from backend.applications import services as applications
 from backend.applications.answers import load
 from backend.applications.attachments import file_answers, forms_of
 from backend.applications.errors import ApplicationNotFoundError
-from backend.applications.status import ACTIVE
 from backend.applications.tables import Application
 from backend.documents.errors import DocumentNotFoundError
 from backend.documents.services import DocumentRow, document_for_download
@@ -34,7 +31,6 @@ from backend.fees.services import fee_views
 from backend.lib.db import write_transaction
 from backend.lib.errors import ValidationFailedError
 from backend.lib.schema import I18n
-from backend.lib.workdays import due_at
 from backend.settings import Settings
 from backend.system.audit import Actor, record
 
@@ -67,7 +63,7 @@ _VIEW = (
 )
 
 
-def _visible(agency_id: int) -> Any:
+def visible(agency_id: int) -> Any:
     """The agency's applications that have left the citizen's hands (no drafts)."""
     return (
         (Application.agency == agency_id)
@@ -187,7 +183,7 @@ async def changed_after(agency_id: int, after: int, limit: int) -> list[dict[str
     later finds a smaller number appear, and `after=N` skips nothing."""
     rows: list[dict[str, Any]] = (
         await Application.select(*_VIEW)
-        .where(_visible(agency_id) & (Application.change_seq > after))
+        .where(visible(agency_id) & (Application.change_seq > after))
         .order_by(Application.change_seq)
         .limit(limit)
     )
@@ -211,7 +207,7 @@ async def application_view(
 ) -> ApplicationView:
     rows = (
         await Application.select(*_VIEW)
-        .where(_visible(agency_id) & (Application.id == application_id))
+        .where(visible(agency_id) & (Application.id == application_id))
         .limit(1)
     )
     if not rows:
@@ -231,7 +227,7 @@ async def download_document(
     if owner is None:
         raise DocumentNotFoundError()
     rows = await Application.select(Application.id, Application.service, Application.answers).where(
-        _visible(agency_id) & (Application.account == owner["account"])
+        visible(agency_id) & (Application.account == owner["account"])
     )
     forms = await forms_of(r["service"] for r in rows)
     attached_to = [
@@ -286,6 +282,8 @@ async def change_status(
                 )
         if change.status in {"needs_info", "rejected"} and not (th or en):
             errors["message"] = REASON_NEEDED
+        if change.reply_by is not None and (problem := reply_by_problem(change)):
+            errors["reply_by"] = problem
         if errors:
             raise ValidationFailedError(fields=errors)
         seq = await applications.change_status(
@@ -296,109 +294,6 @@ async def change_status(
             message_th=th or en,
             message_en=en or th,
             needs_fields=list(dict.fromkeys(change.needs)),
+            reply_by=change.reply_by,
         )
     return StatusChanged(application_id=application_id, status=change.status, change_seq=seq)
-
-
-def _promise(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    """An undecided application's promised decision date, and whether it has passed."""
-    last = applications.expected(row)
-    if last is None:
-        return {}
-    return {
-        "expected_by": last,
-        "overdue": now > due_at(row["submitted_at"], row["processing_days"]),
-    }
-
-
-async def officer_queue(
-    agency_id: int,
-    *,
-    status: str | None,
-    service: str | None,
-    min_age_days: int | None,
-    max_age_days: int | None,
-    limit: int,
-    offset: int,
-    actor: Actor,
-) -> OfficerQueue:
-    """The agency's applications, oldest submission first: what has waited longest is on
-    top. Without `status`, only those still being worked on. The listing is audited: who
-    looked, with which filters, and which applications it showed."""
-    condition = _visible(agency_id)
-    if status is not None:
-        condition &= Application.status == status
-    else:
-        condition &= Application.status.is_in(sorted(ACTIVE))
-    if service is not None:
-        condition &= Application.service.slug == service
-    now = dt.datetime.now(dt.UTC)
-    if min_age_days is not None:
-        condition &= Application.submitted_at <= now - dt.timedelta(days=min_age_days)
-    if max_age_days is not None:
-        condition &= Application.submitted_at >= now - dt.timedelta(days=max_age_days)
-    rows = (
-        await Application.select(
-            Application.id,
-            Application.tracking_code,
-            Application.status,
-            Application.updated_at,
-            Application.submitted_at,
-            Application.service.slug.as_alias("service_slug"),
-            Application.service.name_th.as_alias("service_th"),
-            Application.service.name_en.as_alias("service_en"),
-            Application.service.processing_days.as_alias("processing_days"),
-            Application.account.assurance.as_alias("assurance"),
-            Application.identity_disputed,
-        )
-        .where(condition)
-        .order_by(Application.submitted_at)
-        .order_by(Application.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    total = await Application.count().where(condition)
-    fees = await fee_views([r["id"] for r in rows])
-    filters = {
-        "status": status,
-        "service": service,
-        "min_age_days": min_age_days,
-        "max_age_days": max_age_days,
-    }
-    async with write_transaction():
-        await record(
-            "officer.queue_read",
-            actor,
-            object_type="agency",
-            object_id=agency_id,
-            detail={
-                "via": "officer_console",
-                "filters": {k: v for k, v in filters.items() if v is not None},
-                "limit": limit,
-                "offset": offset,
-                "applications": [r["id"] for r in rows],
-            },
-        )
-    return OfficerQueue(
-        items=[
-            OfficerQueueItem(
-                id=r["id"],
-                tracking_code=r["tracking_code"],
-                status=r["status"],
-                service=r["service_slug"],
-                service_name=I18n(th=r["service_th"], en=r["service_en"]),
-                updated_at=r["updated_at"],
-                submitted_at=r["submitted_at"],
-                age_days=(now - r["submitted_at"]).days if r["submitted_at"] else 0,
-                assurance=r["assurance"],
-                identity_disputed=r["identity_disputed"],
-                fee=fees[r["id"]].state if r["id"] in fees else None,
-                fee_satang=fees[r["id"]].amount_satang if r["id"] in fees else None,
-                **_promise(r, now),
-            )
-            for r in rows
-        ],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )

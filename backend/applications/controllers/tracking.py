@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_429_TOO_MANY_REQUESTS
 
 from backend.applications import services
 from backend.applications.schemas import ApplicationDetail
-from backend.applications.status import label
+from backend.applications.status import label, meaning
 from backend.lib.errors import RateLimitedError
 from backend.lib.i18n import BANGKOK, format_datetime
 from backend.lib.static import page_stylesheet
@@ -130,8 +130,9 @@ def _result(detail: ApplicationDetail, lang: str, extra: str = "") -> str:
     t = _TEXT[lang]
     esc = html.escape
     en, th = label(detail.status)
+    means_en, means_th = meaning(detail.status)
     rows = []
-    for entry in reversed(detail.history):
+    for entry in detail.history:  # oldest first, as in the app and the officer console
         s_en, s_th = label(entry.status)
         message = ""
         if entry.message:
@@ -148,6 +149,7 @@ def _result(detail: ApplicationDetail, lang: str, extra: str = "") -> str:
 <h2>{esc(detail.tracking_code)}</h2>
 <p>{esc(t["service"])}: {esc(service)} · {esc(agency)}</p>
 <p class="status-now">{esc(t["status"])}: <strong>{esc(th if lang == "th" else en)}</strong></p>
+<p>{esc(means_th if lang == "th" else means_en)}</p>
 {_promise(detail, lang)}<h3>{esc(t["history"])}</h3>
 <ol class="history">{"".join(rows)}</ol>
 {extra}</section>"""

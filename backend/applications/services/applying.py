@@ -26,6 +26,7 @@ from backend.catalog.errors import ServiceNotFoundError
 from backend.catalog.forms import FormField
 from backend.catalog.tables import Service
 from backend.lib.db import write_transaction
+from backend.lib.errors import ValidationFailedError
 from backend.system.audit import Actor, record
 from backend.system.registry import publish
 
@@ -241,6 +242,25 @@ async def withdraw(actor: Actor, account_id: int, application_id: int, reason: s
         await record_change(app, "withdrawn", actor, message_th=reason, message_en=reason)
 
 
+ASKED = {"en": "The agency asked for this.", "th": "หน่วยงานขอข้อมูลช่องนี้"}
+UNCLEAR = {
+    "en": "The agency said this document was unclear: send a new one.",
+    "th": "หน่วยงานแจ้งว่าเอกสารนี้ไม่ชัด กรุณาส่งฉบับใหม่",
+}
+
+
+def _check_reply(requested: list[str], refused: set[int], answers: dict[str, Any]) -> None:
+    """Every field the agency asked for is answered again, and not with a document it refused
+    (422 naming the fields)."""
+    errors = {
+        name: ASKED if name not in answers else UNCLEAR
+        for name in requested
+        if name not in answers or answers[name] in refused
+    }
+    if errors:
+        raise ValidationFailedError(fields=errors)
+
+
 async def answer_needs_info(
     actor: Actor, account_id: int, application_id: int, answers: dict[str, Any], message: str
 ) -> None:
@@ -249,10 +269,12 @@ async def answer_needs_info(
     async with write_transaction():
         app = await owned(account_id, application_id, lock=True)
         check_transition(app["status"], "in_review", by="citizen")
-        requested = json.loads(app["action_required"] or "{}").get("fields") or []
+        action = json.loads(app["action_required"] or "{}")
+        requested = action.get("fields") or []
         service = await _form_of_application(application_id)
         allowed = set(requested) or {f.name for f in service.form}
         clean = clean_answers(service.form, answers, complete=False, only=allowed)
+        _check_reply(requested, set(action.get("refused") or []), clean)
         await _check_documents(account_id, service.form, clean)
         merged = {**load(app["answers"]), **clean}
         clean_answers(service.form, merged, complete=True)  # the whole form must now be whole

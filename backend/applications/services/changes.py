@@ -19,6 +19,7 @@ from backend.applications.errors import (
 from backend.applications.events import ApplicationEvent, StatusChanged
 from backend.applications.status import Status, check_transition
 from backend.applications.tables import Application, StatusEvent
+from backend.applications.wallet import refused_documents
 from backend.lib.db import current_engine, is_postgres
 from backend.system.audit import Actor, record
 from backend.system.counters import next_value
@@ -150,13 +151,21 @@ async def change_status(
     message_th: str = "",
     message_en: str = "",
     needs_fields: list[str] | None = None,
+    reply_by: dt.date | None = None,
 ) -> int:
     """An agency moves the application on: `app` is the row `locked_for_agency` returned,
-    in the same write transaction. Illegal transitions are 409. Returns the change number."""
+    in the same write transaction. Illegal transitions are 409. Returns the change number.
+    needs_info: the documents in the fields asked for again are marked refused, and
+    `reply_by` (checked by the caller) is the last day the agency waits."""
     check_transition(app["status"], new_status, by="agency")
-    action = None
+    action: dict[str, Any] | None = None
     if new_status == "needs_info":
-        action = {"th": message_th, "en": message_en, "fields": needs_fields or []}
+        fields = needs_fields or []
+        action = {"th": message_th, "en": message_en, "fields": fields}
+        if refused := await refused_documents(app, fields):
+            action["refused"] = refused
+        if reply_by is not None:
+            action["reply_by"] = reply_by.isoformat()
     return await record_change(
         app, new_status, actor, message_th=message_th, message_en=message_en, action=action
     )

@@ -7,6 +7,7 @@ import datetime as dt
 import hmac
 import json
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from piccolo.querystring import QueryString
@@ -30,8 +31,14 @@ from backend.applications.tables import Application, StatusEvent
 from backend.lib.db import current_engine
 from backend.lib.schema import I18n
 from backend.lib.workdays import expected_by
+from backend.system.registry import ExtensionPoint, current
 
 MAX_DASHBOARD_PAGE = 50
+
+DetailPart = Callable[[int, ApplicationDetail], Awaitable[dict[str, Any]]]
+DETAIL_PARTS: ExtensionPoint[DetailPart] = ExtensionPoint("applications.detail_parts")
+"""What a domain above adds to the citizen's view of one application: (account id, the
+detail) → keys of `ApplicationDetail.parts`, e.g. the booked visit."""
 
 
 _SUMMARY = (
@@ -57,9 +64,12 @@ def action_required(raw: str) -> ActionRequired | None:
     if not raw:
         return None
     data = json.loads(raw)
+    reply_by = data.get("reply_by")
     return ActionRequired(
         message=I18n(th=data.get("th", ""), en=data.get("en", "")),
         fields=list(data.get("fields") or []),
+        reply_by=dt.date.fromisoformat(reply_by) if reply_by else None,
+        refused=list(data.get("refused") or []),
     )
 
 
@@ -83,6 +93,21 @@ def expected(row: dict[str, Any]) -> dt.date | None:
     return expected_by(submitted, int(row["processing_days"] or 0))
 
 
+MAX_DETAIL = 40
+"""Characters of the identifying answer a card shows (a plate number fits with room)."""
+
+
+def identifying(row: dict[str, Any]) -> str:
+    """The answer to the service's identifying field (catalog `identifies`), as text; '' when
+    the service marks none or the answer is not plain (a sealed ID number is never shown)."""
+    if not row.get("identifier") or not row.get("id_answers"):
+        return ""
+    value = json.loads(row["id_answers"]).get(row["identifier"])
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return ""
+    return str(value)[:MAX_DETAIL]
+
+
 def _summary(row: dict[str, Any]) -> ApplicationSummary:
     return ApplicationSummary(
         id=row["id"],
@@ -93,6 +118,7 @@ def _summary(row: dict[str, Any]) -> ApplicationSummary:
         action=action_required(row["action_required"]) if row["status"] == "needs_info" else None,
         deleted=row["deleted_at"] is not None,
         expected_by=expected(row),
+        detail=identifying(row),
     )
 
 
@@ -117,7 +143,8 @@ async def dashboard_version(account_id: int) -> tuple[int, int]:
 _DASHBOARD_SQL = """
 SELECT a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
     a.deleted_at, a.submitted_at, s.processing_days,
-    s.slug AS service_slug, s.name_th AS service_th, s.name_en AS service_en,
+    s.slug AS service_slug, s.name_th AS service_th, s.name_en AS service_en, s.identifier,
+    CASE WHEN s.identifier <> '' THEN a.answers ELSE '' END AS id_answers,
     g.code AS agency_code, g.name_th AS agency_th, g.name_en AS agency_en,
     v.seq AS version_seq, v.n AS version_n
 FROM (SELECT COALESCE(MAX(change_seq), 0) AS seq, COUNT(*) AS n FROM application
@@ -200,7 +227,10 @@ async def get_detail(account_id: int, application_id: int) -> ApplicationDetail:
     )
     if row is None:
         raise ApplicationNotFoundError()
-    return _detail(row, await history(application_id))
+    detail = _detail(row, await history(application_id))
+    for part in current().extensions(DETAIL_PARTS):
+        detail.parts.update(await part(account_id, detail))
+    return detail
 
 
 def _detail(row: dict[str, Any], entries: list[HistoryEntry]) -> ApplicationDetail:

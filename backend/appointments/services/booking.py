@@ -35,6 +35,7 @@ from backend.appointments.services.common import (
     take_place,
     utc,
     when,
+    with_qr,
 )
 from backend.appointments.tables import Booking, Slot
 from backend.lib.db import write_transaction
@@ -290,7 +291,7 @@ async def move(
 
 
 async def one(account_id: int, booking_id: int, allows: Allows) -> BookingOut:
-    return as_out(await _owned(account_id, booking_id, allows))
+    return with_qr(as_out(await _owned(account_id, booking_id, allows)))
 
 
 async def mine(
@@ -301,7 +302,7 @@ async def mine(
     if application_id is not None:
         where &= Booking.application == application_id
     rows = await booking_query().where(where).order_by(Booking.slot._.starts_at)
-    return [as_out(r) for r in rows if allows(r["service"])]
+    return [with_qr(as_out(r)) for r in rows if allows(r["service"])]
 
 
 async def end_all_of(account_id: int, *, application_id: int | None = None) -> int:

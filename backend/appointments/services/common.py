@@ -7,12 +7,14 @@ import datetime as dt
 import secrets
 from typing import Any
 
+import msgspec
 from piccolo.querystring import QueryString
 
 from backend.appointments.schemas import BookingOut, OfficeBrief
 from backend.appointments.tables import Booking, Slot
 from backend.lib.db import current_engine
 from backend.lib.i18n import format_datetime
+from backend.lib.qr import qr_svg
 from backend.lib.schema import I18n
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "take_place",
     "utc",
     "when",
+    "with_qr",
 ]
 
 CHANGE_CUTOFF = dt.timedelta(hours=2)
@@ -121,6 +124,15 @@ def booking_query() -> Any:
         *office_columns(slot),
         Booking.application._.tracking_code.as_alias("tracking_code"),
     )
+
+
+def with_qr(booking: BookingOut) -> BookingOut:
+    """An active booking with its reference as a QR code, for the citizen to show at the
+    kiosk (and the ticket to carry): the text is the reference alone, what the kiosk types."""
+    if booking.status not in ("booked", "checked_in"):
+        return booking
+    drawn = qr_svg(booking.reference, scale=6, title="Booking")  # 150 px: read off a screen
+    return msgspec.structs.replace(booking, qr_svg=drawn)
 
 
 def as_out(row: dict[str, Any]) -> BookingOut:

@@ -17,7 +17,7 @@ from backend.appointments.errors import (
     CheckInNotTodayError,
 )
 from backend.appointments.schemas import CheckIn, DayBooking, OfficerDay, Ticket
-from backend.appointments.services.common import as_out, booking_query, now, utc
+from backend.appointments.services.common import as_out, booking_query, now, utc, with_qr
 from backend.appointments.services.offices import own_office
 from backend.appointments.tables import Booking
 from backend.kiosk.tables import AssistedSession
@@ -96,7 +96,7 @@ def _ticket(row: dict[str, Any]) -> Ticket:
     number = int(row["queue_number"])
     return Ticket(
         queue_number=number,
-        booking=as_out(row),
+        booking=with_qr(as_out(row)),
         text=I18n(th=f"บัตรคิวหมายเลข {number:03d}", en=f"Queue ticket {number:03d}"),
     )
 

@@ -20,7 +20,7 @@ from litestar.openapi.spec import (
 from litestar.params import QueryParameter
 
 from backend.documents.errors import UploadInterruptedError
-from backend.documents.schemas import MAX_LABEL, DocumentOut
+from backend.documents.schemas import MAX_LABEL, DocumentOut, DocumentUse
 from backend.documents.services import DocumentRow
 
 DocumentTypeQuery = Annotated[
@@ -40,7 +40,7 @@ LabelQuery = Annotated[
 AnyRequest = Request[Any, Any, Any]
 
 
-def document_out(row: DocumentRow) -> DocumentOut:
+def document_out(row: DocumentRow, uses: list[DocumentUse] | None = None) -> DocumentOut:
     return DocumentOut(
         id=row.id,
         document_type=row.document_type,
@@ -50,6 +50,8 @@ def document_out(row: DocumentRow) -> DocumentOut:
         created_at=row.created_at,
         width=row.width,
         height=row.height,
+        refused_by=row.refused_by,
+        uses=uses,
     )
 
 

@@ -25,6 +25,7 @@ from backend.documents.controllers.common import (
 from backend.documents.schemas import DocumentOut, DocumentUpdate
 from backend.documents.services import MAX_IDEMPOTENCY_KEY, DocumentRow
 from backend.documents.sniff import KINDS
+from backend.documents.uses import uses_of
 from backend.lib.middleware import UNCOMPRESSED
 from backend.settings import Settings
 
@@ -132,12 +133,17 @@ class DocumentController(Controller):
         before: Annotated[
             int | None, QueryParameter(description="Page on: ids older than this.", ge=1)
         ] = None,
+        uses: Annotated[
+            bool, QueryParameter(description="With the applications that attached each.")
+        ] = False,
     ) -> list[DocumentOut]:
         """My documents, newest first."""
+        account = auth.require_account()
         rows = await services.list_documents(
-            auth.require_account(), document_type=document_type, limit=limit, before=before
+            account, document_type=document_type, limit=limit, before=before
         )
-        return [document_out(row) for row in rows]
+        found = await uses_of(account, [r.id for r in rows]) if uses else {}
+        return [document_out(row, found.get(row.id, []) if uses else None) for row in rows]
 
     @get("/{document_id:int}", operation_id="getDocument")
     async def get_document(

@@ -60,6 +60,7 @@ class DocumentRow:
     height: int | None
     created_at: dt.datetime
     deleted_at: dt.datetime | None
+    refused_by: int | None = None
 
     @property
     def live(self) -> bool:
@@ -85,6 +86,7 @@ def document_row(r: dict[str, Any]) -> DocumentRow:
         height=r["height"],
         created_at=r["created_at"],
         deleted_at=r["deleted_at"],
+        refused_by=r.get("refused_by"),
     )
 
 

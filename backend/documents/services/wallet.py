@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from backend.documents.errors import (
-    DocumentNotFoundError,
-)
+from backend.documents.errors import DocumentInUseError, DocumentNotFoundError
 from backend.documents.services.storing import (
     DocumentRow,
     clean_label,
@@ -18,6 +16,7 @@ from backend.documents.services.storing import (
 )
 from backend.documents.storage import StorageKeyMissingError, storage_for
 from backend.documents.tables import Document
+from backend.documents.uses import uses_of
 from backend.lib.db import transaction
 from backend.settings import Settings
 from backend.system.audit import Actor, record
@@ -126,7 +125,12 @@ async def relabel(actor: Actor, account_id: int, document_id: int, label: str) -
 
 async def soft_delete(actor: Actor, account_id: int, document_id: int) -> None:
     """Remove a document from the wallet. Its row and bytes stay for the applications it
-    was attached to; the citizen no longer sees it, and cannot attach it again."""
+    was attached to; the citizen no longer sees it, and cannot attach it again. Refused
+    (409, naming them) while an application awaiting the agency uses it."""
+    uses = (await uses_of(account_id, [document_id])).get(document_id, [])
+    if codes := ", ".join(u.tracking_code for u in uses if u.pending):
+        error = DocumentInUseError
+        raise error(f"{error.message_en} ({codes})", f"{error.message_th} ({codes})")
     async with transaction():
         deleted = (
             await Document.update({Document.deleted_at: utc_now()})

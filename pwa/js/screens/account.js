@@ -1,12 +1,13 @@
 // @ts-check
-// My account: my passkeys (name, created, last used, synced or on one device only) to add,
-// rename and remove; where I am signed in, and ending everything else at once (after a lost
-// phone or a recovery); signing out here or everywhere. Removing the last passkey is allowed
-// only after saying plainly what it means and how to get back in (a district office).
-// My data (PDPA): download a copy of all of it, or delete the account, confirmed with the last
-// four digits of the ID number.
+// My account, in the order people need it: my details (phone and address to change), links to
+// notifications, documents and who accessed my data (?show=activity), how my identity is
+// known, my passkeys (name, created, last used, synced or on one device only) to add, rename
+// and remove; where I am signed in, and ending everything else at once (after a lost phone or a
+// recovery); authorisations; my data (PDPA) as a page to print (?show=data) or a JSON file,
+// deleting the account (confirmed with the last four digits of the ID number); signing out
+// last. The only passkey says plainly what losing it means, and removing it asks again.
 import { ApiError, getJSON, send } from '../api.js';
-import { t, date, when } from '../i18n.js';
+import { t, date, when, loadStrings } from '../i18n.js';
 import { enqueue, list as queued } from '../outbox.js';
 import { setAccount } from '../session.js';
 import { el } from '../views/dom.js';
@@ -26,6 +27,12 @@ import {
 import { register, passkeyProblem, deviceName, supported } from './passkey.js';
 import { fresh, clearPersonal } from './local.js';
 import { info as digitalId, startButton, levelText } from './digital-id.js';
+import { profileSection, activity, myData } from './fields.js';
+
+await loadStrings('more'); // its words: only where My account is opened
+
+/** The pages inside My account (`#/account?show=…`). */
+const INSIDE = /** @type {Record<string, (root: HTMLElement) => Promise<void>>} */ ({ activity, data: myData });
 
 /**
  * @typedef {{id: number, name: string, created_at: string, last_used_at: string | null, multi_device: boolean}} Passkey
@@ -43,7 +50,11 @@ function forgetPush() {
 export async function render(root, params) {
   const me = signedIn(root, t('account.title'));
   if (!me) return;
-  const identity = await identitySection(params);
+  const inside = INSIDE[params?.get('show') || ''];
+  if (inside) return inside(root);
+  const [profile, provider] = await Promise.all([getJSON('/api/v1/me/profile').catch(() => null), digitalId()]);
+  const identity = identitySection(params, profile, provider);
+  const details = profile ? profileSection(profile, () => {}) : null;
   const status = el('p', { class: 'flash', role: 'status' });
   status.hidden = true;
   const list = el('ul', { class: 'cards' });
@@ -58,7 +69,7 @@ export async function render(root, params) {
   }), 'secondary');
   add.hidden = !supported();
   const out = el('div', { class: 'actions-row' },
-    button(t('account.signout'), () => signOut(false)),
+    button(t('account.signout'), () => signOut(false), 'secondary'),
     button(t('account.signoutAll'), () => signOut(true), 'secondary'),
   );
   const sessions = el('ul', { class: 'plain' });
@@ -82,10 +93,23 @@ export async function render(root, params) {
   // The lists first, then the whole screen at once: nothing below them moves when they arrive.
   root.replaceChildren(el('h1', {}, t('account.title')), loading());
   await Promise.all([load(), loadSessions()]).catch((error) => tell(problemText(error), true));
+  const link = (/** @type {string} */ href, /** @type {string} */ key) => el('li', {}, el('a', { href }, t(key)));
+  const html = document.documentElement;
+  const large = button(t('display.large'), () => {
+    const on = html.classList.toggle('large-text');
+    if (on) localStorage.large = '1'; else delete localStorage.large; // local.js applies it at start
+    large.setAttribute('aria-pressed', String(on));
+  }, 'toggle');
+  large.setAttribute('aria-pressed', String(html.classList.contains('large-text')));
   page(root, t('account.title'),
     takeFlash(),
     el('p', {}, t('account.signedInAs', { name: me.full_name })),
-    el('p', {}, el('a', { class: 'button secondary', href: '#/notifications' }, t('notifications.title'))),
+    details,
+    el('nav', { 'aria-label': t('account.more') }, el('ul', { class: 'links' },
+      link('#/notifications', 'notifications.title'),
+      link('#/documents', 'account.documents'),
+      link('#/account?show=activity', 'account.activity'))),
+    el('p', {}, large),
     identity,
     el('h2', {}, t('passkeys.title')),
     el('p', {}, t('passkeys.intro')),
@@ -93,18 +117,19 @@ export async function render(root, params) {
     el('h2', {}, t('account.sessionsTitle')),
     el('p', {}, t('account.sessionsIntro')),
     sessions, endOthers,
-    el('h2', {}, t('account.signoutTitle')),
-    el('p', {}, t('account.signoutIntro')),
-    confirmOut, out,
     el('h2', {}, t('delegation.title')),
     el('p', {}, t('delegation.accountIntro')),
     el('p', {}, el('a', { class: 'button secondary', href: '#/delegations' }, t('delegation.manage'))),
     el('h2', {}, t('account.dataTitle')),
     el('p', {}, t('account.dataIntro')),
-    el('a', { class: 'button secondary', href: '/api/v1/me/export', download: '' }, t('account.export')),
+    el('p', {}, el('a', { class: 'button secondary', href: '#/account?show=data' }, t('account.readable'))),
+    el('p', {}, el('a', { href: '/api/v1/me/export', download: '' }, t('account.json'))),
     el('h2', {}, t('account.eraseTitle')),
     el('p', {}, t('account.eraseIntro')),
     erasure,
+    el('h2', {}, t('account.signoutTitle')),
+    el('p', {}, t('account.signoutIntro')),
+    confirmOut, out,
   );
 
   /** @param {string} text @param {boolean} [bad] */
@@ -133,14 +158,16 @@ export async function render(root, params) {
   /** @param {Passkey} key @param {boolean} last */
   function card(key, last) {
     const used = key.last_used_at ? t('passkeys.used', { time: when(key.last_used_at) }) : t('passkeys.neverUsed');
+    // The only passkey: no red button beside it, and what losing it means said before any.
     const actions = el('div', { class: 'actions-row' },
-      button(t('passkeys.rename'), () => rename(key, item)),
-      button(t('passkeys.remove'), () => remove(key, last, item), 'danger'),
+      button(t('passkeys.rename'), () => rename(key, item), 'secondary'),
+      button(t('passkeys.remove'), () => remove(key, last, item), last ? 'secondary' : 'danger'),
     );
     const item = el('li', { class: 'card' },
       el('h3', {}, key.name || t('passkeys.unnamed')),
       el('p', { class: 'meta' }, `${t('passkeys.created', { date: date(key.created_at) })} · ${used}`),
       el('p', {}, t(key.multi_device ? 'passkeys.synced' : 'passkeys.deviceBound')),
+      last ? el('p', { class: 'warning' }, t('passkeys.onlyOne')) : '',
       actions,
     );
     return item;
@@ -219,6 +246,7 @@ export async function render(root, params) {
         if (offline) message = 'account.signedOutOffline';
       }
       await clearPersonal();
+      delete document.body.dataset.role; // an officer's menu comes back for whoever is next
       // Offline: this phone forgets everything now; the server ends the session when it hears.
       if (message === 'account.signedOutOffline')
         await enqueue({ url: '/api/v1/auth/signout', meta: { kind: 'signout' } });
@@ -266,12 +294,9 @@ export async function render(root, params) {
 }
 
 /** How my identity is known, and (self-asserted, digital ID on) the way to prove it.
- * Fetched before the screen draws, so nothing moves. @param {URLSearchParams} [params] */
-async function identitySection(params) {
-  const [provider, profile] = await Promise.all([
-    digitalId(),
-    getJSON('/api/v1/me/profile').catch(() => null),
-  ]);
+ * Fetched before the screen draws, so nothing moves.
+ * @param {URLSearchParams | undefined} params @param {any} profile @param {any} provider */
+function identitySection(params, profile, provider) {
   if (!profile) return null;
   const box = el('p', { 'aria-live': 'polite' }); // not role=status: the passkeys' own message is the screen's
   const verified = params?.get('verified') === 'digital_id';

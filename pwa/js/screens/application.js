@@ -3,7 +3,7 @@
 // sent through the outbox), my answers and documents, the full status history, and withdraw
 // while the agency has not decided. Read from the phone's copy when offline.
 import { getJSON, send } from '../api.js';
-import { t, pick, when, date, number } from '../i18n.js';
+import { t, pick, when, date, number, loadStrings } from '../i18n.js';
 import { enqueue, retry, replay, list } from '../outbox.js';
 import { el } from '../views/dom.js';
 import {
@@ -24,7 +24,9 @@ import { promised } from './promise.js';
 import { sentBox, decisionBox, contactBox } from './journey.js';
 import { buildForm } from './form.js';
 import { feeSection } from './fee.js';
-import { fresh, drafts, walletFor } from './local.js';
+import { fresh, drafts, walletFor, said } from './local.js';
+
+await loadStrings('more'); // each status's line of meaning (the one glossary)
 
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
 export async function render(root, params, match) {
@@ -37,11 +39,18 @@ export async function render(root, params, match) {
   /** @type {any[]} */
   const form = service.form;
   const fee = app.status === 'draft' ? null : await feeSection(id, service);
+  // A visit to the office (booked, or to book): its code and words load only then.
+  const visit = app.parts?.appointments
+    ? (await import('../visit.js')).applicationVisit(app, () => render(root, new URLSearchParams(), match))
+    : null;
   const byName = new Map(form.map((f) => [f.name, f]));
   const fixId = Number(params.get('fix'));
   const fixing = fixId ? (await list()).find((item) => item.id === fixId) : undefined;
-  // The fields the agency asked for again (needs_info), and the wallet documents they may use.
-  const asked = (app.action?.fields || []).map((/** @type {string} */ n) => byName.get(n)).filter(Boolean);
+  // The fields the agency asked for again (needs_info): required in the reply, whatever the
+  // form says; and the wallet documents they may use.
+  const asked = (app.action?.fields || []).map((/** @type {string} */ n) => byName.get(n)).filter(Boolean)
+    .map((/** @type {any} */ f) => ({ ...f, required: true }));
+  if (app.action) await loadStrings('journey').catch(() => {}); // offline, never kept: their keys
   const wallet = await walletFor(asked);
 
   const answers = el('dl', { class: 'answers' });
@@ -85,9 +94,11 @@ export async function render(root, params, match) {
       el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
       ` · ${t('dashboard.changed', { time: when(app.updated_at) })}`,
     ),
+    el('p', { class: 'meaning' }, t(`meaning.${app.status}`)),
     params.get('sent') ? null : promised(app.expected_by),
     app.action ? answerSection() : null,
     fee,
+    visit,
     app.status === 'draft' ? draftSection() : null,
     el('h2', {}, t('detail.answers')),
     answers,
@@ -97,13 +108,13 @@ export async function render(root, params, match) {
     history,
     app.can_withdraw ? withdrawSection() : null,
     contactBox(app),
-    el('p', {}, el('a', { href: '#/dashboard' }, t('detail.back'))),
+    el('p', {}, el('a', { href: '#/dashboard' }, said('detail.back'))),
   );
 
   /** What the agency asked for, and the form to answer it (only the fields it named). */
   function answerSection() {
     const local = fixing?.meta ?? {};
-    const fields = buildForm(asked, local.answers || {}, { documents: wallet, onChange() {} });
+    const fields = buildForm(asked, local.answers || {}, { documents: wallet, onChange() {}, camera: true });
     const problems = summary();
     const note = /** @type {HTMLTextAreaElement} */ (el('textarea', { name: 'message', rows: '3', maxlength: '1000' }));
     note.value = local.message || '';
@@ -146,8 +157,9 @@ export async function render(root, params, match) {
       });
     });
     return el('section', { class: 'action', 'aria-labelledby': 'todo-title' },
-      el('h2', { id: 'todo-title' }, t('dashboard.todo')),
+      el('h2', { id: 'todo-title' }, said('dashboard.todo')),
       el('p', {}, pick(app.action.message)),
+      replyBy(app.action.reply_by),
       reply);
   }
 
@@ -179,7 +191,7 @@ export async function render(root, params, match) {
       busy(root, async () => {
         try {
           await send('POST', `/api/v1/applications/${id}/withdraw`, { reason: reason.value.trim() });
-          setFlash(t('detail.withdrawn'));
+          setFlash(t('meaning.withdrawn'));
           await render(root, new URLSearchParams(), match);
         } catch (error) {
           confirm.replaceChildren(el('p', {}, problemText(error)));
@@ -192,6 +204,13 @@ export async function render(root, params, match) {
       field('withdraw-reason', t('detail.reason'), reason),
       confirm, go);
   }
+}
+
+/** The agency's last day, and what follows it. @param {string | undefined} day ISO date */
+function replyBy(day) {
+  if (!day) return '';
+  return el('p', { class: 'reply-by' }, el('strong', {}, t('reply.by', { date: date(`${day}T12:00:00`) })), ' ',
+    t('reply.after'));
 }
 
 /**

@@ -4,13 +4,19 @@
 // with an Idempotency-Key: offline it waits ("waiting to send (1)") and is sent once when the
 // connection returns. A queued submission the server refused comes back here
 // (?fix=<outbox id>) with the server's messages next to the fields, to correct and send again.
+// Before it goes: check your answers, and the declaration that they are true (review.js).
 import { getJSON, send } from '../api.js';
-import { t, pick, when } from '../i18n.js';
+import { t, pick, when, date, number, loadStrings } from '../i18n.js';
 import { enqueue, retry, replay, list, answerTo } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { page, summary, say, busy, button, problemText, fieldProblems, refusalText, signedIn, setFlash } from './ui.js';
+import {
+  page, summary, say, busy, button, problemText, fieldProblems, refusalText, signedIn, setFlash, showError,
+} from './ui.js';
 import { buildForm } from './form.js';
+import { fieldLink } from './fields.js';
 import { fresh, drafts, walletFor } from './local.js';
+
+await loadStrings('more'); // check your answers' words
 
 const AUTOSAVE_MS = 400;
 
@@ -54,7 +60,7 @@ export async function render(root, params, match) {
     problems,
     el('p', { class: 'meta' }, t('apply.intro')),
     fields.element,
-    el('div', { class: 'actions-row' }, el('button', { type: 'submit' }, t('apply.submit')), serverSave),
+    el('div', { class: 'actions-row' }, el('button', { type: 'submit' }, t('review.continue')), serverSave),
     saved,
   );
   page(root, t('apply.titleFor', { name: pick(service.name) }),
@@ -72,14 +78,28 @@ export async function render(root, params, match) {
     event.preventDefault();
     const { answers, errors } = fields.check();
     if (complain(errors)) return;
-    busy(form, () => submit(answers));
+    say(problems, '');
+    const review = reviewSection({
+      fields: service.form,
+      answers,
+      documents,
+      onChange(name) {
+        review.remove();
+        form.hidden = false;
+        fieldLink(`f-${name}`, '').click();
+      },
+      onSubmit: () => busy(review, () => submit(answers)),
+    });
+    form.hidden = true;
+    form.after(review);
   });
 
   /** @param {Record<string, string>} errors */
   function complain(errors) {
     fields.showErrors(errors);
     const names = Object.keys(errors);
-    say(problems, names.length ? t('form.problems') : '', names.map((n) => `${fields.label(n)}: ${errors[n]}`));
+    const items = names.map((n) => fieldLink(`f-${n}`, `${fields.label(n)}: ${errors[n]}`));
+    say(problems, names.length ? t('form.problems') : '', items);
     return names.length > 0;
   }
 
@@ -93,7 +113,7 @@ export async function render(root, params, match) {
     say(
       problems,
       `${t('apply.refused')} ${refusalText(error)}`,
-      Object.entries(known).map(([n, m]) => `${fields.label(n)}: ${m}`),
+      Object.entries(known).map(([n, m]) => fieldLink(`f-${n}`, `${fields.label(n)}: ${m}`)),
     );
   }
 
@@ -127,6 +147,8 @@ export async function render(root, params, match) {
     const refused = queue.find((i) => i.state === 'failed' && i.meta?.slug === slug);
     if (refused) {
       fixing = refused;
+      root.querySelector('section.review')?.remove(); // back to the form, the server's words beside the fields
+      form.hidden = false;
       showRefusal(refused.error);
       return;
     }
@@ -171,4 +193,67 @@ function prefilled(form, profile) {
   return Object.fromEntries(
     form.filter((f) => f.prefill && profile[f.prefill]).map((f) => [f.name, profile[f.prefill]]),
   );
+}
+
+// Check your answers (GOV.UK's pattern) before an application goes: every answer as the agency
+// will read it, a "Change" beside each that takes the citizen back to that field, and the
+// declaration that it is true, which must be ticked before the one button that submits.
+/**
+ * @param {{fields: import('./fields.js').FormField[], answers: Record<string, any>,
+ *   documents: Record<string, import('./fields.js').WalletDocument[]>, onChange: (name: string) => void,
+ *   onSubmit: () => Promise<void>}} options
+ * @returns {HTMLElement}
+ */
+export function reviewSection({ fields, answers, documents, onChange, onSubmit }) {
+  const list = el('dl', { class: 'answers' });
+  for (const f of fields) {
+    const label = pick(f.label);
+    const named = t('review.changeField', { label });
+    const change = el('button', { type: 'button', class: 'secondary', 'aria-label': named }, t('review.change'));
+    change.addEventListener('click', () => onChange(f.name));
+    list.append(el('dt', {}, label), el('dd', {}, answerText(f, answers[f.name], documents), ' ', change));
+  }
+  const problems = summary();
+  const box = /** @type {HTMLInputElement} */ (el('input', { type: 'checkbox', id: 'declare', name: 'declare' }));
+  const declaration = el('div', { class: 'field', id: 'declare-field' },
+    el('p', { class: 'field-error', id: 'declare-error', hidden: '' }),
+    el('label', { class: 'choice', for: 'declare' }, box, el('span', {}, t('review.declare'))));
+  const go = el('button', { type: 'submit' }, t('review.submit'));
+  const form = el('form', { novalidate: '' }, declaration, go);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const missing = box.checked ? '' : t('review.declareNeeded');
+    showError('declare', missing);
+    say(problems, missing ? t('form.problems') : '', missing ? [fieldLink('declare', missing)] : []);
+    if (missing) return;
+    go.setAttribute('disabled', '');
+    try {
+      await onSubmit();
+    } finally {
+      go.removeAttribute('disabled');
+    }
+  });
+  const heading = el('h2', { id: 'review-title', tabindex: '-1' }, t('review.title'));
+  const section = el('section', { class: 'review', 'aria-labelledby': 'review-title' },
+    problems, heading, el('p', { class: 'meta' }, t('review.intro')), list, form);
+  queueMicrotask(() => heading.focus());
+  return section;
+}
+
+/**
+ * An answer as a person reads it: a choice's words, a date in the citizen's calendar, a
+ * document's name. @param {import('./fields.js').FormField} f @param {any} value
+ * @param {Record<string, import('./fields.js').WalletDocument[]>} documents
+ */
+function answerText(f, value, documents) {
+  if (value === undefined || value === null || value === '') return t('review.none');
+  if (f.type === 'choice') return pick(f.choices?.find((c) => c.value === value)?.label || { th: value, en: value });
+  if (f.type === 'date') return date(`${value}T12:00:00`);
+  if (f.type === 'number') return number(value);
+  if (f.type === 'file') {
+    const docs = documents[f.document_type || ''] || [];
+    const doc = docs.find((d) => d.alias === value || String(d.id) === String(value));
+    return doc?.label || pick(f.label);
+  }
+  return String(value);
 }

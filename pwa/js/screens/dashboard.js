@@ -1,40 +1,56 @@
 // @ts-check
-// My applications, across every agency, newest activity first. Drawn at once from the phone's
+// My applications, across every agency: what needs my action first (full-width buttons), then
+// those in progress, then the finished ones, each group newest activity first, each card with
+// the answer its service marks as identifying (a plate number); a search by service or code
+// filters what is loaded. Drawn at once from the phone's
 // copy (IndexedDB), then refreshed with `since` (only what changed; nothing changed costs a
 // bodiless 304). The status bar says "offline · last updated …" when the copy is all there is.
 // What is still in the outbox shows on top (documents to upload too): "waiting to send", or
-// refused and "needs fixing".
+// refused and "needs fixing". Visits booked at an office show on their application's card,
+// and those booked before applying below the list (js/visit.js, loaded only then).
 import { announce, getJSON } from '../api.js';
-import { t, pick, when } from '../i18n.js';
+import { t, pick, when, date, loadStrings } from '../i18n.js';
 import { subscribe, discard, list as queued } from '../outbox.js';
 import { el } from '../views/dom.js';
 import { page, button, problemText, refusalText, signedIn, takeFlash, loading } from './ui.js';
 import { promised } from './promise.js';
-import { readCopy, keepCopy } from './local.js';
+import { readCopy, keepCopy, said } from './local.js';
 
 const PAGE = 20;
+/** The groups, in the order the citizen meets them, and which statuses each holds. */
+const GROUPS = /** @type {[string, (status: string) => boolean][]} */ ([
+  ['todo', (s) => s === 'needs_info' || s === 'draft'],
+  ['progress', (s) => ['submitted', 'received', 'in_review'].includes(s)],
+  ['done', () => true],
+]);
 
 /** @typedef {{id: number, tracking_code: string, status: string, updated_at: string, deleted?: boolean,
  *   service: {slug: string, name: {th: string, en: string}, agency_name: {th: string, en: string}},
- *   action?: {message: {th: string, en: string}, fields: string[]} | null, expected_by?: string}} Summary */
+ *   action?: {message: {th: string, en: string}, fields: string[], reply_by?: string} | null, expected_by?: string,
+ *   detail?: string}} Summary */
 /** @typedef {{items: Summary[], sync: number, next_cursor?: number | null}} Dashboard */
 
 /** @param {HTMLElement} root */
 export async function render(root) {
-  const me = signedIn(root, t('dashboard.title'));
+  const me = signedIn(root, said('dashboard.title'));
   if (!me) return;
   if (me.role !== 'citizen') {
     page(
       root,
-      t('dashboard.title'),
+      said('dashboard.title'),
       el('p', {}, t('dashboard.staff')),
       el('p', {}, el('a', { href: '#/account' }, t('nav.account'))),
     );
     return;
   }
+  await loadStrings('journey').catch(() => {}); // offline before the worker kept them: keys show, the list too
   const pending = el('div', {});
   const status = el('p', { class: 'status', role: 'status' });
-  const list = el('ul', { class: 'cards' });
+  const list = el('div', {});
+  const search = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'search', id: 'mine-search', autocomplete: 'off' })
+  );
+  search.addEventListener('input', () => draw());
   const more = button(
     t('dashboard.more'),
     () =>
@@ -44,7 +60,11 @@ export async function render(root) {
     'secondary',
   );
   more.hidden = true;
-  const [copy, queue] = await Promise.all([readCopy('dashboard'), queued()]);
+  const [copy, queue, visitCopy] = await Promise.all([readCopy('dashboard'), queued(), readCopy('visits')]);
+  /** @type {any[]} */
+  let visits = visitCopy?.value.items || [];
+  let visit = await visitCode(visits);
+  const before = el('div', {});
   /** @type {Dashboard | null} */
   let state = copy?.value || null;
   let waiting = drawPending(pending, queue);
@@ -56,27 +76,43 @@ export async function render(root) {
   addEventListener('hashchange', () => stop(), { once: true });
   let drawn = false;
   if (state) draw();
-  else root.replaceChildren(el('h1', {}, t('dashboard.title')), loading());
+  else root.replaceChildren(el('h1', {}, said('dashboard.title')), loading());
 
   /** The whole screen at once, from the first list there is (the phone's copy, else the
    * server's): what follows the list never moves as it arrives. */
   function draw() {
     if (!state) return;
-    list.replaceChildren(...state.items.map(card));
-    status.textContent = state.items.length ? '' : t('dashboard.none');
+    const booked = new Map(visit ? visits.filter(visit.active).map((b) => [b.application_id, b]) : []);
+    const line = (/** @type {Summary} */ item) => booked.has(item.id) && visit?.visitLine(booked.get(item.id));
+    const words = search.value.trim().toLowerCase();
+    const shown = state.items.filter((i) => !words
+      || [i.service.name.th, i.service.name.en, i.tracking_code, i.detail || '']
+        .some((text) => text.toLowerCase().includes(words)));
+    list.replaceChildren(...GROUPS.map(([name, holds]) => {
+      const mine = shown.filter((i) => holds(i.status));
+      shown.splice(0, shown.length, ...shown.filter((i) => !mine.includes(i)));
+      return mine.length ? el('section', { 'aria-labelledby': `group-${name}` },
+        el('h2', { id: `group-${name}` }, t(`mine.${name}`, { n: mine.length })),
+        el('ul', { class: 'cards' }, ...mine.map((item) => card(item, line(item))))) : '';
+    }));
+    status.textContent = !state.items.length ? t('dashboard.none')
+      : words ? t(list.querySelector('li') ? 'mine.found' : 'mine.noMatch', { n: list.querySelectorAll('li').length })
+        : '';
+    before.replaceChildren(visit ? visit.beforeApplying(visits) : '');
     more.hidden = !state.next_cursor;
     if (drawn) return;
     drawn = true;
-    page(root, t('dashboard.title'),
+    page(root, said('dashboard.title'),
       takeFlash(),
       pending,
-      el('h2', {}, t('dashboard.mine')),
-      status, list, more,
+      el('div', { class: 'field' }, el('label', { for: search.id }, t('mine.search')), search),
+      status, list, more, before,
       el('p', {}, el('a', { href: '#/' }, t('dashboard.apply'))),
     );
   }
 
   async function refresh() {
+    const mine = getJSON('/api/v1/appointments').then((v) => v.items, () => null);
     if (!state) {
       state = /** @type {Dashboard} */ (await getJSON('/api/v1/dashboard', { limit: PAGE }));
     } else {
@@ -91,6 +127,12 @@ export async function render(root) {
       }
     }
     await keepCopy('dashboard', state);
+    const items = await mine;
+    if (items) {
+      visits = items;
+      visit = (await visitCode(items)) || visit;
+      await keepCopy('visits', { items });
+    }
     draw();
   }
 
@@ -124,24 +166,33 @@ function merge(state, changed) {
   state.items = [...byId.values()].sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
 }
 
-/** @param {Summary} item */
-function card(item) {
+/** Visits' code, where there is one to show. @param {any[]} items */
+function visitCode(items) {
+  return items.some((b) => b.status === 'booked' || b.status === 'checked_in') ? import('../visit.js') : null;
+}
+
+/** @param {Summary} item @param {HTMLElement | false | undefined} visit its visit's line */
+function card(item, visit) {
   const node = el('li', { class: 'card' },
     el('h3', {}, el('a', { href: `#/applications/${item.id}` }, pick(item.service.name))),
-    el('p', { class: 'meta' }, `${pick(item.service.agency_name)} · ${item.tracking_code}`),
+    item.detail ? el('p', { class: 'detail' }, item.detail) : '',
+    el('p', { class: 'meta' }, `${pick(item.service.agency_name)} · `,
+      el('span', { class: 'code' }, item.tracking_code)),
     el('p', {}, el('span', { class: `badge state-${item.status}` }, t(`state.${item.status}`)),
       ` · ${t('dashboard.changed', { time: when(item.updated_at) })}`),
     promised(item.expected_by) || '',
+    visit || '',
   );
   if (item.action) {
+    const by = item.action.reply_by;
     node.append(el('div', { class: 'action' },
-      el('p', {}, el('strong', {}, t('dashboard.todo')), ` ${pick(item.action.message)}`),
-      el('p', {}, el('a', { href: `#/applications/${item.id}` }, t('dashboard.answer')))));
+      el('p', {}, el('strong', {}, said('dashboard.todo')), ` ${pick(item.action.message)}`),
+      by ? el('p', {}, el('strong', {}, t('reply.by', { date: date(`${by}T12:00:00`) }))) : '',
+      el('a', { class: 'button wide', href: `#/applications/${item.id}` }, t('dashboard.answer'))));
   }
   if (item.status === 'draft') {
-    node.append(
-      el('p', {}, el('a', { href: `#/services/${item.service.slug}/apply?draft=${item.id}` }, t('dashboard.continue'))),
-    );
+    node.append(el('a', { class: 'button wide', href: `#/services/${item.service.slug}/apply?draft=${item.id}` },
+      t('dashboard.continue')));
   }
   return node;
 }

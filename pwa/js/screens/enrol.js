@@ -1,17 +1,42 @@
 // @ts-check
-// Create an account: ID number (checksum checked here, the server checks again), name,
-// optional phone, language → the browser creates a passkey → signed in.
-import { t, currentLang, loadLang } from '../i18n.js';
+// Create an account: ID number (grouped as typed, as on the card; checksum checked here, the
+// server checks again), name, optional phone, language → what the phone is about to ask → the
+// browser creates a passkey → signed in. A one-line privacy notice links the full one.
+import { t, currentLang, loadLang, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, isThaiId, isPhone, digits, fieldProblems } from './ui.js';
 import { register, passkeyProblem, deviceName, deviceNotes, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
 import { info as digitalId, startButton, render as verified } from './digital-id.js';
+import { fieldLink } from './fields.js';
+
+await loadStrings('more'); // the words of forms, this one's included
+
+/** "1 2345 67890 12 3": the ID card's groups. */
+const GROUPS = [1, 4, 5, 2, 1];
+
+/** Group the digits as typed, keeping the caret after the same digit. @param {HTMLInputElement} input */
+export function groupAsTyped(input) {
+  input.addEventListener('input', () => {
+    const caret = input.selectionStart ?? input.value.length;
+    const before = input.value.slice(0, caret).replace(/\D/g, '').length;
+    const all = input.value.replace(/\D/g, '').slice(0, 13);
+    const parts = [];
+    let at = 0;
+    for (const size of GROUPS) if (at < all.length) parts.push(all.slice(at, (at += size)));
+    input.value = parts.join(' ');
+    let place = 0;
+    for (let seen = 0; place < input.value.length && seen < before; place += 1)
+      if (input.value[place] !== ' ') seen += 1;
+    input.setSelectionRange(place, place);
+  });
+}
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
   if (params.has('verified')) return verified(root, params); // back from the digital ID
   const id = input('national_id', { inputmode: 'numeric', autocomplete: 'off', maxlength: '17' });
+  groupAsTyped(id);
   const name = input('full_name', { autocomplete: 'name', maxlength: '120' });
   const phone = input('phone', { type: 'tel', autocomplete: 'tel', maxlength: '20' });
   const language = el('fieldset', { id: 'language', role: 'radiogroup' }, el('legend', {}, t('enrol.language')));
@@ -36,7 +61,10 @@ export async function render(root, params) {
     field('full_name', t('enrol.name'), name),
     field('phone', t('enrol.phone'), phone, t('enrol.phoneHint')),
     language,
-    el('button', { type: 'submit' }, t('enrol.submit')),
+    el('p', { id: 'enrol-next' }, t('enrol.phoneWillAsk')),
+    el('button', { type: 'submit', 'aria-describedby': 'enrol-next' }, t('enrol.submit')),
+    el('p', { class: 'meta' }, t('enrol.privacyLine'), ' ',
+      el('a', { href: `/privacy?lang=${currentLang()}` }, t('enrol.privacyLink'))),
   );
   page(root, t('enrol.title'),
     el('p', { class: 'lead' }, keyIcon(), el('span', {}, t('welcome.passkey'))),
@@ -89,7 +117,7 @@ function input(name, attrs) {
  */
 function show(errors, problems) {
   for (const name of ['national_id', 'full_name', 'phone']) showError(name, errors[name] || '');
-  const list = Object.values(errors);
+  const list = Object.entries(errors).map(([name, text]) => fieldLink(name, text));
   say(problems, list.length ? t('form.problems') : '', list);
   if (list.length) document.getElementById(Object.keys(errors)[0])?.focus();
   return list.length > 0;

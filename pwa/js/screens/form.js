@@ -7,10 +7,11 @@
 import { t, pick, date, number, locale, currentLang } from '../i18n.js';
 import { subscribe, discard, list } from '../outbox.js';
 import { el } from '../views/dom.js';
-import { field as labelled, showError, isThaiId, isPhone, digits, problemText, refusalText } from './ui.js';
+import { field as labelled, showError, problemText, refusalText } from './ui.js';
+import { validate, dateRule, isoDate } from './fields.js';
 
 const MAX_UPLOAD = 10 * 1024 * 1024; // DOCUMENT_MAX_BYTES' default (the server says 413 above its own)
-const MAX_TEXT = 2000;
+const MAX_TEXT = 2000; // as checks.js
 const LONG_TEXT = 200; // longer answers (addresses) get a text area
 const RADIOS = 6; // more choices than this: a drop-down list
 const BUDDHIST_ERA = 543;
@@ -23,23 +24,21 @@ const SIGNATURES = [
 const AUTOFILL = /** @type {Record<string, string>} */ ({ full_name: 'name', phone: 'tel', address: 'street-address' });
 
 /**
- * @typedef {{th: string, en: string}} I18n
- * @typedef {{name: string, type: string, label: I18n, required?: boolean, help?: I18n, min?: number, max?: number,
- * min_length?: number, max_length?: number, choices?: {value: string, label: I18n}[], prefill?: string, document_type?:
- * string}} FormField
- * @typedef {{id: number | string, label: string, document_type: string, size_bytes: number, created_at: string,
- * queued?: 'waiting' | 'failed', outbox?: number, alias?: string}} WalletDocument a document, or an upload still in the
- * outbox
+ * @typedef {import('./fields.js').FormField} FormField
+ * @typedef {import('./fields.js').WalletDocument} WalletDocument
  * @typedef {{field: FormField, id: string, element: HTMLElement, raw: () => any}} Control
  */
 
 /**
  * @param {FormField[]} fields
  * @param {Record<string, any>} values what to show at first: typed text, or answers as sent
- * @param {{documents: Record<string, WalletDocument[]>, onChange: () => void}} options
+ * @param {{documents: Record<string, WalletDocument[]>, onChange: () => void, camera?: boolean}} options camera: a
+ * file field's first way is a new photo
  */
-export function buildForm(fields, values, { documents, onChange }) {
-  const controls = fields.map((f) => control(f, values[f.name], documents[f.document_type || ''] || [], onChange));
+export function buildForm(fields, values, { documents, onChange, camera = false }) {
+  const controls = fields.map(
+    (f) => control(f, values[f.name], documents[f.document_type || ''] || [], onChange, camera),
+  );
   const element = el('div', { class: 'form-fields' }, ...controls.map((c) => c.element));
   element.addEventListener('input', onChange);
   element.addEventListener('change', onChange);
@@ -78,15 +77,15 @@ export function buildForm(fields, values, { documents, onChange }) {
 }
 
 /**
- * @param {FormField} f @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange @returns
- * {Control}
+ * @param {FormField} f @param {any} value @param {WalletDocument[]} docs @param {() => void} onChange
+ * @param {boolean} camera @returns {Control}
  */
-function control(f, value, docs, onChange) {
+function control(f, value, docs, onChange, camera) {
   const id = `f-${f.name}`;
   const label = pick(f.label) + (f.required ? '' : ` ${t('form.optional')}`);
   const help = f.help ? pick(f.help) : '';
   if (f.type === 'date') return dateControl(f, id, label, value);
-  if (f.type === 'file') return fileControl(f, id, label, value, docs, onChange);
+  if (f.type === 'file') return fileControl(f, id, label, value, docs, onChange, camera);
   if (f.type === 'choice' && (f.choices || []).length <= RADIOS) {
     const group = el('fieldset', { id, role: 'radiogroup', class: 'group' }, el('legend', {}, label));
     if (help) hint(group, id, help);
@@ -178,8 +177,7 @@ function dateControl(f, id, label, value) {
   month.value = parts.m;
   const shown = el('p', { class: 'hint', id: `${id}-shown`, 'aria-live': 'polite' });
   const group = el('fieldset', { id, class: 'group' }, el('legend', {}, label));
-  const range = dateRange(f);
-  const help = [f.help ? pick(f.help) : '', range].filter(Boolean).join(' ');
+  const help = [f.help ? pick(f.help) : '', dateRule(f)].filter(Boolean).join(' · ');
   if (help) hint(group, id, help);
   group.append(
     el('p', { class: 'field-error', id: `${id}-error`, hidden: '' }),
@@ -203,43 +201,15 @@ function dateControl(f, id, label, value) {
   return { field: f, id, element: group, raw };
 }
 
-/** "Between 27 Nov 2569 and 25 Jan 2570" for a date field with limits (days from today). @param {FormField} f */
-function dateRange(f) {
-  const from = f.min !== undefined && f.min !== null ? date(daysFromToday(f.min)) : '';
-  const to = f.max !== undefined && f.max !== null ? date(daysFromToday(f.max)) : '';
-  if (from && to) return t('form.dateBetween', { from, to });
-  if (from) return t('form.dateFrom', { from });
-  return to ? t('form.dateTo', { to }) : '';
-}
-
-/** @param {number} days */
-function daysFromToday(days) {
-  const day = new Date();
-  day.setHours(12, 0, 0, 0);
-  day.setDate(day.getDate() + days);
-  return day;
-}
-
-/**
- * @param {{d: string, m: string, y: string, era: number}} parts @returns {string} ISO date, or '' if not a real date
- */
-function isoDate({ d, m, y, era }) {
-  if (!d || !m || !/^\d{4}$/.test(y)) return '';
-  const year = Number(y) - era;
-  const iso = `${String(year).padStart(4, '0')}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-  const check = new Date(`${iso}T12:00:00`);
-  return check.getDate() === Number(d) && check.getMonth() + 1 === Number(m) ? iso : '';
-}
-
 /**
  * A wallet document of the field's type, picked from the list or uploaded now. An upload goes
  * through the outbox (upload.js): offline, or cut off, it waits on the phone, is shown here as
  * "waiting to send" and may be picked at once (the answer names it "upload:<key>" until it is
  * sent); the option becomes the document once the wallet has it.
  * @param {FormField} f @param {string} id @param {string} label @param {any} value @param {WalletDocument[]} docs
- * @param {() => void} onChange
+ * @param {() => void} onChange @param {boolean} camera
  */
-function fileControl(f, id, label, value, docs, onChange) {
+function fileControl(f, id, label, value, docs, onChange, camera) {
   const group = el('fieldset', { id, class: 'group' }, el('legend', {}, label));
   hint(group, id, t(docs.some((d) => !d.queued) ? 'upload.pick' : 'upload.none'));
   const error = el('p', { class: 'field-error', id: `${id}-error`, hidden: '' });
@@ -247,7 +217,7 @@ function fileControl(f, id, label, value, docs, onChange) {
   /** @param {WalletDocument} doc @param {boolean} chosen */
   const addOption = (doc, chosen) => {
     const radio = el('input', { type: 'radio', name: f.name, value: String(doc.id), id: `${id}-${doc.id}` });
-    if (chosen) radio.setAttribute('checked', '');
+    if (chosen && !doc.refused_by) radio.setAttribute('checked', '');
     options.append(el('label', { class: 'choice', for: radio.id }, radio, el('span', {}, describe(doc, label))));
   };
   for (const doc of docs)
@@ -257,7 +227,11 @@ function fileControl(f, id, label, value, docs, onChange) {
   );
   const progress = el('p', { class: 'hint', id: `${id}-progress`, role: 'status' });
   picker.setAttribute('aria-describedby', `${id}-upload-hint ${id}-progress`);
-  group.append(error, options,
+  const photo = /** @type {HTMLInputElement} */ (
+    el('input', { type: 'file', id: `${id}-camera`, accept: 'image/*', capture: 'environment' })
+  );
+  group.append(error, camera ? el('div', { class: 'field camera' }, el('label', { for: photo.id }, t('upload.camera')),
+    photo) : '', options,
     el('div', { class: 'field' },
       el('label', { for: picker.id }, t('upload.label')),
       el('p', { class: 'hint', id: `${id}-upload-hint` }, t('upload.hint', { mb: MAX_UPLOAD / 1024 / 1024 })),
@@ -293,9 +267,10 @@ function fileControl(f, id, label, value, docs, onChange) {
   };
   const stop = subscribe(follow);
   addEventListener('hashchange', () => stop(), { once: true });
-  picker.addEventListener('change', async () => {
-    const file = picker.files?.[0];
-    picker.value = '';
+  /** @param {HTMLInputElement} input */
+  const take = async (input) => {
+    const file = input.files?.[0];
+    input.value = '';
     if (!file) return;
     const problem = await checkFile(file);
     showError(id, problem);
@@ -312,7 +287,9 @@ function fileControl(f, id, label, value, docs, onChange) {
     } catch (failure) {
       showError(id, problemText(failure));
     }
-  });
+  };
+  picker.addEventListener('change', () => take(picker));
+  photo.addEventListener('change', () => take(photo));
   const raw = () => {
     const chosen = /** @type {HTMLInputElement | null} */ (options.querySelector('input:checked'))?.value || '';
     return chosen.startsWith('upload:') ? chosen : Number(chosen) || '';
@@ -323,62 +300,13 @@ function fileControl(f, id, label, value, docs, onChange) {
 /** "Scan · 3 Dec 2569 · 120 KB", or "… · waiting to send". @param {WalletDocument} doc @param {string} label */
 function describe(doc, label) {
   const size = t('upload.kb', { n: number(Math.max(1, Math.round(doc.size_bytes / 1024))) });
-  return `${doc.label || label} · ${doc.queued ? t('upload.waiting') : date(doc.created_at)} · ${size}`;
+  const refused = doc.refused_by ? ` · ${t('upload.refused')}` : '';
+  return `${doc.label || label} · ${doc.queued ? t('upload.waiting') : date(doc.created_at)} · ${size}${refused}`;
 }
 
 /** Why this file cannot go to the wallet ('' if it can): too big, or not a PDF, JPEG or PNG. @param {File} file */
-async function checkFile(file) {
+export async function checkFile(file) {
   if (file.size > MAX_UPLOAD) return t('upload.tooLarge', { mb: MAX_UPLOAD / 1024 / 1024 });
   const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
   return SIGNATURES.some((sig) => sig.every((byte, i) => head[i] === byte)) ? '' : t('upload.type');
-}
-
-/**
- * The answer to send, or the reason it is not right.
- * @param {FormField} f @param {any} raw @param {boolean} [draft] required fields may be empty
- * @returns {[any, string]}
- */
-function validate(f, raw, draft = false) {
-  const empty = raw === '' || raw === null || raw === undefined || (f.type === 'date' && !raw.d && !raw.m && !raw.y)
-    || (typeof raw === 'string' && !raw.trim());
-  if (empty) return [null, f.required && !draft ? t('form.required') : ''];
-  if (f.type === 'text') {
-    const text = String(raw).trim();
-    const longest = f.max_length || MAX_TEXT;
-    if (text.length > longest) return [null, t('form.tooLong', { n: number(longest) })];
-    if (f.min_length && text.length < f.min_length) return [null, t('form.tooShort', { n: number(f.min_length) })];
-    return [text, ''];
-  }
-  if (f.type === 'number') {
-    const value = Number(String(raw).replace(/,/g, '').trim());
-    if (!Number.isFinite(value)) return [null, t('form.number')];
-    if (f.min !== undefined && f.min !== null && value < f.min)
-      return [null, t('form.numberMin', { n: number(f.min) })];
-    if (f.max !== undefined && f.max !== null && value > f.max)
-      return [null, t('form.numberMax', { n: number(f.max) })];
-    return [value, ''];
-  }
-  if (f.type === 'date') {
-    const iso = typeof raw === 'string' ? raw : isoDate(raw);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return [null, t('form.date')];
-    const day = new Date(`${iso}T12:00:00`);
-    if (f.min !== undefined && f.min !== null && day < daysFromToday(f.min)) return [null, t('form.dateEarly')];
-    if (f.max !== undefined && f.max !== null && day > daysFromToday(f.max)) return [null, t('form.dateLate')];
-    return [iso, ''];
-  }
-  if (f.type === 'choice') {
-    return (f.choices || []).some((c) => c.value === raw) ? [raw, ''] : [null, t('form.choice')];
-  }
-  if (f.type === 'thai-id') {
-    const value = digits(String(raw));
-    return isThaiId(value) ? [value, ''] : [null, t('form.thaiId')];
-  }
-  if (f.type === 'phone') {
-    const value = digits(String(raw));
-    return isPhone(value) ? [value, ''] : [null, t('form.phone')];
-  }
-  // file: a wallet document's id, or an upload still on the phone (not for a draft on the server)
-  if (String(raw).startsWith('upload:')) return [draft ? null : raw, ''];
-  const id = Number(raw);
-  return Number.isInteger(id) && id > 0 ? [id, ''] : [null, t('form.file')];
 }

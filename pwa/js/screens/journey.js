@@ -3,6 +3,7 @@
 // right after sending (the tracking code large, the next steps, the receipt), a decided
 // application's outcome with its reason and what they can do, and the agency's contact.
 import { t, pick } from '../i18n.js';
+import { isKiosk } from '../api.js';
 import { el } from '../views/dom.js';
 import { promised } from './promise.js';
 
@@ -22,8 +23,28 @@ export function sentBox(app) {
       el('li', {}, t('journey.step1', { agency })),
       el('li', {}, t('journey.step2')),
       el('li', {}, t('journey.step3'))),
+    pushOffer(),
     el('p', {}, el('a', { class: 'button secondary', href: `/receipt/${app.id}`, target: '_blank', rel: 'noopener' },
       t('journey.receipt'))));
+}
+
+/** Right after applying, the moment to offer notifications: on a phone that was never asked
+ * (not a kiosk, nor a delegate acting for someone, whose notices are the grantor's). */
+function pushOffer() {
+  const never = globalThis.Notification?.permission === 'default' && 'PushManager' in globalThis;
+  if (!never || isKiosk() || localStorage.getItem('acting') !== null) return '';
+  const go = el('button', { type: 'button' }, t('push.enable'));
+  const box = el('div', { class: 'push-offer' }, el('p', {}, t('push.why')), go);
+  go.addEventListener('click', async () => {
+    const push = await import('../push.js');
+    try {
+      await push.enable(push.deviceName());
+      box.replaceChildren(el('p', { role: 'status' }, t('push.on')));
+    } catch {
+      box.append(el('p', { role: 'alert' }, t('push.failed')));
+    }
+  });
+  return box;
 }
 
 /** A decided application: the outcome first, the agency's reason, what the citizen can do.

@@ -240,3 +240,11 @@ function toggleLargeText() {
   document.documentElement.classList.toggle('large-text');
   draw();
 }
+
+/**
+ * A server-drawn QR code (SVG), shown as an image: nothing from the server is parsed into the page. @param {string} svg
+ * @param {string} label
+ */
+export function qr(svg, label) {
+  return el('img', { class: 'qr', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, alt: label });
+}

@@ -26,7 +26,7 @@ import {
 } from './ui.js';
 import { signIn, passkeyProblem, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
-import { refresh, current, use, finish, clearDevice, restart, watch } from './kiosk-chrome.js';
+import { refresh, current, use, finish, clearDevice, restart, watch, qr } from './kiosk-chrome.js';
 
 await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
 
@@ -39,6 +39,7 @@ export async function render(root, params) {
   if (!isKiosk() || location.hash.startsWith('#/kiosk/activate')) return activate(root, params);
   const me = account();
   if (!me || me.role !== 'operator') return operatorSignIn(root, Boolean(me));
+  if (params.has('checkin')) return (await import('../staff/checkin.js')).render(root);
   const assisted = current();
   if (!assisted) return findCitizen(root);
   if (!assisted.consent_at) return consent(root, assisted);
@@ -147,6 +148,7 @@ function findCitizen(root) {
     el('label', { class: 'choice', for: 'id-checked' }, checked, el('span', {}, t('kiosk.idChecked'))),
     enrol, el('div', { class: 'actions-row' }, submit, newCitizen));
   page(root, t('kiosk.serveTitle'), el('p', {}, t('kiosk.serveLead')), form,
+    el('p', {}, el('a', { href: '#/kiosk?checkin' }, t('checkin.title'))),
     el('p', {}, el('a', { href: '#/kiosk/recovery' }, t('recovery.title'))));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -350,12 +352,4 @@ function serving(root, assisted) {
     ),
     el('p', {}, t('kiosk.servingLead')),
   );
-}
-
-/**
- * A server-drawn QR code (SVG), shown as an image: nothing from the server is parsed into the page. @param {string} svg
- * @param {string} label
- */
-export function qr(svg, label) {
-  return el('img', { class: 'qr', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, alt: label });
 }

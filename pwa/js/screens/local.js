@@ -6,7 +6,12 @@
 import { ApiError, getJSON, isKiosk, announce } from '../api.js';
 import { store } from '../db.js';
 import { clear as clearOutbox, replay, list } from '../outbox.js';
-import { OWNER_KEY, PUSH_KEY, setAccount } from '../session.js';
+import { OWNER_KEY, PUSH_KEY, setAccount, account, actingFor } from '../session.js';
+import { t, loadStrings } from '../i18n.js';
+
+// Large text, chosen on My account: applied as the first signed-in screen loads (before it
+// draws), here rather than in app.js, which every first visit pays for.
+if (!isKiosk()) document.documentElement.classList.toggle('large-text', !!localStorage.large);
 
 /** @param {string} key @returns {Promise<{key: string, value: any, storedAt: number} | undefined>} */
 export function readCopy(key) { return store('data').get(key); }
@@ -59,6 +64,8 @@ export async function walletFor(fields) {
       id: `upload:${i.idempotencyKey}`, label: i.meta.label, document_type: type, size_bytes: i.meta.size,
       created_at: new Date(i.createdAt).toISOString(), queued: i.state, outbox: i.id,
     }));
+    // "The agency said it was unclear" (offline, never kept: its key; the form still works).
+    if (docs.some((d) => d.refused_by)) await loadStrings('journey').catch(() => {});
     return [type, [...waiting, ...docs]];
   })));
 }
@@ -90,4 +97,20 @@ export async function adopt(session) {
   localStorage.setItem(OWNER_KEY, id);
   setAccount(session.account);
   replay().catch(() => {}); // what waited for a new session (401) goes now
+}
+
+// Whose screens these are also says whom they speak to. On a phone, the citizen ("คำขอของฉัน");
+// at a kiosk while an operator serves someone, the operator, about that citizen by name
+// ("คำขอของ สมศรี"): the staff words `serving.<key>` (loaded by the kiosk) replace `<key>` there.
+const SERVING = 'serving.';
+
+/** @param {string} key @param {Record<string, string | number>} [vars] */
+export function said(key, vars = {}) {
+  const me = account();
+  const citizen = actingFor();
+  if (me?.role === 'operator' && citizen && citizen !== me) {
+    const text = t(`${SERVING}${key}`, { ...vars, name: citizen.full_name });
+    if (text !== `${SERVING}${key}`) return text;
+  }
+  return t(key, vars);
 }

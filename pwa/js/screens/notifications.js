@@ -4,7 +4,7 @@
 // this device (the only place that asks for permission, after saying why), which kinds to
 // push, and which devices get them. app.js renders it again when a push arrives.
 import { announce, getJSON } from '../api.js';
-import { t, pick, when } from '../i18n.js';
+import { t, pick, when, loadStrings } from '../i18n.js';
 import * as push from '../push.js';
 import { el } from '../views/dom.js';
 import { loading } from './ui.js';
@@ -20,6 +20,7 @@ let statusLine = null;
 
 /** @param {HTMLElement} root */
 export async function render(root) {
+  await loadStrings('journey').catch(() => {}); // the switches' "on" and "off" (offline: their keys)
   // The phone's copy at once (saying from when), then the server's answers, drawn if they differ.
   const copy = await readCopy(COPY);
   if (copy) {
@@ -84,9 +85,10 @@ function showPage(page, list, actions, status, append) {
 
 /** @param {any} n */
 function item(n) {
+  // Inside the app a notice names its service (a push says no more than the lock screen shows).
   const title = n.kind === 'security'
     ? t('notifications.security')
-    : t('notifications.item', { code: n.tracking_code });
+    : n.service ? `${pick(n.service)} · ${n.tracking_code}` : t('notifications.item', { code: n.tracking_code });
   const link = el('a', { href: n.url }, title);
   if (!n.read_at) {
     // Marked read when opened; the link goes on whatever the answer.
@@ -137,7 +139,8 @@ async function optIn(status) {
 }
 
 /**
- * Which kinds are pushed: one toggle button each (muted ones still appear in the list).
+ * Which kinds are pushed: one switch each, showing and announcing on or off (muted ones still
+ * appear in the list).
  * @param {HTMLElement} status @param {{muted: string[], kinds: string[]}} prefs
  */
 function kinds(status, prefs) {
@@ -149,11 +152,14 @@ function kinds(status, prefs) {
     el('p', { id: 'kinds-label' }, t('notifications.kinds')),
   );
   for (const kind of prefs.kinds) {
-    const toggle = el(
-      'button',
-      { type: 'button', 'aria-pressed': String(!muted.has(kind)) },
-      t(`notifications.kind.${kind}`),
-    );
+    const state = el('span', { class: 'state', 'aria-hidden': 'true' });
+    const toggle = el('button', { type: 'button', role: 'switch', class: 'switch' },
+      t(`notifications.kind.${kind}`), state);
+    const show = () => {
+      toggle.setAttribute('aria-checked', String(!muted.has(kind)));
+      state.textContent = t(muted.has(kind) ? 'switch.off' : 'switch.on');
+    };
+    show();
     toggle.addEventListener('click', async () => {
       const next = new Set(muted);
       if (!next.delete(kind)) next.add(kind);
@@ -164,7 +170,7 @@ function kinds(status, prefs) {
         return;
       }
       muted = next;
-      toggle.setAttribute('aria-pressed', String(!muted.has(kind)));
+      show();
       status.textContent = t('notifications.saved');
     });
     group.append(el('p', {}, toggle));

@@ -11,11 +11,15 @@ import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, problemText, fieldProblems, setFlash, takeFlash } from './ui.js';
 
 await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
+await loadStrings('more'); // each status's line of meaning, as the citizen reads it
 
 const BASE = '/api/v1/officer';
 const PAGE = 20;
 const STATUSES = ['submitted', 'received', 'in_review', 'needs_info', 'approved', 'rejected', 'completed', 'withdrawn'];
 const AGES = [1, 3, 7, 14, 30];
+/** What the officer searched for: kept here, not in the address, so an ID number typed at a
+ * shared counter stays out of the browser's history. Cleared when the queue is left. */
+let searched = '';
 /** What an agency may do from each status (backend/applications/status.py AGENCY_TRANSITIONS). */
 const NEXT = /** @type {Record<string, string[]>} */ ({
   submitted: ['received', 'in_review', 'rejected'],
@@ -41,7 +45,10 @@ export async function render(root, params, match) {
     );
     return;
   }
+  // No citizen menu for an officer (app.css): set here, not in app.js, which every first visit loads.
+  document.body.dataset.role = 'officer';
   root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
+  if (params.has('appointments')) return (await import('../staff/office-day.js')).render(root, params);
   if (match[1]) return detail(root, Number(match[1]));
   if (match[2]) return performance(root);
   return queue(root, params, me.agency || '');
@@ -55,8 +62,9 @@ async function queue(root, params, agency) {
     service: params.get('service') || '',
     min_age_days: params.get('min_age_days') || '',
   };
+  const q = searched;
   const [found, services] = await Promise.all([
-    getJSON(`${BASE}/applications`, { ...chosen, limit: PAGE, offset }),
+    getJSON(`${BASE}/applications`, { ...chosen, ...(q ? { q } : {}), limit: PAGE, offset }),
     agency ? getJSON('/api/v1/services', { agency, limit: 50 }).then((r) => r.items, () => []) : Promise.resolve([]),
   ]);
   const status = select(
@@ -88,6 +96,22 @@ async function queue(root, params, agency) {
   };
   filters.addEventListener('change', go);
   filters.addEventListener('submit', (event) => { event.preventDefault(); go(); });
+  const box = /** @type {HTMLInputElement} */ (el('input', { type: 'search', maxlength: '40', autocomplete: 'off' }));
+  box.value = q;
+  const search = el('form', { class: 'filters', role: 'search' },
+    field('officer-q', t('officer.search'), box, t('officer.searchHint')),
+    el('div', { class: 'actions-row' }, el('button', { type: 'submit' }, t('officer.searchGo')),
+      q ? el('button', { type: 'button', class: 'secondary', id: 'officer-q-clear' }, t('officer.searchClear')) : ''));
+  search.addEventListener('submit', (event) => {
+    event.preventDefault();
+    searched = box.value.trim();
+    queue(root, params, agency);
+  });
+  search.querySelector('#officer-q-clear')?.addEventListener('click', () => {
+    searched = '';
+    queue(root, params, agency);
+  });
+  addEventListener('hashchange', () => { searched = ''; }, { once: true });
   /** @param {number} to */
   const pageLink = (to) => {
     const query = new URLSearchParams(params);
@@ -102,7 +126,9 @@ async function queue(root, params, agency) {
     t('officer.title'),
     takeFlash(),
     el('p', {}, el('a', { href: '#/officer/performance' }, t('officer.performance'))),
-    filters,
+    el('p', {}, el('a', { href: '#/officer?appointments' }, t('officeDay.title'))),
+    search,
+    q ? null : filters,
     el(
       'p',
       { class: 'status', role: 'status' },
@@ -213,6 +239,7 @@ async function detail(root, id) {
       el('span', { class: `badge state-${app.status}` }, t(`state.${app.status}`)),
       app.submitted_at ? ` · ${t('officer.submitted', { date: date(app.submitted_at) })}` : '',
     ),
+    el('p', { class: 'meta' }, t(`meaning.${app.status}`)), // what the citizen is told it means
     el('h2', {}, t('officer.applicant')),
     app.identity_disputed ? el('p', { class: 'warning', role: 'alert' }, t('officer.disputedLead')) : null,
     el(
@@ -256,13 +283,15 @@ function changeForm(root, app, form) {
     el('p', { class: 'field-error', id: 'needs-error', hidden: '' }),
     ...form.map((f, i) => el('label', { class: 'choice', for: `need-${i}` },
       el('input', { type: 'checkbox', id: `need-${i}`, value: f.name }), el('span', {}, pick(f.label)))));
-  needs.hidden = true;
-  next.addEventListener('change', () => { needs.hidden = next.value !== 'needs_info'; });
+  const replyBy = /** @type {HTMLInputElement} */ (el('input', { type: 'date' }));
+  const replyField = field('reply-by', t('officer.replyBy'), replyBy, t('officer.replyByHint'));
+  needs.hidden = replyField.hidden = true;
+  next.addEventListener('change', () => { needs.hidden = replyField.hidden = next.value !== 'needs_info'; });
   const change = el('form', { novalidate: '' }, problems,
     field('new-status', t('officer.newStatus'), next),
     field('message-th', t('officer.messageTh'), th, t('officer.messageHint')),
     field('message-en', t('officer.messageEn'), en),
-    needs,
+    needs, replyField,
     el('button', { type: 'submit' }, t('officer.save')));
   // One key per change the officer means to make: a retry after a lost answer is not a second change.
   let key = crypto.randomUUID();
@@ -286,6 +315,7 @@ function changeForm(root, app, form) {
         status: next.value,
         message: { th: th.value.trim(), en: en.value.trim() },
         needs: next.value === 'needs_info' ? fields : [],
+        ...(next.value === 'needs_info' && replyBy.value ? { reply_by: replyBy.value } : {}),
       };
       try {
         await send('POST', `${BASE}/applications/${app.id}/status`, body, { 'idempotency-key': key });
@@ -294,6 +324,7 @@ function changeForm(root, app, form) {
       } catch (error) {
         const perField = fieldProblems(error);
         if (perField.needs) showError('needs', perField.needs);
+        showError('reply-by', perField.reply_by || '');
         say(
           problems,
           error instanceof ApiError && error.status === 409

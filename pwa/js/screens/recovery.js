@@ -10,7 +10,7 @@ import { el } from '../views/dom.js';
 import {
   page, field, showError, summary, say, busy, button, isThaiId, digits, fieldProblems, problemText,
 } from './ui.js';
-import { qr } from './kiosk.js';
+import { qr } from './kiosk-chrome.js';
 import { passkeyProblem, signIn } from './passkey.js';
 
 await loadStrings('staff'); // staff words: never downloaded by a citizen's phone

@@ -53,7 +53,7 @@ export function summary() {
   return el('div', { class: 'error-summary', role: 'alert', tabindex: '-1', hidden: '' });
 }
 
-/** @param {HTMLElement} box @param {string} text @param {string[]} [items] */
+/** @param {HTMLElement} box @param {string} text @param {(string | Node)[]} [items] */
 export function say(box, text, items = []) {
   box.replaceChildren(el('p', {}, text));
   if (items.length) box.append(el('ul', {}, ...items.map((item) => el('li', {}, item))));
