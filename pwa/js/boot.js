@@ -79,6 +79,13 @@ if (!document.cookie.includes(`${KIOSK_HINT}=`)) {
   // the dashboard's first page comes with the session check, not one round trip after it.
   // (session.js keeps the account under 'account'; the CSRF cookie, outbox.js's CSRF_COOKIE,
   // comes with a session.)
-  if (first === 'dashboard' && !localStorage.getItem('account') && document.cookie.includes('portal_csrf='))
+  if (first === 'dashboard' && !localStorage.getItem('account') && document.cookie.includes('portal_csrf=')) {
     askAhead('/api/v1/dashboard?limit=20');
+    askAhead('/api/v1/appointments'); // the office visits it shows beside the list
+    // and its words (i18n.js's loadStrings('journey') fetches the same URL)
+    const words = document.createElement('link');
+    Object.assign(words, { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous' });
+    words.href = new URL(`../i18n/journey/${document.documentElement.lang}.json`, import.meta.url).href;
+    document.head.append(words);
+  }
 }

@@ -52,7 +52,7 @@ def test_a_signed_in_dashboard_comes_with_the_session_check(
     context: BrowserContext, page: Page, live_server: LiveServer
 ) -> None:
     """A phone whose browser data was cleared but for the session cookie: the dashboard's
-    first page is asked for with the session check, once."""
+    first page and the office visits beside it are asked for with the session check, once."""
     live_server.forget_rate_limits()
     with citizen(live_server, thai_id()) as api:
         api.call(
@@ -71,9 +71,14 @@ def test_a_signed_in_dashboard_comes_with_the_session_check(
     page.on(
         "request",
         lambda r: (
-            asked.append(r.url) if "/api/v1/dashboard" in r.url and not r.service_worker else None
+            asked.append(r.url.removeprefix(live_server.url))
+            if r.url.startswith(live_server.url + "/api/v1/") and not r.service_worker
+            else None
         ),
     )
     page.goto(live_server.url + "/#/dashboard")
     expect(page.locator("main li.card")).to_have_count(1)
-    assert asked == [live_server.url + "/api/v1/dashboard?limit=20"]
+    assert asked.count("/api/v1/dashboard?limit=20") == 1
+    assert asked.count("/api/v1/appointments") == 1  # the office visits beside the list
+    # Both were asked for before the session's answer could name the account.
+    assert asked.index("/api/v1/appointments") < asked.index("/api/v1/session")
