@@ -62,6 +62,10 @@ node-tools: ## Install axe-core, TypeScript and Lighthouse (scripts/node-tools.t
 	@test -f .tools/node/node_modules/axe-core/axe.min.js -a -x $(TSC) -a -x .tools/node/node_modules/.bin/lighthouse || \
 		npm install --no-save --no-audit --no-fund --prefix .tools/node $$(cat scripts/node-tools.txt)
 
+.PHONY: screenshots
+screenshots: install browser ## The README's pictures of the main screens (docs/screens/, 360 px, Thai)
+	$(BIN)/python scripts/screenshots.py
+
 .PHONY: bench-push
 bench-push: install ## Push end to end: status change → decrypted push, p50/p95 and pushes/s
 	$(BIN)/python scripts/bench_notify.py
@@ -73,3 +77,8 @@ bench-booking: install ## Booking under contention: N citizens at once for the l
 .PHONY: bench
 bench: install ## Dashboard under load: PostgreSQL with 1 M applications, SQLite 100 k (BENCH_ARGS=…)
 	$(BIN)/python scripts/bench_dashboard.py $(BENCH_ARGS)
+
+.PHONY: ha-test
+ha-test: install ## A measured Patroni failover and switchover under load (3 nodes + etcd + HAProxy, and via PgBouncer); installs Debian's packages if missing
+	@scripts/ensure-ha-tools
+	$(BIN)/python scripts/ha_test.py $(HA_ARGS)

@@ -37,6 +37,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_max: int = 20
     """PostgreSQL pool: most connections per app process."""
 
+    db_transaction_pooler: bool = False
+    """DATABASE_URL leads to a pooler in transaction mode (PgBouncer `pool_mode =
+    transaction`): asyncpg keeps no prepared statements between queries
+    (`statement_cache_size=0`), and workers do not LISTEN for queued work (a pooler cannot
+    keep a listening session) but find it at their next poll (`portal worker --idle-sleep`).
+    Run `portal migrate` against PostgreSQL or HAProxy directly: it holds a session lock."""
+
     var_dir: str = str(ROOT / "var")
     """Directory for the SQLite file, uploaded documents and generated keys."""
 

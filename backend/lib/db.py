@@ -136,7 +136,11 @@ class PooledSQLiteEngine(SQLiteEngine):
 def make_engine(settings: Settings) -> Engine[Any]:
     """An unconnected engine for the configured database."""
     if settings.is_postgres:
-        return PortalPostgresEngine(config={"dsn": settings.database_url})
+        config: dict[str, Any] = {"dsn": settings.database_url}
+        if settings.db_transaction_pooler:
+            # Each statement may run on another server connection: no named statements.
+            config["statement_cache_size"] = 0
+        return PortalPostgresEngine(config=config)
     if settings.database_url.startswith("sqlite:///"):
         path = Path(settings.database_url.removeprefix("sqlite:///")).resolve()
     else:

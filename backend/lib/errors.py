@@ -260,12 +260,16 @@ DB_UNREACHABLE: tuple[type[Exception], ...] = (
     # A connection the server ended mid-statement (a stopping server's 57P01) taken up
     # again before asyncpg had consumed the error: "cannot switch to state 12".
     asyncpg.exceptions.InternalClientError,
+    # A connection that reached a standby: a demoted primary the proxy has not yet taken out
+    # (a switchover, or HAProxy checking less often than the node restarts as a replica).
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
     ConnectionError,
     TimeoutError,
     socket.gaierror,  # the database's host name does not resolve (DNS down)
 )
 """Failures of reaching the database (refused, reset, a server stopping, starting or failing
-over, a pool that gave no connection in time), not of the request."""
+over, a standby reached instead of the primary, a pool that gave no connection in time), not
+of the request."""
 
 
 def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -160,7 +160,9 @@ def test_needs_info_is_answered_with_a_new_photo(
     expect(refused).to_have_count(1)
     expect(refused).not_to_be_checked()
     todo.get_by_role("button", name="ส่งข้อมูล").click()
-    expect(page.locator("#f-police_report-error")).to_have_text("กรุณากรอกข้อมูลช่องนี้")
+    expect(page.locator("#f-police_report-error")).to_have_text(
+        "กรุณาเลือกเอกสารที่มีอยู่ หรือเพิ่มรูปถ่ายหรือไฟล์ใหม่"
+    )
     assert _violations(page, axe_source) == []
 
     # The main action: the back camera. A new photo goes to the wallet and is chosen.

@@ -314,3 +314,40 @@ def test_the_kiosk_prints_the_queue_ticket_and_the_officer_sees_the_arrival(
         assert _violations(officer, axe_source) == []
     finally:
         context.close()
+
+
+def test_the_kiosk_checks_in_the_citizen_it_serves_by_the_id_card(
+    page: Page, live_server: LiveServer
+) -> None:
+    office = "ที่ว่าการอำเภอเมืองขอนแก่น"
+    [slot] = publish(live_server, "DOPA", "birth-registration", office, (local(3, 10), 3))["slots"]
+    national_id = thai_id()
+    with citizen(live_server, national_id, full_name="สมใจ ลืมโทรศัพท์") as visitor:
+        visitor.call("POST", "/api/v1/appointments", {"slot_id": slot})
+        come_now(live_server, slot)
+        _operator_at_kiosk(page, live_server, ("ศูนย์บริการขอนแก่น", "เมือง", "ขอนแก่น"), "พนักงาน บัตร")
+        # Without a citizen being served, no card stands for a reference.
+        page.get_by_role("link", name="เช็กอินตามนัดหมาย").click()
+        expect(page.get_by_role("button", name=re.compile("ด้วยบัตรประชาชน"))).to_have_count(0)
+
+        page.goto(f"{live_server.url}/#/kiosk")
+        page.get_by_label("เลขประจำตัวประชาชน 13 หลัก").fill(national_id)
+        page.get_by_label("ฉันตรวจบัตรประชาชนตัวจริงของผู้รับบริการแล้ว").check()
+        page.get_by_role("button", name="ค้นหา", exact=True).click()
+        page.get_by_role("button", name="แสดงคิวอาร์โค้ด").click()
+        shown = page.get_by_text(re.compile(r"หรือใส่รหัส \S+"))
+        code = shown.inner_text().removeprefix("หรือใส่รหัส ").strip()
+        visitor.call("POST", "/api/v1/me/kiosk-consent", {"code": code})  # on their phone
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "ให้บริการ สมใจ ลืมโทรศัพท์", timeout=20_000
+        )
+
+    page.get_by_role("link", name="เช็กอินตามนัดหมาย").click()
+    page.get_by_role("button", name="เช็กอินนัดหมายของ สมใจ ลืมโทรศัพท์ ด้วยบัตรประชาชนที่ตรวจแล้ว").click()
+    ticket = page.get_by_role("region", name="บัตรคิวหมายเลข 001")
+    expect(ticket).to_contain_text(office)
+    assert live_server.sql(
+        "SELECT b.status FROM appointment_booking b JOIN account a ON a.id = b.account "
+        "WHERE a.national_id_index = ?",
+        live_server.index_of(national_id),
+    ) == [("checked_in",)]

@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from piccolo.querystring import QueryString
 
+from backend.lib.db import close_pool, make_engine, open_pool
 from backend.lib.postgres import PortalPostgresEngine
+from backend.settings import Settings
 from tests.support.database import Database
 
 CUT = "SELECT pg_terminate_backend(pg_backend_pid())"
@@ -31,3 +34,25 @@ async def test_a_connection_cut_mid_transaction_goes_back_to_the_pool(db: Databa
     finally:
         async with asyncio.timeout(5):  # every connection is back: closing does not wait
             await engine.close_connection_pool()
+
+
+PREPARED = "SELECT count(*) AS n FROM pg_prepared_statements"
+
+
+@pytest.mark.parametrize("pooler", [False, True])
+async def test_behind_a_transaction_pooler_no_statement_stays_prepared(
+    db: Database, pooler: bool
+) -> None:
+    """DB_TRANSACTION_POOLER reaches the pool: PgBouncer in transaction mode may run the next
+    query on another server connection, where a statement asyncpg kept prepared is missing."""
+    if db.kind != "postgres":
+        pytest.skip("PostgreSQL's connection pool")
+    settings = Settings(database_url=db.url, var_dir=str(db.var_dir), db_transaction_pooler=pooler)
+    engine = make_engine(settings)
+    await open_pool(engine, 1, 1)  # one connection: every query below shares its session
+    try:
+        await engine.run_querystring(QueryString("SELECT {}::int AS one", 1))
+        rows = await engine.run_ddl(PREPARED)
+        assert (rows[0]["n"] == 0) is pooler
+    finally:
+        await close_pool(engine)

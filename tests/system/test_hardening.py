@@ -110,6 +110,28 @@ async def test_a_value_the_database_refuses_is_not_logged(
     assert huge not in said.getMessage()
 
 
+async def test_a_write_that_reached_a_standby_is_a_503_to_retry(
+    db: Any, settings: Settings, portal_log: list[logging.LogRecord]
+) -> None:
+    """During a switchover a proxy may still send a connection to the old primary, back as a
+    read-only standby: the write is retried after the failover, not answered 500."""
+    if db.kind != "postgres":
+        pytest.skip("PostgreSQL's standbys")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        standby = PostgresEngine(
+            config={"dsn": db.url, "server_settings": {"default_transaction_read_only": "on"}}
+        )
+    app = create_app(settings, engine=standby, pool=False)
+    async with AsyncTestClient(app=app) as client:
+        response = await client.post("/api/v1/auth/signin/options", json={})
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["code"] == "database_unavailable"
+    [said] = [r for r in portal_log if "database unavailable" in r.getMessage()]
+    assert said.exc_info is None
+
+
 @pytest.mark.usefixtures("db")
 async def test_the_openapi_document_says_what_the_server_answers(client: Client) -> None:
     document = client.app.openapi_schema.to_schema()

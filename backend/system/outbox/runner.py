@@ -56,7 +56,9 @@ async def deliver_until(
             lease_s=options.lease_s,
         )
         wake = asyncio.Event()
-        async with listen(settings.database_url, wake), _housekeeping(stop, settings):
+        # Through a transaction pooler a LISTEN would land on a shared server connection.
+        listen_url = "" if settings.db_transaction_pooler else settings.database_url
+        async with listen(listen_url, wake), _housekeeping(stop, settings):
             running = asyncio.create_task(worker.run_forever(stop, options.idle_sleep_s, wake))
             stopping = asyncio.create_task(stop.wait())
             try:

@@ -8,6 +8,10 @@ import { account, onAccount } from '../session.js';
 import { el } from '../views/dom.js';
 
 let link = /** @type {HTMLAnchorElement | null} */ (null);
+/** The count being asked, and whether to ask once more after it: a sign-in both changes the
+ * account and the hash, and two requests at once would both go out. */
+let asking = /** @type {Promise<void> | null} */ (null);
+let again = false;
 
 /** @param {HTMLAnchorElement} where */
 export function start(where) {
@@ -20,8 +24,16 @@ export function start(where) {
   show();
 }
 
+function show() {
+  if (asking) { again = true; return; }
+  asking = count().finally(() => {
+    asking = null;
+    if (again) { again = false; show(); }
+  });
+}
+
 /** Draw the link with the current count (0: no badge); offline it keeps its last one. */
-async function show() {
+async function count() {
   // The copy of the account in localStorage may outlive the session: no cookie, no request.
   if (!link || account()?.role !== 'citizen' || !document.cookie.includes('portal_csrf=')) return;
   // Not through api.getJSON: the count is no screen's data, so it says nothing of how fresh

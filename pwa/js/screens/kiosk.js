@@ -349,6 +349,7 @@ function serving(root, assisted) {
     el('ul', { class: 'links' },
       el('li', {}, el('a', { href: '#/' }, t('kiosk.apply'))),
       el('li', {}, el('a', { href: '#/dashboard' }, t('kiosk.applications'))),
+      el('li', {}, el('a', { href: '#/kiosk?checkin' }, t('checkin.title'))),
     ),
     el('p', {}, t('kiosk.servingLead')),
   );
