@@ -68,6 +68,21 @@ KEPT_DASHBOARD = """async () => {
     return count > 0;
 }"""
 """The dashboard screen has kept its copy on the phone (IndexedDB)."""
+TIMELINE = """(usableAt) => {
+    const rows = [performance.getEntriesByType('navigation')[0],
+                  ...performance.getEntriesByType('resource')];
+    const ms = (t) => Math.round(t);
+    return [...rows.filter((e) => e.startTime < usableAt - performance.timeOrigin).map((e) =>
+        `${String(ms(e.startTime)).padStart(5)} ` +
+        `conn ${String(ms(e.connectEnd - e.connectStart)).padStart(4)} ` +
+        `sent ${String(ms(e.requestStart)).padStart(5)} ` +
+        `first byte ${String(ms(e.responseStart)).padStart(5)} ` +
+        `end ${String(ms(e.responseEnd)).padStart(5)} ` +
+        `${String(e.transferSize).padStart(6)} B ` +
+        `${new URL(e.name).pathname.replace(/^\\/v\\/\\w+\\//, '')}${new URL(e.name).search}`),
+        `usable at ${ms(usableAt - performance.timeOrigin)} ms`];
+}"""
+"""Resource Timing of the page's requests until it was usable, one line each."""
 KEPT_CATALOG = "async () => (await (await caches.open('portal-data')).keys()).length > 0"
 
 
@@ -79,6 +94,9 @@ class Visit:
     bytes_in_all: int = 0
     """First visit: everything down and up until the service worker installed and kept copies."""
     waves: list[list[str]] = field(default_factory=list)
+    timeline: list[str] = field(default_factory=list)
+    """The page's own requests (Resource Timing) until usable: when each began, waited for a
+    connection, went up and came down, in ms from the navigation's start."""
 
 
 def waves(requests: list[tuple[float, Request]], until: float, rtt_s: float) -> list[list[str]]:
@@ -152,6 +170,7 @@ def visit(
         first.bytes_until_usable = sum(link.reset_counts()[:2])
         first.waves = waves(requests, ready_at, profile.rtt_s)
         first.round_trips = len(first.waves)
+        first.timeline = page.evaluate(TIMELINE, ready_at * 1000)
         page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=120_000)
         eventually(
             page,
@@ -168,7 +187,9 @@ def visit(
             return first, None
         started = time.time()
         page.reload(wait_until="commit")
-        again = Visit(usable(page, ready) - started)
+        again_at = usable(page, ready)
+        again = Visit(again_at - started)
+        again.timeline = page.evaluate(TIMELINE, again_at * 1000)
         quiet(link)
         again.bytes_in_all = sum(link.reset_counts()[:2])
         return first, again
@@ -202,7 +223,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="visits per screen (median)")
     parser.add_argument("--pwa", help="serve this pwa/ directory (e.g. another checkout's)")
     parser.add_argument("--waves", action="store_true", help="list each first visit's requests")
+    parser.add_argument(
+        "--timeline", action="store_true", help="each first visit's requests, timed (the first run)"
+    )
+    parser.add_argument(
+        "--screen", action="append", choices=SCREENS, help="only this screen (repeatable)"
+    )
+    parser.add_argument("--slow-3g-only", action="store_true", help="leave out the 2G visits")
     args = parser.parse_args()
+    screens = args.screen or list(SCREENS)
+    profiles = (SLOW_3G,) if args.slow_3g_only else (SLOW_3G, TWO_G)
 
     server = LiveServer(Path(tempfile.mkdtemp(prefix="portal-load-")))
     if args.pwa:
@@ -216,8 +246,8 @@ def main() -> int:
             cookies = signed_in_cookies(server)
             with sync_playwright() as playwright:
                 browser = launch(playwright)
-                for profile in (SLOW_3G, TWO_G):
-                    for screen in SCREENS:
+                for profile in profiles:
+                    for screen in screens:
                         results[profile.name, screen] = [
                             visit(browser, link, profile, screen, cookies, profile is SLOW_3G)
                             for _ in range(args.runs)
@@ -230,14 +260,14 @@ def main() -> int:
         f"Whole link slowed by a relay (service worker included), CPU ÷{CPU_SLOWDOWN}, "
         f"headless Chromium, median of {args.runs}"
     )
-    for profile in (SLOW_3G, TWO_G):
+    for profile in profiles:
         first_budget, repeat_budget = BUDGETS[profile.name]
         print(f"\n{profile.describe()}")
         print(
             f"  {'screen':<10}{'first visit':>12}{'round trips':>13}{'until usable':>14}"
             f"{'in all':>10}{'repeat':>9}"
         )
-        for screen in SCREENS:
+        for screen in screens:
             runs = results[profile.name, screen]
             firsts = [f for f, _ in runs]
             first = statistics.median(f.seconds for f in firsts)
@@ -253,6 +283,13 @@ def main() -> int:
             if args.waves:
                 for number, wave in enumerate(firsts[0].waves, 1):
                     print(f"      {number}. {' '.join(wave)}")
+            if args.timeline:
+                for line in firsts[0].timeline:
+                    print(f"      {line}")
+                if runs[0][1]:
+                    print("      repeat visit:")
+                    for line in runs[0][1].timeline:
+                        print(f"      {line}")
         budget = f"first visit ≤ {first_budget} s"
         if repeat_budget:
             budget += f", repeat ≤ {repeat_budget} s"

@@ -1,5 +1,5 @@
 """How the PWA's scripts are sent: without the comments a line-by-line reading is sure of
-(`strip_comments`), and which screens import which (`screen_imports`, written into app.js so
+(`strip_comments`), and which screens import which (`screen_imports`, written into boot.js so
 it names a screen's modules to the browser at once). Used by lib.static."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ _RENDERS = re.compile(r"^export (?:async )?function render\(", re.M)
 
 def screen_imports(sources: dict[str, bytes]) -> dict[str, list[str]]:
     """Screen → every other screen module it imports, directly or not (`signin` →
-    `["passkey", "ui"]`): app.js names them all to the browser at once (modulepreload), so a
+    `["passkey", "ui"]`): boot.js names them all to the browser at once (modulepreload), so a
     first visit fetches a screen's modules in one round trip, not one per level of imports."""
     direct = {
         name.removeprefix(SCREENS).removesuffix(".js"): _SCREEN_IMPORT.findall(body.decode())

@@ -22,7 +22,7 @@ file in memory with its brotli and gzip copies (the whole shell is a few tens of
   sure of): the sources keep their explanations and JSDoc types, a phone does not pay for them
   (a quarter of the bytes, brotli included). A comment line becomes an empty line, so line
   numbers in stack traces still match the sources.
-  app.js gets each screen's imports of other screens written in (`'__SCREEN_IMPORTS__'`),
+  boot.js gets each screen's imports of other screens written in (`'__SCREEN_IMPORTS__'`),
   so it can name them all to the browser at once.
   Files that only serve development (`tsconfig*.json`) are not served at all.
 """
@@ -113,9 +113,9 @@ document is uploaded; acting for someone and its words; a visit to the office an
 the words of the screens after sign-in: statuses' lines of meaning, form checks, My account):
 not precached on install, fetched and kept when first used."""
 
-APP = "js/app.js"
+APP = "js/boot.js"
 SCREEN_IMPORTS = "'__SCREEN_IMPORTS__'"
-"""Marker in app.js the server replaces with `screen_imports()`."""
+"""Marker in boot.js (the page's first script) the server replaces with `screen_imports()`."""
 
 MEDIA_TYPES = {
     # Litestar adds "; charset=utf-8" to text/* itself (naming it here sent it twice).

@@ -6,10 +6,11 @@
 // Writes that must happen now (sign-in, rename a passkey) go through `send`; writes that may
 // wait for the network (submitting an application) go through the outbox.
 import { csrfToken, CSRF_HEADER } from './outbox.js';
+import { takeAhead, KIOSK_HINT } from './boot.js';
 
 export const KIOSK_HEADER = 'x-portal-kiosk';
 const DATA_CACHE = 'portal-data'; // sw.js keeps the last good answer of each API GET there
-export const KIOSK_HINT = 'portal_kiosk_mode'; // a cookie: set at activation, outlives Clear-Site-Data
+export { KIOSK_HINT };
 let kiosk = false;
 let lastCall = Date.now(); // the last answer from the server: kiosk idle countdowns start there
 
@@ -91,7 +92,7 @@ export async function getJSON(path, params = {}) {
   const headers = { accept: 'application/json' };
   if (isKiosk()) headers[KIOSK_HEADER] = '1';
   else if (!navigator.serviceWorker?.controller && readBeforeControl.size < 20) readBeforeControl.add(url);
-  const response = await fetch(url, { headers });
+  const response = await (takeAhead(url) || fetch(url, { headers }));
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, body);
   const fromCache = response.headers.get('x-portal-from-cache') === '1';

@@ -1,15 +1,14 @@
 // @ts-check
 // Entry point: language first, then the screen for the URL hash, then the offline machinery.
-// Hash routes (#/services/<slug>): the shell at `/` is one cached page, so every screen works
-// offline. Screens (js/screens/<name>.js, exporting `render(root, params, match)`) are imported
-// when their route opens, so a first visit pays only for the one it shows; the service worker
-// keeps those used, and all of them once signed in.
+// Screens (js/screens/<name>.js, exporting `render(root, params, match)`; routes in boot.js)
+// are imported when their route opens, so a first visit pays only for the one it shows; the
+// service worker keeps those used, and all of them once signed in.
 // A kiosk keeps nothing personal and shows its frame (screens/kiosk-chrome.js).
 import { loadLang, currentLang, t, rememberNothing } from './i18n.js';
 import { detectKiosk } from './api.js';
+import { route, nameScreen, forgetAhead } from './boot.js';
 import { startStatus, render as renderStatus } from './status.js';
 import { registerSender, startOutbox } from './outbox.js';
-import { startPwa, warmScreens } from './pwa.js';
 import { account, onAccount, checkSession } from './session.js';
 import { el } from './views/dom.js';
 
@@ -27,44 +26,10 @@ const bell = /** @type {HTMLAnchorElement} */ (part('bell'));
 /** A delegate acting for someone who authorised them (acting.js). */
 let acting = false;
 
-/** Hash pattern → screen (js/screens/<name>.js exports `render(root, params, match)`). */
-const SCREENS = /** @type {[RegExp, string][]} */ ([
-  [/^#\/services\/([\w-]+)\/apply$/, 'apply'],
-  [/^#\/services\/([\w-]+)$/, 'service'],
-  [/^#\/applications\/(\d+)$/, 'application'],
-  [/^#\/(?:recover|invitation)$/, 'code'],
-  [/^#\/kiosk\/recovery$/, 'recovery'],
-  [/^#\/kiosk(?:\/activate)?$/, 'kiosk'],
-  [/^#\/officer(?:\/applications\/(\d+)|\/(performance))?$/, 'officer'],
-  [/^#\/(delegations|delegate)$/, 'delegations'],
-  // Named by the match (a whole-line comment: the browser is sent none of it).
-  [/^#\/(welcome|enrol|signin|account|dashboard|documents|kiosk-consent|notifications)$/, ''],
-]);
-/** Screen → the other screens' modules it imports (the server writes them in: lib/static.py). */
-const NEEDS = /** @type {Record<string, string[]>} */ (/** @type {unknown} */ ('__SCREEN_IMPORTS__'));
-const named = new Set();
-/** Import a screen, naming its modules to the browser at once: one round trip, not one per level.
- * @param {string} name */
+/** Import a screen, its modules named to the browser at once (boot.js). @param {string} name */
 function load(name) {
-  for (const needed of NEEDS[name] || []) {
-    if (named.has(needed)) continue;
-    named.add(needed);
-    const link = document.createElement('link');
-    link.rel = 'modulepreload';
-    link.href = new URL(`./screens/${needed}.js`, import.meta.url).href;
-    document.head.append(link);
-  }
+  nameScreen(name);
   return import(`./screens/${name}.js`);
-}
-
-/** The screen a hash path opens (the catalog for an empty or unknown one), and the match.
- * @param {string} path @returns {[string, RegExpMatchArray]} */
-function route(path) {
-  for (const [pattern, name] of SCREENS) {
-    const match = path.match(pattern);
-    if (match) return [name || match[1], match];
-  }
-  return ['catalog', /** @type {RegExpMatchArray} */ ([path])];
 }
 
 let drawing = 0;
@@ -100,8 +65,8 @@ async function render(main) {
     console.warn(error);
   }
 }
-// Fetch the first screen's code now, while the language loads: one round trip, not two.
-load(route(location.hash.split('?')[0])[0]).catch(() => {});
+/** Installable and offline (pwa.js): off the first screen's path, as it registers the worker. */
+const pwa = () => import('./pwa.js');
 
 function labelLangButton() {
   langButton.lang = currentLang() === 'th' ? 'en' : 'th';
@@ -118,7 +83,7 @@ function showAccount() {
   accountLink.href = href;
   accountLink.dataset.i18n = key;
   accountLink.textContent = t(key);
-  if (me && !device) warmScreens();
+  if (me && !device) pwa().then((p) => p.warmScreens(), () => {});
   if (me?.role === 'citizen' && !device && !acting) import('./screens/bell.js').then((b) => b.start(bell), () => {});
 }
 
@@ -147,14 +112,26 @@ if (device) {
 labelLangButton();
 showAccount();
 startStatus(part('status'));
-render(view);
+const drawn = render(view);
 onAccount(showAccount);
 // A session that ended elsewhere (timeout, "sign out everywhere"): redraw without its data.
 // Offline, the phone keeps what it knows.
-if (!device) checkSession().then((changed) => { if (changed) render(view); }, () => {});
+const checked = device ? null : checkSession().then((changed) => (changed ? render(view) : undefined), () => {});
 registerSender('upload', () => import('./upload.js').then((m) => m.send));
 startOutbox();
-startPwa({ notice: part('notice'), install: part('install'), installHelp: part('install-help') }, Boolean(device));
+// The service worker registers once the first screen is drawn and the page is idle: its
+// install downloads the shell, which on a slow link would share it with the screen's own.
+const parts = {
+  notice: part('notice'),
+  install: /** @type {HTMLButtonElement} */ (part('install')),
+  installHelp: part('install-help'),
+};
+Promise.all([drawn, checked]).then(() => {
+  forgetAhead();
+  const start = () => pwa().then((p) => p.startPwa(parts, Boolean(device)), () => {});
+  if ('requestIdleCallback' in globalThis) requestIdleCallback(start, { timeout: 1000 });
+  else setTimeout(start, 0); // Safari
+});
 // Keep this device's push subscription current (never asks for permission; not on a kiosk).
 if (!device && globalThis.Notification?.permission === 'granted')
   import('./push.js').then((p) => p.refresh()).catch(() => {});

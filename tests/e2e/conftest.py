@@ -103,8 +103,9 @@ def page(context: BrowserContext, failed_loads_expected: bool) -> Iterator[Page]
 
 AXE_PREFIX = ROOT / ".tools" / "node"
 NODE_TOOLS = (ROOT / "scripts" / "node-tools.txt").read_text().split()
-"""axe-core and TypeScript, installed from npm into .tools/node (gitignored) together on first
-use, as `make node-tools` does (installing one alone would remove the other)."""
+"""axe-core, TypeScript and Lighthouse, installed from npm into .tools/node (gitignored)
+together on first use, as `make node-tools` does (installing one alone would remove the
+others)."""
 
 
 def axe_path() -> Path:
@@ -160,7 +161,7 @@ def wait_for_service_worker(page: Page) -> None:
 
 def page_build(page: Page) -> str:
     """The build id the page runs (from its versioned `/v/<build>/js/app.js`)."""
-    src = page.locator("script[type=module]").get_attribute("src") or ""
+    src = page.locator("script[type=module]:not([async])").get_attribute("src") or ""
     found = re.match(r"/v/(\w+)/js/app\.js$", src)
     assert found, src
     return found.group(1)

@@ -52,7 +52,8 @@ def test_update_prompt_appears_after_a_deploy(
 
     notice.get_by_role("button", name="โหลดใหม่").click()
     page.wait_for_function(
-        "(old) => !document.querySelector('script[type=module]').src.includes(old)", arg=old
+        "(old) => !document.querySelector('script[type=module]:not([async])').src.includes(old)",
+        arg=old,
     )
     new = page_build(page)
     assert new != old

@@ -1,0 +1,84 @@
+"""First visits in fewer round trips (issue 16): boot.js, the page's first script, asks for the
+first screen's data while the shell's modules are still loading; the screen takes that answer
+instead of asking again, and the service worker registers (and downloads the shell) only once
+the screen is drawn. `make load` times it on a slowed link."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.conftest import LiveServer, wait_for_data_copies, wait_for_service_worker
+from tests.e2e.staff import citizen
+from tests.support.applications import HEALTH_ANSWERS
+from tests.support.flows import thai_id
+
+pytestmark = pytest.mark.browser
+
+
+REGISTERED_AT = """
+const register = ServiceWorkerContainer.prototype.register;
+ServiceWorkerContainer.prototype.register = function (...args) {
+    globalThis.registeredAt ??= performance.now();
+    return register.apply(this, args);
+};
+"""
+"""Note when the page first registers the service worker (performance.now())."""
+
+
+def test_the_catalog_asks_for_its_first_page_once_and_the_worker_waits(
+    page: Page, live_server: LiveServer
+) -> None:
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/catalog" in r.url else None)
+    page.add_init_script(REGISTERED_AT)
+    page.goto(live_server.url)
+    expect(page.locator(".card")).to_have_count(10)
+    assert asked == [live_server.url + "/api/v1/catalog?limit=10&offset=0"]
+    wait_for_service_worker(page)
+    wait_for_data_copies(page)
+    # The worker registered (and began downloading the shell) after the catalog's answer was in.
+    registered, answered = page.evaluate(
+        """() => [globalThis.registeredAt,
+                  performance.getEntriesByType('resource')
+                      .find((e) => e.name.includes('/api/v1/catalog')).responseEnd]"""
+    )
+    assert registered > answered
+
+
+def test_a_signed_in_dashboard_comes_with_the_session_check(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """A phone whose browser data was cleared but for the session cookie: the dashboard's
+    first page and the office visits beside it are asked for with the session check, once."""
+    live_server.forget_rate_limits()
+    with citizen(live_server, thai_id()) as api:
+        api.call(
+            "POST",
+            "/api/v1/applications",
+            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
+            **{"Idempotency-Key": f"first-visit-{time.time()}"},
+        )
+        context.add_cookies(
+            [
+                {"name": name, "value": value, "url": live_server.url}
+                for name, value in api.http.cookies.items()
+            ]
+        )
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            asked.append(r.url.removeprefix(live_server.url))
+            if r.url.startswith(live_server.url + "/api/v1/") and not r.service_worker
+            else None
+        ),
+    )
+    page.goto(live_server.url + "/#/dashboard")
+    expect(page.locator("main li.card")).to_have_count(1)
+    assert asked.count("/api/v1/dashboard?limit=20") == 1
+    assert asked.count("/api/v1/appointments") == 1  # the office visits beside the list
+    # Both were asked for before the session's answer could name the account.
+    assert asked.index("/api/v1/appointments") < asked.index("/api/v1/session")
