@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -25,7 +26,7 @@ from backend.accounts.tables import Account
 from backend.agency_api.schemas import WebhookUpdate
 from backend.agency_api.webhooks import configure_webhook
 from backend.lib.db import current_engine
-from backend.lib.logging import JsonFormatter
+from backend.lib.logging import ACCESS, JsonFormatter
 from backend.settings import Settings
 from backend.system.tables import OutboxMessage
 from tests.support.agency import ADMIN, msgspec_replace, signer_for
@@ -81,9 +82,10 @@ def logged(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     handler.setFormatter(JsonFormatter())
     configure = asgi.configure_logging
 
-    def configure_and_keep(level: str, as_json: bool) -> None:
-        configure("DEBUG", as_json)
+    def configure_and_keep(level: str, as_json: bool, access_sample: float = 1.0) -> None:
+        configure("DEBUG", as_json, access_sample)
         logging.getLogger("portal").addHandler(handler)
+        ACCESS.configure(True, 1.0, out)  # the access log writes its lines itself: here too
 
     monkeypatch.setattr(asgi, "configure_logging", configure_and_keep)
     logging.getLogger("portal").addHandler(handler)
@@ -92,6 +94,8 @@ def logged(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     yield out
+    ACCESS.flush()
+    ACCESS.configure(True, 1.0, sys.stderr)
     root.removeHandler(handler)
     root.setLevel(level)
     logging.getLogger("portal").removeHandler(handler)
@@ -284,6 +288,8 @@ async def test_no_table_and_no_log_line_holds_a_national_id(
     assert len(values) > 500  # the day left plenty behind
     leaks = [(t, c) for t, c, text in values for n in NUMBERS if n in text]
     assert leaks == []
+    ACCESS.flush()
     lines = logged.getvalue()
     assert lines.count("\n") > 50  # requests and more were logged
+    assert '"logger":"portal.access"' in lines  # the access log's own lines among them
     assert [n for n in NUMBERS if n in lines] == []
