@@ -35,9 +35,8 @@ lint: install node-tools ## ruff (lint + format check); tsc type-checks the PWA'
 typecheck: install ## mypy --strict on the backend
 	$(BIN)/mypy backend
 
-pytest: install ## Run the test suite (SQLite and PostgreSQL, headless Chromium)
-	$(BIN)/pytest -n 2 --dist loadfile -m "not browser"
-	$(BIN)/pytest -n 2 --dist loadfile -m browser
+pytest: install ## Run the test suite (SQLite and PostgreSQL, headless Chromium), both halves at once
+	scripts/pytest-both
 
 browser: ## Make sure Debian's Chromium is installed for browser tests
 	@scripts/ensure-chromium
