@@ -35,8 +35,9 @@ lint: install node-tools ## ruff (lint + format check); tsc type-checks the PWA'
 typecheck: install ## mypy --strict on the backend
 	$(BIN)/mypy backend
 
-pytest: install ## Run the test suite (SQLite and PostgreSQL, headless Chromium), both halves at once
-	scripts/pytest-both
+pytest: install ## Run the test suite (SQLite and PostgreSQL, headless Chromium)
+	$(BIN)/pytest -n 2 --dist loadfile -m "not browser"
+	$(BIN)/pytest -n 2 --dist loadfile -m browser
 
 browser: ## Make sure Debian's Chromium is installed for browser tests
 	@scripts/ensure-chromium
