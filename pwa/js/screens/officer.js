@@ -47,7 +47,9 @@ export async function render(root, params, match) {
   }
   // No citizen menu for an officer (app.css): set here, not in app.js, which every first visit loads.
   document.body.dataset.role = 'officer';
-  root.replaceChildren(el('p', { class: 'status', role: 'status' }, t('loading')));
+  // Drawn again (a sign-in's account change, a hash change): the heading stays while it loads.
+  const heading = root.querySelector('h1');
+  root.replaceChildren(...(heading ? [heading] : []), el('p', { class: 'status', role: 'status' }, t('loading')));
   if (params.has('appointments')) return (await import('../staff/office-day.js')).render(root, params);
   if (match[1]) return detail(root, Number(match[1]));
   if (match[2]) return performance(root);
