@@ -22,15 +22,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts.load_slow3g import signed_in_cookies
 from tests.e2e.conftest import CHROMIUM
-from tests.e2e.staff import citizen
-from tests.support.applications import HEALTH_ANSWERS
-from tests.support.flows import thai_id
 from tests.support.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,15 +50,7 @@ CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usag
 
 def signed_in_cookie(server: LiveServer) -> str:
     """A `Cookie` header for a citizen with an application, signed in over the API."""
-    server.forget_rate_limits()
-    with citizen(server, thai_id()) as api:
-        api.call(
-            "POST",
-            "/api/v1/applications",
-            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
-            **{"Idempotency-Key": f"lighthouse-{time.time()}"},
-        )
-        return "; ".join(f"{name}={value}" for name, value in api.http.cookies.items())
+    return "; ".join(f"{c['name']}={c['value']}" for c in signed_in_cookies(server))
 
 
 def run(url: str, cookie: str | None, attempts: int = 3) -> dict[str, object]:
