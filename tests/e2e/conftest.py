@@ -11,6 +11,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import (
@@ -217,3 +218,20 @@ def submit_form(page: Page) -> None:
     page.get_by_role("button", name="ตรวจสอบข้อมูล", exact=True).click()
     page.get_by_label("ข้าพเจ้าขอรับรองว่าข้อมูลและเอกสารข้างต้นเป็นความจริงทุกประการ").check()
     page.get_by_role("button", name="ยืนยันและยื่นคำขอ").click()
+
+
+def upload_to_wallet(page: Page, document_type: str, label: str, body: bytes) -> dict[str, Any]:
+    """Put a file in the signed-in citizen's wallet, as the wallet API takes it (raw body);
+    the document the API answers."""
+    result: dict[str, Any] = page.evaluate(
+        """async ([type, label, bytes]) => {
+            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
+            const query = new URLSearchParams({ document_type: type, label });
+            const response = await fetch(`/api/v1/documents?${query}`, { method: 'POST',
+                body: new Uint8Array(bytes), headers: { 'x-csrf-token': csrf,
+                'idempotency-key': crypto.randomUUID() } });
+            return response.json();
+        }""",
+        [document_type, label, list(body)],
+    )
+    return result

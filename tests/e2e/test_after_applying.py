@@ -17,7 +17,12 @@ from playwright.sync_api import Page, expect
 
 from backend.lib.workdays import BANGKOK, is_working_day
 from backend.settings import ROOT
-from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
+from tests.e2e.conftest import (
+    LiveServer,
+    enrol_in_browser,
+    upload_to_wallet,
+    virtual_authenticator,
+)
 from tests.e2e.test_pwa_a11y import _violations
 from tests.support.files import pdf, png
 from tests.support.flows import thai_id
@@ -78,22 +83,6 @@ def agency(live_server: LiveServer, app_id: int, code: str, *steps: dict[str, An
     )  # fmt: skip
 
 
-def upload(page: Page, document_type: str, label: str, body: bytes) -> int:
-    """Put a file in the signed-in citizen's wallet, as the wallet API takes it."""
-    result: dict[str, Any] = page.evaluate(
-        """async ([type, label, bytes]) => {
-            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
-            const query = new URLSearchParams({ document_type: type, label });
-            const response = await fetch(`/api/v1/documents?${query}`, { method: 'POST',
-                body: new Uint8Array(bytes), headers: { 'x-csrf-token': csrf,
-                'idempotency-key': crypto.randomUUID() } });
-            return response.json();
-        }""",
-        [document_type, label, list(body)],
-    )
-    return int(result["id"])
-
-
 def apply(page: Page, service: str, answers: dict[str, Any]) -> dict[str, Any]:
     created: dict[str, Any] = page.evaluate(
         """async ([service, answers]) => {
@@ -129,7 +118,7 @@ def test_needs_info_is_answered_with_a_new_photo(
     page: Page, live_server: LiveServer, axe_source: str
 ) -> None:
     national_id = citizen(page, live_server)
-    old = upload(page, "police_report", "ใบแจ้งความ สภ.เมือง", pdf("blurred"))
+    old = int(upload_to_wallet(page, "police_report", "ใบแจ้งความ สภ.เมือง", pdf("blurred"))["id"])
     app = apply(page, "id-card-replacement", {**ID_CARD, "national_id": national_id,
                                              "police_report": old})  # fmt: skip
     day = working_day()

@@ -24,6 +24,7 @@ from tests.e2e.conftest import (
     enrol_in_browser,
     eventually,
     submit_form,
+    upload_to_wallet,
     virtual_authenticator,
     wait_for_service_worker,
 )
@@ -70,22 +71,6 @@ def failed_loads_expected() -> bool:
     return True
 
 
-def _upload(page: Page, document_type: str, label: str) -> dict[str, Any]:
-    """Put a PDF in the signed-in citizen's wallet, as the wallet API takes it (raw body)."""
-    result: dict[str, Any] = page.evaluate(
-        """async ([type, label, bytes]) => {
-            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
-            const query = new URLSearchParams({ document_type: type, label });
-            const response = await fetch(`/api/v1/documents?${query}`, { method: 'POST',
-                body: new Uint8Array(bytes), headers: { 'x-csrf-token': csrf,
-                'idempotency-key': crypto.randomUUID() } });
-            return response.json();
-        }""",
-        [document_type, label, list(PDF)],
-    )
-    return result
-
-
 def _applications(live_server: LiveServer, national_id: str, service: str) -> list[Any]:
     return live_server.sql(
         "SELECT a.id, a.status FROM application a JOIN account c ON c.id = a.account "
@@ -108,7 +93,7 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     virtual_authenticator(page)
     national_id = thai_id()
     enrol_in_browser(page, live_server.url, national_id, name="สมศักดิ์ ขับดี")
-    _upload(page, "medical_certificate", "ใบรับรองแพทย์ รพ.สต.บ้านนา")
+    upload_to_wallet(page, "medical_certificate", "ใบรับรองแพทย์ รพ.สต.บ้านนา", PDF)
 
     page.goto(f"{live_server.url}/#/services/driving-licence-renewal")
     page.get_by_role("link", name="ยื่นคำขอออนไลน์").click()

@@ -8,7 +8,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer, enrol_in_browser, virtual_authenticator
+from tests.e2e.conftest import (
+    LiveServer,
+    enrol_in_browser,
+    upload_to_wallet,
+    virtual_authenticator,
+)
 from tests.e2e.test_pwa_a11y import _violations
 from tests.e2e.visits import book_in_page, local, publish
 from tests.support.flows import thai_id
@@ -76,14 +81,8 @@ def test_axe_finds_no_violations_on_the_citizen_screens(
         live_server, "NHSO", "change-health-unit", f"รพ.สต. ({lang})", (local(10, 9), 2)
     )["slots"]
     book_in_page(page, slot, created["id"])
-    page.evaluate(
-        """async (bytes) => {
-            const csrf = document.cookie.match(/portal_csrf=([^;]+)/)[1];
-            await fetch('/api/v1/documents?document_type=police_report&label=scan.pdf', {
-                method: 'POST', body: new Uint8Array(bytes),
-                headers: { 'x-csrf-token': csrf, 'idempotency-key': crypto.randomUUID() } });
-        }""",
-        list(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"),
+    upload_to_wallet(
+        page, "police_report", "scan.pdf", b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
     )
     inside = ("#/account?show=activity", "#/account?show=data", "#/documents")
     for screen in (
