@@ -127,11 +127,10 @@ async def citizen(push: PushService, devices: int, applications: int) -> Iterato
     for _ in range(applications):
         async with write_transaction():
             actor = Actor(account_id=account.id, role="citizen")
-            ids.append(
-                await create_application(
-                    actor, account.id, "change-health-unit", HEALTH_ANSWERS, submit=True
-                )
+            created = await create_application(
+                actor, account.id, "change-health-unit", HEALTH_ANSWERS, submit=True
             )
+            ids.append(created.id)
     # Breadth first: consecutive changes touch different applications.
     return iter([(app, step) for step in STEPS for app in ids])
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +31,10 @@ from backend.agency_api.signing import (
     signatures_match,
 )
 from backend.lib.db import current_engine, is_postgres, write_transaction
-from backend.lib.errors import NotAuthenticatedError
+from backend.lib.errors import NotAuthenticatedError, RateLimitedError
 from backend.settings import Settings
 from backend.system.audit import Actor
-from backend.system.ratelimit import Limit, check
+from backend.system.ratelimit import Limit, check, hit_query, judge
 
 __all__ = [
     "AgencyCaller",
@@ -130,6 +129,41 @@ async def _first_use(signature: str, now: dt.datetime) -> bool:
     return bool(rows)  # old ones are deleted by housekeeping (backend/system/housekeeping.py)
 
 
+_COUNTED = (
+    "WITH r AS ({}), s AS ({}) SELECT r.hits, r.window_start, s.id FROM r LEFT JOIN s ON TRUE"
+)
+_FORGET = "DELETE FROM agency_seen_signature WHERE signature = {}"
+
+
+async def _counted_first_use(key_id: str, signature: str, now: dt.datetime) -> bool:
+    """The request counted against its key's rate limit (429 past it), then `_first_use`.
+
+    On PostgreSQL both are one statement, no transaction around it (one round trip instead
+    of four on every agency request); a refused request's signature is forgotten again, as
+    if it had not been recorded, so the same request may be sent once the window ends. On
+    SQLite, IMMEDIATE: an autocommit upsert could fail at once with SQLITE_BUSY_SNAPSHOT when
+    another writer commits between its read and its write; this waits its turn."""
+    if not is_postgres():
+        async with write_transaction():
+            await check([(Limits.REQUESTS, key_id)])
+            return await _first_use(signature, now)
+    moment = int(time.time())
+    [row] = await current_engine().run_querystring(
+        QueryString(
+            _COUNTED,
+            hit_query(Limits.REQUESTS, key_id, moment),
+            QueryString(_REMEMBER, signature, now),
+        )
+    )
+    try:
+        judge(Limits.REQUESTS, row, moment)
+    except RateLimitedError:
+        if row["id"] is not None:
+            await current_engine().run_querystring(QueryString(_FORGET, signature))
+        raise
+    return row["id"] is not None
+
+
 def _header(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> str:
     return connection.headers.get(name, "").strip()
 
@@ -175,14 +209,7 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any]) -> AgencyCalle
     )
     if not signatures_match(expected, signature):
         raise _refuse("bad_signature")
-    # IMMEDIATE on SQLite: an autocommit upsert could fail at once with SQLITE_BUSY_SNAPSHOT
-    # when another writer commits between its read and its write; this waits its turn. On
-    # PostgreSQL each is one atomic statement: no transaction around them (two round trips
-    # instead of four on every agency request).
-    async with nullcontext() if is_postgres() else write_transaction():
-        await check([(Limits.REQUESTS, key_id)])
-        first_use = await _first_use(expected, now)
-    if not first_use:
+    if not await _counted_first_use(key_id, expected, now):
         raise _refuse("signature_replayed")
     return AgencyCaller(
         agency_id=row["agency"],

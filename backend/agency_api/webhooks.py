@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import msgspec
 from aiohttp.abc import AbstractResolver, ResolveResult
+from piccolo.querystring import QueryString
 
 from backend.agency_api.credentials import agency_by_code
 from backend.agency_api.keys import new_token, secret_box
@@ -43,12 +44,12 @@ from backend.agency_api.signing import (
 )
 from backend.agency_api.tables import AgencyWebhook
 from backend.applications.events import ApplicationEvent, NeedsInfoAnswered, StatusChanged
-from backend.catalog.tables import Agency, Service
-from backend.lib.db import write_transaction
+from backend.lib.db import current_engine, write_transaction
 from backend.lib.errors import NotFoundError, ValidationFailedError
 from backend.lib.metrics import http_outcome, metrics
 from backend.settings import Settings
 from backend.system.audit import Actor, record
+from backend.system.hotcache import EVERYONE, announce, catalog_memo, forget_here
 from backend.system.outbox.http import HttpHandler
 from backend.system.outbox.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
 from backend.system.outbox.queue import (
@@ -197,7 +198,10 @@ async def configure_webhook(
             object_id=agency["code"],
             detail={"url": url, "enabled": update.enabled, "new_secret": secret is not None},
         )
+        # Every process forgets whether the agency's webhook is on (`enqueue_event`).
+        await announce(EVERYONE)
         saved = await AgencyWebhook.select().where(AgencyWebhook.agency == agency["id"]).first()
+    forget_here(EVERYONE)
     assert saved is not None
     return _out(saved, secret)
 
@@ -249,16 +253,13 @@ async def on_needs_info_answered(event: NeedsInfoAnswered) -> None:
 
 async def enqueue_event(app: ApplicationEvent, event: str) -> None:
     """Queue the event for the application's agency, if it has an enabled webhook. Runs in
-    the caller's transaction (see applications.events)."""
-    hook = (
-        await AgencyWebhook.select(AgencyWebhook.id)
-        .where((AgencyWebhook.agency == app.agency_id) & (AgencyWebhook.enabled == True))  # noqa: E712
-        .first()
-    )
-    if hook is None:
+    the caller's transaction (see applications.events). Whether it has one, and the codes the
+    event names, are remembered by each process until the catalog changes (system.hotcache;
+    `configure_webhook` announces it)."""
+    agency = await catalog_memo(("webhook", app.agency_id), lambda: _hook_of(app.agency_id))
+    if agency is None or not agency[0]:
         return
-    agency = await Agency.select(Agency.code).where(Agency.id == app.agency_id).first()
-    service = await Service.select(Service.slug).where(Service.id == app.service_id).first()
+    service = await catalog_memo(("slug", app.service_id), lambda: _slug_of(app.service_id))
     event_id = new_token("evt_", 16)
     await enqueue(
         WEBHOOK_KIND,
@@ -268,17 +269,36 @@ async def enqueue_event(app: ApplicationEvent, event: str) -> None:
                 "id": event_id,
                 "type": EVENT_TYPES[event],
                 "created_at": dt.datetime.now(dt.UTC).isoformat(),
-                "agency": agency["code"] if agency else "",
+                "agency": agency[1],
                 "data": {
                     "application_id": app.application_id,
                     "tracking_code": app.tracking_code,
-                    "service": service["slug"] if service else "",
+                    "service": service or "",
                     "status": "in_review" if event == "needs_info_answered" else event,
                 },
             },
         },
         dedupe_key=f"webhook:{event_id}",
     )
+
+
+_HOOK = (
+    "SELECT g.code, EXISTS (SELECT 1 FROM agency_webhook h WHERE h.agency = g.id "
+    "AND h.enabled) AS hooked FROM agency g WHERE g.id = {}"
+)
+
+
+async def _hook_of(agency_id: int) -> tuple[bool, str] | None:
+    """(whether the agency has an enabled webhook, its code), in one statement."""
+    rows = await current_engine().run_querystring(QueryString(_HOOK, agency_id))
+    return (bool(rows[0]["hooked"]), str(rows[0]["code"])) if rows else None
+
+
+async def _slug_of(service_id: int) -> str | None:
+    rows = await current_engine().run_querystring(
+        QueryString("SELECT slug FROM service WHERE id = {}", service_id)
+    )
+    return str(rows[0]["slug"]) if rows else None
 
 
 class _PublicOnlyResolver(AbstractResolver):

@@ -126,9 +126,10 @@ async def load_demo_applications() -> list[tuple[str, str, str]]:
                 # Only the form's own fields: some services ask less than others.
                 fields = {f.name for f in (await get_service(slug)).form}
                 answers = {k: v for k, v in _answers(person, extra).items() if k in fields}
-                app_id = await services.create_application(
+                new_app = await services.create_application(
                     SYSTEM, account_id, slug, answers, submit=True
                 )
+                app_id = new_app.id
                 agency = (
                     await Application.select(Application.agency)
                     .where(Application.id == app_id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from piccolo.querystring import QueryString
 
-from backend.lib.db import current_engine
+from backend.lib.db import current_engine, is_postgres
 
-__all__ = ["CHANGES", "next_value"]
+__all__ = ["CHANGES", "next_value", "next_value_with"]
 
 CHANGES = "applications"
 """The one counter of changes, for the agency feed (`Application.change_seq`) and the cache
@@ -24,4 +26,30 @@ async def next_value(name: str) -> int:
     """The next number of counter `name`. Call it last in a write transaction: the counter's
     row stays locked until commit, which serialises writers of that counter."""
     rows = await current_engine().run_querystring(QueryString(_NEXT, name))
+    return int(rows[0]["value"])
+
+
+Numbered = Callable[[int | QueryString], QueryString]
+"""A write given the number it is made under (a value, or SQL that reads it)."""
+
+
+async def next_value_with(name: str, *writes: Numbered) -> int:
+    """`next_value` and the writes made under that number (an application's update, its feed
+    row), in one statement on PostgreSQL: the counter's row is locked by the statement that
+    writes with its number, one round trip later than before instead of two. Last in the
+    write transaction, as `next_value`."""
+    if not is_postgres():
+        value = await next_value(name)
+        for write in writes:
+            await current_engine().run_querystring(write(value))
+        return value
+    number = QueryString("(SELECT value FROM n)")
+    names = "".join(f", w{i} AS ({{}})" for i in range(len(writes)))
+    rows = await current_engine().run_querystring(
+        QueryString(
+            f"WITH n AS ({_NEXT}){names} SELECT value FROM n",  # noqa: S608 (placeholders)
+            name,
+            *(write(number) for write in writes),
+        )
+    )
     return int(rows[0]["value"])

@@ -20,8 +20,9 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import brotli  # type: ignore[import-untyped]
 from piccolo.engine.base import Engine
@@ -38,6 +39,7 @@ __all__ = [
     "Page",
     "announce",
     "cache_of",
+    "catalog_memo",
     "feed_row",
     "forget_here",
 ]
@@ -101,6 +103,9 @@ class HotCache:
         self._seen = -1
         self._fresh_until = 0.0
         self._swept_at = 0.0
+        self._catalog: dict[Hashable, Any] = {}
+        self.catalog_generation = 0
+        """Moves on whenever the catalog's memory is forgotten (`catalog_memo`)."""
 
     @property
     def live(self) -> bool:
@@ -164,6 +169,7 @@ class HotCache:
     def forget(self, account_id: int) -> None:
         if account_id == EVERYONE:
             self._forget_pages()
+            self._forget_catalog()
             return
         self.generation += 1
         for token_hash in self._tokens.pop(account_id, {}):
@@ -175,6 +181,11 @@ class HotCache:
         self._sessions.clear()
         self._tokens.clear()
         self._forget_pages()
+        self._forget_catalog()
+
+    def _forget_catalog(self) -> None:
+        self.catalog_generation += 1
+        self._catalog.clear()
 
     def _forget_pages(self) -> None:
         self.generation += 1
@@ -311,11 +322,36 @@ async def announce(account_id: int, seq: int | None = None) -> None:
     before_commit(add)
 
 
-def feed_row(account_id: int, seq: int) -> QueryString:
+T = TypeVar("T")
+
+
+async def catalog_memo(key: Hashable, read: Callable[[], Awaitable[T | None]]) -> T | None:
+    """`read()` (what the catalog says: a service's form and fee, an agency's webhook switch),
+    remembered by this process under `key` until the catalog changes: every write to it
+    announces `EVERYONE` in its transaction, which each process's feed poll sees within
+    `POLL_S` of the commit, as a concurrent request would have read the old row anyway (the
+    writing process forgets after its commit: `forget_here(EVERYONE)`). While the feed is
+    not live, read every time. Nothing is remembered of a `None`."""
+    cache = cache_of(current_engine())
+    if not cache.live:
+        return await read()
+    if key in cache._catalog:
+        held: T = cache._catalog[key]
+        return held
+    generation = cache.catalog_generation
+    value = await read()
+    # Not if the catalog changed while it was read: the row may be the old one.
+    if value is not None and cache.catalog_generation == generation and cache.live:
+        cache._catalog[key] = value
+    return value
+
+
+def feed_row(account_id: int, seq: int | QueryString) -> QueryString:
     """`announce` for a change that has taken its number `seq` from the change counter (whose
     row it holds locked until commit): the feed row's INSERT, for the caller to write in the
-    transaction with its own last write (lib.db.run_together: one round trip); this process
-    forgets the account before commit, as `announce` does."""
+    transaction with its own last write (counters.next_value_with: one round trip; `seq` is
+    then the SQL that reads the number); this process forgets the account before commit, as
+    `announce` does."""
     engine = current_engine()
     if engine.current_transaction.get() is None:
         raise RuntimeError("feed_row() belongs inside the change's transaction")

@@ -107,6 +107,8 @@ _CLAIM = (
     "created_at) VALUES ({}, {}, 0, '', {}) ON CONFLICT (scope_key) DO NOTHING RETURNING id"
 )
 
+_ANSWERED = "UPDATE idempotency_record SET status_code = {}, response = {} WHERE id = {}"
+
 
 async def run_idempotent(
     scope: str, key: str, fingerprint: str, work: Callable[[], Awaitable[tuple[int, bytes]]]
@@ -127,9 +129,9 @@ async def run_idempotent(
             if claimed:
                 status, body = await work()
                 sealed = idcrypt.sealer().seal(body.decode(), place=RESPONSE)
-                await IdempotencyRecord.update(
-                    {IdempotencyRecord.status_code: status, IdempotencyRecord.response: sealed}
-                ).where(IdempotencyRecord.id == claimed[0]["id"])
+                await current_engine().run_querystring(
+                    QueryString(_ANSWERED, status, sealed, claimed[0]["id"])
+                )
     except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as exc:
         # A concurrent duplicate committed first; answer as it did (or refuse a mismatch).
         replay = await _replay(scope_key, fingerprint)

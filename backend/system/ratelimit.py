@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from piccolo.querystring import QueryString
 
 from backend.lib.db import current_engine
 from backend.lib.errors import RateLimitedError
 
-__all__ = ["Limit", "check", "hit"]
+__all__ = ["Limit", "check", "hit", "hit_query", "judge"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,22 +38,32 @@ RETURNING hits, window_start
 """
 
 
+def hit_query(limit: Limit, subject: str, moment: int) -> QueryString:
+    """The upsert counting one hit (its row: `hits`, `window_start`), for a caller that runs
+    it with its own statement; `judge` the row."""
+    key = f"{limit.name}:{subject}"[:200]
+    return QueryString(_UPSERT, key, moment, limit.window_s, limit.window_s)
+
+
+def judge(limit: Limit, row: Any, moment: int) -> None:
+    """Raise `RateLimitedError` if the hit counted in `row` passed the limit."""
+    if row["hits"] > limit.count:
+        raise RateLimitedError(
+            retry_after=int(row["window_start"]) + limit.window_s - moment,
+            limit=limit.name,
+            first_refusal=row["hits"] == limit.count + 1,
+        )
+
+
 async def hit(limit: Limit, subject: str, *, now: float | None = None) -> None:
     """Count one attempt by `subject` (an IP, an ID number …); raise `RateLimitedError`
     with the seconds until its window ends once the limit is passed. A window starts at the
     subject's first hit (not at a clock boundary, which would allow twice the limit in a
     burst straddling it)."""
     moment = int(time.time() if now is None else now)
-    key = f"{limit.name}:{subject}"[:200]
-    rows = await current_engine().run_querystring(
-        QueryString(_UPSERT, key, moment, limit.window_s, limit.window_s)
-    )
-    if rows and rows[0]["hits"] > limit.count:
-        raise RateLimitedError(
-            retry_after=int(rows[0]["window_start"]) + limit.window_s - moment,
-            limit=limit.name,
-            first_refusal=rows[0]["hits"] == limit.count + 1,
-        )
+    rows = await current_engine().run_querystring(hit_query(limit, subject, moment))
+    if rows:
+        judge(limit, rows[0], moment)
 
 
 async def check(limits: list[tuple[Limit, str]], *, now: float | None = None) -> None:

@@ -26,6 +26,7 @@ from backend.lib.db import write_transaction
 from backend.lib.errors import ValidationFailedError
 from backend.lib.schema import I18n
 from backend.system.audit import Actor, record
+from backend.system.hotcache import EVERYONE, announce, forget_here
 
 
 def _service_out(row: dict[str, Any]) -> ServiceOut:
@@ -148,7 +149,9 @@ async def update_service(
         current = await _own_service(agency_id, slug)
         await _write_service(agency_code, slug, data, published=current["published"])
         await record("service.updated", actor, object_type="service", object_id=slug)
-        return await get_service(agency_id, slug)
+        out = await get_service(agency_id, slug)
+    forget_here(EVERYONE)  # what this process read of it meanwhile (system.hotcache)
+    return out
 
 
 async def set_published(agency_id: int, slug: str, published: bool, actor: Actor) -> ServiceOut:
@@ -159,4 +162,8 @@ async def set_published(agency_id: int, slug: str, published: bool, actor: Actor
         ).where(Service.id == current["id"])
         action = "service.published" if published else "service.unpublished"
         await record(action, actor, object_type="service", object_id=slug)
-        return await get_service(agency_id, slug)
+        # Every process forgets what it remembered of the catalog (applying's service form).
+        await announce(EVERYONE)
+        out = await get_service(agency_id, slug)
+    forget_here(EVERYONE)
+    return out

@@ -88,10 +88,9 @@ class ApplicationController(Controller):
         fingerprint = request_hash("POST", request.url.path, msgspec.json.encode(data))
 
         async def work() -> tuple[int, bytes]:
-            app_id = await services.create_application(
+            detail = await services.create_application(
                 auth.actor(), account_id, data.service, data.answers, submit=data.submit
             )
-            detail = await services.get_detail(account_id, app_id)
             return HTTP_201_CREATED, msgspec.json.encode(detail)
 
         outcome = await run_idempotent(f"citizen:{account_id}", key, fingerprint, work)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from piccolo.querystring import QueryString
 
 from backend.accounts.services.identity import is_verified
 from backend.accounts.tables import Account
@@ -18,16 +19,24 @@ from backend.applications.errors import (
     NotADraftError,
 )
 from backend.applications.events import ApplicationEvent, NeedsInfoAnswered
+from backend.applications.schemas import (
+    AgencyContact,
+    ApplicationDetail,
+    HistoryEntry,
+    ServiceRef,
+)
 from backend.applications.services.changes import next_change, owned, record_change, utc_now
-from backend.applications.status import check_transition
+from backend.applications.services.reading import add_parts, expected
+from backend.applications.status import CITIZEN_TRANSITIONS, Status, check_transition
 from backend.applications.tables import Application
 from backend.applications.validation import clean_answers
 from backend.catalog.errors import ServiceNotFoundError
 from backend.catalog.forms import FormField
-from backend.catalog.tables import Service
-from backend.lib.db import write_transaction
+from backend.lib.db import current_engine, write_transaction
 from backend.lib.errors import ValidationFailedError
+from backend.lib.schema import I18n
 from backend.system.audit import Actor, record
+from backend.system.hotcache import catalog_memo
 from backend.system.registry import publish
 
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -48,27 +57,36 @@ class ServiceForm:
     agency_code: str
     form: list[FormField]
     required_assurance: str
+    published: bool
+    ref: ServiceRef
+    processing_days: int
+    contact: AgencyContact
+
+
+_SERVICE = (
+    "SELECT s.id, s.agency, s.form_schema, s.required_assurance, s.published, s.slug, "
+    "s.name_th, s.name_en, s.processing_days, g.code AS agency_code, g.name_th AS agency_th, "
+    "g.name_en AS agency_en, g.contact_phone, g.contact_email, g.website "
+    "FROM service s JOIN agency g ON g.id = s.agency WHERE "
+)
+"""A service's form, with what a new application's answer shows of it and its agency: plain
+SQL (building the joined select with Piccolo cost more than running it)."""
+
+
+async def _read_service(where: str, *values: Any) -> ServiceForm | None:
+    rows = await current_engine().run_querystring(QueryString(_SERVICE + where, *values))
+    return _to_form(rows[0]) if rows else None
 
 
 async def _service_form(slug: str) -> ServiceForm:
-    row = (
-        await Service.select(
-            Service.id,
-            Service.agency,
-            Service.agency.code.as_alias("agency_code"),
-            Service.form_schema,
-            Service.required_assurance,
-            Service.published,
-        )
-        .where(Service.slug == slug)
-        .first()
-    )
-    if row is None or not row["published"]:
+    """The published service `slug`, remembered by this process until the catalog changes."""
+    service = await catalog_memo(("service-form", slug), lambda: _read_service("s.slug = {}", slug))
+    if service is None or not service.published:
         raise ServiceNotFoundError()
-    return _to_form(row)
+    return service
 
 
-def _to_form(row: dict[str, Any]) -> ServiceForm:
+def _to_form(row: Any) -> ServiceForm:
     schema = row["form_schema"]
     return ServiceForm(
         id=row["id"],
@@ -78,30 +96,27 @@ def _to_form(row: dict[str, Any]) -> ServiceForm:
             json.loads(schema) if isinstance(schema, str) else schema, list[FormField]
         ),
         required_assurance=row["required_assurance"],
+        published=bool(row["published"]),
+        ref=ServiceRef(
+            slug=row["slug"],
+            name=I18n(th=row["name_th"], en=row["name_en"]),
+            agency=row["agency_code"],
+            agency_name=I18n(th=row["agency_th"], en=row["agency_en"]),
+        ),
+        processing_days=int(row["processing_days"] or 0),
+        contact=AgencyContact(
+            phone=row["contact_phone"], email=row["contact_email"], website=row["website"]
+        ),
     )
 
 
 async def _form_of_application(application_id: int) -> ServiceForm:
     """The form of the service an application is for (even if since unpublished)."""
-    app = (
-        await Application.select(Application.service)
-        .where(Application.id == application_id)
-        .first()
+    service = await _read_service(
+        "s.id = (SELECT service FROM application WHERE id = {})", application_id
     )
-    assert app is not None
-    row = (
-        await Service.select(
-            Service.id,
-            Service.agency,
-            Service.agency.code.as_alias("agency_code"),
-            Service.form_schema,
-            Service.required_assurance,
-        )
-        .where(Service.id == app["service"])
-        .first()
-    )
-    assert row is not None
-    return _to_form(row)
+    assert service is not None
+    return service
 
 
 async def _check_assurance(account_id: int, service: ServiceForm) -> None:
@@ -120,54 +135,84 @@ async def _check_documents(account_id: int, form: list[FormField], answers: dict
     await check_attachments(account_id, form, answers)
 
 
+_INSERT = (
+    "INSERT INTO application (tracking_code, account, service, agency, status, answers, "
+    "status_message_th, status_message_en, action_required, created_at, submitted_at, "
+    "updated_at, change_seq, deleted_at, submitted_by, identity_disputed) VALUES "
+    "({}, {}, {}, {}, 'draft', {}, '', '', '', {}, NULL, {}, 0, NULL, {}, {}) "
+    "ON CONFLICT (tracking_code) DO NOTHING RETURNING id"
+)
+"""A new application; nothing when its tracking code is taken (the unique index decides, in
+the same statement, instead of a look first)."""
+
+
 async def create_application(
     actor: Actor, account_id: int, slug: str, answers: dict[str, Any], *, submit: bool
-) -> int:
+) -> ApplicationDetail:
     """A new draft or submitted application; runs inside the caller's write transaction (the
-    idempotency record's). Returns its id."""
+    idempotency record's). Returns it as the citizen's view shows it (`get_detail`), made
+    from what was written rather than read back."""
     service = await _service_form(slug)
     if submit:
         await _check_assurance(account_id, service)
     clean = clean_answers(service.form, answers, complete=submit)
     await _check_documents(account_id, service.form, clean)
-    code = _new_tracking_code(service.agency_code)
-    while await Application.exists().where(Application.tracking_code == code):
-        code = _new_tracking_code(service.agency_code)
     now = utc_now()
-    row = Application(
-        tracking_code=code,
-        account=account_id,
-        service=service.id,
-        agency=service.agency_id,
-        status="draft",
-        answers=stored(clean),
-        created_at=now,
-        updated_at=now,
-        change_seq=0,
-        submitted_by=actor.account_id if actor.role in SUBMITTERS else None,
-    )
-    await row.save()
+    submitted_by = actor.account_id if actor.role in SUBMITTERS else None
+    engine, text = current_engine(), stored(clean)
+    while True:
+        code = _new_tracking_code(service.agency_code)
+        rows = await engine.run_querystring(
+            QueryString(
+                _INSERT, code, account_id, service.id, service.agency_id, text, now, now,
+                submitted_by, False,
+            )
+        )  # fmt: skip
+        if rows:
+            break
+    app_id = int(rows[0]["id"])
     app = {
-        "id": row.id,
+        "id": app_id,
         "account": account_id,
         "status": "draft",
         "agency": service.agency_id,
         "tracking_code": code,
         "service": service.id,
     }
+    history: list[HistoryEntry] = []
     if submit:
-        await record_change(app, "submitted", actor)
+        await record_change(app, "submitted", actor, now=now)
+        history.append(HistoryEntry(status="submitted", at=now, by=actor.role or "system"))
     else:
         await record(
             "application.draft_saved",
             actor,
             subject_account_id=account_id,
             object_type="application",
-            object_id=row.id,
+            object_id=app_id,
         )
         seq = await next_change(account_id)
-        await Application.update({Application.change_seq: seq}).where(Application.id == row.id)
-    return int(row.id)
+        await Application.update({Application.change_seq: seq}).where(Application.id == app_id)
+    status: Status = "submitted" if submit else "draft"
+    detail = ApplicationDetail(
+        id=app_id,
+        tracking_code=code,
+        status=status,
+        service=service.ref,
+        answers=clean,
+        created_at=now,
+        updated_at=now,
+        submitted_at=now if submit else None,
+        history=history,
+        can_withdraw="withdrawn" in CITIZEN_TRANSITIONS.get(status, frozenset()),
+        expected_by=expected(
+            {"status": status, "submitted_at": now if submit else None,
+             "processing_days": service.processing_days}
+        ),
+        contact=service.contact,
+    )  # fmt: skip
+    await add_parts(account_id, detail)
+    return detail
 
 
 async def update_draft(

@@ -228,9 +228,14 @@ async def get_detail(account_id: int, application_id: int) -> ApplicationDetail:
     if row is None:
         raise ApplicationNotFoundError()
     detail = _detail(row, await history(application_id))
+    await add_parts(account_id, detail)
+    return detail
+
+
+async def add_parts(account_id: int, detail: ApplicationDetail) -> None:
+    """What the domains above add to the citizen's view (`DETAIL_PARTS`)."""
     for part in current().extensions(DETAIL_PARTS):
         detail.parts.update(await part(account_id, detail))
-    return detail
 
 
 def _detail(row: dict[str, Any], entries: list[HistoryEntry]) -> ApplicationDetail:

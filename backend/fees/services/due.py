@@ -4,6 +4,9 @@ housekeeping finds those unpaid past their due date."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+from piccolo.querystring import QueryString
 
 from backend.applications import services as applications
 from backend.applications.events import StatusChanged
@@ -22,8 +25,9 @@ from backend.fees.services.common import (
     utc_now,
 )
 from backend.fees.tables import Fee
-from backend.lib.db import write_transaction
+from backend.lib.db import current_engine, write_transaction
 from backend.system.audit import Actor, record
+from backend.system.hotcache import catalog_memo
 from backend.system.registry import Housekeeping, publish
 
 __all__ = ["CLOSED", "on_status_changed", "set_fee", "sweep_overdue"]
@@ -42,13 +46,7 @@ async def on_status_changed(event: StatusChanged) -> None:
         return
     if event.new_status != "submitted":
         return
-    service = (
-        await Service.select(
-            Service.fee_satang, Service.fee_kind, Service.fee_biller_id, Service.fee_due_days
-        )
-        .where(Service.id == event.service_id)
-        .first()
-    )
+    service = await catalog_memo(("fee", event.service_id), lambda: _fee_of(event.service_id))
     if (
         service is None
         or service["fee_kind"] != "fixed"
@@ -65,6 +63,15 @@ async def on_status_changed(event: StatusChanged) -> None:
         "tracking_code": event.tracking_code,
     }
     await open_fee(app, service["fee_satang"], service["fee_biller_id"], service["fee_due_days"])
+
+
+_FEE = "SELECT fee_satang, fee_kind, fee_biller_id, fee_due_days FROM service WHERE id = {}"
+
+
+async def _fee_of(service_id: int) -> dict[str, Any] | None:
+    """The service's fee terms, remembered by each process until the catalog changes."""
+    rows = await current_engine().run_querystring(QueryString(_FEE, service_id))
+    return dict(rows[0]) if rows else None
 
 
 async def set_fee(agency_id: int, application_id: int, data: FeeSet, actor: Actor) -> FeeView:
