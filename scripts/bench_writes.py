@@ -208,12 +208,15 @@ class Counted:
 
 
 class WriteMeter(CpuMeter):
-    """CpuMeter plus the worker's CPU and the server's statements over the window."""
+    """CpuMeter plus the workers' CPU and the server's statements over the window (not
+    counted with several server processes: `counted` None)."""
 
-    def __init__(self, server_pid: int, db_pids: list[int], worker_pid: int, counted: Counted):
-        self.worker, self.counted = worker_pid, counted
-        self.counts0 = counted.read()
-        super().__init__(server_pid, [*db_pids, worker_pid])
+    def __init__(
+        self, server_pid: int, db_pids: list[int], worker_pids: list[int], counted: Counted | None
+    ):
+        self.workers, self.counted = worker_pids, counted
+        self.counts0 = counted.read() if counted else {}
+        super().__init__(server_pid, [*db_pids, *worker_pids])
         self.db = db_pids
         self.counts: dict[str, int] = {}
 
@@ -223,9 +226,10 @@ class WriteMeter(CpuMeter):
         hz, wall = os.sysconf("SC_CLK_TCK"), time.perf_counter() - self.start[0]
         from bench_dashboard import _ticks
 
-        shares["worker"] = 100 * (_ticks(self.worker) - pids0[self.worker]) / hz / wall
-        counts1 = self.counted.read()
-        self.counts = {k: counts1[k] - self.counts0[k] for k in counts1}
+        shares["worker"] = sum(100 * (_ticks(pid) - pids0[pid]) / hz / wall for pid in self.workers)
+        if self.counted:
+            counts1 = self.counted.read()
+            self.counts = {k: counts1[k] - self.counts0[k] for k in counts1}
         return shares
 
 
@@ -233,23 +237,32 @@ class WriteMeter(CpuMeter):
 
 
 @contextlib.asynccontextmanager
-async def worker(root: Path, env: dict[str, str], log: Path) -> AsyncIterator[int]:
-    with log.open("ab") as out:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "backend.cli", "worker", "--worker-id", "bench-0",
-            cwd=root, env=env, stdout=out, stderr=out,
-        )  # fmt: skip
+async def workers(root: Path, env: dict[str, str], log: Path, n: int) -> AsyncIterator[list[int]]:
+    """`n` `portal worker` processes (the outbox: pushes)."""
+    processes = []
     try:
-        yield process.pid
+        with log.open("ab") as out:
+            for i in range(n):
+                processes.append(
+                    await asyncio.create_subprocess_exec(
+                        sys.executable, "-m", "backend.cli", "worker", "--worker-id", f"bench-{i}",
+                        cwd=root, env=env, stdout=out, stderr=out,
+                    )
+                )  # fmt: skip
+        yield [p.pid for p in processes]
     finally:
-        process.send_signal(signal.SIGTERM)
-        await process.wait()
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            await process.wait()
 
 
 async def run_checkout(
-    kind: str, label: str, root: Path, args: argparse.Namespace, logs: Path
+    kind: str, label: str, root: Path, args: argparse.Namespace, logs: Path, processes: int = 1
 ) -> list[Result]:
-    """Every run of one engine against the checkout at `root`."""
+    """Every run of one engine against the checkout at `root`, served by `processes` app
+    processes (uvicorn workers) with one `portal worker`, or two from 2 processes on. With
+    one process its statements are counted (scripts/bench_counting.py); with more, not."""
     results: list[Result] = []
     rng = seeded_random(20261204)
     async with (
@@ -267,29 +280,33 @@ async def run_checkout(
         accounts = [r["account"] for r in await target.fetch("SELECT account FROM session")]
         count_file = var_dir / "counts.json"
         port = free_port()
-        argv = [sys.executable, str(COUNTING), "serve", "--host", HOST, "--port", str(port),
-                "--no-worker"]  # fmt: skip
+        launcher = [str(COUNTING)] if processes == 1 else ["-m", "backend.cli"]
+        argv = [sys.executable, *launcher, "serve", "--host", HOST, "--port", str(port),
+                "--no-worker", "--workers", str(processes)]  # fmt: skip
         serve_env = {**env, "BENCH_COUNT_FILE": str(count_file)}
-        log = logs / f"{label}-{kind}"
+        log = logs / f"{label}-{kind}-{processes}p"
         async with (
             server(argv, port, serve_env, log.with_suffix(".serve.log"), cwd=root) as pid,
-            worker(root, env, log.with_suffix(".worker.log")) as worker_pid,
+            workers(root, env, log.with_suffix(".worker.log"), min(processes, 2)) as worker_pids,
         ):
             meters: list[WriteMeter] = []
 
             async def meter() -> WriteMeter:
                 db = await target.db_pids()
-                meters.append(WriteMeter(pid, db, worker_pid, Counted(pid, count_file)))
+                counted = Counted(pid, count_file) if processes == 1 else None
+                meters.append(WriteMeter(pid, db, worker_pids, counted))
                 return meters[-1]
 
             load = Load(port, args.concurrency, args.warmup, args.duration, meter)
 
             def record(result: Result, name: str, mode: str) -> None:
                 result.name = name
-                result.extra.update(ref=label, engine=kind, mode=mode, **meters[-1].counts)
+                result.extra.update(
+                    ref=label, engine=kind, mode=mode, processes=processes, **meters[-1].counts
+                )
                 results.append(result)
                 s = result.summary()
-                say(f"  {label:<10} {name:<7} {mode:<7} {s['rps']:7.0f} req/s  p50 "
+                say(f"  {label:<10} x{processes} {name:<7} {mode:<7} {s['rps']:7.0f} req/s  p50 "
                     f"{s['p50_ms']:6.1f}  p99 {s['p99_ms']:6.1f} ms  {s['statuses']}")  # fmt: skip
 
             def submit() -> bytes:
@@ -360,17 +377,20 @@ def per_request(r: Result) -> dict[str, float]:
 
 def table(results: list[Result]) -> str:
     lines = [
-        f"{'checkout':<10} {'engine':<9}{'kind':<7}{'loop':<7}{'req/s':>7}{'p50':>7}{'p99':>7}"
-        f"{'non-2xx':>8}  {'cpu ms/req server+db (+worker)':<31}{'stmts':>6}{'trips':>6}{'tx':>5}"
+        f"{'checkout':<10} {'engine':<9}{'p':>2} {'kind':<7}{'loop':<7}{'req/s':>7}{'p50':>7}"
+        f"{'p99':>7}{'non-2xx':>8}  {'cpu ms/req server+db (+worker)':<31}"
+        f"{'cpu % server/db/worker/machine':<31}{'stmts':>6}{'trips':>6}{'tx':>5}"
     ]
     for r in results:
         s, p = r.summary(), per_request(r)
         bad = sum(n for code, n in r.statuses.items() if not 200 <= code < 300)
         cpu = f"{p['server_ms']:.2f} + {p['db_ms']:.2f} (+{p['worker_ms']:.2f})"
+        shares = "/".join(f"{r.cpu[k]:.0f}" for k in ("server", "db", "worker", "machine"))
         lines.append(
-            f"{r.extra['ref']:<10} {r.extra['engine']:<9}{r.name:<7}{r.extra['mode']:<7}"
-            f"{s['rps']:>7.0f}{s['p50_ms']:>7.1f}{s['p99_ms']:>7.1f}{bad:>8}  {cpu:<31}"
-            f"{p['statements']:>6.1f}{p['round_trips']:>6.1f}{p['transactions']:>5.1f}"
+            f"{r.extra['ref']:<10} {r.extra['engine']:<9}{r.extra['processes']:>2} {r.name:<7}"
+            f"{r.extra['mode']:<7}{s['rps']:>7.0f}{s['p50_ms']:>7.1f}{s['p99_ms']:>7.1f}{bad:>8}  "
+            f"{cpu:<31}{shares:<31}{p['statements']:>6.1f}{p['round_trips']:>6.1f}"
+            f"{p['transactions']:>5.1f}"
         )
     return "\n".join(lines)
 
@@ -382,6 +402,9 @@ async def main() -> None:
     parser.add_argument("--baseline", metavar="REF", help="also measure this commit, first")
     parser.add_argument("--postgres", default=os.environ.get(
         "BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"))  # fmt: skip
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], metavar="N",
+                        help="app processes (uvicorn workers), e.g. 1 2; two portal workers "
+                        "from 2 on")  # fmt: skip
     parser.add_argument("--citizens", type=int, default=1000)
     parser.add_argument("--credentials", type=int, default=64)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -404,9 +427,10 @@ async def main() -> None:
         if args.baseline:
             checkouts.insert(0, (args.baseline[:10], stack.enter_context(checkout(args.baseline))))
         for kind in args.engine:
-            for label, root in checkouts:
-                say(f"{kind}, {label}:")
-                results += await run_checkout(kind, label, root, args, logs)
+            for processes in args.workers:
+                for label, root in checkouts:
+                    say(f"{kind}, {label}, {processes} app process(es):")
+                    results += await run_checkout(kind, label, root, args, logs, processes)
     text = table(results)
     say("\n" + text)
     report = {
