@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/bench_writes.py                          # PostgreSQL, then SQLite
     .venv/bin/python scripts/bench_writes.py --baseline main --engine postgres --duration 15
+    .venv/bin/python scripts/bench_writes.py --engine postgres --workers 1 2   # scaling
 
 Per engine (and per checkout: `--baseline REF` runs the same first against a `git worktree`
 of REF, so one run gives before and after on the same machine), in a throw-away database
@@ -24,7 +25,9 @@ at --open-share of the closed loop's rate, latency from each request's scheduled
 the load generator of scripts/bench_dashboard.py. Per run: req/s, p50/p99, CPU per request
 of the server, the database backends (PostgreSQL) and the worker, and statements, round trips
 and transactions per request of the server (scripts/bench_counting.py: the local PostgreSQL
-has no pg_stat_statements, so the drivers are counted in the server process).
+has no pg_stat_statements, so the drivers are counted in the server process; with
+`--workers 2` or more, uvicorn's worker processes are not counted, and two `portal worker`s
+deliver the pushes).
 Prints a table; writes JSON and the table to bench-results/ (gitignored).
 """
 

@@ -30,7 +30,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from backend.lib import keyfile
-from backend.lib.keyfile import KEY_BYTES, KeyMaterialError, b64url, new_key, read_keys
+from backend.lib.keyfile import (
+    KEY_BYTES,
+    KeyMaterialError,
+    b64url,
+    new_key,
+    read_keys,
+    var_path,
+)
 
 if TYPE_CHECKING:
     from backend.settings import Settings
@@ -100,7 +107,7 @@ def decode_keys(text: str, source: str) -> list[bytes]:
 
 
 def key_file(settings: Settings) -> Path:
-    return Path(settings.var_dir).resolve() / KEY_FILE
+    return var_path(settings.var_dir, KEY_FILE)
 
 
 def secret_box(settings: Settings) -> SecretBox:

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
-from piccolo.query.base import Query
 from piccolo.querystring import QueryString
 
 from backend.lib.postgres import PortalPostgresEngine
@@ -43,7 +42,6 @@ __all__ = [
     "is_postgres",
     "make_engine",
     "open_pool",
-    "run_together",
     "transaction",
     "write_transaction",
 ]
@@ -333,27 +331,3 @@ async def close_pool(engine: Engine[Any]) -> None:
 
 def is_postgres() -> bool:
     return isinstance(current_engine(), PostgresEngine)
-
-
-async def run_together(*writes: Query[Any, Any] | QueryString) -> None:
-    """Writes whose results the caller does not need (inserts of history and audit rows, an
-    update), in one round trip on PostgreSQL: each a data-modifying WITH of one statement,
-    all run to completion in one snapshot, so none may depend on another's rows or touch
-    the same row. One after another on SQLite, where a statement costs no round trip."""
-    engine = current_engine()
-    if not isinstance(engine, PostgresEngine):
-        for write in writes:
-            if isinstance(write, QueryString):
-                await engine.run_querystring(write)
-            else:
-                await write.run()
-        return
-    parts = []
-    for write in writes:
-        if isinstance(write, QueryString):
-            parts.append(write)
-        else:
-            (querystring,) = write.querystrings
-            parts.append(querystring)
-    names = ", ".join(f"w{n} AS ({{}})" for n in range(len(parts)))
-    await engine.run_querystring(QueryString(f"WITH {names} SELECT 1", *parts))

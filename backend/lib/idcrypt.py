@@ -36,7 +36,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from backend.lib.keyfile import KeyMaterialError, b64url, b64url_decode, read_keys
+from backend.lib.keyfile import KeyMaterialError, b64url, b64url_decode, read_keys, var_path
 from backend.settings import Settings, get_settings
 
 __all__ = [
@@ -180,7 +180,7 @@ class BlindIndex:
 
 
 def key_file(settings: Settings) -> Path:
-    return Path(settings.var_dir).resolve() / KEY_FILE
+    return var_path(settings.var_dir, KEY_FILE)
 
 
 _bound: Settings | None = None
@@ -210,7 +210,7 @@ def sealer(settings: Settings | None = None) -> Sealer:
 def blind_index(settings: Settings | None = None) -> BlindIndex:
     """The blind index for NATIONAL_ID_INDEX_KEY, or its key file (made on first use)."""
     settings = settings or bound_settings()
-    path = Path(settings.var_dir).resolve() / INDEX_KEY_FILE
+    path = var_path(settings.var_dir, INDEX_KEY_FILE)
     try:
         keys = read_keys(settings.national_id_index_key, "NATIONAL_ID_INDEX_KEY", path)
     except KeyMaterialError as exc:

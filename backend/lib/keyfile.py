@@ -21,6 +21,7 @@ __all__ = [
     "decode_keys",
     "new_key",
     "read_keys",
+    "var_path",
     "write_private",
 ]
 
@@ -71,6 +72,17 @@ def _from_setting(text: str, source: str) -> tuple[bytes, ...]:
 def _from_file(path: str, version: tuple[int, int, int]) -> tuple[bytes, ...]:
     del version  # part of the cache key only: a rotated file is read again
     return tuple(decode_keys(Path(path).read_text(), path))
+
+
+def var_path(var_dir: str, name: str) -> Path:
+    """The file `name` in VAR_DIR, absolute: the directory is resolved once per process (a
+    `stat` of each of its parts on every seal cost more than the seal itself)."""
+    return _resolved(var_dir, "" if os.path.isabs(var_dir) else os.getcwd()) / name
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(var_dir: str, cwd: str) -> Path:
+    return Path(cwd, var_dir).resolve()
 
 
 def read_keys(configured: str, setting: str, path: Path) -> tuple[bytes, ...]:

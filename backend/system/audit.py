@@ -40,7 +40,8 @@ def entry(
 ) -> QueryString:
     """The audit entry's insert, as plain SQL (building it with Piccolo cost more CPU than
     running it: scripts/bench_writes.py), for a caller writing it with its own rows in one
-    statement (lib.db.run_together); not counted in the sign-in metrics, which `record` does."""
+    statement (system.counters.next_value_with); not counted in the sign-in metrics, which
+    `record` does."""
     return QueryString(
         _INSERT,
         dt.datetime.now(dt.UTC),

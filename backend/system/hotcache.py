@@ -176,6 +176,12 @@ class HotCache:
             self._sessions.pop(token_hash, None)
         self._drop_pages(account_id)
 
+    def forget_pages(self, account_id: int) -> None:
+        """An application change: the account's pages, not its sessions (which it leaves
+        as they were)."""
+        self.generation += 1
+        self._drop_pages(account_id)
+
     def clear(self) -> None:
         self.generation += 1
         self._sessions.clear()
@@ -350,14 +356,16 @@ def feed_row(account_id: int, seq: int | QueryString) -> QueryString:
     """`announce` for a change that has taken its number `seq` from the change counter (whose
     row it holds locked until commit): the feed row's INSERT, for the caller to write in the
     transaction with its own last write (counters.next_value_with: one round trip; `seq` is
-    then the SQL that reads the number); this process forgets the account before commit, as
-    `announce` does."""
+    then the SQL that reads the number); this process forgets the account's pages before commit,
+    as `announce` forgets the account."""
     engine = current_engine()
     if engine.current_transaction.get() is None:
         raise RuntimeError("feed_row() belongs inside the change's transaction")
 
     async def forget() -> None:
-        cache_of(engine).forget(account_id)
+        # Its pages only: the citizen's next request still finds their session here (other
+        # processes, reading the feed, forget both).
+        cache_of(engine).forget_pages(account_id)
 
     before_commit(forget)
     return QueryString(_ADD, seq, account_id, dt.datetime.now(dt.UTC))

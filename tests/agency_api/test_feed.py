@@ -12,6 +12,7 @@ from backend.agency_api.services import changed_after
 from backend.applications.services import changes
 from backend.applications.tables import Application
 from backend.system.audit import Actor
+from backend.system.counters import Numbered
 from backend.system.tables import AuditEntry
 from tests.support.agency import Signer, apply_id_card, status
 from tests.support.applications import PDF, set_status
@@ -115,16 +116,16 @@ async def test_a_reader_never_skips_a_change_committed_late(
 
     took_number = asyncio.Event()
     release = asyncio.Event()
-    real_next_value = changes.next_value
+    real_next_value = changes.next_value_with
 
-    async def next_value_then_hold(name: str) -> int:
-        value = await real_next_value(name)
+    async def next_value_then_hold(name: str, *writes: Numbered) -> int:
+        value = await real_next_value(name, *writes)
         if asyncio.current_task() is holder:
             took_number.set()
-            await release.wait()  # the row update and the commit wait too
+            await release.wait()  # the commit waits too
         return value
 
-    monkeypatch.setattr(changes, "next_value", next_value_then_hold)
+    monkeypatch.setattr(changes, "next_value_with", next_value_then_hold)
     holder = asyncio.create_task(set_status(first, "received", AGENCY, agency_id=await dopa_id()))
     await took_number.wait()
     follower = asyncio.create_task(

@@ -21,7 +21,7 @@ from backend.applications.events import ApplicationEvent, StatusChanged
 from backend.applications.status import Status, check_transition
 from backend.applications.tables import Application
 from backend.applications.wallet import refused_documents
-from backend.lib.db import current_engine, is_postgres, run_together
+from backend.lib.db import current_engine, is_postgres
 from backend.system.audit import Actor, entry
 from backend.system.counters import CHANGES, next_value, next_value_with
 from backend.system.hotcache import announce, feed_row
@@ -71,26 +71,23 @@ async def record_change(
     answers: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> int:
-    """Append history, update the application, audit, queue notifications. Call inside a
-    write transaction with the application locked. Returns the change number. The writes
-    are plain SQL: building them with Piccolo cost more CPU than running them
-    (scripts/bench_writes.py)."""
+    """Append history, update the application, audit, queue notifications (the listeners
+    first: the other writes are one statement). Call inside a write transaction with the
+    application locked. Returns the change number. The writes are plain SQL: building them
+    with Piccolo cost more CPU than running them (scripts/bench_writes.py)."""
     now = now or utc_now()
-    # History and audit rows in one statement (one round trip on PostgreSQL).
-    await run_together(
-        QueryString(
-            _HISTORY, app["id"], new_status, message_th, message_en, actor.role or "system",
-            actor.account_id, now,
-        ),
-        entry(
-            "application.status_changed",
-            actor,
-            subject_account_id=app["account"],
-            object_type="application",
-            object_id=app["id"],
-            detail={"from": app["status"], "to": new_status},
-        ),
+    history = QueryString(
+        _HISTORY, app["id"], new_status, message_th, message_en, actor.role or "system",
+        actor.account_id, now,
     )  # fmt: skip
+    audit = entry(
+        "application.status_changed",
+        actor,
+        subject_account_id=app["account"],
+        object_type="application",
+        object_id=app["id"],
+        detail={"from": app["status"], "to": new_status},
+    )
     sets = ["status = {}", "updated_at = {}", "status_message_th = {}", "status_message_en = {}",
             "action_required = {}"]  # fmt: skip
     values: list[Any] = [
@@ -114,11 +111,15 @@ async def record_change(
         )
     )
     # Last: taking the change number locks the counter until commit (see ChangeCounter).
-    # The application's update and the cache feed's row (under the same number) with it.
+    # The application's update and the cache feed's row (under the same number) with it,
+    # and the history and audit rows, which nothing before reads: one round trip for the
+    # five on PostgreSQL.
     return await next_value_with(
         COUNTER,
         lambda seq: QueryString(update, *values, seq, app["id"]),
         lambda seq: feed_row(app["account"], seq),
+        lambda _: history,
+        lambda _: audit,
     )
 
 
