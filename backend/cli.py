@@ -18,6 +18,9 @@ def main() -> None:
     """Citizen Portal: one place for every government service."""
 
 
+HEALTHCHECK_S = 30
+
+
 @main.command()
 @click.option("--host", default=None, help="Bind address (default: HOST setting).")
 @click.option("--port", type=int, default=None, help="Port (default: PORT setting).")
@@ -64,6 +67,11 @@ def serve(
         # Requests still open after this long at a stop are cut: a process manager kills a
         # process that takes longer (the embedded worker has its own, shorter, grace).
         timeout_graceful_shutdown=8,
+        # With several processes uvicorn kills one that does not answer its health check in
+        # time: 5 s by default, which a process still starting (imports, the PWA's
+        # compressed bundle) on a busy 2-core machine missed again and again (every
+        # restart died too: scripts/bench_writes.py --workers 2).
+        timeout_worker_healthcheck=HEALTHCHECK_S,
     )
 
 
