@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from piccolo.querystring import QueryString
 
 from backend.agency_api.services import catalog
+from backend.catalog.tables import Service
+from backend.lib.db import current_engine, write_transaction
+from backend.system.counters import next_value
+from backend.system.hotcache import COUNTER, EVERYONE, cache_of
 from tests.support.agency import Signer
+from tests.support.applications import id_card_answers
+from tests.support.flows import csrf
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -145,3 +154,52 @@ class _Nothing:
             return False
 
         return no().__await__()
+
+
+async def _poll() -> None:
+    """What the app's poller does every 0.1 s: read the cache feed (and keep memory live)."""
+    engine = current_engine()
+    await cache_of(engine).poll(engine)
+
+
+async def _apply(client: Client, slug: str) -> int:
+    await _poll()
+    response = await client.post(
+        "/api/v1/applications",
+        json={"service": slug, "answers": id_card_answers(None), "submit": True},
+        headers={**csrf(client), "Idempotency-Key": uuid.uuid4().hex},
+    )
+    return response.status_code
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_withdrawn_service_takes_no_application_from_then_on(
+    client: Client, dopa: Signer
+) -> None:
+    """The app remembers a service's form between applications (system.hotcache): the
+    agency's withdrawal is seen by the very next one, and so is its return."""
+    slug = "id-card-replacement"
+    assert await _apply(client, slug) == 201
+    assert (await dopa.request(client, "POST", f"{SERVICES}/{slug}/unpublish")).status_code == 200
+    assert await _apply(client, slug) == 404
+    assert (await dopa.request(client, "POST", f"{SERVICES}/{slug}/publish")).status_code == 200
+    assert await _apply(client, slug) == 201
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_service_withdrawn_by_another_process_is_refused_after_the_next_poll(
+    client: Client,
+) -> None:
+    slug = "id-card-replacement"
+    assert await _apply(client, slug) == 201
+    # Another process withdraws it: the row and the feed's row, nothing in this one's memory.
+    async with write_transaction():
+        await Service.update({Service.published: False}).where(Service.slug == slug)
+        seq = await next_value(COUNTER)
+        await current_engine().run_querystring(
+            QueryString(
+                "INSERT INTO cache_event (seq, account, at) VALUES ({}, {}, {})",
+                seq, EVERYONE, dt.datetime.now(dt.UTC),
+            )
+        )  # fmt: skip
+    assert await _apply(client, slug) == 404

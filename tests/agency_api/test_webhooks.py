@@ -16,7 +16,9 @@ from litestar.testing import AsyncTestClient
 
 from backend.agency_api.schemas import WebhookUpdate
 from backend.agency_api.webhooks import WEBHOOK_KIND, WebhookHandler, configure_webhook
+from backend.lib.db import current_engine
 from backend.settings import ROOT, Settings
+from backend.system.hotcache import cache_of
 from backend.system.outbox.worker import Worker, open_handlers
 from backend.system.tables import OutboxMessage
 from tests.support.agency import ADMIN, Signer, apply_id_card, status
@@ -108,6 +110,22 @@ async def test_a_disabled_webhook_queues_nothing(
     )
     await apply_id_card(client)
     assert await webhooks() == []
+
+
+async def test_a_webhook_switched_on_hears_the_next_submission(
+    client: Client, settings: Settings
+) -> None:
+    """Whether the agency has a webhook is remembered between submissions
+    (system.hotcache): switching it on is seen by the very next one."""
+    engine = current_engine()
+    await cache_of(engine).poll(engine)  # memory live, as the app's poller keeps it
+    await apply_id_card(client)
+    assert await webhooks() == []
+    async with AgencyReceiver() as agency:
+        await configure_webhook(ADMIN, "DOPA", WebhookUpdate(url=agency.url), settings=settings)
+        await cache_of(engine).poll(engine)
+        await apply_id_card(client)
+    assert len(await webhooks()) == 1
 
 
 async def test_500s_are_retried_with_backoff_then_delivered(
