@@ -9,10 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from backend.cli import main
 from backend.settings import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def portal(

@@ -44,6 +44,8 @@ from tests.support.kiosk import (
 )
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
 
+pytestmark = pytest.mark.slow
+
 Client = AsyncTestClient[Any]
 
 OWNER, SQUATTER_OTHER, VERIFIER, AT_KIOSK, NO_PHONE, HALF_WAY, CHILD = (
