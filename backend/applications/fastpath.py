@@ -78,8 +78,8 @@ async def _answer(scope: Scope, send: Send) -> str | None:
     if session is not None and found is not None:
         answered = "memory"
     else:
-        if accept_encoding and b"br" not in accept_encoding:
-            return None  # gzip or another coding: the app's middleware does it
+        if _gzip_only(accept_encoding):
+            return None  # the app's middleware does it
         try:
             read = await signed_in(token_hash, query_string, wanted, cache, now)
         except DB_UNREACHABLE:
@@ -91,9 +91,9 @@ async def _answer(scope: Scope, send: Send) -> str | None:
     body = found.body or b""
     if found.body is not None:
         headers["Content-Type"] = "application/json"
-        if len(body) >= COMPRESS_FROM and accept_encoding:
-            if b"br" not in accept_encoding:
-                return None  # gzip or another coding: the app's middleware does it
+        if len(body) >= COMPRESS_FROM and _gzip_only(accept_encoding):
+            return None  # the app's middleware does it (the page stays remembered)
+        if len(body) >= COMPRESS_FROM and b"br" in accept_encoding:
             remembered = found.remembered
             body = cache.brotli(remembered) if remembered else brotli_of(body)
             headers["Content-Encoding"] = "br"
@@ -110,6 +110,12 @@ async def _answer(scope: Scope, send: Send) -> str | None:
     done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
     await send(done)
     return answered
+
+
+def _gzip_only(accept_encoding: bytes) -> bool:
+    """The app's compression middleware would answer in gzip (it looks for "br", then "gzip",
+    in the header as sent)."""
+    return b"br" not in accept_encoding and b"gzip" in accept_encoding
 
 
 def _session_token(cookie: bytes) -> str | None:
