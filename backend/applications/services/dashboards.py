@@ -66,8 +66,10 @@ def _with_session(where: str, order: str) -> Statement:
         f"v AS ({_version_of('(SELECT account FROM me)')}) "
         f"SELECT {_SESSION}, v.seq AS version_seq, v.n AS version_n, d.* "
         f"FROM me CROSS JOIN v LEFT JOIN (SELECT {_ROW} FROM {_FROM} "
-        "WHERE a.account = (SELECT account FROM me WHERE role = 'citizen' "
-        "AND revoked_at IS NULL) AND NOT EXISTS (SELECT 1 FROM v WHERE seq = {} AND n = {}) "
+        # Conditions on the one-row `me` and `v` as values, not filters: SQLite would build an
+        # index on each to filter them; PostgreSQL reads no rows when the second is false.
+        "WHERE a.account = (SELECT CASE WHEN role = 'citizen' AND revoked_at IS NULL "
+        "THEN account END FROM me) AND (SELECT seq <> {} OR n <> {} FROM v) "
         f"AND {where} ORDER BY a.{order} LIMIT {{}}) d ON 1 = 1 ORDER BY d.{order}"
     )
 
