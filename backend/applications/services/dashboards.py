@@ -10,6 +10,7 @@ is one round trip in all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,25 +53,29 @@ def _of_account(where: str, order: str) -> Statement:
     )
 
 
-_SESSION = ", ".join(f"me.{c} AS session_{c}" for c in sessions.COLUMNS)
+_ROW_NAMES = [line.split()[-1].split(".")[-1] for line in _ROW.replace("\n", " ").split(", ")]
+_SESSION_NAMES = [f"session_{c}" for c in sessions.COLUMNS] + ["version_seq", "version_n"]
 
 
 def _with_session(where: str, order: str) -> Statement:
-    """The session by its token hash (`me`), the version of its account's dashboard and, when
-    it is a citizen's, not revoked, and the version is not the one the client has, the page:
-    a row per application, or one with the application's columns NULL (none on the page, or
-    not asked)."""
+    """The page, when the session by its token hash (`me`) is a citizen's, not revoked, and
+    the version `v` of its account's dashboard is not the one the client has; then, last, a
+    row of the session and the version (its page columns NULL, as the page rows' session
+    columns: each value is sent and decoded once)."""
+    nulls = ", ".join(f"NULL AS {name}" for name in _SESSION_NAMES)
     return Statement(
         f"WITH me AS (SELECT {', '.join(sessions.COLUMNS)} FROM session "  # noqa: S608 (constant)
         "WHERE token_hash = {}), "
         f"v AS ({_version_of('(SELECT account FROM me)')}) "
-        f"SELECT {_SESSION}, v.seq AS version_seq, v.n AS version_n, d.* "
-        f"FROM me CROSS JOIN v LEFT JOIN (SELECT {_ROW} FROM {_FROM} "
+        f"SELECT d.*, {nulls}, 0 AS session_row FROM (SELECT {_ROW} FROM {_FROM} "
         # Conditions on the one-row `me` and `v` as values, not filters: SQLite would build an
         # index on each to filter them; PostgreSQL reads no rows when the second is false.
         "WHERE a.account = (SELECT CASE WHEN role = 'citizen' AND revoked_at IS NULL "
         "THEN account END FROM me) AND (SELECT seq <> {} OR n <> {} FROM v) "
-        f"AND {where} ORDER BY a.{order} LIMIT {{}}) d ON 1 = 1 ORDER BY d.{order}"
+        f"AND {where} ORDER BY a.{order} LIMIT {{}}) d "
+        f"UNION ALL SELECT {', '.join('NULL' for _ in _ROW_NAMES)}, "
+        f"{', '.join(f'me.{c}' for c in sessions.COLUMNS)}, v.seq, v.n, 1 FROM me CROSS JOIN v "
+        f"ORDER BY session_row, {order}"
     )
 
 
@@ -127,14 +132,15 @@ async def signed_in_dashboard(
     rows = await fetch(_SIGNED_IN[kind], token_hash, seq, n, *bound, limit + 1)
     if not rows:
         return None
-    first = rows[0]
-    session = {c: first["session_" + c] for c in sessions.COLUMNS}
-    version = int(first["version_seq"]), int(first["version_n"])
+    last = rows[-1]
+    session = {c: last["session_" + c] for c in sessions.COLUMNS}
+    for name in ("expires_at", "last_seen_at", "revoked_at"):
+        if isinstance(session[name], str):  # SQLite: a NULL column's type is the first row's
+            session[name] = dt.datetime.fromisoformat(session[name]).replace(tzinfo=dt.UTC)
+    version = int(last["version_seq"]), int(last["version_n"])
     if version == known:
         return session, version, None
-    if first["id"] is None:
-        rows = []
-    return session, version, page_of(rows, version, limit=limit, since=since)
+    return session, version, page_of(rows[:-1], version, limit=limit, since=since)
 
 
 def page_of(
