@@ -36,8 +36,7 @@ typecheck: install ## mypy --strict on the backend
 	$(BIN)/mypy backend
 
 pytest: install ## Run the test suite (SQLite and PostgreSQL, headless Chromium)
-	$(BIN)/pytest -n 2 --dist loadfile -m "not browser"
-	$(BIN)/pytest -n 2 --dist loadfile -m browser
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 browser: ## Make sure Debian's Chromium is installed for browser tests
 	@scripts/ensure-chromium
@@ -45,22 +44,28 @@ browser: ## Make sure Debian's Chromium is installed for browser tests
 clean: ## Remove the virtualenvs and local data (var/)
 	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: size load lighthouse axe node-tools
+.PHONY: size load lighthouse axe node-tools lighthouse-tools
 size: install browser ## PWA bytes: first visit ≤ 40 KB (JS ≤ 20 KB), repeat visit 0 B of shell, 304 ≤ 1 KB; a sign-in's round trips and bytes
 	$(BIN)/python scripts/size.py
 
 load: install browser ## PWA time to a usable screen on emulated slow 3G with a 4× slower CPU
 	$(BIN)/python scripts/load_slow3g.py
 
-lighthouse: install node-tools ## Lighthouse mobile scores (and CLS, LCP, TBT) for /, sign-in, a service page, the dashboard
+lighthouse: install lighthouse-tools ## Lighthouse mobile scores (and CLS, LCP, TBT) for /, sign-in, a service page, the dashboard
 	$(BIN)/python scripts/lighthouse.py
 
 axe: node-tools ## Install axe-core (npm) for the accessibility tests (they do it too)
 
 TSC := .tools/node/node_modules/.bin/tsc
-node-tools: ## Install axe-core, TypeScript and Lighthouse (scripts/node-tools.txt) from npm into .tools/node
-	@test -f .tools/node/node_modules/axe-core/axe.min.js -a -x $(TSC) -a -x .tools/node/node_modules/.bin/lighthouse || \
-		npm install --no-save --no-audit --no-fund --prefix .tools/node $$(cat scripts/node-tools.txt)
+# npm removes what one install does not name: each names all that should stay.
+NPM_INSTALL = npm install --no-save --no-audit --no-fund --prefix .tools/node
+LIGHTHOUSE = .tools/node/node_modules/.bin/lighthouse
+node-tools: ## Install axe-core and TypeScript (scripts/node-tools.txt) from npm into .tools/node
+	@test -f .tools/node/node_modules/axe-core/axe.min.js -a -x $(TSC) || \
+		$(NPM_INSTALL) $$(cat scripts/node-tools.txt) $$(test -x $(LIGHTHOUSE) && cat scripts/node-lighthouse.txt)
+
+lighthouse-tools: node-tools ## Add Lighthouse (scripts/node-lighthouse.txt, 200 MB: only `make lighthouse` needs it)
+	@test -x $(LIGHTHOUSE) || $(NPM_INSTALL) $$(cat scripts/node-tools.txt scripts/node-lighthouse.txt)
 
 .PHONY: screenshots
 screenshots: install browser ## The README's pictures of the main screens (docs/screens/, 360 px, Thai)

@@ -53,6 +53,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -63,6 +64,7 @@ import re
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
 from array import array
@@ -952,22 +954,38 @@ async def touches_since(target: Target, since: dt.datetime) -> int:
     return int(rows[0]["n"])
 
 
+RUNS = ("bare", "bare + 1 query", "dashboard", "dashboard br", "dashboard @50%", "304",
+        "dashboard, no log", "dashboard, db", "304, db")  # fmt: skip
+"""Every run, in order (`--only` picks some; `bare` and `bare + 1 query` always run, as the
+others are given as shares of them)."""
+
+
 async def bench_engine(
-    target: Target, workers: int, args: argparse.Namespace, logs: Path
+    target: Target,
+    workers: int,
+    args: argparse.Namespace,
+    logs: Path,
+    checkouts: list[tuple[str, Path]],
 ) -> list[Result]:
     results: list[Result] = []
     rng = seeded_random(SEED)
+    wanted = set(args.only or RUNS)
 
-    def record(result: Result, name: str) -> Result:
+    def record(result: Result, name: str, ref: str = "") -> Result:
         result.name = name
+        result.extra["ref"] = ref
         results.append(result)
         s = result.summary()
-        say(f"  {name:<16} {s['rps']:8.0f} req/s  p50 {s['p50_ms']:6.2f}  p95 {s['p95_ms']:6.2f}"
-            f"  p99 {s['p99_ms']:6.2f} ms  {s['statuses']}  cpu {s['cpu_percent']}")  # fmt: skip
+        say(f"  {ref + ' ' if ref else ''}{name:<16} {s['rps']:8.0f} req/s  p50 {s['p50_ms']:6.2f}"
+            f"  p95 {s['p95_ms']:6.2f}  p99 {s['p99_ms']:6.2f} ms  {s['statuses']}"
+            f"  cpu {s['cpu_percent']}")  # fmt: skip
         return result
 
     def load(port: int, meter: Callable[[], Awaitable[CpuMeter]]) -> Load:
         return Load(port, args.concurrency, args.warmup, args.duration, meter)
+
+    def random_of(options: list[bytes]) -> Callable[[], bytes]:
+        return lambda: options[rng.randrange(len(options))]
 
     port, env = free_port(), {**os.environ, "PYTHONPATH": str(ROOT)}
     async with server(uvicorn_argv(port, workers), port, env, logs / f"bare-{workers}w.log") as pid:
@@ -986,81 +1004,68 @@ async def bench_engine(
             return CpuMeter(pid, await target.db_pids())
 
         sessions = [request_bytes(token_of(a)) for a in await bench_sessions(target)]
-        bare_db = await closed_loop(
-            load(port, bare_db_meter), lambda: sessions[rng.randrange(len(sessions))]
-        )
+        bare_db = await closed_loop(load(port, bare_db_meter), random_of(sessions))
         record(bare_db, "bare + 1 query")
 
     env = {**os.environ, "DATABASE_URL": target.url, "VAR_DIR": str(RESULTS / f"var-{target.kind}")}
-    log = logs / f"portal-{target.kind}-{workers}w.log"
-    port = free_port()
-    async with server(portal_argv(port, workers), port, env, log, PORTAL["root"]) as pid:
+    for ref, root in checkouts:
+        log = logs / f"portal-{target.kind}-{workers}w-{ref or 'this'}.log"
 
-        async def meter() -> CpuMeter:
-            return CpuMeter(pid, await target.db_pids())
+        @asynccontextmanager
+        async def portal(extra_env: dict[str, str]) -> AsyncIterator[Load]:
+            port = free_port()
+            argv = portal_argv(port, workers)
+            async with server(argv, port, {**env, **extra_env}, log, root) as pid:  # noqa: B023
 
-        portal = load(port, meter)
+                async def meter() -> CpuMeter:
+                    return CpuMeter(pid, await target.db_pids())
 
-        def random_of(options: list[bytes]) -> Callable[[], bytes]:
-            return lambda: options[rng.randrange(len(options))]
-
-        plain = [request_bytes(token_of(a)) for a in await bench_sessions(target)]
-        await prime(port, plain, args.concurrency)
-        since = dt.datetime.now(UTC)
-        result = await closed_loop(portal, random_of(plain))
-        result.extra["touched_sessions"] = await touches_since(target, since)
-        record(result, "dashboard")
-        dashboard_rps = result.rps
+                yield load(port, meter)
 
         accounts = await bench_sessions(target)
-        brotli = [request_bytes(token_of(a), encoding="br, gzip") for a in accounts]
-        record(await closed_loop(portal, random_of(brotli)), "dashboard br")
+        plain = [request_bytes(token_of(a)) for a in accounts]
+        if wanted & {"dashboard", "dashboard br", "dashboard @50%", "304"}:
+            async with portal({}) as hot:
+                await prime(hot.port, plain, args.concurrency)
+                since = dt.datetime.now(UTC)
+                result = await closed_loop(hot, random_of(plain))
+                result.extra["touched_sessions"] = await touches_since(target, since)
+                record(result, "dashboard", ref)
+                if "dashboard br" in wanted:
+                    await bench_sessions(target)
+                    brotli = [request_bytes(token_of(a), encoding="br, gzip") for a in accounts]
+                    record(await closed_loop(hot, random_of(brotli)), "dashboard br", ref)
+                if "dashboard @50%" in wanted:
+                    await bench_sessions(target)
+                    rate = result.rps * args.open_share
+                    result = await open_loop(hot, random_of(plain), rate)
+                    result.extra["offered_rps"] = round(rate, 1)
+                    record(result, f"dashboard @{args.open_share:.0%}", ref)
+                if "304" in wanted:
+                    # Each citizen revalidates the dashboard it fetched a moment ago.
+                    await bench_sessions(target)
+                    revalidate = await etags(hot.port, accounts[: args.etag_sessions])
+                    record(await closed_loop(hot, random_of(revalidate)), "304", ref)
 
-        await bench_sessions(target)
-        rate = dashboard_rps * args.open_share
-        result = await open_loop(portal, random_of(plain), rate)
-        result.extra["offered_rps"] = round(rate, 1)
-        record(result, f"dashboard @{args.open_share:.0%}")
+        if "dashboard, no log" in wanted:
+            # Without the access log (LOG_LEVEL=WARNING): what one line per request costs is
+            # the difference to `dashboard` (ACCESS_LOG_SAMPLE).
+            async with portal({"LOG_LEVEL": "WARNING"}) as quiet:
+                await bench_sessions(target)
+                await prime(quiet.port, plain, args.concurrency)
+                record(await closed_loop(quiet, random_of(plain)), "dashboard, no log", ref)
 
-        # 304: each citizen revalidates the dashboard it fetched a moment ago.
-        await bench_sessions(target)
-        connection = await Connection.open(port)
-        revalidate = []
-        for account_id in accounts[: args.etag_sessions]:
-            _, _, head = await connection.send(request_bytes(token_of(account_id)))
-            etag = header(head, b"etag")
-            revalidate.append(request_bytes(token_of(account_id), etag=etag))
-        connection.close()
-        record(await closed_loop(portal, random_of(revalidate)), "304")
-
-    # The same dashboard without the access log (LOG_LEVEL=WARNING): what one line per
-    # request costs is the difference to `dashboard` (ACCESS_LOG_SAMPLE).
-    port = free_port()
-    quiet_env = {**env, "LOG_LEVEL": "WARNING"}
-    async with server(portal_argv(port, workers), port, quiet_env, log, PORTAL["root"]) as pid:
-
-        async def quiet_meter() -> CpuMeter:
-            return CpuMeter(pid, await target.db_pids())
-
-        quiet = load(port, quiet_meter)
-        plain = [request_bytes(token_of(a)) for a in await bench_sessions(target)]
-        await prime(port, plain, args.concurrency)
-        record(await closed_loop(quiet, random_of(plain)), "dashboard, no log")
-
-    # The same without the processes' memory (HOT_CACHE=false): every request reads the
-    # database, as the first request of each citizen after a change does.
-    port = free_port()
-    cold_env = {**env, "HOT_CACHE": "false"}
-    async with server(portal_argv(port, workers), port, cold_env, log, PORTAL["root"]) as pid:
-
-        async def cold_meter() -> CpuMeter:
-            return CpuMeter(pid, await target.db_pids())
-
-        cold = load(port, cold_meter)
-        await bench_sessions(target)
-        record(await closed_loop(cold, random_of(plain)), "dashboard, db")
-        await bench_sessions(target)
-        record(await closed_loop(cold, random_of(revalidate)), "304, db")
+        if wanted & {"dashboard, db", "304, db"}:
+            # Without the processes' memory (HOT_CACHE=false): every request reads the
+            # database, as the first request of each citizen after a change does.
+            async with portal({"HOT_CACHE": "false"}) as cold:
+                if "dashboard, db" in wanted:
+                    await bench_sessions(target)
+                    record(await closed_loop(cold, random_of(plain)), "dashboard, db", ref)
+                if "304, db" in wanted:
+                    await bench_sessions(target)
+                    revalidate = await etags(cold.port, accounts[: args.etag_sessions])
+                    record(await closed_loop(cold, random_of(revalidate)), "304, db", ref)
 
     for result in results:
         result.extra["engine"], result.extra["workers"] = target.kind, workers
@@ -1070,9 +1075,39 @@ async def bench_engine(
     return results
 
 
+async def etags(port: int, accounts: list[int]) -> list[bytes]:
+    """Requests revalidating the dashboard each citizen is given now."""
+    connection = await Connection.open(port)
+    revalidate = []
+    for account_id in accounts:
+        _, _, head = await connection.send(request_bytes(token_of(account_id)))
+        revalidate.append(request_bytes(token_of(account_id), etag=header(head, b"etag")))
+    connection.close()
+    return revalidate
+
+
+# ruff: noqa: S603, S607 (git, with a ref given on the command line)
+
+
+@contextlib.contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """A worktree of `ref` (detached), removed afterwards."""
+    sha = subprocess.check_output(["git", "rev-parse", "--short", ref], cwd=ROOT, text=True)
+    path = RESULTS / f"baseline-{sha.strip()}"
+    if not path.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(path), ref], cwd=ROOT,
+                       check=True, capture_output=True)  # fmt: skip
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT,
+                       check=False, capture_output=True)  # fmt: skip
+
+
 def table(results: list[Result]) -> str:
     lines = [
-        f"{'engine':<9}{'w':>2} {'run':<16}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}"
+        f"{'checkout':<11}{'engine':<9}{'w':>2} {'run':<16}{'req/s':>8}{'p50':>8}{'p95':>8}"
+        f"{'p99':>8}{'max':>8}"
         f"{'non-2xx/304':>12}{'bytes':>7}{'/bare':>6}{'/+1q':>6}  cpu ms/req server+db"
         "  cpu% server/db/loader/machine",
     ]
@@ -1081,8 +1116,8 @@ def table(results: list[Result]) -> str:
         bad = sum(n for code, n in r.statuses.items() if code not in {200, 304})
         cpu, per = s["cpu_percent"], s["cpu_ms_per_request"]
         lines.append(
-            f"{s['engine']:<9}{s['workers']:>2} {r.name:<16}{s['rps']:>8.0f}{s['p50_ms']:>8.2f}"
-            f"{s['p95_ms']:>8.2f}{s['p99_ms']:>8.2f}{s['max_ms']:>8.1f}{bad:>12}"
+            f"{r.extra['ref'] or '-':<11}{s['engine']:<9}{s['workers']:>2} {r.name:<16}"
+            f"{s['rps']:>8.0f}{s['p50_ms']:>8.2f}{s['p95_ms']:>8.2f}{s['p99_ms']:>8.2f}{s['max_ms']:>8.1f}{bad:>12}"
             f"{s['mean_body_bytes']:>7}{s.get('share_of_bare', 1):>6.2f}"
             f"{s.get('share_of_bare_db', 1):>6.2f}  "
             f"{per['server']:>8.2f} + {per['db']:<8.2f}  "
@@ -1109,6 +1144,12 @@ async def main() -> None:
     parser.add_argument("--checkout", type=Path, default=ROOT,
                         help="measure the portal of this worktree (e.g. of main), migrating "
                              "the bench databases with it: run an older one first")  # fmt: skip
+    parser.add_argument("--baseline", metavar="REF",
+                        help="also measure the portal of this commit (a worktree of it), "
+                             "first, in the same run: a before/after table")  # fmt: skip
+    parser.add_argument("--only", nargs="+", choices=RUNS, metavar="RUN",
+                        help="only these runs (and the bare ones): "
+                        + ", ".join(f"'{r}'" for r in RUNS).replace("%", "%%"))  # fmt: skip
     args = parser.parse_args()
     PORTAL["root"] = args.checkout.resolve()
     RESULTS.mkdir(exist_ok=True)
@@ -1121,14 +1162,19 @@ async def main() -> None:
         "per run")  # fmt: skip
     results: list[Result] = []
     seeding: dict[str, float | None] = {}
-    for kind in args.engine:
-        scale = 1 if kind == "postgres" else 10
-        citizens, applications = args.citizens // scale, args.applications // scale
-        async with database(kind, citizens, applications, args.reseed) as (target, seconds):
-            seeding[kind] = seconds
-            for workers in [] if args.seed_only else args.workers:
-                say(f"{kind}, {applications:,} applications, {workers} worker(s):")
-                results += await bench_engine(target, workers, args, logs)
+    with contextlib.ExitStack() as stack:
+        checkouts = [("", PORTAL["root"])]
+        if args.baseline:
+            base = stack.enter_context(checkout(args.baseline))
+            checkouts = [(args.baseline[:10], base), ("this", PORTAL["root"])]
+        for kind in args.engine:
+            scale = 1 if kind == "postgres" else 10
+            citizens, applications = args.citizens // scale, args.applications // scale
+            async with database(kind, citizens, applications, args.reseed) as (target, seconds):
+                seeding[kind] = seconds
+                for workers in [] if args.seed_only else args.workers:
+                    say(f"{kind}, {applications:,} applications, {workers} worker(s):")
+                    results += await bench_engine(target, workers, args, logs, checkouts)
     text = table(results)
     say("\n" + text)
     report = {

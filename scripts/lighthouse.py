@@ -1,13 +1,13 @@
 """`make lighthouse`: Lighthouse's mobile scores for the citizen's first screens.
 
-Lighthouse (pinned from npm into .tools/node by `make node-tools`) runs Debian's Chromium
-headless with its default mobile preset (a Moto G Power-sized screen, simulated slow 4G:
-150 ms, 1.6 Mbit/s, CPU ÷4) on a fresh profile for each page: `/` (the catalog), `/#/signin`,
-a service page and the signed-in dashboard (the session cookie of a citizen who enrolled and
-applied through the API, sent as a header, as scripts/load_slow3g.py does). For each it prints
-the performance, accessibility, best-practices and SEO scores, the layout shift (CLS), the
-largest contentful paint (LCP) and the total blocking time (TBT), and under it every audit
-that lost points. Medians of `--runs` runs.
+Lighthouse (pinned in scripts/node-lighthouse.txt, installed into .tools/node by `make
+lighthouse-tools`) runs Debian's Chromium headless with its default mobile preset (a Moto G
+Power-sized screen, simulated slow 4G: 150 ms, 1.6 Mbit/s, CPU ÷4) on a fresh profile for each
+page: `/` (the catalog), `/#/signin`, a service page and the signed-in dashboard (the session
+cookie of a citizen who enrolled and applied through the API, sent as a header, as
+scripts/load_slow3g.py does). For each it prints the performance, accessibility, best-practices
+and SEO scores, the layout shift (CLS), the largest contentful paint (LCP) and the total
+blocking time (TBT), and under it every audit that lost points. Medians of `--runs` runs.
 
 Figures, not a test: the target (DESIGN.md, issue 16) is performance 100 and CLS 0 on a quiet
 machine; on a shared one Lighthouse's simulation takes the slow CPU as the page's.
@@ -111,7 +111,7 @@ def main() -> int:
     parser.add_argument("--pwa", help="serve this pwa/ directory (e.g. another checkout's)")
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
-        print("Lighthouse is not installed: make node-tools", file=sys.stderr)
+        print("Lighthouse is not installed: make lighthouse-tools", file=sys.stderr)
         return 2
 
     server = LiveServer(Path(tempfile.mkdtemp(prefix="portal-lighthouse-")))

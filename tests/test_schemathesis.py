@@ -21,6 +21,8 @@ from tests.support.authenticator import SoftAuthenticator
 from tests.support.flows import enrol_citizen, thai_id
 from tests.support.live_server import LiveServer
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES_PER_OPERATION = 6
 """Bounded so the run stays well under a minute on a shared two-core machine."""
 

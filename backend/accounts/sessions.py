@@ -17,15 +17,15 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
-from piccolo.querystring import QueryString
 
 from backend.accounts.tables import Session
-from backend.lib.db import current_engine, write_transaction
+from backend.lib.db import Statement, current_engine, fetch, write_transaction
 from backend.settings import Settings
 from backend.system.hotcache import announce, cache_of, forget_here
 from backend.system.registry import ExtensionPoint
 
 __all__ = [
+    "COLUMNS",
     "COOKIE",
     "CSRF_COOKIE",
     "SESSION_KEEPERS",
@@ -34,6 +34,7 @@ __all__ = [
     "clear_cookies",
     "create_session",
     "hash_token",
+    "live_session",
     "load_session",
     "remembered_session",
     "revoke_all",
@@ -65,13 +66,16 @@ began or were remembered together do not all write in the same second): idle tim
 accurate to two minutes."""
 
 
-_LOAD = (
-    "SELECT id, account, role, csrf_token, expires_at, idle_timeout_s, last_seen_at, revoked_at "
-    "FROM session WHERE token_hash = {}"
-)
+COLUMNS = (
+    "id", "account", "role", "csrf_token", "expires_at", "idle_timeout_s", "last_seen_at",
+    "revoked_at",
+)  # fmt: skip
+"""What a request reads of its session (`live_session` checks it); also read, with the page,
+by the dashboard's one statement (applications.dashboard)."""
+_LOAD = Statement(f"SELECT {', '.join(COLUMNS)} FROM session WHERE token_hash = {{}}")  # noqa: S608 (constant)
 """Every request runs this (and now and then `_TOUCH`): plain SQL, as building it with Piccolo
 cost more CPU than the lookup itself."""
-_TOUCH = "UPDATE session SET last_seen_at = {} WHERE id = {}"
+_TOUCH = Statement("UPDATE session SET last_seen_at = {} WHERE id = {}")
 
 
 def hash_token(token: str) -> str:
@@ -141,15 +145,21 @@ async def load_session(token: str | None) -> SessionInfo | None:
     remembered = remembered_session(token_hash, now)
     if remembered is not None:
         return remembered
-    engine = current_engine()
-    cache = cache_of(engine)
-    generation = cache.generation
-    rows = await engine.run_querystring(QueryString(_LOAD, token_hash))
-    row = dict(rows[0]) if rows else None
-    if row is None or row["revoked_at"] is not None or not _live(row, now):
+    generation = cache_of(current_engine()).generation
+    rows = await fetch(_LOAD, token_hash)
+    return live_session(token_hash, dict(rows[0]), generation, now) if rows else None
+
+
+def live_session(
+    token_hash: str, row: dict[str, Any], generation: int, now: dt.datetime
+) -> SessionInfo | None:
+    """The session of a row read (`COLUMNS`) when it is live (not revoked, idle or expired),
+    else None; a citizen's is remembered by this process unless a change was announced since
+    `generation` was read, before the row (system.hotcache)."""
+    if row["revoked_at"] is not None or not _live(row, now):
         return None
     if row["role"] == "citizen":
-        cache.keep_session(token_hash, row, generation)
+        cache_of(current_engine()).keep_session(token_hash, row, generation)
     return _info(row, now)
 
 
@@ -191,7 +201,7 @@ def _live(row: dict[str, Any], now: dt.datetime) -> bool:
 
 async def touch_session(session: SessionInfo) -> None:
     """Record the activity `load_session` saw (`touch_due`): the idle timeout restarts."""
-    await current_engine().run_querystring(QueryString(_TOUCH, session.last_seen_at, session.id))
+    await fetch(_TOUCH, session.last_seen_at, session.id)
 
 
 async def revoke_session(session_id: int) -> None:

@@ -1,11 +1,15 @@
-"""The dashboard answered from this process's memory, before routing.
+"""The citizen's dashboard answered before the handler's dependencies and guards.
 
 A phone polls its dashboard far more often than it changes. When the session and the page
 asked for are both remembered (system.hotcache, filled by applications.dashboard with the exact
 bytes it answered), this ASGI middleware answers at once with that module's answer (same
-status, body, ETag and headers) but none of the routing, dependency and serialisation work,
-and no database. Anything else
-(not remembered, a kiosk device, a coding other than brotli or none) goes on to the app.
+status, body, ETag and headers) but none of the dependency and serialisation work, and no
+database. When they are not (a citizen's first request after a change, another process's
+citizen, HOT_CACHE=false), the session and the page are read in one statement
+(`dashboard.signed_in`), which is all the controller would check and read for a citizen's own
+request. Anything else (no live citizen's session, a kiosk or a delegate's device, another form
+of query string, a coding other than brotli or none) goes on to the app, which answers or
+refuses as usual.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from litestar.types import (
 
 from backend.accounts.auth import with_context_cookie
 from backend.accounts.sessions import COOKIE, hash_token, remembered_session, touch_session
-from backend.applications.dashboard import PATH, from_memory, page_key
+from backend.applications.dashboard import PATH, from_memory, page_key, signed_in
 from backend.lib.db import current_engine
+from backend.lib.errors import DB_UNREACHABLE
 from backend.lib.metrics import metrics
 from backend.lib.middleware import COMPRESS_FROM, after_response
-from backend.system.hotcache import cache_of
+from backend.system.hotcache import brotli_of, cache_of
 
 __all__ = ["dashboard_from_memory"]
 
@@ -40,7 +45,7 @@ def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
         hot = scope["type"] == ScopeType.HTTP and scope["path"] == PATH
         if hot and scope.get("method") == "GET":
             answered = await _answer(scope, send)
-            metrics().hot_cache.labels("hit" if answered else "miss").inc()
+            metrics().hot_cache.labels("hit" if answered == "memory" else "miss").inc()
             if answered:
                 return
         await app(scope, receive, send)
@@ -48,7 +53,8 @@ def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def _answer(scope: Scope, send: Send) -> bool:
+async def _answer(scope: Scope, send: Send) -> str | None:
+    """How the request was answered ("memory", "database"), or None: not, the app will."""
     cookies: list[bytes] = []
     if_none_match = accept_encoding = b""
     for name, value in scope["headers"]:
@@ -60,24 +66,36 @@ async def _answer(scope: Scope, send: Send) -> bool:
             accept_encoding = value
     token = _session_token(b";".join(cookies))
     if token is None:
-        return False
-    session = remembered_session(hash_token(token), dt.datetime.now(dt.UTC))
-    if session is None or session.account_id is None:
-        return False
+        return None
+    token_hash, now = hash_token(token), dt.datetime.now(dt.UTC)
+    wanted = if_none_match.decode("latin-1")
     cache = cache_of(current_engine())
-    key = page_key(scope["query_string"])
-    found = from_memory(cache, session.account_id, key, if_none_match.decode("latin-1"))
-    if found is None:
-        return False
+    query_string: bytes = scope["query_string"]
+    session = remembered_session(token_hash, now)
+    found = None
+    if session is not None and session.account_id is not None:
+        found = from_memory(cache, session.account_id, page_key(query_string), wanted)
+    if session is not None and found is not None:
+        answered = "memory"
+    else:
+        if _gzip_only(accept_encoding):
+            return None  # the app's middleware does it
+        try:
+            read = await signed_in(token_hash, query_string, wanted, cache, now)
+        except DB_UNREACHABLE:
+            return None  # the app's handlers answer that (503)
+        if read is None:
+            return None
+        (session, found), answered = read, "database"
     headers = found.headers()
     body = found.body or b""
     if found.body is not None:
         headers["Content-Type"] = "application/json"
-        if len(body) >= COMPRESS_FROM and accept_encoding:
-            if b"br" not in accept_encoding:
-                return False  # gzip or another coding: the app's middleware does it
-            assert found.remembered is not None
-            body = cache.brotli(found.remembered)
+        if len(body) >= COMPRESS_FROM and _gzip_only(accept_encoding):
+            return None  # the app's middleware does it (the page stays remembered)
+        if len(body) >= COMPRESS_FROM and b"br" in accept_encoding:
+            remembered = found.remembered
+            body = cache.brotli(remembered) if remembered else brotli_of(body)
             headers["Content-Encoding"] = "br"
             headers["Vary"] += ",Accept-Encoding"  # as the compression middleware joins it
         headers["Content-Length"] = str(len(body))
@@ -91,7 +109,13 @@ async def _answer(scope: Scope, send: Send) -> bool:
     await send(start)
     done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
     await send(done)
-    return True
+    return answered
+
+
+def _gzip_only(accept_encoding: bytes) -> bool:
+    """The app's compression middleware would answer in gzip (it looks for "br", then "gzip",
+    in the header as sent)."""
+    return b"br" not in accept_encoding and b"gzip" in accept_encoding
 
 
 def _session_token(cookie: bytes) -> str | None:

@@ -38,6 +38,7 @@ __all__ = [
     "HotCache",
     "Page",
     "announce",
+    "brotli_of",
     "cache_of",
     "catalog_memo",
     "feed_row",
@@ -139,9 +140,10 @@ class HotCache:
         self._sessions[token_hash] = (time.monotonic(), row)
         self._tokens.setdefault(row["account"], {})[token_hash] = None
 
-    def keep_page(self, account_id: int, key: str, page: Page, generation: int) -> None:
+    def keep_page(self, account_id: int, key: str, page: Page, generation: int) -> bool:
+        """Remember `page` (read after `generation` was taken); whether it was."""
         if generation != self.generation or not self.live:
-            return
+            return False
         page.at = time.monotonic()
         pages = self._pages.pop(account_id, {})  # re-inserted last: the oldest go first
         if (old := pages.pop(key, None)) is not None:
@@ -153,12 +155,13 @@ class HotCache:
         self._page_bytes += page.size
         while self._page_bytes > MAX_PAGE_BYTES and self._pages:
             self._drop_pages(next(iter(self._pages)))
+        return True
 
     def brotli(self, page: Page) -> bytes:
         """A remembered page's body in brotli, made once (and counted in the page budget)."""
         if page.brotli is None:
             assert page.body is not None
-            page.brotli = brotli.compress(page.body, mode=brotli.MODE_TEXT, quality=BROTLI_QUALITY)
+            page.brotli = brotli_of(page.body)
             self._page_bytes += len(page.brotli)
         return page.brotli
 
@@ -294,6 +297,12 @@ class HotCache:
                     log.warning("cannot read the cache feed; answering from the database")
                 failing = True
             await asyncio.sleep(POLL_S)
+
+
+def brotli_of(body: bytes) -> bytes:
+    """A JSON body in brotli, as the app's compression middleware makes it."""
+    compressed: bytes = brotli.compress(body, mode=brotli.MODE_TEXT, quality=BROTLI_QUALITY)
+    return compressed
 
 
 _CACHES: dict[int, tuple[Engine[Any], HotCache]] = {}

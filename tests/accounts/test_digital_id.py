@@ -17,6 +17,7 @@ from backend.accounts.national_ids import DISPUTED, held_by, open_id
 from backend.accounts.tables import Account, Challenge
 from backend.applications.tables import Application
 from backend.catalog.tables import Service
+from backend.lib import oidc
 from backend.settings import Settings
 from backend.system.tables import AuditEntry
 from tests.support.agency import apply_id_card, msgspec_replace, signer_for
@@ -31,10 +32,19 @@ PERSON = "/api/v1/auth/digital-id/person"
 NAME = "สมหญิง ตัวจริง"
 
 
+@pytest.fixture(scope="module")
+def running() -> Iterator[OidcProvider]:
+    with running_provider() as provider:
+        yield provider
+
+
 @pytest.fixture
-def provider() -> Iterator[OidcProvider]:
-    with running_provider({"pid": thai_id(77), "name": NAME}) as running:
-        yield running
+def provider(running: OidcProvider) -> OidcProvider:
+    """The module's provider as if just started; the portal as if it had never asked it
+    (one issuer for the module: its app is built once per engine)."""
+    running.reset({"pid": thai_id(77), "name": NAME})
+    oidc._PARTIES.clear()
+    return running
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from backend.settings import ROOT, Settings
 from backend.system.idempotency import RESPONSE
 from tests.support.migrations import old_backend, portal_at, run_sql, throwaway_database
 
+pytestmark = pytest.mark.slow
+
 BEFORE = "2eb7278b114823d28b3ea5002e8f1b1b533b9617"
 """Main when national IDs were still stored in clear."""
 

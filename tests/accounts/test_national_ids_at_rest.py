@@ -25,6 +25,7 @@ from backend.accounts.national_ids import held_by
 from backend.accounts.tables import Account
 from backend.agency_api.schemas import WebhookUpdate
 from backend.agency_api.webhooks import configure_webhook
+from backend.lib import oidc
 from backend.lib.db import current_engine
 from backend.lib.logging import ACCESS, JsonFormatter
 from backend.settings import Settings
@@ -43,6 +44,8 @@ from tests.support.kiosk import (
 )
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
 
+pytestmark = pytest.mark.slow
+
 Client = AsyncTestClient[Any]
 
 OWNER, SQUATTER_OTHER, VERIFIER, AT_KIOSK, NO_PHONE, HALF_WAY, CHILD = (
@@ -55,10 +58,19 @@ into a form's text field."""
 NUMBERS = (OWNER, SQUATTER_OTHER, VERIFIER, AT_KIOSK, NO_PHONE, HALF_WAY, CHILD)
 
 
+@pytest.fixture(scope="module")
+def running() -> Iterator[OidcProvider]:
+    with running_provider() as provider:
+        yield provider
+
+
 @pytest.fixture
-def provider() -> Iterator[OidcProvider]:
-    with running_provider({"pid": OWNER, "name": "สมหญิง ตัวจริง"}) as running:
-        yield running
+def provider(running: OidcProvider) -> OidcProvider:
+    """The module's provider as if just started; the portal as if it had never asked it
+    (one issuer for the module: its app is built once per engine)."""
+    running.reset({"pid": OWNER, "name": "สมหญิง ตัวจริง"})
+    oidc._PARTIES.clear()
+    return running
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from tests.support.authenticator import SoftAuthenticator
 from tests.support.flows import csrf, enrol_citizen, thai_id
 from tests.support.live_server import LiveServer
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:

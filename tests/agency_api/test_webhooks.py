@@ -28,7 +28,7 @@ from tests.support.flows import csrf, enrol_staff
 from tests.support.notifications import eventually
 from tests.support.outbox import Clock
 
-pytestmark = pytest.mark.usefixtures("db", "citizen")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db", "citizen")]
 
 Client = AsyncTestClient[Any]
 

@@ -20,7 +20,7 @@ from tests.support.appointments import SERVICE, book, local, make_office, publis
 from tests.support.database import ORIGIN, Database
 from tests.support.flows import enrol_citizen
 
-pytestmark = pytest.mark.usefixtures("db")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db")]
 
 Client = AsyncTestClient[Any]
 CITIZENS = int(os.environ.get("APPT_CITIZENS", "50"))

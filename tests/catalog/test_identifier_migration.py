@@ -13,6 +13,8 @@ import pytest
 from backend.settings import ROOT
 from tests.support.migrations import old_backend, portal_at, run_sql, throwaway_database
 
+pytestmark = pytest.mark.slow
+
 BEFORE = "d38f60bc1f1c1f76a4f7d026e9f28b9b52504b26"
 """main before issue 20's points 4-7: no service.identifier."""
 

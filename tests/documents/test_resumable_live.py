@@ -15,6 +15,8 @@ from tests.support.files import pdf, stored_files
 from tests.support.flows import csrf, enrol_citizen
 from tests.support.live_server import LiveServer
 
+pytestmark = pytest.mark.slow
+
 UPLOADS = "/api/v1/documents/uploads"
 DATA = pdf("ทะเบียนบ้าน") + bytes(range(256)) * 1200
 

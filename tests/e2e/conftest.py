@@ -104,9 +104,9 @@ def page(context: BrowserContext, failed_loads_expected: bool) -> Iterator[Page]
 
 AXE_PREFIX = ROOT / ".tools" / "node"
 NODE_TOOLS = (ROOT / "scripts" / "node-tools.txt").read_text().split()
-"""axe-core, TypeScript and Lighthouse, installed from npm into .tools/node (gitignored)
-together on first use, as `make node-tools` does (installing one alone would remove the
-others)."""
+"""axe-core and TypeScript, installed from npm into .tools/node (gitignored) together on first
+use, as `make node-tools` does (and Lighthouse with them if it is there: an npm install
+removes what it does not name)."""
 
 
 def axe_path() -> Path:
@@ -124,6 +124,11 @@ def axe_path() -> Path:
                 "--prefix",
                 str(AXE_PREFIX),
                 *NODE_TOOLS,
+                *(
+                    (ROOT / "scripts" / "node-lighthouse.txt").read_text().split()
+                    if (AXE_PREFIX / "node_modules" / ".bin" / "lighthouse").exists()
+                    else []
+                ),
             ],
             check=True,
             capture_output=True,

@@ -35,6 +35,8 @@ from tests.support.notifications import (
 from tests.support.outbox import Clock, outbox_rows
 from tests.support.push_service import PushService
 
+pytestmark = pytest.mark.slow
+
 Client = Any
 
 NATIONAL_ID = thai_id(71)

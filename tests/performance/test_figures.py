@@ -17,7 +17,7 @@ from backend.system.housekeeping import housekeep_all
 from backend.system.registry import current
 from tests.performance.history import NOW, build_history
 
-pytestmark = pytest.mark.usefixtures("db")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("db")]
 
 Client = AsyncTestClient[Any]
 HIDDEN = {"value": None, "reason": "fewer_than_10_applications"}

@@ -23,8 +23,15 @@ from tests.support.database import PG_ADMIN_DSN
 __all__ = ["old_backend", "portal_at", "run_sql", "throwaway_database"]
 
 
+_EXTRACTED: dict[str, Path] = {}
+
+
 def old_backend(commit: str, tmp: Path) -> Path:
-    """The backend as it was at `commit`, from this repository's history."""
+    """The backend as it was at `commit`, from this repository's history: extracted once per
+    test process (into the first asker's `tmp`, kept to the end of the run), so its second
+    engine's run finds the bytecode the first compiled."""
+    if commit in _EXTRACTED:
+        return _EXTRACTED[commit]
     archive = subprocess.run(
         ["git", "archive", "--format=tar", commit, "backend"],
         cwd=ROOT,
@@ -37,6 +44,7 @@ def old_backend(commit: str, tmp: Path) -> Path:
     target = tmp / f"backend-{commit[:10]}"
     with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
         tar.extractall(target, filter="data")
+    _EXTRACTED[commit] = target
     return target
 
 

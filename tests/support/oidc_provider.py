@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -32,6 +33,13 @@ def _key() -> RSAKey:
     return RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(4)})
 
 
+@cache
+def _first_key() -> RSAKey:
+    """The key a provider starts with: made once per process (a 2048-bit key takes ~0.1 s);
+    `rotate` makes new ones."""
+    return _key()
+
+
 @dataclass
 class OidcProvider:
     issuer: str = ""
@@ -40,12 +48,22 @@ class OidcProvider:
     overrides: dict[str, Any] = field(default_factory=dict)
     """Claims put into the next ID tokens as they are (e.g. a wrong `nonce`)."""
     tamper: bool = False
-    keys: list[RSAKey] = field(default_factory=lambda: [_key()])
+    keys: list[RSAKey] = field(default_factory=lambda: [_first_key()])
     """The first signs; all are published."""
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     """Method and path of every request, in order."""
     server: ThreadingHTTPServer | None = None
+
+    def reset(self, person: dict[str, Any]) -> None:
+        """As a provider just started for `person`, on the same address (a test's own
+        provider, without a server and an app for each test)."""
+        self.person = dict(person)
+        self.deny, self.tamper = False, False
+        self.overrides, self.codes, self.requests = {}, {}, []  # new: a test may hold the old
+        self.keys = [_first_key()]
+        if self.server is None:
+            _serve(self, int(urlsplit(self.issuer).port or 0))
 
     def stop(self) -> None:
         """The provider goes away: its port refuses connections from now on."""
@@ -169,15 +187,19 @@ def _handler(provider: OidcProvider) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _serve(provider: OidcProvider, port: int) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(provider))
+    provider.issuer = f"http://127.0.0.1:{server.server_address[1]}"
+    provider.server = server
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
 @contextmanager
 def running_provider(person: dict[str, Any] | None = None) -> Iterator[OidcProvider]:
     provider = OidcProvider()
     if person:
         provider.person = person
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(provider))
-    provider.issuer = f"http://127.0.0.1:{server.server_address[1]}"
-    provider.server = server
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _serve(provider, 0)
     try:
         yield provider
     finally:

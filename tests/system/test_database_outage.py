@@ -17,6 +17,8 @@ from tests.support.agency import Signer
 from tests.support.live_server import LiveServer
 from tests.support.own_postgres import OwnPostgres
 
+pytestmark = pytest.mark.slow
+
 FEED = "/agency-api/v1/applications"
 
 

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from backend.settings import Settings
 from backend.system.outbox.runner import SHUTDOWN_GRACE_S
 from tests.support.agency import Signer
 from tests.support.live_server import LiveServer
 from tests.support.push_service import PushService
+
+pytestmark = pytest.mark.slow
 
 
 def _credential(server: LiveServer) -> Signer:

@@ -30,6 +30,8 @@ from tests.support.live_server import LiveServer
 from tests.support.notifications import agency_moves, submitted_application, subscribe_device
 from tests.support.push_service import PushService
 
+pytestmark = pytest.mark.slow
+
 Client = AsyncTestClient[Any]
 TOKEN = "scrape-me-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -5,17 +5,27 @@ connection, and leaves nothing running when closed."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
+from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
+from litestar.testing import AsyncTestClient
 
+from backend.accounts.sessions import hash_token
+from backend.applications.services.dashboards import Version, signed_in_dashboard
 from backend.catalog.tables import Agency
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool, write_transaction
 from backend.settings import Settings
 from backend.system.tables import ChangeCounter
+from tests.support.applications import apply
 from tests.support.database import Database
+from tests.support.flows import enrol_citizen
+
+Client = AsyncTestClient[Any]
 
 
 async def _write_then_fail() -> None:
@@ -54,3 +64,29 @@ async def test_pooled_engine_statements_and_transactions(db: Database) -> None:
     for thread in leftover:
         thread.join(timeout=5)
     assert not [thread for thread in leftover if thread.is_alive()]
+
+
+async def test_hot_statements_answer_the_same_on_the_pool(client: Client, db: Database) -> None:
+    """`lib.db.fetch` runs a Statement's SQL as compiled for the engine on a pooled connection
+    (without a pool, through Piccolo): the dashboard's one statement gives the same."""
+    await enrol_citizen(client)
+    for _ in range(3):
+        await apply(client)
+    token_hash = hash_token(client.cookies["portal_session"])
+
+    async def read(known: Version | None = None) -> tuple[Any, ...]:
+        found = await signed_in_dashboard(token_hash, limit=2, cursor=None, since=None, known=known)
+        assert found is not None
+        session, version, page = found
+        return session, version, msgspec.json.encode(page)
+
+    unpooled = await read()
+    engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))
+    await open_pool(engine, 1, 2)
+    bind_engine(engine)
+    try:
+        assert await read() == unpooled
+        assert len(json.loads(unpooled[2])["items"]) == 2
+        assert (await read(unpooled[1]))[2] == b"null"  # the client has it: no page
+    finally:
+        await close_pool(engine)

@@ -14,6 +14,8 @@ import pytest
 from backend.settings import ROOT
 from tests.support.migrations import old_backend, portal_at, run_sql, throwaway_database
 
+pytestmark = pytest.mark.slow
+
 BEFORE_MOVE = "4aa721710d2e7833edb0fd995e666e8f1bb0a20b"
 """The last commit with audit_log and outbox in their old apps."""
 

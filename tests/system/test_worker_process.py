@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from backend.lib.webpush import load_or_create_vapid
 from backend.notifications.push_handler import WEBPUSH_KIND, webpush_payload
 from backend.settings import Settings
@@ -19,6 +21,8 @@ from tests.support.database import Database
 from tests.support.notifications import eventually, start_worker
 from tests.support.outbox import outbox_rows
 from tests.support.push_service import PushService
+
+pytestmark = pytest.mark.slow
 
 THAI = "แจ้งเตือน: คำขอของคุณเปลี่ยนสถานะ"
 

@@ -16,11 +16,14 @@ from backend.applications.services.applying import (
     withdraw,
 )
 from backend.applications.services.changes import COUNTER, change_status, locked_for_agency
+from backend.applications.services.dashboards import (
+    dashboard,
+    dashboard_version,
+    signed_in_dashboard,
+)
 from backend.applications.services.reading import (
     MAX_DASHBOARD_PAGE,
     action_required,
-    dashboard,
-    dashboard_version,
     expected,
     find_for_tracking,
     get_detail,
@@ -46,6 +49,7 @@ __all__ = [
     "history",
     "locked_for_agency",
     "service_of",
+    "signed_in_dashboard",
     "submit_draft",
     "update_draft",
     "withdraw",

@@ -1,5 +1,5 @@
-"""Reading applications: the dashboard (as plain SQL, one round trip), one application with its
-history, and the public tracking lookup."""
+"""Reading applications: an application's summary (the dashboard's rows: services.dashboards),
+one application with its history, and the public tracking lookup."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import datetime as dt
 import hmac
 import json
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-
-from piccolo.querystring import QueryString
 
 from backend.accounts.national_ids import open_id
 from backend.applications.answers import load
@@ -22,13 +20,11 @@ from backend.applications.schemas import (
     AgencyContact,
     ApplicationDetail,
     ApplicationSummary,
-    Dashboard,
     HistoryEntry,
     ServiceRef,
 )
 from backend.applications.status import ACTIVE, CITIZEN_TRANSITIONS
 from backend.applications.tables import Application, StatusEvent
-from backend.lib.db import current_engine
 from backend.lib.schema import I18n
 from backend.lib.workdays import expected_by
 from backend.system.registry import ExtensionPoint, current
@@ -73,7 +69,7 @@ def action_required(raw: str) -> ActionRequired | None:
     )
 
 
-def _service_ref(row: dict[str, Any]) -> ServiceRef:
+def _service_ref(row: Mapping[str, Any]) -> ServiceRef:
     return ServiceRef(
         slug=row["service_slug"],
         name=I18n(th=row["service_th"], en=row["service_en"]),
@@ -82,7 +78,7 @@ def _service_ref(row: dict[str, Any]) -> ServiceRef:
     )
 
 
-def expected(row: dict[str, Any]) -> dt.date | None:
+def expected(row: Mapping[str, Any]) -> dt.date | None:
     """The promised decision date of an undecided application (None: decided, a draft, or a
     service that promises no time)."""
     if row["status"] not in ACTIVE or row["submitted_at"] is None:
@@ -97,7 +93,7 @@ MAX_DETAIL = 40
 """Characters of the identifying answer a card shows (a plate number fits with room)."""
 
 
-def identifying(row: dict[str, Any]) -> str:
+def identifying(row: Mapping[str, Any]) -> str:
     """The answer to the service's identifying field (catalog `identifies`), as text; '' when
     the service marks none or the answer is not plain (a sealed ID number is never shown)."""
     if not row.get("identifier") or not row.get("id_answers"):
@@ -108,7 +104,7 @@ def identifying(row: dict[str, Any]) -> str:
     return str(value)[:MAX_DETAIL]
 
 
-def _summary(row: dict[str, Any]) -> ApplicationSummary:
+def summary_of(row: Mapping[str, Any]) -> ApplicationSummary:
     return ApplicationSummary(
         id=row["id"],
         tracking_code=row["tracking_code"],
@@ -120,82 +116,6 @@ def _summary(row: dict[str, Any]) -> ApplicationSummary:
         expected_by=expected(row),
         detail=identifying(row),
     )
-
-
-async def dashboard_version(account_id: int) -> tuple[int, int]:
-    """(latest change number, number of applications): changes whenever the dashboard would.
-    One index-only lookup, so an unchanged dashboard is answered 304 without reading rows."""
-    rows = await current_engine().run_querystring(
-        QueryString(
-            "SELECT COALESCE(MAX(change_seq), 0) AS seq, COUNT(*) AS n FROM application "
-            "WHERE account = {}",
-            account_id,
-        )
-    )
-    return int(rows[0]["seq"]), int(rows[0]["n"])
-
-
-# The dashboard's rows as plain SQL: the same columns as `_SUMMARY`, but building that joined
-# select with Piccolo cost more CPU than everything else in the request (scripts/
-# bench_dashboard.py). Each variant walks the (account, change_seq) index, and carries the
-# dashboard's version (`dashboard_version`) read in the same statement: one round trip, and
-# `sync` and the rows come from one snapshot.
-_DASHBOARD_SQL = """
-SELECT a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
-    a.deleted_at, a.submitted_at, s.processing_days,
-    s.slug AS service_slug, s.name_th AS service_th, s.name_en AS service_en, s.identifier,
-    CASE WHEN s.identifier <> '' THEN a.answers ELSE '' END AS id_answers,
-    g.code AS agency_code, g.name_th AS agency_th, g.name_en AS agency_en,
-    v.seq AS version_seq, v.n AS version_n
-FROM (SELECT COALESCE(MAX(change_seq), 0) AS seq, COUNT(*) AS n FROM application
-      WHERE account = {}) v
-CROSS JOIN application a
-JOIN service s ON s.id = a.service
-JOIN agency g ON g.id = a.agency
-WHERE a.account = {} AND """
-
-
-_NEWEST_FIRST = _DASHBOARD_SQL + "a.deleted_at IS NULL ORDER BY a.change_seq DESC LIMIT {}"
-
-
-_BEFORE_CURSOR = (
-    _DASHBOARD_SQL
-    + "a.deleted_at IS NULL AND a.change_seq < {} ORDER BY a.change_seq DESC LIMIT {}"
-)
-
-
-_CHANGED_SINCE = _DASHBOARD_SQL + "a.change_seq > {} ORDER BY a.change_seq LIMIT {}"
-
-
-async def dashboard(
-    account_id: int, *, limit: int, cursor: int | None, since: int | None
-) -> tuple[Dashboard, tuple[int, int]]:
-    """Newest activity first, paged by `cursor`; or, with `since`, only what changed after
-    that sync number (oldest change first, discarded drafts included as `deleted`). With it,
-    the `dashboard_version` these rows are of."""
-    if since is not None:
-        query = QueryString(_CHANGED_SINCE, account_id, account_id, since, limit + 1)
-    elif cursor is not None:
-        query = QueryString(_BEFORE_CURSOR, account_id, account_id, cursor, limit + 1)
-    else:
-        query = QueryString(_NEWEST_FIRST, account_id, account_id, limit + 1)
-    rows = await current_engine().run_querystring(query)
-    # No rows (nothing on this page, or nothing changed): the version on its own.
-    version = (
-        (int(rows[0]["version_seq"]), int(rows[0]["version_n"]))
-        if rows
-        else await dashboard_version(account_id)
-    )
-    sync_seq = version[0]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [_summary(r) for r in rows]
-    if since is not None:
-        # More changes than one page: the client continues from the last one it got.
-        sync = rows[-1]["change_seq"] if more else max(sync_seq, since)
-        return Dashboard(items=items, sync=sync), version
-    next_cursor = rows[-1]["change_seq"] if more else None
-    return Dashboard(items=items, sync=sync_seq, next_cursor=next_cursor), version
 
 
 async def service_of(account_id: int, application_id: int) -> str | None:

@@ -1,0 +1,176 @@
+"""A citizen's dashboard that this process does not remember is read with its session in one
+statement, before the handler's dependencies and guards (applications.fastpath,
+`dashboard.signed_in`): the same answers as the controller's, and the same refusals.
+
+The test app keeps nothing in memory (no feed poller), so every request here reads the
+database; "the app" is the same request with the one-statement path turned off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backend.accounts.tables import Session
+from backend.applications import fastpath
+from backend.lib.db import current_engine
+from tests.support.applications import OFFICER, agency_id, apply, set_status
+from tests.support.flows import enrol_staff
+
+pytestmark = pytest.mark.usefixtures("db")
+
+Client = AsyncTestClient[Any]
+SAME = ("etag", "cache-control", "vary", "content-type", "content-encoding", "content-length")
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL of every statement the engine runs from now on."""
+    kind = type(current_engine())
+    run = kind.run_querystring
+    seen: list[str] = []
+
+    async def counted(engine: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(querystring.template))
+        return await run(engine, querystring, *args, **kwargs)
+
+    monkeypatch.setattr(kind, "run_querystring", counted)
+    return seen
+
+
+@contextmanager
+def only_the_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    async def never(*_: Any) -> None:
+        return None
+
+    with monkeypatch.context() as patched:
+        patched.setattr(fastpath, "signed_in", never)
+        yield
+
+
+async def _get(client: Client, params: dict[str, Any], **headers: str) -> Any:
+    return await client.get("/api/v1/dashboard", params=params, headers=headers)
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_one_statement_answers_like_the_app(
+    client: Client, monkeypatch: pytest.MonkeyPatch, statements: list[str]
+) -> None:
+    ids = [(await apply(client)).json()["id"] for _ in range(5)]
+    await set_status(ids[1], "received", OFFICER, agency_id=await agency_id("NHSO"))
+    sync = (await client.get("/api/v1/dashboard")).json()["sync"]
+    await set_status(ids[2], "in_review", OFFICER, agency_id=await agency_id("NHSO"))
+    cursor = (await _get(client, {"limit": 2})).json()["next_cursor"]
+    for params in (
+        {},
+        {"limit": "3"},
+        {"limit": "2", "cursor": str(cursor)},
+        {"since": "0"},
+        {"limit": "1", "since": str(sync - 1)},
+        {"since": str(sync + 100)},
+    ):
+        for encoding in ("br, gzip", "identity"):
+            statements.clear()
+            fast = await _get(client, params, **{"accept-encoding": encoding})
+            assert len(statements) == 1, statements  # session, version and page at once
+            with only_the_app(monkeypatch):
+                slow = await _get(client, params, **{"accept-encoding": encoding})
+            assert fast.status_code == slow.status_code == 200
+            assert fast.content == slow.content, params
+            for header in SAME:
+                if header == "content-length" and encoding != "identity":
+                    # Compressed in one go: a byte or two shorter than the middleware's stream
+                    # (hotcache.brotli_of, as the memory path does), the same JSON.
+                    assert int(fast.headers[header]) <= int(slow.headers[header])
+                    continue
+                assert fast.headers.get(header) == slow.headers.get(header), (params, header)
+            # Revalidated: 304 in one statement, headers as the app's.
+            statements.clear()
+            etag = {"if-none-match": fast.headers["etag"], "accept-encoding": encoding}
+            same = await _get(client, params, **etag)
+            assert len(statements) == 1
+            with only_the_app(monkeypatch):
+                also = await _get(client, params, **etag)
+            assert same.status_code == also.status_code == 304
+            assert same.content == also.content == b""
+            assert {h: same.headers.get(h) for h in SAME} == {h: also.headers.get(h) for h in SAME}
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_stale_etag_gets_the_new_page(client: Client) -> None:
+    app_id = (await apply(client)).json()["id"]
+    first = await client.get("/api/v1/dashboard")
+    await set_status(app_id, "received", OFFICER, agency_id=await agency_id("NHSO"))
+    for stale in (first.headers["etag"], 'W/"d1.1.20.0.-"', "*", "garbage"):
+        changed = await client.get("/api/v1/dashboard", headers={"if-none-match": stale})
+        assert changed.status_code == 200
+        assert changed.json()["items"][0]["status"] == "received"
+
+
+@pytest.mark.usefixtures("citizen")
+@pytest.mark.parametrize(
+    "change",
+    [
+        {Session.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)},
+        {Session.last_seen_at: dt.datetime.now(dt.UTC) - dt.timedelta(minutes=61)},
+        {Session.revoked_at: dt.datetime.now(dt.UTC)},
+    ],
+    ids=["expired", "idle", "revoked"],
+)
+async def test_an_ended_session_is_refused(client: Client, change: dict[Any, Any]) -> None:
+    await apply(client)
+    etag = (await client.get("/api/v1/dashboard")).headers["etag"]
+    await Session.update(change).where(Session.account.is_not_null())
+    for headers in ({}, {"if-none-match": etag}):
+        refused = await client.get("/api/v1/dashboard", headers=headers)
+        assert refused.status_code == 401
+        assert refused.json()["code"] == "session_expired"
+
+
+async def test_staff_and_strangers_are_refused(client: Client) -> None:
+    assert (await client.get("/api/v1/dashboard")).status_code == 401
+    client.cookies.set("portal_session", "no-such-token")
+    unknown = await client.get("/api/v1/dashboard")
+    assert unknown.status_code == 401 and unknown.json()["code"] == "session_expired"
+    client.cookies.clear()
+    await enrol_staff(client, "operator")
+    staff = await client.get("/api/v1/dashboard")
+    assert staff.status_code == 403 and staff.json()["code"] == "forbidden"
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_other_query_strings_are_the_apps_to_answer(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(2):
+        await apply(client)
+    odd = ["limit=020", "limit=20&foo=1", "limit=%32%30", "limit=1&limit=2", "cursor=1&since=0"]
+    wrong = ["limit=0", "limit=51", "limit=abc", "cursor=0", "since=-1", "since=" + "9" * 30]
+    for query in odd + wrong:
+        fast = await client.get(f"/api/v1/dashboard?{query}")
+        with only_the_app(monkeypatch):
+            slow = await client.get(f"/api/v1/dashboard?{query}")
+        assert fast.status_code == slow.status_code, query
+        if query in wrong:
+            assert fast.status_code == 400, query
+            assert fast.json()["code"] == slow.json()["code"]
+            assert {"code", "message"} <= set(fast.json()), query
+        else:
+            assert fast.content == slow.content, query
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_the_activity_is_recorded(client: Client, statements: list[str]) -> None:
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=50)
+    await Session.update({Session.last_seen_at: old}).where(Session.account.is_not_null())
+    statements.clear()
+    assert (await client.get("/api/v1/dashboard")).status_code == 200
+    assert len(statements) == 2  # the read, then (after the response) the touch
+    row = await Session.select(Session.last_seen_at).where(Session.account.is_not_null()).first()
+    assert row is not None
+    assert dt.datetime.now(dt.UTC) - row["last_seen_at"] < dt.timedelta(minutes=1)
