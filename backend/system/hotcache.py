@@ -58,6 +58,9 @@ SESSION_MAX_AGE_S = 60.0
 """A session not checked for this long (the checks fell behind) is read by the request."""
 _CHECK_BATCH = 500
 PAGE_MAX_AGE_S = 600.0
+CATALOG_MAX_AGE_S = 60.0
+"""A service's form or fee, an agency's webhook switch, remembered at most this long: a
+change made by hand in SQL (no feed row) is seen within it."""
 MAX_SESSIONS = 200_000
 SESSIONS_PER_ACCOUNT = 16
 MAX_PAGE_BYTES = 64 * 1024 * 1024
@@ -104,7 +107,8 @@ class HotCache:
         self._seen = -1
         self._fresh_until = 0.0
         self._swept_at = 0.0
-        self._catalog: dict[Hashable, Any] = {}
+        self._catalog: dict[Hashable, tuple[float, Any]] = {}
+        """What `catalog_memo` read, with when."""
         self.catalog_generation = 0
         """Moves on whenever the catalog's memory is forgotten (`catalog_memo`)."""
 
@@ -345,20 +349,23 @@ async def catalog_memo(key: Hashable, read: Callable[[], Awaitable[T | None]]) -
     remembered by this process under `key` until the catalog changes: every write to it
     announces `EVERYONE` in its transaction, which each process's feed poll sees within
     `POLL_S` of the commit, as a concurrent request would have read the old row anyway (the
-    writing process forgets after its commit: `forget_here(EVERYONE)`). While the feed is
-    not live, read every time. Nothing is remembered of a `None`."""
+    writing process forgets after its commit: `forget_here(EVERYONE)`); and for at most
+    `CATALOG_MAX_AGE_S`. While the feed is not live, read every time. Nothing is remembered
+    of a `None`."""
     cache = cache_of(current_engine())
     if not cache.live:
         return await read()
-    if key in cache._catalog:
-        held: T = cache._catalog[key]
-        return held
+    held = cache._catalog.get(key)
+    if held is not None and time.monotonic() - held[0] <= CATALOG_MAX_AGE_S:
+        value: T = held[1]
+        return value
     generation = cache.catalog_generation
-    value = await read()
+    read_at = time.monotonic()
+    fresh = await read()
     # Not if the catalog changed while it was read: the row may be the old one.
-    if value is not None and cache.catalog_generation == generation and cache.live:
-        cache._catalog[key] = value
-    return value
+    if fresh is not None and cache.catalog_generation == generation and cache.live:
+        cache._catalog[key] = (read_at, fresh)
+    return fresh
 
 
 def feed_row(account_id: int, seq: int | QueryString) -> QueryString:

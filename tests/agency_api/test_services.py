@@ -14,6 +14,7 @@ from piccolo.querystring import QueryString
 from backend.agency_api.services import catalog
 from backend.catalog.tables import Service
 from backend.lib.db import current_engine, write_transaction
+from backend.system import hotcache
 from backend.system.counters import next_value
 from backend.system.hotcache import COUNTER, EVERYONE, cache_of
 from tests.support.agency import Signer
@@ -202,4 +203,18 @@ async def test_a_service_withdrawn_by_another_process_is_refused_after_the_next_
                 seq, EVERYONE, dt.datetime.now(dt.UTC),
             )
         )  # fmt: skip
+    assert await _apply(client, slug) == 404
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_service_withdrawn_by_hand_in_sql_is_refused_once_the_memory_is_old(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change that announces nothing (an operator's SQL) is seen within
+    `CATALOG_MAX_AGE_S`, as a page of the hot cache is within its own age."""
+    slug = "id-card-replacement"
+    assert await _apply(client, slug) == 201
+    await Service.update({Service.published: False}).where(Service.slug == slug)
+    assert await _apply(client, slug) == 201  # still remembered
+    monkeypatch.setattr(hotcache, "CATALOG_MAX_AGE_S", 0.0)
     assert await _apply(client, slug) == 404

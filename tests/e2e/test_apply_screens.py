@@ -59,6 +59,31 @@ run_job(job)
 """
 
 
+CHANGE_FORM = """
+import sys
+from backend import domains
+from backend.catalog.tables import Service
+from backend.lib.cli import run_job
+from backend.lib.db import write_transaction
+from backend.system.hotcache import EVERYONE, announce
+
+async def job():
+    async with write_transaction():
+        await Service.update({Service.form_schema: sys.argv[1]}).where(
+            Service.slug == "change-health-unit")
+        await announce(EVERYONE)
+
+domains.install()
+run_job(job)
+"""
+
+
+def _change_form(live_server: LiveServer, schema: str) -> None:
+    """The service's form changed as the agency's edit changes it: with the catalog's change
+    announced, so that the server forgets what it remembered of the form."""
+    live_server.python(CHANGE_FORM.replace("sys.argv[1]", repr(schema)))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_limits(live_server: LiveServer) -> None:
     live_server.forget_rate_limits()
@@ -306,10 +331,7 @@ def test_a_refused_queued_submission_comes_back_for_correction(
         expect(page.get_by_role("heading", level=1)).to_have_text("คำขอของฉัน")
         expect(page.locator("[data-module=status]")).to_contain_text(WAITING)
         # Meanwhile the agency's form gained a required field: the queued answers lack it.
-        live_server.sql(
-            "UPDATE service SET form_schema = ? WHERE slug = 'change-health-unit'",
-            json.dumps([*json.loads(schema), village], ensure_ascii=False),
-        )
+        _change_form(live_server, json.dumps([*json.loads(schema), village], ensure_ascii=False))
         context.set_offline(False)
         status = page.locator("[data-module=status]")
         expect(status).to_contain_text("ส่งไม่สำเร็จ ต้องแก้ไข (1)", timeout=15_000)
@@ -328,9 +350,7 @@ def test_a_refused_queued_submission_comes_back_for_correction(
         [(_, state)] = _applications(live_server, national_id, "change-health-unit")
         assert state == "submitted"
     finally:
-        live_server.sql(
-            "UPDATE service SET form_schema = ? WHERE slug = 'change-health-unit'", schema
-        )
+        _change_form(live_server, schema)
 
 
 AGENCY_REFUSES = AGENCY_ASKS.replace(
