@@ -41,13 +41,11 @@ import datetime as dt
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import uvloop
 
@@ -63,6 +61,7 @@ from bench_dashboard import (  # noqa: E402 (sys.path first)
     Result,
     Sqlite,
     Target,
+    checkout,
     closed_loop,
     free_port,
     open_loop,
@@ -345,24 +344,6 @@ async def run_checkout(
         if push.rejected:
             raise SystemExit(f"the push service refused a push: {push.rejected[0]}")
     return results
-
-
-# ruff: noqa: S603, S607 (git, with a ref given on the command line)
-
-
-@contextlib.contextmanager
-def checkout(ref: str) -> Any:
-    """A worktree of `ref` (detached), removed afterwards."""
-    sha = subprocess.check_output(["git", "rev-parse", "--short", ref], cwd=ROOT, text=True)
-    path = RESULTS / f"baseline-{sha.strip()}"
-    if not path.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(path), ref], cwd=ROOT,
-                       check=True, capture_output=True)  # fmt: skip
-    try:
-        yield path
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT,
-                       check=False, capture_output=True)  # fmt: skip
 
 
 def per_request(r: Result) -> dict[str, float]:
