@@ -115,8 +115,13 @@ startStatus(part('status'));
 const drawn = render(view);
 onAccount(showAccount);
 // A session that ended elsewhere (timeout, "sign out everywhere"): redraw without its data.
-// Offline, the phone keeps what it knows.
-const checked = device ? null : checkSession().then((changed) => (changed ? render(view) : undefined), () => {});
+// Offline, the phone keeps what it knows. The redraw waits for the first drawing: begun while
+// that one still waits for the server, it would ask for the same data again, as the first
+// screen's copy is kept only when its answer is in.
+const checked = device ? null : checkSession().then(
+  async (changed) => { if (changed) { await drawn; await render(view); } },
+  () => {},
+);
 registerSender('upload', () => import('./upload.js').then((m) => m.send));
 startOutbox();
 // The service worker registers once the first screen is drawn and the page is idle: its
