@@ -20,16 +20,16 @@ import asyncpg
 import msgspec
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
 from backend import domains
 from backend.asgi import create_app
-from backend.lib.db import all_tables, bind_engine
+from backend.lib.db import all_tables, bind_engine, close_pool, open_pool
 from backend.lib.idcrypt import bind_keys
 from backend.settings import ROOT, Settings
 from backend.system import hotcache
+from tests.support.client import PortalClient
 from tests.support.database import ORIGIN, PG_ADMIN_DSN, Database, engine_for
 
 domains.install()  # services called without an app publish to the domains' listeners
@@ -178,8 +178,12 @@ def _tables() -> list[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def db(request: pytest.FixtureRequest, databases: dict[str, Database | str]) -> Database:
-    """A clean database with the demo catalog, bound to every table; runs once per engine."""
+async def db(
+    request: pytest.FixtureRequest, databases: dict[str, Database | str]
+) -> AsyncIterator[Database]:
+    """A clean database with the demo catalog, bound to every table; runs once per engine.
+    An async test's engine has a pool, as a server's has (a new connection per statement cost
+    more than the tests' statements); sync tests run their statements on loops of their own."""
     found = databases[request.param]
     if isinstance(found, str):
         pytest.skip(found)
@@ -190,7 +194,12 @@ async def db(request: pytest.FixtureRequest, databases: dict[str, Database | str
     # The national-ID keys of the database's VAR_DIR, which `portal migrate` and `portal demo`
     # (and a live server, a worker) use too: as the app binds its settings' keys.
     bind_keys(Settings(database_url=found.url, var_dir=str(found.var_dir)))
-    return found
+    pooled = request.node.get_closest_marker("asyncio") is not None
+    if pooled:
+        await open_pool(engine, 1, 8)
+    yield found
+    if pooled:
+        await close_pool(engine)
 
 
 @pytest.fixture
@@ -223,22 +232,22 @@ def app(settings: Settings, db: Database) -> Litestar:
 
 
 @pytest.fixture
-def make_client(settings: Settings, db: Database) -> Callable[[], AsyncTestClient[Litestar]]:
+def make_client(settings: Settings, db: Database) -> Callable[[], PortalClient]:
     """Another browser/device: its own cookie jar, and its own app instance (as another app
     process behind the proxy would be), sharing only the database."""
     made = 0
 
-    def make() -> AsyncTestClient[Litestar]:
+    def make() -> PortalClient:
         nonlocal made
         made += 1
-        return AsyncTestClient(app=_built_app(settings, db, made), base_url=ORIGIN)
+        return PortalClient(app=_built_app(settings, db, made), base_url=ORIGIN)
 
     return make
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url=ORIGIN) as client:
+async def client(app: Litestar) -> AsyncIterator[PortalClient]:
+    async with PortalClient(app=app, base_url=ORIGIN) as client:
         yield client
 
 

@@ -9,8 +9,9 @@ database; "the app" is the same request with the one-statement path turned off.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import pytest
@@ -30,16 +31,31 @@ SAME = ("etag", "cache-control", "vary", "content-type", "content-encoding", "co
 
 @pytest.fixture
 def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The SQL of every statement the engine runs from now on."""
+    """The SQL of every statement the engine runs from now on: through Piccolo, or straight
+    on a pooled connection (`lib.db.fetch`); a statement that goes through both counts once."""
     kind = type(current_engine())
-    run = kind.run_querystring
     seen: list[str] = []
+    inside: ContextVar[bool] = ContextVar("inside", default=False)
 
-    async def counted(engine: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(str(querystring.template))
-        return await run(engine, querystring, *args, **kwargs)
+    def counting(name: str, sql_of: Callable[[Any], str]) -> None:
+        original = getattr(kind, name)
 
-    monkeypatch.setattr(kind, "run_querystring", counted)
+        async def counted(engine: Any, first: Any, *args: Any, **kwargs: Any) -> Any:
+            if inside.get():
+                return await original(engine, first, *args, **kwargs)
+            token = inside.set(True)
+            try:
+                seen.append(sql_of(first))
+                return await original(engine, first, *args, **kwargs)
+            finally:
+                inside.reset(token)
+
+        monkeypatch.setattr(kind, name, counted)
+
+    counting("run_querystring", lambda querystring: str(querystring.template))
+    for pooled in ("_run_in_pool", "_run_pooled"):
+        if hasattr(kind, pooled):
+            counting(pooled, str)
     return seen
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from asyncpg.pool import Pool
 from piccolo.engine.base import Engine
-from piccolo.engine.sqlite import SQLiteEngine
 
+from backend.lib.db import SQLITE_BUSY_TIMEOUT_S, PooledSQLiteEngine
 from backend.lib.postgres import PortalPostgresEngine
 
 __all__ = ["ORIGIN", "PG_ADMIN_DSN", "Database", "engine_for"]
@@ -30,8 +32,63 @@ class Database:
     snapshot: dict[str, list[dict[str, Any]]]
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class _TestPostgresEngine(PortalPostgresEngine):
+    """The portal's engine, whose pool serves only the event loop that opened it: elsewhere
+    (`asyncio.run` in a sync test or a thread, another client's loop) a statement opens a
+    connection of its own, as with no pool."""
+
+    @property  # type: ignore[override]
+    def pool(self) -> Pool | None:
+        pool: Pool | None = self.__dict__.get("_pool")
+        if pool is None or pool._loop is not _running_loop():
+            return None
+        return pool
+
+    @pool.setter
+    def pool(self, value: Pool | None) -> None:
+        self.__dict__["_pool"] = value
+
+
+class _TestSQLiteEngine(PooledSQLiteEngine):
+    """The portal's SQLite engine, whose kept connections serve only the event loop that
+    started the pool (its semaphore belongs to that loop)."""
+
+    def start_pool(self, size: int) -> None:
+        super().start_pool(size)
+        self.__dict__["_slots_loop"] = _running_loop()
+
+    @property  # type: ignore[override]
+    def _slots(self) -> asyncio.Semaphore | None:
+        slots: asyncio.Semaphore | None = self.__dict__.get("_kept_slots")
+        if slots is None or self.__dict__.get("_slots_loop") is not _running_loop():
+            return None
+        return slots
+
+    @_slots.setter
+    def _slots(self, value: asyncio.Semaphore | None) -> None:
+        self.__dict__["_kept_slots"] = value
+
+
+_ENGINES: dict[str, Engine[Any]] = {}
+
+
 def engine_for(db: Database) -> Engine[Any]:
-    """A new engine on `db` (the tests bind it, as the app binds its own)."""
-    if db.kind == "postgres":
-        return PortalPostgresEngine(config={"dsn": db.url})
-    return SQLiteEngine(path=db.url.removeprefix("sqlite:///"))
+    """The engine on `db`, one per database for the whole run: the tests bind it and the
+    apps built on `db` bind it too, so that the pool the `db` fixture opens for an async test
+    serves the test's statements and its requests alike."""
+    if db.url not in _ENGINES:
+        _ENGINES[db.url] = (
+            _TestPostgresEngine(config={"dsn": db.url})
+            if db.kind == "postgres"
+            else _TestSQLiteEngine(
+                path=db.url.removeprefix("sqlite:///"), timeout=SQLITE_BUSY_TIMEOUT_S
+            )
+        )
+    return _ENGINES[db.url]
