@@ -119,7 +119,9 @@ class LiveServer:
         if self.process:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                # `portal serve` gives open requests up to 8 s (timeout_graceful_shutdown), then
+                # ends its lifespan (pool, embedded worker): 10 s was too short beside a CPU hog.
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()  # the test fails, without leaving a server behind
                 self.process.wait()
