@@ -8,15 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
-from backend.settings import ROOT
 from tests.e2e.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -81,7 +78,7 @@ run_job(job)
 def _change_form(live_server: LiveServer, schema: str) -> None:
     """The service's form changed as the agency's edit changes it: with the catalog's change
     announced, so that the server forgets what it remembered of the form."""
-    live_server.python(CHANGE_FORM.replace("sys.argv[1]", repr(schema)))
+    live_server.python(CHANGE_FORM, schema)
 
 
 @pytest.fixture(autouse=True)
@@ -209,14 +206,7 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     expect(card).to_contain_text("ยื่นแล้ว")
 
     # The agency asks for a corrected licence number: the dashboard says what to do.
-    subprocess.run(
-        [sys.executable, "-c", AGENCY_ASKS, str(app_id), "DLT"],
-        env=live_server.env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    live_server.python(AGENCY_ASKS, str(app_id), "DLT")
     page.reload()
     expect(card).to_contain_text("ต้องส่งข้อมูลเพิ่ม")
     expect(card).to_contain_text("เลขที่ใบอนุญาตไม่ตรงกับทะเบียน")
@@ -389,14 +379,7 @@ def test_a_refusal_says_why_what_to_do_and_whom_to_call(
     enrol_in_browser(page, live_server.url, national_id, name="สมปอง ย้ายบ้าน")
     created = apply_in_page(page, national_id)
     assert AGENCY_REFUSES != AGENCY_ASKS
-    subprocess.run(
-        [sys.executable, "-c", AGENCY_REFUSES, str(created["id"]), "NHSO"],
-        env=live_server.env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    live_server.python(AGENCY_REFUSES, str(created["id"]), "NHSO")
     page.goto(f"{live_server.url}/#/applications/{created['id']}")
     decision = page.get_by_role("region", name="ไม่อนุมัติ")
     expect(decision).to_contain_text("ที่อยู่ไม่อยู่ในเขตบริการของหน่วยบริการที่เลือก")

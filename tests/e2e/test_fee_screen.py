@@ -93,7 +93,7 @@ def test_the_fee_shows_its_thai_qr_code_then_the_receipt(
     )["qr_payload"]
     assert thai_qr.read_bill_payment(payload).amount_satang == 100_00
 
-    live_server.python(AGENCY_CONFIRMS.replace("sys.argv[1]", repr(str(app["id"]))))
+    live_server.python(AGENCY_CONFIRMS, str(app["id"]))
     page.reload()
     section = page.get_by_role("region", name="ค่าธรรมเนียม")
     expect(section).to_contain_text("ชำระแล้ว")

@@ -28,6 +28,20 @@ ServiceWorkerContainer.prototype.register = function (...args) {
 """Note when the page first registers the service worker (performance.now())."""
 
 
+def asked_before_registering(page: Page, part: str) -> list[str]:
+    """The API URLs (path?query) containing `part` the page asked for before it registered
+    the service worker (REGISTERED_AT), in order: once in control, the worker has the page ask
+    again for what it read, to keep copies (pwa.js keepCopies), which may come at any time."""
+    found: list[str] = page.evaluate(
+        """(part) => performance.getEntriesByType('resource')
+            .filter((e) => e.name.includes(part))
+            .filter((e) => e.startTime < (globalThis.registeredAt ?? Infinity))
+            .map((e) => new URL(e.name).pathname + new URL(e.name).search)""",
+        part,
+    )
+    return found
+
+
 def test_the_catalog_asks_for_its_first_page_once_and_the_worker_waits(
     page: Page, live_server: LiveServer
 ) -> None:
@@ -36,15 +50,10 @@ def test_the_catalog_asks_for_its_first_page_once_and_the_worker_waits(
     expect(page.locator(".card")).to_have_count(10)
     wait_for_service_worker(page)
     wait_for_data_copies(page)
-    # Asked once by the page; the worker, once in control, asks again to keep a copy (pwa.js
-    # keepCopies), which may come before or after the cards: counted apart by when it began.
-    asked = page.evaluate(
-        """() => performance.getEntriesByType('resource')
-            .filter((e) => e.name.includes('/api/v1/catalog'))
-            .filter((e) => e.startTime < globalThis.registeredAt)
-            .map((e) => new URL(e.name).pathname + new URL(e.name).search)"""
-    )
-    assert asked == ["/api/v1/catalog?limit=10&offset=0"]
+    # Asked once by the page (the worker's copy-keeping comes before or after the cards).
+    assert asked_before_registering(page, "/api/v1/catalog") == [
+        "/api/v1/catalog?limit=10&offset=0"
+    ]
     # The worker registered (and began downloading the shell) after the catalog's answer was in.
     registered, answered = page.evaluate(
         """() => [globalThis.registeredAt,
@@ -76,15 +85,8 @@ def test_a_signed_in_dashboard_comes_with_the_session_check(
     page.add_init_script(REGISTERED_AT)
     page.goto(live_server.url + "/#/dashboard")
     expect(page.locator("main li.card")).to_have_count(1)
-    # What the page asked for before it registered the worker: once in control, the worker
-    # has the page ask again for what it read, to keep copies (pwa.js keepCopies), which on a
-    # loaded machine can come before this line.
-    asked = page.evaluate(
-        """() => performance.getEntriesByType('resource')
-            .filter((e) => e.name.includes('/api/v1/'))
-            .filter((e) => e.startTime < (globalThis.registeredAt ?? Infinity))
-            .map((e) => new URL(e.name).pathname + new URL(e.name).search)"""
-    )
+    # (On a loaded machine the worker's copy-keeping can come before this line.)
+    asked = asked_before_registering(page, "/api/v1/")
     assert asked.count("/api/v1/dashboard?limit=20") == 1, asked
     assert asked.count("/api/v1/appointments") == 1  # the office visits beside the list
     # Both were asked for before the session's answer could name the account.

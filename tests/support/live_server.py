@@ -65,11 +65,12 @@ class LiveServer:
             raise RuntimeError(f"portal {' '.join(args)} failed: {result.stderr[-3000:]}")
         return result.stdout
 
-    def python(self, script: str) -> str:
+    def python(self, script: str, *args: str) -> str:
         """Run a Python script with the server's settings (e.g. a service call a test needs
-        done as the server would, without the steps that lead to it); its stdout."""
+        done as the server would, without the steps that lead to it), `args` as its
+        `sys.argv[1:]`; its stdout."""
         result = subprocess.run(
-            [sys.executable, "-c", script],
+            [sys.executable, "-c", script, *args],
             env=self.env,
             cwd=ROOT,
             capture_output=True,
