@@ -165,6 +165,26 @@ def wait_for_service_worker(page: Page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
 
 
+def wait_until_quiet(page: Page) -> None:
+    """Until no request (the page's or the service worker's) starts or ends for 600 ms.
+    Not "networkidle": a response whose body nobody reads stays open."""
+    events = [0]
+    bump = lambda _: events.__setitem__(0, events[0] + 1)  # noqa: E731  # a listener, kept to remove it
+    names = ("request", "requestfinished", "requestfailed", "response")
+    for name in names:
+        page.context.on(name, bump)
+    try:
+        seen = -1
+        for _ in range(50):
+            if events[0] == seen:
+                break
+            seen = events[0]
+            page.wait_for_timeout(600)  # also lets a frame's layout shifts be reported
+    finally:
+        for name in names:
+            page.context.remove_listener(name, bump)
+
+
 def page_build(page: Page) -> str:
     """The build id the page runs (from its versioned `/v/<build>/js/app.js`)."""
     src = page.locator("script[type=module]:not([async])").get_attribute("src") or ""

@@ -21,7 +21,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import LiveServer, eventually, logged_errors, wait_for_service_worker
+from tests.e2e.conftest import (
+    LiveServer,
+    eventually,
+    logged_errors,
+    wait_for_service_worker,
+    wait_until_quiet,
+)
 from tests.e2e.staff import citizen
 from tests.e2e.visits import local, publish
 from tests.support.applications import HEALTH_ANSWERS
@@ -120,29 +126,9 @@ def new_profile(browser: Browser) -> Iterator[Any]:
     assert [e for page_errors in errors for e in page_errors] == []
 
 
-def _quiet(page: Page) -> None:
-    """Until no request (the page's or the service worker's) starts or ends for 600 ms.
-    Not "networkidle": a response whose body nobody reads stays open."""
-    events = [0]
-    bump = lambda _: events.__setitem__(0, events[0] + 1)  # noqa: E731  # a listener, kept to remove it
-    names = ("request", "requestfinished", "requestfailed", "response")
-    for name in names:
-        page.context.on(name, bump)
-    try:
-        seen = -1
-        for _ in range(50):
-            if events[0] == seen:
-                break
-            seen = events[0]
-            page.wait_for_timeout(600)  # also: shifts are reported after the frame that shows them
-    finally:
-        for name in names:
-            page.context.remove_listener(name, bump)
-
-
 def _settle(page: Page, ready: str) -> None:
     expect(page.locator(ready).first).to_be_visible(timeout=15_000)
-    _quiet(page)
+    wait_until_quiet(page)
 
 
 def _shifts(page: Page) -> list[dict[str, Any]]:
@@ -164,7 +150,7 @@ def _visit_twice(page: Page, url: str, ready: str) -> dict[str, list[dict[str, A
     _settle(page, ready)
     wait_for_service_worker(page)
     expect(page.locator("[data-module=notice]")).to_be_visible()  # "ready to work offline"
-    _quiet(page)
+    wait_until_quiet(page)
     first = _shifts(page)
     page.reload()
     _settle(page, ready)
@@ -244,6 +230,6 @@ def test_the_install_button_appears_without_moving_anything(
     _settle(page, "main .card")
     page.evaluate("() => dispatchEvent(new Event('beforeinstallprompt'))")
     expect(page.locator("[data-module=install]")).to_be_visible()
-    _quiet(page)
+    wait_until_quiet(page)
     shifts = _shifts(page)
     assert shifts == [], _described({"install": shifts})
