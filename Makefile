@@ -48,7 +48,8 @@ clean: ## Remove the virtualenvs and local data (var/)
 size: install browser ## PWA bytes: first visit ≤ 40 KB (JS ≤ 20 KB), repeat visit 0 B of shell, 304 ≤ 1 KB; a sign-in's round trips and bytes
 	$(BIN)/python scripts/size.py
 
-load: install browser ## PWA time to a usable screen on emulated slow 3G with a 4× slower CPU
+load: install browser ## PWA time to a usable screen on slow 3G and 2G (a relay slows the whole link; nginx, TLS, HTTP/2 as deployed) with a 4× slower CPU
+	scripts/ensure-nginx
 	$(BIN)/python scripts/load_slow3g.py
 
 lighthouse: install lighthouse-tools ## Lighthouse mobile scores (and CLS, LCP, TBT) for /, sign-in, a service page, the dashboard

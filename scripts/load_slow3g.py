@@ -7,6 +7,11 @@ through one shared link per direction. The page's CPU is slowed 4 times
 (`Emulation.setCPUThrottlingRate`). Profiles: slow 3G (400 ms, 400 kbit/s) and 2G (800 ms,
 250 kbit/s; first visits only).
 
+Behind the relay is what a phone talks to in a deployment (scripts/tlsfront.py): nginx with
+TLS 1.3 and HTTP/2, as deploy/nginx.conf (Caddy does the same), in front of uvicorn; its
+handshake crosses the slowed link like every other byte. `--front none` puts the browser
+straight at uvicorn instead: HTTP/1.1, at most six connections, each with its own handshake.
+
 For each screen, the time from starting the navigation until it is usable: the catalog's
 search box and first services are there; sign-in's passkey button and ID field; the
 dashboard's applications. First visit: a new browser profile (for the dashboard, one holding
@@ -25,6 +30,8 @@ them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import statistics
 import sys
 import tempfile
@@ -38,6 +45,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_pla
 
 from scripts.size import VIEWPORT, launch
 from scripts.slowlink import OPEN, SLOW_3G, TWO_G, Profile, SlowLink, slow_link
+from scripts.tlsfront import tls_front
 from tests.e2e.conftest import LiveServer, eventually
 from tests.e2e.staff import citizen
 from tests.support.applications import HEALTH_ANSWERS
@@ -230,6 +238,13 @@ def main() -> int:
         "--screen", action="append", choices=SCREENS, help="only this screen (repeatable)"
     )
     parser.add_argument("--slow-3g-only", action="store_true", help="leave out the 2G visits")
+    parser.add_argument(
+        "--front",
+        choices=("tls", "none"),
+        default="tls",
+        help="tls: through nginx with TLS and HTTP/2, as deploy/ serves phones (default); "
+        "none: the browser straight at uvicorn (HTTP/1.1, six connections)",
+    )
     args = parser.parse_args()
     screens = args.screen or list(SCREENS)
     profiles = (SLOW_3G,) if args.slow_3g_only else (SLOW_3G, TWO_G)
@@ -238,14 +253,22 @@ def main() -> int:
     if args.pwa:
         server.env["PWA_DIR"] = str(Path(args.pwa).resolve())
     results: dict[tuple[str, str], list[tuple[Visit, Visit | None]]] = {}
-    with slow_link(server.port) as link:
+    with contextlib.ExitStack() as stack:
+        if args.front == "tls":
+            front = stack.enter_context(tls_front(server.port))
+            link = stack.enter_context(slow_link(front.port, "https"))
+            os.environ["SSL_CERT_FILE"] = str(front.cert)  # the set-up's own requests trust it
+            browser_args = front.chromium_args()
+        else:
+            link = stack.enter_context(slow_link(server.port))
+            browser_args = []
         # Everything, set-up included, reaches the server through the relay (its origin).
         server.url = server.env["PUBLIC_ORIGIN"] = link.url
         server.start()
         try:
             cookies = signed_in_cookies(server)
             with sync_playwright() as playwright:
-                browser = launch(playwright)
+                browser = launch(playwright, browser_args)
                 for profile in profiles:
                     for screen in screens:
                         results[profile.name, screen] = [
@@ -256,9 +279,14 @@ def main() -> int:
         finally:
             server.stop()
 
+    via = (
+        "nginx, TLS 1.3 and HTTP/2 (deploy/nginx.conf)"
+        if args.front == "tls"
+        else "uvicorn directly, HTTP/1.1"
+    )
     print(
         f"Whole link slowed by a relay (service worker included), CPU ÷{CPU_SLOWDOWN}, "
-        f"headless Chromium, median of {args.runs}"
+        f"headless Chromium, median of {args.runs}; the relay reaches {via}"
     )
     for profile in profiles:
         first_budget, repeat_budget = BUDGETS[profile.name]

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,9 +165,9 @@ def start_server() -> LiveServer:
     return server
 
 
-def launch(playwright: object) -> Browser:
+def launch(playwright: object, extra_args: Sequence[str] = ()) -> Browser:
     return playwright.chromium.launch(  # type: ignore[attr-defined, no-any-return]
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args]
     )
 
 

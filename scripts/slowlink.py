@@ -65,6 +65,8 @@ class SlowLink:
     """The relay: `url` reaches the server at `upstream_port` through the slow link."""
 
     upstream_port: int
+    scheme: str = "http"
+    """What the browser speaks through the relay: https when a TLS front is behind it."""
     profile: Profile = OPEN
     port: int = 0
     connections: int = 0
@@ -73,7 +75,7 @@ class SlowLink:
 
     @property
     def url(self) -> str:
-        return f"http://localhost:{self.port}"
+        return f"{self.scheme}://localhost:{self.port}"
 
     def reset_counts(self) -> tuple[int, int, int]:
         """(bytes down, bytes up, connections) since the last reset, and start again."""
@@ -139,9 +141,9 @@ class SlowLink:
 
 
 @contextlib.contextmanager
-def slow_link(upstream_port: int) -> Iterator[SlowLink]:
+def slow_link(upstream_port: int, scheme: str = "http") -> Iterator[SlowLink]:
     """Run a relay to `upstream_port` in a thread; its `profile` may change between uses."""
-    link = SlowLink(upstream_port)
+    link = SlowLink(upstream_port, scheme)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         link.port = sock.getsockname()[1]

@@ -50,7 +50,8 @@ CSP = (
     "connect-src 'self'; font-src 'none'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
 )
-"""No inline script or style anywhere in the PWA, so the policy can stay this strict."""
+"""No inline style anywhere in the PWA and no inline script but the shell's boot.js, which its
+page's policy allows by hash (lib/static.py), so the policy can stay this strict."""
 
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net "
@@ -107,7 +108,9 @@ def _security_headers(
         return headers + _ALWAYS[:1]
     if content_type.startswith(b"text/html"):
         added += _DOCUMENT
-        added.append((b"content-security-policy", csp))
+        if not any(k.lower() == b"content-security-policy" for k, _ in headers):
+            # A page may name its own (the PWA's shell: its inline script's hash).
+            added.append((b"content-security-policy", csp))
     elif path in _WORKERS:
         # A worker runs under its script's CSP and referrer policy; the frame, opener and
         # permissions policies are for documents.

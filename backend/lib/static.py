@@ -29,6 +29,7 @@ file in memory with its brotli and gzip copies (the whole shell is a few tens of
 
 from __future__ import annotations
 
+import base64
 import functools
 import gzip
 import hashlib
@@ -46,6 +47,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from backend.lib.etag import etag_matches
+from backend.lib.middleware import CSP
 from backend.lib.scripts import as_sent, screen_imports, strip_comments
 
 if TYPE_CHECKING:
@@ -173,6 +175,8 @@ class Bundle:
     """URLs of on-demand screens, which the service worker keeps once a citizen signs in."""
     shells: dict[str, Asset]
     """Language → `index.html` in it (SHELL_LANGUAGES), served at `/?lang=<code>`."""
+    page_csp: str
+    """The policy `index.html` is served with: the app's, and its inline boot.js by hash."""
 
     def versioned(self, path: str) -> str:
         return f"{VERSIONED}/{self.build}/{path}"
@@ -215,6 +219,11 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
         SCREEN_IMPORTS,
         json.dumps(screen_imports(sources), separators=(",", ":")),
     ).encode("utf-8")
+    # Comment lines are empty lines in a module (line numbers match the source); inline, the
+    # page's own bytes, they go.
+    boot = "\n".join(line for line in served[APP].decode("utf-8").splitlines() if line.strip())
+    if "</" in boot:
+        raise RuntimeError(f"{APP} cannot be written into a <script> element: it holds '</'")
     assets = {name: Asset.make(name, body) for name, body in served.items()}
     shell = (
         "/",
@@ -222,7 +231,9 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
         *(
             f"{VERSIONED}/{build}/{n}"
             for n in asset_names
-            if not n.endswith(NOT_IN_SHELL) and not n.startswith((*LAZY, *STAFF_ONLY))
+            if not n.endswith(NOT_IN_SHELL)
+            and not n.startswith((*LAZY, *STAFF_ONLY))
+            and n != APP  # in index.html itself
         ),
     )
     lazy = tuple(f"{VERSIONED}/{build}/{n}" for n in asset_names if n.startswith(LAZY))
@@ -243,6 +254,8 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
         text = _QUOTED_PATH.sub(versioned, text)
         if name.endswith(".js"):
             text = strip_comments(text)
+        if name == "index.html":
+            text = _fill(text, f'<script src="{VERSIONED}/{build}/{APP}"></script>', _inline(boot))
         if name == "sw.js":
             text = _fill(text, "'__BUILD__'", json.dumps(build))
             text = _fill(text, "['__SHELL__']", json.dumps(list(shell)))
@@ -255,8 +268,31 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
         lang: Asset.make("index.html", _shell_in(index, sources, lang)) for lang in SHELL_LANGUAGES
     }
     return Bundle(
-        build=build, entry_points=entry_points, assets=assets, shell=shell, lazy=lazy, shells=shells
+        build=build,
+        entry_points=entry_points,
+        assets=assets,
+        shell=shell,
+        lazy=lazy,
+        shells=shells,
+        page_csp=page_csp(boot),
     )
+
+
+def _inline(script: str) -> str:
+    return f"<script>{script}</script>"
+
+
+def page_csp(*inline_scripts: str) -> str:
+    """The app's policy, allowing the page's own inline scripts by their hash (CSP level 2):
+    still no 'unsafe-inline', so a script an attacker slips into the markup does not run."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in inline_scripts
+    )
+    policy = CSP.replace("script-src 'self'", f"script-src 'self' {hashes}", 1)
+    if policy == CSP:
+        raise RuntimeError("the app's CSP has no script-src 'self' to extend")
+    return policy
 
 
 def _shell_in(index: str, sources: dict[str, bytes], lang: str) -> bytes:
@@ -356,9 +392,13 @@ def pwa_router(directory: Path) -> Router:
         shells = bundle.shells if url == "/" else {}
 
         async def handler(request: Request[Any, Any, Any]) -> Response[bytes]:
-            return _serve(
+            response = _serve(
                 request, shells.get(request.query_params.get("lang", ""), asset), REVALIDATE
             )
+            if url == "/" and response.status_code != 304:
+                # Its inline script's hash; the envelope middleware leaves a page's own be.
+                response.headers["content-security-policy"] = bundle.page_csp
+            return response
 
         return get(url, name=f"pwa:{url}", include_in_schema=False)(handler)
 

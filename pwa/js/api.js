@@ -6,8 +6,9 @@
 // Writes that must happen now (sign-in, rename a passkey) go through `send`; writes that may
 // wait for the network (submitting an application) go through the outbox.
 import { csrfToken, CSRF_HEADER } from './outbox.js';
-import { takeAhead, KIOSK_HINT } from './boot.js';
 
+/** boot.js, written into the page's head, ran first (a kiosk's mark; answers asked ahead). */
+const { takeAhead, KIOSK_HINT } = portalBoot;
 export const KIOSK_HEADER = 'x-portal-kiosk';
 const DATA_CACHE = 'portal-data'; // sw.js keeps the last good answer of each API GET there
 export { KIOSK_HINT };

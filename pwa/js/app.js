@@ -6,11 +6,13 @@
 // A kiosk keeps nothing personal and shows its frame (screens/kiosk-chrome.js).
 import { loadLang, currentLang, t, rememberNothing } from './i18n.js';
 import { detectKiosk } from './api.js';
-import { route, nameScreen, forgetAhead } from './boot.js';
 import { startStatus, render as renderStatus } from './status.js';
 import { registerSender, startOutbox } from './outbox.js';
 import { account, onAccount, checkSession } from './session.js';
 import { el } from './views/dom.js';
+
+/** boot.js, written into the page's head, ran first. */
+const { route, nameScreen, forgetAhead } = portalBoot;
 
 /** @template {HTMLElement} T @param {string} name @returns {T} */
 function part(name) {

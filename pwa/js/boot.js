@@ -1,91 +1,99 @@
 // @ts-check
-// The page's first script, with no imports of its own: it runs as soon as it arrives, while the
-// shell's modules are still on their way, and names to the browser what the route's screen
-// needs (its modules, and its first answer from the server), so those travel with the shell
-// instead of one round trip after app.js has run. The route is in the URL's hash, which the
-// server never sees, so index.html cannot name them itself.
+// The page's first script. The server writes it into index.html (lib/static.py), so it runs as
+// the page's head is read, while the shell's modules are on their way, and names to the
+// browser what the route's screen needs (its modules, and its first answer from the server):
+// those travel with the shell instead of one round trip after a script has arrived, or after
+// app.js has run. The route is in the URL's hash, which the server never sees, so index.html
+// cannot name them itself. A classic script (inline, it could not be imported): app.js and
+// api.js use what it leaves in `portalBoot`.
 // Hash routes (#/services/<slug>): the shell at `/` is one cached page, so every screen works
 // offline. Screens (js/screens/<name>.js) export `render(root, params, match)`.
 
-/** Hash pattern → screen (js/screens/<name>.js); '' is named by the match. */
-const SCREENS = /** @type {[RegExp, string][]} */ ([
-  [/^#\/services\/([\w-]+)\/apply$/, 'apply'],
-  [/^#\/services\/([\w-]+)$/, 'service'],
-  [/^#\/applications\/(\d+)$/, 'application'],
-  [/^#\/(?:recover|invitation)$/, 'code'],
-  [/^#\/kiosk\/recovery$/, 'recovery'],
-  [/^#\/kiosk(?:\/activate)?$/, 'kiosk'],
-  [/^#\/officer(?:\/applications\/(\d+)|\/(performance))?$/, 'officer'],
-  [/^#\/(delegations|delegate)$/, 'delegations'],
-  [/^#\/(welcome|enrol|signin|account|dashboard|documents|kiosk-consent|notifications)$/, ''],
-]);
-/** Screen → the other screens' modules it imports (the server writes them in: lib/static.py). */
-const NEEDS = /** @type {Record<string, string[]>} */ (/** @type {unknown} */ ('__SCREEN_IMPORTS__'));
-const named = new Set();
+const portalBoot = (() => {
+  /** Hash pattern → screen (js/screens/<name>.js); '' is named by the match. */
+  const SCREENS = /** @type {[RegExp, string][]} */ ([
+    [/^#\/services\/([\w-]+)\/apply$/, 'apply'],
+    [/^#\/services\/([\w-]+)$/, 'service'],
+    [/^#\/applications\/(\d+)$/, 'application'],
+    [/^#\/(?:recover|invitation)$/, 'code'],
+    [/^#\/kiosk\/recovery$/, 'recovery'],
+    [/^#\/kiosk(?:\/activate)?$/, 'kiosk'],
+    [/^#\/officer(?:\/applications\/(\d+)|\/(performance))?$/, 'officer'],
+    [/^#\/(delegations|delegate)$/, 'delegations'],
+    [/^#\/(welcome|enrol|signin|account|dashboard|documents|kiosk-consent|notifications)$/, ''],
+  ]);
+  /** Screen → the other screens' modules it imports (the server writes them in: lib/static.py). */
+  const NEEDS = /** @type {Record<string, string[]>} */ (/** @type {unknown} */ ('__SCREEN_IMPORTS__'));
+  const named = new Set();
+  /** Where the shell's modules are (`/v/<build>/js/`): app.js's URL, named just before this. */
+  const base = /** @type {HTMLScriptElement} */ (document.querySelector('script[type=module][src$="/js/app.js"]')).src;
 
-/** The screen a hash path opens (the catalog for an empty or unknown one), and the match.
- * @param {string} path @returns {[string, RegExpMatchArray]} */
-export function route(path) {
-  for (const [pattern, name] of SCREENS) {
-    const match = path.match(pattern);
-    if (match) return [name || match[1], match];
+  /** The screen a hash path opens (the catalog for an empty or unknown one), and the match.
+   * @param {string} path @returns {[string, RegExpMatchArray]} */
+  function route(path) {
+    for (const [pattern, name] of SCREENS) {
+      const match = path.match(pattern);
+      if (match) return [name || match[1], match];
+    }
+    return ['catalog', /** @type {RegExpMatchArray} */ ([path])];
   }
-  return ['catalog', /** @type {RegExpMatchArray} */ ([path])];
-}
 
-/** Name a screen's modules, and those it imports, to the browser at once: one round trip,
- * not one per level of imports. @param {string} name */
-export function nameScreen(name) {
-  for (const needed of [name, ...(NEEDS[name] || [])]) {
-    if (named.has(needed)) continue;
-    named.add(needed);
-    const link = document.createElement('link');
-    link.rel = 'modulepreload';
-    link.href = new URL(`./screens/${needed}.js`, import.meta.url).href;
-    document.head.append(link);
+  /** Name a screen's modules, and those it imports, to the browser at once: one round trip,
+   * not one per level of imports. @param {string} name */
+  function nameScreen(name) {
+    for (const needed of [name, ...(NEEDS[name] || [])]) {
+      if (named.has(needed)) continue;
+      named.add(needed);
+      const link = document.createElement('link');
+      link.rel = 'modulepreload';
+      link.href = new URL(`./screens/${needed}.js`, base).href;
+      document.head.append(link);
+    }
   }
-}
 
-export const KIOSK_HINT = 'portal_kiosk_mode'; // a cookie: set at activation, outlives Clear-Site-Data
+  const KIOSK_HINT = 'portal_kiosk_mode'; // a cookie: set at activation, outlives Clear-Site-Data
 
-/** GETs asked for before the screen that reads them has loaded: URL (path?query) → response. */
-const ahead = new Map();
+  /** GETs asked for before the screen that reads them has loaded: URL (path?query) → response. */
+  const ahead = new Map();
 
-/** The answer to a GET asked for ahead, once (api.js's getJSON takes it). @param {string} url */
-export function takeAhead(url) {
-  const response = ahead.get(url);
-  ahead.delete(url);
-  return /** @type {Promise<Response> | undefined} */ (response);
-}
-
-/** The first screen is drawn: what it did not take would be stale for the next. */
-export function forgetAhead() { ahead.clear(); }
-
-/** @param {string} url */
-function askAhead(url) {
-  const response = fetch(url, { headers: { accept: 'application/json' } });
-  response.catch(() => {}); // the screen that takes it hears of a failure
-  ahead.set(url, response);
-}
-
-const [path, query] = location.hash.split('?');
-const first = route(path)[0];
-nameScreen(first);
-// A kiosk sends its own header on every API request (api.js): it asks for itself.
-if (!document.cookie.includes(`${KIOSK_HINT}=`)) {
-  // The catalog's first page (catalog.js asks for the same URL when the hash has no search).
-  if (first === 'catalog' && !query) askAhead('/api/v1/catalog?limit=10&offset=0');
-  // A phone holding a session cookie but not yet the account (its browser data was cleared):
-  // the dashboard's first page comes with the session check, not one round trip after it.
-  // (session.js keeps the account under 'account'; the CSRF cookie, outbox.js's CSRF_COOKIE,
-  // comes with a session.)
-  if (first === 'dashboard' && !localStorage.getItem('account') && document.cookie.includes('portal_csrf=')) {
-    askAhead('/api/v1/dashboard?limit=20');
-    askAhead('/api/v1/appointments'); // the office visits it shows beside the list
-    // and its words (i18n.js's loadStrings('journey') fetches the same URL)
-    const words = document.createElement('link');
-    Object.assign(words, { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous' });
-    words.href = new URL(`../i18n/journey/${document.documentElement.lang}.json`, import.meta.url).href;
-    document.head.append(words);
+  /** The answer to a GET asked for ahead, once (api.js's getJSON takes it). @param {string} url */
+  function takeAhead(url) {
+    const response = ahead.get(url);
+    ahead.delete(url);
+    return /** @type {Promise<Response> | undefined} */ (response);
   }
-}
+
+  /** The first screen is drawn: what it did not take would be stale for the next. */
+  function forgetAhead() { ahead.clear(); }
+
+  /** @param {string} url */
+  function askAhead(url) {
+    const response = fetch(url, { headers: { accept: 'application/json' } });
+    response.catch(() => {}); // the screen that takes it hears of a failure
+    ahead.set(url, response);
+  }
+
+  const [path, query] = location.hash.split('?');
+  const first = route(path)[0];
+  nameScreen(first);
+  // A kiosk sends its own header on every API request (api.js): it asks for itself.
+  if (!document.cookie.includes(`${KIOSK_HINT}=`)) {
+    // The catalog's first page (catalog.js asks for the same URL when the hash has no search).
+    if (first === 'catalog' && !query) askAhead('/api/v1/catalog?limit=10&offset=0');
+    // A phone holding a session cookie but not yet the account (its browser data was cleared):
+    // the dashboard's first page comes with the session check, not one round trip after it.
+    // (session.js keeps the account under 'account'; the CSRF cookie, outbox.js's CSRF_COOKIE,
+    // comes with a session.)
+    if (first === 'dashboard' && !localStorage.getItem('account') && document.cookie.includes('portal_csrf=')) {
+      askAhead('/api/v1/dashboard?limit=20');
+      askAhead('/api/v1/appointments'); // the office visits it shows beside the list
+      // and its words (i18n.js's loadStrings('journey') fetches the same URL)
+      const words = document.createElement('link');
+      Object.assign(words, { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous' });
+      words.href = new URL(`../i18n/journey/${document.documentElement.lang}.json`, base).href;
+      document.head.append(words);
+    }
+  }
+
+  return { route, nameScreen, takeAhead, forgetAhead, KIOSK_HINT };
+})();

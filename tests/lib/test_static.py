@@ -3,7 +3,9 @@ precompressed brotli/gzip that is never compressed twice, and no 500 for odd pat
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import json
 import re
 import shutil
@@ -33,9 +35,15 @@ async def test_index_names_versioned_assets_and_revalidates(client: Client) -> N
     assert f'src="/v/{BUILD}/js/app.js"' in html
     assert f'href="/v/{BUILD}/css/app.css"' in html
     assert 'href="/manifest.webmanifest"' in html  # entry points keep their stable URL
-    # Strict CSP holds because the markup has no inline script or style at all.
+    # Strict CSP holds: no inline style at all, and one inline script, boot.js, which the
+    # page's policy allows by its hash alone (no 'unsafe-inline').
     assert "<style" not in html and " style=" not in html
-    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
+    [inline] = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, re.S)
+    assert "const portalBoot" in inline and "__SCREEN_IMPORTS__" not in inline
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    [csp] = response.headers.get_list("content-security-policy")
+    assert f"script-src 'self' 'sha256-{digest}';" in csp and "unsafe-inline" not in csp
+    assert f"/v/{BUILD}/js/boot.js" not in html  # nothing to fetch before the screen's files
 
     again = await client.get("/", headers={"if-none-match": response.headers["etag"]})
     assert again.status_code == 304
@@ -99,6 +107,7 @@ async def test_service_worker_knows_its_build_and_shell(client: Client) -> None:
     assert shell[:2] == ["/", "/offline.html"]
     assert f"/v/{BUILD}/js/app.js" in shell and f"/v/{BUILD}/i18n/en.json" in shell
     assert not any(url.endswith(".png") for url in shell)
+    assert f"/v/{BUILD}/js/boot.js" not in shell  # the page holds it
     assert f"from '/v/{BUILD}/js/outbox.js'" in source
     for url in shell:  # every URL it will precache exists
         assert (await client.get(url)).status_code == 200, url
@@ -138,8 +147,8 @@ def test_app_names_each_screens_modules_at_once() -> None:
         "js/app.js": b"import { el } from './views/dom.js';\n",
     }
     assert screen_imports(sources) == {"signin": ["passkey", "ui"]}
-    served = load_bundle(PWA).assets["js/boot.js"].encodings["identity"].decode()
-    assert '"signin":["passkey","ui"]' in served and "__SCREEN_IMPORTS__" not in served
+    page = load_bundle(PWA).entry_points["/"].encodings["identity"].decode()
+    assert '"signin":["passkey","ui"]' in page and "__SCREEN_IMPORTS__" not in page
 
 
 def test_scripts_are_sent_without_their_comment_lines() -> None:
