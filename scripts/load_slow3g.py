@@ -16,8 +16,9 @@ For each screen, the time from starting the navigation until it is usable: the c
 search box and first services are there; sign-in's passkey button and ID field; the
 dashboard's applications. First visit: a new browser profile (for the dashboard, one holding
 the session cookie of a citizen who enrolled and applied through the API, as after signing in
-on a phone whose browser data was cleared). Repeat visit: the same profile reloaded once the
-service worker has installed and the screen has kept its data.
+on a phone whose browser data was cleared). Repeat visit: once the service worker has installed and
+the screen has kept its data, the app opened again (the page closed, the worker stopped as a
+phone stops it when idle, a new page in the same profile); "reload": that page reloaded.
 
 Also, per first visit: the round trips before the screen was usable (requests grouped into
 waves: a request starting more than half a round trip after its wave began opens the next
@@ -102,6 +103,8 @@ class Visit:
     bytes_in_all: int = 0
     """First visit: everything down and up until the service worker installed and kept copies."""
     waves: list[list[str]] = field(default_factory=list)
+    reload_seconds: float = 0.0
+    """Repeat visit: the same page reloaded, beside `seconds` for the app opened again."""
     timeline: list[str] = field(default_factory=list)
     """The page's own requests (Resource Timing) until usable: when each began, waited for a
     connection, went up and came down, in ms from the navigation's start."""
@@ -193,13 +196,28 @@ def visit(
         first.bytes_in_all = first.bytes_until_usable + sum(link.reset_counts()[:2])
         if not repeat:
             return first, None
+        # The app opened again later: the page closed, its service worker stopped (a phone
+        # stops it when idle), a new page in the same profile.
+        page.close()
+        page = context.new_page()
+        workers = page.context.new_cdp_session(page)
+        workers.send("ServiceWorker.enable")
+        workers.send("ServiceWorker.stopAllWorkers")
+        workers.send("ServiceWorker.disable")
+        throttle_cpu(page)
         started = time.time()
-        page.reload(wait_until="commit")
+        page.goto(link.url + path, wait_until="commit")
         again_at = usable(page, ready)
         again = Visit(again_at - started)
         again.timeline = page.evaluate(TIMELINE, again_at * 1000)
         quiet(link)
         again.bytes_in_all = sum(link.reset_counts()[:2])
+        # And reloaded where it is (the page torn down and built again in the same tab).
+        started = time.time()
+        page.reload(wait_until="commit")
+        again.reload_seconds = usable(page, ready) - started
+        quiet(link)
+        link.reset_counts()
         return first, again
     finally:
         link.profile = OPEN
@@ -293,7 +311,7 @@ def main() -> int:
         print(f"\n{profile.describe()}")
         print(
             f"  {'screen':<10}{'first visit':>12}{'round trips':>13}{'until usable':>14}"
-            f"{'in all':>10}{'repeat':>9}"
+            f"{'in all':>10}{'repeat':>9}{'reload':>9}"
         )
         for screen in screens:
             runs = results[profile.name, screen]
@@ -302,8 +320,13 @@ def main() -> int:
             trips = statistics.median(f.round_trips for f in firsts)
             until = statistics.median(f.bytes_until_usable for f in firsts)
             in_all = statistics.median(f.bytes_in_all for f in firsts)
-            repeats = [r.seconds for _, r in runs if r]
-            repeat = f"{statistics.median(repeats):7.2f} s" if repeats else f"{'—':>9}"
+            repeats = [r for _, r in runs if r]
+            repeat = (
+                f"{statistics.median(r.seconds for r in repeats):7.2f} s"
+                f"{statistics.median(r.reload_seconds for r in repeats):7.2f} s"
+                if repeats
+                else f"{'—':>9}{'—':>9}"
+            )
             print(
                 f"  {screen:<10}{first:>10.2f} s{trips:>13.0f}{kb(until):>14}{kb(in_all):>10}"
                 f"{repeat}"

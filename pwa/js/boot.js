@@ -76,6 +76,14 @@ const portalBoot = (() => {
   const [path, query] = location.hash.split('?');
   const first = route(path)[0];
   nameScreen(first);
+  // The dashboard's words, with its modules (i18n.js's loadStrings('journey') fetches the same
+  // URL; once kept, the service worker answers it).
+  if (first === 'dashboard') {
+    const words = document.createElement('link');
+    Object.assign(words, { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous' });
+    words.href = new URL(`../i18n/journey/${document.documentElement.lang}.json`, base).href;
+    document.head.append(words);
+  }
   // A kiosk sends its own header on every API request (api.js): it asks for itself.
   if (!document.cookie.includes(`${KIOSK_HINT}=`)) {
     // The catalog's first page (catalog.js asks for the same URL when the hash has no search).
@@ -87,11 +95,6 @@ const portalBoot = (() => {
     if (first === 'dashboard' && !localStorage.getItem('account') && document.cookie.includes('portal_csrf=')) {
       askAhead('/api/v1/dashboard?limit=20');
       askAhead('/api/v1/appointments'); // the office visits it shows beside the list
-      // and its words (i18n.js's loadStrings('journey') fetches the same URL)
-      const words = document.createElement('link');
-      Object.assign(words, { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous' });
-      words.href = new URL(`../i18n/journey/${document.documentElement.lang}.json`, base).href;
-      document.head.append(words);
     }
   }
 

@@ -43,7 +43,6 @@ export async function render(root) {
     );
     return;
   }
-  await loadStrings('journey').catch(() => {}); // offline before the worker kept them: keys show, the list too
   const pending = el('div', {});
   const status = el('p', { class: 'status', role: 'status' });
   const list = el('div', {});
@@ -60,7 +59,11 @@ export async function render(root) {
     'secondary',
   );
   more.hidden = true;
-  const [copy, queue, visitCopy] = await Promise.all([readCopy('dashboard'), queued(), readCopy('visits')]);
+  const [copy, queue, visitCopy] = await Promise.all([
+    readCopy('dashboard'), queued(), readCopy('visits'),
+    // its words (offline before the worker kept them: keys show, the list too)
+    loadStrings('journey').catch(() => {}),
+  ]);
   /** @type {any[]} */
   let visits = visitCopy?.value.items || [];
   let visit = await visitCode(visits);
