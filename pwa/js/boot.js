@@ -89,12 +89,16 @@ const portalBoot = (() => {
     // The catalog's first page (catalog.js asks for the same URL when the hash has no search).
     if (first === 'catalog' && !query) askAhead('/api/v1/catalog?limit=10&offset=0');
     // A phone holding a session cookie but not yet the account (its browser data was cleared):
-    // the dashboard's first page comes with the session check, not one round trip after it.
+    // the session check and the dashboard's first page come with the shell, not one round
+    // trip after app.js has run.
     // (session.js keeps the account under 'account'; the CSRF cookie, outbox.js's CSRF_COOKIE,
     // comes with a session.)
-    if (first === 'dashboard' && !localStorage.getItem('account') && document.cookie.includes('portal_csrf=')) {
-      askAhead('/api/v1/dashboard?limit=20');
-      askAhead('/api/v1/appointments'); // the office visits it shows beside the list
+    if (!localStorage.getItem('account') && document.cookie.includes('portal_csrf=')) {
+      askAhead('/api/v1/session'); // app.js's session check, which says who is signed in
+      if (first === 'dashboard') {
+        askAhead('/api/v1/dashboard?limit=20');
+        askAhead('/api/v1/appointments'); // the office visits it shows beside the list
+      }
     }
   }
 

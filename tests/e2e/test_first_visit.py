@@ -66,8 +66,8 @@ def test_the_catalog_asks_for_its_first_page_once_and_the_worker_waits(
 def test_a_signed_in_dashboard_comes_with_the_session_check(
     context: BrowserContext, page: Page, live_server: LiveServer
 ) -> None:
-    """A phone whose browser data was cleared but for the session cookie: the dashboard's
-    first page and the office visits beside it are asked for with the session check, once."""
+    """A phone whose browser data was cleared but for the session cookie: the session check,
+    the dashboard's first page and the office visits beside it are asked for at once, once."""
     live_server.forget_rate_limits()
     with citizen(live_server, thai_id()) as api:
         api.call(
@@ -89,5 +89,13 @@ def test_a_signed_in_dashboard_comes_with_the_session_check(
     asked = asked_before_registering(page, "/api/v1/")
     assert asked.count("/api/v1/dashboard?limit=20") == 1, asked
     assert asked.count("/api/v1/appointments") == 1  # the office visits beside the list
-    # Both were asked for before the session's answer could name the account.
-    assert asked.index("/api/v1/appointments") < asked.index("/api/v1/session")
+    assert asked.count("/api/v1/session") == 1, asked  # app.js's check took boot.js's answer
+    # All three went out together (boot.js, as the page's head was read), before any answer.
+    starts, ends = page.evaluate(
+        """() => {
+            const mine = performance.getEntriesByType('resource').filter((e) =>
+                /\\/api\\/v1\\/(session|appointments|dashboard\\?limit=20)$/.test(e.name));
+            return [mine.map((e) => e.startTime), mine.map((e) => e.responseEnd)];
+        }"""
+    )
+    assert len(starts) == 3 and max(starts) < min(ends), (starts, ends)
