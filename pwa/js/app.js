@@ -113,17 +113,23 @@ if (device) {
 }
 labelLangButton();
 showAccount();
-startStatus(part('status'));
-const drawn = render(view);
 onAccount(showAccount);
+startStatus(part('status'));
+const checking = device ? null : checkSession();
+// A phone that holds a session cookie but not the account (its browser data was cleared; with
+// no cookie the check asks nothing): boot.js asked for the session with the shell, so the
+// first drawing waits for that answer instead of drawing "sign in" and then the screen.
+const waited = Boolean(checking) && !account();
+if (waited) await checking?.catch(() => {});
+const drawn = render(view);
 // A session that ended elsewhere (timeout, "sign out everywhere"): redraw without its data.
 // Offline, the phone keeps what it knows. The redraw waits for the first drawing: begun while
 // that one still waits for the server, it would ask for the same data again, as the first
 // screen's copy is kept only when its answer is in.
-const checked = device ? null : checkSession().then(
-  async (changed) => { if (changed) { await drawn; await render(view); } },
+const checked = checking?.then(
+  async (changed) => { if (changed && !waited) { await drawn; await render(view); } },
   () => {},
-);
+) ?? null;
 registerSender('upload', () => import('./upload.js').then((m) => m.send));
 startOutbox();
 // The service worker registers once the first screen is drawn and the page is idle: its

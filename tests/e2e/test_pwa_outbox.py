@@ -182,7 +182,10 @@ def test_background_sync_sends_the_queue_with_no_page_open(
         r for r in e["registrations"] if r["scopeURL"] == f"{live_server.url}/"
     ))  # fmt: skip
     cdp.send("ServiceWorker.enable")
-    blank.wait_for_function("() => true")  # let the registration event arrive
+    for _ in range(50):  # the registration event comes after enable's answer, in its time
+        if registrations:
+            break
+        blank.wait_for_timeout(100)
     assert registrations, "the service worker is registered"
     registration_id = registrations[-1]["registrationId"]
 
