@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.support.live_server import free_port
+
 __all__ = ["Front", "tls_front"]
 
 NGINX = "/usr/sbin/nginx"
@@ -122,19 +124,13 @@ def _certificate(directory: Path) -> str:
     return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def tls_front(upstream_port: int) -> Iterator[Front]:
     """nginx on a free port, TLS and HTTP/2, forwarding to `upstream_port`; stopped after."""
     ensure_nginx()
     directory = Path(tempfile.mkdtemp(prefix="portal-front-"))
     spki = _certificate(directory)
-    port = _free_port()
+    port = free_port()
     (directory / "nginx.conf").write_text(
         CONFIG.format(dir=directory, upstream=upstream_port, port=port)
     )

@@ -255,7 +255,8 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
         if name.endswith(".js"):
             text = strip_comments(text)
         if name == "index.html":
-            text = _fill(text, f'<script src="{VERSIONED}/{build}/{APP}"></script>', _inline(boot))
+            external = f'<script src="{VERSIONED}/{build}/{APP}"></script>'
+            text = _fill(text, external, f"<script>{boot}</script>")
         if name == "sw.js":
             text = _fill(text, "'__BUILD__'", json.dumps(build))
             text = _fill(text, "['__SHELL__']", json.dumps(list(shell)))
@@ -276,10 +277,6 @@ def _build_bundle(directory: Path, signature: tuple[tuple[str, int, int], ...]) 
         shells=shells,
         page_csp=page_csp(boot),
     )
-
-
-def _inline(script: str) -> str:
-    return f"<script>{script}</script>"
 
 
 def page_csp(*inline_scripts: str) -> str:

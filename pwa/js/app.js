@@ -77,6 +77,10 @@ function labelLangButton() {
 const STAFF_LINKS = /** @type {Record<string, [string, string]>} */
   ({ operator: ['/#/kiosk', 'nav.kiosk'], officer: ['/#/officer', 'nav.officer'] });
 
+/** Whose screens and bell were last started: the session check at start confirms the same
+ * person (session.js tells its listeners on every check), which needs neither again. */
+let startedFor = /** @type {number | undefined} */ (undefined);
+
 /** The menu offers "Sign in" or "My account"; a signed-in citizen's screens are kept offline. */
 function showAccount() {
   const me = account();
@@ -85,6 +89,8 @@ function showAccount() {
   accountLink.href = href;
   accountLink.dataset.i18n = key;
   accountLink.textContent = t(key);
+  if (me?.id === startedFor) return;
+  startedFor = me?.id;
   if (me && !device) pwa().then((p) => p.warmScreens(), () => {});
   if (me?.role === 'citizen' && !device && !acting) import('./screens/bell.js').then((b) => b.start(bell), () => {});
 }

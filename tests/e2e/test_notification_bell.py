@@ -65,7 +65,7 @@ def test_the_header_counts_unread_notices_and_opens_them(
 
 def test_opening_the_app_asks_for_the_count_once(page: Page, live_server: LiveServer) -> None:
     """The session check at start confirms the same citizen: the count is not asked again
-    (it was, one more request on every opening of the app)."""
+    (it was, one more request on every opening of the app; app.js's showAccount)."""
     live_server.forget_rate_limits()
     virtual_authenticator(page)
     enrol_in_browser(page, live_server.url, thai_id(), name="สมใจ เปิดแอป")

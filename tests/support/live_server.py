@@ -31,7 +31,7 @@ _SAME_DATA = ("VAR_DIR", "PUBLIC_ORIGIN")
 """Settings a server's prepared data does not depend on."""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -39,7 +39,7 @@ def _free_port() -> int:
 
 class LiveServer:
     def __init__(self, var_dir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.var_dir = var_dir
         self.env = {

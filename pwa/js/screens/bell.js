@@ -12,20 +12,14 @@ let link = /** @type {HTMLAnchorElement | null} */ (null);
  * account and the hash, and two requests at once would both go out. */
 let asking = /** @type {Promise<void> | null} */ (null);
 let again = false;
-/** Whom the count was last started for: the session check at start confirms the same citizen
- * (app.js calls `start` again), which needs no second request. */
-let startedFor = /** @type {number | undefined} */ (undefined);
 
 /** @param {HTMLAnchorElement} where */
 export function start(where) {
-  const me = account()?.id;
-  if (link && me === startedFor) return;
-  startedFor = me;
   if (!link) {
     link = where;
     addEventListener('hashchange', show);
     navigator.serviceWorker?.addEventListener('message', (event) => { if (event.data?.type === 'push') show(); });
-    onAccount((who) => { if (!who && link) { link.hidden = true; startedFor = undefined; } });
+    onAccount((who) => { if (!who && link) link.hidden = true; });
   }
   show();
 }
