@@ -129,20 +129,66 @@ async def _first_use(signature: str, now: dt.datetime) -> bool:
     return bool(rows)  # old ones are deleted by housekeeping (backend/system/housekeeping.py)
 
 
+@dataclass(frozen=True, slots=True)
+class _Credential:
+    """A credential's row, with its secret opened."""
+
+    id: int
+    agency: int
+    agency_code: str
+    sealed: str
+    secret: str
+
+
+_KNOWN: dict[str, _Credential] = {}
+"""PostgreSQL: the credentials this process has read, by key id. A request signed with one
+still reads the row's revocation and sealed secret, in the statement that counts it
+(`_COUNTED`), so a revocation or a new secret counts at once in every process; what it
+saves is a round trip and opening the secret on every agency request."""
+_KNOWN_MAX = 4096
+
+
+async def _credential(settings: Settings, key_id: str, now: dt.datetime) -> _Credential:
+    rows = await current_engine().run_querystring(QueryString(_CREDENTIAL, key_id))
+    row = rows[0] if rows else None
+    if row is None:
+        raise _refuse("unknown_key")
+    if row["revoked_at"] is not None and row["revoked_at"] <= now:
+        raise _refuse("key_revoked")
+    secret = secret_box(settings).open(row["secret_encrypted"], bound_to=key_id)
+    credential = _Credential(
+        row["id"], row["agency"], row["agency_code"], row["secret_encrypted"], secret
+    )
+    if is_postgres():
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[key_id] = credential
+    return credential
+
+
 _COUNTED = (
-    "WITH r AS ({}), s AS ({}) SELECT r.hits, r.window_start, s.id FROM r LEFT JOIN s ON TRUE"
+    "WITH r AS ({}), s AS ({}), c AS (SELECT revoked_at, secret_encrypted FROM "
+    "agency_credential WHERE id = {}) SELECT r.hits, r.window_start, s.id, c.revoked_at, "
+    "c.secret_encrypted FROM r LEFT JOIN s ON TRUE LEFT JOIN c ON TRUE"
 )
 _FORGET = "DELETE FROM agency_seen_signature WHERE signature = {}"
 
 
-async def _counted_first_use(key_id: str, signature: str, now: dt.datetime) -> bool:
+class _Stale(Exception):
+    """The credential changed since this process read it (a new secret, or deleted)."""
+
+
+async def _counted_first_use(
+    credential: _Credential, key_id: str, signature: str, now: dt.datetime
+) -> bool:
     """The request counted against its key's rate limit (429 past it), then `_first_use`.
 
-    On PostgreSQL both are one statement, no transaction around it (one round trip instead
-    of four on every agency request); a refused request's signature is forgotten again, as
-    if it had not been recorded, so the same request may be sent once the window ends. On
-    SQLite, IMMEDIATE: an autocommit upsert could fail at once with SQLITE_BUSY_SNAPSHOT when
-    another writer commits between its read and its write; this waits its turn."""
+    On PostgreSQL both are one statement, no transaction around it, which reads the
+    credential's row again (revoked meanwhile: 401; another secret: `_Stale`); a refused
+    request's signature is forgotten again, as if it had not been recorded, so the same
+    request may be sent once the window ends. On SQLite, IMMEDIATE: an autocommit upsert could
+    fail at once with SQLITE_BUSY_SNAPSHOT when another writer commits between its read and
+    its write; this waits its turn."""
     if not is_postgres():
         async with write_transaction():
             await check([(Limits.REQUESTS, key_id)])
@@ -153,11 +199,18 @@ async def _counted_first_use(key_id: str, signature: str, now: dt.datetime) -> b
             _COUNTED,
             hit_query(Limits.REQUESTS, key_id, moment),
             QueryString(_REMEMBER, signature, now),
+            credential.id,
         )
     )
     try:
+        if row["secret_encrypted"] != credential.sealed:
+            _KNOWN.pop(key_id, None)
+            raise _Stale()
+        if row["revoked_at"] is not None and row["revoked_at"] <= now:
+            _KNOWN.pop(key_id, None)
+            raise _refuse("key_revoked")
         judge(Limits.REQUESTS, row, moment)
-    except RateLimitedError:
+    except (RateLimitedError, _Stale, SignatureRefusedError):
         if row["id"] is not None:
             await current_engine().run_querystring(QueryString(_FORGET, signature))
         raise
@@ -181,15 +234,11 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any]) -> AgencyCalle
         raise _refuse("timestamp_skew")
     if abs(time.time() - int(timestamp)) > MAX_SKEW_S:
         raise _refuse("timestamp_skew")
-    rows = await current_engine().run_querystring(QueryString(_CREDENTIAL, key_id[:40]))
-    row = rows[0] if rows else None
-    if row is None:
-        raise _refuse("unknown_key")
     now = dt.datetime.now(dt.UTC)
-    if row["revoked_at"] is not None and row["revoked_at"] <= now:
-        raise _refuse("key_revoked")
     settings: Settings = connection.app.state.settings
-    secret = secret_box(settings).open(row["secret_encrypted"], bound_to=key_id)
+    key_id = key_id[:40]
+    known = _KNOWN.get(key_id)
+    credential = known or await _credential(settings, key_id, now)
     # The body is read once here and cached on the connection: the handler's `data` reuses it.
     request = Request[Any, Any, Any](connection.scope, connection.receive)
     body = await request.body()
@@ -198,23 +247,34 @@ async def _verify(connection: ASGIConnection[Any, Any, Any, Any]) -> AgencyCalle
     raw_path = (connection.scope.get("raw_path") or connection.scope["path"].encode()).split(
         b"?", 1
     )[0]
-    expected = sign_request(
-        secret,
-        request.method,
-        raw_path.decode("latin-1"),
-        connection.scope.get("query_string", b"").decode("latin-1"),
-        timestamp,
-        nonce,
-        body,
-    )
-    if not signatures_match(expected, signature):
-        raise _refuse("bad_signature")
-    if not await _counted_first_use(key_id, expected, now):
-        raise _refuse("signature_replayed")
+    while True:
+        expected = sign_request(
+            credential.secret,
+            request.method,
+            raw_path.decode("latin-1"),
+            connection.scope.get("query_string", b"").decode("latin-1"),
+            timestamp,
+            nonce,
+            body,
+        )
+        try:
+            if not signatures_match(expected, signature):
+                raise _Stale() if known else _refuse("bad_signature")
+            if not await _counted_first_use(credential, key_id, expected, now):
+                raise _refuse("signature_replayed")
+        except _Stale:
+            if not known:  # read just now and changed already: judge it by the new row
+                raise _refuse("bad_signature") from None
+            # This process's copy may be old (a new secret): once more with the row as it is.
+            known = None
+            _KNOWN.pop(key_id, None)
+            credential = await _credential(settings, key_id, now)
+            continue
+        break
     return AgencyCaller(
-        agency_id=row["agency"],
-        agency_code=row["agency_code"],
-        credential_id=row["id"],
+        agency_id=credential.agency,
+        agency_code=credential.agency_code,
+        credential_id=credential.id,
         key_id=key_id,
         ip=connection.client.host if connection.client else "",
     )

@@ -54,8 +54,9 @@ from backend.system.outbox.http import HttpHandler
 from backend.system.outbox.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
 from backend.system.outbox.queue import (
     DeadMessage,
+    NewMessage,
     OutboxMessageNotFoundError,
-    enqueue,
+    enqueue_later,
     list_dead,
     replay,
 )
@@ -261,25 +262,22 @@ async def enqueue_event(app: ApplicationEvent, event: str) -> None:
         return
     service = await catalog_memo(("slug", app.service_id), lambda: _slug_of(app.service_id))
     event_id = new_token("evt_", 16)
-    await enqueue(
-        WEBHOOK_KIND,
-        {
-            "agency_id": app.agency_id,
-            "event": {
-                "id": event_id,
-                "type": EVENT_TYPES[event],
-                "created_at": dt.datetime.now(dt.UTC).isoformat(),
-                "agency": agency[1],
-                "data": {
-                    "application_id": app.application_id,
-                    "tracking_code": app.tracking_code,
-                    "service": service or "",
-                    "status": "in_review" if event == "needs_info_answered" else event,
-                },
+    payload = {
+        "agency_id": app.agency_id,
+        "event": {
+            "id": event_id,
+            "type": EVENT_TYPES[event],
+            "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            "agency": agency[1],
+            "data": {
+                "application_id": app.application_id,
+                "tracking_code": app.tracking_code,
+                "service": service or "",
+                "status": "in_review" if event == "needs_info_answered" else event,
             },
         },
-        dedupe_key=f"webhook:{event_id}",
-    )
+    }
+    await enqueue_later([NewMessage(WEBHOOK_KIND, payload, dedupe_key=f"webhook:{event_id}")])
 
 
 _HOOK = (

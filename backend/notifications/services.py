@@ -35,7 +35,7 @@ from backend.notifications.messages import (
 from backend.notifications.push_handler import DEFAULT_TTL_S, WEBPUSH_KIND, webpush_payload
 from backend.notifications.schemas import NotificationOut, NotificationPage, Preferences
 from backend.notifications.tables import Notification
-from backend.system.outbox.queue import NewMessage, enqueue_many
+from backend.system.outbox.queue import NewMessage, enqueue_later
 
 __all__ = [
     "MAX_PAGE",
@@ -158,7 +158,7 @@ async def _tell(
         news=news,
         lang=recipient["language"],
     )
-    await enqueue_many(
+    await enqueue_later(
         NewMessage(
             WEBPUSH_KIND,
             webpush_payload(
@@ -183,7 +183,7 @@ async def account_notice(event: AccountNotice) -> None:
         event.account_id, SECURITY, None, "", "", (text[0], text[1])
     )
     body = notice_body(notification_id=notification, text=text, lang=recipient["language"])
-    await enqueue_many(
+    await enqueue_later(
         NewMessage(
             WEBPUSH_KIND,
             webpush_payload(

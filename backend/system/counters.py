@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from piccolo.querystring import QueryString
 
-from backend.lib.db import current_engine, is_postgres
+from backend.lib.db import current_engine, is_postgres, take_deferred_writes
 
 __all__ = ["CHANGES", "next_value", "next_value_with"]
 
@@ -36,8 +36,8 @@ Numbered = Callable[[int | QueryString], QueryString]
 async def next_value_with(name: str, *writes: Numbered) -> int:
     """`next_value` and the writes made under that number (an application's update, its feed
     row), with any others of the transaction that nothing reads before the commit (history,
-    audit), in one statement on PostgreSQL, in its own snapshot, so none may touch another's
-    rows. The counter's row is locked by the statement that
+    audit) and the transaction's deferred writes, in one statement on PostgreSQL, in its own
+    snapshot, so none may touch another's rows. The counter's row is locked by the statement that
     writes with its number. Last in the write transaction, as `next_value`."""
     if not is_postgres():
         value = await next_value(name)
@@ -45,12 +45,14 @@ async def next_value_with(name: str, *writes: Numbered) -> int:
             await current_engine().run_querystring(write(value))
         return value
     number = QueryString("(SELECT value FROM n)")
-    names = "".join(f", w{i} AS ({{}})" for i in range(len(writes)))
+    # The transaction's deferred writes (lib.db.defer_write: outbox rows) ride along too.
+    parts = [*(write(number) for write in writes), *take_deferred_writes()]
+    names = "".join(f", w{i} AS ({{}})" for i in range(len(parts)))
     rows = await current_engine().run_querystring(
         QueryString(
             f"WITH n AS ({_NEXT}){names} SELECT value FROM n",  # noqa: S608 (placeholders)
             name,
-            *(write(number) for write in writes),
+            *parts,
         )
     )
     return int(rows[0]["value"])

@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.agency_api.credentials import revoke_credential, rotate_credential
+from backend.agency_api.keys import secret_box
 from backend.agency_api.signing import canonical_request, sign_request, sign_webhook
 from backend.agency_api.tables import AgencyCredential
 from backend.settings import Settings
@@ -161,6 +162,29 @@ async def test_a_revoked_key_is_refused(client: Client, dopa: Signer) -> None:
     response = await dopa.request(client, "GET", FEED)
     assert response.status_code == 401
     assert response.json()["code"] == "key_revoked"
+
+
+async def test_a_key_changed_by_another_process_counts_at_once(
+    client: Client, dopa: Signer, settings: Settings
+) -> None:
+    """An app process keeps the credentials it has read (PostgreSQL: a round trip less per
+    request), but each request reads the row again: a secret sealed anew by another process,
+    or the row gone, is judged at once (a revocation: the tests above)."""
+    assert (await dopa.request(client, "GET", FEED)).status_code == 200
+    other = Signer(dopa.key_id, "as_another-secret-0123456789")
+    await AgencyCredential.update(
+        {
+            AgencyCredential.secret_encrypted: secret_box(settings).seal(
+                other.secret, bound_to=dopa.key_id
+            )
+        }
+    ).where(AgencyCredential.key_id == dopa.key_id)
+    old = await dopa.request(client, "GET", FEED)
+    assert (old.status_code, old.json()["code"]) == (401, "bad_signature")
+    assert (await other.request(client, "GET", FEED)).status_code == 200
+    await AgencyCredential.delete().where(AgencyCredential.key_id == dopa.key_id)
+    gone = await other.request(client, "GET", FEED)
+    assert (gone.status_code, gone.json()["code"]) == (401, "unknown_key")
 
 
 async def test_rotation_keeps_the_old_key_for_the_grace_period(

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from piccolo.querystring import QueryString
 
 from backend.accounts.tables import Account
 from backend.applications.tables import Application
-from backend.lib.db import write_transaction
+from backend.lib.db import current_engine, write_transaction
 from backend.lib.webpush import PAYLOAD_LIMIT_BYTES
 from backend.notifications.push_handler import DEFAULT_TTL_S
 from backend.notifications.tables import Notification, PushSubscription
@@ -168,6 +169,29 @@ async def test_nothing_is_queued_when_the_change_rolls_back(
     assert await outbox_rows() == []
     row = await Application.select(Application.status).first()
     assert row is not None and row["status"] == "submitted"
+
+
+async def test_the_pushes_are_queued_by_the_changes_last_statement(
+    client: Client, push: PushService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the outbox rows ride with the change's numbered writes (one round trip
+    fewer per status change); on SQLite they are an INSERT of their own."""
+    application, _ = await citizen_with_application(client, push, devices=2)
+    engine = current_engine()
+    run = type(engine).run_querystring
+    sent: list[str] = []
+
+    async def counted(self: Any, query: QueryString, *args: Any, **kwargs: Any) -> Any:
+        sent.append(" ".join(str(query).split()))
+        return await run(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(type(engine), "run_querystring", counted)
+    await agency_moves(application["id"], "received")
+    monkeypatch.undo()
+    queuing = [sql for sql in sent if "INSERT INTO outbox" in sql]
+    assert len(queuing) == 1
+    assert ("change_counter" in queuing[0]) == (db.kind == "postgres")
+    assert len(await outbox_rows()) == 2
 
 
 async def test_a_gone_subscription_is_deleted(
