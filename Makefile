@@ -5,6 +5,12 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
 
+# A shell that forbids writing bytecode (PYTHONDONTWRITEBYTECODE, set on some CI images) makes
+# every Python process compile the backend and its libraries again: ~2 s of CPU for each
+# `portal` command, server and worker the tests start, hundreds a run. .pyc files are
+# gitignored; Python writes them atomically, so parallel test processes may share them.
+unexport PYTHONDONTWRITEBYTECODE
+
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint typecheck pytest browser ci clean
 
