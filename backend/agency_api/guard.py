@@ -30,11 +30,11 @@ from backend.agency_api.signing import (
     sign_request,
     signatures_match,
 )
-from backend.lib.db import current_engine, is_postgres, write_transaction
+from backend.lib.db import Statement, current_engine, fetch, is_postgres, write_transaction
 from backend.lib.errors import NotAuthenticatedError, RateLimitedError
 from backend.settings import Settings
 from backend.system.audit import Actor
-from backend.system.ratelimit import Limit, check, hit_query, judge
+from backend.system.ratelimit import HIT, Limit, check, hit_args, judge
 
 __all__ = [
     "AgencyCaller",
@@ -109,7 +109,7 @@ def every_refusal() -> list[SignatureRefusedError]:
     return [_refuse(code) for code in _REFUSALS]
 
 
-_CREDENTIAL = (
+_CREDENTIAL = Statement(
     "SELECT c.id, c.agency, a.code AS agency_code, c.secret_encrypted, c.revoked_at "
     "FROM agency_credential c JOIN agency a ON a.id = c.agency WHERE c.key_id = {}"
 )
@@ -149,7 +149,7 @@ _KNOWN_MAX = 4096
 
 
 async def _credential(settings: Settings, key_id: str, now: dt.datetime) -> _Credential:
-    rows = await current_engine().run_querystring(QueryString(_CREDENTIAL, key_id))
+    rows = await fetch(_CREDENTIAL, key_id)
     row = rows[0] if rows else None
     if row is None:
         raise _refuse("unknown_key")
@@ -166,8 +166,9 @@ async def _credential(settings: Settings, key_id: str, now: dt.datetime) -> _Cre
     return credential
 
 
-_COUNTED = (
-    "WITH r AS ({}), s AS ({}), c AS (SELECT revoked_at, secret_encrypted FROM "
+# Constants of this module and ratelimit's; the values are parameters.
+_COUNTED = Statement(
+    f"WITH r AS ({HIT}), s AS ({_REMEMBER}), c AS (SELECT revoked_at, secret_encrypted FROM "  # noqa: S608
     "agency_credential WHERE id = {}) SELECT r.hits, r.window_start, s.id, c.revoked_at, "
     "c.secret_encrypted FROM r LEFT JOIN s ON TRUE LEFT JOIN c ON TRUE"
 )
@@ -194,13 +195,8 @@ async def _counted_first_use(
             await check([(Limits.REQUESTS, key_id)])
             return await _first_use(signature, now)
     moment = int(time.time())
-    [row] = await current_engine().run_querystring(
-        QueryString(
-            _COUNTED,
-            hit_query(Limits.REQUESTS, key_id, moment),
-            QueryString(_REMEMBER, signature, now),
-            credential.id,
-        )
+    [row] = await fetch(
+        _COUNTED, *hit_args(Limits.REQUESTS, key_id, moment), signature, now, credential.id
     )
     try:
         if row["secret_encrypted"] != credential.sealed:

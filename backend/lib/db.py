@@ -405,12 +405,16 @@ class Statement:
 
 
 async def fetch(statement: Statement, *args: Any) -> Sequence[Any]:
-    """The rows of `statement` (mappings by column name: asyncpg Records or dicts), on a
-    pooled connection, outside any transaction; the slow general path otherwise (tests
-    without a pool, or inside a transaction)."""
+    """The rows of `statement` (mappings by column name: asyncpg Records or dicts): on
+    PostgreSQL on the transaction's connection or a pooled one; on SQLite on a kept
+    connection outside a transaction; the slow general path otherwise (tests without a pool,
+    a SQLite transaction)."""
     engine = current_engine()
     if isinstance(engine, PortalPostgresEngine):
-        if engine.pool is not None and engine.current_transaction.get() is None:
+        if (transaction := engine.current_transaction.get()) is not None:
+            found: Sequence[Any] = await transaction.connection.fetch(statement.postgres, *args)
+            return found
+        if engine.pool is not None:
             records: Sequence[Any] = await engine._run_in_pool(statement.postgres, args)
             return records
     elif isinstance(engine, PooledSQLiteEngine) and engine._pooled():

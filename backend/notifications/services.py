@@ -15,7 +15,7 @@ from backend.accounts.events import AccountNotice
 from backend.applications.events import StatusChanged
 from backend.fees.events import FeeDue, FeeEvent, FeeOverdue, FeePaid
 from backend.fees.services import baht
-from backend.lib.db import current_engine, is_postgres, write_transaction
+from backend.lib.db import Statement, current_engine, fetch, is_postgres, write_transaction
 from backend.lib.schema import I18n
 from backend.notifications.errors import NotificationNotFoundError, UnknownKindError
 from backend.notifications.messages import (
@@ -60,13 +60,13 @@ _DEVICES = (
     "LEFT JOIN notification_preference p ON p.account = a.id "
     "LEFT JOIN push_subscription s ON s.account = a.id WHERE a.id = {}"
 )
-_RECIPIENT = _DEVICES + " ORDER BY s.id"
+_RECIPIENT_STATEMENT = Statement(_DEVICES + " ORDER BY s.id")
 """The citizen's language and mutes, with their devices (a row each; one of NULLs without)."""
 
 
 async def _recipient(account_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The account's language and mutes, and its devices."""
-    rows = await current_engine().run_querystring(QueryString(_RECIPIENT, account_id))
+    rows = await fetch(_RECIPIENT_STATEMENT, account_id)
     return rows[0], [d for d in rows if d["id"] is not None]
 
 
@@ -83,6 +83,8 @@ _NOTIFIED = (
 """On PostgreSQL the notification's insert and the recipient's read are one statement (one
 round trip on the status change's path); plain SQL, as Piccolo's building of them cost more
 CPU than running them."""
+_NOTIFIED_STATEMENT = Statement(_NOTIFIED)
+_NOTIFICATION_ONLY = Statement(_NOTIFICATION)
 
 
 async def _notify(
@@ -94,12 +96,11 @@ async def _notify(
     text: tuple[str, str],
 ) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:
     """The notification written; its id, the account's language and mutes, and its devices."""
-    engine = current_engine()
     values = (account_id, kind, application_id, tracking_code, status, *text, _now())
     if not is_postgres():
-        [row] = await engine.run_querystring(QueryString(_NOTIFICATION, *values))
+        [row] = await fetch(_NOTIFICATION_ONLY, *values)
         return int(row["id"]), *await _recipient(account_id)
-    rows = await engine.run_querystring(QueryString(_NOTIFIED, *values, account_id))
+    rows = await fetch(_NOTIFIED_STATEMENT, *values, account_id)
     return int(rows[0]["notification"]), rows[0], [d for d in rows if d["id"] is not None]
 
 

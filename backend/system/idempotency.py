@@ -16,10 +16,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
-from piccolo.querystring import QueryString
 
 from backend.lib import idcrypt
-from backend.lib.db import current_engine, write_transaction
+from backend.lib.db import Statement, fetch, write_transaction
 from backend.lib.errors import ClientError, ConflictError
 from backend.system.tables import IdempotencyRecord
 
@@ -102,12 +101,12 @@ async def _replay(scope_key: str, fingerprint: str) -> Outcome | None:
     return Outcome(row["status_code"], body.encode(), replayed=True)
 
 
-_CLAIM = (
+_CLAIM = Statement(
     "INSERT INTO idempotency_record (scope_key, request_hash, status_code, response, "
     "created_at) VALUES ({}, {}, 0, '', {}) ON CONFLICT (scope_key) DO NOTHING RETURNING id"
 )
 
-_ANSWERED = "UPDATE idempotency_record SET status_code = {}, response = {} WHERE id = {}"
+_ANSWERED = Statement("UPDATE idempotency_record SET status_code = {}, response = {} WHERE id = {}")
 
 
 async def run_idempotent(
@@ -123,15 +122,11 @@ async def run_idempotent(
     scope_key = f"{scope}:{key}"
     try:
         async with write_transaction():
-            claimed = await current_engine().run_querystring(
-                QueryString(_CLAIM, scope_key, fingerprint, dt.datetime.now(dt.UTC))
-            )
+            claimed = await fetch(_CLAIM, scope_key, fingerprint, dt.datetime.now(dt.UTC))
             if claimed:
                 status, body = await work()
                 sealed = idcrypt.sealer().seal(body.decode(), place=RESPONSE)
-                await current_engine().run_querystring(
-                    QueryString(_ANSWERED, status, sealed, claimed[0]["id"])
-                )
+                await fetch(_ANSWERED, status, sealed, claimed[0]["id"])
     except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as exc:
         # A concurrent duplicate committed first; answer as it did (or refuse a mismatch).
         replay = await _replay(scope_key, fingerprint)

@@ -15,7 +15,7 @@ from piccolo.querystring import QueryString
 from backend.lib.db import current_engine
 from backend.lib.errors import RateLimitedError
 
-__all__ = ["Limit", "check", "hit", "hit_query", "judge"]
+__all__ = ["HIT", "Limit", "check", "hit", "hit_args", "judge"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,7 @@ class Limit:
     window_s: int
 
 
-_UPSERT = """
+HIT = """
 INSERT INTO rate_limit (key, window_start, hits) VALUES ({}, {}, 1)
 ON CONFLICT (key) DO UPDATE SET
     hits = CASE WHEN rate_limit.window_start > excluded.window_start - {}
@@ -36,13 +36,12 @@ ON CONFLICT (key) DO UPDATE SET
                         THEN rate_limit.window_start ELSE excluded.window_start END
 RETURNING hits, window_start
 """
+"""The upsert counting one hit (its row: `hits`, `window_start`), with `{}` for `hit_args`:
+for a caller that runs it within a statement of its own; `judge` the row."""
 
 
-def hit_query(limit: Limit, subject: str, moment: int) -> QueryString:
-    """The upsert counting one hit (its row: `hits`, `window_start`), for a caller that runs
-    it with its own statement; `judge` the row."""
-    key = f"{limit.name}:{subject}"[:200]
-    return QueryString(_UPSERT, key, moment, limit.window_s, limit.window_s)
+def hit_args(limit: Limit, subject: str, moment: int) -> tuple[str, int, int, int]:
+    return f"{limit.name}:{subject}"[:200], moment, limit.window_s, limit.window_s
 
 
 def judge(limit: Limit, row: Any, moment: int) -> None:
@@ -61,7 +60,9 @@ async def hit(limit: Limit, subject: str, *, now: float | None = None) -> None:
     subject's first hit (not at a clock boundary, which would allow twice the limit in a
     burst straddling it)."""
     moment = int(time.time() if now is None else now)
-    rows = await current_engine().run_querystring(hit_query(limit, subject, moment))
+    rows = await current_engine().run_querystring(
+        QueryString(HIT, *hit_args(limit, subject, moment))
+    )
     if rows:
         judge(limit, rows[0], moment)
 

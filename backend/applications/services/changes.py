@@ -21,7 +21,7 @@ from backend.applications.events import ApplicationEvent, StatusChanged
 from backend.applications.status import Status, check_transition
 from backend.applications.tables import Application
 from backend.applications.wallet import refused_documents
-from backend.lib.db import current_engine, is_postgres
+from backend.lib.db import Statement, fetch, is_postgres
 from backend.system.audit import Actor, entry
 from backend.system.counters import CHANGES, next_value, next_value_with
 from backend.system.hotcache import announce, feed_row
@@ -136,14 +136,14 @@ _FOR_AGENCY = (
     "SELECT * FROM application WHERE id = {} AND agency = {} AND deleted_at IS NULL "
     "AND status <> 'draft'"
 )
+_LOCKED_FOR_AGENCY = {False: Statement(_FOR_AGENCY), True: Statement(_FOR_AGENCY + " FOR UPDATE")}
 
 
 async def locked_for_agency(agency_id: int, application_id: int) -> dict[str, Any]:
     """The application, locked for a status change by `agency_id` (inside the change's write
     transaction; `FOR UPDATE` on PostgreSQL, as `_locking`). Another agency's application, a
     draft or a deleted one is 404. Plain SQL: on every status change."""
-    sql = _FOR_AGENCY + " FOR UPDATE" if is_postgres() else _FOR_AGENCY
-    rows = await current_engine().run_querystring(QueryString(sql, application_id, agency_id))
+    rows = await fetch(_LOCKED_FOR_AGENCY[is_postgres()], application_id, agency_id)
     if not rows:
         raise ApplicationNotFoundError()
     return dict(rows[0])
