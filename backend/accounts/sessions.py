@@ -19,7 +19,8 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 
 from backend.accounts.tables import Session
-from backend.lib.db import Statement, current_engine, fetch, write_transaction
+from backend.lib.db import current_engine, write_transaction
+from backend.lib.statements import Statement, fetch
 from backend.settings import Settings
 from backend.system.hotcache import announce, cache_of, forget_here
 from backend.system.registry import ExtensionPoint

@@ -30,8 +30,9 @@ from backend.agency_api.signing import (
     sign_request,
     signatures_match,
 )
-from backend.lib.db import Statement, current_engine, fetch, is_postgres, write_transaction
+from backend.lib.db import current_engine, is_postgres, write_transaction
 from backend.lib.errors import NotAuthenticatedError, RateLimitedError
+from backend.lib.statements import Statement, fetch
 from backend.settings import Settings
 from backend.system.audit import Actor
 from backend.system.ratelimit import HIT, Limit, check, hit_args, judge

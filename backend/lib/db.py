@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PooledSQLiteEngine",
-    "Statement",
     "all_tables",
     "before_commit",
     "bind_engine",
@@ -42,7 +41,6 @@ __all__ = [
     "current_engine",
     "defer_write",
     "deferring",
-    "fetch",
     "is_postgres",
     "make_engine",
     "open_pool",
@@ -386,38 +384,3 @@ async def close_pool(engine: Engine[Any]) -> None:
 
 def is_postgres() -> bool:
     return isinstance(current_engine(), PostgresEngine)
-
-
-class Statement:
-    """A hot statement's SQL, with `{}` for each value (in the order they are given), compiled
-    for both engines once, at import: per request neither Piccolo's query building nor its
-    QueryString compilation (each cost more CPU than the lookup itself). On PostgreSQL the
-    same text on a kept connection is a prepared statement, parsed once per connection
-    (asyncpg's statement cache)."""
-
-    __slots__ = ("postgres", "sqlite", "template")
-
-    def __init__(self, sql: str) -> None:
-        self.template = sql
-        parts = sql.split("{}")
-        self.postgres = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
-        self.sqlite = sql.replace("{}", "?")
-
-
-async def fetch(statement: Statement, *args: Any) -> Sequence[Any]:
-    """The rows of `statement` (mappings by column name: asyncpg Records or dicts): on
-    PostgreSQL on the transaction's connection or a pooled one; on SQLite on a kept
-    connection outside a transaction; the slow general path otherwise (tests without a pool,
-    a SQLite transaction)."""
-    engine = current_engine()
-    if isinstance(engine, PortalPostgresEngine):
-        if (transaction := engine.current_transaction.get()) is not None:
-            found: Sequence[Any] = await transaction.connection.fetch(statement.postgres, *args)
-            return found
-        if engine.pool is not None:
-            records: Sequence[Any] = await engine._run_in_pool(statement.postgres, args)
-            return records
-    elif isinstance(engine, PooledSQLiteEngine) and engine._pooled():
-        return await engine._run_pooled(statement.sqlite, args)
-    rows: Sequence[Any] = await engine.run_querystring(QueryString(statement.template, *args))
-    return rows

@@ -15,8 +15,9 @@ from backend.accounts.events import AccountNotice
 from backend.applications.events import StatusChanged
 from backend.fees.events import FeeDue, FeeEvent, FeeOverdue, FeePaid
 from backend.fees.services import baht
-from backend.lib.db import Statement, current_engine, fetch, is_postgres, write_transaction
+from backend.lib.db import current_engine, is_postgres, write_transaction
 from backend.lib.schema import I18n
+from backend.lib.statements import Statement, fetch
 from backend.notifications.errors import NotificationNotFoundError, UnknownKindError
 from backend.notifications.messages import (
     ACCOUNT_URL,

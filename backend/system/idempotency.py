@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import asyncpg
 
 from backend.lib import idcrypt
-from backend.lib.db import Statement, fetch, write_transaction
+from backend.lib.db import write_transaction
 from backend.lib.errors import ClientError, ConflictError
+from backend.lib.statements import Statement, fetch
 from backend.system.tables import IdempotencyRecord
 
 __all__ = [

@@ -32,7 +32,7 @@ SAME = ("etag", "cache-control", "vary", "content-type", "content-encoding", "co
 @pytest.fixture
 def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The SQL of every statement the engine runs from now on: through Piccolo, or straight
-    on a pooled connection (`lib.db.fetch`); a statement that goes through both counts once."""
+    on a pooled connection (`lib.statements.fetch`); one that goes through both counts once."""
     kind = type(current_engine())
     seen: list[str] = []
     inside: ContextVar[bool] = ContextVar("inside", default=False)

@@ -67,8 +67,9 @@ async def test_pooled_engine_statements_and_transactions(db: Database) -> None:
 
 
 async def test_hot_statements_answer_the_same_on_the_pool(client: Client, db: Database) -> None:
-    """`lib.db.fetch` runs a Statement's SQL as compiled for the engine on a pooled connection
-    (without a pool, through Piccolo): the dashboard's one statement gives the same."""
+    """`lib.statements.fetch` runs a Statement's SQL as compiled for the engine on a pooled
+    connection (without a pool, through Piccolo): the dashboard's one statement gives the
+    same."""
     await enrol_citizen(client)
     for _ in range(3):
         await apply(client)

@@ -21,7 +21,8 @@ from backend.applications.events import ApplicationEvent, StatusChanged
 from backend.applications.status import Status, check_transition
 from backend.applications.tables import Application
 from backend.applications.wallet import refused_documents
-from backend.lib.db import Statement, fetch, is_postgres
+from backend.lib.db import is_postgres
+from backend.lib.statements import Statement, fetch
 from backend.system.audit import Actor, entry
 from backend.system.counters import CHANGES, next_value, next_value_with
 from backend.system.hotcache import announce, feed_row

@@ -17,7 +17,7 @@ from typing import Any
 from backend.accounts import sessions
 from backend.applications.schemas import Dashboard
 from backend.applications.services.reading import summary_of
-from backend.lib.db import Statement, fetch
+from backend.lib.statements import Statement, fetch
 
 __all__ = ["Version", "dashboard", "dashboard_version", "signed_in_dashboard"]
 

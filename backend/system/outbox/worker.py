@@ -327,10 +327,8 @@ class Worker:
     # -- loops -------------------------------------------------------------------------
 
     async def _deliver(self, claimed: _Claimed, lease_end: dt.datetime) -> BatchResult:
-        """One message: its handler, then its outcome written at once, in one statement. On
-        PostgreSQL that statement is its own transaction (no BEGIN and COMMIT round trips);
-        on SQLite one write at a time per worker, IMMEDIATE: its tasks never fight over the
-        lock (whose busy handler sleeps)."""
+        """One message: its handler, then its outcome written at once, in one statement (on
+        SQLite one write at a time per worker, IMMEDIATE: no fight over the lock)."""
         deadline = asyncio.get_running_loop().time() + self.lease_s * LEASE_SAFETY
         attempt = await self._attempt(claimed, deadline)
         if not isinstance(current_engine(), SQLiteEngine):
