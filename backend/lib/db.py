@@ -46,7 +46,6 @@ __all__ = [
     "open_pool",
     "take_deferred_writes",
     "transaction",
-    "with_writes",
     "write_transaction",
 ]
 
@@ -291,7 +290,9 @@ async def _with_before_commit(begin: Callable[[], Any]) -> AsyncIterator[Any]:
             while ending.jobs:  # a job may add another
                 await ending.jobs.pop(0)()
             if writes := take_deferred_writes():
-                await current_engine().run_querystring(with_writes(QueryString("SELECT 1"), writes))
+                await current_engine().run_querystring(
+                    _with_writes(QueryString("SELECT 1"), writes)
+                )
     finally:
         _ending.reset(token)
 
@@ -327,7 +328,7 @@ def defer_write(write: QueryString) -> bool:
 
 
 def take_deferred_writes() -> list[QueryString]:
-    """The deferred writes, for the caller to send in its statement (`with_writes`)."""
+    """The deferred writes, taken for the caller to send in its own statement (as CTEs)."""
     ending = _ending.get()
     if ending is None:
         return []
@@ -335,7 +336,7 @@ def take_deferred_writes() -> list[QueryString]:
     return writes
 
 
-def with_writes(query: QueryString, writes: Sequence[QueryString]) -> QueryString:
+def _with_writes(query: QueryString, writes: Sequence[QueryString]) -> QueryString:
     """`query` (a SELECT) with `writes` run as data-modifying CTEs of the same statement."""
     if not writes:
         return query

@@ -37,8 +37,8 @@ async def next_value_with(name: str, *writes: Numbered) -> int:
     """`next_value` and the writes made under that number (an application's update, its feed
     row), with any others of the transaction that nothing reads before the commit (history,
     audit) and the transaction's deferred writes, in one statement on PostgreSQL, in its own
-    snapshot, so none may touch another's rows. The counter's row is locked by the statement that
-    writes with its number. Last in the write transaction, as `next_value`."""
+    snapshot, so none may touch another's rows. The counter's row is locked by the statement
+    that writes with its number. Last in the write transaction, as `next_value`."""
     if not is_postgres():
         value = await next_value(name)
         for write in writes:
