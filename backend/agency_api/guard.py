@@ -149,12 +149,16 @@ saves is a round trip and opening the secret on every agency request."""
 _KNOWN_MAX = 4096
 
 
+def _revoked(row: Any, now: dt.datetime) -> bool:
+    return row["revoked_at"] is not None and bool(row["revoked_at"] <= now)
+
+
 async def _credential(settings: Settings, key_id: str, now: dt.datetime) -> _Credential:
     rows = await fetch(_CREDENTIAL, key_id)
     row = rows[0] if rows else None
     if row is None:
         raise _refuse("unknown_key")
-    if row["revoked_at"] is not None and row["revoked_at"] <= now:
+    if _revoked(row, now):
         raise _refuse("key_revoked")
     secret = secret_box(settings).open(row["secret_encrypted"], bound_to=key_id)
     credential = _Credential(
@@ -203,7 +207,7 @@ async def _counted_first_use(
         if row["secret_encrypted"] != credential.sealed:
             _KNOWN.pop(key_id, None)
             raise _Stale()
-        if row["revoked_at"] is not None and row["revoked_at"] <= now:
+        if _revoked(row, now):
             _KNOWN.pop(key_id, None)
             raise _refuse("key_revoked")
         judge(Limits.REQUESTS, row, moment)

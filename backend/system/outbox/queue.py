@@ -111,14 +111,7 @@ async def enqueue_many(messages: Iterable[NewMessage]) -> list[int]:
     A message whose dedupe key is already in the table (or earlier in `messages`) is skipped.
     """
     now = dt.datetime.now(dt.UTC)
-    rows = [_row_args(m, now) for m in messages]
-    engine = current_engine()
-    ids: list[int] = []
-    for start in range(0, len(rows), INSERT_CHUNK):
-        # Rows are asyncpg Records or aiosqlite dicts: both index by column name.
-        query = _insert(rows[start : start + INSERT_CHUNK])
-        ids += [row["id"] for row in await engine.run_querystring(query)]
-    return sorted(ids)
+    return sorted(await _insert_all([_row_args(m, now) for m in messages]))
 
 
 async def enqueue_later(messages: Iterable[NewMessage]) -> None:
@@ -134,8 +127,17 @@ async def enqueue_later(messages: Iterable[NewMessage]) -> None:
         claimed.update(row[4] for row in fresh if row[4] is not None)
         if not fresh or defer_write(_insert(fresh)):
             return
+    await _insert_all(rows)
+
+
+async def _insert_all(rows: list[list[Any]]) -> list[int]:
+    """The rows inserted now, INSERT_CHUNK a statement; the new ids."""
+    ids: list[int] = []
     for start in range(0, len(rows), INSERT_CHUNK):
-        await current_engine().run_querystring(_insert(rows[start : start + INSERT_CHUNK]))
+        # Rows are asyncpg Records or aiosqlite dicts: both index by column name.
+        query = _insert(rows[start : start + INSERT_CHUNK])
+        ids += [row["id"] for row in await current_engine().run_querystring(query)]
+    return ids
 
 
 def _insert(rows: list[list[Any]]) -> QueryString:
