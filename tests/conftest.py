@@ -255,7 +255,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow files first, browser tests last. Last: Playwright's sync API keeps an event loop
     running in the main thread from its first use, which the asyncio tests could not share
     (the Makefile keeps this order: xdist's `--no-loadscope-reorder`). Slow first: xdist
-    hands files out in this order, so the run ends on short files on both workers."""
+    hands files out in this order, so the run ends on short files on every worker."""
     items.sort(
         key=lambda item: (
             item.get_closest_marker("browser") is not None,

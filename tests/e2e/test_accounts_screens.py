@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.e2e.conftest import LiveServer, enrol_in_browser, logged_errors, virtual_authenticator
 from tests.support.flows import thai_id
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SIGN_IN = "เข้าสู่ระบบด้วยพาสคีย์"
 

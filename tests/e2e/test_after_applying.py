@@ -27,7 +27,7 @@ from tests.e2e.test_pwa_a11y import _violations
 from tests.support.files import pdf, png
 from tests.support.flows import thai_id
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 AGENCY = """
 import sys

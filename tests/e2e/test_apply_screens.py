@@ -29,7 +29,7 @@ from tests.e2e.test_pwa_a11y import _violations
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 WAITING = "รอส่ง (1)"

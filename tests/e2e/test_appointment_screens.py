@@ -31,7 +31,7 @@ from tests.e2e.visits import book_in_page, come_now, local, publish
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _th(moment: dt.datetime) -> str:

@@ -21,7 +21,7 @@ from tests.e2e.staff import admin, forget_rate_limits
 from tests.e2e.test_pwa_a11y import _violations
 from tests.support.flows import thai_id
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ALLOWED_COOKIES = {"portal_kiosk", "portal_kiosk_mode", "portal_session", "portal_csrf"}

@@ -33,7 +33,7 @@ from tests.e2e.visits import local, publish
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 RECORD_SHIFTS = """
 window.__shifts = [];

@@ -38,7 +38,7 @@ from tests.e2e.conftest import (
 from tests.e2e.test_pwa_a11y import _violations
 from tests.support.flows import thai_id
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SERVICE = "passport-renewal"
 FIELD = "หน้าข้อมูลหนังสือเดินทางเดิม"

@@ -18,7 +18,7 @@ from tests.e2e.test_pwa_a11y import _violations
 from tests.e2e.visits import book_in_page, local, publish
 from tests.support.flows import thai_id
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SIGNED_OUT = ["#/welcome", "#/signin", "#/enrol", "#/recover?code=ABCD-EFGH", "#/invitation"]
 HEALTH = {
