@@ -4,6 +4,9 @@ PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
+# Three test processes on two cores: the browser files wait on Chromium about a quarter of the
+# time. A file at a time, in tests/conftest.py's order.
+PYTEST_ARGS := -n 3 --dist loadfile --no-loadscope-reorder
 
 # A shell that forbids writing bytecode (PYTHONDONTWRITEBYTECODE, set on some CI images) makes
 # every Python process compile the backend and its libraries again: ~2 s of CPU for each
@@ -31,9 +34,11 @@ run: install ## Install, migrate, load demo data and serve on http://localhost:8
 	$(BIN)/portal serve
 
 test: install browser node-tools ## Install test needs and run lint, types and every test
-	@# Side by side: pytest leaves about a quarter of two cores idle (tests waiting on browsers,
-	@# servers and timers), which lint and mypy fill.
-	@$(MAKE) --no-print-directory -j 3 --output-sync=line lint typecheck pytest
+	@# lint and mypy run beside pytest, which leaves about a quarter of two cores idle (tests
+	@# waiting on browsers, servers and timers); their output follows pytest's.
+	@checks=$$(mktemp); $(MAKE) --no-print-directory lint typecheck >$$checks 2>&1 & pid=$$!; \
+	$(BIN)/pytest $(PYTEST_ARGS); tests=$$?; wait $$pid; checked=$$?; \
+	cat $$checks; rm -f $$checks; [ $$tests = 0 ] && [ $$checked = 0 ]
 
 lint: install node-tools ## ruff (lint + format check); tsc type-checks the PWA's JSDoc
 	$(BIN)/ruff check backend tests scripts
@@ -45,8 +50,7 @@ typecheck: install ## mypy --strict on the backend
 	$(BIN)/mypy backend
 
 pytest: install ## Run the test suite (SQLite and PostgreSQL, headless Chromium)
-	@# Three processes on two cores: the browser files wait on Chromium about a quarter of the time.
-	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 browser: ## Make sure Debian's Chromium is installed for browser tests
 	@scripts/ensure-chromium
