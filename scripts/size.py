@@ -1,15 +1,17 @@
 """`make size`: what the first view costs a new visitor, and what a repeat visit costs.
 
 Starts the portal like the browser tests do (a `portal serve` subprocess on a temporary SQLite
-database with the demo data), opens each first view (the sign-in screen, and the catalog at
-`/`) in headless Chromium as a new visitor and adds up the bytes transferred by type, as
+database with the demo data), opens each first view (sign-in, the catalog at `/`, a service
+page, enrolment) in headless Chromium as a new visitor and adds up the bytes transferred by type, as
 DevTools counts them (`encodedDataLength`: response headers plus the compressed body; a
 response from the HTTP cache or the service worker costs 0). The service worker's own traffic
 (its script, its precache of the shell, keeping a copy of the first view's data) is part of
 the first visit and is counted. Then, in the sign-in screen's browser profile:
 
 - repeat visit (service worker installed): the shell must cost 0 bytes;
-- sign up (a CDP virtual authenticator makes the passkey) and open the dashboard; an unchanged
+- sign up (a CDP virtual authenticator makes the passkey); the dashboard's first visit on a
+  phone holding the session cookie but no data (reported: signed in, the service worker also
+  keeps every screen); open the dashboard again; an unchanged
   dashboard revalidated with If-None-Match must answer 304 in ≤ 1 KB;
 - sign out and sign in username-less with the button (autofill off, as in the browser tests):
   the round trips and bytes both ways from the click until the dashboard shows (reported, no
@@ -29,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -60,8 +63,15 @@ DASHBOARD_SEARCH = "ค้นหาตามชื่อบริการหร
 NO_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false"
 """Without it the sign-in screen's autofill request takes the passkey before the click."""
 
-FIRST_VIEWS = {"sign-in": ("/#/signin", "main button"), "catalog": ("/", ".card")}
+FIRST_VIEWS = {
+    "sign-in": ("/#/signin", "main button"),
+    "catalog": ("/", ".card"),
+    "service page": ("/#/services/id-card-replacement", "main a.button"),
+    "enrol": ("/#/enrol", "main form button[type=submit]"),
+}
 """First view → (path, a selector that shows it is usable). Each must fit the budget."""
+COPIES = {"catalog": 1, "service page": 1}
+"""API answers a first view keeps for offline reading (wait_until_offline_ready)."""
 
 KINDS = ("html", "css", "js", "json", "other")
 VIEWPORT = {"width": 360, "height": 740}
@@ -201,15 +211,22 @@ def wait_until_screens_kept(page: Page) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def first_visit(browser: Browser, url: str, ready: str) -> tuple[Traffic, Page]:
-    """A new visitor opens `url`; the traffic until the app is usable and ready offline."""
+def first_visit(
+    browser: Browser, url: str, ready: str, copies: int, cookies: Sequence[Any] = ()
+) -> tuple[Traffic, Page]:
+    """A new visitor opens `url` (with `cookies`: a phone that holds a session but no data);
+    the traffic until the app is usable and ready offline."""
     context = browser.new_context(viewport=VIEWPORT, locale="th-TH")
+    if cookies:
+        context.add_cookies(list(cookies))
     page = context.new_page()
     traffic = Traffic()
     context.on("requestfinished", traffic.record)
     page.goto(url)
     page.locator(ready).first.wait_for()
-    wait_until_offline_ready(page, copies=1 if ready == ".card" else 0)
+    wait_until_offline_ready(page, copies=copies)
+    if cookies:
+        wait_until_screens_kept(page)
     context.remove_listener("requestfinished", traffic.record)
     traffic.settle()
     return traffic, page
@@ -285,7 +302,7 @@ def main() -> int:
             browser = launch(playwright)
             firsts = {}
             for name, (path, ready) in FIRST_VIEWS.items():
-                firsts[name] = first_visit(browser, server.url + path, ready)
+                firsts[name] = first_visit(browser, server.url + path, ready, COPIES.get(name, 0))
             page = firsts["sign-in"][1]
 
             repeat = measure(
@@ -295,6 +312,15 @@ def main() -> int:
             virtual_authenticator(page)
             enrol_in_browser(page, server.url, thai_id())
             wait_until_screens_kept(page)
+            # The dashboard's first visit: a phone whose browser data was cleared but which
+            # still holds the session cookie (signed in, it also keeps every screen offline).
+            signed_in_first, _ = first_visit(
+                browser,
+                server.url + "/#/dashboard",
+                "main input[type=search]",
+                0,
+                page.context.cookies(),
+            )
             dashboard = measure(
                 page,
                 lambda: (
@@ -329,6 +355,15 @@ def main() -> int:
 
     for name, (path, _) in FIRST_VIEWS.items():
         report_first(name, path, firsts[name][0], failures)
+
+    print("The dashboard's first visit, signed in (reported, no budget: signed in, the phone")
+    print("also keeps every screen for offline use)")
+    for kind, size in signed_in_first.by_kind().items():
+        print(f"  {kind:<6}{kb(size):>12}")
+    page_bytes = sum(size for _, _, size, by_sw in signed_in_first.rows if not by_sw)
+    total = kb(signed_in_first.total()).strip()
+    print(f"  total {total}, of which the page {kb(page_bytes).strip()}")
+    print(f"  JavaScript {kb(signed_in_first.by_kind()['js']).strip()}\n")
 
     shell = repeat.shell_bytes()
     print("Repeat visit to the sign-in screen (same profile, service worker in control)")

@@ -109,10 +109,12 @@ LAZY = (
     "i18n/appointments/",
     "i18n/more/",
     "i18n/journey/",
+    "i18n/enrol/",
 )
 """Imported on demand (screens; push.js once a citizen turns notifications on; upload.js when a
 document is uploaded; acting for someone and its words; a visit to the office and its words;
-the words of the screens after sign-in: statuses' lines of meaning, form checks, My account):
+the words of the screens after sign-in: statuses' lines of meaning, form checks, My account;
+enrolment's own words):
 not precached on install, fetched and kept when first used."""
 
 APP = "js/boot.js"

@@ -25,9 +25,11 @@ SETS = {
     "appointments": PWA / "i18n" / "appointments",
     "more": PWA / "i18n" / "more",
     "journey": PWA / "i18n" / "journey",
+    "enrol": PWA / "i18n" / "enrol",
 }
-"""String set → its folder: the citizen's strings, the staff screens', acting for someone and
-a visit to the office (loaded with loadStrings by what uses them)."""
+"""String set → its folder: the citizen's strings, the staff screens', acting for someone,
+a visit to the office, the screens after sign-in, and enrolment's own (loaded with
+loadStrings by what uses them)."""
 
 
 def _strings(lang: str, sets: tuple[str, ...] = tuple(SETS)) -> dict[str, str]:

@@ -24,9 +24,9 @@ import {
   takeFlash,
   loading,
 } from './ui.js';
-import { register, passkeyProblem, deviceName, supported } from './passkey.js';
+import { register, passkeyProblem, deviceName, supported, digitalId } from './passkey.js';
 import { fresh, clearPersonal } from './local.js';
-import { info as digitalId, startButton, levelText } from './digital-id.js';
+import { startButton, levelText } from './digital-id.js';
 import { profileSection, activity, myData } from './fields.js';
 
 await loadStrings('more'); // its words: only where My account is opened

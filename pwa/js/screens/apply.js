@@ -10,10 +10,9 @@ import { t, pick, when, date, number, loadStrings } from '../i18n.js';
 import { enqueue, retry, replay, list, answerTo } from '../outbox.js';
 import { el } from '../views/dom.js';
 import {
-  page, summary, say, busy, button, problemText, fieldProblems, refusalText, signedIn, setFlash, showError,
+  page, summary, say, busy, button, problemText, fieldProblems, refusalText, signedIn, setFlash, showError, fieldLink,
 } from './ui.js';
 import { buildForm } from './form.js';
-import { fieldLink } from './fields.js';
 import { fresh, drafts, walletFor } from './local.js';
 
 await loadStrings('more'); // check your answers' words

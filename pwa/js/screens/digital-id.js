@@ -9,17 +9,7 @@ import { page, field, summary, say, busy, isPhone, digits, problemText, button }
 import { register, signIn, passkeyProblem, deviceName, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
 
-/** @typedef {{enabled: boolean, name: string}} Info */
-
-/** Whether the digital ID is offered here (null offline or when it is not). @returns {Promise<Info | null>} */
-export async function info() {
-  try {
-    const found = /** @type {Info} */ (await getJSON('/api/v1/auth/digital-id'));
-    return found.enabled ? found : null;
-  } catch {
-    return null;
-  }
-}
+/** @typedef {import('./passkey.js').Info} Info */
 
 /** A button that leaves for the provider.
  * @param {Info} provider @param {'signup'|'verify'} intent @param {HTMLElement} box */

@@ -4,13 +4,16 @@
 // browser creates a passkey → signed in. A one-line privacy notice links the full one.
 import { t, currentLang, loadLang, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
-import { page, field, showError, summary, say, busy, isThaiId, isPhone, digits, fieldProblems } from './ui.js';
-import { register, passkeyProblem, deviceName, deviceNotes, keyIcon } from './passkey.js';
-import { landing } from './signin.js';
-import { info as digitalId, startButton, render as verified } from './digital-id.js';
-import { fieldLink } from './fields.js';
+import {
+  page, field, showError, summary, say, busy, isThaiId, isPhone, digits, fieldProblems, fieldLink,
+} from './ui.js';
+import { register, passkeyProblem, deviceName, deviceNotes, keyIcon, digitalId } from './passkey.js';
 
-await loadStrings('more'); // the words of forms, this one's included
+// A first visit may open here: the digital ID's screens (digital-id.js) load only where it is
+// offered, sign-in's (for `landing`) once the account exists, and this screen's own words
+// are a set of their own rather than those of every form and of My account ('more').
+await loadStrings('enrol');
+const digitalIdScreens = () => import('./digital-id.js');
 
 /** "1 2345 67890 12 3": the ID card's groups. */
 const GROUPS = [1, 4, 5, 2, 1];
@@ -34,7 +37,8 @@ export function groupAsTyped(input) {
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
-  if (params.has('verified')) return verified(root, params); // back from the digital ID
+  // back from the digital ID
+  if (params.has('verified')) return (await digitalIdScreens()).render(root, params);
   const id = input('national_id', { inputmode: 'numeric', autocomplete: 'off', maxlength: '17' });
   groupAsTyped(id);
   const name = input('full_name', { autocomplete: 'name', maxlength: '120' });
@@ -54,7 +58,7 @@ export async function render(root, params) {
   }
   const problems = summary();
   const provider = await digitalId();
-  const verify = provider ? startButton(provider, 'signup', problems) : null;
+  const verify = provider ? (await digitalIdScreens()).startButton(provider, 'signup', problems) : null;
   const form = el('form', { novalidate: '' },
     problems,
     field('national_id', t('enrol.id'), id, t('enrol.idHint')),
@@ -95,7 +99,7 @@ export async function render(root, params) {
       try {
         const session = await register('/api/v1/auth/enrol/options', body, '/api/v1/auth/enrol', deviceName());
         if (body.language !== currentLang()) await loadLang(body.language);
-        await landing(session, params);
+        await (await import('./signin.js')).landing(session, params);
       } catch (error) {
         const fields = fieldProblems(error);
         if (!show(fields, problems)) say(problems, passkeyProblem(error));

@@ -16,6 +16,7 @@ import { t, when, number, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
 import {
   page, loading, field, showError, button, busy, problemText, fieldProblems, summary, say, isPhone, digits, isThaiId,
+  fieldLink,
 } from './ui.js';
 
 await loadStrings('more'); // these words: only with the forms and My account
@@ -135,25 +136,6 @@ export function validate(f, raw, draft = false) {
   const id = Number(raw);
   return Number.isInteger(id) && id > 0 ? [id, ''] : [null, t('check.need.file')];
 }
-
-/**
- * An error summary's line that takes the citizen to the field (GOV.UK's pattern): a link that
- * focuses the field's first control without changing the page's address.
- * @param {string} id the field's element id @param {string} text
- */
-export function fieldLink(id, text) {
-  const link = el('a', { href: `#${id}` }, text);
-  link.addEventListener('click', (event) => {
-    event.preventDefault();
-    const target = document.getElementById(id);
-    const controls = 'input, select, textarea';
-    const control = target?.matches(controls) ? target : target?.querySelector(controls);
-    target?.scrollIntoView({ block: 'center' });
-    /** @type {HTMLElement | null | undefined} */ (control)?.focus();
-  });
-  return link;
-}
-
 
 /** "1 2345 67890 12 3", as on the card. @param {string} id */
 export function groupedId(id) {

@@ -2,7 +2,7 @@
 // Passkeys: POST …/options → navigator.credentials.create()/get() → POST the credential, as
 // JSON (parse…OptionsFromJSON() and toJSON() where the browser has them; passkey-json.js's
 // base64url otherwise, loaded only by browsers that lack them).
-import { send } from '../api.js';
+import { getJSON, send } from '../api.js';
 import { t } from '../i18n.js';
 import { el } from '../views/dom.js';
 import { problemText } from './ui.js';
@@ -10,6 +10,20 @@ import { problemText } from './ui.js';
 const PKC = /** @type {any} */ (globalThis.PublicKeyCredential);
 const fallback = () => import('./passkey-json.js');
 if (PKC && !PKC.parseRequestOptionsFromJSON) fallback().catch(() => {}); // now: no wait after the tap
+
+/** @typedef {{enabled: boolean, name: string}} Info */
+
+/** Whether the national digital ID is offered here as another way to prove who I am (null
+ * offline or when it is not): here, not in digital-id.js, which a screen loads only then.
+ * @returns {Promise<Info | null>} */
+export async function digitalId() {
+  try {
+    const found = /** @type {Info} */ (await getJSON('/api/v1/auth/digital-id'));
+    return found.enabled ? found : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Can this browser use passkeys at all? */
 export function supported() {

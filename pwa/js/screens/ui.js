@@ -61,6 +61,24 @@ export function say(box, text, items = []) {
   if (text) box.focus();
 }
 
+/**
+ * An error summary's line that takes the citizen to the field (GOV.UK's pattern): a link that
+ * focuses the field's first control without changing the page's address.
+ * @param {string} id the field's element id @param {string} text
+ */
+export function fieldLink(id, text) {
+  const link = el('a', { href: `#${id}` }, text);
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    const target = document.getElementById(id);
+    const controls = 'input, select, textarea';
+    const control = target?.matches(controls) ? target : target?.querySelector(controls);
+    target?.scrollIntoView({ block: 'center' });
+    /** @type {HTMLElement | null | undefined} */ (control)?.focus();
+  });
+  return link;
+}
+
 /** A failure in the citizen's language: the server's own words, or why the network failed. @param {unknown} error */
 export function problemText(error) {
   if (error instanceof ApiError && (error.body.message || error.body.message_th)) {
