@@ -67,8 +67,8 @@ ACTIVE = frozenset({"submitted", "received", "in_review", "needs_info"})
 
 GLOSSARY = ROOT / "pwa" / "i18n"
 """The one glossary of statuses, kept where the PWA reads it: each status's short label is
-`state.<status>` in i18n/{th,en}.json (the first screens need it), its one line of meaning
-`meaning.<status>` in i18n/more/{th,en}.json (loaded with the screens that show it). The
+`state.<status>` and its one line of meaning `meaning.<status>`, both in
+i18n/more/{th,en}.json (the words of the screens after sign-in, which show statuses). The
 server reads the same files for /track, notifications, pushes and errors, so there is one
 wording (tests/applications/test_vocabulary.py fails on any other)."""
 

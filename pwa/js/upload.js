@@ -202,7 +202,7 @@ async function named(item, headers) {
 /** Why an upload cannot be sent when its file is gone, in both languages. */
 async function missing() {
   const [th, en] = await Promise.all(['th', 'en'].map(async (lang) =>
-    (await (await fetch(new URL(`../i18n/${lang}.json`, import.meta.url))).json())['upload.missing']));
+    (await (await fetch(new URL(`../i18n/more/${lang}.json`, import.meta.url))).json())['upload.missing']));
   return { code: 'upload_missing', message: en, message_th: th };
 }
 

@@ -2,11 +2,13 @@
 // A passkey from a code: a recovery code a district office gave a citizen who lost their
 // passkey (#/recover?code=…, from the QR code), or a staff invitation (#/invitation?code=…).
 // Either way the browser creates a passkey on this device and the person is signed in.
-import { t } from '../i18n.js';
+import { t, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, fieldProblems, setFlash } from './ui.js';
 import { register, passkeyProblem, deviceName, deviceNotes, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
+
+await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {

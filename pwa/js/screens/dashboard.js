@@ -63,6 +63,7 @@ export async function render(root) {
     readCopy('dashboard'), queued(), readCopy('visits'),
     // its words (offline before the worker kept them: keys show, the list too)
     loadStrings('journey').catch(() => {}),
+    loadStrings('more').catch(() => {}),
   ]);
   /** @type {any[]} */
   let visits = visitCopy?.value.items || [];

@@ -9,6 +9,8 @@ import { el } from '../views/dom.js';
 import { actFor } from '../acting.js';
 import { page, button, busy, field, summary, say, problemText, signedIn, loading } from './ui.js';
 
+await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
+
 /** @typedef {{id: number, state: string, grantor_name: string, delegate_name: string, powers: string[],
  *   services: string[], valid_until: string, made_at_kiosk?: boolean, end_reason?: string}} Delegation */
 

@@ -13,6 +13,8 @@ import { page, field, button, busy, problemText, refusalText, signedIn, setFlash
 import { fresh } from './local.js';
 import { checkFile } from './form.js';
 
+await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
+
 const WALLET = '/api/v1/documents';
 const ICON = 'M6 2h9l5 5v15H6zM14 3v5h5'; // a sheet with a folded corner
 

@@ -3,8 +3,10 @@
 // beside it, in the citizen's language); once paid, the e-receipt. The code is SVG the server
 // drew (backend/lib/qr.py), parsed as SVG, never as HTML.
 import { getJSON } from '../api.js';
-import { t, pick, money, date } from '../i18n.js';
+import { t, pick, money, date, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
+
+await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
 
 /**
  * The fee section of application `id`, or null when it owes nothing.

@@ -4,11 +4,13 @@
 // safety net. Dates show in the citizen's calendar (Buddhist era in Thai) and travel as ISO
 // (YYYY-MM-DD); a file field picks a wallet document of its type, or uploads one after
 // checking its size and type here (through the outbox: offline it waits on the phone).
-import { t, pick, date, number, locale, currentLang } from '../i18n.js';
+import { t, pick, date, number, locale, currentLang, loadStrings } from '../i18n.js';
 import { subscribe, discard, list } from '../outbox.js';
 import { el } from '../views/dom.js';
 import { field as labelled, showError, problemText, refusalText } from './ui.js';
 import { validate, dateRule, isoDate } from './fields.js';
+
+await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
 
 const MAX_UPLOAD = 10 * 1024 * 1024; // DOCUMENT_MAX_BYTES' default (the server says 413 above its own)
 const MAX_TEXT = 2000; // as checks.js

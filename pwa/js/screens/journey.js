@@ -2,10 +2,12 @@
 // After applying, the citizen knows where they stand and what to do next: the confirmation
 // right after sending (the tracking code large, the next steps, the receipt), a decided
 // application's outcome with its reason and what they can do, and the agency's contact.
-import { t, pick } from '../i18n.js';
+import { t, pick, loadStrings } from '../i18n.js';
 import { isKiosk } from '../api.js';
 import { el } from '../views/dom.js';
 import { promised } from './promise.js';
+
+await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
 
 const DECIDED = ['approved', 'rejected', 'completed'];
 

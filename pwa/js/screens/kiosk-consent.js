@@ -2,9 +2,11 @@
 // On the citizen's own phone (#/kiosk-consent?code=…, from the QR code a kiosk shows): let
 // the operator at the district office act for me during this visit. Signing in first if needed.
 import { send } from '../api.js';
-import { t } from '../i18n.js';
+import { t, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
 import { page, field, showError, summary, say, busy, signedIn, fieldProblems, problemText } from './ui.js';
+
+await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {

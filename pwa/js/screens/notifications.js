@@ -10,6 +10,8 @@ import { el } from '../views/dom.js';
 import { loading } from './ui.js';
 import { readCopy, keepCopy } from './local.js';
 
+await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
+
 const NOTIFICATIONS = '/api/v1/me/notifications';
 const PREFERENCES = '/api/v1/me/notification-preferences';
 const DEVICES = '/api/v1/me/push-subscriptions';

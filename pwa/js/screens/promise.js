@@ -1,8 +1,10 @@
 // @ts-check
 // By when the agency promised to decide an application, or that it is late: one line that the
 // dashboard's cards and the application screen share.
-import { t, date } from '../i18n.js';
+import { t, date, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
+
+await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
 
 /**
  * By when the agency promised to decide (the server's `expected_by`, a Thai date), or that it
