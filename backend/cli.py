@@ -64,7 +64,9 @@ def serve(
     host: str | None, port: int | None, workers: int, reload: bool, embedded: bool | None
 ) -> None:
     """Serve the portal (API and PWA) with uvicorn."""
+    import faulthandler
     import os
+    import signal
 
     import uvicorn
 
@@ -79,6 +81,8 @@ def serve(
     # Every server process (and `portal worker`) counts into VAR_DIR/prometheus: a scrape of
     # any of them adds all up. Chosen before the first metric exists (backend.lib.metrics).
     prepare_multiprocess(settings.var_dir)
+    # `kill -USR1 <pid>`: each thread's stack to stderr (the log), for a process that hangs.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     uvicorn.run(
         "backend.asgi:create_app",
         factory=True,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from click.testing import CliRunner
 
 from backend.cli import main
 from backend.settings import ROOT
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.slow
 
@@ -131,3 +135,23 @@ def test_the_command_loads_the_domains_only_for_the_commands_that_need_them() ->
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.split() == ["False", "True"], result.stderr
+
+
+def test_a_served_process_prints_where_it_is_on_sigusr1(tmp_path: Path) -> None:
+    """For a server that hangs (an operator's `kill -USR1`, and the tests' LiveServer.stop
+    when a server does not stop): each thread's stack, in the log, and it keeps serving."""
+    server = LiveServer(tmp_path)
+    server.start()
+    try:
+        assert server.process is not None
+        server.process.send_signal(signal.SIGUSR1)
+        log = tmp_path / "server.log"
+        deadline = time.monotonic() + 10
+        while "Current thread" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "Current thread" in log.read_text(), log.read_text()
+        assert 'File "' in log.read_text()  # a stack, frame by frame
+        with urllib.request.urlopen(f"{server.url}/readyz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -123,10 +124,16 @@ class LiveServer:
                 # `portal serve` gives open requests up to 8 s (timeout_graceful_shutdown), then
                 # ends its lifespan (pool, embedded worker): 10 s was too short beside a CPU hog.
                 self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()  # the test fails, without leaving a server behind
+            except subprocess.TimeoutExpired as stuck:
+                # Where it hangs (`portal serve` prints each thread's stack on SIGUSR1), then
+                # the test fails, without leaving a server behind.
+                self.process.send_signal(signal.SIGUSR1)
+                time.sleep(1)
+                self.process.kill()
                 self.process.wait()
-                raise
+                log = (self.var_dir / "server.log").read_text(errors="replace")[-6000:]
+                message = f"the server did not stop in 30 s; its log ends:\n{log}"
+                raise RuntimeError(message) from stuck
 
     def sql(self, query: str, *params: object) -> list[tuple[Any, ...]]:
         """Run SQL on the server's SQLite database (WAL: safe while it serves)."""
