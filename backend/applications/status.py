@@ -67,8 +67,8 @@ ACTIVE = frozenset({"submitted", "received", "in_review", "needs_info"})
 
 GLOSSARY = ROOT / "pwa" / "i18n"
 """The one glossary of statuses, kept where the PWA reads it: each status's short label is
-`state.<status>` and its one line of meaning `meaning.<status>`, both in
-i18n/more/{th,en}.json (the words of the screens after sign-in, which show statuses). The
+`state.<status>` in i18n/journey/{th,en}.json (with the dashboard's words), its one line of
+meaning `meaning.<status>` in i18n/more/{th,en}.json (the other screens after sign-in). The
 server reads the same files for /track, notifications, pushes and errors, so there is one
 wording (tests/applications/test_vocabulary.py fails on any other)."""
 
@@ -78,7 +78,8 @@ _UNKNOWN = ("an unknown status", "สถานะที่ไม่รู้จ�
 @cache
 def _words(lang: str) -> dict[str, str]:
     words: dict[str, str] = json.loads((GLOSSARY / f"{lang}.json").read_text("utf-8"))
-    words |= json.loads((GLOSSARY / "more" / f"{lang}.json").read_text("utf-8"))
+    for kept in ("journey", "more"):
+        words |= json.loads((GLOSSARY / kept / f"{lang}.json").read_text("utf-8"))
     return words
 
 

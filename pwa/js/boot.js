@@ -76,15 +76,13 @@ const portalBoot = (() => {
   const [path, query] = location.hash.split('?');
   const first = route(path)[0];
   nameScreen(first);
-  // The dashboard's words, with its modules (i18n.js's loadStrings('journey') and ('more')
-  // fetch the same URLs; once kept, the service worker answers them).
+  // The dashboard's words, with its modules (i18n.js's loadStrings('journey') fetches the same
+  // URL; once kept, the service worker answers it).
   if (first === 'dashboard') {
-    for (const set of ['journey', 'more']) {
-      const words = document.createElement('link');
-      Object.assign(words, { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous' });
-      words.href = new URL(`../i18n/${set}/${document.documentElement.lang}.json`, base).href;
-      document.head.append(words);
-    }
+    const words = document.createElement('link');
+    Object.assign(words, { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous' });
+    words.href = new URL(`../i18n/journey/${document.documentElement.lang}.json`, base).href;
+    document.head.append(words);
   }
   // A kiosk sends its own header on every API request (api.js): it asks for itself.
   if (!document.cookie.includes(`${KIOSK_HINT}=`)) {

@@ -29,7 +29,7 @@ PWA = ROOT / "pwa"
 
 @pytest.mark.parametrize(("lang", "index"), [("en", 0), ("th", 1)])
 def test_the_pwa_names_every_status_as_the_server_does(lang: str, index: int) -> None:
-    strings = json.loads((PWA / "i18n" / "more" / f"{lang}.json").read_text())
+    strings = json.loads((PWA / "i18n" / "journey" / f"{lang}.json").read_text())
     pwa = {
         key.removeprefix("state."): text
         for key, text in strings.items()

@@ -6,6 +6,7 @@ both engines). Playwright cannot download browsers here, so it launches /usr/bin
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -183,6 +184,19 @@ def wait_until_quiet(page: Page) -> None:
     finally:
         for name in names:
             page.context.remove_listener(name, bump)
+
+
+_KEY_FILES = (ROOT / "pwa" / "i18n").rglob("*.json")
+KEYS = re.compile(
+    r"(?<![\w.])(%s)(?![\w.])"  # noqa: UP031  # a regex built from the keys
+    % "|".join(sorted({re.escape(k) for p in _KEY_FILES for k in json.loads(p.read_text())}))
+)
+"""Every string key of every set: one seen on a screen is a word whose set was not loaded."""
+
+
+def raw_keys(page: Page) -> list[str]:
+    """The string keys the page shows as they are (instead of their words)."""
+    return KEYS.findall(page.evaluate("() => document.body.innerText"))
 
 
 def page_build(page: Page) -> str:

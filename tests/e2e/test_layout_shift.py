@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     LiveServer,
     eventually,
     logged_errors,
+    raw_keys,
     wait_for_service_worker,
     wait_until_quiet,
 )
@@ -129,6 +130,7 @@ def new_profile(browser: Browser) -> Iterator[Any]:
 def _settle(page: Page, ready: str) -> None:
     expect(page.locator(ready).first).to_be_visible(timeout=15_000)
     wait_until_quiet(page)
+    assert raw_keys(page) == [], page.url  # every word's set loaded before it is drawn
 
 
 def _shifts(page: Page) -> list[dict[str, Any]]:
@@ -195,6 +197,22 @@ def test_walking_through_the_screens_moves_nothing(
         _settle(page, ready)
     shifts = _shifts(page)
     assert shifts == [], _described({"walk": shifts})
+
+
+def test_signed_out_a_citizens_screen_asks_to_sign_in_in_words(
+    new_profile: Any, live_server: LiveServer
+) -> None:
+    """The screens after sign-in load their words themselves: opened signed out, each says
+    so in words, its title included, before anything else is loaded."""
+    page = new_profile()
+    for path, title in [
+        ("/#/dashboard", "คำขอของฉัน"),
+        ("/#/documents", "เอกสารของฉัน"),
+    ]:
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        expect(page.get_by_role("main").get_by_text("เข้าสู่ระบบ").first).to_be_visible()
+        assert raw_keys(page) == [], path
 
 
 @pytest.mark.parametrize("width", [320, 412])

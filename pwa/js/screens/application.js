@@ -27,6 +27,7 @@ import { feeSection } from './fee.js';
 import { fresh, drafts, walletFor, said } from './local.js';
 
 await loadStrings('more'); // each status's line of meaning (the one glossary)
+await loadStrings('journey').catch(() => {}); // its label (offline and not yet kept: their keys)
 
 /** @param {HTMLElement} root @param {URLSearchParams} params @param {RegExpMatchArray} match */
 export async function render(root, params, match) {
@@ -50,7 +51,6 @@ export async function render(root, params, match) {
   // form says; and the wallet documents they may use.
   const asked = (app.action?.fields || []).map((/** @type {string} */ n) => byName.get(n)).filter(Boolean)
     .map((/** @type {any} */ f) => ({ ...f, required: true }));
-  if (app.action) await loadStrings('journey').catch(() => {}); // offline, never kept: their keys
   const wallet = await walletFor(asked);
 
   const answers = el('dl', { class: 'answers' });

@@ -16,6 +16,9 @@ import { page, button, problemText, refusalText, signedIn, takeFlash, loading } 
 import { promised } from './promise.js';
 import { readCopy, keepCopy, said } from './local.js';
 
+// Its words, before its title (offline before the worker kept them: keys show, the list too).
+await loadStrings('journey').catch(() => {});
+
 const PAGE = 20;
 /** The groups, in the order the citizen meets them, and which statuses each holds. */
 const GROUPS = /** @type {[string, (status: string) => boolean][]} */ ([
@@ -59,12 +62,7 @@ export async function render(root) {
     'secondary',
   );
   more.hidden = true;
-  const [copy, queue, visitCopy] = await Promise.all([
-    readCopy('dashboard'), queued(), readCopy('visits'),
-    // its words (offline before the worker kept them: keys show, the list too)
-    loadStrings('journey').catch(() => {}),
-    loadStrings('more').catch(() => {}),
-  ]);
+  const [copy, queue, visitCopy] = await Promise.all([readCopy('dashboard'), queued(), readCopy('visits')]);
   /** @type {any[]} */
   let visits = visitCopy?.value.items || [];
   let visit = await visitCode(visits);

@@ -8,6 +8,7 @@ import { el } from '../views/dom.js';
 import { promised } from './promise.js';
 
 await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
+await loadStrings('journey').catch(() => {}); // statuses' labels
 
 const DECIDED = ['approved', 'rejected', 'completed'];
 

@@ -12,6 +12,7 @@ import { page, field, showError, summary, say, busy, problemText, fieldProblems,
 
 await loadStrings('staff'); // staff words: never downloaded by a citizen's phone
 await loadStrings('more'); // each status's line of meaning, as the citizen reads it
+await loadStrings('journey'); // and its label
 
 const BASE = '/api/v1/officer';
 const PAGE = 20;

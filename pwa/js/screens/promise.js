@@ -4,7 +4,7 @@
 import { t, date, loadStrings } from '../i18n.js';
 import { el } from '../views/dom.js';
 
-await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
+await loadStrings('journey').catch(() => {}); // offline and not yet kept: their keys
 
 /**
  * By when the agency promised to decide (the server's `expected_by`, a Thai date), or that it
