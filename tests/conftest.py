@@ -31,6 +31,7 @@ from backend.settings import ROOT, Settings
 from backend.system import hotcache
 from tests.support.client import PortalClient
 from tests.support.database import ORIGIN, PG_ADMIN_DSN, Database, engine_for
+from tests.support.notifications import end_leftover_workers
 
 domains.install()  # services called without an app publish to the domains' listeners
 CATALOG_TABLES = ("agency", "document_type", "service")
@@ -249,6 +250,12 @@ def make_client(settings: Settings, db: Database) -> Callable[[], PortalClient]:
 async def client(app: Litestar) -> AsyncIterator[PortalClient]:
     async with PortalClient(app=app, base_url=ORIGIN) as client:
         yield client
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_outlives_its_test() -> Iterator[None]:
+    yield
+    end_leftover_workers()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

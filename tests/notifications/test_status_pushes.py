@@ -308,7 +308,7 @@ async def test_a_worker_killed_mid_batch_loses_no_status_push(
     async def in_flight() -> bool:
         return push.requests_started >= 1
 
-    await eventually(in_flight, 15)
+    await eventually(in_flight, 30)  # the worker starts (imports) on a loaded machine
     first.kill()
     await first.wait()
     second = await start_worker(db, tmp_path / "second.log", "--worker-id", "second")

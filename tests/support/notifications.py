@@ -4,7 +4,9 @@ citizen with a submitted application, an agency moving it on, `portal worker` pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -60,10 +62,25 @@ async def agency_moves(application_id: int, status: str, **messages: Any) -> Non
     await set_status(application_id, status, OFFICER, agency_id=await agency_id("NHSO"), **messages)
 
 
+_STARTED: list[asyncio.subprocess.Process] = []
+"""Workers the tests started: none may outlive its test (tests/conftest.py ends them)."""
+
+
+def end_leftover_workers() -> None:
+    """Kill the workers a test started and left running (it failed before stopping them):
+    one left behind would take the next tests' messages from the same database."""
+    for process in _STARTED:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(process.pid, signal.SIGKILL)
+                os.waitpid(process.pid, 0)
+    _STARTED.clear()
+
+
 async def start_worker(db: Database, log: Path, *args: str) -> asyncio.subprocess.Process:
     env = {**os.environ, "DATABASE_URL": db.url, "VAR_DIR": str(db.var_dir), "LOG_LEVEL": "INFO"}
     with log.open("wb") as stderr:
-        return await asyncio.create_subprocess_exec(
+        process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "backend.cli",
@@ -74,6 +91,8 @@ async def start_worker(db: Database, log: Path, *args: str) -> asyncio.subproces
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
         )
+    _STARTED.append(process)
+    return process
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float) -> None:
