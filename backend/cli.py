@@ -81,8 +81,10 @@ def serve(
     # Every server process (and `portal worker`) counts into VAR_DIR/prometheus: a scrape of
     # any of them adds all up. Chosen before the first metric exists (backend.lib.metrics).
     prepare_multiprocess(settings.var_dir)
-    # `kill -USR1 <pid>`: each thread's stack to stderr (the log), for a process that hangs.
+    # For a process that hangs, to stderr (the log): `kill -USR1 <pid>` each thread's stack
+    # (even with the event loop blocked), `kill -USR2 <pid>` each asyncio task's.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    signal.signal(signal.SIGUSR2, _print_tasks)
     uvicorn.run(
         "backend.asgi:create_app",
         factory=True,
@@ -104,6 +106,19 @@ def serve(
         # restart died too: scripts/bench_writes.py --workers 2).
         timeout_worker_healthcheck=HEALTHCHECK_S,
     )
+
+
+def _print_tasks(_signal: int, _frame: object) -> None:
+    """Each asyncio task's stack to stderr (SIGUSR2 on `portal serve`)."""
+    import asyncio
+    import sys
+
+    try:
+        tasks = asyncio.all_tasks()
+    except RuntimeError:  # no loop running yet, or any more
+        return
+    for task in tasks:
+        task.print_stack(file=sys.stderr)
 
 
 @main.command()

@@ -95,7 +95,12 @@ async def stop_all(processes: list[asyncio.subprocess.Process]) -> None:
             await asyncio.wait_for(process.wait(), STOP_S)
         except TimeoutError:
             print(f"  ! portal process {process.pid} still running {STOP_S:.0f} s after "
-                  "SIGTERM: killed", flush=True)  # fmt: skip
+                  "SIGTERM: killed (its log says where it waited: `portal serve` prints "
+                  "its threads' and tasks' stacks on SIGUSR1 and SIGUSR2)",
+                  flush=True)  # fmt: skip
+            for dump in (signal.SIGUSR1, signal.SIGUSR2):
+                process.send_signal(dump)
+            await asyncio.sleep(1)
             process.kill()
             await process.wait()
 

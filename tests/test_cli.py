@@ -137,9 +137,10 @@ def test_the_command_loads_the_domains_only_for_the_commands_that_need_them() ->
     assert result.stdout.split() == ["False", "True"], result.stderr
 
 
-def test_a_served_process_prints_where_it_is_on_sigusr1(tmp_path: Path) -> None:
-    """For a server that hangs (an operator's `kill -USR1`, and the tests' LiveServer.stop
-    when a server does not stop): each thread's stack, in the log, and it keeps serving."""
+def test_a_served_process_prints_where_it_is_on_sigusr1_and_2(tmp_path: Path) -> None:
+    """For a server that hangs (an operator's `kill -USR1`/`-USR2`, and the tests'
+    LiveServer.stop when a server does not stop): each thread's stack, then each asyncio
+    task's, in the log, and it keeps serving."""
     server = LiveServer(tmp_path)
     server.start()
     try:
@@ -151,6 +152,10 @@ def test_a_served_process_prints_where_it_is_on_sigusr1(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert "Current thread" in log.read_text(), log.read_text()
         assert 'File "' in log.read_text()  # a stack, frame by frame
+        server.process.send_signal(signal.SIGUSR2)
+        while "Stack for <Task" not in log.read_text() and time.monotonic() < deadline + 10:
+            time.sleep(0.1)
+        assert "Stack for <Task" in log.read_text(), log.read_text()
         with urllib.request.urlopen(f"{server.url}/readyz", timeout=5) as response:
             assert response.status == 200
     finally:
