@@ -76,12 +76,13 @@ const portalBoot = (() => {
   const [path, query] = location.hash.split('?');
   const first = route(path)[0];
   nameScreen(first);
-  // The dashboard's words, with its modules (i18n.js's loadStrings('journey') fetches the same
-  // URL; once kept, the service worker answers it).
-  if (first === 'dashboard') {
+  // The words a first screen loads for itself, with its modules (i18n.js's loadStrings fetches
+  // the same URL; once kept, the service worker answers it): not a round trip after them.
+  const WORDS = /** @type {Record<string, string>} */ ({ dashboard: 'journey', enrol: 'enrol', code: 'enrol' });
+  if (WORDS[first]) {
     const words = document.createElement('link');
     Object.assign(words, { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous' });
-    words.href = new URL(`../i18n/journey/${document.documentElement.lang}.json`, base).href;
+    words.href = new URL(`../i18n/${WORDS[first]}/${document.documentElement.lang}.json`, base).href;
     document.head.append(words);
   }
   // A kiosk sends its own header on every API request (api.js): it asks for itself.

@@ -99,3 +99,21 @@ def test_a_signed_in_dashboard_comes_with_the_session_check(
         }"""
     )
     assert len(starts) == 3 and max(starts) < min(ends), (starts, ends)
+
+
+@pytest.mark.parametrize(("path", "words"), [("/#/enrol", "enrol"), ("/#/recover", "enrol")])
+def test_a_screen_with_words_of_its_own_asks_for_them_with_its_modules(
+    page: Page, live_server: LiveServer, path: str, words: str
+) -> None:
+    """Enrolment and the recovery code (opened from a QR code) are often a phone's first
+    screen: their words are asked for as the page's head is read (boot.js), not once their
+    module has run, a round trip later."""
+    page.goto(live_server.url + path)
+    expect(page.locator("main form button[type=submit]")).to_be_visible()
+    asked = page.evaluate(
+        """(set) => performance.getEntriesByType('resource')
+            .filter((e) => e.name.includes(`/i18n/${set}/th.json`))
+            .map((e) => e.initiatorType)""",
+        words,
+    )
+    assert asked == ["link"], asked  # once, by boot.js's <link rel=preload>, which the module took

@@ -8,7 +8,9 @@ import { page, field, showError, summary, say, busy, fieldProblems, setFlash } f
 import { register, passkeyProblem, deviceName, deviceNotes, keyIcon } from './passkey.js';
 import { landing } from './signin.js';
 
-await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
+// Opened from a QR code, often a phone's first visit: its words are with enrolment's, not
+// with those of every screen after sign-in ('more').
+await loadStrings('enrol');
 
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
