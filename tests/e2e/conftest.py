@@ -186,10 +186,17 @@ def wait_until_quiet(page: Page) -> None:
             page.context.remove_listener(name, bump)
 
 
-_KEY_FILES = (ROOT / "pwa" / "i18n").rglob("*.json")
 KEYS = re.compile(
     r"(?<![\w.])(%s)(?![\w.])"  # noqa: UP031  # a regex built from the keys
-    % "|".join(sorted({re.escape(k) for p in _KEY_FILES for k in json.loads(p.read_text())}))
+    % "|".join(
+        sorted(
+            {
+                re.escape(key)
+                for path in (ROOT / "pwa" / "i18n").rglob("*.json")
+                for key in json.loads(path.read_text())
+            }
+        )
+    )
 )
 """Every string key of every set: one seen on a screen is a word whose set was not loaded."""
 

@@ -125,9 +125,8 @@ class LiveServer:
                 # ends its lifespan (pool, embedded worker): 10 s was too short beside a CPU hog.
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired as stuck:
-                # Where it hangs (`portal serve` prints its threads' stacks on SIGUSR1, its asyncio
-                # tasks' on SIGUSR2), then
-                # the test fails, without leaving a server behind.
+                # Where it hangs (`portal serve` prints its threads' stacks on SIGUSR1, its
+                # asyncio tasks' on SIGUSR2); then the test fails, leaving no server behind.
                 self.process.send_signal(signal.SIGUSR1)
                 self.process.send_signal(signal.SIGUSR2)
                 time.sleep(1)
