@@ -26,6 +26,7 @@ from backend.system.hotcache import announce, cache_of, forget_here
 from backend.system.registry import ExtensionPoint
 
 __all__ = [
+    "ANONYMOUS_CSRF",
     "COLUMNS",
     "COOKIE",
     "CSRF_COOKIE",
@@ -47,6 +48,10 @@ __all__ = [
 COOKIE = "portal_session"
 CSRF_COOKIE = "portal_csrf"
 """Readable by the page's JS, which echoes it in X-CSRF-Token on every write."""
+ANONYMOUS_CSRF = "anon."
+"""How the CSRF token of a session with nobody signed in (a ceremony in progress) begins: the
+page reads it from the cookie and asks no session check when it opens (pwa/js/session.js);
+such a session never becomes a signed-in one (sign-in makes a new session)."""
 
 SESSION_KEEPERS: ExtensionPoint[tuple[str, str]] = ExtensionPoint("accounts.session_keepers")
 """(table, column) of another domain whose rows refer to a session: an ended session such a
@@ -116,7 +121,7 @@ async def create_session(
         token_hash=hash_token(token),
         account=account_id,
         role=role,
-        csrf_token=secrets.token_urlsafe(24),
+        csrf_token=(ANONYMOUS_CSRF if account_id is None else "") + secrets.token_urlsafe(24),
         created_at=now,
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=absolute),

@@ -93,8 +93,8 @@ const portalBoot = (() => {
     // the session check and the dashboard's first page come with the shell, not one round
     // trip after app.js has run.
     // (session.js keeps the account under 'account'; the CSRF cookie, outbox.js's CSRF_COOKIE,
-    // comes with a session.)
-    if (!localStorage.getItem('account') && document.cookie.includes('portal_csrf=')) {
+    // comes with a session: one of a sign-in in progress begins with session.js's ANONYMOUS.)
+    if (!localStorage.getItem('account') && /(^|; )portal_csrf=(?!anon\.)/.test(document.cookie)) {
       askAhead('/api/v1/session'); // app.js's session check, which says who is signed in
       if (first === 'dashboard') {
         askAhead('/api/v1/dashboard?limit=20');

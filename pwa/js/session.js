@@ -7,6 +7,9 @@
 import { getJSON, isKiosk } from './api.js';
 import { CSRF_COOKIE } from './outbox.js';
 
+/** How the CSRF token of a session with nobody signed in begins (the server's ANONYMOUS_CSRF). */
+export const ANONYMOUS = 'anon.';
+
 const KEY = 'account';
 /** localStorage: whose personal data this phone holds (IndexedDB copies, drafts, outbox). */
 export const OWNER_KEY = 'owner';
@@ -52,8 +55,11 @@ export function setAccount(value) {
 let idleSeconds = 0;
 export function idleTimeout() { return idleSeconds; }
 
+/** A signed-in session's cookie: one of a sign-in still in progress (its CSRF token begins
+ * with ANONYMOUS, backend/accounts/sessions.py) has nobody to ask about. */
 function hasSessionCookie() {
-  return document.cookie.split('; ').some((c) => c.startsWith(`${CSRF_COOKIE}=`));
+  const [signedIn, inProgress] = [`${CSRF_COOKIE}=`, `${CSRF_COOKIE}=${ANONYMOUS}`];
+  return document.cookie.split('; ').some((c) => c.startsWith(signedIn) && !c.startsWith(inProgress));
 }
 
 /**

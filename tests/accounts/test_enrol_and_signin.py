@@ -137,6 +137,8 @@ async def test_sign_out_then_username_less_sign_in_rotates_the_session(client: C
     start = await client.post("/api/v1/auth/signin/options", json={})
     assert start.json()["public_key"]["allowCredentials"] == []  # username-less
     ceremony_cookie = client.cookies.get("portal_session")
+    # Marked as nobody's (the page asks no session check for it when it opens).
+    assert client.cookies["portal_csrf"].startswith("anon.")
     credential = authenticator.authenticate(start.json()["public_key"])
     done = await client.post(
         "/api/v1/auth/signin", json={"credential": credential}, headers=csrf(client)
@@ -144,6 +146,7 @@ async def test_sign_out_then_username_less_sign_in_rotates_the_session(client: C
     assert done.status_code == 200, done.text
     assert done.json()["account"]["id"] == enrolled["account"]["id"]
     assert client.cookies.get("portal_session") != ceremony_cookie  # rotated
+    assert not client.cookies["portal_csrf"].startswith("anon.")  # a signed-in session's
     assert authenticator.credentials[0].sign_count == 1
     stored = await Passkey.select(Passkey.sign_count, Passkey.last_used_at).first()
     assert stored is not None and stored["sign_count"] == 1 and stored["last_used_at"]

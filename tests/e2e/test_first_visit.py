@@ -10,7 +10,12 @@ import time
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import LiveServer, wait_for_data_copies, wait_for_service_worker
+from tests.e2e.conftest import (
+    LiveServer,
+    eventually,
+    wait_for_data_copies,
+    wait_for_service_worker,
+)
 from tests.e2e.staff import citizen
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
@@ -99,6 +104,24 @@ def test_a_signed_in_dashboard_comes_with_the_session_check(
         }"""
     )
     assert len(starts) == 3 and max(starts) < min(ends), (starts, ends)
+
+
+def test_a_sign_in_left_half_way_asks_no_session_check_when_the_app_opens_again(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """Sign-in offers passkeys in the ID field's autofill at once, which starts a ceremony (a
+    session with nobody in it, and its cookies). Opened again, the app does not wait a round
+    trip for the server to say that nobody is signed in."""
+    page.goto(live_server.url + "/#/signin")
+    expect(page.locator("#national_id")).to_be_visible()
+    eventually(page, "() => document.cookie.includes('portal_csrf=anon.')")
+    again = context.new_page()
+    asked: list[str] = []
+    again.on("request", lambda request: asked.append(request.url))
+    again.goto(live_server.url + "/#/signin")
+    expect(again.locator("#national_id")).to_be_visible()
+    expect(again.locator("[data-module=account-link]")).to_have_attribute("href", "/#/signin")
+    assert not [url for url in asked if url.endswith("/api/v1/session")], asked
 
 
 @pytest.mark.parametrize(("path", "words"), [("/#/enrol", "enrol"), ("/#/recover", "enrol")])
