@@ -8,7 +8,7 @@
 import { csrfToken, CSRF_HEADER } from './outbox.js';
 
 /** boot.js, written into the page's head, ran first (a kiosk's mark; answers asked ahead). */
-const { takeAhead, KIOSK_HINT } = portalBoot;
+const { takeAhead, takeKept, KIOSK_HINT } = portalBoot;
 export const KIOSK_HEADER = 'x-portal-kiosk';
 const DATA_CACHE = 'portal-data'; // sw.js keeps the last good answer of each API GET there
 export { KIOSK_HINT };
@@ -79,8 +79,9 @@ function urlFor(path, params) {
  */
 export async function lastCopy(path, params = {}) {
   if (kiosk || !globalThis.caches) return null;
-  const url = new URL(urlFor(path, params), location.href).href;
-  const hit = await caches.match(url, { cacheName: DATA_CACHE, ignoreVary: true }).catch(() => undefined);
+  const url = urlFor(path, params);
+  const lookup = takeKept(url) || caches.match(url, { cacheName: DATA_CACHE, ignoreVary: true });
+  const hit = await lookup.catch(() => undefined);
   if (!hit) return null;
   const stored = Number(hit.headers.get('x-portal-stored-at'));
   return { body: await hit.json(), storedAt: stored ? new Date(stored) : null };

@@ -64,13 +64,23 @@ const portalBoot = (() => {
   }
 
   /** The first screen is drawn: what it did not take would be stale for the next. */
-  function forgetAhead() { ahead.clear(); }
+  function forgetAhead() { ahead.clear(); keptAhead.clear(); }
 
   /** @param {string} url */
   function askAhead(url) {
     const response = fetch(url, { headers: { accept: 'application/json' } });
     response.catch(() => {}); // the screen that takes it hears of a failure
     ahead.set(url, response);
+  }
+
+  /** The phone's kept copies (Cache Storage) looked up ahead: URL (path?query) → response. */
+  const keptAhead = new Map();
+
+  /** The kept copy looked up ahead for this URL, once (api.js's lastCopy takes it). @param {string} url */
+  function takeKept(url) {
+    const response = keptAhead.get(url);
+    keptAhead.delete(url);
+    return /** @type {Promise<Response | undefined> | undefined} */ (response);
   }
 
   const [path, query] = location.hash.split('?');
@@ -87,8 +97,28 @@ const portalBoot = (() => {
   }
   // A kiosk sends its own header on every API request (api.js): it asks for itself.
   if (!document.cookie.includes(`${KIOSK_HINT}=`)) {
-    // The catalog's first page (catalog.js asks for the same URL when the hash has no search).
-    if (first === 'catalog' && !query) askAhead('/api/v1/catalog?limit=10&offset=0');
+    // The catalog's first page (catalog.js asks for the same URL when the hash has no search),
+    // and the copy the phone kept of it, which it draws first (sw.js's DATA_CACHE).
+    if (first === 'catalog' && !query) {
+      askAhead('/api/v1/catalog?limit=10&offset=0');
+      if (navigator.serviceWorker?.controller && globalThis.caches) {
+        const url = '/api/v1/catalog?limit=10&offset=0';
+        const found = caches.match(url, { cacheName: 'portal-data', ignoreVary: true });
+        found.catch(() => {});
+        keptAhead.set(url, found);
+      }
+    }
+    // A signed-in phone draws its screens from the copies it keeps in IndexedDB (db.js): a
+    // new page's first open of the database waits ~100 ms on a slow phone, here spent while
+    // the shell's modules load. (The connection closes when db.js asks for a newer schema.)
+    if (localStorage.getItem('account')) {
+      const warm = indexedDB.open('portal');
+      warm.onsuccess = () => {
+        const db = warm.result;
+        db.onversionchange = () => db.close();
+        setTimeout(() => db.close(), 10_000);
+      };
+    }
     // A phone holding a session cookie but not yet the account (its browser data was cleared):
     // the session check and the dashboard's first page come with the shell, not one round
     // trip after app.js has run.
@@ -103,5 +133,5 @@ const portalBoot = (() => {
     }
   }
 
-  return { route, nameScreen, takeAhead, forgetAhead, KIOSK_HINT };
+  return { route, nameScreen, takeAhead, takeKept, forgetAhead, KIOSK_HINT };
 })();
