@@ -52,7 +52,7 @@ typecheck: install ## mypy --strict on the backend
 pytest: install ## Run the test suite (SQLite and PostgreSQL, headless Chromium)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-browser: ## Make sure Debian's Chromium is installed for browser tests
+browser: ## Make sure Debian's Chromium and a Thai font (fonts-noto-core) are installed for browser tests
 	@scripts/ensure-chromium
 
 clean: ## Remove the virtualenvs and local data (var/)
