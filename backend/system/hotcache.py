@@ -294,7 +294,10 @@ class HotCache:
         failing = False
         while True:
             try:
-                await asyncio.wait_for(self.poll(engine), STALE_AFTER_S)
+                # asyncio.timeout, not wait_for: 3.11's wait_for loses a cancel that comes as
+                # the poll ends, and this loop would then never stop (a stuck shutdown).
+                async with asyncio.timeout(STALE_AFTER_S):
+                    await self.poll(engine)
                 failing = False
             except Exception:
                 if not failing:

@@ -79,7 +79,8 @@ async def _housekeeping(stop: asyncio.Event, settings: Settings) -> AsyncIterato
         delay = 60.0
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+                async with asyncio.timeout(delay):  # (not wait_for: it can lose a cancel)
+                    await stop.wait()
                 return
             try:
                 await housekeep_all(settings, current())
