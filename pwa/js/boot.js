@@ -53,15 +53,23 @@ const portalBoot = (() => {
 
   const KIOSK_HINT = 'portal_kiosk_mode'; // a cookie: set at activation, outlives Clear-Site-Data
 
-  /** GETs asked for before the screen that reads them has loaded: URL (path?query) → response. */
+  /** GETs asked for before the screen that reads them has loaded, and the phone's kept copies
+   * (Cache Storage) looked up ahead: URL (path?query) → response. */
   const ahead = new Map();
+  const keptAhead = new Map();
 
-  /** The answer to a GET asked for ahead, once (api.js's getJSON takes it). @param {string} url */
-  function takeAhead(url) {
-    const response = ahead.get(url);
-    ahead.delete(url);
-    return /** @type {Promise<Response> | undefined} */ (response);
+  /** What was started ahead for a URL, once. @param {Map<string, Promise<any>>} started @param {string} url */
+  function take(started, url) {
+    const response = started.get(url);
+    started.delete(url);
+    return response;
   }
+  /** The answer to a GET asked for ahead, once (api.js's getJSON takes it).
+   * @param {string} url @returns {Promise<Response> | undefined} */
+  const takeAhead = (url) => take(ahead, url);
+  /** The kept copy looked up ahead, once (api.js's lastCopy takes it).
+   * @param {string} url @returns {Promise<Response | undefined> | undefined} */
+  const takeKept = (url) => take(keptAhead, url);
 
   /** The first screen is drawn: what it did not take would be stale for the next. */
   function forgetAhead() { ahead.clear(); keptAhead.clear(); }
@@ -71,16 +79,6 @@ const portalBoot = (() => {
     const response = fetch(url, { headers: { accept: 'application/json' } });
     response.catch(() => {}); // the screen that takes it hears of a failure
     ahead.set(url, response);
-  }
-
-  /** The phone's kept copies (Cache Storage) looked up ahead: URL (path?query) → response. */
-  const keptAhead = new Map();
-
-  /** The kept copy looked up ahead for this URL, once (api.js's lastCopy takes it). @param {string} url */
-  function takeKept(url) {
-    const response = keptAhead.get(url);
-    keptAhead.delete(url);
-    return /** @type {Promise<Response | undefined> | undefined} */ (response);
   }
 
   const [path, query] = location.hash.split('?');
@@ -100,9 +98,9 @@ const portalBoot = (() => {
     // The catalog's first page (catalog.js asks for the same URL when the hash has no search),
     // and the copy the phone kept of it, which it draws first (sw.js's DATA_CACHE).
     if (first === 'catalog' && !query) {
-      askAhead('/api/v1/catalog?limit=10&offset=0');
+      const url = '/api/v1/catalog?limit=10&offset=0';
+      askAhead(url);
       if (navigator.serviceWorker?.controller && globalThis.caches) {
-        const url = '/api/v1/catalog?limit=10&offset=0';
         const found = caches.match(url, { cacheName: 'portal-data', ignoreVary: true });
         found.catch(() => {});
         keptAhead.set(url, found);
@@ -111,7 +109,8 @@ const portalBoot = (() => {
     // A signed-in phone draws its screens from the copies it keeps in IndexedDB (db.js): a
     // new page's first open of the database waits ~100 ms on a slow phone, here spent while
     // the shell's modules load. (The connection closes when db.js asks for a newer schema.)
-    if (localStorage.getItem('account')) {
+    const signedIn = Boolean(localStorage.getItem('account'));
+    if (signedIn) {
       const warm = indexedDB.open('portal');
       warm.onsuccess = () => {
         const db = warm.result;
@@ -124,7 +123,7 @@ const portalBoot = (() => {
     // trip after app.js has run.
     // (session.js keeps the account under 'account'; the CSRF cookie, outbox.js's CSRF_COOKIE,
     // comes with a session: one of a sign-in in progress begins with session.js's ANONYMOUS.)
-    if (!localStorage.getItem('account') && /(^|; )portal_csrf=(?!anon\.)/.test(document.cookie)) {
+    if (!signedIn && /(^|; )portal_csrf=(?!anon\.)/.test(document.cookie)) {
       askAhead('/api/v1/session'); // app.js's session check, which says who is signed in
       if (first === 'dashboard') {
         askAhead('/api/v1/dashboard?limit=20');

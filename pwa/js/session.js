@@ -8,7 +8,7 @@ import { getJSON, isKiosk } from './api.js';
 import { CSRF_COOKIE } from './outbox.js';
 
 /** How the CSRF token of a session with nobody signed in begins (the server's ANONYMOUS_CSRF). */
-export const ANONYMOUS = 'anon.';
+const ANONYMOUS = 'anon.';
 
 const KEY = 'account';
 /** localStorage: whose personal data this phone holds (IndexedDB copies, drafts, outbox). */
