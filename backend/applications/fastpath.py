@@ -86,7 +86,10 @@ async def _answer(scope: Scope, send: Send) -> str | None:
             return None  # the app's handlers answer that (503)
         if read is None:
             return None
-        (session, found), answered = read, "database"
+        session, found, store = read
+        answered = "database"
+        if store is not None:
+            after_response(scope, store)
     headers = found.headers()
     body = found.body or b""
     if found.body is not None:

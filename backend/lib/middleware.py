@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +27,7 @@ __all__ = [
     "UNCOMPRESSED",
     "HeaderHook",
     "after_response",
+    "after_this_response",
     "envelope_middleware",
     "no_store",
     "on_response_start",
@@ -127,6 +129,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        scope_token = _request_scope.set(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         path: str = scope["path"]
         csp = (DOCS_CSP if path.startswith("/schema") else CSP).encode()
@@ -159,6 +162,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             counted.request_seconds.labels(route, method).observe(elapsed)
             ACCESS(method, path, status, elapsed)
             request_id_var.reset(token)
+            _request_scope.reset(scope_token)
 
     return middleware
 
@@ -194,6 +198,19 @@ def after_response(scope: Scope, work: Callable[[], Awaitable[None]]) -> None:
     wait for (under uvicorn the last body bytes are on the wire before it starts; tests, which
     wait for the whole ASGI call, still see it done). A failure is logged, not raised."""
     scope.setdefault("state", {}).setdefault(_AFTER_RESPONSE, []).append(work)
+
+
+_request_scope: ContextVar[Scope | None] = ContextVar("request_scope", default=None)
+
+
+def after_this_response(work: Callable[[], Awaitable[None]]) -> bool:
+    """`after_response` for the request being answered, from code that has no scope (a
+    service); False outside a request (the worker, a command): nothing is scheduled then."""
+    scope = _request_scope.get()
+    if scope is None:
+        return False
+    after_response(scope, work)
+    return True
 
 
 def on_response_start(scope: Scope, hook: HeaderHook) -> None:
