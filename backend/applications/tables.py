@@ -84,3 +84,4 @@ class DashboardPage(Table, tablename="dashboard_page"):
     format = Integer(help_text="stored_pages.FORMAT when written: a page of older code is stale.")
     catalog_at = Text(help_text="The catalog's last change (MAX(service.updated_at)) as text.")
     body = Bytea()
+    stored_at = Timestamptz(index=True, help_text="Kept pages go KEPT_PAGE_DAYS after this.")

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from contextvars import ContextVar
 
 from litestar.enums import ScopeType
@@ -64,6 +64,7 @@ DOCS_CSP = (
 """Only the OpenAPI viewer pages under /schema load their viewer from a CDN."""
 
 _AFTER_RESPONSE = "portal_after_response"
+_ONCE = "portal_after_response_once"
 _ON_RESPONSE_START = "portal_on_response_start"
 
 HeaderHook = Callable[[int, list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]]
@@ -203,14 +204,17 @@ def after_response(scope: Scope, work: Callable[[], Awaitable[None]]) -> None:
 _request_scope: ContextVar[Scope | None] = ContextVar("request_scope", default=None)
 
 
-def after_this_response(work: Callable[[], Awaitable[None]]) -> bool:
+def after_this_response(work: Callable[[], Awaitable[None]], once_per: Hashable) -> None:
     """`after_response` for the request being answered, from code that has no scope (a
-    service); False outside a request (the worker, a command): nothing is scheduled then."""
+    service), once per request for each `once_per`; nothing outside a request (the worker, a
+    command)."""
     scope = _request_scope.get()
     if scope is None:
-        return False
-    after_response(scope, work)
-    return True
+        return
+    scheduled: set[Hashable] = scope.setdefault("state", {}).setdefault(_ONCE, set())
+    if once_per not in scheduled:
+        scheduled.add(once_per)
+        after_response(scope, work)
 
 
 def on_response_start(scope: Scope, hook: HeaderHook) -> None:

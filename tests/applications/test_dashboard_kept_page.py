@@ -17,6 +17,9 @@ from litestar.testing import AsyncTestClient
 from backend.applications.services import dashboards
 from backend.applications.tables import DashboardPage
 from backend.catalog.tables import Service
+from backend.domains import registry
+from backend.settings import Settings
+from backend.system.housekeeping import housekeep_all
 from tests.support.agency import Signer, dopa, status
 from tests.support.applications import OFFICER, agency_id, apply, id_card_answers, set_status
 from tests.support.flows import csrf, enrol_citizen, enrol_staff, thai_id
@@ -132,3 +135,22 @@ async def test_erasure_removes_the_kept_page(client: Client, citizen: dict[str, 
     erased = await client.post("/api/v1/me/erase", json={"confirm": confirm}, headers=csrf(client))
     assert erased.status_code == 200, erased.text
     assert await _kept(me) is None
+
+
+async def test_a_page_kept_long_ago_goes_and_is_read_again(
+    client: Client, citizen: dict[str, Any], settings: Settings
+) -> None:
+    me = citizen["account"]["id"]
+    await apply(client)
+    await _mark(me)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=dashboards.KEPT_PAGE_DAYS, hours=1)
+    await DashboardPage.update({DashboardPage.stored_at: long_ago}).where(
+        DashboardPage.account == me
+    )
+    assert (await housekeep_all(settings, registry()))["dashboard_page"] == 1
+    assert await _kept(me) is None
+    page = await _first_page(client)
+    assert page.status_code == 200 and len(page.json()["items"]) == 1
+    assert (await housekeep_all(settings, registry())).get("dashboard_page", 0) == 0
+    kept = await _kept(me)  # kept again, as of now
+    assert kept is not None and bytes(kept["body"]) == page.content

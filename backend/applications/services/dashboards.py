@@ -33,6 +33,7 @@ from backend.lib.statements import Statement, fetch
 
 __all__ = [
     "FIRST_PAGE",
+    "KEPT_PAGE_DAYS",
     "SignedIn",
     "Version",
     "after_change",
@@ -63,6 +64,9 @@ def _version_of(account: str) -> str:
 
 FIRST_PAGE = 20
 """The page kept in `dashboard_page`: the newest `limit=20`, the one every phone asks for."""
+KEPT_PAGE_DAYS = 30
+"""A kept page stored longer ago goes (housekeeping): the table holds the citizens active
+lately, not everyone who ever applied; the others' next opening reads the rows once."""
 FORMAT = 1
 """Of the kept pages: raise it when a summary's fields or how they are worked out change (a
 promised date's working days), so no page of older code is answered."""
@@ -133,10 +137,10 @@ _PAGES = {kind: _of_account(*kind) for kind in (_NEWEST, _BEFORE, _SINCE)}
 _SIGNED_IN = {kind: _with_session(*kind) for kind in (_NEWEST, _BEFORE, _SINCE)}
 _SIGNED_IN_FIRST = _with_session(*_NEWEST, kept=True)
 _KEEP = Statement(
-    "INSERT INTO dashboard_page (account, seq, n, format, catalog_at, body) "
-    "VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT (account) DO UPDATE SET "
+    "INSERT INTO dashboard_page (account, seq, n, format, catalog_at, body, stored_at) "
+    "VALUES ({}, {}, {}, {}, {}, {}, {}) ON CONFLICT (account) DO UPDATE SET "
     "seq = excluded.seq, n = excluded.n, format = excluded.format, "
-    "catalog_at = excluded.catalog_at, body = excluded.body"
+    "catalog_at = excluded.catalog_at, body = excluded.body, stored_at = excluded.stored_at"
 )
 
 
@@ -222,11 +226,8 @@ async def signed_in_dashboard(
 async def store_page(account_id: int, version: Version, catalog_at: str, body: bytes) -> None:
     """Keep `body`, the first page at `version` of the catalog at `catalog_at` (one
     statement's snapshot). The last write wins: one of an older version is never answered."""
-    await fetch(_KEEP, account_id, version[0], version[1], FORMAT, catalog_at, body)
-
-
-_due: set[int] = set()
-"""Accounts whose first page this process will store after the current response."""
+    now = dt.datetime.now(dt.UTC)
+    await fetch(_KEEP, account_id, version[0], version[1], FORMAT, catalog_at, body, now)
 
 
 def after_change(account_id: int) -> None:
@@ -234,16 +235,11 @@ def after_change(account_id: int) -> None:
     request is answered, read the account's first page and keep it, so the citizen's next
     opening (the push brings them) reads one row. Outside a request (the worker) nothing is
     done: the next read keeps it."""
-
-    def committed() -> None:
-        if account_id not in _due and after_this_response(partial(_store_first, account_id)):
-            _due.add(account_id)
-
-    after_commit(committed)
+    work = partial(_store_first, account_id)
+    after_commit(lambda: after_this_response(work, once_per=("dashboard_page", account_id)))
 
 
 async def _store_first(account_id: int) -> None:
-    _due.discard(account_id)
     rows = await fetch(_PAGES[_NEWEST], account_id, account_id, FIRST_PAGE + 1)
     if rows:  # none: an empty dashboard costs no more to read than the kept row
         version = int(rows[0]["version_seq"]), int(rows[0]["version_n"])

@@ -8,6 +8,8 @@ from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import Serial
 from piccolo.columns.column_types import Text
+from piccolo.columns.column_types import Timestamptz
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
@@ -25,9 +27,9 @@ class Account(Table, tablename="account", schema=None):
     )
 
 
-ID = "2026-12-05T06:11:36:499622"
+ID = "2026-12-05T06:26:50:845581"
 VERSION = "1.38.0"
-DESCRIPTION = "dashboard_page: the first dashboard page stored"
+DESCRIPTION = "dashboard_page: the first dashboard page kept"
 
 
 async def forwards():
@@ -183,6 +185,27 @@ async def forwards():
             "primary_key": False,
             "unique": False,
             "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DashboardPage",
+        tablename="dashboard_page",
+        column_name="stored_at",
+        db_column_name="stored_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
