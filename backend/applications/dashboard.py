@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
+
+import msgspec
 
 from backend.accounts.sessions import SessionInfo, live_session
 from backend.applications.services import (
@@ -19,15 +19,14 @@ from backend.applications.services import (
     dashboard_version,
     signed_in_dashboard,
 )
-from backend.applications.services.dashboards import FIRST_PAGE, encode_page, store_page
 from backend.system.hotcache import HotCache, Page
 
 __all__ = ["PATH", "Answer", "answer", "asked", "from_memory", "page_key", "signed_in"]
 
 PATH = "/api/v1/dashboard"
-DEFAULT_LIMIT = FIRST_PAGE
+DEFAULT_LIMIT = 20
 """The controller's default `limit`."""
-_encode = encode_page
+_encode = msgspec.json.Encoder().encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +105,9 @@ async def answer(
 
 async def signed_in(
     token_hash: str, query_string: bytes, if_none_match: str, cache: HotCache, now: dt.datetime
-) -> tuple[SessionInfo, Answer, Callable[[], Awaitable[None]] | None] | None:
+) -> tuple[SessionInfo, Answer] | None:
     """The answer to a citizen's own request for a page (`asked`) with the session whose
-    token has this hash, both read in one statement, then remembered as `answer` would; and
-    what to do once it is sent (keep a first page read from the rows), if anything.
+    token has this hash, both read in one statement, then remembered as `answer` would.
     None: a request the controller must answer (another form of query string) or refuse (no
     live citizen's session); nothing is sent then."""
     wanted = asked(query_string)
@@ -123,23 +121,19 @@ async def signed_in(
     )
     if read is None:
         return None
-    session = live_session(token_hash, read.session, generation, now)
+    row, version, body = read
+    session = live_session(token_hash, row, generation, now)
     # The controller's guard: a citizen, signed in (staff go to it, and are refused there).
     if session is None or session.role != "citizen" or session.account_id is None:
         return None
-    etag, key = _etag(*read.version, page), page_key(query_string)
-    if read.page is None:
+    etag, key = _etag(*version, page), page_key(query_string)
+    if body is None:
         cache.keep_page(session.account_id, key, Page(etag, None), generation)
-        return session, Answer(etag, None), None
-    encoded = read.page if isinstance(read.page, bytes) else _encode(read.page)
+        return session, Answer(etag, None)
+    encoded = _encode(body)
     kept = Page(etag, encoded)
     remembered = cache.keep_page(session.account_id, key, kept, generation)
-    store = (
-        partial(store_page, session.account_id, read.version, read.catalog_at, encoded)
-        if read.keep
-        else None
-    )
-    return session, Answer(etag, encoded, kept if remembered else None), store
+    return session, Answer(etag, encoded, kept if remembered else None)
 
 
 def asked(query_string: bytes) -> tuple[int, int | None, int | None] | None:

@@ -86,10 +86,7 @@ async def _answer(scope: Scope, send: Send) -> str | None:
             return None  # the app's handlers answer that (503)
         if read is None:
             return None
-        session, found, store = read
-        answered = "database"
-        if store is not None:
-            after_response(scope, store)
+        (session, found), answered = read, "database"
     headers = found.headers()
     body = found.body or b""
     if found.body is not None:

@@ -2,9 +2,8 @@
 
 Submitted applications are the state's record of a public service: kept on erasure, with
 their answers, attached documents and history. While one is still being worked on the account
-cannot be erased (the agency may need to reach the citizen). Drafts are discarded, wallet
-documents no submitted application attached are removed, and so is the kept first page of
-the dashboard (services.dashboards)."""
+cannot be erased (the agency may need to reach the citizen). Drafts are discarded, and wallet
+documents no submitted application attached are removed."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from backend.applications.answers import load
 from backend.applications.attachments import file_answers, forms_of
 from backend.applications.services import COUNTER, histories
 from backend.applications.status import ACTIVE
-from backend.applications.tables import Application, DashboardPage
+from backend.applications.tables import Application
 from backend.documents.personal_data import remove_documents
 from backend.lib.errors import ConflictError
 from backend.system.counters import next_value
@@ -70,7 +69,6 @@ async def _check(erasure: Erasure) -> None:
 
 async def _erase(erasure: Erasure) -> None:
     erasure.counts["drafts"] = await _discard_drafts(erasure.account_id)
-    await DashboardPage.delete().where(DashboardPage.account == erasure.account_id)
     await remove_documents(erasure, keep=await _attached(erasure.account_id))
 
 

@@ -4,8 +4,6 @@ It announces StatusChanged and NeedsInfoAnswered (applications.events) to whoeve
 
 from __future__ import annotations
 
-import datetime as dt
-
 from backend.accounts.events import IdentityDisputed
 from backend.applications import answers, personal_data, wallet
 from backend.applications.controllers import (
@@ -15,9 +13,8 @@ from backend.applications.controllers import (
 )
 from backend.applications.disputes import on_identity_disputed
 from backend.applications.fastpath import dashboard_from_memory
-from backend.applications.services.dashboards import KEPT_PAGE_DAYS
 from backend.documents.uses import DOCUMENT_USES
-from backend.system.registry import Registry, RetentionRule
+from backend.system.registry import Registry
 
 __all__ = ["register"]
 
@@ -26,9 +23,6 @@ def register(registry: Registry) -> None:
     registry.routes += [ApplicationController, DashboardController, TrackController]
     registry.middleware.append(dashboard_from_memory)
     registry.personal_data.append(personal_data.PART)
-    registry.retention.append(
-        RetentionRule("dashboard_page", "stored_at < {}", dt.timedelta(days=KEPT_PAGE_DAYS))
-    )
     registry.listen(IdentityDisputed, on_identity_disputed)
     registry.sealed.append(answers.SEALED_COLUMN)
     registry.extend(DOCUMENT_USES, wallet.document_uses)

@@ -6,7 +6,6 @@ from piccolo.columns import (
     BigInt,
     BigSerial,
     Boolean,
-    Bytea,
     ForeignKey,
     Integer,
     OnDelete,
@@ -19,7 +18,7 @@ from piccolo.table import Table
 from backend.accounts.tables import Account
 from backend.catalog.tables import Agency, Service
 
-__all__ = ["Application", "DashboardPage", "StatusEvent"]
+__all__ = ["Application", "StatusEvent"]
 
 
 class Application(Table, tablename="application"):
@@ -69,19 +68,3 @@ class StatusEvent(Table, tablename="status_event"):
     actor_role = Varchar(length=16, help_text="citizen, operator, officer, agency_api or system.")
     actor_account_id = Integer(null=True, default=None)
     at = Timestamptz()
-
-
-class DashboardPage(Table, tablename="dashboard_page"):
-    """A citizen's first dashboard page (the PWA's `?limit=20`), encoded as it was answered,
-    with the version it was read at (applications.services.stored_pages): a request that no
-    process remembers is one row when it is still current. Holds nothing the page does not
-    show (no ID numbers: a sealed answer is never on a card)."""
-
-    id = BigSerial(primary_key=True)
-    account = ForeignKey(references=Account, null=False, unique=True, on_delete=OnDelete.cascade)
-    seq = BigInt(help_text="The dashboard's version: latest change number …")
-    n = Integer(help_text="… and number of applications (applications.services.dashboards).")
-    format = Integer(help_text="stored_pages.FORMAT when written: a page of older code is stale.")
-    catalog_at = Text(help_text="The catalog's last change (MAX(service.updated_at)) as text.")
-    body = Bytea()
-    stored_at = Timestamptz(index=True, help_text="Kept pages go KEPT_PAGE_DAYS after this.")

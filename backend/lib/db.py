@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PooledSQLiteEngine",
-    "after_commit",
     "all_tables",
     "before_commit",
     "bind_engine",
@@ -264,11 +263,10 @@ class _Ending:
     """What the outermost transaction does last: jobs given to `before_commit`, and writes
     given to `defer_write` that no job took into its own statement."""
 
-    __slots__ = ("afterwards", "claimed", "jobs", "writes")
+    __slots__ = ("claimed", "jobs", "writes")
 
     def __init__(self) -> None:
         self.jobs: list[Callable[[], Awaitable[None]]] = []
-        self.afterwards: list[Callable[[], None]] = []
         self.writes: list[QueryString] = []
         self.claimed: set[str] = set()
 
@@ -297,8 +295,6 @@ async def _with_before_commit(begin: Callable[[], Any]) -> AsyncIterator[Any]:
                 )
     finally:
         _ending.reset(token)
-    for committed in ending.afterwards:
-        committed()
 
 
 def before_commit(job: Callable[[], Awaitable[None]]) -> None:
@@ -309,15 +305,6 @@ def before_commit(job: Callable[[], Awaitable[None]]) -> None:
     if ending is None:
         raise RuntimeError("before_commit() belongs inside transaction() or write_transaction()")
     ending.jobs.append(job)
-
-
-def after_commit(step: Callable[[], None]) -> None:
-    """Call `step` once the current transaction has committed (never if it rolls back): it
-    may only schedule work, which then sees what the transaction wrote."""
-    ending = _ending.get()
-    if ending is None:
-        raise RuntimeError("after_commit() belongs inside transaction() or write_transaction()")
-    ending.afterwards.append(step)
 
 
 def deferring() -> set[str] | None:

@@ -10,8 +10,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Hashable
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,7 +26,6 @@ __all__ = [
     "UNCOMPRESSED",
     "HeaderHook",
     "after_response",
-    "after_this_response",
     "envelope_middleware",
     "no_store",
     "on_response_start",
@@ -64,7 +62,6 @@ DOCS_CSP = (
 """Only the OpenAPI viewer pages under /schema load their viewer from a CDN."""
 
 _AFTER_RESPONSE = "portal_after_response"
-_ONCE = "portal_after_response_once"
 _ON_RESPONSE_START = "portal_on_response_start"
 
 HeaderHook = Callable[[int, list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]]
@@ -130,7 +127,6 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        scope_token = _request_scope.set(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         path: str = scope["path"]
         csp = (DOCS_CSP if path.startswith("/schema") else CSP).encode()
@@ -163,7 +159,6 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             counted.request_seconds.labels(route, method).observe(elapsed)
             ACCESS(method, path, status, elapsed)
             request_id_var.reset(token)
-            _request_scope.reset(scope_token)
 
     return middleware
 
@@ -199,22 +194,6 @@ def after_response(scope: Scope, work: Callable[[], Awaitable[None]]) -> None:
     wait for (under uvicorn the last body bytes are on the wire before it starts; tests, which
     wait for the whole ASGI call, still see it done). A failure is logged, not raised."""
     scope.setdefault("state", {}).setdefault(_AFTER_RESPONSE, []).append(work)
-
-
-_request_scope: ContextVar[Scope | None] = ContextVar("request_scope", default=None)
-
-
-def after_this_response(work: Callable[[], Awaitable[None]], once_per: Hashable) -> None:
-    """`after_response` for the request being answered, from code that has no scope (a
-    service), once per request for each `once_per`; nothing outside a request (the worker, a
-    command)."""
-    scope = _request_scope.get()
-    if scope is None:
-        return
-    scheduled: set[Hashable] = scope.setdefault("state", {}).setdefault(_ONCE, set())
-    if once_per not in scheduled:
-        scheduled.add(once_per)
-        after_response(scope, work)
 
 
 def on_response_start(scope: Scope, hook: HeaderHook) -> None:

@@ -78,7 +78,8 @@ async def test_hot_statements_answer_the_same_on_the_pool(client: Client, db: Da
     async def read(known: Version | None = None) -> tuple[Any, ...]:
         found = await signed_in_dashboard(token_hash, limit=2, cursor=None, since=None, known=known)
         assert found is not None
-        return found.session, found.version, msgspec.json.encode(found.page)
+        session, version, page = found
+        return session, version, msgspec.json.encode(page)
 
     unpooled = await read()
     engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))

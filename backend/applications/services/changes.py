@@ -18,7 +18,6 @@ from backend.applications.errors import (
     ApplicationNotFoundError,
 )
 from backend.applications.events import ApplicationEvent, StatusChanged
-from backend.applications.services.dashboards import after_change
 from backend.applications.status import Status, check_transition
 from backend.applications.tables import Application
 from backend.applications.wallet import refused_documents
@@ -116,7 +115,6 @@ async def record_change(
     # The application's update and the cache feed's row (under the same number) with it,
     # and the history and audit rows, which nothing before reads: one round trip for the
     # five on PostgreSQL.
-    after_change(app["account"])
     return await next_value_with(
         COUNTER,
         lambda seq: QueryString(update, *values, seq, app["id"]),
@@ -132,7 +130,6 @@ async def next_change(account_id: int) -> int:
     the counter's row stays locked until commit, which orders the changes."""
     seq = await next_value(COUNTER)
     await announce(account_id, seq)
-    after_change(account_id)
     return seq
 
 
