@@ -15,7 +15,7 @@ older commit's code (`bench_writes.py --baseline REF`, run from that commit's wo
   transaction control apart as above); round trips are the hops to a connection's thread
   (aiosqlite's `_execute`), which is what a statement costs the event loop.
 
-`kill -USR1 <pid>` writes the counts so far as JSON to `$BENCH_COUNT_FILE`.
+`kill -RTMIN <pid>` writes the counts so far as JSON to `$BENCH_COUNT_FILE`.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def _dump(*_: Any) -> None:
 def main() -> None:
     _count_asyncpg()
     _count_aiosqlite()
-    signal.signal(signal.SIGUSR1, _dump)
+    signal.signal(signal.SIGRTMIN, _dump)  # USR1 and USR2 are `portal serve`'s own
     sys.path.insert(0, os.getcwd())  # the checkout being measured, not this script's
     from backend.cli import main as portal
 

@@ -199,7 +199,7 @@ class Counted:
 
     def read(self) -> dict[str, int]:
         self.path.unlink(missing_ok=True)
-        os.kill(self.pid, signal.SIGUSR1)
+        os.kill(self.pid, signal.SIGRTMIN)
         deadline = time.monotonic() + 5
         while not self.path.exists():
             if time.monotonic() > deadline:
