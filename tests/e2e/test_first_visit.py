@@ -141,3 +141,14 @@ def test_a_screen_with_words_of_its_own_asks_for_them_with_its_modules(
         words,
     )
     assert asked == ["link"], asked  # once, by boot.js's <link rel=preload>, which the module took
+
+
+def test_the_notification_centre_signed_out_asks_the_server_nothing(
+    page: Page, live_server: LiveServer
+) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(live_server.url + "/#/notifications")
+    expect(page.locator("main a.button[href^='#/signin']")).to_be_visible()
+    expect(page.locator("main h1")).to_have_text("การแจ้งเตือน")
+    assert not [url for url in asked if "/api/v1/me/" in url], asked

@@ -101,6 +101,8 @@ def citizen_with_application(page: Page, context: BrowserContext, seed: int) -> 
     )
     page.evaluate(ENROL, [thai_id(seed), "th"])
     application: dict[str, Any] = page.evaluate(APPLY, [HEALTH_ANSWERS, uuid.uuid4().hex])
+    page.reload()  # the app learns who signed in (behind its back), as after a sign-in
+    expect(page.locator("[data-module=account-link]")).to_have_attribute("href", "/#/account")
     return application
 
 

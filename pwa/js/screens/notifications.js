@@ -7,7 +7,7 @@ import { announce, getJSON } from '../api.js';
 import { t, pick, when, loadStrings } from '../i18n.js';
 import * as push from '../push.js';
 import { el } from '../views/dom.js';
-import { loading } from './ui.js';
+import { loading, signedIn } from './ui.js';
 import { readCopy, keepCopy } from './local.js';
 
 await loadStrings('more').catch(() => {}); // offline and not yet kept: their keys
@@ -22,6 +22,7 @@ let statusLine = null;
 
 /** @param {HTMLElement} root */
 export async function render(root) {
+  if (!signedIn(root, t('notifications.title'))) return; // nothing of theirs to ask for
   await loadStrings('journey').catch(() => {}); // the switches' "on" and "off" (offline: their keys)
   // The phone's copy at once (saying from when), then the server's answers, drawn if they differ.
   const copy = await readCopy(COPY);
