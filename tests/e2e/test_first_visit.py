@@ -152,3 +152,44 @@ def test_the_notification_centre_signed_out_asks_the_server_nothing(
     expect(page.locator("main a.button[href^='#/signin']")).to_be_visible()
     expect(page.locator("main h1")).to_have_text("การแจ้งเตือน")
     assert not [url for url in asked if "/api/v1/me/" in url], asked
+
+
+def test_a_phone_that_lost_its_database_but_not_its_account_draws_the_dashboard(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """boot.js opens the phone's database early when localStorage names an account; with the
+    database gone (cleared on its own) that open makes an empty one, which db.js upgrades."""
+    live_server.forget_rate_limits()
+    with citizen(live_server, thai_id()) as api:
+        api.call(
+            "POST",
+            "/api/v1/applications",
+            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
+            **{"Idempotency-Key": f"lost-database-{time.time()}"},
+        )
+        context.add_cookies(
+            [
+                {"name": name, "value": value, "url": live_server.url}
+                for name, value in api.http.cookies.items()
+            ]
+        )
+    page.goto(live_server.url + "/#/dashboard")
+    expect(page.locator("main li.card")).to_have_count(1)
+    assert page.evaluate("() => localStorage.getItem('account') !== null")
+    page.evaluate(
+        """() => new Promise((done, failed) => {
+            const gone = indexedDB.deleteDatabase('portal');
+            gone.onsuccess = gone.onblocked = () => done();
+            gone.onerror = () => failed(gone.error);
+        })"""
+    )
+    page.reload()
+    expect(page.locator("main li.card")).to_have_count(1)
+    stores = page.evaluate(
+        """() => new Promise((done) => {
+            const open = indexedDB.open('portal');
+            open.onsuccess = () => { const db = open.result;
+                done([db.version, [...db.objectStoreNames]]); db.close(); };
+        })"""
+    )
+    assert stores[0] >= 2 and "data" in stores[1], stores
