@@ -68,11 +68,9 @@ def test_the_catalog_asks_for_its_first_page_once_and_the_worker_waits(
     assert registered > answered
 
 
-def test_a_signed_in_dashboard_comes_with_the_session_check(
-    context: BrowserContext, page: Page, live_server: LiveServer
-) -> None:
-    """A phone whose browser data was cleared but for the session cookie: the session check,
-    the dashboard's first page and the office visits beside it are asked for at once, once."""
+def _signed_in_with_an_application(context: BrowserContext, live_server: LiveServer) -> None:
+    """A citizen who applied (through the API) and whose session cookie this browser holds,
+    as a phone whose browser data was cleared but for its cookies."""
     live_server.forget_rate_limits()
     with citizen(live_server, thai_id()) as api:
         api.call(
@@ -87,6 +85,14 @@ def test_a_signed_in_dashboard_comes_with_the_session_check(
                 for name, value in api.http.cookies.items()
             ]
         )
+
+
+def test_a_signed_in_dashboard_comes_with_the_session_check(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """A phone whose browser data was cleared but for the session cookie: the session check,
+    the dashboard's first page and the office visits beside it are asked for at once, once."""
+    _signed_in_with_an_application(context, live_server)
     page.add_init_script(REGISTERED_AT)
     page.goto(live_server.url + "/#/dashboard")
     expect(page.locator("main li.card")).to_have_count(1)
@@ -159,20 +165,7 @@ def test_a_phone_that_lost_its_database_but_not_its_account_draws_the_dashboard(
 ) -> None:
     """boot.js opens the phone's database early when localStorage names an account; with the
     database gone (cleared on its own) that open makes an empty one, which db.js upgrades."""
-    live_server.forget_rate_limits()
-    with citizen(live_server, thai_id()) as api:
-        api.call(
-            "POST",
-            "/api/v1/applications",
-            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
-            **{"Idempotency-Key": f"lost-database-{time.time()}"},
-        )
-        context.add_cookies(
-            [
-                {"name": name, "value": value, "url": live_server.url}
-                for name, value in api.http.cookies.items()
-            ]
-        )
+    _signed_in_with_an_application(context, live_server)
     page.goto(live_server.url + "/#/dashboard")
     expect(page.locator("main li.card")).to_have_count(1)
     assert page.evaluate("() => localStorage.getItem('account') !== null")
