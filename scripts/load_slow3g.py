@@ -19,11 +19,10 @@ the session cookie of a citizen who enrolled and applied through the API, as aft
 on a phone whose browser data was cleared). Repeat visit: once the service worker has installed and
 the screen has kept its data, the app opened again (the page closed, the worker stopped as a
 phone stops it when idle, a new page in the same profile); "doc": when that page's document
-began (its first script could run: the browser's renderer started and the page committed,
+began, i.e. its first script could run (the page committed and its script contexts made,
 which no code of the page can hasten; the shell's HTML had arrived long before); "paint":
 when that page first painted anything (the shell's HTML, before a script has drawn the
-screen); "reload": that page
-reloaded.
+screen); "reload": that page reloaded.
 
 Also, per first visit: the round trips before the screen was usable (requests grouped into
 waves: a request starting more than half a round trip after its wave began opens the next
