@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.load_slow3g import signed_in_cookies
 from tests.e2e.conftest import CHROMIUM
+from tests.e2e.staff import signed_in_cookies
 from tests.support.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent

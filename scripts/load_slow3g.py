@@ -53,9 +53,7 @@ from scripts.size import VIEWPORT, launch
 from scripts.slowlink import OPEN, SLOW_3G, TWO_G, Profile, SlowLink, slow_link
 from scripts.tlsfront import tls_front
 from tests.e2e.conftest import LiveServer, eventually
-from tests.e2e.staff import citizen
-from tests.support.applications import HEALTH_ANSWERS
-from tests.support.flows import thai_id
+from tests.e2e.staff import signed_in_cookies
 
 CPU_SLOWDOWN = 4
 SCREENS = {
@@ -261,22 +259,6 @@ def visit(
     finally:
         link.profile = OPEN
         context.close()
-
-
-def signed_in_cookies(server: LiveServer) -> list[dict[str, str]]:
-    """A citizen with an application, signed in over the API (through the open link)."""
-    server.forget_rate_limits()
-    with citizen(server, thai_id()) as api:
-        api.call(
-            "POST",
-            "/api/v1/applications",
-            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
-            **{"Idempotency-Key": f"load-{time.time()}"},
-        )
-        return [
-            {"name": name, "value": value, "url": server.url}
-            for name, value in api.http.cookies.items()
-        ]
 
 
 def kb(n: float) -> str:

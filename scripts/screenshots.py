@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright
 
-from scripts.load_slow3g import signed_in_cookies
 from scripts.size import VIEWPORT, launch
 from tests.e2e.conftest import LiveServer
+from tests.e2e.staff import signed_in_cookies
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screens"
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from contextlib import closing
 from typing import Any
 
 import httpx
 
 from tests.e2e.conftest import LiveServer
+from tests.support.applications import HEALTH_ANSWERS
 from tests.support.authenticator import SoftAuthenticator
+from tests.support.flows import thai_id
 
 __all__ = ["Api", "admin", "citizen", "forget_rate_limits"]
 
@@ -67,3 +70,20 @@ def citizen(server: LiveServer, national_id: str, full_name: str = "สมศร
     body = {"national_id": national_id, "full_name": full_name, "phone": "0812345678"}
     api.ceremony("enrol", {**body, "language": "th"})
     return api
+
+
+def signed_in_cookies(server: LiveServer) -> list[dict[str, str]]:
+    """A new citizen with an application, signed in over the API: the session's cookies, for
+    a browser that holds them (a phone whose browser data was cleared but for its cookies)."""
+    server.forget_rate_limits()
+    with citizen(server, thai_id()) as api:
+        api.call(
+            "POST",
+            "/api/v1/applications",
+            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
+            **{"Idempotency-Key": f"signed-in-{time.time()}"},
+        )
+        return [
+            {"name": name, "value": value, "url": server.url}
+            for name, value in api.http.cookies.items()
+        ]

@@ -5,8 +5,6 @@ the screen is drawn. `make load` times it on a slowed link."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -16,9 +14,7 @@ from tests.e2e.conftest import (
     wait_for_data_copies,
     wait_for_service_worker,
 )
-from tests.e2e.staff import citizen
-from tests.support.applications import HEALTH_ANSWERS
-from tests.support.flows import thai_id
+from tests.e2e.staff import signed_in_cookies
 
 pytestmark = pytest.mark.browser
 
@@ -68,31 +64,12 @@ def test_the_catalog_asks_for_its_first_page_once_and_the_worker_waits(
     assert registered > answered
 
 
-def _signed_in_with_an_application(context: BrowserContext, live_server: LiveServer) -> None:
-    """A citizen who applied (through the API) and whose session cookie this browser holds,
-    as a phone whose browser data was cleared but for its cookies."""
-    live_server.forget_rate_limits()
-    with citizen(live_server, thai_id()) as api:
-        api.call(
-            "POST",
-            "/api/v1/applications",
-            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
-            **{"Idempotency-Key": f"first-visit-{time.time()}"},
-        )
-        context.add_cookies(
-            [
-                {"name": name, "value": value, "url": live_server.url}
-                for name, value in api.http.cookies.items()
-            ]
-        )
-
-
 def test_a_signed_in_dashboard_comes_with_the_session_check(
     context: BrowserContext, page: Page, live_server: LiveServer
 ) -> None:
     """A phone whose browser data was cleared but for the session cookie: the session check,
     the dashboard's first page and the office visits beside it are asked for at once, once."""
-    _signed_in_with_an_application(context, live_server)
+    context.add_cookies(signed_in_cookies(live_server))
     page.add_init_script(REGISTERED_AT)
     page.goto(live_server.url + "/#/dashboard")
     expect(page.locator("main li.card")).to_have_count(1)
@@ -165,7 +142,7 @@ def test_a_phone_that_lost_its_database_but_not_its_account_draws_the_dashboard(
 ) -> None:
     """boot.js opens the phone's database early when localStorage names an account; with the
     database gone (cleared on its own) that open makes an empty one, which db.js upgrades."""
-    _signed_in_with_an_application(context, live_server)
+    context.add_cookies(signed_in_cookies(live_server))
     page.goto(live_server.url + "/#/dashboard")
     expect(page.locator("main li.card")).to_have_count(1)
     assert page.evaluate("() => localStorage.getItem('account') !== null")
