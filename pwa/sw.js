@@ -8,6 +8,10 @@
 //                         used (`{type: 'keep', urls}` for those loaded before the worker took
 //                         control), and all of them on `{type: 'warm'}` (a citizen signed in)
 //   portal-data           last good copy of each API GET, for reading offline
+//   portal-screens-<build> the shell with a screen inside it as the page last drew it (catalog,
+//                         sign-in, dashboard: `{type: 'screen'}` from pwa.js), served when the
+//                         app opens again, so the screen shows at first paint; the dashboard's is
+//                         personal: local.js's clearPersonal deletes the cache, as does a kiosk
 //   portal-prefs          the citizen's language (`{type: 'lang', lang}` from the page), so
 //                         `/` opens as the shell already in it (`/?lang=en`, kept with the shell)
 // Strategies, by URL:
@@ -15,7 +19,8 @@
 //   /api/v1/… GET         network-first with a timeout; on failure or timeout the cached copy,
 //                         marked `x-portal-from-cache: 1` and `x-portal-stored-at: <ms>` so the
 //                         page can say "offline · last updated 10:42"
-//   navigations to `/`    the cached shell in the citizen's language; others: network, then
+//   navigations to `/`    the kept screen for the URL's hash, else the cached shell, in the
+//                         citizen's language; others: network, then
 //                         offline.html
 //   anything else         network, then the cache
 // Only 200 answers are kept, never one marked `Cache-Control: no-store` or `private`: personal
@@ -43,6 +48,9 @@ const PREFIX = 'portal-';
 const SHELL_CACHE = `${PREFIX}shell-${BUILD}`;
 const DATA_CACHE = `${PREFIX}data`;
 const PREFS_CACHE = `${PREFIX}prefs`;
+const SCREENS_CACHE = `${PREFIX}screens-${BUILD}`;
+/** Hash routes whose last drawing is kept (pwa.js sends them; '#/' is the catalog). */
+const KEPT_SCREENS = ['#/', '#/signin', '#/dashboard'];
 const LANGUAGES = ['th', 'en']; // th: the shell's own markup; others: `/?lang=<code>`
 const API = '/api/v1/';
 const NETWORK_TIMEOUT_MS = 3000;
@@ -60,7 +68,7 @@ sw.addEventListener('install', (event) => {
 
 sw.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    const keep = new Set([SHELL_CACHE, DATA_CACHE, PREFS_CACHE]);
+    const keep = new Set([SHELL_CACHE, DATA_CACHE, PREFS_CACHE, SCREENS_CACHE]);
     for (const name of await caches.keys()) if (!keep.has(name)) await caches.delete(name);
     await sw.clients.claim(); // first install: serve the open page too (an update reloads anyway)
   })());
@@ -70,10 +78,11 @@ sw.addEventListener('message', (event) => {
   if (event.data?.type === 'skip-waiting') sw.skipWaiting();
   if (event.data?.type === 'keep') event.waitUntil(keep(event.data.urls || []));
   if (event.data?.type === 'warm') event.waitUntil(keep(LAZY));
+  if (event.data?.type === 'screen' && !kiosk) event.waitUntil(keepScreen(event.data));
   if (event.data?.type === 'lang' && LANGUAGES.includes(event.data.lang)) event.waitUntil(setLanguage(event.data.lang));
   if (event.data?.type === 'kiosk') {
     kiosk = Boolean(event.data.on);
-    if (kiosk) event.waitUntil(caches.delete(DATA_CACHE));
+    if (kiosk) event.waitUntil(Promise.all([caches.delete(DATA_CACHE), caches.delete(SCREENS_CACHE)]));
   }
 });
 
@@ -151,12 +160,37 @@ async function setLanguage(lang) {
   if (!(await cache.match(shellUrl(lang)))) await cache.add(shellUrl(lang)).catch(() => {});
 }
 
+/** Where the shell with a screen inside it is kept. @param {string} screen @param {string} lang */
+const screenKey = (screen, lang) => `/__screen/${lang}/${encodeURIComponent(screen)}`;
+
+/**
+ * Keep the shell in `lang` with `html` (what the page's `main` showed) inside its `main`.
+ * @param {{screen: string, lang: string, html: string, large?: boolean}} drawn
+ */
+async function keepScreen({ screen, lang, html, large }) {
+  if (!KEPT_SCREENS.includes(screen) || !LANGUAGES.includes(lang)) return;
+  if (typeof html !== 'string' || html.length > 200_000) return;
+  const shell = await caches.match(shellUrl(lang), { cacheName: SHELL_CACHE });
+  if (!shell) return;
+  let text = (await shell.text()).replace(/(<main\b[^>]*>)[\s\S]*?<\/main>/, (_, open) => `${open}${html}</main>`);
+  if (large) text = text.replace('<html ', '<html class="large-text" '); // local.js's, as drawn
+  const headers = new Headers(shell.headers);
+  for (const name of ['content-length', 'content-encoding', 'etag']) headers.delete(name);
+  if (kiosk) return; // the device became a kiosk meanwhile
+  await (await caches.open(SCREENS_CACHE)).put(screenKey(screen, lang), new Response(text, { headers }));
+}
+
 /** @param {Request} request @param {URL} url */
 async function page(request, url) {
   if (url.pathname === '/') {
     const asked = url.searchParams.get('lang') || '';
-    const shell = shellUrl(LANGUAGES.includes(asked) ? asked : await language());
-    return (await caches.match(shell)) || (await caches.match('/')) || fetch(request);
+    const lang = LANGUAGES.includes(asked) ? asked : await language();
+    // The screen as last drawn, unless the hash asks for more than the screen (a search, a
+    // next step): it shows before any module runs, which then draws the same over it.
+    const [hash, query] = url.hash.split('?');
+    const drawn = query === undefined && !kiosk
+      && await caches.match(screenKey(hash.length > 1 ? hash : '#/', lang), { cacheName: SCREENS_CACHE });
+    return drawn || (await caches.match(shellUrl(lang))) || (await caches.match('/')) || fetch(request);
   }
   try {
     return await fetch(request);

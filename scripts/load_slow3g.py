@@ -1,49 +1,55 @@
 """`make load`: how long a cheap phone on a weak link waits for a usable screen.
 
 The whole link is slowed, the service worker's own requests included: the browser reaches the
-portal through a relay (scripts/slowlink.py) that delays every byte by half the round trip
-each way, adds a round trip for each new connection's handshake and paces all connections
-through one shared link per direction. The page's CPU is slowed 4 times
-(`Emulation.setCPUThrottlingRate`). Profiles: slow 3G (400 ms, 400 kbit/s) and 2G (800 ms,
-250 kbit/s; first visits only).
+portal through a relay (scripts/slowlink.py) that delays every byte by half the round trip each
+way, adds a round trip for each new connection's handshake and paces all connections through
+one shared link per direction. The page's CPU is slowed 4 times
+(`Emulation.setCPUThrottlingRate`). Profiles: slow 3G (400 ms, 400 kbit/s) and 2G (800 ms, 250
+kbit/s; first visits only).
 
-Behind the relay is what a phone talks to in a deployment (scripts/tlsfront.py): nginx with
-TLS 1.3 and HTTP/2, as deploy/nginx.conf (Caddy does the same), in front of uvicorn; its
-handshake crosses the slowed link like every other byte. `--front none` puts the browser
-straight at uvicorn instead: HTTP/1.1, at most six connections, each with its own handshake.
+Behind the relay is what a phone talks to in a deployment (scripts/tlsfront.py): nginx with TLS
+1.3 and HTTP/2, as deploy/nginx.conf (Caddy does the same), in front of uvicorn; its handshake
+crosses the slowed link like every other byte. `--front none` puts the browser straight at
+uvicorn instead: HTTP/1.1, at most six connections, each with its own handshake.
 
-For each screen, the time from starting the navigation until it is usable: the catalog's
-search box and first services are there; sign-in's passkey button and ID field; the
-dashboard's applications. First visit: a new browser profile (for the dashboard, one holding
-the session cookie of a citizen who enrolled and applied through the API, as after signing in
-on a phone whose browser data was cleared). Repeat visit: once the service worker has installed and
-the screen has kept its data, the app opened again (the page closed, the worker stopped as a
-phone stops it when idle, a new page in the same profile); "doc": when that page's document
-began, i.e. its first script could run (the page committed and its script contexts made,
-which no code of the page can hasten; the shell's HTML had arrived long before); "paint":
-when that page first painted anything (the shell's HTML, before a script has drawn the
-screen); "reload": that page reloaded.
+For each screen, the time from starting the navigation until it is usable and painted: the
+catalog's search box and first services are there; sign-in's passkey button and ID field; the
+dashboard's applications (a screen the service worker serves inside the HTML, as last drawn, is
+in the document before the first paint shows it: that paint counts). First visit: a new browser
+profile (for the dashboard, one holding the session cookie of a citizen who enrolled and
+applied through the API, as after signing in on a phone whose browser data was cleared). Repeat
+visit: once the service worker has installed and the screen has kept its data, the app opened
+again (the page closed, the worker stopped as a phone stops it when idle, a new page in the
+same profile); "doc": when that page's document began, i.e. its first script could run (the
+page committed and its script contexts made, which no code of the page can hasten; the shell's
+HTML had arrived long before); "paint": when that page first painted anything (the shell's
+HTML, with the screen as last drawn inside it); "reload": that page reloaded.
 
 Also, per first visit: the round trips before the screen was usable (requests grouped into
-waves: a request starting more than half a round trip after its wave began opens the next
-one: the page and the service worker waiting on each other), the bytes that crossed the link
-until then, and in all once the service worker has installed and kept its copies (what a new
-phone downloads). Figures, not a test: the budgets (DESIGN.md, issue 16) are printed beside
-them.
-"""
+waves: a request starting more than half a round trip after its wave began opens the next one:
+the page and the service worker waiting on each other), the bytes that crossed the link until
+then, and in all once the service worker has installed and kept its copies (what a new phone
+downloads). Last, the floor: a one-line page whose service worker serves it from its cache,
+opened again the same way (FLOOR_PAGE). Figures, not a test: the budgets (DESIGN.md, issue 16)
+are printed beside them."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -62,6 +68,24 @@ SCREENS = {
     "dashboard": ("/#/dashboard", ("main li.card",)),
 }
 """Screen → (path, what must be on screen for it to be usable)."""
+FLOOR = "floor"
+FLOOR_SCREEN = ("/", ("main input[type=search]", "main .card"))
+FLOOR_PAGE = """<!doctype html><html lang="th"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>บริการภาครัฐ</title>
+<script>navigator.serviceWorker.register('/sw.js');</script></head><body><main>
+<h1>บริการภาครัฐ</h1><input type="search"><ul><li class="card">ขอมีบัตรประจำตัวประชาชน</li></ul>
+</main></body></html>"""
+FLOOR_WORKER = """const on = (name, fn) => self.addEventListener(name, fn);
+on('install', (e) => e.waitUntil(caches.open('c').then((c) => c.add('/'))));
+on('activate', (e) => e.waitUntil(self.clients.claim()));
+on('fetch', (e) => {
+  if (e.request.mode !== 'navigate') return;
+  e.respondWith(caches.match('/').then((r) => r || fetch(e.request)));
+});"""
+"""The floor under "opened again" on this machine: a one-line page (a heading, a search box and
+one card, in Thai) that its service worker serves from its cache, opened again as the screens
+are. No screen can open faster; how far the screens are above it is what the app costs."""
+
 BUDGETS = {"slow 3G": (2.5, 0.3), "2G": (5.0, None)}
 """Profile → (first visit, repeat visit) in seconds (DESIGN.md)."""
 
@@ -155,22 +179,65 @@ Written into every page of the context before its scripts: waiting with Playwrig
 thread) into the page being timed."""
 
 
+PAINTED_AT = """(() => {
+    const paint = performance.getEntriesByName('first-contentful-paint')[0];
+    return paint ? performance.timeOrigin + paint.startTime : 0;
+})()"""
+"""When the page first painted (ms since the epoch), or 0 while it has not."""
+
+
 def usable(page: Page) -> float:
     """When (`time.time()`, by the page's clock: the same machine's) the screen showed it all
-    (WATCH_USABLE), asked over a bare DevTools session: nothing is loaded into the page."""
+    (WATCH_USABLE) and had painted: a screen that comes inside the HTML is in the document
+    before the first paint shows it. Asked over a bare DevTools session: nothing is loaded
+    into the page."""
     devtools = page.context.new_cdp_session(page)
+
+    def ask(expression: str) -> float:
+        asked = {"expression": expression, "returnByValue": True}
+        return float(devtools.send("Runtime.evaluate", asked)["result"].get("value", 0)) / 1000
+
     try:
         for _ in range(120_000 // 20):
-            at = devtools.send(
-                "Runtime.evaluate",
-                {"expression": "globalThis.portalUsableAt || 0", "returnByValue": True},
-            )["result"].get("value", 0)
-            if at:
-                return float(at) / 1000
+            at = ask("globalThis.portalUsableAt || 0")
+            painted = ask(PAINTED_AT)
+            if at and painted:
+                return max(at, painted)
             time.sleep(0.02)
     finally:
         devtools.detach()
     raise TimeoutError(f"{page.url}: not usable in 2 minutes")
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def floor_site() -> Iterator[int]:
+    """Serve FLOOR_PAGE and its worker on a free port (yielded) while in the block."""
+    directory = Path(tempfile.mkdtemp(prefix="portal-floor-"))
+    (directory / "index.html").write_text(FLOOR_PAGE)
+    (directory / "sw.js").write_text(FLOOR_WORKER)
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def reach(stack: contextlib.ExitStack, port: int, front: str) -> tuple[SlowLink, list[str]]:
+    """The slowed link to a server on `port` (through nginx with TLS, or straight), and the
+    browser's arguments for it (the front's certificate trusted)."""
+    if front == "tls":
+        tls = stack.enter_context(tls_front(port))
+        os.environ["SSL_CERT_FILE"] = str(tls.cert)  # the set-up's own requests trust it
+        return stack.enter_context(slow_link(tls.port, "https")), tls.chromium_args()
+    return stack.enter_context(slow_link(port)), []
 
 
 def quiet(link: SlowLink, seconds: float = 1.5) -> None:
@@ -192,7 +259,7 @@ def visit(
     cookies: list[dict[str, str]],
     repeat: bool,
 ) -> tuple[Visit, Visit | None]:
-    path, ready = SCREENS[screen]
+    path, ready = FLOOR_SCREEN if screen == FLOOR else SCREENS[screen]
     context: BrowserContext = browser.new_context(viewport=VIEWPORT, locale="th-TH")
     try:
         if screen == "dashboard":
@@ -278,6 +345,9 @@ def main() -> int:
     )
     parser.add_argument("--slow-3g-only", action="store_true", help="leave out the 2G visits")
     parser.add_argument(
+        "--no-floor", action="store_true", help="leave out the one-line page (the floor)"
+    )
+    parser.add_argument(
         "--front",
         choices=("tls", "none"),
         default="tls",
@@ -293,14 +363,7 @@ def main() -> int:
         server.env["PWA_DIR"] = str(Path(args.pwa).resolve())
     results: dict[tuple[str, str], list[tuple[Visit, Visit | None]]] = {}
     with contextlib.ExitStack() as stack:
-        if args.front == "tls":
-            front = stack.enter_context(tls_front(server.port))
-            link = stack.enter_context(slow_link(front.port, "https"))
-            os.environ["SSL_CERT_FILE"] = str(front.cert)  # the set-up's own requests trust it
-            browser_args = front.chromium_args()
-        else:
-            link = stack.enter_context(slow_link(server.port))
-            browser_args = []
+        link, browser_args = reach(stack, server.port, args.front)
         # Everything, set-up included, reaches the server through the relay (its origin).
         server.url = server.env["PUBLIC_ORIGIN"] = link.url
         server.start()
@@ -317,6 +380,15 @@ def main() -> int:
                 browser.close()
         finally:
             server.stop()
+    if not args.no_floor:
+        with contextlib.ExitStack() as stack:
+            link, browser_args = reach(stack, stack.enter_context(floor_site()), args.front)
+            with sync_playwright() as playwright:
+                browser = launch(playwright, browser_args)
+                results[SLOW_3G.name, FLOOR] = [
+                    visit(browser, link, SLOW_3G, FLOOR, [], True) for _ in range(args.runs)
+                ]
+                browser.close()
 
     via = (
         "nginx, TLS 1.3 and HTTP/2 (deploy/nginx.conf)"
@@ -334,7 +406,9 @@ def main() -> int:
             f"  {'screen':<10}{'first visit':>12}{'round trips':>13}{'until usable':>14}"
             f"{'in all':>10}{'repeat':>9}{'doc':>7}{'paint':>8}{'reload':>9}"
         )
-        for screen in screens:
+        for screen in [*screens, FLOOR]:
+            if (profile.name, screen) not in results:
+                continue
             runs = results[profile.name, screen]
             firsts = [f for f, _ in runs]
             first = statistics.median(f.seconds for f in firsts)
@@ -364,6 +438,11 @@ def main() -> int:
                     print("      repeat visit:")
                     for line in runs[0][1].timeline:
                         print(f"      {line}")
+        if (profile.name, FLOOR) in results:
+            print(
+                f"  {FLOOR}: a one-line page its service worker serves from its cache, opened "
+                "again as the screens are: no screen opens faster on this machine"
+            )
         budget = f"first visit ≤ {first_budget} s"
         if repeat_budget:
             budget += f", repeat ≤ {repeat_budget} s"

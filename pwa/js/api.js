@@ -71,6 +71,13 @@ function urlFor(path, params) {
   return qs ? `${path}?${qs}` : path;
 }
 
+/** Forget the screens the service worker keeps as last drawn (pwa.js's keepScreen): the
+ * dashboard's is personal. */
+export async function forgetScreens() {
+  for (const name of (await globalThis.caches?.keys().catch(() => [])) || [])
+    if (name.startsWith('portal-screens-')) await caches.delete(name).catch(() => false);
+}
+
 /**
  * The phone's last copy of a GET that the service worker keeps (public data: the catalog), or
  * null: a screen draws it at once, then what `getJSON` brings. Says "updated 10:42" meanwhile.

@@ -5,7 +5,7 @@
 // service worker keeps those used, and all of them once signed in.
 // A kiosk keeps nothing personal and shows its frame (screens/kiosk-chrome.js).
 import { loadLang, currentLang, t, rememberNothing } from './i18n.js';
-import { detectKiosk } from './api.js';
+import { detectKiosk, forgetScreens } from './api.js';
 import { startStatus, render as renderStatus } from './status.js';
 import { registerSender, startOutbox } from './outbox.js';
 import { account, onAccount, checkSession } from './session.js';
@@ -56,11 +56,13 @@ function rootFor(main) {
 /** Draw the screen for the current hash; a failure becomes a message, not a blank screen. @param {HTMLElement} main */
 async function render(main) {
   const root = rootFor(main);
+  const mine = drawing;
   const [path, query] = location.hash.split('?');
   const [name, match] = route(path);
   try {
     if (acting && (await import('./acting.js')).closedHere(name, root)) return;
     await (await load(name)).render(root, new URLSearchParams(query || ''), match);
+    if (mine === drawing) keepDrawn();
   } catch (error) {
     const key = navigator.onLine ? 'error.network' : 'error.offline';
     root.replaceChildren(el('p', { class: 'error', role: 'alert', 'data-i18n': key }, t(key)));
@@ -69,6 +71,12 @@ async function render(main) {
 }
 /** Installable and offline (pwa.js): off the first screen's path, as it registers the worker. */
 const pwa = () => import('./pwa.js');
+/** Not a kiosk, nor a delegate acting for someone: decided at start, below. */
+let ownPhone = false;
+/** The worker keeps the screen as drawn, to show it at once when the app opens again (pwa.js). */
+function keepDrawn() {
+  if (ownPhone && navigator.serviceWorker?.controller) pwa().then((p) => p.keepScreen(view), () => {});
+}
 
 function labelLangButton() {
   langButton.lang = currentLang() === 'th' ? 'en' : 'th';
@@ -80,6 +88,7 @@ const STAFF_LINKS = /** @type {Record<string, [string, string]>} */
 /** Whose screens and bell were last started: the session check at start confirms the same
  * person (session.js tells its listeners on every check), which needs neither again. */
 let startedFor = /** @type {number | undefined} */ (undefined);
+let accountShown = false;
 
 /** The menu offers "Sign in" or "My account"; a signed-in citizen's screens are kept offline. */
 function showAccount() {
@@ -89,7 +98,10 @@ function showAccount() {
   accountLink.href = href;
   accountLink.dataset.i18n = key;
   accountLink.textContent = t(key);
+  const atStart = !accountShown;
+  accountShown = true;
   if (me?.id === startedFor) return;
+  if (!atStart) forgetScreens(); // another person, or nobody: the kept drawings were the last one's
   startedFor = me?.id;
   if (me && !device) pwa().then((p) => p.warmScreens(), () => {});
   if (me?.role === 'citizen' && !device && !acting) import('./screens/bell.js').then((b) => b.start(bell), () => {});
@@ -102,6 +114,8 @@ langButton.addEventListener('click', async () => {
   render(view);
 });
 addEventListener('hashchange', () => { render(view); view.focus(); });
+// Leaving the app (another app, the phone locked): what it shows is what opens next time.
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') keepDrawn(); });
 // A push while the app is open (sw.js tells its pages): lists of statuses show it at once.
 navigator.serviceWorker?.addEventListener('message', (event) => {
   if (event.data?.type === 'push' && /^#\/(dashboard|notifications)$/.test(location.hash)) render(view);
@@ -117,6 +131,8 @@ if (device) {
   await checkSession().catch(() => {});
   await (await import('./screens/kiosk-chrome.js')).start(view);
 }
+ownPhone = !device && !acting;
+if (acting) forgetScreens(); // the delegate's own dashboard is not the one they act on
 labelLangButton();
 showAccount();
 onAccount(showAccount);
@@ -144,6 +160,7 @@ const parts = {
   notice: part('notice'),
   install: /** @type {HTMLButtonElement} */ (part('install')),
   installHelp: part('install-help'),
+  keepDrawn,
 };
 Promise.all([drawn, checked]).then(() => {
   forgetAhead();

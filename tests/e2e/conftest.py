@@ -221,6 +221,22 @@ def wait_for_data_copies(page: Page, count: int = 1) -> None:
     )
 
 
+KEPT_SCREEN = """async () => {
+    const name = (await caches.keys()).find((n) => n.startsWith('portal-screens-'));
+    const [path] = location.hash.split('?');
+    const screen = encodeURIComponent(path.length > 1 ? path : '#/');
+    const key = `/__screen/${document.documentElement.lang}/${screen}`;
+    return Boolean(name && (await (await caches.open(name)).match(key)));
+}"""
+"""The service worker keeps the screen on show, as drawn (sw.js's keepScreen)."""
+
+
+def wait_for_kept_screen(page: Page) -> None:
+    """Until the service worker keeps the screen on show as drawn, to serve it inside the shell
+    when the app opens again (catalog, sign-in, dashboard)."""
+    eventually(page, KEPT_SCREEN)
+
+
 def virtual_authenticator(page: Page) -> tuple[CDPSession, str]:
     """A CDP virtual authenticator for `page`: a phone with a screen lock and passkey storage
     (resident keys, user verification). Returns the CDP session and the authenticator id."""

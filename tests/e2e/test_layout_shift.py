@@ -26,6 +26,7 @@ from tests.e2e.conftest import (
     eventually,
     logged_errors,
     raw_keys,
+    wait_for_kept_screen,
     wait_for_service_worker,
     wait_until_quiet,
 )
@@ -154,6 +155,8 @@ def _visit_twice(page: Page, url: str, ready: str) -> dict[str, list[dict[str, A
     expect(page.locator("[data-module=notice]")).to_be_visible()  # "ready to work offline"
     wait_until_quiet(page)
     first = _shifts(page)
+    if url.split("/", 3)[3] in ("", "#/signin", "#/dashboard"):
+        wait_for_kept_screen(page)  # opened again inside the HTML, then drawn over by its module
     page.reload()
     _settle(page, ready)
     return {"first visit": first, "repeat visit": _shifts(page)}

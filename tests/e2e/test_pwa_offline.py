@@ -13,6 +13,7 @@ from tests.e2e.conftest import (
     eventually,
     page_build,
     wait_for_data_copies,
+    wait_for_kept_screen,
     wait_for_service_worker,
 )
 
@@ -31,8 +32,11 @@ def test_first_visit_installs_the_service_worker_and_precaches_the_shell(
     # control and the page asked again (keepCopies), a moment later.
     wait_for_data_copies(page)
 
+    wait_for_kept_screen(page)  # the catalog as drawn, to open with next time
     caches = page.evaluate("() => caches.keys()")
-    assert sorted(caches) == sorted([f"portal-shell-{build}", "portal-data"])
+    assert sorted(caches) == sorted(
+        [f"portal-shell-{build}", "portal-data", f"portal-screens-{build}"]
+    )
     cached = page.evaluate(
         """async (name) => (await (await caches.open(name)).keys())
             .map((r) => new URL(r.url).pathname)""",

@@ -15,6 +15,7 @@ from tests.e2e.conftest import (
     LiveServer,
     eventually,
     page_build,
+    wait_for_kept_screen,
     wait_for_service_worker,
     wait_until_quiet,
 )
@@ -69,4 +70,9 @@ def test_update_prompt_appears_after_a_deploy(
     expect(page.locator(".card")).to_have_count(10)
     expect(notice).to_be_hidden()
     eventually(page, "async (old) => !(await caches.keys()).includes(`portal-shell-${old}`)", old)
-    assert sorted(page.evaluate("() => caches.keys()")) == ["portal-data", f"portal-shell-{new}"]
+    wait_for_kept_screen(page)  # the old build's drawing went with it; the new one keeps its own
+    assert sorted(page.evaluate("() => caches.keys()")) == [
+        "portal-data",
+        f"portal-screens-{new}",
+        f"portal-shell-{new}",
+    ]

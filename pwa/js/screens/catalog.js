@@ -20,6 +20,9 @@ const repeatVisit = Boolean(navigator.serviceWorker?.controller);
 /** @param {HTMLElement} root @param {URLSearchParams} params */
 export async function render(root, params) {
   let offset = Number(params.get('offset') || 0);
+  // Typed into the catalog as last drawn (the worker serves it inside the shell: sw.js) before
+  // this module ran: kept, and searched for.
+  const typed = (/** @type {HTMLInputElement | null} */ (root.querySelector('#q'))?.value || '').trim();
   /** @param {string} q @param {string} agency @param {string} lifeEvent @returns {Query} */
   const query = (q, agency, lifeEvent) => ({ q: q.trim(), agency, life_event: lifeEvent, limit: PAGE, offset });
   const first = query(params.get('q') || '', params.get('agency') || '', params.get('life_event') || '');
@@ -36,7 +39,7 @@ export async function render(root, params) {
 
   const form = el('form', { class: 'filters', role: 'search' });
   const q = /** @type {HTMLInputElement} */ (
-    el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || '' })
+    el('input', { type: 'search', id: 'q', name: 'q', value: params.get('q') || typed })
   );
   const agency = select('agency', view.agencies, params.get('agency'));
   const lifeEvent = select('life_event', events, params.get('life_event'));
@@ -92,6 +95,7 @@ export async function render(root, params) {
   });
   form.addEventListener('submit', (event) => { event.preventDefault(); offset = 0; refresh(); });
   show(view.services, Boolean(kept) && !navigator.onLine);
+  if (typed && !params.get('q')) refresh();
   if (kept) {
     // The copy is on screen: bring in what changed, unless the citizen has searched meanwhile.
     const answer = await fresh.catch(() => null);

@@ -3,7 +3,7 @@
 // answers (dashboard, application details, profile, wallet lists) and drafts typed into forms.
 // All of it belongs to one person (OWNER_KEY): it is wiped on sign-out, and when somebody else
 // signs in on the same phone. A kiosk (a shared device) keeps none of it.
-import { ApiError, getJSON, isKiosk, announce } from '../api.js';
+import { ApiError, getJSON, isKiosk, announce, forgetScreens } from '../api.js';
 import { store } from '../db.js';
 import { clear as clearOutbox, replay, list } from '../outbox.js';
 import { OWNER_KEY, PUSH_KEY, setAccount, account, actingFor } from '../session.js';
@@ -82,6 +82,7 @@ export const drafts = {
 export async function clearPersonal() {
   await Promise.all([store('data').clear(), store('drafts').clear(), clearOutbox()]);
   await caches?.delete('portal-data').catch(() => false);
+  await forgetScreens();
   localStorage.removeItem(OWNER_KEY);
   localStorage.removeItem(PUSH_KEY);
 }
