@@ -77,13 +77,18 @@ def signed_in_cookies(server: LiveServer) -> list[dict[str, str]]:
     a browser that holds them (a phone whose browser data was cleared but for its cookies)."""
     server.forget_rate_limits()
     with citizen(server, thai_id()) as api:
-        api.call(
-            "POST",
-            "/api/v1/applications",
-            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
-            **{"Idempotency-Key": f"signed-in-{time.time()}"},
-        )
-        return [
-            {"name": name, "value": value, "url": server.url}
-            for name, value in api.http.cookies.items()
-        ]
+        return applied(api, server)
+
+
+def applied(api: Api, server: LiveServer) -> list[dict[str, str]]:
+    """This citizen submits an application over the API: their session's cookies, after."""
+    api.call(
+        "POST",
+        "/api/v1/applications",
+        {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
+        **{"Idempotency-Key": f"signed-in-{time.time()}"},
+    )
+    return [
+        {"name": name, "value": value, "url": server.url}
+        for name, value in api.http.cookies.items()
+    ]

@@ -18,8 +18,7 @@ from tests.e2e.conftest import (
     wait_for_kept_screen,
     wait_for_service_worker,
 )
-from tests.e2e.staff import citizen, signed_in_cookies
-from tests.support.applications import HEALTH_ANSWERS
+from tests.e2e.staff import applied, citizen, signed_in_cookies
 from tests.support.flows import thai_id
 
 pytestmark = pytest.mark.browser
@@ -195,16 +194,7 @@ def test_a_session_ended_elsewhere_takes_the_kept_dashboard_with_it(
 ) -> None:
     live_server.forget_rate_limits()
     with citizen(live_server, thai_id()) as api:
-        api.call(
-            "POST",
-            "/api/v1/applications",
-            {"service": "change-health-unit", "answers": HEALTH_ANSWERS, "submit": True},
-            **{"Idempotency-Key": "kept-then-ended"},
-        )
-        cookies = [
-            {"name": name, "value": value, "url": live_server.url}
-            for name, value in api.http.cookies.items()
-        ]
+        cookies = applied(api, live_server)
         code = _signed_in_dashboard(context, live_server, cookies)
         api.call("POST", "/api/v1/auth/signout")  # "sign out" on the server, not on this phone
 
