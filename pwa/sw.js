@@ -9,7 +9,7 @@
 //                         control), and all of them on `{type: 'warm'}` (a citizen signed in)
 //   portal-data           last good copy of each API GET, for reading offline
 //   portal-screens-<build> the shell with a screen inside it as the page last drew it (catalog,
-//                         sign-in, dashboard: `{type: 'screen'}` from pwa.js), served when the
+//                         sign-in, dashboard: `{type: 'screen'}` from keep-screen.js), served when the
 //                         app opens again, so the screen shows at first paint; the dashboard's is
 //                         personal: local.js's clearPersonal deletes the cache, as does a kiosk
 //   portal-prefs          the citizen's language (`{type: 'lang', lang}` from the page), so

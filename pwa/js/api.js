@@ -71,7 +71,7 @@ function urlFor(path, params) {
   return qs ? `${path}?${qs}` : path;
 }
 
-/** Forget the screens the service worker keeps as last drawn (pwa.js's keepScreen): the
+/** Forget the screens the service worker keeps as last drawn (keep-screen.js): the
  * dashboard's is personal. */
 export async function forgetScreens() {
   for (const name of (await globalThis.caches?.keys().catch(() => [])) || [])

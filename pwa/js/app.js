@@ -73,9 +73,10 @@ async function render(main) {
 const pwa = () => import('./pwa.js');
 /** Not a kiosk, nor a delegate acting for someone: decided at start, below. */
 let ownPhone = false;
-/** The worker keeps the screen as drawn, to show it at once when the app opens again (pwa.js). */
+/** The worker keeps the screen as drawn, to show it at once when the app opens again. */
 function keepDrawn() {
-  if (ownPhone && navigator.serviceWorker?.controller) pwa().then((p) => p.keepScreen(view), () => {});
+  if (ownPhone && navigator.serviceWorker?.controller)
+    import('./keep-screen.js').then((m) => m.keepScreen(view), () => {});
 }
 
 function labelLangButton() {

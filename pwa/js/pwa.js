@@ -4,12 +4,12 @@
 // the citizen (the new worker waits until they accept; svgomg does the same), and shows an
 // install button where the browser offers one (beforeinstallprompt), guidance otherwise.
 import { keepCopies } from './api.js';
-import { t, currentLang } from './i18n.js';
+import { t } from './i18n.js';
 import { el } from './views/dom.js';
 
 /**
  * A kiosk: no install prompt, no service worker, no caches (all would outlive the visit).
- * `keepDrawn` hands the worker the screen as drawn (keepScreen), once it is in control.
+ * `keepDrawn` hands the worker the screen as drawn (keep-screen.js), once it is in control.
  * @param {{notice: HTMLElement, install: HTMLButtonElement, installHelp: HTMLElement, keepDrawn: () => void}} parts
  * @param {boolean} [kiosk]
  */
@@ -51,28 +51,6 @@ export async function startPwa({ notice, install, installHelp, keepDrawn }, kios
       else show(notice, 'notice.offlineReady', 'notice.close', () => {});
     });
   });
-}
-
-/** Screens whose last drawing the worker keeps inside the shell (sw.js): when the app opens
- * again it shows at first paint, before a module has run, and the screen draws the same over
- * it. Hash routes; '#/' is the catalog. */
-const KEPT_SCREENS = ['#/', '#/signin', '#/dashboard'];
-
-/**
- * Hand the worker what `main` shows now, unless it is a search, a one-time message, a
- * problem or a wait: those are not what the citizen should see first next time.
- * @param {HTMLElement} view
- */
-export function keepScreen(view) {
-  const worker = navigator.serviceWorker?.controller;
-  const [path, query] = location.hash.split('?');
-  const screen = path.length > 1 ? path : '#/';
-  if (!worker || query !== undefined || !KEPT_SCREENS.includes(screen)) return;
-  const shown = [...view.querySelectorAll('.flash, .error, [role=alert], [aria-busy=true]')];
-  if (shown.some((node) => !node.closest('[hidden]') && node.textContent?.trim())) return;
-  if (view.textContent?.includes(t('loading'))) return;
-  const large = screen === '#/dashboard' && document.documentElement.classList.contains('large-text');
-  worker.postMessage({ type: 'screen', screen, lang: currentLang(), html: view.innerHTML, large });
 }
 
 /** The screens this page loaded before the worker took control: keep them (from the HTTP cache). */
