@@ -49,7 +49,7 @@ const SHELL_CACHE = `${PREFIX}shell-${BUILD}`;
 const DATA_CACHE = `${PREFIX}data`;
 const PREFS_CACHE = `${PREFIX}prefs`;
 const SCREENS_CACHE = `${PREFIX}screens-${BUILD}`;
-/** Hash routes whose last drawing is kept (pwa.js sends them; '#/' is the catalog). */
+/** Hash routes whose last drawing is kept (keep-screen.js sends them; '#/' is the catalog). */
 const KEPT_SCREENS = ['#/', '#/signin', '#/dashboard'];
 const LANGUAGES = ['th', 'en']; // th: the shell's own markup; others: `/?lang=<code>`
 const API = '/api/v1/';
