@@ -89,7 +89,6 @@ const STAFF_LINKS = /** @type {Record<string, [string, string]>} */
 /** Whose screens and bell were last started: the session check at start confirms the same
  * person (session.js tells its listeners on every check), which needs neither again. */
 let startedFor = /** @type {number | undefined} */ (undefined);
-let accountShown = false;
 
 /** The menu offers "Sign in" or "My account"; a signed-in citizen's screens are kept offline. */
 function showAccount() {
@@ -99,10 +98,7 @@ function showAccount() {
   accountLink.href = href;
   accountLink.dataset.i18n = key;
   accountLink.textContent = t(key);
-  const atStart = !accountShown;
-  accountShown = true;
   if (me?.id === startedFor) return;
-  if (!atStart) forgetScreens(); // another person, or nobody: the kept drawings were the last one's
   startedFor = me?.id;
   if (me && !device) pwa().then((p) => p.warmScreens(), () => {});
   if (me?.role === 'citizen' && !device && !acting) import('./screens/bell.js').then((b) => b.start(bell), () => {});

@@ -4,7 +4,7 @@
 // screens know at once, even offline, and checks it with the server when a session cookie
 // exists (the CSRF cookie is set with it and readable: no cookie, no request on a first visit).
 // A kiosk keeps it in memory, with the citizen being served.
-import { getJSON, isKiosk } from './api.js';
+import { getJSON, isKiosk, forgetScreens } from './api.js';
 import { CSRF_COOKIE } from './outbox.js';
 
 /** How the CSRF token of a session with nobody signed in begins (the server's ANONYMOUS_CSRF). */
@@ -46,6 +46,8 @@ export function onAccount(fn) { listeners.add(fn); }
 
 /** Remember who signed in (or, with null, that nobody is). @param {Account | null} value */
 export function setAccount(value) {
+  // Another person, or nobody: the screens the worker kept as drawn were the last one's.
+  if (value?.id !== account()?.id) forgetScreens();
   if (isKiosk()) kept = value;
   else if (value) localStorage.setItem(KEY, JSON.stringify(value));
   else localStorage.removeItem(KEY);
