@@ -49,7 +49,8 @@ from backend.lib.errors import NotFoundError, ValidationFailedError
 from backend.lib.metrics import http_outcome, metrics
 from backend.settings import Settings
 from backend.system.audit import Actor, record
-from backend.system.hotcache import EVERYONE, announce, catalog_memo, forget_here
+from backend.system.catalog_memory import catalog_memo
+from backend.system.hotcache import EVERYONE, announce, forget_here
 from backend.system.outbox.http import HttpHandler
 from backend.system.outbox.outcomes import Dead, Delivered, Drop, Message, Outcome, Retry
 from backend.system.outbox.queue import (

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
@@ -81,13 +82,45 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._idle: list[aiosqlite.Connection] = []
         self._slots: asyncio.Semaphore | None = None
         self._closing: set[asyncio.Task[None]] = set()
+        self._inline: tuple[int, sqlite3.Connection] | None = None
 
     def start_pool(self, size: int) -> None:
         if sqlite3.sqlite_version_info >= (3, 35):  # older: Piccolo's own insert path
             self._slots = asyncio.Semaphore(size)
+            # Made here, on the event loop's thread: the only one that may use it.
+            inline = sqlite3.connect(**{**self.connection_kwargs, "timeout": 0})
+            inline.row_factory = dict_factory
+            inline.execute("PRAGMA foreign_keys = 1")
+            self._inline = threading.get_ident(), inline
+
+    def read_inline(self, query: str, args: Sequence[Any]) -> list[dict[str, Any]] | None:
+        """A short read (`lib.statements.Statement.inline`) on this thread's own connection,
+        without the hop to a connection's thread: that hop (aiosqlite's queue, two thread
+        switches) cost more CPU than the query, twice over on a dashboard request. It never
+        waits: the database is in WAL mode, where readers take no lock a writer holds, and
+        with no busy timeout the rare wait (a checkpoint resetting the log) is None here,
+        and the caller goes the usual way, which waits."""
+        held = self._inline
+        if held is None or held[0] != threading.get_ident():
+            return None
+        try:
+            cursor = held[1].execute(query, args)
+            try:
+                rows: list[dict[str, Any]] = cursor.fetchall()
+            finally:
+                cursor.close()  # its read transaction ends with it
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return None
+            raise
+        return rows
 
     async def close_pool(self) -> None:
         self._slots = None
+        if self._inline is not None:
+            _, inline = self._inline
+            self._inline = None
+            inline.close()
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
@@ -344,20 +377,11 @@ def _with_writes(query: QueryString, writes: Sequence[QueryString]) -> QueryStri
     return QueryString(f"WITH {names} {{}}", *writes, query)
 
 
-async def _keep_session(_: Any) -> None:
-    """Pool release hook in place of asyncpg's default reset query (advisory unlock, CLOSE ALL,
-    UNLISTEN, RESET ALL): a round trip after every query, as Piccolo takes a connection per
-    query. Pooled connections never hold that session state here (the migration lock has a
-    connection of its own); asyncpg still rolls back a transaction left open."""
-
-
 async def open_pool(engine: Engine[Any], min_size: int, max_size: int) -> None:
     """Start PostgreSQL's connection pool (`min_size`..`max_size` connections), or let a
     pooled SQLite engine keep its connections (SQLITE_POOL_SIZE)."""
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(
-            min_size=min_size, max_size=max_size, reset=_keep_session
-        )
+        await engine.start_connection_pool(min_size=min_size, max_size=max_size)
     elif isinstance(engine, PooledSQLiteEngine):
         engine.start_pool(SQLITE_POOL_SIZE)
 

@@ -22,9 +22,13 @@ class Statement:
     same text on a kept connection is a prepared statement, parsed once per connection
     (asyncpg's statement cache)."""
 
-    __slots__ = ("postgres", "sqlite", "template")
+    __slots__ = ("inline", "postgres", "sqlite", "template")
 
-    def __init__(self, sql: str) -> None:
+    def __init__(self, sql: str, *, inline: bool = False) -> None:
+        self.inline = inline
+        """A read of a few rows by index (a request's session, its dashboard): on SQLite run
+        on the event loop's own connection, never waiting for a lock (`PooledSQLiteEngine.
+        read_inline`)."""
         self.template = sql
         parts = sql.split("{}")
         self.postgres = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
@@ -45,6 +49,9 @@ async def fetch(statement: Statement, *args: Any) -> Sequence[Any]:
             records: Sequence[Any] = await engine._run_in_pool(statement.postgres, args)
             return records
     elif isinstance(engine, PooledSQLiteEngine) and engine._pooled():
+        read = engine.read_inline(statement.sqlite, args) if statement.inline else None
+        if read is not None:
+            return read
         return await engine._run_pooled(statement.sqlite, args)
     rows: Sequence[Any] = await engine.run_querystring(QueryString(statement.template, *args))
     return rows

@@ -20,9 +20,9 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import brotli  # type: ignore[import-untyped]
 from piccolo.engine.base import Engine
@@ -33,6 +33,7 @@ from backend.lib.middleware import BROTLI_QUALITY
 from backend.system.counters import CHANGES, next_value
 
 __all__ = [
+    "CATALOG_VERSION",
     "EVERYONE",
     "POLL_S",
     "HotCache",
@@ -40,7 +41,6 @@ __all__ = [
     "announce",
     "brotli_of",
     "cache_of",
-    "catalog_memo",
     "feed_row",
     "forget_here",
 ]
@@ -74,6 +74,14 @@ COUNTER = CHANGES
 _BATCH = 1000
 
 _ADD = "INSERT INTO cache_event (seq, account, at) VALUES ({}, {}, {})"
+_CATALOG_CHANGED = (
+    "INSERT INTO change_counter (name, value) VALUES ('catalog', {}) "
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+)
+CATALOG_VERSION = "(SELECT value FROM change_counter WHERE name = 'catalog')"
+"""SQL for the catalog's version, for a statement to read beside its rows
+(system.catalog_memory.catalog_as_of):
+the number of the last `announce(EVERYONE)` (NULL before the first). One key lookup."""
 _LAST = "SELECT COALESCE(MAX(seq), 0) AS seq FROM cache_event"
 _NEWER = "SELECT seq, account FROM cache_event WHERE seq > {} ORDER BY seq LIMIT {}"
 _CHECK = "SELECT token_hash, revoked_at, last_seen_at FROM session WHERE token_hash IN ({})"
@@ -111,6 +119,8 @@ class HotCache:
         """What `catalog_memo` read, with when."""
         self.catalog_generation = 0
         """Moves on whenever the catalog's memory is forgotten (`catalog_memo`)."""
+        self._as_of: dict[Hashable, tuple[float, int | None, Any]] = {}
+        """What `catalog_as_of` read: when, at which catalog version."""
 
     @property
     def live(self) -> bool:
@@ -199,6 +209,7 @@ class HotCache:
     def _forget_catalog(self) -> None:
         self.catalog_generation += 1
         self._catalog.clear()
+        self._as_of.clear()
 
     def _forget_pages(self) -> None:
         self.generation += 1
@@ -339,36 +350,11 @@ async def announce(account_id: int, seq: int | None = None) -> None:
         if seq is None:
             seq = await next_value(COUNTER)
         await engine.run_querystring(QueryString(_ADD, seq, account_id, dt.datetime.now(dt.UTC)))
+        if account_id == EVERYONE:  # the catalog's version (CATALOG_VERSION)
+            await engine.run_querystring(QueryString(_CATALOG_CHANGED, seq))
         cache_of(engine).forget(account_id)
 
     before_commit(add)
-
-
-T = TypeVar("T")
-
-
-async def catalog_memo(key: Hashable, read: Callable[[], Awaitable[T | None]]) -> T | None:
-    """`read()` (what the catalog says: a service's form and fee, an agency's webhook switch),
-    remembered by this process under `key` until the catalog changes: every write to it
-    announces `EVERYONE` in its transaction, which each process's feed poll sees within
-    `POLL_S` of the commit, as a concurrent request would have read the old row anyway (the
-    writing process forgets after its commit: `forget_here(EVERYONE)`); and for at most
-    `CATALOG_MAX_AGE_S`. While the feed is not live, read every time. Nothing is remembered
-    of a `None`."""
-    cache = cache_of(current_engine())
-    if not cache.live:
-        return await read()
-    held = cache._catalog.get(key)
-    if held is not None and time.monotonic() - held[0] <= CATALOG_MAX_AGE_S:
-        value: T = held[1]
-        return value
-    generation = cache.catalog_generation
-    read_at = time.monotonic()
-    fresh = await read()
-    # Not if the catalog changed while it was read: the row may be the old one.
-    if fresh is not None and cache.catalog_generation == generation and cache.live:
-        cache._catalog[key] = (read_at, fresh)
-    return fresh
 
 
 def feed_row(account_id: int, seq: int | QueryString) -> QueryString:

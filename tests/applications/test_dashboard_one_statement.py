@@ -16,10 +16,13 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from piccolo.querystring import QueryString
 
 from backend.accounts.tables import Session
 from backend.applications import fastpath
+from backend.catalog.tables import Service
 from backend.lib.db import current_engine
+from backend.system import hotcache
 from tests.support.applications import OFFICER, agency_id, apply, set_status
 from tests.support.flows import enrol_staff
 
@@ -56,6 +59,16 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     for pooled in ("_run_in_pool", "_run_pooled"):
         if hasattr(kind, pooled):
             counting(pooled, str)
+    if hasattr(kind, "read_inline"):  # SQLite's short reads, on the loop's own connection
+        inline = kind.read_inline
+
+        def read_inline(engine: Any, sql: str, args: Any) -> Any:
+            rows = inline(engine, sql, args)
+            if rows is not None:  # else it goes on to `_run_pooled`, which counts it
+                seen.append(sql)
+            return rows
+
+        monkeypatch.setattr(kind, "read_inline", read_inline)
     return seen
 
 
@@ -190,3 +203,81 @@ async def test_the_activity_is_recorded(client: Client, statements: list[str]) -
     row = await Session.select(Session.last_seen_at).where(Session.account.is_not_null()).first()
     assert row is not None
     assert dt.datetime.now(dt.UTC) - row["last_seen_at"] < dt.timedelta(minutes=1)
+
+
+async def _name_on_card(client: Client) -> str:
+    card = (await client.get("/api/v1/dashboard")).json()["items"][0]
+    return f"{card['service']['slug']}: {card['service']['name']['en']}"
+
+
+async def _by_hand(sql: str, *args: Any) -> None:
+    """A change written straight to the database: this process is not told (another
+    process's, or an operator's in SQL)."""
+    await current_engine().run_querystring(QueryString(sql, *args))
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_catalog_change_elsewhere_names_the_next_dashboard(client: Client) -> None:
+    """Names come from the process's memory of the catalog while the catalog's version, read
+    with the rows, holds: another process's rename moves it (`announce(EVERYONE)`), and the
+    very next dashboard here says the new name, with nothing in this process told."""
+    await apply(client)
+    before = await _name_on_card(client)
+    assert before.startswith("change-health-unit: ") and not before.endswith("Renamed")
+    await _by_hand("UPDATE service SET name_en = 'Renamed' WHERE slug = 'change-health-unit'")
+    assert await _name_on_card(client) == before  # remembered: the version did not move
+    await _by_hand(
+        "INSERT INTO change_counter (name, value) VALUES ('catalog', 1000000) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+    )
+    assert await _name_on_card(client) == "change-health-unit: Renamed"
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_rename_by_hand_shows_once_the_memory_is_old(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await apply(client)
+    before = await _name_on_card(client)
+    await _by_hand("UPDATE service SET name_en = 'By hand' WHERE slug = 'change-health-unit'")
+    assert await _name_on_card(client) == before
+    monkeypatch.setattr(hotcache, "CATALOG_MAX_AGE_S", 0.0)
+    assert await _name_on_card(client) == "change-health-unit: By hand"
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_service_added_since_the_names_were_read_is_named(client: Client) -> None:
+    app_id = (await apply(client)).json()["id"]
+    await _name_on_card(client)  # the names, remembered
+    columns = [c._meta.db_column_name for c in Service._meta.columns if c._meta.name != "id"]
+    copied = ", ".join(columns)
+    chosen = copied.replace("slug", "'added-since'").replace("name_en", "'Added since'")
+    await _by_hand(
+        f"INSERT INTO service ({copied}) SELECT {chosen} FROM service "
+        "WHERE slug = 'change-health-unit'"
+    )
+    await _by_hand(
+        "UPDATE application SET service = (SELECT id FROM service WHERE slug = 'added-since') "
+        "WHERE id = {}",
+        app_id,
+    )
+    assert await _name_on_card(client) == "added-since: Added since"
+
+
+async def test_a_catalog_write_moves_the_catalog_version() -> None:
+    """What other processes' dashboards see move: the version is the feed row's number."""
+    from backend.catalog.demo_data import SERVICES
+    from backend.catalog.services import upsert_service
+    from backend.lib.db import write_transaction
+
+    version = f"SELECT {hotcache.CATALOG_VERSION} AS v"
+    assert (await current_engine().run_querystring(QueryString(version)))[0]["v"] is None
+    demo = next(s for s in SERVICES if s["slug"] == "change-health-unit")
+    async with write_transaction():
+        data = {k: v for k, v in demo.items() if k != "agency"}
+        await upsert_service(demo["agency"], {**data, "name_en": "Renamed"})
+    moved = (await current_engine().run_querystring(QueryString(version)))[0]["v"]
+    feed = await current_engine().run_querystring(
+        QueryString("SELECT MAX(seq) AS seq FROM cache_event WHERE account = 0")
+    )
+    assert moved == feed[0]["seq"] is not None

@@ -135,7 +135,7 @@ def test_the_app_opened_again_shows_the_screen_as_last_drawn_inside_its_html(
     expect(page.locator(ready).first).to_be_visible()
     assert page.evaluate("() => window.__inHtml") is True  # at the first paint, not after scripts
     expect(page.get_by_role("main")).to_contain_text(text)
-    assert page.evaluate("() => window.__drawn") is True  # and then its module drew it again
+    page.wait_for_function("() => window.__drawn === true")  # then its module draws it again
 
 
 def test_a_search_typed_before_the_app_started_is_kept_and_searched(

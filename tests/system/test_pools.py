@@ -19,6 +19,7 @@ from backend.accounts.sessions import hash_token
 from backend.applications.services.dashboards import Version, signed_in_dashboard
 from backend.catalog.tables import Agency
 from backend.lib.db import bind_engine, close_pool, make_engine, open_pool, write_transaction
+from backend.lib.statements import Statement, fetch
 from backend.settings import Settings
 from backend.system.tables import ChangeCounter
 from tests.support.applications import apply
@@ -90,4 +91,66 @@ async def test_hot_statements_answer_the_same_on_the_pool(client: Client, db: Da
         assert len(json.loads(unpooled[2])["items"]) == 2
         assert (await read(unpooled[1]))[2] == b"null"  # the client has it: no page
     finally:
+        await close_pool(engine)
+
+
+_AGENCIES = Statement("SELECT COUNT(*) AS n FROM agency", inline=True)
+
+
+async def test_a_short_read_on_sqlite_is_answered_on_the_loop(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Statement marked `inline` runs on the event loop's own SQLite connection, without
+    the hop to a connection's thread (lib.db.PooledSQLiteEngine.read_inline)."""
+    if db.kind != "sqlite":
+        pytest.skip("SQLite's connections")
+    engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))
+    await open_pool(engine, 1, 2)
+    bind_engine(engine)
+    try:
+
+        async def no_hop(*_: Any) -> Any:
+            raise AssertionError("went to a connection's thread")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(engine, "_run_pooled", no_hop)
+            assert (await fetch(_AGENCIES))[0]["n"] == len(db.snapshot["agency"])
+    finally:
+        await close_pool(engine)
+
+
+async def test_a_locked_sqlite_database_never_stalls_the_loop(db: Database) -> None:
+    """While another process holds the whole database (SQLite's exclusive locking mode), a
+    short read does not wait on the event loop's thread: it waits on a connection's thread,
+    the loop serving others meanwhile, and is answered once the lock goes."""
+    if db.kind != "sqlite":
+        pytest.skip("SQLite's locks")
+    engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))
+    blocker = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
+    blocker.execute("PRAGMA locking_mode = EXCLUSIVE")
+    blocker.execute("BEGIN EXCLUSIVE")
+    blocker.execute("UPDATE agency SET code = code")
+    await open_pool(engine, 1, 2)
+    bind_engine(engine)
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    def release() -> None:  # in WAL mode the lock stays until the connection closes
+        blocker.execute("COMMIT")
+        blocker.close()
+
+    ticker = asyncio.create_task(ticking())
+    try:
+        asyncio.get_running_loop().call_later(0.5, release)
+        async with asyncio.timeout(10):
+            assert (await fetch(_AGENCIES))[0]["n"] == len(db.snapshot["agency"])
+        assert ticks >= 20  # the loop ran through the wait
+    finally:
+        ticker.cancel()
+        blocker.close()
         await close_pool(engine)

@@ -36,7 +36,7 @@ from backend.lib.db import current_engine, write_transaction
 from backend.lib.errors import ValidationFailedError
 from backend.lib.schema import I18n
 from backend.system.audit import Actor, record
-from backend.system.hotcache import catalog_memo
+from backend.system.catalog_memory import catalog_memo
 from backend.system.registry import publish
 
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

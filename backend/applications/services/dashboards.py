@@ -3,6 +3,11 @@ in one statement (building the joined select with Piccolo cost more CPU than eve
 in the request: scripts/bench_dashboard.py), with the dashboard's version read in the same
 statement (one round trip, and `sync` and the rows come from one snapshot).
 
+The rows name their service and agency by id: the names come from this process's memory of
+the catalog (`_names`), kept while the catalog's version, read in the same statement, holds
+(system.hotcache.catalog_as_of). Joining the two tables for every row was a third of the
+database's work for the statement.
+
 `signed_in_dashboard` reads the session behind a cookie in that statement too: the request
 of a phone whose session and page this process does not remember (applications.fastpath)
 is one round trip in all.
@@ -15,21 +20,25 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from backend.accounts import sessions
-from backend.applications.schemas import Dashboard
-from backend.applications.services.reading import summary_of
+from backend.applications.schemas import ApplicationSummary, Dashboard, ServiceRef
+from backend.applications.services.reading import action_required, expected_of, identifying
+from backend.lib.schema import I18n
 from backend.lib.statements import Statement, fetch
+from backend.system.catalog_memory import catalog_as_of
+from backend.system.hotcache import CATALOG_VERSION
 
 __all__ = ["Version", "dashboard", "dashboard_version", "signed_in_dashboard"]
 
 Version = tuple[int, int]
 """(latest change number, number of applications): changes whenever the dashboard would."""
 
+# The answers only where the service has an identifying field (`identifying`): they can be
+# long, and most services have none.
 _ROW = """a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
-    a.deleted_at, a.submitted_at, s.processing_days,
-    s.slug AS service_slug, s.name_th AS service_th, s.name_en AS service_en, s.identifier,
-    CASE WHEN s.identifier <> '' THEN a.answers ELSE '' END AS id_answers,
-    g.code AS agency_code, g.name_th AS agency_th, g.name_en AS agency_en"""
-_FROM = "application a JOIN service s ON s.id = a.service JOIN agency g ON g.id = a.agency"
+    a.deleted_at, a.submitted_at, a.service, a.agency,
+    CASE WHEN a.service IN (SELECT id FROM service WHERE identifier <> '')
+    THEN a.answers ELSE '' END AS id_answers"""
+_FROM = "application a"
 
 
 def _version_of(account: str) -> str:
@@ -47,14 +56,20 @@ _SINCE = ("a.change_seq > {}", "change_seq")  # discarded drafts too, as `delete
 
 def _of_account(where: str, order: str) -> Statement:
     return Statement(
-        f"SELECT {_ROW}, v.seq AS version_seq, v.n AS version_n "  # noqa: S608 (constant)
+        f"SELECT {_ROW}, v.seq AS version_seq, v.n AS version_n, "  # noqa: S608 (constant)
+        f"{CATALOG_VERSION} AS catalog_version "
         f"FROM ({_version_of('{}')}) v CROSS JOIN {_FROM} "
-        f"WHERE a.account = {{}} AND {where} ORDER BY a.{order} LIMIT {{}}"
+        f"WHERE a.account = {{}} AND {where} ORDER BY a.{order} LIMIT {{}}",
+        inline=True,
     )
 
 
 _ROW_NAMES = [line.split()[-1].split(".")[-1] for line in _ROW.replace("\n", " ").split(", ")]
-_SESSION_NAMES = [f"session_{c}" for c in sessions.COLUMNS] + ["version_seq", "version_n"]
+_SESSION_NAMES = [f"session_{c}" for c in sessions.COLUMNS] + [
+    "version_seq",
+    "version_n",
+    "catalog_version",
+]
 
 
 def _with_session(where: str, order: str) -> Statement:
@@ -74,12 +89,14 @@ def _with_session(where: str, order: str) -> Statement:
         "THEN account END FROM me) AND (SELECT seq <> {} OR n <> {} FROM v) "
         f"AND {where} ORDER BY a.{order} LIMIT {{}}) d "
         f"UNION ALL SELECT {', '.join('NULL' for _ in _ROW_NAMES)}, "
-        f"{', '.join(f'me.{c}' for c in sessions.COLUMNS)}, v.seq, v.n, 1 FROM me CROSS JOIN v "
-        f"ORDER BY session_row, {order}"
+        f"{', '.join(f'me.{c}' for c in sessions.COLUMNS)}, v.seq, v.n, {CATALOG_VERSION}, 1 "
+        "FROM me CROSS JOIN v "
+        f"ORDER BY session_row, {order}",
+        inline=True,
     )
 
 
-_VERSION = Statement(_version_of("{}"))
+_VERSION = Statement(_version_of("{}"), inline=True)
 _PAGES = {kind: _of_account(*kind) for kind in (_NEWEST, _BEFORE, _SINCE)}
 _SIGNED_IN = {kind: _with_session(*kind) for kind in (_NEWEST, _BEFORE, _SINCE)}
 
@@ -106,13 +123,12 @@ async def dashboard(
     the `dashboard_version` these rows are of."""
     kind, bound = _kind(cursor, since)
     rows = await fetch(_PAGES[kind], account_id, account_id, *bound, limit + 1)
-    # No rows (nothing on this page, or nothing changed): the version on its own.
-    version = (
-        (int(rows[0]["version_seq"]), int(rows[0]["version_n"]))
-        if rows
-        else await dashboard_version(account_id)
-    )
-    return page_of(rows, version, limit=limit, since=since), version
+    if not rows:  # nothing on this page, or nothing changed: the version on its own
+        version = await dashboard_version(account_id)
+        return page_of(rows, version, _NO_NAMES, limit=limit, since=since), version
+    version = int(rows[0]["version_seq"]), int(rows[0]["version_n"])
+    names = await _names(rows[0]["catalog_version"], rows)
+    return page_of(rows, version, names, limit=limit, since=since), version
 
 
 async def signed_in_dashboard(
@@ -140,16 +156,88 @@ async def signed_in_dashboard(
     version = int(last["version_seq"]), int(last["version_n"])
     if version == known:
         return session, version, None
-    return session, version, page_of(rows[:-1], version, limit=limit, since=since)
+    rows = rows[:-1]
+    names = await _names(last["catalog_version"], rows) if rows else _NO_NAMES
+    return session, version, page_of(rows, version, names, limit=limit, since=since)
+
+
+class _Names:
+    """The catalog's names that cards show, by id, and each (service, agency) pair's
+    `ServiceRef`, made once (an application keeps the agency it was made to)."""
+
+    __slots__ = ("agencies", "refs", "services")
+
+    def __init__(
+        self, services: Sequence[Mapping[str, Any]], agencies: Sequence[Mapping[str, Any]]
+    ) -> None:
+        self.services = {r["id"]: r for r in services}
+        self.agencies = {r["id"]: r for r in agencies}
+        self.refs: dict[tuple[int, int], ServiceRef] = {}
+
+    def knows(self, rows: Sequence[Mapping[str, Any]]) -> bool:
+        return all(r["service"] in self.services and r["agency"] in self.agencies for r in rows)
+
+    def ref(self, service_id: int, agency_id: int) -> ServiceRef:
+        ref = self.refs.get((service_id, agency_id))
+        if ref is None:
+            service, agency = self.services[service_id], self.agencies[agency_id]
+            ref = self.refs[service_id, agency_id] = ServiceRef(
+                slug=service["slug"],
+                name=I18n(th=service["name_th"], en=service["name_en"]),
+                agency=agency["code"],
+                agency_name=I18n(th=agency["name_th"], en=agency["name_en"]),
+            )
+        return ref
+
+
+_NO_NAMES = _Names((), ())
+_SERVICES = Statement(
+    "SELECT id, slug, name_th, name_en, processing_days, identifier FROM service", inline=True
+)
+_AGENCIES = Statement("SELECT id, code, name_th, name_en FROM agency", inline=True)
+
+
+async def _read_names() -> _Names:
+    return _Names(await fetch(_SERVICES), await fetch(_AGENCIES))
+
+
+async def _names(catalog_version: int | None, rows: Sequence[Mapping[str, Any]]) -> _Names:
+    """The names of the rows' services and agencies, as of `catalog_version`: remembered
+    while it holds, read again when it moves or a row names one added since."""
+    names = await catalog_as_of(catalog_version, "dashboard-names", _read_names)
+    if not names.knows(rows):
+        names = await catalog_as_of(catalog_version, "dashboard-names", _read_names, again=True)
+    return names
+
+
+def _card(row: Mapping[str, Any], names: _Names) -> ApplicationSummary:
+    service = names.services[row["service"]]
+    status = row["status"]
+    return ApplicationSummary(
+        id=row["id"],
+        tracking_code=row["tracking_code"],
+        status=status,
+        updated_at=row["updated_at"],
+        service=names.ref(row["service"], row["agency"]),
+        action=action_required(row["action_required"]) if status == "needs_info" else None,
+        deleted=row["deleted_at"] is not None,
+        expected_by=expected_of(status, row["submitted_at"], service["processing_days"]),
+        detail=identifying(service["identifier"], row["id_answers"]),
+    )
 
 
 def page_of(
-    rows: Sequence[Mapping[str, Any]], version: Version, *, limit: int, since: int | None
+    rows: Sequence[Mapping[str, Any]],
+    version: Version,
+    names: _Names,
+    *,
+    limit: int,
+    since: int | None,
 ) -> Dashboard:
     """The page from up to `limit` + 1 rows (one more: there is a next page)."""
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [summary_of(r) for r in rows]
+    items = [_card(r, names) for r in rows]
     if since is not None:
         # More changes than one page: the client continues from the last one it got.
         sync = rows[-1]["change_seq"] if more else max(version[0], since)

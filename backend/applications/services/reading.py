@@ -19,7 +19,6 @@ from backend.applications.schemas import (
     ActionRequired,
     AgencyContact,
     ApplicationDetail,
-    ApplicationSummary,
     HistoryEntry,
     ServiceRef,
 )
@@ -81,41 +80,32 @@ def _service_ref(row: Mapping[str, Any]) -> ServiceRef:
 def expected(row: Mapping[str, Any]) -> dt.date | None:
     """The promised decision date of an undecided application (None: decided, a draft, or a
     service that promises no time)."""
-    if row["status"] not in ACTIVE or row["submitted_at"] is None:
+    return expected_of(row["status"], row["submitted_at"], row["processing_days"])
+
+
+def expected_of(status: str, submitted: Any, processing_days: int | None) -> dt.date | None:
+    """`expected`, from the application's status and submission time and its service's days."""
+    if status not in ACTIVE or submitted is None:
         return None
-    submitted = row["submitted_at"]
     if isinstance(submitted, str):  # SQLite, read with plain SQL
         submitted = dt.datetime.fromisoformat(submitted)
-    return expected_by(submitted, int(row["processing_days"] or 0))
+    return expected_by(submitted, int(processing_days or 0))
 
 
 MAX_DETAIL = 40
 """Characters of the identifying answer a card shows (a plate number fits with room)."""
 
 
-def identifying(row: Mapping[str, Any]) -> str:
-    """The answer to the service's identifying field (catalog `identifies`), as text; '' when
-    the service marks none or the answer is not plain (a sealed ID number is never shown)."""
-    if not row.get("identifier") or not row.get("id_answers"):
+def identifying(identifier: str, answers: str) -> str:
+    """The answer (in the application's `answers` JSON) to the service's identifying field
+    (catalog `identifies`), as text; '' when the service marks none or the answer is not
+    plain (a sealed ID number is never shown)."""
+    if not identifier or not answers:
         return ""
-    value = json.loads(row["id_answers"]).get(row["identifier"])
+    value = json.loads(answers).get(identifier)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return ""
     return str(value)[:MAX_DETAIL]
-
-
-def summary_of(row: Mapping[str, Any]) -> ApplicationSummary:
-    return ApplicationSummary(
-        id=row["id"],
-        tracking_code=row["tracking_code"],
-        status=row["status"],
-        updated_at=row["updated_at"],
-        service=_service_ref(row),
-        action=action_required(row["action_required"]) if row["status"] == "needs_info" else None,
-        deleted=row["deleted_at"] is not None,
-        expected_by=expected(row),
-        detail=identifying(row),
-    )
 
 
 async def service_of(account_id: int, application_id: int) -> str | None:

@@ -27,7 +27,7 @@ from backend.fees.services.common import (
 from backend.fees.tables import Fee
 from backend.lib.db import current_engine, write_transaction
 from backend.system.audit import Actor, record
-from backend.system.hotcache import catalog_memo
+from backend.system.catalog_memory import catalog_memo
 from backend.system.registry import Housekeeping, publish
 
 __all__ = ["CLOSED", "on_status_changed", "set_fee", "sweep_overdue"]
