@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
 from backend.lib.db import PooledSQLiteEngine, current_engine
@@ -35,12 +36,14 @@ class Statement:
         self.sqlite = sql.replace("{}", "?")
 
 
-async def fetch(statement: Statement, *args: Any) -> Sequence[Any]:
+async def fetch(
+    statement: Statement, *args: Any, engine: Engine[Any] | None = None
+) -> Sequence[Any]:
     """The rows of `statement` (mappings by column name: asyncpg Records or dicts): on
     PostgreSQL on the transaction's connection or a pooled one; on SQLite on a kept
     connection outside a transaction; the slow general path otherwise (tests without a pool,
     a SQLite transaction)."""
-    engine = current_engine()
+    engine = engine or current_engine()
     if isinstance(engine, PortalPostgresEngine):
         if (transaction := engine.current_transaction.get()) is not None:
             found: Sequence[Any] = await transaction.connection.fetch(statement.postgres, *args)

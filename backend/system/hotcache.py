@@ -30,6 +30,7 @@ from piccolo.querystring import QueryString
 
 from backend.lib.db import before_commit, current_engine
 from backend.lib.middleware import BROTLI_QUALITY
+from backend.lib.statements import Statement, fetch
 from backend.system.counters import CHANGES, next_value
 
 __all__ = [
@@ -82,8 +83,13 @@ CATALOG_VERSION = "(SELECT value FROM change_counter WHERE name = 'catalog')"
 """SQL for the catalog's version, for a statement to read beside its rows
 (system.catalog_memory.catalog_as_of):
 the number of the last `announce(EVERYONE)` (NULL before the first). One key lookup."""
-_LAST = "SELECT COALESCE(MAX(seq), 0) AS seq FROM cache_event"
-_NEWER = "SELECT seq, account FROM cache_event WHERE seq > {} ORDER BY seq LIMIT {}"
+# The poller's reads are short index reads, run on SQLite on the event loop's own connection:
+# on a connection's thread they waited behind the requests' writes and for the GIL of a busy
+# loop, past STALE_AFTER_S, and memory was switched off just when it was needed.
+_LAST = Statement("SELECT COALESCE(MAX(seq), 0) AS seq FROM cache_event", inline=True)
+_NEWER = Statement(
+    "SELECT seq, account FROM cache_event WHERE seq > {} ORDER BY seq LIMIT {}", inline=True
+)
 _CHECK = "SELECT token_hash, revoked_at, last_seen_at FROM session WHERE token_hash IN ({})"
 
 
@@ -247,12 +253,12 @@ class HotCache:
         if self._seen < 0 or not self.live:
             # First poll, or the feed was out of reach long enough that its rows may be gone
             # (housekeeping keeps an hour): start from now, with nothing remembered.
-            rows = await engine.run_querystring(QueryString(_LAST))
+            rows = await fetch(_LAST, engine=engine)
             self.clear()
             self._seen = int(rows[0]["seq"])
         else:
             while True:
-                rows = await engine.run_querystring(QueryString(_NEWER, self._seen, _BATCH))
+                rows = await fetch(_NEWER, self._seen, _BATCH, engine=engine)
                 for row in rows:
                     self.forget(row["account"])
                 if rows:
@@ -264,7 +270,7 @@ class HotCache:
         await self._check_sessions(engine, started)
         if started - self._swept_at > SWEEP_EVERY_S:
             self._sweep(started)
-            rows = await engine.run_querystring(QueryString(_LAST))
+            rows = await fetch(_LAST, engine=engine)
             if int(rows[0]["seq"]) < self._seen:
                 # The feed went back (a database restored from a backup): its new rows would
                 # never be read; start over.
@@ -281,8 +287,8 @@ class HotCache:
             due.append(token_hash)
         if not due:
             return
-        sql = _CHECK.format(", ".join("{}" for _ in due))
-        found = {r["token_hash"]: r for r in await engine.run_querystring(QueryString(sql, *due))}
+        check = Statement(_CHECK.format(", ".join("{}" for _ in due)), inline=True)
+        found = {r["token_hash"]: r for r in await fetch(check, *due, engine=engine)}
         wall = dt.datetime.now(dt.UTC)
         for token_hash in due:
             held = self._sessions.get(token_hash)
@@ -310,9 +316,14 @@ class HotCache:
                 async with asyncio.timeout(STALE_AFTER_S):
                     await self.poll(engine)
                 failing = False
-            except Exception:
+            except Exception as error:
                 if not failing:
-                    log.warning("cannot read the cache feed; answering from the database")
+                    # What went wrong in a line, no stack (an outage is one line in the log).
+                    log.warning(
+                        "cannot read the cache feed (%s: %s); answering from the database",
+                        type(error).__name__,
+                        str(error)[:200],
+                    )
                 failing = True
             await asyncio.sleep(POLL_S)
 

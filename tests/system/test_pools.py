@@ -18,9 +18,17 @@ from litestar.testing import AsyncTestClient
 from backend.accounts.sessions import hash_token
 from backend.applications.services.dashboards import Version, signed_in_dashboard
 from backend.catalog.tables import Agency
-from backend.lib.db import bind_engine, close_pool, make_engine, open_pool, write_transaction
+from backend.lib.db import (
+    SQLITE_POOL_SIZE,
+    bind_engine,
+    close_pool,
+    make_engine,
+    open_pool,
+    write_transaction,
+)
 from backend.lib.statements import Statement, fetch
 from backend.settings import Settings
+from backend.system import hotcache
 from backend.system.tables import ChangeCounter
 from tests.support.applications import apply
 from tests.support.database import Database
@@ -153,4 +161,34 @@ async def test_a_locked_sqlite_database_never_stalls_the_loop(db: Database) -> N
     finally:
         ticker.cancel()
         blocker.close()
+        await close_pool(engine)
+
+
+_SLOW = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "
+_SLOW += "SELECT COUNT(*) AS n FROM n"
+
+
+async def test_the_cache_feed_is_read_while_every_sqlite_connection_is_busy(
+    db: Database,
+) -> None:
+    """The feed's poll keeps each process's memory on (system.hotcache): it must not queue
+    behind the statements that hold every kept connection (a burst of writes, slow reads),
+    or memory switches off when load is highest. Its reads run on the loop's connection."""
+    if db.kind != "sqlite":
+        pytest.skip("SQLite's connections")
+    engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))
+    await open_pool(engine, 1, 2)
+    bind_engine(engine)
+    cache = hotcache.cache_of(engine)
+    try:
+        busy = [asyncio.ensure_future(engine.run_ddl(_SLOW)) for _ in range(2 * SQLITE_POOL_SIZE)]
+        await asyncio.sleep(0.05)  # they hold every kept connection
+        assert not any(task.done() for task in busy)
+        async with asyncio.timeout(hotcache.STALE_AFTER_S / 2):
+            await cache.poll(engine)
+            await cache.poll(engine)
+        assert cache.live
+        assert not all(task.done() for task in busy)  # the poll did not wait for them
+        await asyncio.gather(*busy)
+    finally:
         await close_pool(engine)
