@@ -80,9 +80,9 @@ _CATALOG_CHANGED = (
     "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
 )
 CATALOG_VERSION = "(SELECT value FROM change_counter WHERE name = 'catalog')"
-"""SQL for the catalog's version, for a statement to read beside its rows
-(system.catalog_memory.catalog_as_of):
-the number of the last `announce(EVERYONE)` (NULL before the first). One key lookup."""
+"""SQL for the catalog's version, for a statement to read beside its rows (for
+system.catalog_memory.catalog_as_of): the number of the last `announce(EVERYONE)` (NULL
+before the first). One key lookup."""
 # The poller's reads are short index reads, run on SQLite on the event loop's own connection:
 # on a connection's thread they waited behind the requests' writes and for the GIL of a busy
 # loop, past STALE_AFTER_S, and memory was switched off just when it was needed.
