@@ -12,8 +12,9 @@ older commit's code (`bench_writes.py --baseline REF`, run from that commit's wo
   are those that are not transaction control. (A statement's first use on a connection also
   sends a Parse, answered before it runs: once per connection and statement, not counted.)
 - SQLite (aiosqlite): statements by sqlite3's trace callback on every connection (exact,
-  transaction control apart as above); round trips are the hops to a connection's thread
-  (aiosqlite's `_execute`), which is what a statement costs the event loop.
+  transaction control apart as above), the event loop's own included (short reads run
+  there: lib.db.PooledSQLiteEngine.read_inline); round trips are the hops to a connection's
+  thread (aiosqlite's `_execute`), which is what a statement costs the event loop.
 
 `kill -RTMIN <pid>` writes the counts so far as JSON to `$BENCH_COUNT_FILE`.
 """
@@ -91,7 +92,13 @@ def _count_aiosqlite() -> None:
         counts["round_trips"] += 1
         return await hop(self, fn, *args, **kwargs)
 
+    def traced_connect(*args: Any, **kwargs: Any) -> Any:  # the loop's own connection
+        kwargs.setdefault("factory", _TracedConnection)
+        return plain_connect(*args, **kwargs)
+
+    plain_connect = sqlite3.connect
     aiosqlite.connect = counted_connect
+    sqlite3.connect = traced_connect
     Connection._execute = counted_hop  # type: ignore[method-assign]
 
 
