@@ -102,6 +102,10 @@ bench: install ## Dashboard under load: PostgreSQL with 1 M applications, SQLite
 bench-writes: install ## Submissions and signed status changes under load, PostgreSQL and SQLite (BENCH_ARGS=--baseline main …)
 	$(BIN)/python scripts/bench_writes.py $(BENCH_ARGS)
 
+.PHONY: bench-mixed
+bench-mixed: install ## A submission's latency while 32 phones read dashboards from the database (BENCH_ARGS=--engine sqlite postgres …)
+	$(BIN)/python scripts/bench_mixed.py $(BENCH_ARGS)
+
 .PHONY: ha-test
 ha-test: install ## A measured Patroni failover and switchover under load (3 nodes + etcd + HAProxy, and via PgBouncer); installs Debian's packages if missing
 	@scripts/ensure-ha-tools

@@ -13,7 +13,7 @@ older commit's code (`bench_writes.py --baseline REF`, run from that commit's wo
   sends a Parse, answered before it runs: once per connection and statement, not counted.)
 - SQLite (aiosqlite): statements by sqlite3's trace callback on every connection (exact,
   transaction control apart as above), the event loop's own included (short reads run
-  there: lib.db.PooledSQLiteEngine.read_inline); round trips are the hops to a connection's
+  there: lib.sqlite.PooledSQLiteEngine.read_inline); round trips are the hops to a connection's
   thread (aiosqlite's `_execute`), which is what a statement costs the event loop.
 
 `kill -RTMIN <pid>` writes the counts so far as JSON to `$BENCH_COUNT_FILE`.

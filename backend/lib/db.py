@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sqlite3
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
 from backend.lib.postgres import PortalPostgresEngine
+from backend.lib.sqlite import SQLITE_BUSY_TIMEOUT_S, SQLITE_POOL_SIZE, PooledSQLiteEngine
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -34,7 +31,6 @@ if TYPE_CHECKING:
     from backend.settings import Settings
 
 __all__ = [
-    "PooledSQLiteEngine",
     "all_tables",
     "before_commit",
     "bind_engine",
@@ -50,184 +46,7 @@ __all__ = [
     "write_transaction",
 ]
 
-SQLITE_BUSY_TIMEOUT_S = 30
-"""How long a SQLite writer waits for the lock before failing; one-server deployments only."""
-
-SQLITE_POOL_SIZE = max(2, min(8, os.cpu_count() or 2))
-"""Connections (each with its own thread) a pooled SQLite engine keeps for plain statements:
-one per core (2 to 8). More only contend for the GIL: on 2 cores, 32 concurrent dashboards ran
-at 2,200 req/s with 8 and 3,700 with 2 (scripts/bench_dashboard.py, in-process)."""
-
 _bound: Engine[Any] | None = None
-
-
-class PooledSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine, reusing connections between `open_pool` and `close_pool`.
-
-    Piccolo opens a new connection, on a new thread, for every statement outside a
-    transaction: about 1.5 ms of CPU each, many times the query itself, and most of a
-    dashboard request (scripts/bench_dashboard.py). With the pool open, such statements run on
-    one of up to SQLITE_POOL_SIZE kept connections (autocommit, foreign keys on, as Piccolo
-    sets them); transactions still open a connection of their own, and with no pool (tests,
-    or a SQLite library without RETURNING) everything is as in Piccolo.
-
-    Transactions, too, take a kept connection while the pool is open, and give it back
-    after COMMIT or ROLLBACK (a new connection and thread per write transaction cost more
-    than its statements: scripts/bench_writes.py). With RETURNING (SQLite 3.35), a
-    statement in a transaction is one hop to the connection's thread, where Piccolo makes
-    four (PRAGMA foreign_keys again, execute, fetch, close): the connection has it set."""
-
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__(path=path, timeout=timeout)
-        self._idle: list[aiosqlite.Connection] = []
-        self._slots: asyncio.Semaphore | None = None
-        self._closing: set[asyncio.Task[None]] = set()
-        self._inline: tuple[int, sqlite3.Connection] | None = None
-
-    def start_pool(self, size: int) -> None:
-        if sqlite3.sqlite_version_info >= (3, 35):  # older: Piccolo's own insert path
-            self._slots = asyncio.Semaphore(size)
-            # Made here, on the event loop's thread: the only one that may use it.
-            inline = sqlite3.connect(**{**self.connection_kwargs, "timeout": 0})
-            inline.row_factory = dict_factory
-            inline.execute("PRAGMA foreign_keys = 1")
-            self._inline = threading.get_ident(), inline
-
-    def read_inline(self, query: str, args: Sequence[Any]) -> list[dict[str, Any]] | None:
-        """A short read (`lib.statements.Statement.inline`) on this thread's own connection,
-        without the hop to a connection's thread: that hop (aiosqlite's queue, two thread
-        switches) cost more CPU than the query, twice over on a dashboard request. It never
-        waits: the database is in WAL mode, where readers take no lock a writer holds, and
-        with no busy timeout the rare wait (a checkpoint resetting the log) is None here,
-        and the caller goes the usual way, which waits."""
-        held = self._inline
-        if held is None or held[0] != threading.get_ident():
-            return None
-        try:
-            cursor = held[1].execute(query, args)
-            try:
-                rows: list[dict[str, Any]] = cursor.fetchall()
-            finally:
-                cursor.close()  # its read transaction ends with it
-        except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-                return None
-            raise
-        return rows
-
-    async def close_pool(self) -> None:
-        self._slots = None
-        if self._inline is not None:
-            _, inline = self._inline
-            self._inline = None
-            inline.close()
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            await connection.close()
-        if self._closing:
-            await asyncio.gather(*self._closing)
-
-    def _pooled(self) -> bool:
-        return (
-            self._slots is not None
-            and self.current_transaction.get() is None
-            and not self.log_queries
-        )
-
-    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
-        transaction = self.current_transaction.get()
-        if transaction is not None and _RETURNING and not self.log_queries:
-            query, args = querystring.compile_string(engine_type=self.engine_type)
-            return list(await transaction.connection.execute_fetchall(query, args))
-        if not self._pooled():
-            return await super().run_querystring(querystring, in_pool)
-        query, args = querystring.compile_string(engine_type=self.engine_type)
-        return await self._run_pooled(query, args)
-
-    def transaction(
-        self,
-        transaction_type: TransactionType = TransactionType.deferred,
-        allow_nested: bool = True,
-    ) -> SQLiteTransaction:
-        return _KeptTransaction(self, transaction_type, allow_nested)
-
-    async def lend(self) -> aiosqlite.Connection:
-        """A kept connection for a transaction (a new one when none is idle)."""
-        return self._idle.pop() if self._idle else await self._connect()
-
-    def give_back(self, connection: aiosqlite.Connection) -> None:
-        """A transaction's connection, after its COMMIT or ROLLBACK."""
-        if self._slots is not None and len(self._idle) < 2 * SQLITE_POOL_SIZE:
-            self._idle.append(connection)
-        else:
-            self._discard(connection)
-
-    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
-        if not self._pooled():
-            return await super().run_ddl(ddl, in_pool)
-        return await self._run_pooled(ddl, ())
-
-    async def _run_pooled(self, query: str, args: Sequence[Any]) -> list[dict[str, Any]]:
-        slots = self._slots
-        assert slots is not None
-        async with slots:
-            connection = self._idle.pop() if self._idle else await self._connect()
-            try:
-                # One hop to the connection's thread (execute, fetch and close as three
-                # cost twice the CPU of the query on a dashboard request).
-                rows: list[dict[str, Any]] = list(await connection.execute_fetchall(query, args))  # type: ignore[arg-type]
-            except BaseException:
-                self._discard(connection)  # a failed or cancelled statement: start afresh
-                raise
-            if self._slots is slots:
-                self._idle.append(connection)
-            else:  # the pool was closed meanwhile
-                self._discard(connection)
-            return rows
-
-    async def _connect(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(**self.connection_kwargs)
-        connection.row_factory = dict_factory  # type: ignore[assignment]  # aiosqlite's stub is narrow
-        await connection.execute("PRAGMA foreign_keys = 1")
-        return connection
-
-    def _discard(self, connection: aiosqlite.Connection) -> None:
-        task = asyncio.ensure_future(connection.close())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-
-
-_RETURNING = sqlite3.sqlite_version_info >= (3, 35)
-
-
-class _KeptTransaction(SQLiteTransaction):
-    """Piccolo's SQLite transaction on a kept connection while the engine's pool is open."""
-
-    engine: PooledSQLiteEngine
-
-    async def get_connection(self) -> aiosqlite.Connection:
-        if self.engine._slots is None:
-            return await super().get_connection()  # type: ignore[no-untyped-call,no-any-return]
-        return await self.engine.lend()
-
-    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
-        if self._parent or self.engine._slots is None:
-            return await super().__aexit__(exception_type, exception, traceback)
-        connection, kept = self.connection, False
-        try:
-            if exception:
-                if not self._rolled_back:
-                    await self.rollback()  # type: ignore[no-untyped-call]
-            elif not self._committed and not self._rolled_back:
-                await self.commit()  # type: ignore[no-untyped-call]
-            kept = not connection.in_transaction
-        finally:
-            self.engine.current_transaction.reset(self.context)
-            if kept:
-                self.engine.give_back(connection)
-            else:  # a failed COMMIT or ROLLBACK: start afresh
-                self.engine._discard(connection)
-        return exception is None
 
 
 def make_engine(settings: Settings) -> Engine[Any]:

@@ -10,8 +10,9 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from backend.lib.db import PooledSQLiteEngine, current_engine
+from backend.lib.db import current_engine
 from backend.lib.postgres import PortalPostgresEngine
+from backend.lib.sqlite import PooledSQLiteEngine
 
 __all__ = ["Statement", "fetch"]
 

@@ -11,8 +11,8 @@ from typing import Any
 from asyncpg.pool import Pool
 from piccolo.engine.base import Engine
 
-from backend.lib.db import SQLITE_BUSY_TIMEOUT_S, PooledSQLiteEngine
 from backend.lib.postgres import PortalPostgresEngine
+from backend.lib.sqlite import SQLITE_BUSY_TIMEOUT_S, PooledSQLiteEngine
 
 __all__ = ["ORIGIN", "PG_ADMIN_DSN", "Database", "engine_for"]
 

@@ -19,13 +19,13 @@ from backend.accounts.sessions import hash_token
 from backend.applications.services.dashboards import Version, signed_in_dashboard
 from backend.catalog.tables import Agency
 from backend.lib.db import (
-    SQLITE_POOL_SIZE,
     bind_engine,
     close_pool,
     make_engine,
     open_pool,
     write_transaction,
 )
+from backend.lib.sqlite import SQLITE_POOL_SIZE
 from backend.lib.statements import Statement, fetch
 from backend.settings import Settings
 from backend.system import hotcache
@@ -109,7 +109,7 @@ async def test_a_short_read_on_sqlite_is_answered_on_the_loop(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A Statement marked `inline` runs on the event loop's own SQLite connection, without
-    the hop to a connection's thread (lib.db.PooledSQLiteEngine.read_inline)."""
+    the hop to a connection's thread (lib.sqlite.PooledSQLiteEngine.read_inline)."""
     if db.kind != "sqlite":
         pytest.skip("SQLite's connections")
     engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))
@@ -190,5 +190,48 @@ async def test_the_cache_feed_is_read_while_every_sqlite_connection_is_busy(
         assert cache.live
         assert not all(task.done() for task in busy)  # the poll did not wait for them
         await asyncio.gather(*busy)
+    finally:
+        await close_pool(engine)
+
+
+async def test_while_a_transaction_is_open_short_reads_take_their_turn(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction's statements each wait for the event loop to come round; reads done
+    inline would make every round as long as all the requests' work, so while one is open
+    (a submission) short reads hop to a connection's thread like everything else."""
+    if db.kind != "sqlite":
+        pytest.skip("SQLite's connections")
+    engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))
+    await open_pool(engine, 1, 2)
+    bind_engine(engine)
+    hops: list[str] = []
+    hop = type(engine)._run_pooled
+
+    async def counted(self: Any, query: str, args: Any) -> Any:
+        hops.append(query)
+        return await hop(self, query, args)
+
+    monkeypatch.setattr(type(engine), "_run_pooled", counted)
+    agencies = len(db.snapshot["agency"])
+    opened, done = asyncio.Event(), asyncio.Event()
+
+    async def submission() -> None:
+        async with engine.transaction():
+            await ChangeCounter.insert(ChangeCounter(name="pool-test", value=1))
+            opened.set()
+            await done.wait()
+
+    try:
+        assert (await fetch(_AGENCIES))[0]["n"] == agencies
+        assert hops == []  # inline
+        writing = asyncio.ensure_future(submission())
+        await opened.wait()
+        assert (await fetch(_AGENCIES))[0]["n"] == agencies
+        assert hops == [_AGENCIES.sqlite]  # its turn, on a connection's thread
+        done.set()
+        await writing
+        assert (await fetch(_AGENCIES))[0]["n"] == agencies
+        assert hops == [_AGENCIES.sqlite]  # inline again
     finally:
         await close_pool(engine)
