@@ -124,8 +124,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         return _KeptTransaction(self, transaction_type, allow_nested)
 
     async def lend(self) -> aiosqlite.Connection:
-        """A kept connection for a transaction (a new one when none is idle); the transaction
-        must `give_back` or `_discard` it."""
+        """A kept connection for a transaction (a new one when none is idle), which it must
+        `give_back`."""
         self._threaded += 1
         try:
             return self._idle.pop() if self._idle else await self._connect()
@@ -133,10 +133,11 @@ class PooledSQLiteEngine(SQLiteEngine):
             self._threaded -= 1
             raise
 
-    def give_back(self, connection: aiosqlite.Connection) -> None:
-        """A transaction's connection, after its COMMIT or ROLLBACK."""
+    def give_back(self, connection: aiosqlite.Connection, *, usable: bool = True) -> None:
+        """A connection `lend` gave a transaction, after its COMMIT or ROLLBACK (`usable`:
+        they went through; else it is closed, to start afresh)."""
         self._threaded -= 1
-        if self._slots is not None and len(self._idle) < 2 * SQLITE_POOL_SIZE:
+        if usable and self._slots is not None and len(self._idle) < 2 * SQLITE_POOL_SIZE:
             self._idle.append(connection)
         else:
             self._discard(connection)
@@ -184,14 +185,28 @@ class _KeptTransaction(SQLiteTransaction):
     """Piccolo's SQLite transaction on a kept connection while the engine's pool is open."""
 
     engine: PooledSQLiteEngine
+    _lent = False
+    """Its connection came from `engine.lend` (the pool was open): it goes back there."""
 
     async def get_connection(self) -> aiosqlite.Connection:
         if self.engine._slots is None:
             return await super().get_connection()  # type: ignore[no-untyped-call,no-any-return]
-        return await self.engine.lend()
+        connection = await self.engine.lend()
+        self._lent = True
+        return connection
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            if self._parent is None and self._lent:
+                # BEGIN failed (the database locked past the busy timeout): __aexit__ will
+                # not run.
+                self.engine.give_back(self.connection, usable=False)
+            raise
 
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
-        if self._parent or self.engine._slots is None:
+        if self._parent or not self._lent:
             return await super().__aexit__(exception_type, exception, traceback)
         connection, kept = self.connection, False
         try:
@@ -203,21 +218,6 @@ class _KeptTransaction(SQLiteTransaction):
             kept = not connection.in_transaction
         finally:
             self.engine.current_transaction.reset(self.context)
-            if kept:
-                self.engine.give_back(connection)
-            else:  # a failed COMMIT or ROLLBACK: start afresh
-                self.engine._threaded -= 1
-                self.engine._discard(connection)
+            # A failed COMMIT or ROLLBACK: not kept.
+            self.engine.give_back(connection, usable=kept)
         return exception is None
-
-    async def __aenter__(self) -> SQLiteTransaction:
-        try:
-            return await super().__aenter__()
-        except BaseException:
-            # BEGIN failed (the database locked past the busy timeout): __aexit__ will not
-            # run, so give the lent connection up here.
-            lent = getattr(self, "connection", None)
-            if self._parent is None and self.engine._slots is not None and lent is not None:
-                self.engine._threaded -= 1
-                self.engine._discard(lent)
-            raise

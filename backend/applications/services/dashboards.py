@@ -5,7 +5,7 @@ statement (one round trip, and `sync` and the rows come from one snapshot).
 
 The rows name their service and agency by id: the names come from this process's memory of
 the catalog (`_names`), kept while the catalog's version, read in the same statement, holds
-(system.hotcache.catalog_as_of). Joining the two tables for every row was a third of the
+(system.catalog_memory.catalog_as_of). Joining the two tables for every row was a third of the
 database's work for the statement.
 
 `signed_in_dashboard` reads the session behind a cookie in that statement too: the request
