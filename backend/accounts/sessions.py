@@ -78,7 +78,12 @@ COLUMNS = (
 )  # fmt: skip
 """What a request reads of its session (`live_session` checks it); also read, with the page,
 by the dashboard's one statement (applications.dashboard)."""
-_LOAD = Statement(f"SELECT {', '.join(COLUMNS)} FROM session WHERE token_hash = {{}}", inline=True)  # noqa: S608 (constant)
+TIMES = ("expires_at", "last_seen_at", "revoked_at")
+_LOAD = Statement(
+    f"SELECT {', '.join(COLUMNS)} FROM session WHERE token_hash = {{}}",  # noqa: S608 (constant)
+    inline=True,
+    times=TIMES,
+)
 """Every request runs this (and now and then `_TOUCH`): plain SQL, as building it with Piccolo
 cost more CPU than the lookup itself."""
 _TOUCH = Statement("UPDATE session SET last_seen_at = {} WHERE id = {}")

@@ -24,13 +24,15 @@ class Statement:
     same text on a kept connection is a prepared statement, parsed once per connection
     (asyncpg's statement cache)."""
 
-    __slots__ = ("inline", "postgres", "sqlite", "template")
+    __slots__ = ("inline", "postgres", "sqlite", "template", "times")
 
-    def __init__(self, sql: str, *, inline: bool = False) -> None:
+    def __init__(self, sql: str, *, inline: bool = False, times: tuple[str, ...] = ()) -> None:
         self.inline = inline
         """A read of a few rows by index (a request's session, its dashboard): on SQLite run
         on the event loop's own connection, never waiting for a lock (`PooledSQLiteEngine.
         read_inline`)."""
+        self.times = times
+        """Its timestamp columns, which an inline read on SQLite converts (and only those)."""
         self.template = sql
         parts = sql.split("{}")
         self.postgres = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
@@ -53,7 +55,11 @@ async def fetch(
             records: Sequence[Any] = await engine._run_in_pool(statement.postgres, args)
             return records
     elif isinstance(engine, PooledSQLiteEngine) and engine._pooled():
-        read = engine.read_inline(statement.sqlite, args) if statement.inline else None
+        read = (
+            engine.read_inline(statement.sqlite, args, statement.times)
+            if statement.inline
+            else None
+        )
         if read is not None:
             return read
         return await engine._run_pooled(statement.sqlite, args)

@@ -91,6 +91,7 @@ _NEWER = Statement(
     "SELECT seq, account FROM cache_event WHERE seq > {} ORDER BY seq LIMIT {}", inline=True
 )
 _CHECK = "SELECT token_hash, revoked_at, last_seen_at FROM session WHERE token_hash IN ({})"
+_CHECK_TIMES = ("revoked_at", "last_seen_at")
 
 
 @dataclass(slots=True)
@@ -287,7 +288,11 @@ class HotCache:
             due.append(token_hash)
         if not due:
             return
-        check = Statement(_CHECK.format(", ".join("{}" for _ in due)), inline=True)
+        check = Statement(
+            _CHECK.format(", ".join("{}" for _ in due)),
+            inline=True,
+            times=_CHECK_TIMES,
+        )
         found = {r["token_hash"]: r for r in await fetch(check, *due, engine=engine)}
         wall = dt.datetime.now(dt.UTC)
         for token_hash in due:

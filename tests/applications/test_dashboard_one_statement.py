@@ -62,8 +62,8 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     if hasattr(kind, "read_inline"):  # SQLite's short reads, on the loop's own connection
         inline = kind.read_inline
 
-        def read_inline(engine: Any, sql: str, args: Any) -> Any:
-            rows = inline(engine, sql, args)
+        def read_inline(engine: Any, sql: str, *args: Any) -> Any:
+            rows = inline(engine, sql, *args)
             if rows is not None:  # else it goes on to `_run_pooled`, which counts it
                 seen.append(sql)
             return rows

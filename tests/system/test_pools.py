@@ -5,6 +5,7 @@ connection, and leaves nothing running when closed."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -15,7 +16,9 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts import sessions
 from backend.accounts.sessions import hash_token
+from backend.applications.services import dashboards
 from backend.applications.services.dashboards import Version, signed_in_dashboard
 from backend.catalog.tables import Agency
 from backend.lib.db import (
@@ -32,7 +35,7 @@ from backend.system import hotcache
 from backend.system.tables import ChangeCounter
 from tests.support.applications import apply
 from tests.support.database import Database
-from tests.support.flows import enrol_citizen
+from tests.support.flows import csrf, enrol_citizen
 
 Client = AsyncTestClient[Any]
 
@@ -98,6 +101,61 @@ async def test_hot_statements_answer_the_same_on_the_pool(client: Client, db: Da
         assert await read() == unpooled
         assert len(json.loads(unpooled[2])["items"]) == 2
         assert (await read(unpooled[1]))[2] == b"null"  # the client has it: no page
+    finally:
+        await close_pool(engine)
+
+
+async def test_inline_reads_give_the_rows_a_connection_thread_gives(
+    client: Client, db: Database
+) -> None:
+    """SQLite's inline reads skip Piccolo's converters and convert only the columns their
+    statement names as timestamps: every inline statement gives the same rows, value for
+    value and type for type, as on a connection's thread (where Piccolo's converters run),
+    for a citizen with a submitted application, a draft and a discarded draft."""
+    if db.kind != "sqlite":
+        pytest.skip("SQLite's inline reads")
+    await enrol_citizen(client)
+    await apply(client)
+    await apply(client, submit=False)
+    discarded = (await apply(client, submit=False)).json()["id"]
+    gone = await client.delete(f"/api/v1/applications/{discarded}", headers=csrf(client))
+    assert gone.status_code == 204
+    token_hash = hash_token(client.cookies["portal_session"])
+    account = (await fetch(sessions._LOAD, token_hash))[0]["account"]
+    engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))
+    await open_pool(engine, 1, 2)
+    bind_engine(engine)
+    newest, since = dashboards._NEWEST, dashboards._SINCE
+    runs: list[tuple[Statement, tuple[Any, ...]]] = [
+        (sessions._LOAD, (token_hash,)),
+        (dashboards._SIGNED_IN[newest], (token_hash, -1, -1, 10)),
+        (dashboards._SIGNED_IN[since], (token_hash, -1, -1, 0, 10)),
+        (dashboards._PAGES[since], (account, account, 0, 10)),
+        (dashboards._VERSION, (account,)),
+        (dashboards._SERVICES, ()),
+        (dashboards._AGENCIES, ()),
+        (hotcache._LAST, ()),
+        (hotcache._NEWER, (0, 10)),
+        (Statement(hotcache._CHECK.format("{}"), inline=True, times=hotcache._CHECK_TIMES),
+         (token_hash,)),
+    ]  # fmt: skip
+    try:
+        for statement, args in runs:
+            inline = engine.read_inline(statement.sqlite, args, statement.times)
+            threaded = [dict(row) for row in await engine._run_pooled(statement.sqlite, args)]
+            for row in threaded:  # Piccolo's converters apply by the first row's column types:
+                for name in statement.times:  # the last row's session times come as text
+                    if isinstance(row[name], str):
+                        row[name] = dt.datetime.fromisoformat(row[name]).replace(tzinfo=dt.UTC)
+            assert inline, statement.template
+            assert [[(k, type(v), v) for k, v in row.items()] for row in inline] == [
+                [(k, type(v), v) for k, v in row.items()] for row in threaded
+            ], statement.template
+        rows = engine.read_inline(dashboards._PAGES[since].sqlite, (account, account, 0, 10),
+                                  dashboards._PAGES[since].times)  # fmt: skip
+        assert rows is not None
+        assert sum(r["deleted_at"] is not None for r in rows) == 1
+        assert sum(r["submitted_at"] is not None for r in rows) == 1
     finally:
         await close_pool(engine)
 

@@ -39,6 +39,7 @@ _ROW = """a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.ch
     CASE WHEN a.service IN (SELECT id FROM service WHERE identifier <> '')
     THEN a.answers ELSE '' END AS id_answers"""
 _FROM = "application a"
+_ROW_TIMES = ("updated_at", "deleted_at", "submitted_at")
 
 
 def _version_of(account: str) -> str:
@@ -61,6 +62,7 @@ def _of_account(where: str, order: str) -> Statement:
         f"FROM ({_version_of('{}')}) v CROSS JOIN {_FROM} "
         f"WHERE a.account = {{}} AND {where} ORDER BY a.{order} LIMIT {{}}",
         inline=True,
+        times=_ROW_TIMES,
     )
 
 
@@ -93,6 +95,7 @@ def _with_session(where: str, order: str) -> Statement:
         "FROM me CROSS JOIN v "
         f"ORDER BY session_row, {order}",
         inline=True,
+        times=_ROW_TIMES + tuple(f"session_{c}" for c in sessions.TIMES),
     )
 
 
