@@ -15,6 +15,8 @@ refuses as usual.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import (
@@ -45,7 +47,7 @@ def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
         hot = scope["type"] == ScopeType.HTTP and scope["path"] == PATH
         if hot and scope.get("method") == "GET":
             answered = await _answer(scope, send)
-            metrics().hot_cache.labels("hit" if answered == "memory" else "miss").inc()
+            _hot_cache("hit" if answered == "memory" else "miss").inc()
             if answered:
                 return
         await app(scope, receive, send)
@@ -110,6 +112,12 @@ async def _answer(scope: Scope, send: Send) -> str | None:
     done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
     await send(done)
     return answered
+
+
+@functools.cache
+def _hot_cache(outcome: str) -> Any:
+    """The counter's child for `outcome`, looked up once (every dashboard request counts)."""
+    return metrics().hot_cache.labels(outcome)
 
 
 def _gzip_only(accept_encoding: bytes) -> bool:

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from prometheus_client import Counter, Gauge, Histogram
 
-__all__ = ["MULTIPROC_ENV", "Metrics", "http_outcome", "metrics", "prepare_multiprocess", "render"]
+__all__ = [
+    "MULTIPROC_ENV",
+    "Metrics",
+    "count_request",
+    "http_outcome",
+    "metrics",
+    "prepare_multiprocess",
+    "render",
+]
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -163,3 +171,20 @@ def render(extra: Any = None) -> bytes:
     if extra is not None:
         text += generate_latest(extra)
     return text
+
+
+def count_request(route: str, method: str, status: int, seconds: float) -> None:
+    """Count one answered request and its time (every request does: the labelled children are
+    looked up once per route, method and status, not built again each time)."""
+    counted, timed = _request_children(route, method, status)
+    counted.inc()
+    timed.observe(seconds)
+
+
+@functools.lru_cache(maxsize=4096)  # bounded anyway: route templates x methods x statuses
+def _request_children(route: str, method: str, status: int) -> tuple[Any, Any]:
+    counted = metrics()
+    return (
+        counted.requests.labels(route, method, str(status)),
+        counted.request_seconds.labels(route, method),
+    )

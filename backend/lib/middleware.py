@@ -16,7 +16,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.lib.logging import ACCESS, request_id_var
-from backend.lib.metrics import metrics
+from backend.lib.metrics import count_request, metrics
 
 __all__ = [
     "API_CSP",
@@ -154,9 +154,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unrouted"  # never the raw path: IDs
             method = scope.get("method", "-")
-            counted = metrics()
-            counted.requests.labels(route, method, str(status)).inc()
-            counted.request_seconds.labels(route, method).observe(elapsed)
+            count_request(route, method, status, elapsed)
             ACCESS(method, path, status, elapsed)
             request_id_var.reset(token)
 
