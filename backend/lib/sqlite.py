@@ -82,7 +82,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         The rows are as Piccolo's connections give them, given that the statement names its
         timestamp columns (`times`, read as UTC datetimes); others are SQLite's own values
         (integers, text, NULL), so a statement must not read BOOLEAN, NUMERIC, DATE or UUID
-        columns inline (tests/lib/test_inline_reads.py compares both paths)."""
+        columns inline (tests/system/test_pools.py compares both paths for each)."""
         held = self._inline
         if held is None or self._threaded or held[0] != threading.get_ident():
             return None
