@@ -4,6 +4,7 @@ session, the write path's claims and locks)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,14 @@ from backend.lib.db import current_engine
 from backend.lib.postgres import PortalPostgresEngine
 from backend.lib.sqlite import PooledSQLiteEngine
 
-__all__ = ["Statement", "fetch"]
+__all__ = ["Statement", "fetch", "inline_statements"]
+
+_INLINE: weakref.WeakSet[Statement] = weakref.WeakSet()
+
+
+def inline_statements() -> list[Statement]:
+    """Every inline Statement alive now (tests/system/test_pools.py runs each both ways)."""
+    return list(_INLINE)
 
 
 class Statement:
@@ -24,7 +32,7 @@ class Statement:
     same text on a kept connection is a prepared statement, parsed once per connection
     (asyncpg's statement cache)."""
 
-    __slots__ = ("inline", "postgres", "sqlite", "template", "times")
+    __slots__ = ("__weakref__", "inline", "postgres", "sqlite", "template", "times")
 
     def __init__(self, sql: str, *, inline: bool = False, times: tuple[str, ...] = ()) -> None:
         self.inline = inline
@@ -33,6 +41,8 @@ class Statement:
         read_inline`)."""
         self.times = times
         """Its timestamp columns, which an inline read on SQLite converts (and only those)."""
+        if inline:
+            _INLINE.add(self)
         self.template = sql
         parts = sql.split("{}")
         self.postgres = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
