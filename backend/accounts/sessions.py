@@ -32,6 +32,7 @@ __all__ = [
     "CSRF_COOKIE",
     "SESSION_KEEPERS",
     "TIMEOUTS",
+    "TIMES",
     "SessionInfo",
     "clear_cookies",
     "create_session",

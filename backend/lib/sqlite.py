@@ -14,7 +14,7 @@ import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_S", "SQLITE_POOL_SIZE", "PooledSQLiteEngine"]
+__all__ = ["SQLITE_BUSY_TIMEOUT_S", "SQLITE_POOL_SIZE", "PooledSQLiteEngine", "utc_of_text"]
 
 SQLITE_BUSY_TIMEOUT_S = 30
 """How long a SQLite writer waits for the lock before failing; one-server deployments only."""
@@ -101,7 +101,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         for name in times:
             for row in rows:
                 if (value := row[name]) is not None:
-                    row[name] = _utc(value)
+                    row[name] = utc_of_text(value)
         return rows
 
     async def close_pool(self) -> None:
@@ -240,7 +240,7 @@ class _KeptTransaction(SQLiteTransaction):
         return exception is None
 
 
-def _utc(stored: str) -> dt.datetime:
+def utc_of_text(stored: str) -> dt.datetime:
     """A TIMESTAMPTZ column's text, as Piccolo's converter reads it: as UTC (it is stored so,
     with its offset, which makes the replace needless but for text written by hand)."""
     parsed = dt.datetime.fromisoformat(stored)

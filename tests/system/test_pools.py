@@ -5,7 +5,6 @@ connection, and leaves nothing running when closed."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import sqlite3
 import threading
@@ -28,7 +27,7 @@ from backend.lib.db import (
     open_pool,
     write_transaction,
 )
-from backend.lib.sqlite import SQLITE_POOL_SIZE
+from backend.lib.sqlite import SQLITE_POOL_SIZE, utc_of_text
 from backend.lib.statements import Statement, fetch, inline_statements
 from backend.settings import Settings
 from backend.system import hotcache
@@ -157,7 +156,7 @@ async def test_inline_reads_give_the_rows_a_connection_thread_gives(
             for row in threaded:  # Piccolo's converters apply by the first row's column types:
                 for name in statement.times:  # the last row's session times come as text
                     if isinstance(row[name], str):
-                        row[name] = dt.datetime.fromisoformat(row[name]).replace(tzinfo=dt.UTC)
+                        row[name] = utc_of_text(row[name])
             assert inline, statement.template
             assert [[(k, type(v), v) for k, v in row.items()] for row in inline] == [
                 [(k, type(v), v) for k, v in row.items()] for row in threaded

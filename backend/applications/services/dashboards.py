@@ -15,7 +15,6 @@ is one round trip in all.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ from backend.accounts import sessions
 from backend.applications.schemas import ApplicationSummary, Dashboard, ServiceRef
 from backend.applications.services.reading import action_required, expected_of, identifying
 from backend.lib.schema import I18n
+from backend.lib.sqlite import utc_of_text
 from backend.lib.statements import Statement, fetch
 from backend.system.catalog_memory import catalog_as_of
 from backend.system.hotcache import CATALOG_VERSION
@@ -155,7 +155,7 @@ async def signed_in_dashboard(
     session = {c: last["session_" + c] for c in sessions.COLUMNS}
     for name in ("expires_at", "last_seen_at", "revoked_at"):
         if isinstance(session[name], str):  # SQLite: a NULL column's type is the first row's
-            session[name] = dt.datetime.fromisoformat(session[name]).replace(tzinfo=dt.UTC)
+            session[name] = utc_of_text(session[name])
     version = int(last["version_seq"]), int(last["version_n"])
     if version == known:
         return session, version, None
