@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ from backend.settings import Settings, get_settings
 from backend.system.hotcache import cache_of
 from backend.system.outbox.runner import SHUTDOWN_GRACE_S, WorkerOptions, deliver_until
 from backend.system.outbox.worker import default_worker_id
+from backend.system.registry import Companion
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -52,7 +53,9 @@ The Citizen Portal API. Citizen endpoints live under `/api/v1`; every error is J
 `{"code", "message", "message_th"}` with a stable `code` to branch on."""
 
 
-def _lifespan(engine: Engine[Any], settings: Settings, pool: bool) -> Any:
+def _lifespan(
+    engine: Engine[Any], settings: Settings, pool: bool, companions: Sequence[Companion]
+) -> Any:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         bind_engine(engine)
@@ -68,10 +71,13 @@ def _lifespan(engine: Engine[Any], settings: Settings, pool: bool) -> Any:
         live = pool and settings.hot_cache
         worker = _embedded_worker(settings) if pool and settings.runs_embedded_worker else None
         try:
-            async with (
-                in_background(cache_of(engine).run(engine)) if live else nullcontext(),
-                worker or nullcontext(),
-            ):
+            async with contextlib.AsyncExitStack() as beside:
+                if live:
+                    await beside.enter_async_context(in_background(cache_of(engine).run(engine)))
+                if worker:
+                    await beside.enter_async_context(worker)
+                for companion in companions if pool else ():
+                    await beside.enter_async_context(companion(engine))
                 yield
         finally:
             if pool:
@@ -177,7 +183,7 @@ def create_app(
         route_handlers=[*registry.routes, _pwa_router(settings)],
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         state=State({"settings": settings}),  # for guards, which get no dependencies
-        lifespan=[_lifespan(engine, settings, pool)],
+        lifespan=[_lifespan(engine, settings, pool, registry.companions)],
         middleware=[envelope_middleware, *registry.middleware],
         response_class=ETagResponse,
         exception_handlers=exception_handlers(),

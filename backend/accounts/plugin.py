@@ -17,7 +17,7 @@ from backend.accounts.controllers import (
     SignoutController,
     StaffAccountsController,
 )
-from backend.accounts.sessions import SESSION_KEEPERS, TIMEOUTS
+from backend.accounts.sessions import SESSION_KEEPERS, TIMEOUTS, touches_written
 from backend.system.housekeeping import housekeep
 from backend.system.registry import Housekeeping, Registry, RetentionRule, Sweep, current
 
@@ -57,6 +57,8 @@ def register(registry: Registry) -> None:
         ProfileController,
     ]
     registry.sweeps.append(Sweep("session", _sweep_sessions))
+    # A serving process writes its sessions' activity in batches, the last before it stops.
+    registry.companions.append(touches_written)
     registry.retention += [
         # Challenges live 5 minutes; an hour is ample for any ceremony to have ended.
         RetentionRule("webauthn_challenge", "created_at < {}", dt.timedelta(hours=1)),

@@ -4,26 +4,35 @@ Stored in the database so any app process can serve any request (a citizen's row
 remembered for a while by each process: system.hotcache). Each role has an idle and an
 absolute timeout; `last_seen_at` is written at most once every minute or two so a busy
 dashboard does not turn every read into a write, and after the response has gone out
-(`touch_session`), so the reader never waits for the write's commit.
+(`touch_session`), so the reader never waits for the write's commit; a serving process
+writes the touches due together, once a second (`touches_written`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
+import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 
 from backend.accounts.tables import Session
+from backend.lib.background import in_background
 from backend.lib.db import current_engine, write_transaction
 from backend.lib.statements import Statement, fetch
 from backend.settings import Settings
 from backend.system.hotcache import announce, cache_of, forget_here
 from backend.system.registry import ExtensionPoint
+
+if TYPE_CHECKING:
+    from piccolo.engine.base import Engine
 
 __all__ = [
     "ANONYMOUS_CSRF",
@@ -44,7 +53,10 @@ __all__ = [
     "revoke_session",
     "set_cookies",
     "touch_session",
+    "touches_written",
 ]
+
+log = logging.getLogger("portal.sessions")
 
 COOKIE = "portal_session"
 CSRF_COOKIE = "portal_csrf"
@@ -88,6 +100,19 @@ _LOAD = Statement(
 """Every request runs this (and now and then `_TOUCH`): plain SQL, as building it with Piccolo
 cost more CPU than the lookup itself."""
 _TOUCH = Statement("UPDATE session SET last_seen_at = {} WHERE id = {}")
+
+TOUCH_BATCH_S = 1.0
+"""How long a serving process gathers touches before writing them in one statement: each
+written on its own (a hop to a connection, a commit, on SQLite an fsync, and every other
+connection's page cache dropped) cost the dashboard's database path an eighth of its CPU
+(scripts/bench_dashboard.py). The idle timeout moves by at most this much."""
+_BATCH_SIZES = (1, 4, 16, 64, 256)
+"""Statements of these many ids (a batch is cut and padded to them): a few shapes, each
+prepared once on PostgreSQL."""
+_TOUCH_MANY = {
+    n: Statement(f"UPDATE session SET last_seen_at = {{}} WHERE id IN ({', '.join(['{}'] * n)})")  # noqa: S608 (placeholders)
+    for n in _BATCH_SIZES
+}
 
 
 def hash_token(token: str) -> str:
@@ -212,8 +237,85 @@ def _live(row: dict[str, Any], now: dt.datetime) -> bool:
 
 
 async def touch_session(session: SessionInfo) -> None:
-    """Record the activity `load_session` saw (`touch_due`): the idle timeout restarts."""
-    await fetch(_TOUCH, session.last_seen_at, session.id)
+    """Record the activity `load_session` saw (`touch_due`): the idle timeout restarts. In a
+    serving process (`touches_written`) it joins the next batch; otherwise it is written now."""
+    touches = _touches_of(current_engine())
+    if touches.wake is None:
+        await fetch(_TOUCH, session.last_seen_at, session.id)
+        return
+    due = touches.due.get(session.id)
+    touches.due[session.id] = (
+        session.last_seen_at if due is None else max(due, session.last_seen_at)
+    )
+    touches.wake.set()
+
+
+class _Touches:
+    """A process's touches not yet written, by session id; `wake` is set while a writer runs."""
+
+    __slots__ = ("due", "wake")
+
+    def __init__(self) -> None:
+        self.due: dict[int, dt.datetime] = {}
+        self.wake: asyncio.Event | None = None
+
+
+_TOUCHES: dict[int, tuple[Engine[Any], _Touches]] = {}
+"""By engine (held, so its id is not reused): one per process, but tests run several."""
+
+
+def _touches_of(engine: Engine[Any]) -> _Touches:
+    held = _TOUCHES.get(id(engine))
+    if held is None:
+        held = _TOUCHES[id(engine)] = (engine, _Touches())
+    return held[1]
+
+
+@asynccontextmanager
+async def touches_written(engine: Engine[Any]) -> AsyncIterator[None]:
+    """While a process serves (a registry companion): the touches due are written together,
+    at most every TOUCH_BATCH_S, and those left when it stops before its pool closes."""
+    touches = _touches_of(engine)
+    touches.wake = asyncio.Event()
+    try:
+        async with in_background(_write_batches(engine, touches)):
+            yield
+    finally:
+        touches.wake = None
+        await _write(engine, touches)
+
+
+async def _write_batches(engine: Engine[Any], touches: _Touches) -> None:
+    while True:
+        assert touches.wake is not None
+        await touches.wake.wait()
+        await asyncio.sleep(TOUCH_BATCH_S)
+        touches.wake.clear()
+        try:
+            await _write(engine, touches)
+        except Exception as error:  # the database away: they stay due, for the next round
+            log.warning("cannot write sessions' activity (%s); will retry", type(error).__name__)
+            touches.wake.set()
+
+
+async def _write(engine: Engine[Any], touches: _Touches) -> None:
+    """Each batch with its latest time: a session seen earlier in it is counted as seen up
+    to TOUCH_BATCH_S later. What fails to be written stays due."""
+    due, touches.due = touches.due, {}
+    ids = sorted(due)
+    try:
+        while ids:
+            size = next((n for n in _BATCH_SIZES if n >= len(ids)), _BATCH_SIZES[-1])
+            chunk, ids = ids[:size], ids[size:]
+            seen = max(due[i] for i in chunk)
+            padded = chunk + chunk[:1] * (size - len(chunk))
+            await fetch(_TOUCH_MANY[size], seen, *padded, engine=engine)
+            for i in chunk:
+                del due[i]
+    finally:
+        for session_id, seen in due.items():  # not written: kept, merged with newer ones
+            newer = touches.due.get(session_id)
+            touches.due[session_id] = seen if newer is None else max(seen, newer)
 
 
 async def revoke_session(session_id: int) -> None:

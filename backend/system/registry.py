@@ -23,12 +23,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 if TYPE_CHECKING:
     import click
     from litestar.types import ControllerRouterHandler, Middleware
+    from piccolo.engine.base import Engine
 
     from backend.settings import Settings
     from backend.system.audit import Actor
     from backend.system.outbox.outcomes import Handler
 
 __all__ = [
+    "Companion",
     "Erasure",
     "ExtensionPoint",
     "Housekeeping",
@@ -48,6 +50,10 @@ E = TypeVar("E")
 T = TypeVar("T")
 
 Listener = Callable[[Any], Awaitable[None]]
+
+Companion = Callable[["Engine[Any]"], AbstractAsyncContextManager[None]]
+"""Work that runs beside a serving process for its life (entered when its pool opens, left
+before the pool closes), given the process's engine."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +155,7 @@ class Registry:
     def __init__(self) -> None:
         self.routes: list[ControllerRouterHandler] = []
         self.middleware: list[Middleware] = []
+        self.companions: list[Companion] = []
         self.commands: list[click.Command] = []
         self.outbox_kinds: dict[str, OutboxKind] = {}
         self.retention: list[RetentionRule] = []

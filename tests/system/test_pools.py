@@ -23,6 +23,7 @@ from backend.catalog.tables import Agency
 from backend.lib.db import (
     bind_engine,
     close_pool,
+    current_engine,
     make_engine,
     open_pool,
     write_transaction,
@@ -198,6 +199,9 @@ async def test_a_locked_sqlite_database_never_stalls_the_loop(db: Database) -> N
     the loop serving others meanwhile, and is answered once the lock goes."""
     if db.kind != "sqlite":
         pytest.skip("SQLite's locks")
+    # The fixture's pool has read the database (its loop connection, setting its cache): no
+    # other process could then take the whole of it, so it closes first.
+    await close_pool(current_engine())
     engine = make_engine(Settings(database_url=db.url, var_dir=str(db.var_dir)))
     blocker = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
     blocker.execute("PRAGMA locking_mode = EXCLUSIVE")
