@@ -72,8 +72,12 @@ class PooledSQLiteEngine(SQLiteEngine):
             self._inline = threading.get_ident(), inline
 
     def read_inline(
-        self, query: str, args: Sequence[Any], times: Collection[str] = ()
-    ) -> list[dict[str, Any]] | None:
+        self,
+        query: str,
+        args: Sequence[Any],
+        times: Collection[str] = (),
+        positional: bool = False,
+    ) -> list[Any] | None:
         """A short read (`lib.statements.Statement.inline`) on this thread's own connection,
         without the hop to a connection's thread: that hop (aiosqlite's queue, two thread
         switches) cost more CPU than the query, twice over on a dashboard request. It never
@@ -105,6 +109,8 @@ class PooledSQLiteEngine(SQLiteEngine):
             if error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 return None
             raise
+        if positional:
+            return _times_converted(found, [names.index(name) for name in times])
         rows = [dict(zip(names, row, strict=True)) for row in found]
         for name in times:
             for row in rows:
@@ -246,6 +252,20 @@ class _KeptTransaction(SQLiteTransaction):
             # A failed COMMIT or ROLLBACK: not kept.
             self.engine.give_back(connection, usable=kept)
         return exception is None
+
+
+def _times_converted(rows: list[tuple[Any, ...]], at: list[int]) -> list[Any]:
+    """`rows` with the text in columns `at` read as UTC datetimes (each row then a list)."""
+    if not at:
+        return rows
+    converted: list[Any] = []
+    for row in rows:
+        changed = list(row)
+        for i in at:
+            if (value := changed[i]) is not None:
+                changed[i] = utc_of_text(value)
+        converted.append(changed)
+    return converted
 
 
 def utc_of_text(stored: str) -> dt.datetime:

@@ -152,21 +152,26 @@ async def test_inline_reads_give_the_rows_a_connection_thread_gives(
     assert not unchecked, f"an inline statement this test does not run both ways: {unchecked}"
     try:
         for statement, args in runs:
-            inline = engine.read_inline(statement.sqlite, args, statement.times)
+            inline = engine.read_inline(
+                statement.sqlite, args, statement.times, statement.positional
+            )
             threaded = [dict(row) for row in await engine._run_pooled(statement.sqlite, args)]
             for row in threaded:  # Piccolo's converters apply by the first row's column types:
                 for name in statement.times:  # the last row's session times come as text
                     if isinstance(row[name], str):
                         row[name] = utc_of_text(row[name])
             assert inline, statement.template
+            if statement.positional:  # by position: the values in the columns' order
+                inline = [dict(zip(row, values, strict=True)) for row, values in zip(
+                    threaded, inline, strict=True)]  # fmt: skip
             assert [[(k, type(v), v) for k, v in row.items()] for row in inline] == [
                 [(k, type(v), v) for k, v in row.items()] for row in threaded
             ], statement.template
-        rows = engine.read_inline(dashboards._PAGES[since].sqlite, (account, account, 0, 10),
-                                  dashboards._PAGES[since].times)  # fmt: skip
+        pages = dashboards._PAGES[since]
+        rows = engine.read_inline(pages.sqlite, (account, account, 0, 10), pages.times, True)
         assert rows is not None
-        assert sum(r["deleted_at"] is not None for r in rows) == 1
-        assert sum(r["submitted_at"] is not None for r in rows) == 1
+        assert sum(r[dashboards.DELETED_AT] is not None for r in rows) == 1
+        assert sum(r[dashboards.SUBMITTED_AT] is not None for r in rows) == 1
     finally:
         await close_pool(engine)
 

@@ -40,6 +40,15 @@ _ROW = """a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.ch
     THEN a.answers ELSE '' END AS id_answers"""
 _FROM = "application a"
 _ROW_TIMES = ("updated_at", "deleted_at", "submitted_at")
+_ROW_NAMES = [line.split()[-1].split(".")[-1] for line in _ROW.replace("\n", " ").split(", ")]
+# The statements' rows are read by position (`Statement.positional`): a page row's columns.
+(ID, TRACKING_CODE, STATUS, UPDATED_AT, ACTION_REQUIRED, CHANGE_SEQ, DELETED_AT, SUBMITTED_AT,
+ SERVICE, AGENCY, ID_ANSWERS) = range(len(_ROW_NAMES))  # fmt: skip
+assert _ROW_NAMES[AGENCY] == "agency" and _ROW_NAMES[ID_ANSWERS] == "id_answers"
+# Then, in `_PAGES`' rows, the version and the catalog's; in `_SIGNED_IN`'s, the session's first.
+_PAGE_VERSION_SEQ, _PAGE_VERSION_N, _PAGE_CATALOG = range(len(_ROW_NAMES), len(_ROW_NAMES) + 3)
+_SESSION_AT = len(_ROW_NAMES)
+_VERSION_SEQ, _VERSION_N, _CATALOG = (_SESSION_AT + len(sessions.COLUMNS) + i for i in range(3))
 
 
 def _version_of(account: str) -> str:
@@ -63,10 +72,10 @@ def _of_account(where: str, order: str) -> Statement:
         f"WHERE a.account = {{}} AND {where} ORDER BY a.{order} LIMIT {{}}",
         inline=True,
         times=_ROW_TIMES,
+        positional=True,
     )
 
 
-_ROW_NAMES = [line.split()[-1].split(".")[-1] for line in _ROW.replace("\n", " ").split(", ")]
 _SESSION_NAMES = [f"session_{c}" for c in sessions.COLUMNS] + [
     "version_seq",
     "version_n",
@@ -96,6 +105,7 @@ def _with_session(where: str, order: str) -> Statement:
         f"ORDER BY session_row, {order}",
         inline=True,
         times=_ROW_TIMES + tuple(f"session_{c}" for c in sessions.TIMES),
+        positional=True,
     )
 
 
@@ -129,8 +139,8 @@ async def dashboard(
     if not rows:  # nothing on this page, or nothing changed: the version on its own
         version = await dashboard_version(account_id)
         return page_of(rows, version, _NO_NAMES, limit=limit, since=since), version
-    version = int(rows[0]["version_seq"]), int(rows[0]["version_n"])
-    names = await _names(rows[0]["catalog_version"], rows)
+    version = int(rows[0][_PAGE_VERSION_SEQ]), int(rows[0][_PAGE_VERSION_N])
+    names = await _names(rows[0][_PAGE_CATALOG], rows)
     return page_of(rows, version, names, limit=limit, since=since), version
 
 
@@ -152,15 +162,15 @@ async def signed_in_dashboard(
     if not rows:
         return None
     last = rows[-1]
-    session = {c: last["session_" + c] for c in sessions.COLUMNS}
-    for name in ("expires_at", "last_seen_at", "revoked_at"):
+    session = dict(zip(sessions.COLUMNS, last[_SESSION_AT:_VERSION_SEQ], strict=True))
+    for name in sessions.TIMES:
         if isinstance(session[name], str):  # SQLite: a NULL column's type is the first row's
             session[name] = utc_of_text(session[name])
-    version = int(last["version_seq"]), int(last["version_n"])
+    version = int(last[_VERSION_SEQ]), int(last[_VERSION_N])
     if version == known:
         return session, version, None
     rows = rows[:-1]
-    names = await _names(last["catalog_version"], rows) if rows else _NO_NAMES
+    names = await _names(last[_CATALOG], rows) if rows else _NO_NAMES
     return session, version, page_of(rows, version, names, limit=limit, since=since)
 
 
@@ -177,8 +187,8 @@ class _Names:
         self.agencies = {r["id"]: r for r in agencies}
         self.refs: dict[tuple[int, int], ServiceRef] = {}
 
-    def knows(self, rows: Sequence[Mapping[str, Any]]) -> bool:
-        return all(r["service"] in self.services and r["agency"] in self.agencies for r in rows)
+    def knows(self, rows: Sequence[Sequence[Any]]) -> bool:
+        return all(r[SERVICE] in self.services and r[AGENCY] in self.agencies for r in rows)
 
     def ref(self, service_id: int, agency_id: int) -> ServiceRef:
         ref = self.refs.get((service_id, agency_id))
@@ -204,7 +214,7 @@ async def _read_names() -> _Names:
     return _Names(await fetch(_SERVICES), await fetch(_AGENCIES))
 
 
-async def _names(catalog_version: int | None, rows: Sequence[Mapping[str, Any]]) -> _Names:
+async def _names(catalog_version: int | None, rows: Sequence[Sequence[Any]]) -> _Names:
     """The names of the rows' services and agencies, as of `catalog_version`: remembered
     while it holds, read again when it moves or a row names one added since."""
     names = await catalog_as_of(catalog_version, "dashboard-names", _read_names)
@@ -213,24 +223,24 @@ async def _names(catalog_version: int | None, rows: Sequence[Mapping[str, Any]])
     return names
 
 
-def _card(row: Mapping[str, Any], names: _Names) -> ApplicationSummary:
-    service = names.services[row["service"]]
-    status = row["status"]
+def _card(row: Sequence[Any], names: _Names) -> ApplicationSummary:
+    service = names.services[row[SERVICE]]
+    status = row[STATUS]
     return ApplicationSummary(
-        id=row["id"],
-        tracking_code=row["tracking_code"],
+        id=row[ID],
+        tracking_code=row[TRACKING_CODE],
         status=status,
-        updated_at=row["updated_at"],
-        service=names.ref(row["service"], row["agency"]),
-        action=action_required(row["action_required"]) if status == "needs_info" else None,
-        deleted=row["deleted_at"] is not None,
-        expected_by=expected_of(status, row["submitted_at"], service["processing_days"]),
-        detail=identifying(service["identifier"], row["id_answers"]),
+        updated_at=row[UPDATED_AT],
+        service=names.ref(row[SERVICE], row[AGENCY]),
+        action=action_required(row[ACTION_REQUIRED]) if status == "needs_info" else None,
+        deleted=row[DELETED_AT] is not None,
+        expected_by=expected_of(status, row[SUBMITTED_AT], service["processing_days"]),
+        detail=identifying(service["identifier"], row[ID_ANSWERS]),
     )
 
 
 def page_of(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Sequence[Any]],
     version: Version,
     names: _Names,
     *,
@@ -243,7 +253,7 @@ def page_of(
     items = [_card(r, names) for r in rows]
     if since is not None:
         # More changes than one page: the client continues from the last one it got.
-        sync = rows[-1]["change_seq"] if more else max(version[0], since)
+        sync = rows[-1][CHANGE_SEQ] if more else max(version[0], since)
         return Dashboard(items=items, sync=sync)
-    next_cursor = rows[-1]["change_seq"] if more else None
+    next_cursor = rows[-1][CHANGE_SEQ] if more else None
     return Dashboard(items=items, sync=version[0], next_cursor=next_cursor)
