@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from backend.lib.db import current_engine
 from backend.system import hotcache
 
-__all__ = ["catalog_as_of", "catalog_memo"]
+__all__ = ["catalog_as_of", "catalog_held", "catalog_memo"]
 
 T = TypeVar("T")
 
@@ -60,3 +60,11 @@ async def catalog_as_of(
     if cache.catalog_generation == generation:
         cache._as_of[key] = (now, version, fresh)
     return fresh
+
+
+def catalog_held(key: Hashable) -> Any:
+    """What `catalog_as_of` last read under `key`, at whichever catalog version (None: nothing
+    yet): for a caller that must name something of the catalog before its own statement reads
+    the version, and checks it against what that statement then says."""
+    held = hotcache.cache_of(current_engine())._as_of.get(key)
+    return None if held is None else held[2]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import secrets
 from typing import Any
 
@@ -164,12 +165,17 @@ async def test_a_batch_that_cannot_be_written_stays_due(
         return await fetch(*args, **kwargs)
 
     monkeypatch.setattr("backend.accounts.sessions.fetch", refusing_once)
+    # The `portal` logger does not propagate to the root once an app has configured it.
+    logger = logging.getLogger("portal.sessions")
+    logger.addHandler(caplog.handler)
+    monkeypatch.setattr(logger, "level", logging.WARNING)
     now = dt.datetime.now(dt.UTC)
     async with touches_written(current_engine()):
         await touch_session(dataclasses.replace(first, last_seen_at=now))
         await eventually(lambda: _true(failures > 0), 5)
         await touch_session(dataclasses.replace(second, last_seen_at=now))
         await eventually(lambda: _written(first.id, second.id), 5)
+    logger.removeHandler(caplog.handler)
     assert "cannot write sessions' activity" in caplog.text
 
 

@@ -281,3 +281,22 @@ async def test_a_catalog_write_moves_the_catalog_version() -> None:
         QueryString("SELECT MAX(seq) AS seq FROM cache_event WHERE account = 0")
     )
     assert moved == feed[0]["seq"] is not None
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_service_marking_an_identifying_field_since_shows_it_on_the_next_dashboard(
+    client: Client,
+) -> None:
+    """Which services' answers the statement sends comes from the names this process keeps;
+    a service that marks an identifying field elsewhere moves the catalog's version, and the
+    very next dashboard reads again with it and shows the answer."""
+    await apply(client)
+    card = (await client.get("/api/v1/dashboard")).json()["items"][0]
+    assert card.get("detail") is None
+    await _by_hand("UPDATE service SET identifier = 'phone' WHERE slug = 'change-health-unit'")
+    await _by_hand(
+        "INSERT INTO change_counter (name, value) VALUES ('catalog', 1000000) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+    )
+    card = (await client.get("/api/v1/dashboard")).json()["items"][0]
+    assert card["detail"] == "0812345678"

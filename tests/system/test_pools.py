@@ -130,6 +130,7 @@ async def test_inline_reads_give_the_rows_a_connection_thread_gives(
     await open_pool(engine, 1, 2)
     bind_engine(engine)
     since = dashboards._SINCE
+    every = "," + ",".join(str(i) for i in range(1, 100)) + ","  # each service's answers read
     runs: list[tuple[Statement, tuple[Any, ...]]] = [
         (sessions._LOAD, (token_hash,)),
         (_AGENCIES, ()),
@@ -142,8 +143,8 @@ async def test_inline_reads_give_the_rows_a_connection_thread_gives(
          (token_hash,)),
     ]  # fmt: skip
     for kind, bound in ((dashboards._NEWEST, ()), (dashboards._BEFORE, (2**40,)), (since, (0,))):
-        runs.append((dashboards._SIGNED_IN[kind], (token_hash, -1, -1, *bound, 10)))
-        runs.append((dashboards._PAGES[kind], (account, account, *bound, 10)))
+        runs.append((dashboards._SIGNED_IN[kind], (token_hash, every, -1, -1, *bound, 10)))
+        runs.append((dashboards._PAGES[kind], (every, account, account, *bound, 10)))
     checked = {statement.template for statement, _ in runs}
     unchecked = [
         s.template for s in inline_statements()
@@ -168,7 +169,7 @@ async def test_inline_reads_give_the_rows_a_connection_thread_gives(
                 [(k, type(v), v) for k, v in row.items()] for row in threaded
             ], statement.template
         pages = dashboards._PAGES[since]
-        rows = engine.read_inline(pages.sqlite, (account, account, 0, 10), pages.times, True)
+        rows = engine.read_inline(pages.sqlite, (every, account, account, 0, 10), pages.times, True)
         assert rows is not None
         assert sum(r[dashboards.DELETED_AT] is not None for r in rows) == 1
         assert sum(r[dashboards.SUBMITTED_AT] is not None for r in rows) == 1

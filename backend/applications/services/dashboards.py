@@ -24,7 +24,7 @@ from backend.applications.services.reading import action_required, expected_of, 
 from backend.lib.schema import I18n
 from backend.lib.sqlite import utc_of_text
 from backend.lib.statements import Statement, fetch
-from backend.system.catalog_memory import catalog_as_of
+from backend.system.catalog_memory import catalog_as_of, catalog_held
 from backend.system.hotcache import CATALOG_VERSION
 
 __all__ = ["Version", "dashboard", "dashboard_version", "signed_in_dashboard"]
@@ -33,11 +33,12 @@ Version = tuple[int, int]
 """(latest change number, number of applications): changes whenever the dashboard would."""
 
 # The answers only where the service has an identifying field (`identifying`): they can be
-# long, and most services have none.
+# long, and most services have none. Which services those are is the statement's first value
+# (`_Names.identifying`, ",3,7,"), from the names this process keeps: asking the service table
+# in the statement cost PostgreSQL a seventh of its CPU for it.
 _ROW = """a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
     a.deleted_at, a.submitted_at, a.service, a.agency,
-    CASE WHEN a.service IN (SELECT id FROM service WHERE identifier <> '')
-    THEN a.answers ELSE '' END AS id_answers"""
+    CASE WHEN {} LIKE ('%,' || a.service || ',%') THEN a.answers ELSE '' END AS id_answers"""
 _FROM = "application a"
 _ROW_TIMES = ("updated_at", "deleted_at", "submitted_at")
 _ROW_NAMES = [line.split()[-1].split(".")[-1] for line in _ROW.replace("\n", " ").split(", ")]
@@ -135,13 +136,17 @@ async def dashboard(
     that sync number (oldest change first, discarded drafts included as `deleted`). With it,
     the `dashboard_version` these rows are of."""
     kind, bound = _kind(cursor, since)
-    rows = await fetch(_PAGES[kind], account_id, account_id, *bound, limit + 1)
-    if not rows:  # nothing on this page, or nothing changed: the version on its own
-        version = await dashboard_version(account_id)
-        return page_of(rows, version, _NO_NAMES, limit=limit, since=since), version
-    version = int(rows[0][_PAGE_VERSION_SEQ]), int(rows[0][_PAGE_VERSION_N])
-    names = await _names(rows[0][_PAGE_CATALOG], rows)
-    return page_of(rows, version, names, limit=limit, since=since), version
+    asked = _identifying_held()
+    while True:
+        rows = await fetch(_PAGES[kind], asked, account_id, account_id, *bound, limit + 1)
+        if not rows:  # nothing on this page, or nothing changed: the version on its own
+            version = await dashboard_version(account_id)
+            return page_of(rows, version, _NO_NAMES, limit=limit, since=since), version
+        version = int(rows[0][_PAGE_VERSION_SEQ]), int(rows[0][_PAGE_VERSION_N])
+        names = await _names(rows[0][_PAGE_CATALOG], rows)
+        if not _answers_left_out(rows, asked, names):
+            return page_of(rows, version, names, limit=limit, since=since), version
+        asked = names.identifying
 
 
 async def signed_in_dashboard(
@@ -158,27 +163,32 @@ async def signed_in_dashboard(
     with `sessions.live_session` and must not answer then). None: no such session."""
     kind, bound = _kind(cursor, since)
     seq, n = known or (-1, -1)
-    rows = await fetch(_SIGNED_IN[kind], token_hash, seq, n, *bound, limit + 1)
-    if not rows:
-        return None
-    last = rows[-1]
-    session = dict(zip(sessions.COLUMNS, last[_SESSION_AT:_VERSION_SEQ], strict=True))
-    for name in sessions.TIMES:
-        if isinstance(session[name], str):  # SQLite: a NULL column's type is the first row's
-            session[name] = utc_of_text(session[name])
-    version = int(last[_VERSION_SEQ]), int(last[_VERSION_N])
-    if version == known:
-        return session, version, None
-    rows = rows[:-1]
-    names = await _names(last[_CATALOG], rows) if rows else _NO_NAMES
-    return session, version, page_of(rows, version, names, limit=limit, since=since)
+    asked = _identifying_held()
+    while True:
+        read = (token_hash, asked, seq, n, *bound, limit + 1)
+        rows = await fetch(_SIGNED_IN[kind], *read)
+        if not rows:
+            return None
+        last = rows[-1]
+        session = dict(zip(sessions.COLUMNS, last[_SESSION_AT:_VERSION_SEQ], strict=True))
+        for name in sessions.TIMES:
+            if isinstance(session[name], str):  # SQLite: a NULL column's type is the 1st row's
+                session[name] = utc_of_text(session[name])
+        version = int(last[_VERSION_SEQ]), int(last[_VERSION_N])
+        if version == known:
+            return session, version, None
+        rows = rows[:-1]
+        names = await _names(last[_CATALOG], rows) if rows else _NO_NAMES
+        if not _answers_left_out(rows, asked, names):
+            return session, version, page_of(rows, version, names, limit=limit, since=since)
+        asked = names.identifying
 
 
 class _Names:
     """The catalog's names that cards show, by id, and each (service, agency) pair's
     `ServiceRef`, made once (an application keeps the agency it was made to)."""
 
-    __slots__ = ("agencies", "refs", "services")
+    __slots__ = ("agencies", "identifying", "refs", "services")
 
     def __init__(
         self, services: Sequence[Mapping[str, Any]], agencies: Sequence[Mapping[str, Any]]
@@ -186,6 +196,9 @@ class _Names:
         self.services = {r["id"]: r for r in services}
         self.agencies = {r["id"]: r for r in agencies}
         self.refs: dict[tuple[int, int], ServiceRef] = {}
+        marked = sorted(r["id"] for r in services if r["identifier"])
+        self.identifying = "".join(f",{i}" for i in marked) + ","
+        """The services with an identifying field, as the statements match them (",3,7,")."""
 
     def knows(self, rows: Sequence[Sequence[Any]]) -> bool:
         return all(r[SERVICE] in self.services and r[AGENCY] in self.agencies for r in rows)
@@ -204,6 +217,7 @@ class _Names:
 
 
 _NO_NAMES = _Names((), ())
+_NAMES_KEY = "dashboard-names"
 _SERVICES = Statement(
     "SELECT id, slug, name_th, name_en, processing_days, identifier FROM service", inline=True
 )
@@ -214,12 +228,29 @@ async def _read_names() -> _Names:
     return _Names(await fetch(_SERVICES), await fetch(_AGENCIES))
 
 
+def _identifying_held() -> str:
+    """The services whose answers a statement asks for: those with an identifying field in
+    the names this process last read, whatever the catalog's version (none before the first
+    read). Read again with the right ones in the rare case the rows' version says otherwise
+    (`_answers_left_out`)."""
+    held: _Names | None = catalog_held(_NAMES_KEY)
+    return held.identifying if held is not None else ","
+
+
+def _answers_left_out(rows: Sequence[Sequence[Any]], asked: str, names: _Names) -> bool:
+    """Whether a row's service identifies by an answer (`names`, as of the rows) that was not
+    asked for (answers sent for a service that no longer identifies are not shown)."""
+    return any(
+        f",{r[SERVICE]}," in names.identifying and f",{r[SERVICE]}," not in asked for r in rows
+    )
+
+
 async def _names(catalog_version: int | None, rows: Sequence[Sequence[Any]]) -> _Names:
     """The names of the rows' services and agencies, as of `catalog_version`: remembered
     while it holds, read again when it moves or a row names one added since."""
-    names = await catalog_as_of(catalog_version, "dashboard-names", _read_names)
+    names = await catalog_as_of(catalog_version, _NAMES_KEY, _read_names)
     if not names.knows(rows):
-        names = await catalog_as_of(catalog_version, "dashboard-names", _read_names, again=True)
+        names = await catalog_as_of(catalog_version, _NAMES_KEY, _read_names, again=True)
     return names
 
 
