@@ -26,6 +26,7 @@ from litestar.datastructures import Cookie
 from backend.accounts.tables import Session
 from backend.lib.background import in_background
 from backend.lib.db import current_engine, write_transaction
+from backend.lib.logging import BurstLog
 from backend.lib.statements import Statement, fetch
 from backend.settings import Settings
 from backend.system.hotcache import announce, cache_of, forget_here
@@ -282,7 +283,11 @@ async def touches_written(engine: Engine[Any]) -> AsyncIterator[None]:
             yield
     finally:
         touches.wake = None
-        await _write(engine, touches)
+        try:
+            await _write(engine, touches)
+        except Exception as error:  # the stop goes on: an idle timeout may come early
+            log.warning("%d sessions' activity not written at the stop (%s)", len(touches.due),
+                        type(error).__name__)  # fmt: skip
 
 
 async def _write_batches(engine: Engine[Any], touches: _Touches) -> None:
@@ -294,8 +299,14 @@ async def _write_batches(engine: Engine[Any], touches: _Touches) -> None:
         try:
             await _write(engine, touches)
         except Exception as error:  # the database away: they stay due, for the next round
-            log.warning("cannot write sessions' activity (%s); will retry", type(error).__name__)
+            _UNWRITTEN.failure(type(error).__name__)
             touches.wake.set()
+        else:
+            _UNWRITTEN.success()
+
+
+_UNWRITTEN = BurstLog(log, "cannot write sessions' activity")
+"""One line for an outage, not one a second."""
 
 
 async def _write(engine: Engine[Any], touches: _Touches) -> None:

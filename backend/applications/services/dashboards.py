@@ -33,9 +33,9 @@ Version = tuple[int, int]
 """(latest change number, number of applications): changes whenever the dashboard would."""
 
 # The answers only where the service has an identifying field (`identifying`): they can be
-# long, and most services have none. Which services those are is the statement's first value
-# (`_Names.identifying`, ",3,7,"), from the names this process keeps: asking the service table
-# in the statement cost PostgreSQL a seventh of its CPU for it.
+# long, and most services have none. Which services those are is a value the statement is
+# given (`_Names.identifying`, ",3,7,"), from the names this process keeps: asking the service
+# table in the statement cost PostgreSQL a seventh of its CPU for it.
 _ROW = """a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
     a.deleted_at, a.submitted_at, a.service, a.agency,
     CASE WHEN {} LIKE ('%,' || a.service || ',%') THEN a.answers ELSE '' END AS id_answers"""
