@@ -240,6 +240,8 @@ def _identifying_held() -> str:
 def _answers_left_out(rows: Sequence[Sequence[Any]], asked: str, names: _Names) -> bool:
     """Whether a row's service identifies by an answer (`names`, as of the rows) that was not
     asked for (answers sent for a service that no longer identifies are not shown)."""
+    if names.identifying == asked:  # as nearly always: nothing to look at
+        return False
     return any(
         f",{r[SERVICE]}," in names.identifying and f",{r[SERVICE]}," not in asked for r in rows
     )
