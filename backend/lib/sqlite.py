@@ -109,14 +109,8 @@ class PooledSQLiteEngine(SQLiteEngine):
             if error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 return None
             raise
-        if positional:
-            return _times_converted(found, [names.index(name) for name in times])
-        rows = [dict(zip(names, row, strict=True)) for row in found]
-        for name in times:
-            for row in rows:
-                if (value := row[name]) is not None:
-                    row[name] = utc_of_text(value)
-        return rows
+        rows = _times_converted(found, [names.index(name) for name in times])
+        return rows if positional else [dict(zip(names, row, strict=True)) for row in rows]
 
     async def close_pool(self) -> None:
         self._slots = None
