@@ -25,7 +25,7 @@ from litestar.datastructures import Cookie
 
 from backend.accounts.tables import Session
 from backend.lib.background import in_background
-from backend.lib.db import current_engine, write_transaction
+from backend.lib.db import PerEngine, current_engine, write_transaction
 from backend.lib.logging import BurstLog
 from backend.lib.statements import Statement, fetch
 from backend.settings import Settings
@@ -261,15 +261,7 @@ class _Touches:
         self.wake: asyncio.Event | None = None
 
 
-_TOUCHES: dict[int, tuple[Engine[Any], _Touches]] = {}
-"""By engine (held, so its id is not reused): one per process, but tests run several."""
-
-
-def _touches_of(engine: Engine[Any]) -> _Touches:
-    held = _TOUCHES.get(id(engine))
-    if held is None:
-        held = _TOUCHES[id(engine)] = (engine, _Touches())
-    return held[1]
+_touches_of = PerEngine(_Touches)
 
 
 @asynccontextmanager

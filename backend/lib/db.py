@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from backend.settings import Settings
 
 __all__ = [
+    "PerEngine",
     "all_tables",
     "before_commit",
     "bind_engine",
@@ -47,6 +48,26 @@ __all__ = [
 ]
 
 _bound: Engine[Any] | None = None
+
+T = TypeVar("T")
+
+
+class PerEngine(Generic[T]):
+    """One `make()` per engine: one per process, but tests run several. The engine is held,
+    so its id is not reused while its value lives."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._held: dict[int, tuple[Engine[Any], T]] = {}
+
+    def __call__(self, engine: Engine[Any]) -> T:
+        held = self._held.get(id(engine))
+        if held is None:
+            held = self._held[id(engine)] = (engine, self._make())
+        return held[1]
+
+    def clear(self) -> None:
+        self._held.clear()
 
 
 def make_engine(settings: Settings) -> Engine[Any]:

@@ -28,7 +28,7 @@ import brotli  # type: ignore[import-untyped]
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from backend.lib.db import before_commit, current_engine
+from backend.lib.db import PerEngine, before_commit, current_engine
 from backend.lib.middleware import BROTLI_QUALITY
 from backend.lib.statements import Statement, fetch
 from backend.system.counters import CHANGES, next_value
@@ -339,15 +339,11 @@ def brotli_of(body: bytes) -> bytes:
     return compressed
 
 
-_CACHES: dict[int, tuple[Engine[Any], HotCache]] = {}
-"""By engine (held, so its id is not reused): one per process, but tests run several."""
+_CACHES = PerEngine(HotCache)
 
 
 def cache_of(engine: Engine[Any]) -> HotCache:
-    held = _CACHES.get(id(engine))
-    if held is None:
-        held = _CACHES[id(engine)] = (engine, HotCache())
-    return held[1]
+    return _CACHES(engine)
 
 
 async def announce(account_id: int, seq: int | None = None) -> None:
