@@ -165,6 +165,17 @@ def throttle_cpu(page: Page) -> None:
     )
 
 
+def opened_again(context: BrowserContext) -> Page:
+    """A new page of the app's profile, its service worker stopped first (a phone stops it
+    when idle) and its CPU slowed: ready to open the app again."""
+    page = context.new_page()
+    workers = context.new_cdp_session(page)
+    for method in ("enable", "stopAllWorkers", "disable"):
+        workers.send(f"ServiceWorker.{method}")
+    throttle_cpu(page)
+    return page
+
+
 WATCH_USABLE = """((ready) => {
     globalThis.portalDocumentAt = performance.now();
     const look = () => {
@@ -296,12 +307,7 @@ def visit(
         # The app opened again later: the page closed, its service worker stopped (a phone
         # stops it when idle), a new page in the same profile.
         page.close()
-        page = context.new_page()
-        workers = page.context.new_cdp_session(page)
-        workers.send("ServiceWorker.enable")
-        workers.send("ServiceWorker.stopAllWorkers")
-        workers.send("ServiceWorker.disable")
-        throttle_cpu(page)
+        page = opened_again(context)
         started = time.time()
         page.goto(link.url + path, wait_until="commit")
         again_at = usable(page)

@@ -47,15 +47,7 @@ def traced(browser: Browser, link: Any, screen: str, cookies: list[Any], out: Pa
         load.eventually(page, kept.get(screen, "async () => true"), timeout_ms=120_000)
         load.quiet(link)
         page.close()
-        page = context.new_page()
-        workers = page.context.new_cdp_session(page)
-        for method in (
-            "ServiceWorker.enable",
-            "ServiceWorker.stopAllWorkers",
-            "ServiceWorker.disable",
-        ):
-            workers.send(method)
-        load.throttle_cpu(page)
+        page = load.opened_again(context)
         browser.start_tracing(page=page, categories=CATEGORIES)
         started = time.time()
         page.goto(link.url + path, wait_until="commit")
