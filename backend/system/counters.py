@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from piccolo.querystring import QueryString
 
-from backend.lib.db import current_engine, is_postgres, take_deferred_writes
+from backend.lib.db import current_engine, is_postgres, one_at_a_time, take_deferred_writes
 
 __all__ = ["CHANGES", "next_value", "next_value_with"]
 
@@ -24,7 +24,9 @@ RETURNING value
 
 async def next_value(name: str) -> int:
     """The next number of counter `name`. Call it last in a write transaction: the counter's
-    row stays locked until commit, which serialises writers of that counter."""
+    row stays locked until commit, which serialises writers of that counter (this process's
+    take their turns before it: `one_at_a_time`)."""
+    await one_at_a_time(f"counter:{name}")
     rows = await current_engine().run_querystring(QueryString(_NEXT, name))
     return int(rows[0]["value"])
 
@@ -44,6 +46,7 @@ async def next_value_with(name: str, *writes: Numbered) -> int:
         for write in writes:
             await current_engine().run_querystring(write(value))
         return value
+    await one_at_a_time(f"counter:{name}")
     number = QueryString("(SELECT value FROM n)")
     # The transaction's deferred writes (lib.db.defer_write: outbox rows) ride along too.
     parts = [*(write(number) for write in writes), *take_deferred_writes()]
