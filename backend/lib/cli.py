@@ -26,15 +26,21 @@ def settings_or_exit() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-def run_job(make: Callable[[], Awaitable[T]], settings: Settings | None = None) -> T:
-    """Run `make()` on uvloop with the configured engine bound and its pool open."""
+def run_job(
+    make: Callable[[], Awaitable[T]],
+    settings: Settings | None = None,
+    *,
+    flushed_commits: bool = True,
+) -> T:
+    """Run `make()` on uvloop with the configured engine bound and its pool open
+    (`flushed_commits`: `lib.db.make_engine`'s)."""
     import uvloop
 
     from backend.lib.db import bind_engine, close_pool, make_engine, open_pool
     from backend.lib.idcrypt import bind_keys
 
     async def job() -> T:
-        engine = make_engine(settings or get_settings())
+        engine = make_engine(settings or get_settings(), flushed_commits=flushed_commits)
         bind_engine(engine)
         bind_keys(settings or get_settings())
         await open_pool(engine, 1, DB_POOL_MAX)

@@ -72,13 +72,21 @@ class PerEngine(Generic[T]):
         self._held.clear()
 
 
-def make_engine(settings: Settings) -> Engine[Any]:
-    """An unconnected engine for the configured database."""
+def make_engine(settings: Settings, *, flushed_commits: bool = True) -> Engine[Any]:
+    """An unconnected engine for the configured database. `flushed_commits=False` (the
+    outbox worker's): on PostgreSQL its commits do not wait for their WAL to reach the disk
+    (`synchronous_commit = off`, an fsync's CPU and wait per claim and result). A database
+    crash may then forget the last ~0.6 s of them: in log order, so a handler's writes are
+    forgotten only with its result, and those messages are sent again, as when a worker is
+    killed mid-batch (at least once). What queues them commits flushed, in the app's
+    transactions. Not through a transaction pooler, which may refuse the setting."""
     if settings.is_postgres:
         config: dict[str, Any] = {"dsn": settings.database_url}
         if settings.db_transaction_pooler:
             # Each statement may run on another server connection: no named statements.
             config["statement_cache_size"] = 0
+        elif not flushed_commits:
+            config["server_settings"] = {"synchronous_commit": "off"}
         return PortalPostgresEngine(config=config)
     if settings.database_url.startswith("sqlite:///"):
         path = Path(settings.database_url.removeprefix("sqlite:///")).resolve()

@@ -106,7 +106,8 @@ def worker(
         await deliver_until(stop, settings, options)
         return None
 
-    result = run_job(job, settings)
+    # Its claims and results need no flushed commit: lib.db.make_engine.
+    result = run_job(job, settings, flushed_commits=False)
     if result is not None:
         click.echo(
             f"claimed {result.claimed}: delivered {result.delivered}, retried "
