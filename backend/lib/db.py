@@ -184,6 +184,13 @@ async def _with_before_commit(begin: Callable[[], Any]) -> AsyncIterator[Any]:
             lock.release()
 
 
+TURN_WAIT_S = 1.0
+"""The longest a transaction waits for its turn in the process before it waits on the row in
+PostgreSQL as before. A turn is held for milliseconds; longer, the holder may be waiting on
+a row this transaction locked (a writer that took its number before locking what it
+changes), a deadlock that PostgreSQL's detector (after its own 1 s) ends with an error, where
+the process alone would wait forever."""
+
 _Locks = dict[str, asyncio.Lock]
 _TURNS: PerEngine[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Locks]] = PerEngine(
     weakref.WeakKeyDictionary
@@ -198,15 +205,21 @@ async def one_at_a_time(name: str) -> None:
     write). The others wait here, in the event loop, instead of queueing on the row's lock in
     PostgreSQL, where 20 writers waiting on it cost the database a third more CPU per write
     (`make bench-writes`). The row's lock is held just as long, so no write waits longer.
-    Nothing may wait, after this, on a row another transaction locked before its own turn
-    (only its own rows and new ones are written after it). No-op on SQLite (its writers
-    take turns already), outside `transaction()`, or when the transaction has its turn."""
+    After its turn a transaction should write only rows it locked before and new ones; one
+    that waits on another's row meanwhile makes that other wait here TURN_WAIT_S, then on the
+    row in PostgreSQL, whose deadlock detector ends the cycle as before. No-op on SQLite (its
+    writers take turns already), outside `transaction()`, or when the transaction has its
+    turn."""
     ending = _ending.get()
     if ending is None or name in ending.turns or not is_postgres():
         return
     locks = _TURNS(current_engine()).setdefault(asyncio.get_running_loop(), {})
     lock = locks.get(name) or locks.setdefault(name, asyncio.Lock())
-    await lock.acquire()
+    try:
+        async with asyncio.timeout(TURN_WAIT_S):
+            await lock.acquire()
+    except TimeoutError:
+        return  # wait on the row in PostgreSQL, which sees a deadlock this could not
     ending.turns[name] = lock
 
 

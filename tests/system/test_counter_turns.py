@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import pytest
 from piccolo.querystring import QueryString
 
+from backend.lib import db as lib_db
 from backend.lib.db import current_engine, transaction
 from backend.system.counters import next_value
 from tests.support.database import Database
@@ -99,3 +101,42 @@ async def test_a_cancelled_writer_gives_its_turn_back() -> None:
         await task
     async with asyncio.timeout(5), transaction():
         assert await next_value(COUNTER) >= 1
+
+
+async def test_a_writer_locking_a_row_after_its_number_ends_in_a_deadlock_error_not_a_hang(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A takes its number, then updates a row B locked; B waits for its turn. The process
+    alone cannot see the cycle: B waits TURN_WAIT_S for its turn, then on the counter's row in
+    PostgreSQL, whose deadlock detector ends one of the two with an error (as it did before
+    turns); the other commits."""
+    if db.kind != "postgres":
+        pytest.skip("SQLite has one writer at a time: no such cycle")
+    monkeypatch.setattr(lib_db, "TURN_WAIT_S", 0.2)
+    engine = current_engine()
+    await engine.run_querystring(
+        QueryString("INSERT INTO change_counter (name, value) VALUES ('test-row', 0)")
+    )
+    a_numbered, b_locked = asyncio.Event(), asyncio.Event()
+    lock_row = "SELECT value FROM change_counter WHERE name = 'test-row' FOR UPDATE"
+
+    async def a() -> None:
+        async with transaction():
+            await next_value(COUNTER)
+            a_numbered.set()
+            await b_locked.wait()
+            await asyncio.sleep(0.05)  # B is waiting for its turn
+            await engine.run_querystring(QueryString(lock_row))
+
+    async def b() -> None:
+        await a_numbered.wait()
+        async with transaction():
+            await engine.run_querystring(QueryString(lock_row))
+            b_locked.set()
+            await next_value(COUNTER)
+
+    async with asyncio.timeout(10):  # without the bound: forever
+        outcomes = await asyncio.gather(a(), b(), return_exceptions=True)
+    failed = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(failed) == 1
+    assert isinstance(failed[0], asyncpg.exceptions.DeadlockDetectedError)
