@@ -10,6 +10,7 @@ from typing import Any
 from backend.accounts.events import IdentityDisputed
 from backend.applications.services.changes import next_change
 from backend.applications.tables import Application
+from backend.lib.db import is_postgres
 from backend.system.audit import record
 
 __all__ = ["on_identity_disputed"]
@@ -18,9 +19,14 @@ __all__ = ["on_identity_disputed"]
 async def on_identity_disputed(event: IdentityDisputed) -> None:
     """Runs inside the freeze's transaction."""
     account_id = event.frozen_account_id
-    rows = await Application.select(Application.id, Application.status).where(
-        (Application.account == account_id) & Application.deleted_at.is_null()
+    # Locked before the first change number is taken (counters: a writer locks what it
+    # changes, then takes its number), as an agency's status change locks its application.
+    query = (
+        Application.select(Application.id, Application.status)
+        .where((Application.account == account_id) & Application.deleted_at.is_null())
+        .order_by(Application.id)
     )
+    rows = await (query.lock_rows() if is_postgres() else query)
     at = dt.datetime.now(dt.UTC)
     drafts = [r["id"] for r in rows if r["status"] == "draft"]
     flagged = [r["id"] for r in rows if r["status"] != "draft"]

@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.accounts.events import IdentityDisputed
 from backend.agency_api.services import changed_after
+from backend.applications.disputes import on_identity_disputed
 from backend.applications.services import changes
 from backend.applications.tables import Application
+from backend.lib.db import write_transaction
 from backend.system.audit import Actor
 from backend.system.counters import Numbered
 from backend.system.tables import AuditEntry
@@ -144,6 +147,51 @@ async def test_a_reader_never_skips_a_change_committed_late(
     assert await follower == n + 1
     after = await feed(client, dopa, after=cursor)
     assert [(i["id"], i["change_seq"]) for i in after["items"]] == [(first, n), (second, n + 1)]
+
+
+async def test_a_freeze_and_an_agency_s_change_of_one_application_both_commit(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agency's change has locked its application and is about to take its change number
+    when the citizen's account is frozen (an identity dispute flags every application, a
+    change number each). The freeze locks the applications before its first number, so it
+    waits for the agency's change instead of holding the counter while waiting for the row
+    the agency holds (then the agency's change would wait for the counter: a deadlock, one
+    of the two failing)."""
+    app_id = await apply_id_card(client)
+    row = await Application.select(Application.account).where(Application.id == app_id).first()
+    assert row is not None
+    locked, go = asyncio.Event(), asyncio.Event()
+    real_next_value = changes.next_value_with
+
+    async def held_before_its_number(name: str, *writes: Numbered) -> int:
+        if asyncio.current_task() is agency:
+            locked.set()
+            await go.wait()
+        return await real_next_value(name, *writes)
+
+    monkeypatch.setattr(changes, "next_value_with", held_before_its_number)
+    agency = asyncio.create_task(set_status(app_id, "received", AGENCY, agency_id=await dopa_id()))
+    await locked.wait()
+
+    async def freeze() -> None:
+        disputed = IdentityDisputed(
+            actor=Actor(account_id=None, role="system"),
+            frozen_account_id=row["account"],
+            claimed_by=None,
+        )
+        async with write_transaction():
+            await on_identity_disputed(disputed)
+
+    frozen = asyncio.create_task(freeze())
+    await asyncio.sleep(0.3)
+    go.set()
+    async with asyncio.timeout(10):
+        await asyncio.gather(agency, frozen)
+    after = await Application.select(Application.status, Application.identity_disputed).where(
+        Application.id == app_id
+    )
+    assert after == [{"status": "received", "identity_disputed": True}]
 
 
 async def dopa_id() -> int:
