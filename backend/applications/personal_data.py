@@ -17,6 +17,7 @@ from backend.applications.services import COUNTER, histories
 from backend.applications.status import ACTIVE
 from backend.applications.tables import Application
 from backend.documents.personal_data import remove_documents
+from backend.lib.db import is_postgres
 from backend.lib.errors import ConflictError
 from backend.system.counters import next_value
 from backend.system.registry import Erasure, PersonalData
@@ -73,12 +74,18 @@ async def _erase(erasure: Erasure) -> None:
 
 
 async def _discard_drafts(account_id: int) -> int:
-    """Drafts become tombstones without answers (other devices learn of it through `since`)."""
-    ids = await Application.select(Application.id).where(
-        (Application.account == account_id)
-        & (Application.status == "draft")
-        & Application.deleted_at.is_null()
+    """Drafts become tombstones without answers (other devices learn of it through `since`).
+    Locked before the first change number, as every writer locks what it changes first."""
+    query = (
+        Application.select(Application.id)
+        .where(
+            (Application.account == account_id)
+            & (Application.status == "draft")
+            & Application.deleted_at.is_null()
+        )
+        .order_by(Application.id)
     )
+    ids = await (query.lock_rows() if is_postgres() else query)
     now = dt.datetime.now(dt.UTC)
     for row in ids:
         await Application.update(

@@ -4,6 +4,7 @@ told to the citizen with an e-receipt, overdue ones reminded, all visible to the
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.agency_api.services import officer_queue
+from backend.applications.services import changes
 from backend.applications.tables import Application
 from backend.catalog.tables import Service
 from backend.fees import services as fees
@@ -19,9 +21,10 @@ from backend.fees.tables import Fee
 from backend.lib import thai_qr
 from backend.notifications.tables import Notification
 from backend.settings import Settings
+from backend.system.counters import Numbered
 from backend.system.registry import Housekeeping
 from tests.support.agency import Signer, apply_id_card
-from tests.support.applications import OFFICER, agency_id, apply
+from tests.support.applications import OFFICER, agency_id, apply, set_status
 from tests.support.flows import csrf, enrol_citizen, thai_id
 from tests.support.notifications import subscribe_device
 from tests.support.outbox import outbox_rows
@@ -292,6 +295,45 @@ async def test_an_overdue_fee_is_reminded_once_and_shown_to_the_agency(
     [item] = [i for i in feed.json()["items"] if i["id"] == app_id]
     assert item["fee"]["state"] == "overdue"
     assert item["fee"]["amount_satang"] == 100_00
+
+
+async def test_the_overdue_sweep_and_an_agency_s_change_of_the_application_both_commit(
+    client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agency's change has locked the application and is about to take its change number
+    when the sweep finds its fee overdue: the sweep locks the application before its number,
+    so it waits for the agency's change (else each would wait for the other: a deadlock).
+    Under the agency rule: no reminder, whose notification would wait for the row first."""
+    await Service.update({Service.fee_overdue: "agency"}).where(
+        Service.slug == "id-card-replacement"
+    )
+    await enrol_citizen(client, national_id=thai_id(513))
+    app_id = await apply_id_card(client)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    await Fee.update({Fee.due_at: past}).where(Fee.application == app_id)
+    locked, go = asyncio.Event(), asyncio.Event()
+    real_next_value = changes.next_value_with
+
+    async def held_before_its_number(name: str, *writes: Numbered) -> int:
+        if asyncio.current_task() is agency:
+            locked.set()
+            await go.wait()
+        return await real_next_value(name, *writes)
+
+    monkeypatch.setattr(changes, "next_value_with", held_before_its_number)
+    dopa = await agency_id("DOPA")
+    agency = asyncio.create_task(set_status(app_id, "received", OFFICER, agency_id=dopa))
+    await locked.wait()
+    run = Housekeeping(settings=settings, now=dt.datetime.now(dt.UTC), batch=100)
+    sweep = asyncio.create_task(fees.sweep_overdue(run))
+    await asyncio.sleep(0.3)
+    go.set()
+    async with asyncio.timeout(10):
+        _, swept = await asyncio.gather(agency, sweep)
+    assert swept == {"fee_overdue": 1, "fee_reminded": 0}
+    [row] = await Application.select(Application.status).where(Application.id == app_id)
+    assert row["status"] == "received"
+    assert (await the_fee(client, app_id))["state"] == "overdue"
 
 
 async def test_under_the_agency_rule_no_reminder_is_pushed(
