@@ -37,6 +37,7 @@ __all__ = [
     "before_commit",
     "bind_engine",
     "close_pool",
+    "commits_flushed",
     "current_engine",
     "defer_write",
     "deferring",
@@ -78,8 +79,10 @@ def make_engine(settings: Settings, *, flushed_commits: bool = True) -> Engine[A
     (`synchronous_commit = off`, an fsync's CPU and wait per claim and result). A database
     crash may then forget the last ~0.6 s of them: in log order, so a handler's writes are
     forgotten only with its result, and those messages are sent again, as when a worker is
-    killed mid-batch (at least once). What queues them commits flushed, in the app's
-    transactions. Not through a transaction pooler, which may refuse the setting."""
+    killed mid-batch (at least once). A transaction that takes a change number commits
+    flushed all the same (system.counters: a number others may have read is never given
+    again), as do the app's, which queue the messages. Not through a transaction pooler,
+    which may refuse the setting."""
     if settings.is_postgres:
         config: dict[str, Any] = {"dsn": settings.database_url}
         if settings.db_transaction_pooler:
@@ -94,6 +97,13 @@ def make_engine(settings: Settings, *, flushed_commits: bool = True) -> Engine[A
         path = settings.sqlite_path
     path.parent.mkdir(parents=True, exist_ok=True)
     return PooledSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+
+
+def commits_flushed(engine: Engine[Any]) -> bool:
+    """Whether the engine's commits wait for the disk (all but the outbox worker's:
+    `make_engine`'s `flushed_commits`)."""
+    settings = getattr(engine, "config", {}).get("server_settings") or {}
+    return settings.get("synchronous_commit") != "off"
 
 
 def all_tables() -> Iterator[type[Table]]:
@@ -152,8 +162,9 @@ class _Ending:
         self.jobs: list[Callable[[], Awaitable[None]]] = []
         self.writes: list[QueryString] = []
         self.claimed: set[str] = set()
-        self.turns: dict[str, asyncio.Lock] = {}
-        """`one_at_a_time`'s locks this transaction holds until it ends."""
+        self.turns: dict[str, asyncio.Lock | None] = {}
+        """`one_at_a_time`'s locks this transaction holds until it ends (None: it waited
+        too long and went on without, so it never waits for that one again)."""
 
 
 _ending: ContextVar[_Ending | None] = ContextVar("transaction_ending", default=None)
@@ -179,9 +190,10 @@ async def _with_before_commit(begin: Callable[[], Any]) -> AsyncIterator[Any]:
                     _with_writes(QueryString("SELECT 1"), writes)
                 )
     finally:
-        _ending.reset(token)
         for lock in ending.turns.values():  # committed or rolled back: the row is free
-            lock.release()
+            if lock is not None:
+                lock.release()
+        _ending.reset(token)
 
 
 TURN_WAIT_S = 1.0
@@ -219,7 +231,11 @@ async def one_at_a_time(name: str) -> None:
         async with asyncio.timeout(TURN_WAIT_S):
             await lock.acquire()
     except TimeoutError:
-        return  # wait on the row in PostgreSQL, which sees a deadlock this could not
+        # Wait on the row in PostgreSQL, which sees a deadlock this could not; and never
+        # here again in this transaction: it may hold the row by then, and the next in the
+        # process wait for it there.
+        ending.turns[name] = None
+        return
     ending.turns[name] = lock
 
 

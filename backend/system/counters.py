@@ -6,7 +6,13 @@ from collections.abc import Callable
 
 from piccolo.querystring import QueryString
 
-from backend.lib.db import current_engine, is_postgres, one_at_a_time, take_deferred_writes
+from backend.lib.db import (
+    commits_flushed,
+    current_engine,
+    is_postgres,
+    one_at_a_time,
+    take_deferred_writes,
+)
 
 __all__ = ["CHANGES", "next_value", "next_value_with"]
 
@@ -26,9 +32,20 @@ async def next_value(name: str) -> int:
     """The next number of counter `name`. Call it last in a write transaction: the counter's
     row stays locked until commit, which serialises writers of that counter (this process's
     take their turns before it: `one_at_a_time`)."""
-    await one_at_a_time(f"counter:{name}")
+    await _taking_a_number(name)
     rows = await current_engine().run_querystring(QueryString(_NEXT, name))
     return int(rows[0]["value"])
+
+
+async def _taking_a_number(name: str) -> None:
+    """This process's turn at the counter (`one_at_a_time`), and a commit that waits for the
+    disk: on an engine whose commits do not (the outbox worker's housekeeping), a crash could
+    forget a number another reader has already seen, and give it again to another change,
+    which a feed's cursor past it would then never show."""
+    await one_at_a_time(f"counter:{name}")
+    engine = current_engine()
+    if not commits_flushed(engine):
+        await engine.run_querystring(QueryString("SET LOCAL synchronous_commit = on"))
 
 
 Numbered = Callable[[int | QueryString], QueryString]
@@ -46,7 +63,7 @@ async def next_value_with(name: str, *writes: Numbered) -> int:
         for write in writes:
             await current_engine().run_querystring(write(value))
         return value
-    await one_at_a_time(f"counter:{name}")
+    await _taking_a_number(name)
     number = QueryString("(SELECT value FROM n)")
     # The transaction's deferred writes (lib.db.defer_write: outbox rows) ride along too.
     parts = [*(write(number) for write in writes), *take_deferred_writes()]

@@ -19,7 +19,7 @@ from backend.system.counters import Numbered
 from backend.system.tables import AuditEntry
 from tests.support.agency import Signer, apply_id_card, status
 from tests.support.applications import PDF, set_status
-from tests.support.database import Database
+from tests.support.database import Database, until_a_lock_waits
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")
 
@@ -150,7 +150,7 @@ async def test_a_reader_never_skips_a_change_committed_late(
 
 
 async def test_a_freeze_and_an_agency_s_change_of_one_application_both_commit(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+    client: Client, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The agency's change has locked its application and is about to take its change number
     when the citizen's account is frozen (an identity dispute flags every application, a
@@ -184,7 +184,7 @@ async def test_a_freeze_and_an_agency_s_change_of_one_application_both_commit(
             await on_identity_disputed(disputed)
 
     frozen = asyncio.create_task(freeze())
-    await asyncio.sleep(0.3)
+    await until_a_lock_waits(db)  # it queues behind the agency's change
     go.set()
     async with asyncio.timeout(10):
         await asyncio.gather(agency, frozen)

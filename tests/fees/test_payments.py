@@ -25,6 +25,7 @@ from backend.system.counters import Numbered
 from backend.system.registry import Housekeeping
 from tests.support.agency import Signer, apply_id_card
 from tests.support.applications import OFFICER, agency_id, apply, set_status
+from tests.support.database import Database, until_a_lock_waits
 from tests.support.flows import csrf, enrol_citizen, thai_id
 from tests.support.notifications import subscribe_device
 from tests.support.outbox import outbox_rows
@@ -298,7 +299,7 @@ async def test_an_overdue_fee_is_reminded_once_and_shown_to_the_agency(
 
 
 async def test_the_overdue_sweep_and_an_agency_s_change_of_the_application_both_commit(
-    client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    client: Client, db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The agency's change has locked the application and is about to take its change number
     when the sweep finds its fee overdue: the sweep locks the application before its number,
@@ -326,7 +327,7 @@ async def test_the_overdue_sweep_and_an_agency_s_change_of_the_application_both_
     await locked.wait()
     run = Housekeeping(settings=settings, now=dt.datetime.now(dt.UTC), batch=100)
     sweep = asyncio.create_task(fees.sweep_overdue(run))
-    await asyncio.sleep(0.3)
+    await until_a_lock_waits(db)  # it queues behind the agency's change
     go.set()
     async with asyncio.timeout(10):
         _, swept = await asyncio.gather(agency, sweep)

@@ -31,6 +31,13 @@ async def _waiting_on_a_lock_in_postgres() -> int:
     return int(rows[0]["n"])
 
 
+@pytest.fixture(autouse=True)
+def _turns_never_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No fallback to waiting in PostgreSQL unless a test asks: a turn not given back, or
+    not kept by its holder, then shows as a wait far longer than these tests allow."""
+    monkeypatch.setattr(lib_db, "TURN_WAIT_S", 30.0)
+
+
 async def test_the_next_writer_waits_for_the_number_in_the_process_then_gets_the_next(
     db: Database,
 ) -> None:
@@ -62,7 +69,7 @@ async def test_the_next_writer_waits_for_the_number_in_the_process_then_gets_the
 async def test_a_transaction_taking_two_numbers_gets_them_one_after_the_other() -> None:
     async with transaction():
         first = await next_value(COUNTER)
-        second = await asyncio.wait_for(next_value(COUNTER), 5)  # its own turn: no wait
+        second = await asyncio.wait_for(next_value(COUNTER), 0.5)  # its own turn: no wait
     assert second == first + 1
 
 
@@ -80,7 +87,7 @@ async def test_a_failed_transaction_gives_its_turn_back() -> None:
 
     with pytest.raises(Refused):
         await refused()
-    async with asyncio.timeout(5), transaction():
+    async with asyncio.timeout(0.5), transaction():
         after = await next_value(COUNTER)
     assert after == before + 1  # the failed one's number was rolled back with it
 
@@ -99,7 +106,7 @@ async def test_a_cancelled_writer_gives_its_turn_back() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    async with asyncio.timeout(5), transaction():
+    async with asyncio.timeout(0.5), transaction():
         assert await next_value(COUNTER) >= 1
 
 
@@ -140,3 +147,44 @@ async def test_a_writer_locking_a_row_after_its_number_ends_in_a_deadlock_error_
     failed = [o for o in outcomes if isinstance(o, BaseException)]
     assert len(failed) == 1
     assert isinstance(failed[0], asyncpg.exceptions.DeadlockDetectedError)
+
+
+async def test_a_writer_that_gave_up_its_turn_never_waits_for_it_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """T waited too long for its turn and went on to the row in PostgreSQL. Once T holds the
+    row, the next writer of the process (W) has the turn and waits there for T's row: T's
+    next number must not wait for W's turn (a cycle only the process could see)."""
+    if db.kind != "postgres":
+        pytest.skip("SQLite has one writer at a time: no turns")
+    monkeypatch.setattr(lib_db, "TURN_WAIT_S", 0.2)
+    h_took, release_h = asyncio.Event(), asyncio.Event()
+    numbers: dict[str, list[int]] = {}
+
+    async def h() -> None:
+        async with transaction():
+            numbers["h"] = [await next_value(COUNTER)]
+            h_took.set()
+            await release_h.wait()
+
+    async def t() -> None:
+        await h_took.wait()
+        async with transaction():
+            first = await next_value(COUNTER)  # gives up its turn, waits on the row
+            numbers["t"] = [first, await next_value(COUNTER)]
+
+    async def w() -> None:
+        async with transaction():
+            numbers["w"] = [await next_value(COUNTER)]
+
+    holder, giver_up = asyncio.create_task(h()), asyncio.create_task(t())
+    await h_took.wait()
+    await asyncio.sleep(0.5)  # T has given up its turn and waits in PostgreSQL
+    monkeypatch.setattr(lib_db, "TURN_WAIT_S", 30.0)
+    next_writer = asyncio.create_task(w())
+    await asyncio.sleep(0.1)
+    release_h.set()
+    async with asyncio.timeout(5):
+        await asyncio.gather(holder, giver_up, next_writer)
+    [n] = numbers["h"]
+    assert numbers["t"] == [n + 1, n + 2] and numbers["w"] == [n + 3]

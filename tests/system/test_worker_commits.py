@@ -13,9 +13,10 @@ from piccolo.querystring import QueryString
 from backend.lib import logging as logging_module
 from backend.lib import metrics as metrics_module
 from backend.lib.cli import run_job
-from backend.lib.db import current_engine
+from backend.lib.db import current_engine, transaction
 from backend.settings import Settings, get_settings
 from backend.system import cli as system_cli
+from backend.system.counters import next_value
 from tests.support.database import Database
 
 
@@ -41,6 +42,23 @@ def test_the_worker_s_commits_do_not_wait_for_the_disk_on_postgresql(db: Databas
         assert (worker, command) == ("off", "on")
     else:  # SQLite: the worker runs inside the app process there, as the app does
         assert worker == command
+
+
+def test_a_worker_s_transaction_taking_a_change_number_commits_flushed(db: Database) -> None:
+    """The hourly housekeeping runs in the worker (the overdue-fee sweep takes change
+    numbers): a number others may have read must survive a crash, or it is given again."""
+
+    async def job() -> tuple[str, str]:
+        async with transaction():
+            before = await _commit_setting()
+            await next_value("test-flushed")
+            return before, await _commit_setting()
+
+    before, after = run_job(job, _settings(db), flushed_commits=False)
+    if db.kind == "postgres":
+        assert (before, after) == ("off", "on")
+    else:
+        assert before == after
 
 
 def test_portal_worker_runs_with_unflushed_commits(

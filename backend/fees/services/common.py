@@ -12,7 +12,6 @@ from backend.applications.tables import Application
 from backend.fees.schemas import FeeState, FeeView
 from backend.fees.tables import Fee
 from backend.lib import thai_qr
-from backend.lib.db import is_postgres
 
 __all__ = [
     "as_view",
@@ -78,12 +77,8 @@ async def open_fee(app: dict[str, Any], amount: int, biller_id: str, due_days: i
 
 async def move_on(app: dict[str, Any]) -> int:
     """The application's next change number: the dashboard and the feed show the fee's new
-    state. Last in the transaction (it announces). The application is locked first, as a
-    writer locks what it changes before its number (system.counters): the overdue sweep had
-    not, and so could hold the counter while waiting for an agency's change of the
-    application, which waited for the counter."""
-    if is_postgres():
-        await Application.select(Application.id).where(Application.id == app["id"]).lock_rows()
+    state. Last in the transaction (it announces), the application locked by the caller
+    first, as every writer locks what it changes before its number (system.counters)."""
     seq = await next_change(app["account"])
     await Application.update({Application.change_seq: seq}).where(Application.id == app["id"])
     return seq

@@ -10,6 +10,7 @@ from piccolo.querystring import QueryString
 
 from backend.applications import services as applications
 from backend.applications.events import StatusChanged
+from backend.applications.tables import Application
 from backend.catalog.tables import Service
 from backend.fees.errors import (
     ApplicationClosedError,
@@ -25,7 +26,7 @@ from backend.fees.services.common import (
     utc_now,
 )
 from backend.fees.tables import Fee
-from backend.lib.db import current_engine, write_transaction
+from backend.lib.db import current_engine, is_postgres, write_transaction
 from backend.system.audit import Actor, record
 from backend.system.catalog_memory import catalog_memo
 from backend.system.registry import Housekeeping, publish
@@ -144,6 +145,9 @@ async def sweep_overdue(run: Housekeeping) -> dict[str, int]:
     reminded = 0
     for fee in found:
         async with write_transaction():
+            # The application first, then its fee, as an agency's fee or payment locks them,
+            # and before the change number (move_on): never the other way round.
+            await _lock_application(fee["application"])
             claimed = (
                 await Fee.update({Fee.overdue_at: run.now})
                 .where((Fee.id == fee["id"]) & Fee.overdue_at.is_null() & (Fee.status == "due"))
@@ -163,3 +167,10 @@ async def sweep_overdue(run: Housekeeping) -> dict[str, int]:
                 reminded += 1
             await move_on({"id": fee["application"], "account": fee["account"]})
     return {"fee_overdue": len(found), "fee_reminded": reminded}
+
+
+async def _lock_application(application_id: int) -> None:
+    """The application's row locked for the transaction (PostgreSQL; SQLite's write
+    transaction holds the whole database already)."""
+    if is_postgres():
+        await Application.select(Application.id).where(Application.id == application_id).lock_rows()
