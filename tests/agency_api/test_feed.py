@@ -18,7 +18,7 @@ from backend.system.audit import Actor
 from backend.system.counters import Numbered
 from backend.system.tables import AuditEntry
 from tests.support.agency import Signer, apply_id_card, status
-from tests.support.applications import PDF, set_status
+from tests.support.applications import PDF, held_agency_change, set_status
 from tests.support.database import Database, until_a_lock_waits
 
 pytestmark = pytest.mark.usefixtures("db", "citizen")
@@ -161,18 +161,7 @@ async def test_a_freeze_and_an_agency_s_change_of_one_application_both_commit(
     app_id = await apply_id_card(client)
     row = await Application.select(Application.account).where(Application.id == app_id).first()
     assert row is not None
-    locked, go = asyncio.Event(), asyncio.Event()
-    real_next_value = changes.next_value_with
-
-    async def held_before_its_number(name: str, *writes: Numbered) -> int:
-        if asyncio.current_task() is agency:
-            locked.set()
-            await go.wait()
-        return await real_next_value(name, *writes)
-
-    monkeypatch.setattr(changes, "next_value_with", held_before_its_number)
-    agency = asyncio.create_task(set_status(app_id, "received", AGENCY, agency_id=await dopa_id()))
-    await locked.wait()
+    agency, go = await held_agency_change(monkeypatch, app_id, "received")
 
     async def freeze() -> None:
         disputed = IdentityDisputed(

@@ -13,7 +13,6 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.agency_api.services import officer_queue
-from backend.applications.services import changes
 from backend.applications.tables import Application
 from backend.catalog.tables import Service
 from backend.fees import services as fees
@@ -21,10 +20,9 @@ from backend.fees.tables import Fee
 from backend.lib import thai_qr
 from backend.notifications.tables import Notification
 from backend.settings import Settings
-from backend.system.counters import Numbered
 from backend.system.registry import Housekeeping
 from tests.support.agency import Signer, apply_id_card
-from tests.support.applications import OFFICER, agency_id, apply, set_status
+from tests.support.applications import OFFICER, agency_id, apply, held_agency_change
 from tests.support.database import Database, until_a_lock_waits
 from tests.support.flows import csrf, enrol_citizen, thai_id
 from tests.support.notifications import subscribe_device
@@ -312,19 +310,7 @@ async def test_the_overdue_sweep_and_an_agency_s_change_of_the_application_both_
     app_id = await apply_id_card(client)
     past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     await Fee.update({Fee.due_at: past}).where(Fee.application == app_id)
-    locked, go = asyncio.Event(), asyncio.Event()
-    real_next_value = changes.next_value_with
-
-    async def held_before_its_number(name: str, *writes: Numbered) -> int:
-        if asyncio.current_task() is agency:
-            locked.set()
-            await go.wait()
-        return await real_next_value(name, *writes)
-
-    monkeypatch.setattr(changes, "next_value_with", held_before_its_number)
-    dopa = await agency_id("DOPA")
-    agency = asyncio.create_task(set_status(app_id, "received", OFFICER, agency_id=dopa))
-    await locked.wait()
+    agency, go = await held_agency_change(monkeypatch, app_id, "received")
     run = Housekeeping(settings=settings, now=dt.datetime.now(dt.UTC), batch=100)
     sweep = asyncio.create_task(fees.sweep_overdue(run))
     await until_a_lock_waits(db)  # it queues behind the agency's change

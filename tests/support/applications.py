@@ -3,17 +3,22 @@ packages share."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.applications import services
+from backend.applications.services import changes
 from backend.applications.status import Status
 from backend.catalog.tables import Agency
 from backend.lib.db import write_transaction
+from backend.system import counters
 from backend.system.audit import Actor
+from backend.system.counters import Numbered
 from tests.support.flows import csrf
 
 Client = AsyncTestClient[Any]
@@ -24,6 +29,7 @@ __all__ = [
     "PDF",
     "agency_id",
     "apply",
+    "held_agency_change",
     "id_card_answers",
     "set_status",
     "upload",
@@ -115,3 +121,25 @@ async def set_status(
             message_en=message_en,
             needs_fields=needs_fields,
         )
+
+
+async def held_agency_change(
+    monkeypatch: pytest.MonkeyPatch, application_id: int, status: Status
+) -> tuple[asyncio.Task[int], asyncio.Event]:
+    """An agency's change of the application (to `status`), started and held once it has
+    locked the application, just before it takes its change number: its task, and the event
+    that lets it go on."""
+    locked, go = asyncio.Event(), asyncio.Event()
+    real_next_value = counters.next_value_with  # what `changes` calls
+
+    async def held_before_its_number(name: str, *writes: Numbered) -> int:
+        if asyncio.current_task() is change:
+            locked.set()
+            await go.wait()
+        return await real_next_value(name, *writes)
+
+    monkeypatch.setattr(changes, "next_value_with", held_before_its_number)
+    dopa = await agency_id("DOPA")
+    change = asyncio.create_task(set_status(application_id, status, OFFICER, agency_id=dopa))
+    await locked.wait()
+    return change, go
