@@ -10,7 +10,7 @@ from typing import Any
 from backend.accounts.events import IdentityDisputed
 from backend.applications.services.changes import next_change
 from backend.applications.tables import Application
-from backend.lib.db import is_postgres
+from backend.lib.db import before_commit, is_postgres
 from backend.system.audit import record
 
 __all__ = ["on_identity_disputed"]
@@ -19,8 +19,8 @@ __all__ = ["on_identity_disputed"]
 async def on_identity_disputed(event: IdentityDisputed) -> None:
     """Runs inside the freeze's transaction."""
     account_id = event.frozen_account_id
-    # Locked before the first change number is taken (counters: a writer locks what it
-    # changes, then takes its number), as an agency's status change locks its application.
+    # Locked now, as an agency's status change locks its application; numbered last in the
+    # transaction (counters: a writer locks all it changes, then takes its number).
     query = (
         Application.select(Application.id, Application.status)
         .where((Application.account == account_id) & Application.deleted_at.is_null())
@@ -30,16 +30,21 @@ async def on_identity_disputed(event: IdentityDisputed) -> None:
     at = dt.datetime.now(dt.UTC)
     drafts = [r["id"] for r in rows if r["status"] == "draft"]
     flagged = [r["id"] for r in rows if r["status"] != "draft"]
-    for application_id in drafts + flagged:
-        values: dict[Any, Any] = {
-            Application.updated_at: at,
-            Application.change_seq: await next_change(account_id),
-        }
-        if application_id in drafts:
-            values[Application.deleted_at] = at  # kept as a tombstone, like a discarded draft
-        else:
-            values[Application.identity_disputed] = True
-        await Application.update(values).where(Application.id == application_id)
+
+    async def numbered() -> None:  # last in the transaction, after the other listeners' writes
+        for application_id in drafts + flagged:
+            values: dict[Any, Any] = {
+                Application.updated_at: at,
+                Application.change_seq: await next_change(account_id),
+            }
+            if application_id in drafts:
+                values[Application.deleted_at] = at  # a tombstone, like a discarded draft
+            else:
+                values[Application.identity_disputed] = True
+            await Application.update(values).where(Application.id == application_id)
+
+    if rows:
+        before_commit(numbered)
     await record(
         "application.identity_disputed",
         event.actor,

@@ -17,7 +17,7 @@ from backend.applications.services import COUNTER, histories
 from backend.applications.status import ACTIVE
 from backend.applications.tables import Application
 from backend.documents.personal_data import remove_documents
-from backend.lib.db import is_postgres
+from backend.lib.db import before_commit, is_postgres
 from backend.lib.errors import ConflictError
 from backend.system.counters import next_value
 from backend.system.registry import Erasure, PersonalData
@@ -75,7 +75,8 @@ async def _erase(erasure: Erasure) -> None:
 
 async def _discard_drafts(account_id: int) -> int:
     """Drafts become tombstones without answers (other devices learn of it through `since`).
-    Locked before the first change number, as every writer locks what it changes first."""
+    Locked now; their change numbers taken last in the erasure's transaction, after the other
+    parts' writes (a writer locks all it changes before its number: system.counters)."""
     query = (
         Application.select(Application.id)
         .where(
@@ -85,17 +86,22 @@ async def _discard_drafts(account_id: int) -> int:
         )
         .order_by(Application.id)
     )
-    ids = await (query.lock_rows() if is_postgres() else query)
+    ids = [row["id"] for row in await (query.lock_rows() if is_postgres() else query)]
     now = dt.datetime.now(dt.UTC)
-    for row in ids:
-        await Application.update(
-            {
-                Application.answers: "{}",
-                Application.deleted_at: now,
-                Application.updated_at: now,
-                Application.change_seq: await next_value(COUNTER),
-            }
-        ).where(Application.id == row["id"])
+
+    async def tombstones() -> None:
+        for application_id in ids:
+            await Application.update(
+                {
+                    Application.answers: "{}",
+                    Application.deleted_at: now,
+                    Application.updated_at: now,
+                    Application.change_seq: await next_value(COUNTER),
+                }
+            ).where(Application.id == application_id)
+
+    if ids:
+        before_commit(tombstones)
     return len(ids)
 
 
