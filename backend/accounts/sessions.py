@@ -244,10 +244,7 @@ async def touch_session(session: SessionInfo) -> None:
     if touches.wake is None:
         await fetch(_TOUCH, session.last_seen_at, session.id)
         return
-    due = touches.due.get(session.id)
-    touches.due[session.id] = (
-        session.last_seen_at if due is None else max(due, session.last_seen_at)
-    )
+    touches.keep(session.id, session.last_seen_at)
     touches.wake.set()
 
 
@@ -259,6 +256,11 @@ class _Touches:
     def __init__(self) -> None:
         self.due: dict[int, dt.datetime] = {}
         self.wake: asyncio.Event | None = None
+
+    def keep(self, session_id: int, seen: dt.datetime) -> None:
+        """Due to be written: the latest of `seen` and what was due for the session."""
+        due = self.due.get(session_id)
+        self.due[session_id] = seen if due is None else max(due, seen)
 
 
 _touches_of = PerEngine(_Touches)
@@ -317,8 +319,7 @@ async def _write(engine: Engine[Any], touches: _Touches) -> None:
                 del due[i]
     finally:
         for session_id, seen in due.items():  # not written: kept, merged with newer ones
-            newer = touches.due.get(session_id)
-            touches.due[session_id] = seen if newer is None else max(seen, newer)
+            touches.keep(session_id, seen)
 
 
 async def revoke_session(session_id: int) -> None:

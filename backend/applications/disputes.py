@@ -10,7 +10,7 @@ from typing import Any
 from backend.accounts.events import IdentityDisputed
 from backend.applications.services.changes import next_change
 from backend.applications.tables import Application
-from backend.lib.db import before_commit, is_postgres
+from backend.lib.db import before_commit, locking
 from backend.system.audit import record
 
 __all__ = ["on_identity_disputed"]
@@ -26,7 +26,7 @@ async def on_identity_disputed(event: IdentityDisputed) -> None:
         .where((Application.account == account_id) & Application.deleted_at.is_null())
         .order_by(Application.id)
     )
-    rows = await (query.lock_rows() if is_postgres() else query)
+    rows = await locking(query)
     at = dt.datetime.now(dt.UTC)
     drafts = [r["id"] for r in rows if r["status"] == "draft"]
     flagged = [r["id"] for r in rows if r["status"] != "draft"]

@@ -17,7 +17,7 @@ from backend.applications.services import COUNTER, histories
 from backend.applications.status import ACTIVE
 from backend.applications.tables import Application
 from backend.documents.personal_data import remove_documents
-from backend.lib.db import before_commit, is_postgres
+from backend.lib.db import before_commit, locking
 from backend.lib.errors import ConflictError
 from backend.system.counters import next_value
 from backend.system.registry import Erasure, PersonalData
@@ -86,7 +86,7 @@ async def _discard_drafts(account_id: int) -> int:
         )
         .order_by(Application.id)
     )
-    ids = [row["id"] for row in await (query.lock_rows() if is_postgres() else query)]
+    ids = [row["id"] for row in await locking(query)]
     now = dt.datetime.now(dt.UTC)
 
     async def tombstones() -> None:

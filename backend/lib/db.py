@@ -27,6 +27,7 @@ from backend.lib.sqlite import SQLITE_BUSY_TIMEOUT_S, SQLITE_POOL_SIZE, PooledSQ
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
+    from piccolo.query.methods.select import Select
     from piccolo.table import Table
 
     from backend.settings import Settings
@@ -42,6 +43,7 @@ __all__ = [
     "defer_write",
     "deferring",
     "is_postgres",
+    "locking",
     "make_engine",
     "one_at_a_time",
     "open_pool",
@@ -237,6 +239,15 @@ async def one_at_a_time(name: str) -> None:
         ending.turns[name] = None
         return
     ending.turns[name] = lock
+
+
+Q = TypeVar("Q", bound="Select[Any]")
+
+
+def locking(query: Q, lock: bool = True) -> Q:
+    """The rows read and locked for the transaction in one statement (`FOR UPDATE`) on
+    PostgreSQL; SQLite's write transaction holds the whole database already."""
+    return query.lock_rows() if lock and is_postgres() else query
 
 
 def before_commit(job: Callable[[], Awaitable[None]]) -> None:

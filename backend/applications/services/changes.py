@@ -10,7 +10,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
 from backend.applications.answers import stored
@@ -21,7 +20,7 @@ from backend.applications.events import ApplicationEvent, StatusChanged
 from backend.applications.status import Status, check_transition
 from backend.applications.tables import Application
 from backend.applications.wallet import refused_documents
-from backend.lib.db import is_postgres
+from backend.lib.db import is_postgres, locking
 from backend.lib.statements import Statement, fetch
 from backend.system.audit import Actor, entry
 from backend.system.counters import CHANGES, next_value, next_value_with
@@ -35,14 +34,8 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _locking(query: Select[Any], lock: bool = True) -> Select[Any]:
-    """The row read and locked for the change in one statement (`FOR UPDATE`) on PostgreSQL;
-    SQLite's write transaction holds the whole database already."""
-    return query.lock_rows() if lock and is_postgres() else query
-
-
 async def owned(account_id: int, application_id: int, *, lock: bool = False) -> dict[str, Any]:
-    row = await _locking(
+    row = await locking(
         Application.select().where(
             (Application.id == application_id)
             & (Application.account == account_id)
@@ -142,8 +135,8 @@ _LOCKED_FOR_AGENCY = {False: Statement(_FOR_AGENCY), True: Statement(_FOR_AGENCY
 
 async def locked_for_agency(agency_id: int, application_id: int) -> dict[str, Any]:
     """The application, locked for a status change by `agency_id` (inside the change's write
-    transaction; `FOR UPDATE` on PostgreSQL, as `_locking`). Another agency's application, a
-    draft or a deleted one is 404. Plain SQL: on every status change."""
+    transaction; `FOR UPDATE` on PostgreSQL, as `lib.db.locking`). Another agency's
+    application, a draft or a deleted one is 404. Plain SQL: on every status change."""
     rows = await fetch(_LOCKED_FOR_AGENCY[is_postgres()], application_id, agency_id)
     if not rows:
         raise ApplicationNotFoundError()

@@ -26,7 +26,7 @@ from backend.fees.services.common import (
     utc_now,
 )
 from backend.fees.tables import Fee
-from backend.lib.db import current_engine, is_postgres, write_transaction
+from backend.lib.db import current_engine, locking, write_transaction
 from backend.system.audit import Actor, record
 from backend.system.catalog_memory import catalog_memo
 from backend.system.registry import Housekeeping, publish
@@ -147,7 +147,9 @@ async def sweep_overdue(run: Housekeeping) -> dict[str, int]:
         async with write_transaction():
             # The application first, then its fee, as an agency's fee or payment locks them,
             # and before the change number (move_on): never the other way round.
-            await _lock_application(fee["application"])
+            await locking(
+                Application.select(Application.id).where(Application.id == fee["application"])
+            )
             claimed = (
                 await Fee.update({Fee.overdue_at: run.now})
                 .where((Fee.id == fee["id"]) & Fee.overdue_at.is_null() & (Fee.status == "due"))
@@ -167,10 +169,3 @@ async def sweep_overdue(run: Housekeeping) -> dict[str, int]:
                 reminded += 1
             await move_on({"id": fee["application"], "account": fee["account"]})
     return {"fee_overdue": len(found), "fee_reminded": reminded}
-
-
-async def _lock_application(application_id: int) -> None:
-    """The application's row locked for the transaction (PostgreSQL; SQLite's write
-    transaction holds the whole database already)."""
-    if is_postgres():
-        await Application.select(Application.id).where(Application.id == application_id).lock_rows()
