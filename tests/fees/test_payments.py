@@ -271,13 +271,24 @@ async def test_a_fixed_fee_is_not_set_per_application(client: Client, dopa: Sign
     assert response.json()["code"] == "fee_fixed_by_service"
 
 
-async def test_an_overdue_fee_is_reminded_once_and_shown_to_the_agency(
-    client: Client, dopa: Signer, settings: Settings
-) -> None:
-    await enrol_citizen(client, national_id=thai_id(511))
+async def _past_due(client: Client, citizen: int, *, rule: str | None = None) -> int:
+    """A new citizen's application whose fee fell due an hour ago (under the service's
+    overdue `rule`, when given)."""
+    if rule is not None:
+        await Service.update({Service.fee_overdue: rule}).where(
+            Service.slug == "id-card-replacement"
+        )
+    await enrol_citizen(client, national_id=thai_id(citizen))
     app_id = await apply_id_card(client)
     past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     await Fee.update({Fee.due_at: past}).where(Fee.application == app_id)
+    return app_id
+
+
+async def test_an_overdue_fee_is_reminded_once_and_shown_to_the_agency(
+    client: Client, dopa: Signer, settings: Settings
+) -> None:
+    app_id = await _past_due(client, 511)
     before = (await Application.select(Application.change_seq).where(Application.id == app_id))[0][
         "change_seq"
     ]
@@ -303,13 +314,7 @@ async def test_the_overdue_sweep_and_an_agency_s_change_of_the_application_both_
     when the sweep finds its fee overdue: the sweep locks the application before its number,
     so it waits for the agency's change (else each would wait for the other: a deadlock).
     Under the agency rule: no reminder, whose notification would wait for the row first."""
-    await Service.update({Service.fee_overdue: "agency"}).where(
-        Service.slug == "id-card-replacement"
-    )
-    await enrol_citizen(client, national_id=thai_id(513))
-    app_id = await apply_id_card(client)
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    await Fee.update({Fee.due_at: past}).where(Fee.application == app_id)
+    app_id = await _past_due(client, 513, rule="agency")
     agency, go = await held_agency_change(monkeypatch, app_id, "received")
     run = Housekeeping(settings=settings, now=dt.datetime.now(dt.UTC), batch=100)
     sweep = asyncio.create_task(fees.sweep_overdue(run))
@@ -326,13 +331,7 @@ async def test_the_overdue_sweep_and_an_agency_s_change_of_the_application_both_
 async def test_under_the_agency_rule_no_reminder_is_pushed(
     client: Client, settings: Settings
 ) -> None:
-    await Service.update({Service.fee_overdue: "agency"}).where(
-        Service.slug == "id-card-replacement"
-    )
-    await enrol_citizen(client, national_id=thai_id(512))
-    app_id = await apply_id_card(client)
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    await Fee.update({Fee.due_at: past}).where(Fee.application == app_id)
+    app_id = await _past_due(client, 512, rule="agency")
     run = Housekeeping(settings=settings, now=dt.datetime.now(dt.UTC), batch=100)
     assert await fees.sweep_overdue(run) == {"fee_overdue": 1, "fee_reminded": 0}
     assert await _notifications(app_id) == []

@@ -94,22 +94,29 @@ def engine_for(db: Database) -> Engine[Any]:
     return _ENGINES[db.url]
 
 
+async def locks_waiting() -> int:
+    """Backends of the test's PostgreSQL database waiting for a lock another holds."""
+    from piccolo.querystring import QueryString
+
+    from backend.lib.db import current_engine
+
+    rows = await current_engine().run_querystring(
+        QueryString(
+            "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND a.datname = current_database()"
+        )
+    )
+    return int(rows[0]["n"])
+
+
 async def until_a_lock_waits(db: Database, timeout_s: float = 10.0) -> None:
     """Until a backend of the test's PostgreSQL database waits for a lock another holds (a
     writer queued behind another); on SQLite, whose writers queue on the file, a moment."""
     if db.kind != "postgres":
         await asyncio.sleep(0.3)
         return
-    from piccolo.querystring import QueryString
-
-    from backend.lib.db import current_engine
-
-    waiting = QueryString(
-        "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE NOT l.granted AND a.datname = current_database()"
-    )
     async with asyncio.timeout(timeout_s):
         while True:
-            if (await current_engine().run_querystring(waiting))[0]["n"]:
+            if await locks_waiting():
                 return
             await asyncio.sleep(0.02)

@@ -13,22 +13,11 @@ from piccolo.querystring import QueryString
 from backend.lib import db as lib_db
 from backend.lib.db import current_engine, transaction
 from backend.system.counters import next_value
-from tests.support.database import Database
+from tests.support.database import Database, locks_waiting
 
 pytestmark = pytest.mark.usefixtures("db")
 
 COUNTER = "test-turns"
-
-
-async def _waiting_on_a_lock_in_postgres() -> int:
-    """Backends of this database waiting for a lock another holds."""
-    rows = await current_engine().run_querystring(
-        QueryString(
-            "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE NOT l.granted AND a.datname = current_database()"
-        )
-    )
-    return int(rows[0]["n"])
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +49,7 @@ async def test_the_next_writer_waits_for_the_number_in_the_process_then_gets_the
     await asyncio.sleep(0.3)
     assert not second.done()  # behind the first, which has not committed
     if db.kind == "postgres":
-        assert await _waiting_on_a_lock_in_postgres() == 0  # it waits here, not on the row
+        assert await locks_waiting() == 0  # it waits here, not on the row
     release.set()
     n = await first
     assert await asyncio.wait_for(second, 5) == n + 1
