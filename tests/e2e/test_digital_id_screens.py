@@ -109,6 +109,8 @@ def test_a_cancelled_check_shows_a_thai_page_and_a_way_back(
         page.get_by_role("button", name="ยืนยันตัวตนด้วย ThaiD").click()
         expect(page.get_by_role("heading", name="ยืนยันตัวตนไม่สำเร็จ")).to_be_visible()
         expect(page.get_by_text("คุณยกเลิกการยืนยันตัวตน")).to_be_visible()
+        styled = "() => [...document.styleSheets].some((sheet) => sheet.cssRules.length > 0)"
+        assert page.evaluate(styled)  # the app's stylesheet, at its versioned URL
         page.get_by_role("link", name="กลับไปลองใหม่ · Back").click()
         page.get_by_role("button", name="ยืนยันตัวตนด้วย ThaiD").wait_for()
     finally:

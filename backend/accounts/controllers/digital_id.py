@@ -23,6 +23,7 @@ from backend.accounts.services import digital_id as service
 from backend.accounts.services.enrolment import begin_verified_enrol
 from backend.lib.errors import NotAuthenticatedError
 from backend.lib.schema import Struct
+from backend.lib.static import page_stylesheet
 from backend.settings import Settings
 
 __all__ = ["DigitalIdCallback", "DigitalIdController"]
@@ -166,7 +167,7 @@ _PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>ยืนยันตัวตนไม่สำเร็จ · Verification failed</title>
 <link rel="icon" href="/icons/icon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/css/app.css"></head>
+<link rel="stylesheet" href="{stylesheet}"></head>
 <body><main id="main" class="digital-id-error">
 <h1>ยืนยันตัวตนไม่สำเร็จ</h1><p role="alert">{th}</p>
 <p lang="en"><strong>Verification failed.</strong> {en}</p>
@@ -199,7 +200,12 @@ class DigitalIdCallback(Controller):
             )
         except service.DigitalIdFailure as failure:
             back = "/#/account" if maybe_auth and maybe_auth.account_id else "/#/enrol"
-            page = _PAGE.format(th=html.escape(failure.th), en=html.escape(failure.en), back=back)
+            page = _PAGE.format(
+                th=html.escape(failure.th),
+                en=html.escape(failure.en),
+                back=back,
+                stylesheet=html.escape(page_stylesheet(settings.pwa_dir)),
+            )
             headers = {"Cache-Control": "no-store"}
             if failure.status == 503:
                 headers["Retry-After"] = "30"
