@@ -31,7 +31,6 @@ from backend.lib.middleware import (
     BROTLI_QUALITY,
     COMPRESS_FROM,
     UNCOMPRESSED,
-    count_unrouted,
     envelope_middleware,
 )
 from backend.lib.static import pwa_router
@@ -184,7 +183,6 @@ def create_app(
         dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
         state=State({"settings": settings}),  # for guards, which get no dependencies
         lifespan=[_lifespan(engine, settings, pool, registry.companions)],
-        middleware=[envelope_middleware, *registry.middleware],
         response_class=ETagResponse,
         exception_handlers=exception_handlers(),
         compression_config=CompressionConfig(
@@ -198,5 +196,11 @@ def create_app(
         debug=settings.debug,
         logging_config=None,
     )
-    app.asgi_handler = count_unrouted(app.asgi_handler)
+    # Around the router, not inside a route: every request, routed or not, is logged and
+    # counted once, and what answers before routing (the dashboard from memory) pays for no
+    # routing at all.
+    handler = app.asgi_handler
+    for middleware in reversed(registry.before_routing):
+        handler = middleware(handler)
+    app.asgi_handler = envelope_middleware(handler)
     return app

@@ -1,15 +1,15 @@
-"""The citizen's dashboard answered before the handler's dependencies and guards.
+"""The citizen's dashboard answered before routing, the handler's dependencies and guards.
 
 A phone polls its dashboard far more often than it changes. When the session and the page
 asked for are both remembered (system.hotcache, filled by applications.dashboard with the exact
-bytes it answered), this ASGI middleware answers at once with that module's answer (same
-status, body, ETag and headers) but none of the dependency and serialisation work, and no
-database. When they are not (a citizen's first request after a change, another process's
-citizen, HOT_CACHE=false), the session and the page are read in one statement
-(`dashboard.signed_in`), which is all the controller would check and read for a citizen's own
-request. Anything else (no live citizen's session, a kiosk or a delegate's device, another form
-of query string, a coding other than brotli or none) goes on to the app, which answers or
-refuses as usual.
+bytes it answered), this ASGI middleware, in front of the app's router, answers at once with
+that module's answer (same status, body, ETag and headers) but none of the routing, dependency
+and serialisation work, and no database. When they are not (a citizen's first request after a
+change, another process's citizen, HOT_CACHE=false), the session and the page are read in one
+statement (`dashboard.signed_in`), which is all the controller would check and read for a
+citizen's own request. Anything else (no live citizen's session, a kiosk or a delegate's
+device, another form of query string, a coding other than brotli or none) goes on to the app,
+which answers or refuses as usual.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
             answered = await _answer(scope, send)
             _hot_cache("hit" if answered == "memory" else "miss").inc()
             if answered:
+                scope["path_template"] = PATH  # as the router would have named it
                 return
         await app(scope, receive, send)
 

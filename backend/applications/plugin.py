@@ -1,5 +1,5 @@
-"""The applications domain's parts: routes, the dashboard answered from memory (a
-middleware), its part of a citizen's personal data, and where answers hold sealed ID numbers.
+"""The applications domain's parts: routes, the dashboard answered from memory (before
+routing), its part of a citizen's personal data, and where answers hold sealed ID numbers.
 It announces StatusChanged and NeedsInfoAnswered (applications.events) to whoever listens."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["register"]
 
 def register(registry: Registry) -> None:
     registry.routes += [ApplicationController, DashboardController, TrackController]
-    registry.middleware.append(dashboard_from_memory)
+    registry.before_routing.append(dashboard_from_memory)
     registry.personal_data.append(personal_data.PART)
     registry.listen(IdentityDisputed, on_identity_disputed)
     registry.sealed.append(answers.SEALED_COLUMN)

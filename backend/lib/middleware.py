@@ -16,7 +16,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.lib.logging import ACCESS, request_id_var
-from backend.lib.metrics import count_request, metrics
+from backend.lib.metrics import count_request
 
 __all__ = [
     "API_CSP",
@@ -160,32 +160,6 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             request_id_var.reset(token)
 
     return middleware
-
-
-def count_unrouted(app: ASGIApp) -> ASGIApp:
-    """Around the whole app: requests no route matched (404, 405 from the router) never reach
-    the middleware above, which counts the rest; they are counted here as `unrouted`."""
-
-    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await app(scope, receive, send_wrapper)
-        finally:
-            if "path_template" not in scope:
-                method = scope.get("method", "-")
-                metrics().requests.labels("unrouted", method, str(status)).inc()
-
-    return counted
 
 
 def after_response(scope: Scope, work: Callable[[], Awaitable[None]]) -> None:

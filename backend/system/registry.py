@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     import click
-    from litestar.types import ControllerRouterHandler, Middleware
+    from litestar.types import ASGIApp, ControllerRouterHandler
     from piccolo.engine.base import Engine
 
     from backend.settings import Settings
@@ -154,7 +154,10 @@ class Registry:
 
     def __init__(self) -> None:
         self.routes: list[ControllerRouterHandler] = []
-        self.middleware: list[Middleware] = []
+        self.before_routing: list[Callable[[ASGIApp], ASGIApp]] = []
+        """Plain ASGI middleware between the envelope (lib.middleware) and the router, in order:
+        for answers that must cost no routing (the dashboard from memory). Each sets
+        `scope["path_template"]` on what it answers itself, for the metrics."""
         self.companions: list[Companion] = []
         self.commands: list[click.Command] = []
         self.outbox_kinds: dict[str, OutboxKind] = {}
