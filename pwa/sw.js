@@ -9,9 +9,10 @@
 //                         control), and all of them on `{type: 'warm'}` (a citizen signed in)
 //   portal-data           last good copy of each API GET, for reading offline
 //   portal-screens-<build> the shell with a screen inside it as the page last drew it (catalog,
-//                         sign-in, dashboard: `{type: 'screen'}` from keep-screen.js), served when the
-//                         app opens again, so the screen shows at first paint; the dashboard's is
-//                         personal: local.js's clearPersonal deletes the cache, as does a kiosk
+//                         sign-in, dashboard: `{type: 'screen'}` from keep-screen.js), served when
+//                         the app opens again, so the screen shows at first paint, before the
+//                         app's scripts run (paintFirst); the dashboard's is personal:
+//                         local.js's clearPersonal deletes the cache, as does a kiosk
 //   portal-prefs          the citizen's language (`{type: 'lang', lang}` from the page), so
 //                         `/` opens as the shell already in it (`/?lang=en`, kept with the shell)
 // Strategies, by URL:
@@ -55,6 +56,8 @@ const LANGUAGES = ['th', 'en']; // th: the shell's own markup; others: `/?lang=<
 const API = '/api/v1/';
 const NETWORK_TIMEOUT_MS = 3000;
 const KIOSK_HEADER = 'x-portal-kiosk';
+/** app.js's script type in a kept page: not run by the browser, started by boot.js. */
+const AFTER_PAINT = 'portal-after-paint';
 
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 let kiosk = false;
@@ -174,10 +177,29 @@ async function keepScreen({ screen, lang, html, large }) {
   if (!shell) return;
   let text = (await shell.text()).replace(/(<main\b[^>]*>)[\s\S]*?<\/main>/, (_, open) => `${open}${html}</main>`);
   if (large) text = text.replace('<html ', '<html class="large-text" '); // local.js's, as drawn
+  text = paintFirst(text);
   const headers = new Headers(shell.headers);
   for (const name of ['content-length', 'content-encoding', 'etag']) headers.delete(name);
   if (kiosk) return; // the device became a kiosk meanwhile
   await (await caches.open(SCREENS_CACHE)).put(screenKey(screen, lang), new Response(text, { headers }));
+}
+
+/**
+ * The kept page paints before any script of the app runs: what a slow phone's main thread
+ * does before the first frame is what it waits for (issue 16: ~0.14 s at 4x slower CPU). No
+ * preloads (the worker holds every module; a first visit needs them, this page does not yet),
+ * the scripts after the content, and app.js inert (AFTER_PAINT): boot.js starts it once the
+ * screen has painted. The inline boot.js keeps its bytes, so the page's CSP hash still holds.
+ * @param {string} text the shell's HTML with the screen inside
+ */
+function paintFirst(text) {
+  /** @type {string[]} */
+  const scripts = [];
+  const rest = text
+    .replace(/<link rel="(?:module)?preload"[^>]*>\n?/g, '')
+    .replace(/<script\b[^>]*>[\s\S]*?<\/script>\n?/g, (tag) => { scripts.push(tag); return ''; });
+  const moved = scripts.join('').replace('<script type="module"', `<script type="${AFTER_PAINT}"`);
+  return rest.replace('</body>', `${moved}</body>`);
 }
 
 /** @param {Request} request @param {URL} url */

@@ -78,6 +78,17 @@ IN_THE_HTML = """(selector) => {
 }"""
 """Records in `__inHtml` whether `selector` was in the page before a script drew the screen."""
 
+PAINTED_BEFORE_THE_APP = """(selector) => {
+    // At the first frame that shows `selector`: had any module of the app been started?
+    const look = () => {
+        if (!document.querySelector(selector)) return requestAnimationFrame(look);
+        window.__appAtFirstDraw = document.querySelectorAll('script[type=module]').length > 0;
+    };
+    requestAnimationFrame(look);
+}"""
+"""Records in `__appAtFirstDraw` whether the app's modules were on their way when the screen
+first painted: on a screen kept as drawn they must not be (sw.js's paintFirst)."""
+
 TYPE_BEFORE_THE_APP = """() => {
     const typing = new MutationObserver(() => {
         const box = document.querySelector('main #q');
@@ -100,6 +111,7 @@ KEPT_DASHBOARD_WITHOUT = """async (code) => {
 
 def _watch(context: BrowserContext, selector: str) -> None:
     context.add_init_script(f"({IN_THE_HTML})({json.dumps(selector)})")
+    context.add_init_script(f"({PAINTED_BEFORE_THE_APP})({json.dumps(selector)})")
 
 
 def _opened_again(context: BrowserContext, url: str) -> Page:
@@ -134,6 +146,9 @@ def test_the_app_opened_again_shows_the_screen_as_last_drawn_inside_its_html(
     page = _opened_again(context, live_server.url + path)
     expect(page.locator(ready).first).to_be_visible()
     assert page.evaluate("() => window.__inHtml") is True  # at the first paint, not after scripts
+    # painted before the app's scripts even started: a slow phone's main thread paints first
+    assert page.evaluate("() => window.__appAtFirstDraw") is False
+    assert page.locator("link[rel=modulepreload][href$='/js/i18n.js']").count() == 0  # none kept
     expect(page.get_by_role("main")).to_contain_text(text)
     page.wait_for_function("() => window.__drawn === true")  # then its module draws it again
 
@@ -169,7 +184,9 @@ def test_the_dashboard_opens_again_inside_its_html(
     page = _opened_again(context, live_server.url + "/#/dashboard")
     expect(page.locator("main li.card").first).to_be_visible()
     assert page.evaluate("() => window.__inHtml") is True
+    assert page.evaluate("() => window.__appAtFirstDraw") is False
     expect(page.locator("main .code").first).to_have_text(code)
+    page.wait_for_function("() => window.__drawn === true")  # the app started after it
 
 
 def test_after_signing_out_the_next_person_does_not_see_the_last_dashboard(
