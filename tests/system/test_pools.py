@@ -171,7 +171,7 @@ async def test_inline_reads_give_the_rows_a_connection_thread_gives(
         pages = dashboards._PAGES[since]
         rows = engine.read_inline(pages.sqlite, (every, account, account, 0, 10), pages.times, True)
         assert rows is not None
-        assert sum(r[dashboards.DELETED_AT] is not None for r in rows) == 1
+        assert sum(bool(r[dashboards.DELETED]) for r in rows) == 1
         assert sum(r[dashboards.SUBMITTED_AT] is not None for r in rows) == 1
     finally:
         await close_pool(engine)

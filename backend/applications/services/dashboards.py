@@ -37,13 +37,13 @@ Version = tuple[int, int]
 # given (`_Names.identifying`, ",3,7,"), from the names this process keeps: asking the service
 # table in the statement cost PostgreSQL a seventh of its CPU for it.
 _ROW = """a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
-    a.deleted_at, a.submitted_at, a.service, a.agency,
+    a.deleted_at IS NOT NULL AS deleted, a.submitted_at, a.service, a.agency,
     CASE WHEN {} LIKE ('%,' || a.service || ',%') THEN a.answers ELSE '' END AS id_answers"""
 _FROM = "application a"
-_ROW_TIMES = ("updated_at", "deleted_at", "submitted_at")
+_ROW_TIMES = ("updated_at", "submitted_at")
 _ROW_NAMES = [line.split()[-1].split(".")[-1] for line in _ROW.replace("\n", " ").split(", ")]
 # The statements' rows are read by position (`Statement.positional`): a page row's columns.
-(ID, TRACKING_CODE, STATUS, UPDATED_AT, ACTION_REQUIRED, CHANGE_SEQ, DELETED_AT, SUBMITTED_AT,
+(ID, TRACKING_CODE, STATUS, UPDATED_AT, ACTION_REQUIRED, CHANGE_SEQ, DELETED, SUBMITTED_AT,
  SERVICE, AGENCY, ID_ANSWERS) = range(len(_ROW_NAMES))  # fmt: skip
 assert _ROW_NAMES[AGENCY] == "agency" and _ROW_NAMES[ID_ANSWERS] == "id_answers"
 # Then, in `_PAGES`' rows, the version and the catalog's; in `_SIGNED_IN`'s, the session's first.
@@ -266,7 +266,7 @@ def _card(row: Sequence[Any], names: _Names) -> ApplicationSummary:
         updated_at=row[UPDATED_AT],
         service=names.ref(row[SERVICE], row[AGENCY]),
         action=action_required(row[ACTION_REQUIRED]) if status == "needs_info" else None,
-        deleted=row[DELETED_AT] is not None,
+        deleted=bool(row[DELETED]),  # SQLite: 0 or 1
         expected_by=expected_of(status, row[SUBMITTED_AT], service["processing_days"]),
         detail=identifying(service["identifier"], row[ID_ANSWERS]),
     )

@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import msgspec
+
 from backend.accounts.national_ids import open_id
 from backend.applications.answers import load
 from backend.applications.errors import (
@@ -102,7 +104,7 @@ def identifying(identifier: str, answers: str) -> str:
     plain (a sealed ID number is never shown)."""
     if not identifier or not answers:
         return ""
-    value = json.loads(answers).get(identifier)
+    value = msgspec.json.decode(answers).get(identifier)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return ""
     return str(value)[:MAX_DETAIL]
