@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -23,6 +24,7 @@ from litestar.types import (
     ASGIApp,
     HTTPResponseBodyEvent,
     HTTPResponseStartEvent,
+    Message,
     Receive,
     Scope,
     Send,
@@ -33,11 +35,16 @@ from backend.accounts.sessions import COOKIE, hash_token, remembered_session, to
 from backend.applications.dashboard import PATH, from_memory, page_key, signed_in
 from backend.lib.db import current_engine
 from backend.lib.errors import DB_UNREACHABLE
+from backend.lib.logging import BurstLog
 from backend.lib.metrics import metrics
 from backend.lib.middleware import COMPRESS_FROM, after_response
 from backend.system.hotcache import brotli_of, cache_of
 
 __all__ = ["dashboard_from_memory"]
+
+_FAILED = BurstLog(
+    logging.getLogger("portal.dashboard"), "dashboard fast path failed, the app answers"
+)
 
 _SESSION = COOKIE.encode()
 
@@ -46,7 +53,23 @@ def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         hot = scope["type"] == ScopeType.HTTP and scope["path"] == PATH
         if hot and scope.get("method") == "GET":
-            answered = await _answer(scope, send)
+            sent = False
+
+            async def sending(message: Message) -> None:
+                nonlocal sent
+                sent = True
+                await send(message)
+
+            try:
+                answered = await _answer(scope, sending)
+            except Exception as error:
+                # In front of the router, outside the app's exception handlers: what fails
+                # here before a byte went out is the app's to answer (a 503, a JSON 500, as
+                # for any request), never an error leaving the app.
+                if sent:
+                    raise
+                _FAILED.failure(repr(error))
+                answered = None
             _hot_cache("hit" if answered == "memory" else "miss").inc()
             if answered:
                 scope["path_template"] = PATH  # as the router would have named it

@@ -129,8 +129,6 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
         request_id = _incoming_request_id(scope) or os.urandom(16).hex()
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
-        path: str = scope["path"]
-        csp = (DOCS_CSP if path.startswith("/schema") else CSP).encode()
         started = time.perf_counter()
         status = 500
 
@@ -138,6 +136,9 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # The path as the router left it (`/sw.js/` is `/sw.js`), as the app saw it.
+                path: str = scope["path"]
+                csp = (DOCS_CSP if path.startswith("/schema") else CSP).encode()
                 headers = _security_headers(status, list(message.get("headers", [])), csp, path)
                 if not any(k == b"cache-control" and b"immutable" in v for k, v in headers):
                     # A response kept for a year would replay one request's id on every use.
@@ -156,7 +157,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
             route = scope.get("path_template") or "unrouted"  # never the raw path: IDs
             method = scope.get("method", "-")
             count_request(route, method, status, elapsed)
-            ACCESS(method, path, status, elapsed)
+            ACCESS(method, scope["path"], status, elapsed)
             request_id_var.reset(token)
 
     return middleware

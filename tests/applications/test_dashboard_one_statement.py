@@ -300,3 +300,38 @@ async def test_a_service_marking_an_identifying_field_since_shows_it_on_the_next
     )
     card = (await client.get("/api/v1/dashboard")).json()["items"][0]
     assert card["detail"] == "0812345678"
+
+
+@pytest.mark.usefixtures("citizen")
+async def test_a_failure_in_the_one_statement_path_is_the_apps_to_answer(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path runs in front of the router, outside the app's exception handlers: what fails
+    there before a byte went out goes on to the app, which answers as for any request (here
+    the page; with the database gone, its JSON 503), never as an error leaving the app."""
+    await apply(client)
+    expected = await _get(client, {})
+
+    async def broken(*_: Any) -> None:
+        raise RuntimeError("a bug in the fast path")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(fastpath, "signed_in", broken)
+        answered = await _get(client, {})
+    assert answered.status_code == 200
+    assert answered.json() == expected.json()
+    assert answered.headers["x-request-id"]
+
+    async def unreachable(*_: Any) -> None:
+        raise ConnectionRefusedError  # as a database that went away
+
+    async def also_unreachable(*_: Any, **__: Any) -> None:
+        raise ConnectionRefusedError
+
+    with monkeypatch.context() as patched:
+        patched.setattr(fastpath, "signed_in", unreachable)
+        patched.setattr(fastpath, "remembered_session", lambda *_: None)
+        patched.setattr("backend.applications.dashboard.answer", also_unreachable)
+        down = await _get(client, {})
+    assert down.status_code == 503, down.text
+    assert down.json()["code"] == "database_unavailable"

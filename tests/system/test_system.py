@@ -35,7 +35,7 @@ async def test_readyz_fails_when_the_database_is_unreachable(tmp_path: Any) -> N
 
 @pytest.mark.usefixtures("db")
 async def test_security_headers_on_pages_and_api(client: Client) -> None:
-    for path in ("/", "/sw.js"):
+    for path in ("/", "/sw.js", "/sw.js/"):  # as the router reads it: `/sw.js/` is the worker
         headers = (await client.get(path)).headers
         csp = headers["content-security-policy"]
         assert "script-src 'self'" in csp
@@ -45,7 +45,7 @@ async def test_security_headers_on_pages_and_api(client: Client) -> None:
         assert headers["referrer-policy"] == "same-origin"
         # Frames and openers are a document's business; a worker ignores them.
         assert ("x-frame-options" in headers) == (path == "/")
-    for path in ("/api/v1/agencies", "/api/v1/services/nope"):
+    for path in ("/api/v1/agencies", "/api/v1/services/nope", "/no/such/route"):
         headers = (await client.get(path)).headers
         assert headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
         assert headers["x-content-type-options"] == "nosniff"
