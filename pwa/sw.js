@@ -199,7 +199,7 @@ function paintFirst(text) {
     .replace(/<link rel="(?:module)?preload"[^>]*>\n?/g, '')
     .replace(/<script\b[^>]*>[\s\S]*?<\/script>\n?/g, (tag) => { scripts.push(tag); return ''; });
   const moved = scripts.join('').replace('<script type="module"', `<script type="${AFTER_PAINT}"`);
-  return rest.replace('</body>', `${moved}</body>`);
+  return rest.replace('</body>', () => `${moved}</body>`); // a function: `$&` in a script stays
 }
 
 /** @param {Request} request @param {URL} url */

@@ -208,7 +208,7 @@ def raw_keys(page: Page) -> list[str]:
 
 def page_build(page: Page) -> str:
     """The build id the page runs (from its versioned `/v/<build>/js/app.js`)."""
-    src = page.locator("script[type=module]:not([async])").get_attribute("src") or ""
+    src = page.locator("script[src$='/js/app.js']").get_attribute("src") or ""
     found = re.match(r"/v/(\w+)/js/app\.js$", src)
     assert found, src
     return found.group(1)

@@ -172,7 +172,7 @@ def test_offline_the_visit_shows_from_the_copy_and_booking_needs_the_network(
     expect(page.locator(".card").filter(has_text=booked["tracking_code"])).to_contain_text(line)
     eventually(  # the visit's code and words, kept once used
         page,
-        """async () => { const src = document.querySelector('script[type=module]:not([async])').src;
+        """async () => { const src = document.querySelector('script[src$="/js/app.js"]').src;
             const kept = await Promise.all(['./visit.js', '../i18n/appointments/th.json']
                 .map((p) => caches.match(new URL(p, src).href)));
             return kept.every(Boolean); }""",

@@ -105,7 +105,7 @@ def _ready_offline(page: Page) -> None:
     eventually(
         page,
         """async (slug) => {
-            const src = document.querySelector('script[type=module]:not([async])').src;
+            const src = document.querySelector('script[src$="/js/app.js"]').src;
             return Boolean(await caches.match(`/api/v1/services/${slug}`))
                 && Boolean(await caches.match(src.replace('app.js', 'upload.js')));
         }""",
@@ -131,7 +131,7 @@ def _wait_for_draft(page: Page) -> None:
     eventually(
         page,
         """async (key) => {
-            const src = document.querySelector('script[type=module]:not([async])').src;
+            const src = document.querySelector('script[src$="/js/app.js"]').src;
             const { store } = await import(src.replace('app.js', 'db.js'));
             const draft = await store('drafts').get(key);
             return String(JSON.stringify(draft?.raw)).includes('upload:');

@@ -110,7 +110,7 @@ def test_a_kiosk_keeps_no_copy_of_api_answers(page: Page, live_server: LiveServe
     wait_for_data_copies(page)
     page.evaluate(
         """async () => {
-            const app = document.querySelector('script[type=module]:not([async])').src;
+            const app = document.querySelector('script[src$="/js/app.js"]').src;
             const { setKiosk } = await import(app.replace('app.js', 'api.js'));
             setKiosk(true);
         }"""

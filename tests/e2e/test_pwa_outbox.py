@@ -62,7 +62,7 @@ def _outbox(page: Page, call: str, *args: Any) -> Any:
     """Call an export of outbox.js (from this build) in the page."""
     return page.evaluate(
         """async ([call, args]) => {
-            const src = document.querySelector('script[type=module]:not([async])').src;
+            const src = document.querySelector('script[src$="/js/app.js"]').src;
             const outbox = await import(src.replace('app.js', 'outbox.js'));
             return outbox[call](...args);
         }""",

@@ -62,7 +62,7 @@ def test_update_prompt_appears_after_a_deploy(
 
     notice.get_by_role("button", name="โหลดใหม่").click()
     page.wait_for_function(
-        "(old) => !document.querySelector('script[type=module]:not([async])').src.includes(old)",
+        "(old) => !document.querySelector('script[src$=\"/js/app.js\"]').src.includes(old)",
         arg=old,
     )
     new = page_build(page)
