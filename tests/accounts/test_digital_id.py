@@ -5,6 +5,7 @@ provider's answer can fail to prove who the person is, and the squatter's accoun
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -272,6 +273,9 @@ async def test_garbage_at_the_callback_is_a_thai_page_never_a_500(
     answer = await client.get(f"/auth/digital-id/callback{query}")
     assert answer.status_code == 400
     assert "ยืนยันตัวตนไม่สำเร็จ" in answer.text
+    linked = re.findall(r'href="(/[^"#]*)"', answer.text)
+    for url in linked:  # the app's stylesheet and icon, at URLs the server answers
+        assert (await client.get(url)).status_code == 200, url
     assert await Account.count().where(Account.role == "citizen") == 0
 
 

@@ -6,6 +6,7 @@ signing in with the account that already holds the number)."""
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -23,7 +24,7 @@ from backend.accounts.services import digital_id as service
 from backend.accounts.services.enrolment import begin_verified_enrol
 from backend.lib.errors import NotAuthenticatedError
 from backend.lib.schema import Struct
-from backend.lib.static import page_stylesheet
+from backend.lib.static import load_bundle, page_stylesheet
 from backend.settings import Settings
 
 __all__ = ["DigitalIdCallback", "DigitalIdController"]
@@ -166,7 +167,7 @@ _PAGE = """<!doctype html>
 <html lang="th"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>ยืนยันตัวตนไม่สำเร็จ · Verification failed</title>
-<link rel="icon" href="/icons/icon.svg" type="image/svg+xml">
+<link rel="icon" href="{icon}" type="image/svg+xml">
 <link rel="stylesheet" href="{stylesheet}"></head>
 <body><main id="main" class="digital-id-error">
 <h1>ยืนยันตัวตนไม่สำเร็จ</h1><p role="alert">{th}</p>
@@ -205,6 +206,7 @@ class DigitalIdCallback(Controller):
                 en=html.escape(failure.en),
                 back=back,
                 stylesheet=html.escape(page_stylesheet(settings.pwa_dir)),
+                icon=html.escape(load_bundle(Path(settings.pwa_dir)).versioned("icons/icon.svg")),
             )
             headers = {"Cache-Control": "no-store"}
             if failure.status == 503:
