@@ -29,6 +29,22 @@ from tests.e2e.test_pwa_a11y import _violations
 from tests.support.applications import HEALTH_ANSWERS
 from tests.support.flows import thai_id
 
+DRAFT_HOLDS = """async (value) => {
+    const db = await new Promise((ok, fail) => {
+        const open = indexedDB.open('portal');
+        open.onsuccess = () => ok(open.result);
+        open.onerror = () => fail(open.error);
+    });
+    const all = await new Promise((ok) => {
+        const request = db.transaction('drafts').objectStore('drafts').getAll();
+        request.onsuccess = () => ok(request.result);
+        request.onerror = () => ok([]);
+    });
+    db.close();
+    return JSON.stringify(all).includes(value);
+}"""
+"""The form's draft kept on the phone (IndexedDB `drafts`) holds `value`."""
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -142,8 +158,10 @@ def test_apply_with_a_wallet_document_answer_the_agency_and_withdraw(
     phone.fill("081-234-5678")
     page.get_by_label("รถยนต์ส่วนบุคคล").check()
     page.get_by_label("เลขที่ใบอนุญาตเดิม").fill("1234")
-    # What is typed stays on the phone: a reload brings it back.
+    # What is typed stays on the phone: a reload brings it back. (The note may be an earlier
+    # save's: wait until the phone holds the last answer typed.)
     expect(page.locator("#draft-saved")).to_contain_text("บันทึกในเครื่องแล้ว")
+    eventually(page, DRAFT_HOLDS, "1234")
     page.reload()
     expect(page.get_by_label("เลขที่ใบอนุญาตเดิม")).to_have_value("1234")
     expect(page.get_by_label("รถยนต์ส่วนบุคคล")).to_be_checked()
