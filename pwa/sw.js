@@ -56,8 +56,6 @@ const LANGUAGES = ['th', 'en']; // th: the shell's own markup; others: `/?lang=<
 const API = '/api/v1/';
 const NETWORK_TIMEOUT_MS = 3000;
 const KIOSK_HEADER = 'x-portal-kiosk';
-/** app.js's script type in a kept page: not run by the browser, started by boot.js. */
-const AFTER_PAINT = 'portal-after-paint';
 
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 let kiosk = false;
@@ -188,8 +186,8 @@ async function keepScreen({ screen, lang, html, large }) {
  * The kept page paints before any script of the app runs: what a slow phone's main thread
  * does before the first frame is what it waits for (issue 16: ~0.14 s at 4x slower CPU). No
  * preloads (the worker holds every module; a first visit needs them, this page does not yet),
- * the scripts after the content, and app.js inert (AFTER_PAINT): boot.js starts it once the
- * screen has painted. The inline boot.js keeps its bytes, so the page's CSP hash still holds.
+ * the scripts after the content, and app.js inert (a type no browser runs): boot.js starts it
+ * once the screen has painted. The inline boot.js keeps its bytes: the page's CSP hash holds.
  * @param {string} text the shell's HTML with the screen inside
  */
 function paintFirst(text) {
@@ -198,8 +196,9 @@ function paintFirst(text) {
   const rest = text
     .replace(/<link rel="(?:module)?preload"[^>]*>\n?/g, '')
     .replace(/<script\b[^>]*>[\s\S]*?<\/script>\n?/g, (tag) => { scripts.push(tag); return ''; });
-  const moved = scripts.join('').replace('<script type="module"', `<script type="${AFTER_PAINT}"`);
-  return rest.replace('</body>', () => `${moved}</body>`); // a function: `$&` in a script stays
+  const moved = scripts.join('').replace('<script type="module"', '<script type="portal-after-paint"');
+  // A function, so that a `$&` in a script stays as it is.
+  return rest.replace('</body>', () => `${moved}</body>`);
 }
 
 /** @param {Request} request @param {URL} url */

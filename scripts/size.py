@@ -268,7 +268,7 @@ def report_first(name: str, path: str, first: Traffic, failures: list[str]) -> N
     if first.total() > FIRST_VISIT_BUDGET:
         failures.append(f"{name}: first visit {kb(first.total())} > {kb(FIRST_VISIT_BUDGET)}")
     if js > FIRST_VISIT_JS_BUDGET:
-        failures.append(f"{name}: first-visit JS {kb(js)} > {kb(FIRST_VISIT_JS_BUDGET)}")
+        failures.append(f"{name}: first-visit JS {js} B > {FIRST_VISIT_JS_BUDGET} B")
 
 
 def sign_out(page: Page, base_url: str) -> None:

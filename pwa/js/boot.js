@@ -26,7 +26,7 @@ const portalBoot = (() => {
   const NEEDS = /** @type {Record<string, string[]>} */ (/** @type {unknown} */ ('__SCREEN_IMPORTS__'));
   const named = new Set();
   /** app.js's element, named just before this: a module, or on a screen the service worker
-   * kept as drawn, AFTER_PAINT (sw.js), which this starts once that screen has painted. */
+   * kept as drawn, inert (sw.js's paintFirst), which this starts once that screen has painted. */
   const app = /** @type {HTMLScriptElement} */ (document.querySelector('script[src$="/js/app.js"]'));
   /** Where the shell's modules are (`/v/<build>/js/`). */
   const base = app.src;
