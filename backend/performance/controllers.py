@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from litestar import Controller, Response, get
@@ -55,9 +54,9 @@ class PerformancePageController(Controller):
         self, settings: NamedDependency[Settings], lang: Lang = "th", month: Month = None
     ) -> Response[str]:
         """The figures of one month for every agency, as HTML that needs no JavaScript."""
-        from backend.lib.static import load_bundle
+        from backend.lib.static import page_stylesheet
 
-        stylesheet = load_bundle(Path(settings.pwa_dir)).versioned("css/app.css")
+        stylesheet = page_stylesheet(settings.pwa_dir)
         html = page.render(await services.latest(), lang, month, stylesheet)
         return Response(html, media_type=MediaType.HTML)
 
