@@ -24,7 +24,6 @@ from litestar.types import (
     ASGIApp,
     HTTPResponseBodyEvent,
     HTTPResponseStartEvent,
-    Message,
     Receive,
     Scope,
     Send,
@@ -53,25 +52,24 @@ def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         hot = scope["type"] == ScopeType.HTTP and scope["path"] == PATH
         if hot and scope.get("method") == "GET":
-            sent = False
-
-            async def sending(message: Message) -> None:
-                nonlocal sent
-                sent = True
-                await send(message)
-
             try:
-                answered = await _answer(scope, sending)
+                prepared = await _answer(scope)
             except Exception as error:
                 # In front of the router, outside the app's exception handlers: what fails
-                # here before a byte went out is the app's to answer (a 503, a JSON 500, as
+                # here (before a byte went out) is the app's to answer (a 503, a JSON 500, as
                 # for any request), never an error leaving the app.
-                if sent:
-                    raise
                 _FAILED.failure(repr(error))
-                answered = None
-            _hot_cache("hit" if answered == "memory" else "miss").inc()
-            if answered:
+                prepared = None
+            _hot_cache("hit" if prepared and prepared[0] == "memory" else "miss").inc()
+            if prepared:
+                _, start, body = prepared
+                await send(start)
+                done: HTTPResponseBodyEvent = {
+                    "type": "http.response.body",
+                    "body": body,
+                    "more_body": False,
+                }
+                await send(done)
                 scope["path_template"] = PATH  # as the router would have named it
                 return
         await app(scope, receive, send)
@@ -79,8 +77,9 @@ def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def _answer(scope: Scope, send: Send) -> str | None:
-    """How the request was answered ("memory", "database"), or None: not, the app will."""
+async def _answer(scope: Scope) -> tuple[str, HTTPResponseStartEvent, bytes] | None:
+    """The answer, to send: where it came from ("memory", "database"), its start and its
+    body; or None: not, the app will."""
     cookies: list[bytes] = []
     if_none_match = accept_encoding = b""
     for name, value in scope["headers"]:
@@ -132,10 +131,7 @@ async def _answer(scope: Scope, send: Send) -> str | None:
         "status": found.status,
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }
-    await send(start)
-    done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
-    await send(done)
-    return answered
+    return answered, start, body
 
 
 @functools.cache
