@@ -173,9 +173,10 @@ async function keepScreen({ screen, lang, html, large }) {
   if (typeof html !== 'string' || html.length > 200_000) return;
   const shell = await caches.match(shellUrl(lang), { cacheName: SHELL_CACHE });
   if (!shell) return;
-  let text = (await shell.text()).replace(/(<main\b[^>]*>)[\s\S]*?<\/main>/, (_, open) => `${open}${html}</main>`);
+  // The shell rewritten, then the screen put in: the rewrite never reads the screen's markup.
+  let text = paintFirst(await shell.text())
+    .replace(/(<main\b[^>]*>)[\s\S]*?<\/main>/, (_, open) => `${open}${html}</main>`);
   if (large) text = text.replace('<html ', '<html class="large-text" '); // local.js's, as drawn
-  text = paintFirst(text);
   const headers = new Headers(shell.headers);
   for (const name of ['content-length', 'content-encoding', 'etag']) headers.delete(name);
   if (kiosk) return; // the device became a kiosk meanwhile
@@ -188,7 +189,7 @@ async function keepScreen({ screen, lang, html, large }) {
  * preloads (the worker holds every module; a first visit needs them, this page does not yet),
  * the scripts after the content, and app.js inert (a type no browser runs): boot.js starts it
  * once the screen has painted. The inline boot.js keeps its bytes: the page's CSP hash holds.
- * @param {string} text the shell's HTML with the screen inside
+ * @param {string} text the shell's HTML
  */
 function paintFirst(text) {
   /** @type {string[]} */
