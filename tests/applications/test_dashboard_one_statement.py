@@ -322,16 +322,13 @@ async def test_a_failure_in_the_one_statement_path_is_the_apps_to_answer(
     assert answered.json() == expected.json()
     assert answered.headers["x-request-id"]
 
-    async def unreachable(*_: Any) -> None:
+    async def unreachable(*_: Any, **__: Any) -> None:
         raise ConnectionRefusedError  # as a database that went away
-
-    async def also_unreachable(*_: Any, **__: Any) -> None:
-        raise ConnectionRefusedError
 
     with monkeypatch.context() as patched:
         patched.setattr(fastpath, "signed_in", unreachable)
         patched.setattr(fastpath, "remembered_session", lambda *_: None)
-        patched.setattr("backend.applications.dashboard.answer", also_unreachable)
+        patched.setattr("backend.applications.dashboard.answer", unreachable)
         down = await _get(client, {})
     assert down.status_code == 503, down.text
     assert down.json()["code"] == "database_unavailable"
