@@ -23,7 +23,8 @@ __all__ = ["Application", "StatusEvent"]
 
 class Application(Table, tablename="application"):
     """One citizen's application for one service. Indexed for the dashboard by
-    (account, change_seq) and for agency feeds by (agency, change_seq) — see the migration."""
+    (account, change_seq), carrying a card's short columns, and for agency feeds by
+    (agency, change_seq): see the migrations."""
 
     id = BigSerial(primary_key=True)
     tracking_code = Varchar(

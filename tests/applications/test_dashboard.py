@@ -94,3 +94,26 @@ async def test_each_card_carries_the_answer_its_service_marks_as_identifying(
     assert [i.get("detail") for i in items] == [None, "1กก 999", "กข 1234"]
     service = (await client.get("/api/v1/services/vehicle-tax")).json()
     assert [f["name"] for f in service["form"] if f.get("identifies")] == ["plate"]
+
+
+async def test_a_card_that_waits_on_the_citizen_says_what_is_asked(client: Client) -> None:
+    """What the agency asks for is read for the cards that wait on it alone (the rest of a
+    card comes from the dashboard's index): it shows on that card, and on no other."""
+    asked = (await apply(client)).json()["id"]
+    other = (await apply(client)).json()["id"]
+    nhso = await agency_id("NHSO")
+    for app_id in (asked, other):
+        await set_status(app_id, "received", OFFICER, agency_id=nhso)
+    await set_status(
+        asked, "needs_info", OFFICER, agency_id=nhso,
+        message_th="ขอเบอร์โทร", message_en="Your phone number, please", needs_fields=["phone"],
+    )  # fmt: skip
+    for params in ({}, {"since": "0"}):
+        items = (await client.get("/api/v1/dashboard", params=params)).json()["items"]
+        cards = {i["id"]: i for i in items}
+        assert cards[asked]["status"] == "needs_info"
+        assert cards[asked]["action"] == {
+            "message": {"th": "ขอเบอร์โทร", "en": "Your phone number, please"},
+            "fields": ["phone"],
+        }
+        assert "action" not in cards[other] or cards[other]["action"] is None

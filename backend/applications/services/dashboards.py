@@ -36,9 +36,14 @@ Version = tuple[int, int]
 # long, and most services have none. Which services those are is a value the statement is
 # given (`_Names.identifying`, ",3,7,"), from the names this process keeps: asking the service
 # table in the statement cost PostgreSQL a seventh of its CPU for it.
-_ROW = """a.id, a.tracking_code, a.status, a.updated_at, a.action_required, a.change_seq,
+# The rest of a card is in the dashboard's index (applications_2026_12_06 migration): the two
+# long columns, shown by few rows, are read from the table for those rows only.
+_ROW = """a.id, a.tracking_code, a.status, a.updated_at,
+    CASE WHEN a.status = 'needs_info' THEN (SELECT action_required FROM application r
+        WHERE r.id = a.id) ELSE '' END AS action_required, a.change_seq,
     a.deleted_at IS NOT NULL AS deleted, a.submitted_at, a.service, a.agency,
-    CASE WHEN {} LIKE ('%,' || a.service || ',%') THEN a.answers ELSE '' END AS id_answers"""
+    CASE WHEN {} LIKE ('%,' || a.service || ',%') THEN (SELECT answers FROM application r
+        WHERE r.id = a.id) ELSE '' END AS id_answers"""
 _FROM = "application a"
 _ROW_TIMES = ("updated_at", "submitted_at")
 _ROW_NAMES = [line.split()[-1].split(".")[-1] for line in _ROW.replace("\n", " ").split(", ")]
@@ -49,7 +54,9 @@ assert _ROW_NAMES[AGENCY] == "agency" and _ROW_NAMES[ID_ANSWERS] == "id_answers"
 # Then, in `_PAGES`' rows, the version and the catalog's; in `_SIGNED_IN`'s, the session's first.
 _PAGE_VERSION_SEQ, _PAGE_VERSION_N, _PAGE_CATALOG = range(len(_ROW_NAMES), len(_ROW_NAMES) + 3)
 _SESSION_AT = len(_ROW_NAMES)
-_VERSION_SEQ, _VERSION_N, _CATALOG = (_SESSION_AT + len(sessions.COLUMNS) + i for i in range(3))
+_VERSION_SEQ, _VERSION_N, _CATALOG, _SESSION_ROW = (
+    _SESSION_AT + len(sessions.COLUMNS) + i for i in range(4)
+)
 
 
 def _version_of(account: str) -> str:
@@ -88,7 +95,9 @@ def _with_session(where: str, order: str) -> Statement:
     """The page, when the session by its token hash (`me`) is a citizen's, not revoked, and
     the version `v` of its account's dashboard is not the one the client has; then, last, a
     row of the session and the version (its page columns NULL, as the page rows' session
-    columns: each value is sent and decoded once)."""
+    columns: each value is sent and decoded once). No ORDER BY over the two: both engines
+    give a UNION ALL's parts in turn, and sorting them cost SQLite a tenth of the statement
+    (a temporary B-tree); `_in_order` checks that the session's row came last."""
     nulls = ", ".join(f"NULL AS {name}" for name in _SESSION_NAMES)
     return Statement(
         f"WITH me AS (SELECT {', '.join(sessions.COLUMNS)} FROM session "  # noqa: S608 (constant)
@@ -102,8 +111,7 @@ def _with_session(where: str, order: str) -> Statement:
         f"AND {where} ORDER BY a.{order} LIMIT {{}}) d "
         f"UNION ALL SELECT {', '.join('NULL' for _ in _ROW_NAMES)}, "
         f"{', '.join(f'me.{c}' for c in sessions.COLUMNS)}, v.seq, v.n, {CATALOG_VERSION}, 1 "
-        "FROM me CROSS JOIN v "
-        f"ORDER BY session_row, {order}",
+        "FROM me CROSS JOIN v",
         inline=True,
         times=_ROW_TIMES + tuple(f"session_{c}" for c in sessions.TIMES),
         positional=True,
@@ -166,7 +174,7 @@ async def signed_in_dashboard(
     asked = _identifying_held()
     while True:
         read = (token_hash, asked, seq, n, *bound, limit + 1)
-        rows = await fetch(_SIGNED_IN[kind], *read)
+        rows = _in_order(await fetch(_SIGNED_IN[kind], *read), kind)
         if not rows:
             return None
         last = rows[-1]
@@ -182,6 +190,20 @@ async def signed_in_dashboard(
         if not _answers_left_out(rows, asked, names):
             return session, version, page_of(rows, version, names, limit=limit, since=since)
         asked = names.identifying
+
+
+def _in_order(rows: Sequence[Sequence[Any]], kind: tuple[str, str]) -> Sequence[Sequence[Any]]:
+    """`_SIGNED_IN`'s rows with the session's last (as they come), else sorted so: the page
+    by its order, then the session's row."""
+    if not rows or rows[-1][_SESSION_ROW] == 1:
+        return rows
+    newest_first = kind[1].endswith("DESC")
+    page = sorted(
+        (r for r in rows if r[_SESSION_ROW] == 0),
+        key=lambda r: r[CHANGE_SEQ],
+        reverse=newest_first,
+    )
+    return page + [r for r in rows if r[_SESSION_ROW] == 1]
 
 
 class _Names:
