@@ -31,7 +31,7 @@ from litestar.types import (
 
 from backend.accounts.auth import with_context_cookie
 from backend.accounts.sessions import COOKIE, hash_token, remembered_session, touch_session
-from backend.applications.dashboard import PATH, from_memory, page_key, signed_in
+from backend.applications.dashboard import PATH, Answer, from_memory, page_key, signed_in
 from backend.lib.db import current_engine
 from backend.lib.errors import DB_UNREACHABLE
 from backend.lib.logging import BurstLog
@@ -46,6 +46,11 @@ _FAILED = BurstLog(
 )
 
 _SESSION = COOKIE.encode()
+_FIXED = {k.lower().encode(): v.encode() for k, v in Answer("", None).headers().items()}
+"""Answer.headers() but its ETag, as they go out: made once, not per request."""
+_CACHE_CONTROL, _VARY = (b"cache-control", _FIXED[b"cache-control"]), (b"vary", _FIXED[b"vary"])
+_VARY_COMPRESSED = (b"vary", _FIXED[b"vary"] + b",Accept-Encoding")
+_JSON = (b"content-type", b"application/json")
 
 
 def dashboard_from_memory(app: ASGIApp) -> ASGIApp:
@@ -112,24 +117,28 @@ async def _answer(scope: Scope) -> tuple[str, HTTPResponseStartEvent, bytes] | N
         if read is None:
             return None
         (session, found), answered = read, "database"
-    headers = found.headers()
+    # Answer.headers() and the rest, in the order and form the app sends them.
+    headers = [(b"etag", found.etag.encode()), _CACHE_CONTROL]
     body = found.body or b""
+    if found.body is None:
+        headers.append(_VARY)
+    elif len(body) >= COMPRESS_FROM and _gzip_only(accept_encoding):
+        return None  # the app's middleware does it (the page stays remembered)
+    elif len(body) >= COMPRESS_FROM and b"br" in accept_encoding:
+        remembered = found.remembered
+        body = cache.brotli(remembered) if remembered else brotli_of(body)
+        # Vary as the compression middleware joins it.
+        headers += [_VARY_COMPRESSED, _JSON, (b"content-encoding", b"br")]
+    else:
+        headers += [_VARY, _JSON]
     if found.body is not None:
-        headers["Content-Type"] = "application/json"
-        if len(body) >= COMPRESS_FROM and _gzip_only(accept_encoding):
-            return None  # the app's middleware does it (the page stays remembered)
-        if len(body) >= COMPRESS_FROM and b"br" in accept_encoding:
-            remembered = found.remembered
-            body = cache.brotli(remembered) if remembered else brotli_of(body)
-            headers["Content-Encoding"] = "br"
-            headers["Vary"] += ",Accept-Encoding"  # as the compression middleware joins it
-        headers["Content-Length"] = str(len(body))
+        headers.append((b"content-length", str(len(body)).encode()))
     if session.touch_due:
         after_response(scope, lambda: touch_session(session))
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": found.status,
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "headers": headers,
     }
     return answered, start, body
 

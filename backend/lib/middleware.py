@@ -61,6 +61,8 @@ DOCS_CSP = (
 )
 """Only the OpenAPI viewer pages under /schema load their viewer from a CDN."""
 
+_CSP_BYTES, _DOCS_CSP_BYTES = CSP.encode(), DOCS_CSP.encode()
+
 _AFTER_RESPONSE = "portal_after_response"
 _ON_RESPONSE_START = "portal_on_response_start"
 
@@ -138,7 +140,7 @@ def envelope_middleware(app: ASGIApp) -> ASGIApp:
                 status = message["status"]
                 # The path as the router left it (`/sw.js/` is `/sw.js`), as the app saw it.
                 path: str = scope["path"]
-                csp = (DOCS_CSP if path.startswith("/schema") else CSP).encode()
+                csp = _DOCS_CSP_BYTES if path.startswith("/schema") else _CSP_BYTES
                 headers = _security_headers(status, list(message.get("headers", [])), csp, path)
                 if not any(k == b"cache-control" and b"immutable" in v for k, v in headers):
                     # A response kept for a year would replay one request's id on every use.
